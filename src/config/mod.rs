@@ -1,0 +1,1 @@
+//! org.toml → Desired. (being written)

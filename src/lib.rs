@@ -1,0 +1,9 @@
+//! govern: keeps an AWS Organization in the shape its platform team declared.
+//!
+//! Data flows one way: `config` (org.toml → Desired) · `discover` (AWS → Actual) · `plan` (pure) ·
+//! `render` · `apply`. AWS calls live only in `discover`, `apply` and `aws`.
+
+pub mod config;
+pub mod model;
+pub mod plan;
+pub mod render;

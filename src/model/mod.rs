@@ -1,0 +1,11 @@
+//! The shared vocabulary: identifiers, what the file declares, what AWS holds.
+
+mod actual;
+mod desired;
+mod document;
+mod ids;
+
+pub use actual::*;
+pub use desired::*;
+pub use document::*;
+pub use ids::*;

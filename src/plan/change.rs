@@ -1,0 +1,209 @@
+//! The plan's data: what will change, addressed the same way in text, JSON, journal and evidence.
+//!
+//! Contract per change (as in Terraform's `plans.Change`): a create has no `before`, a delete no
+//! `after`; `reason` is for people and never steers apply. Apply reads only the changes.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use crate::model::{AccountId, Email, OuPath, Parent, PolicyDocument, PolicyName, TargetKey};
+
+/// The plan JSON's `format_version`. Bump it on any change that could break a reader.
+pub const FORMAT_VERSION: u32 = 1;
+
+/// What a change does, and its display symbol.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    Create,
+    Update,
+    Delete,
+}
+
+impl Action {
+    pub fn symbol(self) -> char {
+        match self {
+            Action::Create => '+',
+            Action::Update => '~',
+            Action::Delete => '-',
+        }
+    }
+}
+
+/// An SCP target as a plan names it. An account that does not exist yet has no id: apply resolves
+/// it by name once CreateAccount has answered.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "type")]
+pub enum Target {
+    Root,
+    Ou {
+        path: OuPath,
+    },
+    Account {
+        name: String,
+        id: Option<AccountId>,
+    },
+}
+
+impl Target {
+    pub fn key(&self) -> Option<TargetKey> {
+        match self {
+            Target::Root => Some(TargetKey::Root),
+            Target::Ou { path } => Some(TargetKey::Ou(path.clone())),
+            Target::Account { id: Some(id), .. } => Some(TargetKey::Account(id.clone())),
+            Target::Account { id: None, .. } => None,
+        }
+    }
+}
+
+impl fmt::Display for Target {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Target::Root => f.write_str("root"),
+            Target::Ou { path } => write!(f, "ou:{path}"),
+            Target::Account { id: Some(id), .. } => write!(f, "account:{id}"),
+            Target::Account { name, id: None } => write!(f, "account:{name}"),
+        }
+    }
+}
+
+/// The parts of a custom SCP govern manages.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PolicyState {
+    pub description: String,
+    pub document: PolicyDocument,
+    pub tags: BTreeMap<String, String>,
+}
+
+/// One change to AWS. Variants carry what apply needs and what a reviewer must see.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "type")]
+pub enum Change {
+    /// EnablePolicyType SERVICE_CONTROL_POLICY on the root; attachments fail until it is on.
+    EnableScpPolicyType,
+    /// CreateOrganizationalUnit under the path's parent, tagged managed-by = govern.
+    CreateOu { path: OuPath },
+    /// CreatePolicy, tagged managed-by = govern.
+    CreatePolicy {
+        name: PolicyName,
+        after: PolicyState,
+    },
+    /// UpdatePolicy and/or TagResource on an existing custom SCP (also how an SCP of the same name
+    /// is adopted).
+    UpdatePolicy {
+        name: PolicyName,
+        id: String,
+        before: PolicyState,
+        after: PolicyState,
+    },
+    /// CreateAccount, wait for it, then MoveAccount into its OU.
+    CreateAccount {
+        name: String,
+        email: Email,
+        parent: Parent,
+    },
+    /// MoveAccount between parents.
+    MoveAccount {
+        name: String,
+        id: AccountId,
+        before: Parent,
+        after: Parent,
+    },
+    /// AttachPolicy.
+    Attach { policy: PolicyName, target: Target },
+    /// DetachPolicy; planned only after every attach on the same target, and never the last SCP.
+    Detach { policy: PolicyName, target: Target },
+}
+
+/// The tag govern puts on what it creates (and on SCPs it adopts).
+pub const MANAGED_BY_KEY: &str = "managed-by";
+pub const MANAGED_BY_VALUE: &str = "govern";
+
+impl Change {
+    pub fn action(&self) -> Action {
+        match self {
+            Change::CreateOu { .. }
+            | Change::CreatePolicy { .. }
+            | Change::CreateAccount { .. }
+            | Change::Attach { .. } => Action::Create,
+            Change::EnableScpPolicyType
+            | Change::UpdatePolicy { .. }
+            | Change::MoveAccount { .. } => Action::Update,
+            Change::Detach { .. } => Action::Delete,
+        }
+    }
+
+    /// The stable address of what this change touches.
+    pub fn address(&self) -> String {
+        match self {
+            Change::EnableScpPolicyType => "root:policy-type/SERVICE_CONTROL_POLICY".into(),
+            Change::CreateOu { path } => format!("ou:{path}"),
+            Change::CreatePolicy { name, .. } | Change::UpdatePolicy { name, .. } => {
+                format!("scp:{name}")
+            }
+            Change::CreateAccount { name, .. } => format!("account:{name}"),
+            Change::MoveAccount { id, .. } => format!("account:{id}/parent"),
+            Change::Attach { policy, target } | Change::Detach { policy, target } => {
+                format!("attach:scp:{policy}\u{2192}{target}")
+            }
+        }
+    }
+}
+
+/// A change in the plan, in the order apply runs it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlannedChange {
+    pub address: String,
+    pub action: Action,
+    /// Addresses of earlier changes this one needs; if one of them fails, this one is not run.
+    pub depends_on: Vec<String>,
+    pub change: Change,
+}
+
+/// Something in AWS the file does not declare: listed, never touched.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Unmanaged {
+    pub address: String,
+    pub note: String,
+}
+
+/// A declaration govern cannot converge without a person deciding; apply refuses while any remain.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Conflict {
+    pub address: String,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Summary {
+    pub add: usize,
+    pub change: usize,
+    pub remove: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Plan {
+    pub format_version: u32,
+    pub changes: Vec<PlannedChange>,
+    pub unmanaged: Vec<Unmanaged>,
+    pub conflicts: Vec<Conflict>,
+}
+
+impl Plan {
+    pub fn summary(&self) -> Summary {
+        let mut s = Summary::default();
+        for c in &self.changes {
+            match c.action {
+                Action::Create => s.add += 1,
+                Action::Update => s.change += 1,
+                Action::Delete => s.remove += 1,
+            }
+        }
+        s
+    }
+    pub fn is_empty(&self) -> bool {
+        self.changes.is_empty()
+    }
+}

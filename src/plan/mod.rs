@@ -1,0 +1,5 @@
+//! (Desired, Actual) → Plan: pure, no I/O.
+
+mod change;
+
+pub use change::*;
