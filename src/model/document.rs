@@ -41,9 +41,8 @@ mod tests {
     #[test]
     fn spelling_does_not_matter() {
         let a = PolicyDocument::parse(r#"{"Version":"2012-10-17","Statement":[]}"#).unwrap();
-        let b =
-            PolicyDocument::parse("{\n  \"Statement\": [ ],\n  \"Version\": \"2012-10-17\"\n}")
-                .unwrap();
+        let b = PolicyDocument::parse("{\n  \"Statement\": [ ],\n  \"Version\": \"2012-10-17\"\n}")
+            .unwrap();
         assert_eq!(a, b);
         assert_eq!(b.minified(), r#"{"Statement":[],"Version":"2012-10-17"}"#);
     }

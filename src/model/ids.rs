@@ -78,7 +78,10 @@ impl OuPath {
                 segments.len()
             )));
         }
-        if let Some(seg) = segments.iter().find(|seg| seg.chars().count() > MAX_OU_NAME) {
+        if let Some(seg) = segments
+            .iter()
+            .find(|seg| seg.chars().count() > MAX_OU_NAME)
+        {
             return Err(IdError(format!(
                 "OU name `{seg}` is longer than {MAX_OU_NAME} characters"
             )));

@@ -38,13 +38,8 @@ impl Action {
 #[serde(rename_all = "snake_case", tag = "type")]
 pub enum Target {
     Root,
-    Ou {
-        path: OuPath,
-    },
-    Account {
-        name: String,
-        id: Option<AccountId>,
-    },
+    Ou { path: OuPath },
+    Account { name: String, id: Option<AccountId> },
 }
 
 impl Target {

@@ -1,5 +1,10 @@
-//! (Desired, Actual) → Plan: pure, no I/O.
+//! (Desired, Actual) → Plan: pure, no I/O, no clock.
 
 mod change;
+mod diff;
+mod order;
+mod simulate;
 
 pub use change::*;
+pub use diff::plan;
+pub use simulate::{simulate, SimulationError};

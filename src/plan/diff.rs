@@ -1,0 +1,308 @@
+//! The pure heart of govern: (Desired, Actual) → the changes that make Actual match Desired.
+//! No I/O, no clock, no randomness: the same inputs always give the same plan.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::model::{AccountId, Actual, Desired, DesiredAccount, Parent, PolicyName, TargetKey};
+
+use super::change::{
+    Change, Conflict, Plan, PolicyState, Target, Unmanaged, FORMAT_VERSION, MANAGED_BY_KEY,
+    MANAGED_BY_VALUE,
+};
+use super::order::order;
+
+/// How a declared account relates to what exists.
+enum Resolution {
+    Exists(AccountId),
+    ToCreate,
+    Conflicted,
+}
+
+pub fn plan(desired: &Desired, actual: &Actual) -> Plan {
+    let mut changes = Vec::new();
+    let mut unmanaged = Vec::new();
+    let mut conflicts = Vec::new();
+
+    let wants_attachments = desired.root_policies.is_some()
+        || desired.ous.values().any(|o| o.policies.is_some())
+        || desired.accounts.values().any(|a| a.policies.is_some());
+    if wants_attachments && !actual.scp_enabled {
+        changes.push(Change::EnableScpPolicyType);
+    }
+
+    plan_ous(desired, actual, &mut changes, &mut unmanaged);
+    plan_policies(
+        desired,
+        actual,
+        &mut changes,
+        &mut unmanaged,
+        &mut conflicts,
+    );
+    let resolved = plan_accounts(
+        desired,
+        actual,
+        &mut changes,
+        &mut unmanaged,
+        &mut conflicts,
+    );
+    plan_attachments(desired, actual, &resolved, &mut changes);
+
+    Plan {
+        format_version: FORMAT_VERSION,
+        changes: order(changes),
+        unmanaged,
+        conflicts,
+    }
+}
+
+fn plan_ous(
+    desired: &Desired,
+    actual: &Actual,
+    changes: &mut Vec<Change>,
+    unmanaged: &mut Vec<Unmanaged>,
+) {
+    for path in desired.ous.keys() {
+        if !actual.ous.contains_key(path) {
+            changes.push(Change::CreateOu { path: path.clone() });
+        }
+    }
+    for path in actual.ous.keys() {
+        if !desired.ous.contains_key(path) {
+            unmanaged.push(Unmanaged {
+                address: format!("ou:{path}"),
+                note: "OU not declared".into(),
+            });
+        }
+    }
+}
+
+fn managed_tags(existing: &BTreeMap<String, String>) -> BTreeMap<String, String> {
+    let mut tags = existing.clone();
+    tags.insert(MANAGED_BY_KEY.into(), MANAGED_BY_VALUE.into());
+    tags
+}
+
+fn plan_policies(
+    desired: &Desired,
+    actual: &Actual,
+    changes: &mut Vec<Change>,
+    unmanaged: &mut Vec<Unmanaged>,
+    conflicts: &mut Vec<Conflict>,
+) {
+    for (name, want) in &desired.policies {
+        match actual.policies.get(name) {
+            Some(have) if have.aws_managed => conflicts.push(Conflict {
+                address: format!("scp:{name}"),
+                message: format!("`{name}` is the name of an AWS-managed policy; give the custom SCP another name"),
+            }),
+            Some(have) => {
+                let before = PolicyState {
+                    description: have.description.clone(),
+                    document: have.document.clone(),
+                    tags: have.tags.clone(),
+                };
+                let after = PolicyState {
+                    description: want.description.clone(),
+                    document: want.document.clone(),
+                    tags: managed_tags(&have.tags),
+                };
+                if before != after {
+                    changes.push(Change::UpdatePolicy {
+                        name: name.clone(),
+                        id: have.id.clone(),
+                        before,
+                        after,
+                    });
+                }
+            }
+            None => changes.push(Change::CreatePolicy {
+                name: name.clone(),
+                after: PolicyState {
+                    description: want.description.clone(),
+                    document: want.document.clone(),
+                    tags: managed_tags(&BTreeMap::new()),
+                },
+            }),
+        }
+    }
+    for (name, have) in &actual.policies {
+        if !have.aws_managed && !desired.policies.contains_key(name) {
+            unmanaged.push(Unmanaged {
+                address: format!("scp:{name}"),
+                note: "SCP not declared".into(),
+            });
+        }
+    }
+}
+
+/// Matches each declared account to an existing one (by id, else by email), or decides to create it.
+fn plan_accounts(
+    desired: &Desired,
+    actual: &Actual,
+    changes: &mut Vec<Change>,
+    unmanaged: &mut Vec<Unmanaged>,
+    conflicts: &mut Vec<Conflict>,
+) -> BTreeMap<String, Resolution> {
+    let mut resolved = BTreeMap::new();
+    // Which declared account claimed which existing one, to catch two claiming the same.
+    let mut claimed: BTreeMap<AccountId, String> = BTreeMap::new();
+
+    for (key, want) in &desired.accounts {
+        let address = format!("account:{key}");
+        let mut conflict = |message: String| {
+            conflicts.push(Conflict {
+                address: address.clone(),
+                message,
+            });
+            Resolution::Conflicted
+        };
+        let resolution = match resolve(want, actual) {
+            Ok(Some(id)) => match claimed.get(&id) {
+                Some(other) => conflict(format!(
+                    "accounts `{other}` and `{key}` in org.toml both match account {id}"
+                )),
+                None => {
+                    claimed.insert(id.clone(), key.clone());
+                    Resolution::Exists(id)
+                }
+            },
+            Ok(None) => Resolution::ToCreate,
+            Err(message) => conflict(message),
+        };
+        match &resolution {
+            Resolution::Exists(id) => {
+                let have = &actual.accounts[id];
+                if have.parent != want.parent {
+                    changes.push(Change::MoveAccount {
+                        name: key.clone(),
+                        id: id.clone(),
+                        before: have.parent.clone(),
+                        after: want.parent.clone(),
+                    });
+                }
+            }
+            Resolution::ToCreate => changes.push(Change::CreateAccount {
+                name: key.clone(),
+                email: want.email.clone(),
+                parent: want.parent.clone(),
+            }),
+            Resolution::Conflicted => {}
+        }
+        resolved.insert(key.clone(), resolution);
+    }
+
+    for (id, have) in &actual.accounts {
+        if !claimed.contains_key(id) {
+            let role = if *id == actual.management_account {
+                "management account, not declared"
+            } else {
+                "not declared"
+            };
+            unmanaged.push(Unmanaged {
+                address: format!("account:{id}"),
+                note: format!("{}, {role}", have.name),
+            });
+        }
+    }
+    resolved
+}
+
+/// Ok(Some(id)) when the declared account exists, Ok(None) when it should be created.
+fn resolve(want: &DesiredAccount, actual: &Actual) -> Result<Option<AccountId>, String> {
+    if let Some(id) = &want.id {
+        let Some(have) = actual.accounts.get(id) else {
+            return Err(format!(
+                "account {id} is not in this organization (govern never invites or removes accounts)"
+            ));
+        };
+        if !have.email.eq_ignore_ascii_case(want.email.as_str()) {
+            return Err(format!(
+                "account {id} has email {} in AWS but org.toml says {}; fix the file (the root email can only be changed by the account's root user)",
+                have.email, want.email
+            ));
+        }
+        return Ok(Some(id.clone()));
+    }
+    if let Some((id, _)) = actual.account_by_email(want.email.as_str()) {
+        return Ok(Some(id.clone()));
+    }
+    if let Some((id, have)) = actual.accounts.iter().find(|(_, a)| a.name == want.name) {
+        return Err(format!(
+            "an account named `{}` already exists ({id}, {}) but org.toml gives email {}; declare its id or its email instead of creating a second account",
+            want.name, have.email, want.email
+        ));
+    }
+    Ok(None)
+}
+
+fn plan_attachments(
+    desired: &Desired,
+    actual: &Actual,
+    resolved: &BTreeMap<String, Resolution>,
+    changes: &mut Vec<Change>,
+) {
+    let mut targets: Vec<(Target, &BTreeSet<PolicyName>)> = Vec::new();
+    if let Some(want) = &desired.root_policies {
+        targets.push((Target::Root, want));
+    }
+    for (path, ou) in &desired.ous {
+        if let Some(want) = &ou.policies {
+            targets.push((Target::Ou { path: path.clone() }, want));
+        }
+    }
+    for (key, acct) in &desired.accounts {
+        let Some(want) = &acct.policies else { continue };
+        let id = match resolved.get(key) {
+            Some(Resolution::Exists(id)) => Some(id.clone()),
+            Some(Resolution::ToCreate) => None,
+            Some(Resolution::Conflicted) | None => continue,
+        };
+        targets.push((
+            Target::Account {
+                name: key.clone(),
+                id,
+            },
+            want,
+        ));
+    }
+
+    for (target, want) in targets {
+        let have = current_attachments(actual, target.key().as_ref());
+        for policy in want.difference(&have) {
+            changes.push(Change::Attach {
+                policy: policy.clone(),
+                target: target.clone(),
+            });
+        }
+        for policy in have.difference(want) {
+            changes.push(Change::Detach {
+                policy: policy.clone(),
+                target: target.clone(),
+            });
+        }
+    }
+}
+
+/// What a target will have attached when the plan's attachment steps run. AWS attaches FullAWSAccess
+/// to every new OU and account, and to every target when the SCP policy type is enabled.
+fn current_attachments(actual: &Actual, key: Option<&TargetKey>) -> BTreeSet<PolicyName> {
+    let exists = match key {
+        None => false,
+        Some(TargetKey::Root) => true,
+        Some(TargetKey::Ou(p)) => actual.ous.contains_key(p),
+        Some(TargetKey::Account(id)) => actual.accounts.contains_key(id),
+    };
+    let mut have = key.map(|k| actual.attached(k)).unwrap_or_default();
+    if !exists || !actual.scp_enabled {
+        have.insert(PolicyName::full_aws_access());
+    }
+    have
+}
+
+/// Where a declared account's parent is, for rendering and ordering.
+pub(crate) fn parent_address(p: &Parent) -> Option<String> {
+    match p {
+        Parent::Root => None,
+        Parent::Ou(path) => Some(format!("ou:{path}")),
+    }
+}

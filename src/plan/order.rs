@@ -1,0 +1,86 @@
+//! Puts changes in the order apply must run them and records what each one needs first:
+//! parent OU before child, policy before its attachments, every attach on a target before any detach
+//! from it (so a target never has zero SCPs, not even for a moment).
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use super::change::{Change, PlannedChange, Target};
+use super::diff::parent_address;
+
+fn rank(c: &Change) -> u8 {
+    match c {
+        Change::EnableScpPolicyType => 0,
+        Change::CreateOu { .. } => 1,
+        Change::CreatePolicy { .. } => 2,
+        Change::UpdatePolicy { .. } => 3,
+        Change::CreateAccount { .. } => 4,
+        Change::MoveAccount { .. } => 5,
+        Change::Attach { .. } => 6,
+        Change::Detach { .. } => 7,
+    }
+}
+
+fn target_address(t: &Target) -> Option<String> {
+    match t {
+        Target::Root => None,
+        Target::Ou { path } => Some(format!("ou:{path}")),
+        Target::Account { name, id: None } => Some(format!("account:{name}")),
+        Target::Account { id: Some(_), .. } => None,
+    }
+}
+
+pub fn order(mut changes: Vec<Change>) -> Vec<PlannedChange> {
+    // OU paths sort parent-first ("A" < "A/B"), so address order within a rank is also dependency order.
+    changes.sort_by(|a, b| (rank(a), a.address()).cmp(&(rank(b), b.address())));
+    let present: BTreeSet<String> = changes.iter().map(Change::address).collect();
+    let needs = |addr: Option<String>, out: &mut Vec<String>| {
+        if let Some(a) = addr {
+            if present.contains(&a) && !out.contains(&a) {
+                out.push(a);
+            }
+        }
+    };
+    let enable = Change::EnableScpPolicyType.address();
+    let mut attaches_on: BTreeMap<&Target, Vec<String>> = BTreeMap::new();
+    for c in &changes {
+        if let Change::Attach { target, .. } = c {
+            attaches_on.entry(target).or_default().push(c.address());
+        }
+    }
+
+    let planned: Vec<PlannedChange> = changes
+        .iter()
+        .map(|c| {
+            let mut deps = Vec::new();
+            match c {
+                Change::EnableScpPolicyType
+                | Change::CreatePolicy { .. }
+                | Change::UpdatePolicy { .. } => {}
+                Change::CreateOu { path } => needs(parent_address(&path.parent()), &mut deps),
+                Change::CreateAccount { parent, .. }
+                | Change::MoveAccount { after: parent, .. } => {
+                    needs(parent_address(parent), &mut deps)
+                }
+                Change::Attach { policy, target } => {
+                    needs(Some(enable.clone()), &mut deps);
+                    needs(Some(format!("scp:{policy}")), &mut deps);
+                    needs(target_address(target), &mut deps);
+                }
+                Change::Detach { target, .. } => {
+                    needs(Some(enable.clone()), &mut deps);
+                    needs(target_address(target), &mut deps);
+                    for a in attaches_on.get(target).into_iter().flatten() {
+                        needs(Some(a.clone()), &mut deps);
+                    }
+                }
+            }
+            PlannedChange {
+                address: c.address(),
+                action: c.action(),
+                depends_on: deps,
+                change: c.clone(),
+            }
+        })
+        .collect();
+    planned
+}

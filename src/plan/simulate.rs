@@ -1,0 +1,166 @@
+//! Applies a plan to an `Actual` in memory, the way AWS would. It is the planner's test oracle
+//! (planning again after simulating must give nothing to do) and models the AWS behaviours the planner
+//! relies on: new OUs and accounts start with FullAWSAccess attached, enabling SCPs attaches it
+//! everywhere.
+
+use crate::model::{
+    AccountId, Actual, ActualAccount, ActualOu, ActualPolicy, PolicyName, TargetKey,
+};
+
+use super::change::{Change, Plan, Target};
+
+/// Why a simulated step could not run: a bug in the planner or in the plan's order.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{address}: {message}")]
+pub struct SimulationError {
+    pub address: String,
+    pub message: String,
+}
+
+pub fn simulate(actual: &Actual, plan: &Plan) -> Result<Actual, SimulationError> {
+    let mut state = actual.clone();
+    let mut next_id = 0u64;
+    for planned in &plan.changes {
+        let fail = |message: String| SimulationError {
+            address: planned.address.clone(),
+            message,
+        };
+        match &planned.change {
+            Change::EnableScpPolicyType => {
+                state.scp_enabled = true;
+                let mut all = vec![TargetKey::Root];
+                all.extend(state.ous.keys().cloned().map(TargetKey::Ou));
+                all.extend(state.accounts.keys().cloned().map(TargetKey::Account));
+                for key in all {
+                    state
+                        .attachments
+                        .entry(key)
+                        .or_default()
+                        .insert(PolicyName::full_aws_access());
+                }
+            }
+            Change::CreateOu { path } => {
+                if let crate::model::Parent::Ou(parent) = path.parent() {
+                    if !state.ous.contains_key(&parent) {
+                        return Err(fail(format!("parent OU {parent} does not exist yet")));
+                    }
+                }
+                next_id += 1;
+                state.ous.insert(
+                    path.clone(),
+                    ActualOu {
+                        id: format!("ou-sim-{next_id}"),
+                    },
+                );
+                state
+                    .attachments
+                    .entry(TargetKey::Ou(path.clone()))
+                    .or_default()
+                    .insert(PolicyName::full_aws_access());
+            }
+            Change::CreatePolicy { name, after } => {
+                next_id += 1;
+                state.policies.insert(
+                    name.clone(),
+                    ActualPolicy {
+                        id: format!("p-sim-{next_id}"),
+                        description: after.description.clone(),
+                        document: after.document.clone(),
+                        aws_managed: false,
+                        tags: after.tags.clone(),
+                    },
+                );
+            }
+            Change::UpdatePolicy { name, after, .. } => {
+                let p = state
+                    .policies
+                    .get_mut(name)
+                    .ok_or_else(|| fail("policy does not exist".into()))?;
+                p.description = after.description.clone();
+                p.document = after.document.clone();
+                p.tags = after.tags.clone();
+            }
+            Change::CreateAccount {
+                name,
+                email,
+                parent,
+            } => {
+                check_parent(&state, parent).map_err(fail)?;
+                let id = loop {
+                    next_id += 1;
+                    let candidate = AccountId::parse(&format!("{:012}", 900_000_000_000 + next_id))
+                        .expect("twelve digits");
+                    if !state.accounts.contains_key(&candidate) {
+                        break candidate;
+                    }
+                };
+                state.accounts.insert(
+                    id.clone(),
+                    ActualAccount {
+                        name: name.clone(),
+                        email: email.as_str().to_string(),
+                        status: "ACTIVE".into(),
+                        parent: parent.clone(),
+                    },
+                );
+                state
+                    .attachments
+                    .entry(TargetKey::Account(id))
+                    .or_default()
+                    .insert(PolicyName::full_aws_access());
+            }
+            Change::MoveAccount { id, after, .. } => {
+                check_parent(&state, after).map_err(fail)?;
+                let a = state
+                    .accounts
+                    .get_mut(id)
+                    .ok_or_else(|| fail("account does not exist".into()))?;
+                a.parent = after.clone();
+            }
+            Change::Attach { policy, target } => {
+                if !state.policies.contains_key(policy) {
+                    return Err(fail(format!("policy {policy} does not exist yet")));
+                }
+                let key = resolve_target(&state, target).map_err(fail)?;
+                state
+                    .attachments
+                    .entry(key)
+                    .or_default()
+                    .insert(policy.clone());
+            }
+            Change::Detach { policy, target } => {
+                let key = resolve_target(&state, target).map_err(fail)?;
+                let set = state.attachments.entry(key).or_default();
+                set.remove(policy);
+                if set.is_empty() {
+                    return Err(fail("detaching would leave the target with no SCP".into()));
+                }
+            }
+        }
+    }
+    Ok(state)
+}
+
+fn check_parent(state: &Actual, parent: &crate::model::Parent) -> Result<(), String> {
+    match parent {
+        crate::model::Parent::Ou(p) if !state.ous.contains_key(p) => {
+            Err(format!("OU {p} does not exist yet"))
+        }
+        _ => Ok(()),
+    }
+}
+
+fn resolve_target(state: &Actual, target: &Target) -> Result<TargetKey, String> {
+    match target {
+        Target::Root => Ok(TargetKey::Root),
+        Target::Ou { path } if state.ous.contains_key(path) => Ok(TargetKey::Ou(path.clone())),
+        Target::Ou { path } => Err(format!("OU {path} does not exist")),
+        Target::Account { id: Some(id), .. } => Ok(TargetKey::Account(id.clone())),
+        Target::Account { name, id: None } => state
+            .accounts
+            .iter()
+            .find(|(_, a)| &a.name == name)
+            .map(|(id, _)| TargetKey::Account(id.clone()))
+            .ok_or_else(|| format!("account {name} does not exist yet")),
+    }
+}
