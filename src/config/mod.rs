@@ -1,1 +1,20 @@
-//! org.toml → Desired. (being written)
+//! org.toml → [`Desired`](crate::model::Desired). Knows TOML and files, nothing of AWS.
+//!
+//! - `raw`: the file's tables and values with their spans (syntax, unknown keys, types);
+//! - `validate` and `policies`: what they mean (ids, references, duplicates, limits);
+//! - `policy_file`: SCP JSON files; `templates`: generated SCPs;
+//! - `error`: problems that name file, line, column and key.
+
+mod error;
+mod load;
+mod policies;
+pub mod policy_file;
+mod problems;
+mod raw;
+pub mod templates;
+mod validate;
+
+pub use error::{ConfigError, Problem};
+pub use load::{load, Loaded};
+pub use policies::MAX_DESCRIPTION;
+pub use validate::{DEFAULT_MEMBER_ROLE, MAX_ACCOUNT_NAME};

@@ -31,7 +31,7 @@ fn target_address(t: &Target) -> Option<String> {
 
 pub fn order(mut changes: Vec<Change>) -> Vec<PlannedChange> {
     // OU paths sort parent-first ("A" < "A/B"), so address order within a rank is also dependency order.
-    changes.sort_by(|a, b| (rank(a), a.address()).cmp(&(rank(b), b.address())));
+    changes.sort_by_cached_key(|c| (rank(c), c.address()));
     let present: BTreeSet<String> = changes.iter().map(Change::address).collect();
     let needs = |addr: Option<String>, out: &mut Vec<String>| {
         if let Some(a) = addr {

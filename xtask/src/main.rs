@@ -1,1 +1,350 @@
-fn main() {}
+//! `cargo xtask demo | test`: the README's two commands. Installs the emulator (moto, pinned in
+//! emulator/requirements.txt) into a Python venv when needed.
+
+use std::ffi::OsStr;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use govern_testkit::{demo_brownfield, Emulator, MOTO_SERVER_ENV};
+
+const USAGE: &str = "\
+cargo xtask: developer tasks for govern
+
+USAGE:
+    cargo xtask demo            Start the emulator, seed a brownfield organization that differs from
+                                org.toml, and run the real govern binary against it:
+                                validate, plan, apply --auto-approve, plan --detailed-exitcode
+                                (the last must report no changes).
+    cargo xtask test [ARGS...]  Run `cargo test --workspace [ARGS...]` with the emulator installed and
+                                GOVERN_MOTO_SERVER pointing at it; exits with cargo's code. ARGS go
+                                to cargo as they are (`--workspace` is left out when they pick
+                                packages), e.g. cargo xtask test -p govern-testkit -- --nocapture
+    cargo xtask help            Print this text.
+
+Both first ensure the emulator: moto[server] at the version pinned in emulator/requirements.txt,
+installed into a Python venv (needs python3 with the venv module and access to PyPI).
+
+ENVIRONMENT:
+    GOVERN_VENV         The venv to check or create instead of <repo>/.venv (relative paths are taken
+                        from the repo root). Useful to try a fresh install without touching .venv.
+    GOVERN_MOTO_SERVER  Read by the test kit: the moto_server binary the tests start. `cargo xtask
+                        test` sets it to <venv>/bin/moto_server.
+";
+
+/// The demo, one command per line: arguments to `govern`, the exit code it must return, and what a
+/// different code means.
+const DEMO_STEPS: &[Step] = &[
+    step(&["validate"], 0, "org.toml does not validate"),
+    step(&["plan"], 0, "planning failed"),
+    step(&["apply", "--auto-approve"], 0, "apply failed"),
+    step(
+        &["plan", "--detailed-exitcode"],
+        0,
+        "the organization still differs from org.toml after apply",
+    ),
+];
+
+struct Step {
+    args: &'static [&'static str],
+    expect: i32,
+    otherwise: &'static str,
+}
+
+const fn step(args: &'static [&'static str], expect: i32, otherwise: &'static str) -> Step {
+    Step {
+        args,
+        expect,
+        otherwise,
+    }
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let result = match args.first().map(String::as_str) {
+        Some("demo") if args.len() == 1 => demo(),
+        Some("demo" | "test")
+            if matches!(args.get(1).map(String::as_str), Some("-h" | "--help")) =>
+        {
+            print!("{USAGE}");
+            Ok(0)
+        }
+        Some("test") => test(&args[1..]),
+        Some("help" | "-h" | "--help") => {
+            print!("{USAGE}");
+            Ok(0)
+        }
+        other => {
+            if other.is_some() {
+                eprintln!("xtask: unknown command or arguments: {}\n", args.join(" "));
+            }
+            eprint!("{USAGE}");
+            Ok(2)
+        }
+    };
+    // Everything (the emulator above all) is dropped by now: exiting cannot orphan a server.
+    match result {
+        Ok(code) => std::process::exit(code),
+        Err(message) => {
+            eprintln!("xtask: {message}");
+            std::process::exit(1)
+        }
+    }
+}
+
+fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask sits one level below the repo root")
+        .to_path_buf()
+}
+
+fn cargo() -> Command {
+    Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
+}
+
+// ---------------------------------------------------------------------------------------------
+// cargo xtask test
+
+fn test(args: &[String]) -> Result<i32, String> {
+    let root = repo_root();
+    let moto = ensure_emulator(&root)?;
+    let mut cmd = cargo();
+    cmd.arg("test");
+    if !selects_packages(args) {
+        cmd.arg("--workspace");
+    }
+    let status = cmd
+        .args(args)
+        .env(MOTO_SERVER_ENV, &moto)
+        .current_dir(&root)
+        .status()
+        .map_err(|e| format!("cannot run cargo test: {e}"))?;
+    Ok(status.code().unwrap_or(1))
+}
+
+/// Whether cargo's own arguments (before any `--`) pick packages, which `--workspace` would override.
+fn selects_packages(args: &[String]) -> bool {
+    args.iter().take_while(|a| *a != "--").any(|a| {
+        a == "-p"
+            || a == "--package"
+            || a == "--manifest-path"
+            || a.starts_with("--package=")
+            || a.starts_with("--manifest-path=")
+            || (a.starts_with("-p") && !a.starts_with("--"))
+    })
+}
+
+// ---------------------------------------------------------------------------------------------
+// cargo xtask demo
+
+fn demo() -> Result<i32, String> {
+    let root = repo_root();
+    let moto = ensure_emulator(&root)?;
+
+    let built = cargo()
+        .args(["build", "--quiet", "--bin", "govern"])
+        .current_dir(&root)
+        .status()
+        .map_err(|e| format!("cannot run cargo build: {e}"))?;
+    if !built.success() {
+        return Err("`cargo build --bin govern` failed (see the errors above)".into());
+    }
+    let govern = target_dir(&root)
+        .join("debug")
+        .join(format!("govern{}", std::env::consts::EXE_SUFFIX));
+    if !govern.is_file() {
+        return Err(format!(
+            "{} does not exist after `cargo build --bin govern`",
+            govern.display()
+        ));
+    }
+
+    let emulator = Emulator::start_with_binary(&moto);
+    println!("emulator: moto listening on {}", emulator.endpoint());
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start a tokio runtime: {e}"))?;
+    runtime.block_on(async {
+        let cfg = emulator.sdk_config().await;
+        demo_brownfield(&cfg).await;
+    });
+    println!(
+        "seeded a brownfield organization: OUs and accounts in the wrong places, a drifted \
+         deny-leave-org, an extra SCP attachment"
+    );
+
+    for step in DEMO_STEPS {
+        let shown = format!("govern {}", step.args.join(" "));
+        println!("\n$ {shown}");
+        let _ = std::io::stdout().flush();
+        let mut cmd = Command::new(&govern);
+        cmd.args(step.args).current_dir(&root);
+        emulator.configure(&mut cmd);
+        if std::env::var_os("NO_COLOR").is_none() {
+            // The demo is for people: keep govern's colours unless the user asked otherwise.
+            cmd.env_remove("NO_COLOR");
+        }
+        let status = cmd
+            .status()
+            .map_err(|e| format!("cannot run {}: {e}", govern.display()))?;
+        match status.code() {
+            Some(code) if code == step.expect => {}
+            Some(code) => {
+                return Err(format!(
+                    "demo failed: `{shown}` exited with {code}, expected {}: {}",
+                    step.expect, step.otherwise
+                ))
+            }
+            None => return Err(format!("demo failed: `{shown}` was killed ({status})")),
+        }
+    }
+    println!("\ndemo finished: the organization now matches org.toml");
+    Ok(0)
+}
+
+/// Cargo's target directory (honours CARGO_TARGET_DIR and build.target-dir), from `cargo metadata`.
+fn target_dir(root: &Path) -> PathBuf {
+    let fallback = || match std::env::var_os("CARGO_TARGET_DIR") {
+        Some(dir) => root.join(dir),
+        None => root.join("target"),
+    };
+    let Ok(out) = cargo()
+        .args([
+            "metadata",
+            "--format-version",
+            "1",
+            "--no-deps",
+            "--offline",
+        ])
+        .current_dir(root)
+        .stderr(Stdio::null())
+        .output()
+    else {
+        return fallback();
+    };
+    let text = String::from_utf8_lossy(&out.stdout);
+    let key = "\"target_directory\":\"";
+    match text.find(key).map(|at| &text[at + key.len()..]) {
+        Some(rest) if out.status.success() => match rest.find('"') {
+            Some(end) if !rest[..end].contains('\\') => PathBuf::from(&rest[..end]),
+            _ => fallback(),
+        },
+        _ => fallback(),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The emulator in a venv
+
+/// Makes sure `<venv>/bin/moto_server` exists at the pinned moto version, installing it when not.
+/// Returns the absolute path of moto_server.
+fn ensure_emulator(root: &Path) -> Result<PathBuf, String> {
+    let requirements = root.join("emulator").join("requirements.txt");
+    let pinned = pinned_moto(&requirements)?;
+    let venv = venv_dir(root);
+    let shown = if venv == root.join(".venv") {
+        ".venv".to_string()
+    } else {
+        venv.display().to_string()
+    };
+    let bin = venv.join("bin");
+    let moto_server = bin.join("moto_server");
+
+    if moto_server.is_file() && installed_moto(&bin).as_deref() == Some(pinned.as_str()) {
+        println!("emulator: moto {pinned} ready in {shown}");
+        return Ok(moto_server);
+    }
+
+    println!("emulator: installing moto {pinned} into {shown} …");
+    let _ = std::io::stdout().flush();
+    if !bin.join("pip").is_file() {
+        let created = Command::new("python3")
+            .args([OsStr::new("-m"), OsStr::new("venv"), venv.as_os_str()])
+            .status();
+        match created {
+            Err(e) => {
+                return Err(format!(
+                    "cannot run python3 ({e}): python3 with venv is required to install the \
+                     emulator: apt-get install python3 python3-venv (or your platform's equivalent)"
+                ))
+            }
+            Ok(status) if !status.success() => {
+                return Err(format!(
+                    "`python3 -m venv {}` failed ({status}): python3 with venv is required: \
+                     apt-get install python3-venv, then delete {} and rerun",
+                    venv.display(),
+                    venv.display()
+                ))
+            }
+            Ok(_) => {}
+        }
+    }
+    let installed = Command::new(bin.join("pip"))
+        .args(["install", "--disable-pip-version-check", "-q", "-r"])
+        .arg(&requirements)
+        .status()
+        .map_err(|e| format!("cannot run {}: {e}", bin.join("pip").display()))?;
+    if !installed.success() {
+        return Err(format!(
+            "`pip install -r emulator/requirements.txt` into {shown} failed ({installed}; see pip's \
+             output above): check access to PyPI (or set PIP_INDEX_URL to a mirror) and rerun; to \
+             start over, delete {}",
+            venv.display()
+        ));
+    }
+    match installed_moto(&bin) {
+        Some(version) if version == pinned && moto_server.is_file() => {
+            println!("emulator: moto {pinned} ready in {shown}");
+            Ok(moto_server)
+        }
+        found => Err(format!(
+            "after installing, {} reports moto {found:?} and moto_server {}, expected moto {pinned}; \
+             delete {} and rerun",
+            shown,
+            if moto_server.is_file() { "exists" } else { "is missing" },
+            venv.display()
+        )),
+    }
+}
+
+/// `$GOVERN_VENV` (relative to the repo root) or `<repo>/.venv`.
+fn venv_dir(root: &Path) -> PathBuf {
+    match std::env::var_os("GOVERN_VENV").filter(|v| !v.is_empty()) {
+        Some(dir) => root.join(dir),
+        None => root.join(".venv"),
+    }
+}
+
+/// The version in the `moto...==X` line of the requirements file.
+fn pinned_moto(requirements: &Path) -> Result<String, String> {
+    let text = std::fs::read_to_string(requirements)
+        .map_err(|e| format!("cannot read {}: {e}", requirements.display()))?;
+    text.lines()
+        .map(|line| line.split('#').next().unwrap_or("").trim())
+        .filter(|line| line.starts_with("moto"))
+        .find_map(|line| line.split_once("==").map(|(_, v)| v.trim().to_string()))
+        .filter(|v| !v.is_empty())
+        .ok_or_else(|| {
+            format!(
+                "{} has no pinned `moto[server]==VERSION` line",
+                requirements.display()
+            )
+        })
+}
+
+/// The moto version `pip show moto` reports, if any.
+fn installed_moto(bin: &Path) -> Option<String> {
+    let out = Command::new(bin.join("pip"))
+        .args(["show", "--disable-pip-version-check", "moto"])
+        .stderr(Stdio::null())
+        .output()
+        .ok()?;
+    if !out.status.success() {
+        return None;
+    }
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .find_map(|l| l.strip_prefix("Version:").map(|v| v.trim().to_string()))
+}

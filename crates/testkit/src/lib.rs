@@ -1,0 +1,17 @@
+//! Test kit for govern: runs the moto emulator ([`Emulator`]) and builds organizations in it through
+//! the AWS SDK ([`Seeder`], [`demo_brownfield`]).
+//!
+//! moto keeps one organization per management account, so every test that needs an organization
+//! starts its own [`Emulator`] (about a second); the server is killed when the value is dropped,
+//! also when the test panics.
+
+pub mod emulator;
+pub mod seed;
+
+pub use emulator::{Emulator, MOTO_SERVER_ENV, REGION};
+pub use seed::{demo_brownfield, Seeder, DEMO_DENY_LEAVE_ORG_DRIFTED, DEMO_LEGACY_DENY_S3};
+
+/// The Display of an SDK error with its whole source chain, for panic messages.
+pub(crate) fn sdk_error(err: &impl std::error::Error) -> String {
+    aws_smithy_types::error::display::DisplayErrorContext(err).to_string()
+}

@@ -1,0 +1,194 @@
+//! What `load` reports: every problem found, each pointing at a file, a position and a key.
+
+use std::fmt;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use miette::{Diagnostic, LabeledSpan, NamedSource, SourceCode, SourceSpan};
+
+/// All problems found in org.toml and the files it names. Validation goes on past the first error
+/// and reports them all, in file order.
+#[derive(Debug, Clone, thiserror::Error, Diagnostic)]
+#[error("{} has {} problem{}", file.display(), problems.len(), if problems.len() == 1 { "" } else { "s" })]
+#[diagnostic(code(govern::config))]
+pub struct ConfigError {
+    /// org.toml, as given to `load`.
+    pub file: PathBuf,
+    #[related]
+    pub problems: Vec<Problem>,
+}
+
+/// One problem. Displays as `<file>:<line>:<col>: <key>: <message>`, leaving out `:<line>:<col>`
+/// when no position is known and `<key>: ` when no key applies. `help` says what is allowed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    pub file: PathBuf,
+    /// 1-based.
+    pub line: Option<usize>,
+    /// 1-based, in characters.
+    pub column: Option<usize>,
+    /// The TOML key the problem is about, dotted as in the file: `accounts.audit.email`.
+    pub key: Option<String>,
+    pub message: String,
+    pub help: Option<String>,
+    source: Option<NamedSource<Arc<str>>>,
+    span: Option<SourceSpan>,
+}
+
+impl Problem {
+    /// A problem with a file but no position.
+    pub fn new(file: impl Into<PathBuf>, message: impl Into<String>) -> Self {
+        Self {
+            file: file.into(),
+            line: None,
+            column: None,
+            key: None,
+            message: message.into(),
+            help: None,
+            source: None,
+            span: None,
+        }
+    }
+
+    /// A problem at byte range `span` of `text`, the contents of `file`.
+    pub fn at(
+        file: impl Into<PathBuf>,
+        text: &Arc<str>,
+        span: std::ops::Range<usize>,
+        message: impl Into<String>,
+    ) -> Self {
+        let file = file.into();
+        let start = floor_char_boundary(text, span.start);
+        let end = floor_char_boundary(text, span.end.max(start));
+        let (line, column) = line_column(text, start);
+        Self {
+            line: Some(line),
+            column: Some(column),
+            source: Some(NamedSource::new(
+                file.display().to_string(),
+                Arc::clone(text),
+            )),
+            span: Some(SourceSpan::from(start..end)),
+            ..Self::new(file, message)
+        }
+    }
+
+    pub fn with_key(mut self, key: impl Into<String>) -> Self {
+        self.key = Some(key.into());
+        self
+    }
+
+    pub fn with_help(mut self, help: impl Into<String>) -> Self {
+        self.help = Some(help.into());
+        self
+    }
+
+    /// Byte offset of the problem in its file, when known.
+    pub fn offset(&self) -> Option<usize> {
+        self.span.map(|s| s.offset())
+    }
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.file.display())?;
+        if let (Some(line), Some(column)) = (self.line, self.column) {
+            write!(f, ":{line}:{column}")?;
+        }
+        f.write_str(": ")?;
+        if let Some(key) = &self.key {
+            write!(f, "{key}: ")?;
+        }
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for Problem {}
+
+impl Diagnostic for Problem {
+    fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        self.help
+            .as_ref()
+            .map(|h| Box::new(h) as Box<dyn fmt::Display>)
+    }
+
+    fn source_code(&self) -> Option<&dyn SourceCode> {
+        self.source.as_ref().map(|s| s as &dyn SourceCode)
+    }
+
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        // The headline already names file, position and key; the label repeats only the message.
+        let span = self.span?;
+        Some(Box::new(std::iter::once(LabeledSpan::new_with_span(
+            Some(self.message.clone()),
+            span,
+        ))))
+    }
+}
+
+/// 1-based line and character column of byte `offset` in `text`.
+pub(crate) fn line_column(text: &str, offset: usize) -> (usize, usize) {
+    let offset = floor_char_boundary(text, offset);
+    let before = &text[..offset];
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    let line = before.matches('\n').count() + 1;
+    let column = text[line_start..offset].chars().count() + 1;
+    (line, column)
+}
+
+/// Byte offset of 1-based `line` and byte column `column` (as serde_json counts), clamped to `text`.
+pub(crate) fn offset_of(text: &str, line: usize, column: usize) -> usize {
+    let mut start = 0;
+    for _ in 1..line {
+        match text[start..].find('\n') {
+            Some(i) => start += i + 1,
+            None => return text.len(),
+        }
+    }
+    floor_char_boundary(text, start + column.saturating_sub(1))
+}
+
+fn floor_char_boundary(text: &str, offset: usize) -> usize {
+    let mut i = offset.min(text.len());
+    while !text.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn positions_are_one_based_and_count_characters() {
+        let text = "ab\nçd = 1\n";
+        assert_eq!(line_column(text, 0), (1, 1));
+        assert_eq!(line_column(text, 3), (2, 1));
+        assert_eq!(line_column(text, 6), (2, 3)); // after "çd", ç being two bytes
+        assert_eq!(offset_of(text, 2, 3), 5);
+        assert_eq!(offset_of(text, 9, 1), text.len());
+    }
+
+    #[test]
+    fn display_leaves_out_what_is_unknown() {
+        let text: Arc<str> = Arc::from("[organization]\nx = 1\n");
+        let p =
+            Problem::at("org.toml", &text, 15..16, "unknown key `x`").with_key("organization.x");
+        assert_eq!(
+            p.to_string(),
+            "org.toml:2:1: organization.x: unknown key `x`"
+        );
+        assert_eq!(Problem::new("a.json", "empty").to_string(), "a.json: empty");
+    }
+
+    #[test]
+    fn config_error_counts() {
+        let one = ConfigError {
+            file: "org.toml".into(),
+            problems: vec![Problem::new("org.toml", "x")],
+        };
+        assert_eq!(one.to_string(), "org.toml has 1 problem");
+        assert_eq!(one.related().unwrap().count(), 1);
+    }
+}

@@ -1,0 +1,257 @@
+//! `[policies.<name>]`: custom SCPs, each read from a file or generated from a template.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use super::policy_file;
+use super::problems::{key_path, Problems, Source};
+use super::raw::{Entry, RawPolicy, Sp};
+use super::templates::{self, TEMPLATES};
+use crate::model::{DesiredPolicy, Limits, PolicyName, Region, FULL_AWS_ACCESS};
+
+/// AWS allows SCP descriptions of at most 512 characters.
+pub const MAX_DESCRIPTION: usize = 512;
+
+/// What the policies section needs from the rest of the file.
+pub(crate) struct Context<'a> {
+    pub src: &'a Source,
+    /// Directory of org.toml; `file` paths are relative to it.
+    pub dir: &'a Path,
+    pub limits: &'a Limits,
+    pub allowed_regions: &'a Regions,
+    pub member_role: &'a str,
+}
+
+/// `[organization] allowed_regions` as far as templates care.
+pub(crate) enum Regions {
+    Absent,
+    /// Present but with problems already reported.
+    Invalid,
+    Valid(Vec<Region>),
+}
+
+/// The result: the policies that could be built, and every validly declared name (also of policies
+/// whose document had problems, so references to them do not report twice).
+#[derive(Default)]
+pub(crate) struct Declared {
+    pub policies: BTreeMap<PolicyName, DesiredPolicy>,
+    pub names: Vec<String>,
+}
+
+pub(crate) fn declare(
+    cx: &Context<'_>,
+    raw: &[Entry<RawPolicy>],
+    problems: &mut Problems,
+    files: &mut Vec<PathBuf>,
+) -> Declared {
+    let mut out = Declared::default();
+    for entry in raw {
+        let key = key_path(&["policies", &entry.name]);
+        if entry.name == FULL_AWS_ACCESS {
+            problems.push(
+                cx.src
+                    .problem(&entry.key_span, &key, "`FullAWSAccess` is AWS-managed and cannot be declared")
+                    .with_help(
+                        "remove [policies.FullAWSAccess]; to attach it, list \"FullAWSAccess\" in the \
+                         `policies` of the root, an OU or an account",
+                    ),
+            );
+            continue;
+        }
+        let name =
+            match PolicyName::parse(&entry.name) {
+                Ok(name) => name,
+                Err(e) => {
+                    problems.push(cx.src.problem(&entry.key_span, &key, e.0).with_help(
+                        "an SCP name is 1 to 128 characters without control characters",
+                    ));
+                    continue;
+                }
+            };
+        out.names.push(entry.name.clone());
+        let description = description(cx, &entry.name, entry.body.description.as_ref(), problems);
+        let document = document(cx, entry, problems, files);
+        if let (Some(description), Some((document, source))) = (description, document) {
+            out.policies.insert(
+                name,
+                DesiredPolicy {
+                    description,
+                    document,
+                    source,
+                },
+            );
+        }
+    }
+    out
+}
+
+fn description(
+    cx: &Context<'_>,
+    name: &str,
+    raw: Option<&Sp<String>>,
+    problems: &mut Problems,
+) -> Option<String> {
+    let Some(d) = raw else {
+        return Some(String::new());
+    };
+    let n = d.value.chars().count();
+    if n > MAX_DESCRIPTION {
+        problems.push(
+            cx.src
+                .problem(
+                    &d.span,
+                    &key_path(&["policies", name, "description"]),
+                    format!("description is {n} characters, over AWS's limit of {MAX_DESCRIPTION}"),
+                )
+                .with_help(format!(
+                    "shorten the description to at most {MAX_DESCRIPTION} characters"
+                )),
+        );
+        return None;
+    }
+    Some(d.value.clone())
+}
+
+/// The policy's document and where it came from, from exactly one of `file` or `template`.
+fn document(
+    cx: &Context<'_>,
+    entry: &Entry<RawPolicy>,
+    problems: &mut Problems,
+    files: &mut Vec<PathBuf>,
+) -> Option<(crate::model::PolicyDocument, String)> {
+    let name = &entry.name;
+    let either =
+        "`file` names an SCP JSON file (relative to the directory of org.toml); `template` \
+                  names a generated SCP (templates: deny-regions)";
+    match (&entry.body.file, &entry.body.template) {
+        (Some(file), None) => from_file(cx, name, file, problems, files),
+        (None, Some(template)) => from_template(cx, name, template, problems),
+        (Some(_), Some(template)) => {
+            problems.push(
+                cx.src
+                    .problem(
+                        &template.span,
+                        &key_path(&["policies", name]),
+                        "set either `file` or `template`, not both",
+                    )
+                    .with_help(either),
+            );
+            None
+        }
+        (None, None) => {
+            problems.push(
+                cx.src
+                    .problem(
+                        &entry.key_span,
+                        &key_path(&["policies", name]),
+                        "missing `file` or `template`",
+                    )
+                    .with_help(either),
+            );
+            None
+        }
+    }
+}
+
+fn from_file(
+    cx: &Context<'_>,
+    name: &str,
+    file: &Sp<String>,
+    problems: &mut Problems,
+    files: &mut Vec<PathBuf>,
+) -> Option<(crate::model::PolicyDocument, String)> {
+    let key = key_path(&["policies", name, "file"]);
+    let path = cx.dir.join(&file.value);
+    let text = match std::fs::read_to_string(&path) {
+        Ok(text) => text,
+        Err(e) => {
+            problems.push(
+                cx.src
+                    .problem(
+                        &file.span,
+                        &key,
+                        format!("cannot read SCP file {}: {e}", path.display()),
+                    )
+                    .with_help(format!(
+                        "`file` is relative to the directory of org.toml ({})",
+                        display_dir(cx.dir)
+                    )),
+            );
+            return None;
+        }
+    };
+    if !files.contains(&path) {
+        files.push(path.clone());
+    }
+    match policy_file::parse(&path, &text, cx.limits) {
+        Ok(doc) => Some((doc, file.value.clone())),
+        Err(mut p) => {
+            let (line, _) = super::error::line_column(&cx.src.text, file.span.start);
+            let used = format!("(used by {key} in {} line {line})", cx.src.path.display());
+            p.help = Some(match p.help.take() {
+                Some(h) => format!("{h} {used}"),
+                None => used,
+            });
+            problems.push_at(file.span.start, p);
+            None
+        }
+    }
+}
+
+fn from_template(
+    cx: &Context<'_>,
+    name: &str,
+    template: &Sp<String>,
+    problems: &mut Problems,
+) -> Option<(crate::model::PolicyDocument, String)> {
+    let key = key_path(&["policies", name, "template"]);
+    if !TEMPLATES.contains(&template.value.as_str()) {
+        problems.push(
+            cx.src
+                .problem(
+                    &template.span,
+                    &key,
+                    format!("unknown template `{}`", template.value),
+                )
+                .with_help(format!("templates: {}", TEMPLATES.join(", "))),
+        );
+        return None;
+    }
+    let regions = match cx.allowed_regions {
+        Regions::Valid(regions) => regions,
+        Regions::Invalid => return None,
+        Regions::Absent => {
+            problems.push(
+                cx.src
+                    .problem(
+                        &template.span,
+                        &key,
+                        "template `deny-regions` needs allowed_regions in [organization]",
+                    )
+                    .with_help(
+                        "add allowed_regions = [\"<home region>\", ...] to [organization]: the template \
+                         denies every other region",
+                    ),
+            );
+            return None;
+        }
+    };
+    let doc = templates::deny_regions(regions, &[cx.member_role.to_string()]);
+    if let Err((message, help)) = policy_file::within_limit(&doc, cx.limits) {
+        problems.push(
+            cx.src
+                .problem(&template.span, &key, format!("generated {message}"))
+                .with_help(help),
+        );
+        return None;
+    }
+    Some((doc, format!("template {}", template.value)))
+}
+
+fn display_dir(dir: &Path) -> String {
+    if dir.as_os_str().is_empty() {
+        ".".into()
+    } else {
+        dir.display().to_string()
+    }
+}

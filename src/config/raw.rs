@@ -1,0 +1,546 @@
+//! org.toml as written: its tables and values with their byte spans, before any meaning is checked.
+//! Reading reports TOML syntax errors, unknown keys and values of the wrong type; everything that
+//! could be read is kept so validation can go on and report all it finds.
+
+use std::ops::Range;
+
+use toml_edit::{ImDocument, Item, TableLike};
+
+use super::problems::{key_path, Problems, Source};
+
+/// A value and where it is written.
+#[derive(Debug, Clone)]
+pub(crate) struct Sp<T> {
+    pub value: T,
+    pub span: Range<usize>,
+}
+
+/// A named sub-table (`[accounts.<name>]`) and where its name is written.
+#[derive(Debug, Clone)]
+pub(crate) struct Entry<T> {
+    pub name: String,
+    pub key_span: Range<usize>,
+    pub body: T,
+}
+
+pub(crate) type List = Sp<Vec<Sp<String>>>;
+
+#[derive(Debug, Default)]
+pub(crate) struct RawFile {
+    /// `None` when the file has no `[organization]` table.
+    pub organization: Option<Entry<RawOrganization>>,
+    pub limits: RawLimits,
+    pub policies: Vec<Entry<RawPolicy>>,
+    pub root: Option<Entry<RawTarget>>,
+    pub ous: Vec<Entry<RawTarget>>,
+    pub accounts: Vec<Entry<RawAccount>>,
+}
+
+#[derive(Debug, Default)]
+pub(crate) struct RawOrganization {
+    pub management_account: Option<Sp<String>>,
+    pub home_region: Option<Sp<String>>,
+    pub member_role: Option<Sp<String>>,
+    pub allowed_regions: Option<List>,
+}
+
+#[derive(Debug, Default)]
+pub(crate) struct RawLimits {
+    pub scp_max_chars: Option<Sp<i64>>,
+    pub scps_per_target: Option<Sp<i64>>,
+}
+
+#[derive(Debug, Default)]
+pub(crate) struct RawPolicy {
+    pub file: Option<Sp<String>>,
+    pub template: Option<Sp<String>>,
+    pub description: Option<Sp<String>>,
+}
+
+/// `[root]` or `[ous.<path>]`.
+#[derive(Debug, Default)]
+pub(crate) struct RawTarget {
+    pub policies: Option<List>,
+}
+
+#[derive(Debug, Default)]
+pub(crate) struct RawAccount {
+    pub id: Option<Sp<String>>,
+    pub email: Option<Sp<String>>,
+    pub ou: Option<Sp<String>>,
+    pub policies: Option<List>,
+}
+
+/// The keys each table allows, with what each one holds (used in `help`).
+const TOP: &[(&str, &str)] = &[
+    (
+        "organization",
+        "the management account, home region and allowed regions",
+    ),
+    ("limits", "SCP quotas"),
+    ("policies", "custom SCPs, one [policies.<name>] table each"),
+    ("root", "SCPs attached to the root"),
+    (
+        "ous",
+        "organizational units, one [ous.\"<path>\"] table each",
+    ),
+    (
+        "accounts",
+        "member accounts, one [accounts.<name>] table each",
+    ),
+];
+const ORGANIZATION: &[(&str, &str)] = &[
+    (
+        "management_account",
+        "the management account's id: 12 digits in quotes",
+    ),
+    ("home_region", "a region name in quotes, like \"us-east-1\""),
+    (
+        "member_role",
+        "an IAM role name in quotes, like \"OrganizationAccountAccessRole\"",
+    ),
+    (
+        "allowed_regions",
+        "a list of region names, like [\"us-east-1\", \"eu-west-1\"]",
+    ),
+];
+const LIMITS: &[(&str, &str)] = &[
+    ("scp_max_chars", "a whole number of characters, like 10240"),
+    ("scps_per_target", "a whole number of SCPs, like 10"),
+];
+const POLICY: &[(&str, &str)] = &[
+    (
+        "file",
+        "a path to an SCP JSON file, relative to org.toml's directory",
+    ),
+    (
+        "template",
+        "the name of a template in quotes, like \"deny-regions\"",
+    ),
+    ("description", "text in quotes, at most 512 characters"),
+];
+const TARGET: &[(&str, &str)] = &[(
+    "policies",
+    "a list of SCP names, like [\"FullAWSAccess\", \"deny-leave-org\"]",
+)];
+const ACCOUNT: &[(&str, &str)] = &[
+    ("id", "the account's id: 12 digits in quotes"),
+    ("email", "the account's root email address in quotes"),
+    (
+        "ou",
+        "an OU path declared under [ous], like \"Workloads/Prod\"",
+    ),
+    ("policies", "a list of SCP names, like [\"FullAWSAccess\"]"),
+];
+
+/// Parses `src` as TOML and reads its structure. `None` when the TOML itself is malformed.
+pub(crate) fn read(src: &Source, problems: &mut Problems) -> Option<RawFile> {
+    let doc = match ImDocument::parse(src.text.to_string()) {
+        Ok(doc) => doc,
+        Err(e) => {
+            problems.push(syntax_error(src, &e));
+            return None;
+        }
+    };
+    let mut r = Reader { src, problems };
+    Some(r.file(doc.as_table()))
+}
+
+fn syntax_error(src: &Source, e: &toml_edit::TomlError) -> super::error::Problem {
+    let span = e.span().unwrap_or(0..0);
+    let message = e
+        .message()
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join(": ");
+    let help = if message.contains("duplicate key") {
+        "a key can be set only once per table: keep one of the two"
+    } else {
+        "org.toml must be valid TOML (https://toml.io/en/v1.0.0); strings need quotes"
+    };
+    super::error::Problem::at(
+        &src.path,
+        &src.text,
+        span,
+        format!("invalid TOML: {message}"),
+    )
+    .with_help(help)
+}
+
+struct Reader<'a> {
+    src: &'a Source,
+    problems: &'a mut Problems,
+}
+
+impl Reader<'_> {
+    fn file(&mut self, top: &dyn TableLike) -> RawFile {
+        self.unknown_keys(top, &[], TOP);
+        let mut file = RawFile::default();
+        if top.get("organization").is_none() {
+            self.problems.push(
+                super::error::Problem::new(&self.src.path, "missing the [organization] table")
+                    .with_key("organization")
+                    .with_help(
+                        "add [organization] with management_account = \"<12 digits>\" and \
+                         home_region = \"<region>\"",
+                    ),
+            );
+        }
+        if let Some((span, t)) = self.sub_table(top, &[], "organization") {
+            let path = ["organization"];
+            self.unknown_keys(t, &path, ORGANIZATION);
+            self.required(
+                t,
+                &path,
+                &span,
+                ORGANIZATION,
+                &["management_account", "home_region"],
+            );
+            let body = RawOrganization {
+                management_account: self.string(t, &path, "management_account", ORGANIZATION),
+                home_region: self.string(t, &path, "home_region", ORGANIZATION),
+                member_role: self.string(t, &path, "member_role", ORGANIZATION),
+                allowed_regions: self.list(t, &path, "allowed_regions", ORGANIZATION),
+            };
+            file.organization = Some(Entry {
+                name: "organization".into(),
+                key_span: span,
+                body,
+            });
+        }
+        if let Some((_, t)) = self.sub_table(top, &[], "limits") {
+            let path = ["limits"];
+            self.unknown_keys(t, &path, LIMITS);
+            file.limits = RawLimits {
+                scp_max_chars: self.integer(t, &path, "scp_max_chars", LIMITS),
+                scps_per_target: self.integer(t, &path, "scps_per_target", LIMITS),
+            };
+        }
+        file.policies = self.entries(top, "policies", POLICY, &[], |r, t, path| RawPolicy {
+            file: r.string(t, path, "file", POLICY),
+            template: r.string(t, path, "template", POLICY),
+            description: r.string(t, path, "description", POLICY),
+        });
+        if let Some((span, t)) = self.sub_table(top, &[], "root") {
+            let path = ["root"];
+            self.unknown_keys(t, &path, TARGET);
+            file.root = Some(Entry {
+                name: "root".into(),
+                key_span: span,
+                body: RawTarget {
+                    policies: self.list(t, &path, "policies", TARGET),
+                },
+            });
+        }
+        file.ous = self.entries(top, "ous", TARGET, &[], |r, t, path| RawTarget {
+            policies: r.list(t, path, "policies", TARGET),
+        });
+        file.accounts = self.entries(top, "accounts", ACCOUNT, &["email"], |r, t, path| {
+            RawAccount {
+                id: r.string(t, path, "id", ACCOUNT),
+                email: r.string(t, path, "email", ACCOUNT),
+                ou: r.string(t, path, "ou", ACCOUNT),
+                policies: r.list(t, path, "policies", ACCOUNT),
+            }
+        });
+        file
+    }
+
+    /// Every `[<section>.<name>]` table, in file order, each read by `body`.
+    fn entries<T>(
+        &mut self,
+        top: &dyn TableLike,
+        section: &str,
+        allowed: &[(&str, &str)],
+        required: &[&str],
+        body: impl Fn(&mut Self, &dyn TableLike, &[&str]) -> T,
+    ) -> Vec<Entry<T>> {
+        let Some((_, tables)) = self.sub_table(top, &[], section) else {
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        for (name, _) in tables.iter() {
+            let path = [section, name];
+            let Some((key_span, t)) = self.sub_table(tables, &[section], name) else {
+                continue;
+            };
+            self.unknown_keys(t, &path, allowed);
+            self.required(t, &path, &key_span, allowed, required);
+            let body = body(self, t, &path);
+            out.push(Entry {
+                name: name.to_string(),
+                key_span,
+                body,
+            });
+        }
+        out.sort_by_key(|e| e.key_span.start);
+        out
+    }
+
+    /// Reports every key of `t` that is not in `allowed`.
+    fn unknown_keys(&mut self, t: &dyn TableLike, path: &[&str], allowed: &[(&str, &str)]) {
+        for (key, item) in t.iter() {
+            if allowed.iter().any(|(k, _)| *k == key) {
+                continue;
+            }
+            let names: Vec<&str> = allowed.iter().map(|(k, _)| *k).collect();
+            let mut help = match closest(key, &names) {
+                Some(near) => format!("did you mean `{near}`? "),
+                None => String::new(),
+            };
+            if path.is_empty() {
+                help.push_str(&format!("allowed top-level tables: {}", names.join(", ")));
+            } else {
+                help.push_str(&format!(
+                    "allowed keys in [{}]: {}",
+                    key_path(path),
+                    names.join(", ")
+                ));
+            }
+            if path.len() == 2 && path[0] == "ous" && item.is_table_like() {
+                help.push_str(&format!(
+                    "; a nested OU is written as one path: [ous.\"{}/{key}\"]",
+                    path[1]
+                ));
+            }
+            let mut full = path.to_vec();
+            full.push(key);
+            let span = self.key_span(t, key);
+            let p = self
+                .src
+                .problem(&span, &key_path(&full), format!("unknown key `{key}`"))
+                .with_help(help);
+            self.problems.push(p);
+        }
+    }
+
+    /// Reports each of `keys` that `t` lacks, at the table's key.
+    fn required(
+        &mut self,
+        t: &dyn TableLike,
+        path: &[&str],
+        key_span: &Range<usize>,
+        spec: &[(&str, &str)],
+        keys: &[&str],
+    ) {
+        for key in keys {
+            if t.get(key).is_none() {
+                let p = self
+                    .src
+                    .problem(
+                        key_span,
+                        &key_path(path),
+                        format!("missing required key `{key}`"),
+                    )
+                    .with_help(format!("add `{key}`: {}", help(spec, key)));
+                self.problems.push(p);
+            }
+        }
+    }
+
+    /// The table under `key`, with the span of its key; reports a value that is not a table.
+    fn sub_table<'d>(
+        &mut self,
+        t: &'d dyn TableLike,
+        path: &[&str],
+        key: &str,
+    ) -> Option<(Range<usize>, &'d dyn TableLike)> {
+        let item = t.get(key)?;
+        let span = self.key_span(t, key);
+        match item.as_table_like() {
+            Some(sub) => Some((span, sub)),
+            None => {
+                let mut full = path.to_vec();
+                full.push(key);
+                let what = if path.is_empty() {
+                    format!("[{key}] is a table")
+                } else {
+                    format!("each entry is a table: [{}]", key_path(&full))
+                };
+                self.type_error(item, &span, &full, "a table", &what);
+                None
+            }
+        }
+    }
+
+    fn string(
+        &mut self,
+        t: &dyn TableLike,
+        path: &[&str],
+        key: &str,
+        spec: &[(&str, &str)],
+    ) -> Option<Sp<String>> {
+        let item = t.get(key)?;
+        let span = item.span().unwrap_or_else(|| self.key_span(t, key));
+        match item.as_str() {
+            Some(s) => Some(Sp {
+                value: s.to_string(),
+                span,
+            }),
+            None => {
+                self.type_error(item, &span, &with(path, key), "a string", help(spec, key));
+                None
+            }
+        }
+    }
+
+    fn integer(
+        &mut self,
+        t: &dyn TableLike,
+        path: &[&str],
+        key: &str,
+        spec: &[(&str, &str)],
+    ) -> Option<Sp<i64>> {
+        let item = t.get(key)?;
+        let span = item.span().unwrap_or_else(|| self.key_span(t, key));
+        match item.as_integer() {
+            Some(n) => Some(Sp { value: n, span }),
+            None => {
+                self.type_error(item, &span, &with(path, key), "an integer", help(spec, key));
+                None
+            }
+        }
+    }
+
+    /// A list of strings; elements of another type are reported and left out.
+    fn list(
+        &mut self,
+        t: &dyn TableLike,
+        path: &[&str],
+        key: &str,
+        spec: &[(&str, &str)],
+    ) -> Option<List> {
+        let item = t.get(key)?;
+        let span = item.span().unwrap_or_else(|| self.key_span(t, key));
+        let full = with(path, key);
+        let Some(array) = item.as_array() else {
+            self.type_error(item, &span, &full, "a list of strings", help(spec, key));
+            return None;
+        };
+        let mut values = Vec::new();
+        for v in array.iter() {
+            let vspan = v.span().unwrap_or_else(|| span.clone());
+            match v.as_str() {
+                Some(s) => values.push(Sp {
+                    value: s.to_string(),
+                    span: vspan,
+                }),
+                None => {
+                    let p = self
+                        .src
+                        .problem(
+                            &vspan,
+                            &key_path(&full),
+                            format!("expected a string, found {}", article(v.type_name())),
+                        )
+                        .with_help(help(spec, key));
+                    self.problems.push(p);
+                }
+            }
+        }
+        Some(Sp {
+            value: values,
+            span,
+        })
+    }
+
+    fn type_error(
+        &mut self,
+        item: &Item,
+        span: &Range<usize>,
+        path: &[&str],
+        expected: &str,
+        help: &str,
+    ) {
+        let found = article(item.type_name());
+        let p = self
+            .src
+            .problem(
+                span,
+                &key_path(path),
+                format!("expected {expected}, found {found}"),
+            )
+            .with_help(help);
+        self.problems.push(p);
+    }
+
+    fn key_span(&self, t: &dyn TableLike, key: &str) -> Range<usize> {
+        t.get_key_value(key)
+            .and_then(|(k, _)| k.span())
+            .unwrap_or(0..0)
+    }
+}
+
+fn with<'a>(path: &[&'a str], key: &'a str) -> Vec<&'a str> {
+    let mut v = path.to_vec();
+    v.push(key);
+    v
+}
+
+fn help<'a>(spec: &[(&str, &'a str)], key: &str) -> &'a str {
+    spec.iter().find(|(k, _)| *k == key).map_or("", |(_, h)| *h)
+}
+
+fn article(type_name: &str) -> String {
+    match type_name {
+        "integer" | "inline table" | "array" | "array of tables" => format!("an {type_name}"),
+        other => format!("a {other}"),
+    }
+}
+
+/// The allowed key nearest to a misspelt one, if it is close enough to be a likely typo.
+fn closest<'a>(key: &str, allowed: &[&'a str]) -> Option<&'a str> {
+    allowed
+        .iter()
+        .map(|a| (edit_distance(key, a), *a))
+        .filter(|(d, a)| *d <= 2.max(a.len() / 4))
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, a)| a)
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let sub = prev[j] + usize::from(ca != *cb);
+            cur.push(sub.min(prev[j + 1] + 1).min(cur[j] + 1));
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn typos_find_their_key() {
+        assert_eq!(closest("emial", &["id", "email", "ou"]), Some("email"));
+        assert_eq!(closest("colour", &["id", "email", "ou"]), None);
+        assert_eq!(edit_distance("kitten", "sitting"), 3);
+    }
+
+    #[test]
+    fn reads_spans_of_header_keys() {
+        let src = Source::new("org.toml", "[ous.\"A/B\"]\npolicies = [\"x\", 3]\n");
+        let mut problems = Problems::default();
+        let raw = read(&src, &mut problems).unwrap();
+        assert_eq!(raw.ous[0].name, "A/B");
+        assert_eq!(&src.text[raw.ous[0].key_span.clone()], "\"A/B\"");
+        let list = raw.ous[0].body.policies.as_ref().unwrap();
+        assert_eq!(list.value.len(), 1);
+        let problems = problems.into_sorted();
+        assert_eq!(
+            problems.iter().map(ToString::to_string).collect::<Vec<_>>(),
+            [
+                "org.toml: organization: missing the [organization] table",
+                "org.toml:2:18: ous.\"A/B\".policies: expected a string, found an integer",
+            ]
+        );
+    }
+}

@@ -1,0 +1,555 @@
+//! The meaning of org.toml: identifiers, references, duplicates and limits, turning the raw file into
+//! [`Desired`]. Every problem is reported; `Desired` is built only when there are none.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::path::{Path, PathBuf};
+
+use super::policies::{self, Regions};
+use super::problems::{key_path, Problems, Source};
+use super::raw::{Entry, List, RawFile, RawLimits, RawOrganization, Sp};
+use crate::model::{
+    AccountId, Desired, DesiredAccount, DesiredOu, Email, Limits, OuPath, Parent, PolicyName,
+    Region, FULL_AWS_ACCESS,
+};
+
+pub const DEFAULT_MEMBER_ROLE: &str = "OrganizationAccountAccessRole";
+/// CreateAccount accepts account names of 1 to 50 characters.
+pub const MAX_ACCOUNT_NAME: usize = 50;
+
+struct Organization {
+    management_account: Option<AccountId>,
+    home_region: Option<Region>,
+    member_role: String,
+    allowed_regions: Regions,
+}
+
+pub(crate) fn validate(
+    src: &Source,
+    raw: &RawFile,
+    problems: &mut Problems,
+    files: &mut Vec<PathBuf>,
+) -> Option<Desired> {
+    let org = organization(src, raw.organization.as_ref(), problems);
+    let limits = limits(src, &raw.limits, problems);
+    let dir = src.path.parent().unwrap_or(Path::new(""));
+    let cx = policies::Context {
+        src,
+        dir,
+        limits: &limits,
+        allowed_regions: &org.allowed_regions,
+        member_role: &org.member_role,
+    };
+    let declared = policies::declare(&cx, &raw.policies, problems, files);
+    let lists = Lists {
+        src,
+        declared: &declared.names,
+        limits: &limits,
+    };
+
+    let root_policies = raw.root.as_ref().and_then(|root| {
+        let list = root.body.policies.as_ref()?;
+        lists.check(list, &["root", "policies"], problems)
+    });
+    let ous = ous(src, &raw.ous, &lists, problems);
+    let accounts = accounts(src, &raw.accounts, &ous, &lists, problems);
+
+    if !problems.is_empty() {
+        return None;
+    }
+    let allowed_regions = match org.allowed_regions {
+        Regions::Valid(regions) => regions,
+        // Absent: no restriction declared (Invalid always comes with a problem).
+        Regions::Absent | Regions::Invalid => Vec::new(),
+    };
+    Some(Desired {
+        management_account: org.management_account?,
+        home_region: org.home_region?,
+        allowed_regions,
+        member_role: org.member_role,
+        limits,
+        policies: declared.policies,
+        root_policies,
+        ous: ous
+            .into_iter()
+            .map(|(k, v)| (k, v.unwrap_or_default()))
+            .collect(),
+        accounts: accounts.into_iter().flatten().collect(),
+    })
+}
+
+fn organization(
+    src: &Source,
+    raw: Option<&Entry<RawOrganization>>,
+    problems: &mut Problems,
+) -> Organization {
+    let mut org = Organization {
+        management_account: None,
+        home_region: None,
+        member_role: DEFAULT_MEMBER_ROLE.to_string(),
+        allowed_regions: Regions::Absent,
+    };
+    // Missing tables and keys are reported while reading.
+    let Some(entry) = raw else {
+        return org;
+    };
+    let o = &entry.body;
+    if let Some(v) = &o.management_account {
+        org.management_account = account_id(src, v, "organization", "management_account", problems);
+    }
+    if let Some(v) = &o.home_region {
+        match Region::parse(&v.value) {
+            Ok(r) => org.home_region = Some(r),
+            Err(e) => problems.push(
+                src.problem(&v.span, "organization.home_region", e.0)
+                    .with_help(known_regions_help(&v.value)),
+            ),
+        }
+    }
+    if let Some(v) = &o.member_role {
+        if is_role_name(&v.value) {
+            org.member_role = v.value.clone();
+        } else {
+            problems.push(
+                src.problem(
+                    &v.span,
+                    "organization.member_role",
+                    format!("`{}` is not a valid IAM role name", v.value),
+                )
+                .with_help(
+                    "an IAM role name is 1 to 64 letters, digits and + = , . @ _ - characters",
+                ),
+            );
+        }
+    }
+    if let Some(list) = &o.allowed_regions {
+        org.allowed_regions = allowed_regions(src, list, org.home_region.as_ref(), problems);
+    }
+    org
+}
+
+fn allowed_regions(
+    src: &Source,
+    list: &List,
+    home: Option<&Region>,
+    problems: &mut Problems,
+) -> Regions {
+    let key = "organization.allowed_regions";
+    if list.value.is_empty() {
+        problems.push(
+            src.problem(&list.span, key, "allowed_regions cannot be empty: it would deny every region")
+                .with_help("list the regions to allow, home_region among them, or leave out allowed_regions to allow all"),
+        );
+        return Regions::Invalid;
+    }
+    let mut regions = Vec::new();
+    let mut valid = true;
+    for r in &list.value {
+        match Region::parse(&r.value) {
+            Ok(region) if regions.contains(&region) => {
+                valid = false;
+                problems.push(
+                    src.problem(&r.span, key, format!("`{}` is listed twice", r.value))
+                        .with_help("list each region once"),
+                );
+            }
+            Ok(region) => regions.push(region),
+            Err(e) => {
+                valid = false;
+                problems.push(
+                    src.problem(&r.span, key, e.0)
+                        .with_help(known_regions_help(&r.value)),
+                );
+            }
+        }
+    }
+    if !valid {
+        return Regions::Invalid;
+    }
+    if let Some(home) = home {
+        if !regions.contains(home) {
+            problems.push(
+                src.problem(
+                    &list.span,
+                    key,
+                    format!("allowed_regions does not include home_region `{home}`"),
+                )
+                .with_help(format!(
+                    "add \"{home}\": the home region is where the organization is managed from and is never denied"
+                )),
+            );
+            return Regions::Invalid;
+        }
+    }
+    Regions::Valid(regions)
+}
+
+fn limits(src: &Source, raw: &RawLimits, problems: &mut Problems) -> Limits {
+    let mut limits = Limits::default();
+    let mut positive = |v: &Option<Sp<i64>>, key: &str, into: &mut usize| {
+        let Some(v) = v else { return };
+        match usize::try_from(v.value) {
+            Ok(n) if n > 0 => *into = n,
+            _ => problems.push(
+                src.problem(
+                    &v.span,
+                    &key_path(&["limits", key]),
+                    format!("{key} must be a positive number, found {}", v.value),
+                )
+                .with_help("leave it out to use AWS's current quota"),
+            ),
+        }
+    };
+    positive(
+        &raw.scp_max_chars,
+        "scp_max_chars",
+        &mut limits.scp_max_chars,
+    );
+    positive(
+        &raw.scps_per_target,
+        "scps_per_target",
+        &mut limits.scps_per_target,
+    );
+    limits
+}
+
+/// Checks `policies` lists of the root, OUs and accounts.
+struct Lists<'a> {
+    src: &'a Source,
+    declared: &'a [String],
+    limits: &'a Limits,
+}
+
+impl Lists<'_> {
+    /// The list as a set, or `None` when it has problems (all reported).
+    fn check(
+        &self,
+        list: &List,
+        path: &[&str],
+        problems: &mut Problems,
+    ) -> Option<BTreeSet<PolicyName>> {
+        let key = key_path(path);
+        let before = problems.len();
+        if list.value.is_empty() {
+            problems.push(
+                self.src
+                    .problem(
+                        &list.span,
+                        &key,
+                        "`policies = []` would detach every SCP: every target keeps at least one SCP",
+                    )
+                    .with_help(
+                        "list \"FullAWSAccess\" to keep AWS's default, or leave out `policies` to leave \
+                         this target's attachments as they are",
+                    ),
+            );
+            return None;
+        }
+        let mut set = BTreeSet::new();
+        for item in &list.value {
+            let name = match PolicyName::parse(&item.value) {
+                Ok(n) => n,
+                Err(e) => {
+                    problems.push(self.src.problem(&item.span, &key, e.0));
+                    continue;
+                }
+            };
+            if set.contains(&name) {
+                problems.push(
+                    self.src
+                        .problem(
+                            &item.span,
+                            &key,
+                            format!("`{}` is listed twice", item.value),
+                        )
+                        .with_help(
+                            "`policies` is the exact set of SCPs attached here: list each once",
+                        ),
+                );
+                continue;
+            }
+            if item.value != FULL_AWS_ACCESS && !self.declared.contains(&item.value) {
+                problems.push(
+                    self.src
+                        .problem(
+                            &item.span,
+                            &key,
+                            format!("no SCP named `{}` is declared under [policies]", item.value),
+                        )
+                        .with_help(self.declared_help()),
+                );
+            }
+            set.insert(name);
+        }
+        if set.len() > self.limits.scps_per_target {
+            problems.push(
+                self.src
+                    .problem(
+                        &list.span,
+                        &key,
+                        format!(
+                            "{} SCPs attached, over the limit of {} per target ([limits] scps_per_target; FullAWSAccess counts)",
+                            set.len(),
+                            self.limits.scps_per_target
+                        ),
+                    )
+                    .with_help("merge SCPs, or attach some to a parent OU instead: SCPs are inherited"),
+            );
+        }
+        (problems.len() == before).then_some(set)
+    }
+
+    fn declared_help(&self) -> String {
+        if self.declared.is_empty() {
+            "no SCPs are declared under [policies]; FullAWSAccess is AWS-managed and needs no declaration"
+                .into()
+        } else {
+            format!(
+                "declared SCPs: {}; FullAWSAccess is AWS-managed and needs no declaration",
+                self.declared.join(", ")
+            )
+        }
+    }
+}
+
+/// Declared OUs (with their attachments, `None` for an OU with problems) plus every ancestor implied
+/// by a deeper path (with `Some(DesiredOu::default())`).
+fn ous(
+    src: &Source,
+    raw: &[Entry<super::raw::RawTarget>],
+    lists: &Lists<'_>,
+    problems: &mut Problems,
+) -> BTreeMap<OuPath, Option<DesiredOu>> {
+    let mut out = BTreeMap::new();
+    for entry in raw {
+        let key = key_path(&["ous", &entry.name]);
+        let path = match OuPath::parse(&entry.name) {
+            Ok(p) => p,
+            Err(e) => {
+                problems.push(
+                    src.problem(&entry.key_span, &key, e.0).with_help(
+                        "an OU path is OU names separated by `/`, at most 5 levels below the root, like \"Workloads/Prod\"",
+                    ),
+                );
+                continue;
+            }
+        };
+        let policies = match &entry.body.policies {
+            None => Some(None),
+            Some(list) => lists
+                .check(list, &["ous", &entry.name, "policies"], problems)
+                .map(Some),
+        };
+        for ancestor in path.ancestors_and_self() {
+            out.entry(ancestor).or_insert(Some(DesiredOu::default()));
+        }
+        out.insert(path, policies.map(|policies| DesiredOu { policies }));
+    }
+    out
+}
+
+fn accounts(
+    src: &Source,
+    raw: &[Entry<super::raw::RawAccount>],
+    ous: &BTreeMap<OuPath, Option<DesiredOu>>,
+    lists: &Lists<'_>,
+    problems: &mut Problems,
+) -> Vec<Option<(String, DesiredAccount)>> {
+    let mut ids: HashMap<String, (&str, usize)> = HashMap::new();
+    let mut emails: HashMap<String, (&str, usize)> = HashMap::new();
+    let mut out = Vec::new();
+    for entry in raw {
+        let name = entry.name.as_str();
+        let a = &entry.body;
+        let base = ["accounts", name];
+        let before = problems.len();
+
+        let n = name.chars().count();
+        if n == 0 || n > MAX_ACCOUNT_NAME || name.chars().any(char::is_control) {
+            problems.push(
+                src.problem(
+                    &entry.key_span,
+                    &key_path(&base),
+                    format!("account name `{name}` is {n} characters: AWS allows 1 to {MAX_ACCOUNT_NAME}"),
+                )
+                .with_help("the key is the account's name in AWS: 1 to 50 printable characters"),
+            );
+        }
+
+        let id = a.id.as_ref().and_then(|v| {
+            let id = account_id(src, v, &key_path(&base), "id", problems)?;
+            let line = super::error::line_column(&src.text, v.span.start).0;
+            if let Some((other, other_line)) = ids.get(id.as_str()) {
+                problems.push(
+                    src.problem(
+                        &v.span,
+                        &key_path(&["accounts", name, "id"]),
+                        format!("account id `{id}` is also used by account `{other}` (line {other_line})"),
+                    )
+                    .with_help("each account id belongs to one [accounts.<name>] table"),
+                );
+            } else {
+                ids.insert(id.as_str().to_string(), (name, line));
+            }
+            Some(id)
+        });
+
+        let email = match &a.email {
+            None => None, // reported while reading
+            Some(v) => match Email::parse(&v.value) {
+                Ok(email) => {
+                    let folded = v.value.to_lowercase();
+                    let line = super::error::line_column(&src.text, v.span.start).0;
+                    if let Some((other, other_line)) = emails.get(&folded) {
+                        problems.push(
+                            src.problem(
+                                &v.span,
+                                &key_path(&["accounts", name, "email"]),
+                                format!(
+                                    "email `{}` is also used by account `{other}` (line {other_line}); emails compare case-insensitively",
+                                    v.value
+                                ),
+                            )
+                            .with_help("every AWS account has its own root email address"),
+                        );
+                    } else {
+                        emails.insert(folded, (name, line));
+                    }
+                    Some(email)
+                }
+                Err(e) => {
+                    problems.push(
+                        src.problem(&v.span, &key_path(&["accounts", name, "email"]), e.0)
+                            .with_help(
+                                "an address like aws+prod-app@example.com, 6 to 64 characters",
+                            ),
+                    );
+                    None
+                }
+            },
+        };
+
+        let parent = match &a.ou {
+            None => Some(Parent::Root),
+            Some(v) => ou_ref(src, v, name, ous, problems),
+        };
+
+        let policies = match &a.policies {
+            None => None,
+            Some(list) => lists.check(list, &["accounts", name, "policies"], problems),
+        };
+
+        if problems.len() > before {
+            out.push(None);
+            continue;
+        }
+        if let (Some(email), Some(parent)) = (email, parent) {
+            out.push(Some((
+                name.to_string(),
+                DesiredAccount {
+                    name: name.to_string(),
+                    id,
+                    email,
+                    parent,
+                    policies,
+                },
+            )));
+        }
+    }
+    out
+}
+
+fn ou_ref(
+    src: &Source,
+    v: &Sp<String>,
+    account: &str,
+    ous: &BTreeMap<OuPath, Option<DesiredOu>>,
+    problems: &mut Problems,
+) -> Option<Parent> {
+    let key = key_path(&["accounts", account, "ou"]);
+    let path = match OuPath::parse(&v.value) {
+        Ok(p) => p,
+        Err(e) => {
+            problems.push(src.problem(&v.span, &key, e.0).with_help(
+                "an OU path declared under [ous], like \"Workloads/Prod\"; leave out `ou` to place the account under the root",
+            ));
+            return None;
+        }
+    };
+    if ous.contains_key(&path) {
+        return Some(Parent::Ou(path));
+    }
+    let declared: Vec<&str> = ous.keys().map(OuPath::as_str).collect();
+    let listed = if declared.is_empty() {
+        "no OUs are declared".to_string()
+    } else {
+        format!("declared OUs: {}", declared.join(", "))
+    };
+    problems.push(
+        src.problem(
+            &v.span,
+            &key,
+            format!("OU `{path}` is not declared under [ous]"),
+        )
+        .with_help(format!(
+            "{listed}; add [{}], or leave out `ou` to place the account under the root",
+            key_path(&["ous", path.as_str()])
+        )),
+    );
+    None
+}
+
+fn account_id(
+    src: &Source,
+    v: &Sp<String>,
+    table: &str,
+    key: &str,
+    problems: &mut Problems,
+) -> Option<AccountId> {
+    match AccountId::parse(&v.value) {
+        Ok(id) => Some(id),
+        Err(e) => {
+            problems.push(
+                src.problem(&v.span, &format!("{table}.{key}"), e.0)
+                    .with_help("write the 12-digit id in quotes, like \"123456789012\""),
+            );
+            None
+        }
+    }
+}
+
+/// IAM role names: 1 to 64 characters of letters, digits and `+=,.@_-`.
+fn is_role_name(s: &str) -> bool {
+    (1..=64).contains(&s.len())
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "+=,.@_-".contains(c))
+}
+
+/// The known regions that look like `typo` (same `area-direction` prefix), or all of them.
+fn known_regions_help(typo: &str) -> String {
+    let known = crate::model::KNOWN_REGIONS;
+    let prefix = typo.rsplit_once('-').map_or(typo, |(head, _)| head);
+    let like: Vec<&str> = known
+        .iter()
+        .copied()
+        .filter(|r| r.rsplit_once('-').is_some_and(|(head, _)| head == prefix))
+        .collect();
+    if like.is_empty() {
+        format!("known regions: {}", known.join(", "))
+    } else {
+        format!("known regions like it: {}", like.join(", "))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn role_names() {
+        assert!(is_role_name("OrganizationAccountAccessRole"));
+        assert!(is_role_name("a+b=c,d.e@f_g-h"));
+        assert!(!is_role_name(""));
+        assert!(!is_role_name("has space"));
+        assert!(!is_role_name(&"x".repeat(65)));
+    }
+}

@@ -1,0 +1,850 @@
+//! Every validation rule of org.toml, each asserting the exact problem line: file, line, column, key
+//! and message.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use govern::config::{self, ConfigError, Problem};
+use govern::model::{OuPath, Parent, PolicyName};
+
+/// Lines 1 to 3 of most test files.
+const BASE: &str = "[organization]
+management_account = \"123456789012\"
+home_region = \"us-east-1\"
+";
+
+const SCP: &str = r#"{"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Action": "*", "Resource": "*"}]}"#;
+
+struct Fixture {
+    dir: tempfile::TempDir,
+}
+
+impl Fixture {
+    fn new() -> Self {
+        Self {
+            dir: tempfile::tempdir().unwrap(),
+        }
+    }
+
+    fn path(&self, rel: &str) -> PathBuf {
+        self.dir.path().join(rel)
+    }
+
+    fn write(&self, rel: &str, contents: &str) -> PathBuf {
+        let path = self.path(rel);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, contents).unwrap();
+        path
+    }
+
+    fn load(&self, toml: &str) -> Result<config::Loaded, ConfigError> {
+        config::load(&self.write("org.toml", toml))
+    }
+
+    fn error(&self, toml: &str) -> ConfigError {
+        match self.load(toml) {
+            Ok(_) => panic!("expected problems in:\n{toml}"),
+            Err(e) => e,
+        }
+    }
+
+    /// Every problem's Display line.
+    fn problems(&self, toml: &str) -> Vec<String> {
+        self.error(toml)
+            .problems
+            .iter()
+            .map(Problem::to_string)
+            .collect()
+    }
+
+    /// The only problem.
+    fn problem(&self, toml: &str) -> Problem {
+        let e = self.error(toml);
+        assert_eq!(
+            e.problems.len(),
+            1,
+            "expected one problem, got {:#?}",
+            lines(&e)
+        );
+        e.problems.into_iter().next().unwrap()
+    }
+
+    /// `<path of org.toml><rest>`, what a problem in org.toml displays as.
+    fn at(&self, rest: &str) -> String {
+        format!("{}{rest}", self.path("org.toml").display())
+    }
+}
+
+fn lines(e: &ConfigError) -> Vec<String> {
+    e.problems.iter().map(Problem::to_string).collect()
+}
+
+fn toml(parts: &[&str]) -> String {
+    parts.concat()
+}
+
+// ---- the sample -------------------------------------------------------------------------------
+
+#[test]
+fn the_sample_org_toml_loads_cleanly() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("org.toml");
+    let loaded = match config::load(&path) {
+        Ok(l) => l,
+        Err(e) => panic!("{e}:\n{}", lines(&e).join("\n")),
+    };
+    let d = &loaded.desired;
+    assert_eq!(d.management_account.as_str(), "123456789012");
+    assert_eq!(d.member_role, "OrganizationAccountAccessRole");
+    assert_eq!(d.policies.len(), 4);
+    assert_eq!(
+        d.ous.keys().map(OuPath::as_str).collect::<Vec<_>>(),
+        ["Security", "Workloads", "Workloads/Dev", "Workloads/Prod"]
+    );
+    assert_eq!(
+        d.ous[&OuPath::parse("Workloads/Dev").unwrap()].policies,
+        None
+    );
+    assert_eq!(d.accounts.len(), 4);
+    assert_eq!(
+        d.accounts["prod-app"].parent,
+        Parent::Ou(OuPath::parse("Workloads/Prod").unwrap())
+    );
+    let region_deny = &d.policies[&PolicyName::parse("region-deny").unwrap()];
+    assert_eq!(region_deny.source, "template deny-regions");
+    let leave = &d.policies[&PolicyName::parse("deny-leave-org").unwrap()];
+    assert_eq!(leave.source, "baselines/scp/deny-leave-organization.json");
+    assert_eq!(
+        leave.description,
+        "Member accounts cannot leave the organization"
+    );
+    let dir = path.parent().unwrap();
+    assert_eq!(
+        loaded.files,
+        [
+            path.clone(),
+            dir.join("baselines/scp/deny-leave-organization.json"),
+            dir.join("baselines/scp/deny-root-user.json"),
+            dir.join("baselines/scp/protect-logging.json"),
+        ]
+    );
+}
+
+#[test]
+fn desired_holds_implied_ous_defaults_and_exact_sets() {
+    let f = Fixture::new();
+    f.write("scp/a.json", SCP);
+    let d = f
+        .load(&toml(&[
+            BASE,
+            "[policies.a]\nfile = \"scp/a.json\"\n",
+            "[root]\npolicies = [\"FullAWSAccess\", \"a\"]\n",
+            "[ous.\"Workloads/Prod/Web\"]\npolicies = [\"a\"]\n",
+            "[accounts.web]\nemail = \"aws+web@example.com\"\nou = \"Workloads\"\nid = \"111122223333\"\n",
+            "[accounts.top]\nemail = \"aws+top@example.com\"\n",
+        ]))
+        .unwrap()
+        .desired;
+    assert_eq!(d.member_role, config::DEFAULT_MEMBER_ROLE);
+    assert_eq!(d.limits, govern::model::Limits::default());
+    assert!(d.allowed_regions.is_empty());
+    assert_eq!(
+        d.ous.keys().map(OuPath::as_str).collect::<Vec<_>>(),
+        ["Workloads", "Workloads/Prod", "Workloads/Prod/Web"]
+    );
+    assert_eq!(d.ous[&OuPath::parse("Workloads").unwrap()].policies, None);
+    let a: BTreeSet<_> = [PolicyName::parse("a").unwrap()].into();
+    assert_eq!(
+        d.ous[&OuPath::parse("Workloads/Prod/Web").unwrap()].policies,
+        Some(a)
+    );
+    assert_eq!(d.root_policies.as_ref().unwrap().len(), 2);
+    assert_eq!(
+        d.accounts["web"].parent,
+        Parent::Ou(OuPath::parse("Workloads").unwrap())
+    );
+    assert_eq!(
+        d.accounts["web"].id.as_ref().unwrap().as_str(),
+        "111122223333"
+    );
+    assert_eq!(d.accounts["top"].parent, Parent::Root);
+    assert_eq!(d.accounts["top"].policies, None);
+    assert_eq!(d.policies.values().next().unwrap().description, "");
+}
+
+#[test]
+fn all_problems_are_reported_in_file_order() {
+    let f = Fixture::new();
+    let problems = f.problems(&toml(&[
+        "[accounts.b]\nemail = \"nope\"\n",
+        "[organization]\nmanagement_account = \"1\"\nhome_region = \"mars-1\"\n",
+    ]));
+    assert_eq!(
+        problems,
+        [
+            f.at(":2:9: accounts.b.email: `nope` is not a valid email address: AWS accepts 6 to 64 characters"),
+            f.at(":4:22: organization.management_account: `1` is not an AWS account id: expected exactly 12 digits"),
+            f.at(":5:15: organization.home_region: `mars-1` is not an AWS region govern knows (for example us-east-1, eu-west-1)"),
+        ]
+    );
+}
+
+#[test]
+fn config_error_counts_its_problems_and_renders_with_miette() {
+    let f = Fixture::new();
+    let e = f.error(&toml(&[
+        BASE,
+        "[accounts.a]\nemail = \"a@example\"\nid = \"1\"\n",
+    ]));
+    assert_eq!(
+        e.to_string(),
+        format!("{} has 2 problems", f.path("org.toml").display())
+    );
+    let mut out = String::new();
+    miette::GraphicalReportHandler::new_themed(miette::GraphicalTheme::unicode_nocolor())
+        .render_report(&mut out, &e)
+        .unwrap();
+    assert!(out.contains("id = \"1\""), "the snippet is shown:\n{out}");
+    assert!(
+        out.contains("write the 12-digit id in quotes"),
+        "help is shown:\n{out}"
+    );
+}
+
+// ---- 1. TOML syntax -----------------------------------------------------------------------------
+
+#[test]
+fn rule_1_toml_syntax_error_has_its_position() {
+    let f = Fixture::new();
+    let p = f.problem(
+        "[organization]\nmanagement_account = \"123456789012\"\nhome_region = us-east-1\n",
+    );
+    assert_eq!(
+        p.to_string(),
+        f.at(":3:15: invalid TOML: invalid string: expected `\"`, `'`")
+    );
+    assert_eq!((p.line, p.column), (Some(3), Some(15)));
+    assert!(p.help.unwrap().contains("valid TOML"));
+}
+
+// ---- 2. unknown keys ----------------------------------------------------------------------------
+
+#[test]
+fn rule_2_unknown_key_names_the_allowed_ones() {
+    let f = Fixture::new();
+    let p = f.problem(&toml(&[
+        BASE,
+        "[accounts.a]\nemial = \"aws+a@example.com\"\nemail = \"aws+a@example.com\"\n",
+    ]));
+    assert_eq!(
+        p.to_string(),
+        f.at(":5:1: accounts.a.emial: unknown key `emial`")
+    );
+    assert_eq!(
+        p.help.as_deref(),
+        Some("did you mean `email`? allowed keys in [accounts.a]: id, email, ou, policies")
+    );
+}
+
+#[test]
+fn rule_2_unknown_table_at_the_top() {
+    let f = Fixture::new();
+    let p = f.problem(&toml(&[BASE, "[logging]\naccount = \"log-archive\"\n"]));
+    assert_eq!(p.to_string(), f.at(":4:2: logging: unknown key `logging`"));
+    assert_eq!(
+        p.help.as_deref(),
+        Some("allowed top-level tables: organization, limits, policies, root, ous, accounts")
+    );
+}
+
+#[test]
+fn rule_2_unknown_key_in_organization_limits_policies_root_and_ous() {
+    let f = Fixture::new();
+    f.write("a.json", SCP);
+    let problems = f.problems(&toml(&[
+        BASE,
+        "region = \"x\"\n",
+        "[limits]\nmax = 1\n",
+        "[policies.a]\nfile = \"a.json\"\nfiles = \"a.json\"\n",
+        "[root]\npolicy = [\"a\"]\n",
+        "[ous.Workloads.Prod]\n",
+    ]));
+    assert_eq!(
+        problems,
+        [
+            f.at(":4:1: organization.region: unknown key `region`"),
+            f.at(":6:1: limits.max: unknown key `max`"),
+            f.at(":9:1: policies.a.files: unknown key `files`"),
+            f.at(":11:1: root.policy: unknown key `policy`"),
+            f.at(":12:16: ous.Workloads.Prod: unknown key `Prod`"),
+        ]
+    );
+    let e = f.error(&toml(&[BASE, "[ous.Workloads.Prod]\n"]));
+    assert_eq!(
+        e.problems[0].help.as_deref(),
+        Some("allowed keys in [ous.Workloads]: policies; a nested OU is written as one path: [ous.\"Workloads/Prod\"]")
+    );
+}
+
+#[test]
+fn rule_2_values_of_the_wrong_type() {
+    let f = Fixture::new();
+    let problems = f.problems(&toml(&[
+        "[organization]\nmanagement_account = 123456789012\nhome_region = \"us-east-1\"\n",
+        "[accounts]\nx = \"y\"\n",
+        "[root]\npolicies = \"FullAWSAccess\"\n",
+    ]));
+    assert_eq!(
+        problems,
+        [
+            f.at(":2:22: organization.management_account: expected a string, found an integer"),
+            f.at(":5:1: accounts.x: expected a table, found a string"),
+            f.at(":7:12: root.policies: expected a list of strings, found a string"),
+        ]
+    );
+}
+
+// ---- 3. duplicates ------------------------------------------------------------------------------
+
+#[test]
+fn rule_3_duplicate_account_id() {
+    let f = Fixture::new();
+    let p = f.problem(&toml(&[
+        BASE,
+        "[accounts.a]\nemail = \"aws+a@example.com\"\nid = \"111122223333\"\n",
+        "[accounts.b]\nemail = \"aws+b@example.com\"\nid = \"111122223333\"\n",
+    ]));
+    assert_eq!(
+        p.to_string(),
+        f.at(":9:6: accounts.b.id: account id `111122223333` is also used by account `a` (line 6)")
+    );
+}
+
+#[test]
+fn rule_3_duplicate_email_ignores_case() {
+    let f = Fixture::new();
+    let p = f.problem(&toml(&[
+        BASE,
+        "[accounts.a]\nemail = \"aws+a@example.com\"\n",
+        "[accounts.b]\nemail = \"AWS+A@Example.com\"\n",
+    ]));
+    assert_eq!(
+        p.to_string(),
+        f.at(":7:9: accounts.b.email: email `AWS+A@Example.com` is also used by account `a` (line 5); emails compare case-insensitively")
+    );
+}
+
+#[test]
+fn rule_3_duplicate_name_in_a_policies_list() {
+    let f = Fixture::new();
+    let p = f.problem(&toml(&[
+        BASE,
+        "[root]\npolicies = [\"FullAWSAccess\", \"FullAWSAccess\"]\n",
+    ]));
+    assert_eq!(
+        p.to_string(),
+        f.at(":5:30: root.policies: `FullAWSAccess` is listed twice")
+    );
+}
+
+#[test]
+fn rule_3_duplicate_toml_keys_are_toml_errors() {
+    let f = Fixture::new();
+    let p = f.problem(&toml(&[BASE, "home_region = \"eu-west-1\"\n"]));
+    assert_eq!(
+        p.to_string(),
+        f.at(":4:1: invalid TOML: duplicate key `home_region` in table `organization`")
+    );
+    let p = f.problem(&toml(&[
+        BASE,
+        "[accounts.a]\nemail = \"aws+a@example.com\"\n[accounts.a]\n",
+    ]));
+    assert_eq!(
+        p.to_string(),
+        f.at(":6:1: invalid TOML: invalid table header: duplicate key `a` in table `accounts`")
+    );
+}
+
+// ---- 4. account ids -----------------------------------------------------------------------------
+
+#[test]
+fn rule_4_account_ids_are_twelve_digits() {
+    let f = Fixture::new();
+    let problems = f.problems(&toml(&[
+        "[organization]\nmanagement_account = \"12345678901\"\nhome_region = \"us-east-1\"\n",
+        "[accounts.a]\nemail = \"aws+a@example.com\"\nid = \"11112222333a\"\n",
+    ]));
+    assert_eq!(
+        problems,
+        [
+            f.at(":2:22: organization.management_account: `12345678901` is not an AWS account id: expected exactly 12 digits"),
+            f.at(":6:6: accounts.a.id: `11112222333a` is not an AWS account id: expected exactly 12 digits"),
+        ]
+    );
+}
+
+#[test]
+fn required_keys_are_reported_at_their_table() {
+    let f = Fixture::new();
+    let problems =
+        f.problems("[organization]\nmember_role = \"Admin\"\n[accounts.a]\nou = \"x\"\n");
+    assert_eq!(
+        problems,
+        [
+            f.at(":1:2: organization: missing required key `management_account`"),
+            f.at(":1:2: organization: missing required key `home_region`"),
+            f.at(":3:11: accounts.a: missing required key `email`"),
+            f.at(":4:6: accounts.a.ou: OU `x` is not declared under [ous]"),
+        ]
+    );
+    let p = f.problem("[root]\npolicies = [\"FullAWSAccess\"]\n");
+    assert_eq!(
+        p.to_string(),
+        f.at(": organization: missing the [organization] table")
+    );
+}
+
+#[test]
+fn member_role_follows_iam_role_name_rules() {
+    let f = Fixture::new();
+    let p = f.problem(&toml(&[BASE, "member_role = \"Org Admin\"\n"]));
+    assert_eq!(
+        p.to_string(),
+        f.at(":4:15: organization.member_role: `Org Admin` is not a valid IAM role name")
+    );
+}
+
+#[test]
+fn account_names_are_at_most_fifty_characters() {
+    let f = Fixture::new();
+    let name = "n".repeat(51);
+    let p = f.problem(&toml(&[
+        BASE,
+        &format!("[accounts.{name}]\nemail = \"aws+a@example.com\"\n"),
+    ]));
+    assert_eq!(
+        p.to_string(),
+        f.at(&format!(
+            ":4:11: accounts.{name}: account name `{name}` is 51 characters: AWS allows 1 to 50"
+        ))
+    );
+}
+
+// ---- 5. email -----------------------------------------------------------------------------------
+
+#[test]
+fn rule_5_email_syntax() {
+    let f = Fixture::new();
+    let p = f.problem(&toml(&[
+        BASE,
+        "[accounts.a]\nemail = \"aws.example.com\"\n",
+    ]));
+    assert_eq!(
+        p.to_string(),
+        f.at(
+            ":5:9: accounts.a.email: `aws.example.com` is not a valid email address: it has no `@`"
+        )
+    );
+}
+
+// ---- 6. OU paths --------------------------------------------------------------------------------
+
+#[test]
+fn rule_6_ou_path_without_empty_segments() {
+    let f = Fixture::new();
+    let p = f.problem(&toml(&[BASE, "[ous.\"Workloads//Prod\"]\n"]));
+    assert_eq!(
+        p.to_string(),
+        f.at(":4:6: ous.\"Workloads//Prod\": OU path `Workloads//Prod` has an empty segment (segment 2): use names separated by single `/`, like `Workloads/Prod`")
+    );
+}
+
+#[test]
+fn rule_6_ou_path_at_most_five_levels() {
+    let f = Fixture::new();
+    let p = f.problem(&toml(&[
+        BASE,
+        "[ous]\n\"a/b/c/d/e/f\" = { policies = [\"FullAWSAccess\"] }\n",
+    ]));
+    assert_eq!(
+        p.to_string(),
+        f.at(":5:1: ous.\"a/b/c/d/e/f\": OU path `a/b/c/d/e/f` is 6 levels deep: AWS allows at most 5 levels below the root")
+    );
+}
+
+// ---- 7. references ------------------------------------------------------------------------------
+
+#[test]
+fn rule_7_policies_named_in_lists_must_be_declared() {
+    let f = Fixture::new();
+    f.write("a.json", SCP);
+    let problems = f.problems(&toml(&[
+        BASE,
+        "[policies.a]\nfile = \"a.json\"\n",
+        "[root]\npolicies = [\"FullAWSAccess\", \"b\"]\n",
+        "[ous.Security]\npolicies = [\"fullawsaccess\"]\n",
+        "[accounts.x]\nemail = \"aws+x@example.com\"\npolicies = [\"a\", \"c\"]\n",
+    ]));
+    assert_eq!(
+        problems,
+        [
+            f.at(":7:30: root.policies: no SCP named `b` is declared under [policies]"),
+            f.at(":9:13: ous.Security.policies: no SCP named `fullawsaccess` is declared under [policies]"),
+            f.at(":12:18: accounts.x.policies: no SCP named `c` is declared under [policies]"),
+        ]
+    );
+    let e = f.error(&toml(&[
+        BASE,
+        "[policies.a]\nfile = \"a.json\"\n[root]\npolicies = [\"b\"]\n",
+    ]));
+    assert_eq!(
+        e.problems[0].help.as_deref(),
+        Some("declared SCPs: a; FullAWSAccess is AWS-managed and needs no declaration")
+    );
+}
+
+#[test]
+fn rule_7_account_ou_must_be_declared_or_implied() {
+    let f = Fixture::new();
+    let problems = f.problems(&toml(&[
+        BASE,
+        "[ous.\"Workloads/Prod\"]\n",
+        "[accounts.a]\nemail = \"aws+a@example.com\"\nou = \"Workloads\"\n",
+        "[accounts.b]\nemail = \"aws+b@example.com\"\nou = \"Workloads/Stage\"\n",
+    ]));
+    assert_eq!(
+        problems,
+        [f.at(":10:6: accounts.b.ou: OU `Workloads/Stage` is not declared under [ous]")]
+    );
+    let e = f.error(&toml(&[
+        BASE,
+        "[ous.A]\n[accounts.b]\nemail = \"aws+b@example.com\"\nou = \"B\"\n",
+    ]));
+    assert_eq!(
+        e.problems[0].help.as_deref(),
+        Some("declared OUs: A; add [ous.B], or leave out `ou` to place the account under the root")
+    );
+}
+
+// ---- 8. SCP files -------------------------------------------------------------------------------
+
+#[test]
+fn rule_8_scp_file_must_exist() {
+    let f = Fixture::new();
+    let p = f.problem(&toml(&[
+        BASE,
+        "[policies.a]\nfile = \"scp/missing.json\"\n",
+    ]));
+    let resolved = f.path("scp/missing.json");
+    assert_eq!(
+        p.to_string(),
+        f.at(&format!(
+            ":5:8: policies.a.file: cannot read SCP file {}: No such file or directory (os error 2)",
+            resolved.display()
+        ))
+    );
+}
+
+#[test]
+fn rule_8_scp_file_must_be_valid_json_and_the_problem_points_into_it() {
+    let f = Fixture::new();
+    let json = f.write("scp/bad.json", "{\n  \"Version\": \"2012-10-17\",\n  \"Statement\": [\n    {\"Effect\": \"Deny\"}\n    {\"Effect\": \"Deny\"}\n  ]\n}\n");
+    let p = f.problem(&toml(&[BASE, "[policies.a]\nfile = \"scp/bad.json\"\n"]));
+    assert_eq!(
+        p.to_string(),
+        format!(
+            "{}:5:5: SCP file is not valid JSON: expected `,` or `]`",
+            json.display()
+        )
+    );
+    assert_eq!(p.file, json);
+    let help = p.help.unwrap();
+    assert!(
+        help.ends_with(&format!(
+            "(used by policies.a.file in {} line 5)",
+            f.path("org.toml").display()
+        )),
+        "{help}"
+    );
+}
+
+#[test]
+fn rule_8_scp_document_needs_version_and_statement() {
+    let f = Fixture::new();
+    let a = f.write(
+        "a.json",
+        r#"{"Statement": {"Effect": "Deny", "Action": "*", "Resource": "*"}}"#,
+    );
+    let b = f.write("b.json", r#"{"Version": "2012-10-17"}"#);
+    let c = f.write("c.json", r#"{"Version": "2012-10-17", "Statement": []}"#);
+    let d = f.write("d.json", r#"["Version", "Statement"]"#);
+    let problems = f.problems(&toml(&[
+        BASE,
+        "[policies.a]\nfile = \"a.json\"\n",
+        "[policies.b]\nfile = \"b.json\"\n",
+        "[policies.c]\nfile = \"c.json\"\n",
+        "[policies.d]\nfile = \"d.json\"\n",
+    ]));
+    assert_eq!(
+        problems,
+        [
+            format!("{}: SCP document has no \"Version\"", a.display()),
+            format!("{}: SCP document has no \"Statement\"", b.display()),
+            format!("{}: SCP \"Statement\" is an empty list", c.display()),
+            format!("{}: SCP document is a list, not a JSON object", d.display()),
+        ]
+    );
+}
+
+// ---- 9. size ------------------------------------------------------------------------------------
+
+#[test]
+fn rule_9_minified_size_within_scp_max_chars() {
+    let f = Fixture::new();
+    // Pretty-printed it is longer than the limit; minified (92 characters) it is not.
+    let pretty =
+        serde_json::to_string_pretty(&serde_json::from_str::<serde_json::Value>(SCP).unwrap())
+            .unwrap();
+    f.write("a.json", &pretty);
+    let minified = govern::model::PolicyDocument::parse(SCP)
+        .unwrap()
+        .minified_len();
+    assert!(pretty.len() > 100 && minified <= 100);
+    assert!(f
+        .load(&toml(&[
+            BASE,
+            "[limits]\nscp_max_chars = 100\n[policies.a]\nfile = \"a.json\"\n"
+        ]))
+        .is_ok());
+
+    let p = f.problem(&toml(&[
+        BASE,
+        "[limits]\nscp_max_chars = 50\n[policies.a]\nfile = \"a.json\"\n",
+    ]));
+    assert_eq!(
+        p.to_string(),
+        format!(
+            "{}: SCP document is {minified} characters minified, over the limit of 50 ([limits] scp_max_chars)",
+            f.path("a.json").display()
+        )
+    );
+}
+
+#[test]
+fn rule_9_generated_documents_are_measured_too() {
+    let f = Fixture::new();
+    let p = f.problem(&toml(&[
+        BASE,
+        "allowed_regions = [\"us-east-1\"]\n[limits]\nscp_max_chars = 1000\n[policies.r]\ntemplate = \"deny-regions\"\n",
+    ]));
+    let len = config::templates::deny_regions(
+        &[govern::model::Region::parse("us-east-1").unwrap()],
+        &["OrganizationAccountAccessRole".to_string()],
+    )
+    .minified_len();
+    assert_eq!(
+        p.to_string(),
+        f.at(&format!(
+            ":8:12: policies.r.template: generated SCP document is {len} characters minified, over the limit of 1000 ([limits] scp_max_chars)"
+        ))
+    );
+}
+
+#[test]
+fn limits_are_positive() {
+    let f = Fixture::new();
+    let p = f.problem(&toml(&[BASE, "[limits]\nscps_per_target = 0\n"]));
+    assert_eq!(
+        p.to_string(),
+        f.at(":5:19: limits.scps_per_target: scps_per_target must be a positive number, found 0")
+    );
+}
+
+// ---- 10. SCPs per target ------------------------------------------------------------------------
+
+#[test]
+fn rule_10_scps_per_target_counts_full_aws_access() {
+    let f = Fixture::new();
+    f.write("a.json", SCP);
+    let p = f.problem(&toml(&[
+        BASE,
+        "[limits]\nscps_per_target = 2\n",
+        "[policies.a]\nfile = \"a.json\"\n[policies.b]\nfile = \"a.json\"\n",
+        "[ous.Security]\npolicies = [\"FullAWSAccess\", \"a\", \"b\"]\n",
+    ]));
+    assert_eq!(
+        p.to_string(),
+        f.at(":11:12: ous.Security.policies: 3 SCPs attached, over the limit of 2 per target ([limits] scps_per_target; FullAWSAccess counts)")
+    );
+}
+
+#[test]
+fn rule_10_every_target_keeps_at_least_one_scp() {
+    let f = Fixture::new();
+    let p = f.problem(&toml(&[
+        BASE,
+        "[accounts.a]\nemail = \"aws+a@example.com\"\npolicies = []\n",
+    ]));
+    assert_eq!(
+        p.to_string(),
+        f.at(":6:12: accounts.a.policies: `policies = []` would detach every SCP: every target keeps at least one SCP")
+    );
+}
+
+// ---- 11. description ----------------------------------------------------------------------------
+
+#[test]
+fn rule_11_description_at_most_512_characters() {
+    let f = Fixture::new();
+    f.write("a.json", SCP);
+    let long = "é".repeat(513);
+    let p = f.problem(&toml(&[
+        BASE,
+        &format!("[policies.a]\nfile = \"a.json\"\ndescription = \"{long}\"\n"),
+    ]));
+    assert_eq!(
+        p.to_string(),
+        f.at(
+            ":6:15: policies.a.description: description is 513 characters, over AWS's limit of 512"
+        )
+    );
+    let ok = "é".repeat(512);
+    assert!(f
+        .load(&toml(&[
+            BASE,
+            &format!("[policies.a]\nfile = \"a.json\"\ndescription = \"{ok}\"\n")
+        ]))
+        .is_ok());
+}
+
+// ---- 12. regions and templates ------------------------------------------------------------------
+
+#[test]
+fn rule_12_allowed_regions_are_known_and_unique() {
+    let f = Fixture::new();
+    let problems = f.problems(&toml(&[
+        BASE,
+        "allowed_regions = [\"us-east-1\", \"eu-west-9\", \"us-east-1\"]\n",
+    ]));
+    assert_eq!(
+        problems,
+        [
+            f.at(":4:33: organization.allowed_regions: `eu-west-9` is not an AWS region govern knows (for example us-east-1, eu-west-1)"),
+            f.at(":4:46: organization.allowed_regions: `us-east-1` is listed twice"),
+        ]
+    );
+    let e = f.error(&toml(&[
+        BASE,
+        "allowed_regions = [\"us-east-1\", \"eu-west-9\"]\n",
+    ]));
+    assert_eq!(
+        e.problems[0].help.as_deref(),
+        Some("known regions like it: eu-west-1, eu-west-2, eu-west-3")
+    );
+}
+
+#[test]
+fn rule_12_allowed_regions_not_empty() {
+    let f = Fixture::new();
+    let p = f.problem(&toml(&[BASE, "allowed_regions = []\n"]));
+    assert_eq!(
+        p.to_string(),
+        f.at(":4:19: organization.allowed_regions: allowed_regions cannot be empty: it would deny every region")
+    );
+}
+
+#[test]
+fn rule_12_allowed_regions_include_home_region() {
+    let f = Fixture::new();
+    let p = f.problem(&toml(&[BASE, "allowed_regions = [\"eu-west-1\"]\n"]));
+    assert_eq!(
+        p.to_string(),
+        f.at(":4:19: organization.allowed_regions: allowed_regions does not include home_region `us-east-1`")
+    );
+}
+
+#[test]
+fn rule_12_deny_regions_template_needs_allowed_regions() {
+    let f = Fixture::new();
+    let p = f.problem(&toml(&[
+        BASE,
+        "[policies.r]\ntemplate = \"deny-regions\"\n",
+    ]));
+    assert_eq!(
+        p.to_string(),
+        f.at(":5:12: policies.r.template: template `deny-regions` needs allowed_regions in [organization]")
+    );
+}
+
+#[test]
+fn rule_12_unknown_template_lists_the_templates() {
+    let f = Fixture::new();
+    let p = f.problem(&toml(&[
+        BASE,
+        "allowed_regions = [\"us-east-1\"]\n[policies.r]\ntemplate = \"deny-region\"\n",
+    ]));
+    assert_eq!(
+        p.to_string(),
+        f.at(":6:12: policies.r.template: unknown template `deny-region`")
+    );
+    assert_eq!(p.help.as_deref(), Some("templates: deny-regions"));
+}
+
+#[test]
+fn a_policy_has_exactly_one_of_file_and_template() {
+    let f = Fixture::new();
+    f.write("a.json", SCP);
+    let problems = f.problems(&toml(&[
+        BASE,
+        "allowed_regions = [\"us-east-1\"]\n",
+        "[policies.both]\nfile = \"a.json\"\ntemplate = \"deny-regions\"\n",
+        "[policies.neither]\ndescription = \"x\"\n",
+    ]));
+    assert_eq!(
+        problems,
+        [
+            f.at(":7:12: policies.both: set either `file` or `template`, not both"),
+            f.at(":8:11: policies.neither: missing `file` or `template`"),
+        ]
+    );
+}
+
+#[test]
+fn deny_regions_template_exempts_the_member_role() {
+    let f = Fixture::new();
+    let d = f
+        .load(&toml(&[
+            BASE,
+            "member_role = \"GovernAdmin\"\nallowed_regions = [\"us-east-1\", \"eu-west-1\"]\n",
+            "[policies.r]\ntemplate = \"deny-regions\"\n",
+        ]))
+        .unwrap()
+        .desired;
+    let doc = &d.policies[&PolicyName::parse("r").unwrap()].document;
+    let condition = &doc.value()["Statement"][0]["Condition"];
+    assert_eq!(
+        condition["ArnNotLike"]["aws:PrincipalARN"],
+        serde_json::json!(["arn:*:iam::*:role/GovernAdmin"])
+    );
+    assert_eq!(
+        condition["StringNotEquals"]["aws:RequestedRegion"],
+        serde_json::json!(["eu-west-1", "us-east-1"])
+    );
+}
+
+// ---- 13. FullAWSAccess --------------------------------------------------------------------------
+
+#[test]
+fn rule_13_full_aws_access_cannot_be_declared() {
+    let f = Fixture::new();
+    f.write("a.json", SCP);
+    let p = f.problem(&toml(&[
+        BASE,
+        "[policies.FullAWSAccess]\nfile = \"a.json\"\n",
+    ]));
+    assert_eq!(
+        p.to_string(),
+        f.at(
+            ":4:11: policies.FullAWSAccess: `FullAWSAccess` is AWS-managed and cannot be declared"
+        )
+    );
+}
