@@ -3,7 +3,14 @@
 //! Data flows one way: `config` (org.toml → Desired) · `discover` (AWS → Actual) · `plan` (pure) ·
 //! `render` · `apply`. AWS calls live only in `discover`, `apply` and `aws`.
 
+pub mod apply;
+pub mod aws;
+pub mod cli;
+pub mod commands;
 pub mod config;
+pub mod discover;
+pub mod error;
+pub mod exit;
 pub mod model;
 pub mod plan;
 pub mod render;

@@ -1,1 +1,48 @@
-fn main() {}
+use std::process::ExitCode;
+
+use clap::Parser;
+use govern::cli::Cli;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    install_error_renderer();
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::from(govern::exit::ERROR);
+        }
+    };
+    match runtime.block_on(govern::commands::run(cli)) {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            eprintln!("{:?}", miette::Report::new(e));
+            ExitCode::from(govern::exit::ERROR)
+        }
+    }
+}
+
+/// Errors go to stderr, rendered once. On a terminal they wrap to its width; in a log (CI) they stay
+/// on one line each so that grep finds them whole.
+fn install_error_renderer() {
+    use std::io::IsTerminal;
+    let tty = std::io::stderr().is_terminal();
+    let width = if tty {
+        std::env::var("COLUMNS")
+            .ok()
+            .and_then(|c| c.parse().ok())
+            .unwrap_or(100)
+    } else {
+        usize::MAX / 2
+    };
+    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    let _ = miette::set_hook(Box::new(move |_| {
+        Box::new(
+            miette::MietteHandlerOpts::new()
+                .width(width)
+                .color(tty && !no_color)
+                .unicode(tty)
+                .build(),
+        )
+    }));
+}

@@ -1,0 +1,433 @@
+//! Runs a plan's changes one by one against Organizations.
+//!
+//! Ids are resolved as apply goes: the plan names OUs by path, policies by name and new accounts by
+//! name, and what a create returns is remembered for the changes after it. Every call that can be
+//! repeated safely is made idempotent on AWS's answer (an attachment that already exists, a policy
+//! type already enabled), and the creates check by name before creating a twin.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::time::{Duration, Instant};
+
+use aws_sdk_organizations::types::{PolicyType, Tag};
+use aws_sdk_organizations::Client;
+
+use crate::error::{Error, Result};
+use crate::model::{AccountId, Actual, OuPath, Parent, PolicyName, TargetKey};
+use crate::plan::{Change, Plan, PlannedChange, PolicyState, Target, MANAGED_BY_KEY, MANAGED_BY_VALUE};
+
+/// What happened to one change.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    Done,
+    Failed(String),
+    /// Not attempted: a change it depends on failed or was skipped.
+    Skipped { because: String },
+}
+
+#[derive(Debug, Default)]
+pub struct Report {
+    pub outcomes: Vec<(String, Outcome)>,
+}
+
+impl Report {
+    pub fn count(&self, pred: impl Fn(&Outcome) -> bool) -> usize {
+        self.outcomes.iter().filter(|(_, o)| pred(o)).count()
+    }
+}
+
+/// How long to wait for CreateAccount before giving up (AWS usually answers within minutes).
+const CREATE_ACCOUNT_TIMEOUT: Duration = Duration::from_secs(15 * 60);
+
+struct Ids {
+    root: String,
+    ous: BTreeMap<OuPath, String>,
+    policies: BTreeMap<PolicyName, String>,
+    new_accounts: BTreeMap<String, AccountId>,
+    attachments: BTreeMap<TargetKey, BTreeSet<PolicyName>>,
+}
+
+/// Runs `plan`, computed against `actual`. `progress` is told of each change as it starts and ends.
+pub async fn apply(
+    org: &Client,
+    plan: &Plan,
+    actual: &Actual,
+    mut progress: impl FnMut(&PlannedChange, Option<(&Outcome, Duration)>),
+) -> Report {
+    let mut ids = Ids {
+        root: actual.root_id.clone(),
+        ous: actual.ous.iter().map(|(p, o)| (p.clone(), o.id.clone())).collect(),
+        policies: actual
+            .policies
+            .iter()
+            .map(|(n, p)| (n.clone(), p.id.clone()))
+            .collect(),
+        new_accounts: BTreeMap::new(),
+        attachments: actual.attachments.clone(),
+    };
+    let mut report = Report::default();
+    let mut not_done: BTreeSet<String> = BTreeSet::new();
+
+    for planned in &plan.changes {
+        let blocked = planned
+            .depends_on
+            .iter()
+            .find(|d| not_done.contains(*d))
+            .cloned();
+        let outcome = if let Some(dep) = blocked {
+            Outcome::Skipped { because: dep }
+        } else {
+            progress(planned, None);
+            let started = Instant::now();
+            let outcome = match run(org, &mut ids, &planned.change).await {
+                Ok(()) => Outcome::Done,
+                Err(e) => Outcome::Failed(render_error(&e)),
+            };
+            progress(planned, Some((&outcome, started.elapsed())));
+            outcome
+        };
+        if outcome != Outcome::Done {
+            not_done.insert(planned.address.clone());
+        }
+        report.outcomes.push((planned.address.clone(), outcome));
+    }
+    report
+}
+
+fn render_error(e: &Error) -> String {
+    use miette::Diagnostic;
+    match e.help() {
+        Some(h) => format!("{e} (hint: {h})"),
+        None => e.to_string(),
+    }
+}
+
+fn managed_tag() -> Tag {
+    Tag::builder()
+        .key(MANAGED_BY_KEY)
+        .value(MANAGED_BY_VALUE)
+        .build()
+        .expect("key and value are set")
+}
+
+fn parent_id(ids: &Ids, parent: &Parent) -> Result<String> {
+    match parent {
+        Parent::Root => Ok(ids.root.clone()),
+        Parent::Ou(p) => ids
+            .ous
+            .get(p)
+            .cloned()
+            .ok_or_else(|| Error::Discovery(format!("OU {p} does not exist"))),
+    }
+}
+
+fn target_key(ids: &Ids, target: &Target) -> Result<TargetKey> {
+    match target {
+        Target::Root => Ok(TargetKey::Root),
+        Target::Ou { path } => Ok(TargetKey::Ou(path.clone())),
+        Target::Account { id: Some(id), .. } => Ok(TargetKey::Account(id.clone())),
+        Target::Account { name, id: None } => ids
+            .new_accounts
+            .get(name)
+            .cloned()
+            .map(TargetKey::Account)
+            .ok_or_else(|| Error::Discovery(format!("account {name} was not created"))),
+    }
+}
+
+fn target_id(ids: &Ids, key: &TargetKey) -> Result<String> {
+    match key {
+        TargetKey::Root => Ok(ids.root.clone()),
+        TargetKey::Ou(p) => parent_id(ids, &Parent::Ou(p.clone())),
+        TargetKey::Account(a) => Ok(a.to_string()),
+    }
+}
+
+fn policy_id(ids: &Ids, name: &PolicyName) -> Result<String> {
+    ids.policies
+        .get(name)
+        .cloned()
+        .ok_or_else(|| Error::Discovery(format!("SCP {name} does not exist")))
+}
+
+async fn run(org: &Client, ids: &mut Ids, change: &Change) -> Result<()> {
+    let on = change.address();
+    match change {
+        Change::EnableScpPolicyType => {
+            let r = org
+                .enable_policy_type()
+                .root_id(&ids.root)
+                .policy_type(PolicyType::ServiceControlPolicy)
+                .send()
+                .await;
+            match r {
+                Ok(_) => {}
+                Err(e) if e.as_service_error().is_some_and(|s| s.is_policy_type_already_enabled_exception()) => {}
+                Err(e) => return Err(Error::aws("EnablePolicyType", on, e)),
+            }
+            // AWS attaches FullAWSAccess everywhere when SCPs are enabled.
+            let full = PolicyName::full_aws_access();
+            ids.attachments.entry(TargetKey::Root).or_default().insert(full.clone());
+            for p in ids.ous.keys() {
+                ids.attachments.entry(TargetKey::Ou(p.clone())).or_default().insert(full.clone());
+            }
+        }
+        Change::CreateOu { path } => {
+            let parent = parent_id(ids, &path.parent())?;
+            let r = org
+                .create_organizational_unit()
+                .parent_id(&parent)
+                .name(path.name())
+                .tags(managed_tag())
+                .send()
+                .await;
+            let id = match r {
+                Ok(out) => out
+                    .organizational_unit()
+                    .and_then(|o| o.id())
+                    .map(str::to_string)
+                    .ok_or_else(|| {
+                        Error::Discovery(format!("{on}: CreateOrganizationalUnit returned no id"))
+                    })?,
+                // A retried request whose first answer was lost, or an OU created since the plan:
+                // adopt it, never make a twin. (moto allows twins; AWS answers this.)
+                Err(e)
+                    if e.as_service_error()
+                        .is_some_and(|s| s.is_duplicate_organizational_unit_exception()) =>
+                {
+                    find_ou(org, &parent, path.name()).await?.ok_or_else(|| {
+                        Error::Discovery(format!("{on}: AWS says it exists but it cannot be found"))
+                    })?
+                }
+                Err(e) => return Err(Error::aws("CreateOrganizationalUnit", on, e)),
+            };
+            ids.ous.insert(path.clone(), id);
+            ids.attachments
+                .entry(TargetKey::Ou(path.clone()))
+                .or_default()
+                .insert(PolicyName::full_aws_access());
+        }
+        Change::CreatePolicy { name, after } => {
+            let r = org
+                .create_policy()
+                .name(name.as_str())
+                .description(&after.description)
+                .content(after.document.minified())
+                .r#type(PolicyType::ServiceControlPolicy)
+                .set_tags(Some(tags(after)))
+                .send()
+                .await;
+            let id = match r {
+                Ok(out) => out
+                    .policy()
+                    .and_then(|p| p.policy_summary())
+                    .and_then(|s| s.id())
+                    .map(str::to_string)
+                    .ok_or_else(|| Error::Discovery(format!("{on}: CreatePolicy returned no id")))?,
+                Err(e) if e.as_service_error().is_some_and(|s| s.is_duplicate_policy_exception()) => {
+                    // A retry after a lost answer, or created since the plan: the next plan updates it.
+                    find_policy(org, name).await?.ok_or_else(|| {
+                        Error::Discovery(format!("{on}: AWS says it exists but it cannot be found"))
+                    })?
+                }
+                Err(e) => return Err(Error::aws("CreatePolicy", on, e)),
+            };
+            ids.policies.insert(name.clone(), id);
+        }
+        Change::UpdatePolicy { id, before, after, .. } => {
+            if before.document != after.document || before.description != after.description {
+                org.update_policy()
+                    .policy_id(id)
+                    .description(&after.description)
+                    .content(after.document.minified())
+                    .send()
+                    .await
+                    .map_err(|e| Error::aws("UpdatePolicy", &on, e))?;
+            }
+            let added: Vec<Tag> = tags(after)
+                .into_iter()
+                .filter(|t| before.tags.get(t.key()).map(String::as_str) != Some(t.value()))
+                .collect();
+            if !added.is_empty() {
+                org.tag_resource()
+                    .resource_id(id)
+                    .set_tags(Some(added))
+                    .send()
+                    .await
+                    .map_err(|e| Error::aws("TagResource", &on, e))?;
+            }
+        }
+        Change::CreateAccount { name, email, parent } => {
+            let id = create_account(org, &on, name, email.as_str()).await?;
+            if let Parent::Ou(_) = parent {
+                let dest = parent_id(ids, parent)?;
+                org.move_account()
+                    .account_id(id.as_str())
+                    .source_parent_id(&ids.root)
+                    .destination_parent_id(dest)
+                    .send()
+                    .await
+                    .map_err(|e| Error::aws("MoveAccount", &on, e))?;
+            }
+            ids.attachments
+                .entry(TargetKey::Account(id.clone()))
+                .or_default()
+                .insert(PolicyName::full_aws_access());
+            ids.new_accounts.insert(name.clone(), id);
+        }
+        Change::MoveAccount { id, before, after, .. } => {
+            let r = org
+                .move_account()
+                .account_id(id.as_str())
+                .source_parent_id(parent_id(ids, before)?)
+                .destination_parent_id(parent_id(ids, after)?)
+                .send()
+                .await;
+            match r {
+                Ok(_) => {}
+                // Moved already (a re-run after a lost answer).
+                Err(e) if e.as_service_error().is_some_and(|s| s.is_duplicate_account_exception()) => {}
+                Err(e) => return Err(Error::aws("MoveAccount", on, e)),
+            }
+        }
+        Change::Attach { policy, target } => {
+            let key = target_key(ids, target)?;
+            let r = org
+                .attach_policy()
+                .policy_id(policy_id(ids, policy)?)
+                .target_id(target_id(ids, &key)?)
+                .send()
+                .await;
+            match r {
+                Ok(_) => {}
+                Err(e) if e.as_service_error().is_some_and(|s| s.is_duplicate_policy_attachment_exception()) => {}
+                Err(e) => return Err(Error::aws("AttachPolicy", on, e)),
+            }
+            ids.attachments.entry(key).or_default().insert(policy.clone());
+        }
+        Change::Detach { policy, target } => {
+            let key = target_key(ids, target)?;
+            let attached = ids.attachments.get(&key).cloned().unwrap_or_default();
+            // The rail: never detach the last SCP, whatever the plan says (AWS refuses it too, the
+            // emulator does not).
+            if attached.iter().all(|p| p == policy) {
+                return Err(Error::Refused {
+                    message: format!("{on}: refusing to detach the last SCP from {target}"),
+                    hint: Some("declare at least one other SCP for this target in org.toml".into()),
+                });
+            }
+            let r = org
+                .detach_policy()
+                .policy_id(policy_id(ids, policy)?)
+                .target_id(target_id(ids, &key)?)
+                .send()
+                .await;
+            match r {
+                Ok(_) => {}
+                Err(e) if e.as_service_error().is_some_and(|s| s.is_policy_not_attached_exception()) => {}
+                Err(e) => return Err(Error::aws("DetachPolicy", on, e)),
+            }
+            if let Some(s) = ids.attachments.get_mut(&key) {
+                s.remove(policy);
+            }
+        }
+    }
+    Ok(())
+}
+
+fn tags(state: &PolicyState) -> Vec<Tag> {
+    state
+        .tags
+        .iter()
+        .map(|(k, v)| Tag::builder().key(k).value(v).build().expect("key and value are set"))
+        .collect()
+}
+
+async fn find_ou(org: &Client, parent_id: &str, name: &str) -> Result<Option<String>> {
+    let ous: Vec<_> = org
+        .list_organizational_units_for_parent()
+        .parent_id(parent_id)
+        .max_results(crate::discover::PAGE_SIZE)
+        .into_paginator()
+        .send()
+        .collect::<std::result::Result<Vec<_>, _>>()
+        .await
+        .map_err(|e| Error::aws("ListOrganizationalUnitsForParent", parent_id, e))?;
+    Ok(ous
+        .into_iter()
+        .flat_map(|page| page.organizational_units.unwrap_or_default())
+        .find(|o| o.name() == Some(name))
+        .and_then(|o| o.id().map(str::to_string)))
+}
+
+async fn find_policy(org: &Client, name: &PolicyName) -> Result<Option<String>> {
+    let all: Vec<_> = org
+        .list_policies()
+        .filter(PolicyType::ServiceControlPolicy)
+        .max_results(crate::discover::PAGE_SIZE)
+        .into_paginator()
+        .send()
+        .collect::<std::result::Result<Vec<_>, _>>()
+        .await
+        .map_err(|e| Error::aws("ListPolicies", format!("scp:{name}"), e))?;
+    Ok(all
+        .into_iter()
+        .flat_map(|page| page.policies.unwrap_or_default())
+        .find(|p| p.name() == Some(name.as_str()))
+        .and_then(|p| p.id().map(str::to_string)))
+}
+
+/// CreateAccount is asynchronous: start it, then poll DescribeCreateAccountStatus.
+async fn create_account(org: &Client, on: &str, name: &str, email: &str) -> Result<AccountId> {
+    let started = org
+        .create_account()
+        .account_name(name)
+        .email(email)
+        .tags(managed_tag())
+        .send()
+        .await
+        .map_err(|e| Error::aws("CreateAccount", on, e))?;
+    let request_id = started
+        .create_account_status()
+        .and_then(|s| s.id())
+        .ok_or_else(|| Error::Discovery(format!("{on}: CreateAccount returned no request id")))?
+        .to_string();
+    let deadline = Instant::now() + CREATE_ACCOUNT_TIMEOUT;
+    let mut wait = Duration::from_millis(200);
+    loop {
+        let status = org
+            .describe_create_account_status()
+            .create_account_request_id(&request_id)
+            .send()
+            .await
+            .map_err(|e| Error::aws("DescribeCreateAccountStatus", on, e))?;
+        let s = status
+            .create_account_status()
+            .ok_or_else(|| Error::Discovery(format!("{on}: no account status")))?;
+        use aws_sdk_organizations::types::CreateAccountState as S;
+        match s.state() {
+            Some(S::Succeeded) => {
+                return AccountId::parse(s.account_id().unwrap_or_default())
+                    .map_err(|e| Error::Discovery(format!("{on}: {e}")));
+            }
+            Some(S::Failed) => {
+                return Err(Error::Refused {
+                    message: format!(
+                        "{on}: CreateAccount failed: {}",
+                        s.failure_reason().map(|r| r.as_str()).unwrap_or("no reason given")
+                    ),
+                    hint: Some("EMAIL_ALREADY_EXISTS means the email belongs to another AWS account: declare that account's id, or use another email".into()),
+                })
+            }
+            _ if Instant::now() > deadline => {
+                return Err(Error::Refused {
+                    message: format!("{on}: CreateAccount request {request_id} still in progress after {} minutes", CREATE_ACCOUNT_TIMEOUT.as_secs() / 60),
+                    hint: Some("run govern apply again later: the account will be matched by its email once it exists".into()),
+                })
+            }
+            _ => {
+                tokio::time::sleep(wait).await;
+                wait = (wait * 2).min(Duration::from_secs(5));
+            }
+        }
+    }
+}

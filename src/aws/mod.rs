@@ -1,0 +1,53 @@
+//! The session layer: SDK configuration from the standard AWS chain, and the clients govern uses.
+
+use aws_config::{retry::RetryConfig, BehaviorVersion, Region, SdkConfig};
+
+/// Credentials and region as the user chose them; everything else comes from the standard chain
+/// (environment, shared config and SSO profiles, web identity, IMDS) and AWS_ENDPOINT_URL.
+#[derive(Debug, Clone, Default)]
+pub struct Session {
+    pub profile: Option<String>,
+    pub region: Option<String>,
+}
+
+/// Attempts per request, throttling included. Organizations throttles hard and publishes no rates,
+/// so govern retries with the SDK's standard exponential backoff rather than failing the run.
+pub const MAX_ATTEMPTS: u32 = 8;
+
+impl Session {
+    /// `fallback_region` (org.toml's home_region) is used when neither --region nor the chain sets one.
+    pub async fn load(&self, fallback_region: &str) -> SdkConfig {
+        let mut loader = aws_config::defaults(BehaviorVersion::latest())
+            .retry_config(RetryConfig::standard().with_max_attempts(MAX_ATTEMPTS));
+        if let Some(p) = &self.profile {
+            loader = loader.profile_name(p);
+        }
+        if let Some(r) = &self.region {
+            loader = loader.region(Region::new(r.clone()));
+        }
+        let mut config = loader.load().await;
+        if config.region().is_none() {
+            config = config
+                .into_builder()
+                .region(Region::new(fallback_region.to_string()))
+                .build();
+        }
+        config
+    }
+}
+
+/// The management-account clients.
+#[derive(Clone)]
+pub struct Clients {
+    pub org: aws_sdk_organizations::Client,
+    pub sts: aws_sdk_sts::Client,
+}
+
+impl Clients {
+    pub fn new(config: &SdkConfig) -> Self {
+        Self {
+            org: aws_sdk_organizations::Client::new(config),
+            sts: aws_sdk_sts::Client::new(config),
+        }
+    }
+}

@@ -1,0 +1,8 @@
+//! Exit codes, one place, documented in the README.
+
+/// Success; for `plan --detailed-exitcode`, also "no changes".
+pub const OK: u8 = 0;
+/// An error: bad input, AWS refused, a conflict in the plan, a failed apply.
+pub const ERROR: u8 = 1;
+/// `plan --detailed-exitcode`: the plan has changes.
+pub const CHANGES: u8 = 2;

@@ -1,0 +1,28 @@
+//! `--json`: the plan as documented in docs/plan-json.md.
+
+use serde::Serialize;
+
+use crate::plan::{Conflict, Plan, PlannedChange, Summary, Unmanaged};
+
+/// Field order here is the order in the output; keep it stable.
+#[derive(Serialize)]
+struct PlanJson<'a> {
+    format_version: u32,
+    summary: Summary,
+    changes: &'a [PlannedChange],
+    unmanaged: &'a [Unmanaged],
+    conflicts: &'a [Conflict],
+}
+
+pub fn json(plan: &Plan) -> String {
+    let doc = PlanJson {
+        format_version: plan.format_version,
+        summary: plan.summary(),
+        changes: &plan.changes,
+        unmanaged: &plan.unmanaged,
+        conflicts: &plan.conflicts,
+    };
+    let mut s = serde_json::to_string_pretty(&doc).expect("a plan always serializes");
+    s.push('\n');
+    s
+}
