@@ -122,7 +122,11 @@ async fn greenfield_apply_converges_and_is_idempotent() {
         .unwrap()
         .accounts
         .unwrap_or_default();
-    assert_eq!(accounts.len(), 5, "four declared accounts and the management account");
+    assert_eq!(
+        accounts.len(),
+        5,
+        "four declared accounts and the management account"
+    );
     let policies = seeder
         .org
         .list_policies()
@@ -178,7 +182,10 @@ async fn brownfield_plan_lists_exactly_the_differences_then_converges() {
     let mut got = changes.clone();
     got.sort();
     let mut want: Vec<(String, String)> = [
-        ("update", "root:policy-type/SERVICE_CONTROL_POLICY".to_string()),
+        (
+            "update",
+            "root:policy-type/SERVICE_CONTROL_POLICY".to_string(),
+        ),
         // the missing OUs
         ("create", "ou:Workloads/Dev".into()),
         ("create", "ou:Workloads/Prod".into()),
@@ -226,7 +233,10 @@ async fn brownfield_plan_lists_exactly_the_differences_then_converges() {
 
     // The text plan shows the SCP document as a diff of normalized JSON.
     let text = stdout(&govern(&emu, &sample(), &["plan"]));
-    assert!(text.contains("Plan: 11 to add, 4 to change, 1 to remove."), "{text}");
+    assert!(
+        text.contains("Plan: 11 to add, 4 to change, 1 to remove."),
+        "{text}"
+    );
     assert!(text.contains("-") && text.contains("account:CloseAccount"));
 
     apply_ok(&emu, &sample());
@@ -375,7 +385,9 @@ async fn an_account_name_taken_with_another_email_is_a_conflict() {
     let emu = Emulator::start();
     let cfg = emu.sdk_config().await;
     let seeder = Seeder::new(&cfg).await;
-    let id = seeder.account("audit", "someone-else@example.com", None).await;
+    let id = seeder
+        .account("audit", "someone-else@example.com", None)
+        .await;
     let dir = tempfile::tempdir().unwrap();
     let config = dir.path().join("org.toml");
     std::fs::write(
@@ -393,5 +405,9 @@ async fn an_account_name_taken_with_another_email_is_a_conflict() {
     assert!(stderr(&out).contains("the plan has 1 conflict"));
     let out = govern(&emu, &config, &["apply", "--auto-approve"]);
     assert_eq!(out.status.code(), Some(1));
-    assert_eq!(account_ids(&seeder).await.len(), 2, "no second account was created");
+    assert_eq!(
+        account_ids(&seeder).await.len(),
+        2,
+        "no second account was created"
+    );
 }

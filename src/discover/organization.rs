@@ -3,7 +3,8 @@
 //!
 //! Request mix (P = parents = OUs + 1, S = custom SCPs, pages of 20):
 //! DescribeOrganization 1 + ListRoots 1 + ListOrganizationalUnitsForParent ≥P + ListAccountsForParent ≥P
-//! + ListPolicies ≥1 + ListTargetsForPolicy ≥S+1 + DescribePolicy S+1 + ListTagsForResource S.
+//! plus ListPolicies ≥1 + ListTargetsForPolicy ≥S+1 + DescribePolicy S+1 + ListTagsForResource S.
+//!
 //! Accounts come per parent (not ListAccounts + ListParents per account), and attachments per policy
 //! (not ListPoliciesForTarget per target): both are the fewer calls.
 
@@ -50,8 +51,7 @@ pub async fn organization(org: &Client) -> Result<Actual> {
     });
 
     let (ous, accounts) = tree(org, &root_id).await?;
-    let ou_by_id: BTreeMap<&str, &OuPath> =
-        ous.iter().map(|(p, o)| (o.id.as_str(), p)).collect();
+    let ou_by_id: BTreeMap<&str, &OuPath> = ous.iter().map(|(p, o)| (o.id.as_str(), p)).collect();
     let (policies, targets) = policies(org).await?;
 
     let mut attachments: BTreeMap<TargetKey, BTreeSet<PolicyName>> = BTreeMap::new();
@@ -85,7 +85,10 @@ pub async fn organization(org: &Client) -> Result<Actual> {
     })
 }
 
-type Tree = (BTreeMap<OuPath, ActualOu>, BTreeMap<AccountId, ActualAccount>);
+type Tree = (
+    BTreeMap<OuPath, ActualOu>,
+    BTreeMap<AccountId, ActualAccount>,
+);
 
 /// Walks the OU tree level by level, reading each parent's OUs and accounts concurrently.
 async fn tree(org: &Client, root_id: &str) -> Result<Tree> {
@@ -93,20 +96,24 @@ async fn tree(org: &Client, root_id: &str) -> Result<Tree> {
     let mut accounts = BTreeMap::new();
     let mut level: Vec<(String, Parent)> = vec![(root_id.to_string(), Parent::Root)];
     while !level.is_empty() {
-        let read: Vec<_> = futures::stream::iter(level.into_iter().map(|(id, parent)| async move {
-            let children = children_of(org, &id, &parent).await?;
-            Ok::<_, Error>((parent, children))
-        }))
-        .buffer_unordered(ORG_CONCURRENCY)
-        .try_collect()
-        .await?;
+        let read: Vec<_> =
+            futures::stream::iter(level.into_iter().map(|(id, parent)| async move {
+                let children = children_of(org, &id, &parent).await?;
+                Ok::<_, Error>((parent, children))
+            }))
+            .buffer_unordered(ORG_CONCURRENCY)
+            .try_collect()
+            .await?;
         let mut next = Vec::new();
         for (parent, (child_ous, child_accounts)) in read {
             for (id, name) in child_ous {
                 let path = OuPath::child(&parent, &name).map_err(|e| {
                     Error::Discovery(format!("OU {id} under {parent} cannot be addressed: {e}"))
                 })?;
-                if ous.insert(path.clone(), ActualOu { id: id.clone() }).is_some() {
+                if ous
+                    .insert(path.clone(), ActualOu { id: id.clone() })
+                    .is_some()
+                {
                     return Err(Error::Discovery(format!(
                         "two OUs named `{name}` under {parent}: govern addresses OUs by path and cannot tell them apart; rename one"
                     )));
@@ -161,7 +168,10 @@ async fn children_of(org: &Client, parent_id: &str, parent: &Parent) -> Result<C
         .await
         .map_err(|e| Error::aws("ListAccountsForParent", parent, e))?;
     let mut accounts = Vec::new();
-    for a in listed.into_iter().flat_map(|page| page.accounts.unwrap_or_default()) {
+    for a in listed
+        .into_iter()
+        .flat_map(|page| page.accounts.unwrap_or_default())
+    {
         let id = AccountId::parse(a.id().unwrap_or_default())
             .map_err(|e| Error::Discovery(format!("account under {parent}: {e}")))?;
         // `State` replaces the deprecated `Status`; read whichever the endpoint returns.

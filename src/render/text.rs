@@ -170,10 +170,7 @@ fn document_diff(out: &mut Out, before: &PolicyDocument, after: &PolicyDocument)
     for group in diff.grouped_ops(3) {
         let (first, last) = (group.first().unwrap(), group.last().unwrap());
         let (o, n) = (first.old_range().start, first.new_range().start);
-        let (ol, nl) = (
-            last.old_range().end - o,
-            last.new_range().end - n,
-        );
+        let (ol, nl) = (last.old_range().end - o, last.new_range().end - n);
         let mut header = String::new();
         let _ = write!(header, "@@ -{},{} +{},{} @@", o + 1, ol, n + 1, nl);
         let h = out.paint(&header, Paint::new().cyan());
