@@ -39,6 +39,7 @@ fn empty_desired() -> Desired {
         root_policies: None,
         ous: BTreeMap::new(),
         accounts: BTreeMap::new(),
+        baselines: Baselines::default(),
     }
 }
 
@@ -262,6 +263,7 @@ fn accounts_are_matched_by_id_then_email_moved_created_or_conflicting() {
         email: Email::parse(email).unwrap(),
         parent,
         policies: None,
+        contacts: BTreeMap::new(),
     };
     d.accounts.insert(
         "by-id".into(),
@@ -337,6 +339,7 @@ fn a_new_account_gets_its_attachments_after_it_exists() {
             email: Email::parse("fresh@example.com").unwrap(),
             parent: Parent::Ou(ou("New")),
             policies: Some(set(&["FullAWSAccess"])),
+            contacts: BTreeMap::new(),
         },
     );
     let mut a = fresh_actual();
@@ -547,6 +550,7 @@ fn arb_desired(actual: Actual) -> impl Strategy<Value = Desired> {
                             email: Email::parse(&email).unwrap(),
                             parent,
                             policies: pols,
+                            contacts: BTreeMap::new(),
                         },
                     );
                 }

@@ -74,6 +74,7 @@ pub(crate) fn validate(
             .map(|(k, v)| (k, v.unwrap_or_default()))
             .collect(),
         accounts: accounts.into_iter().flatten().collect(),
+        baselines: Default::default(),
     })
 }
 
@@ -451,6 +452,7 @@ fn accounts(
                     email,
                     parent,
                     policies,
+                    contacts: Default::default(),
                 },
             )));
         }

@@ -4,7 +4,10 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
-use super::{AccountId, Email, OuPath, Parent, PolicyDocument, PolicyName, Region};
+use super::{
+    AccountId, Baselines, Contact, ContactType, Email, OuPath, Parent, PolicyDocument, PolicyName,
+    Region,
+};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Desired {
@@ -22,6 +25,9 @@ pub struct Desired {
     pub ous: BTreeMap<OuPath, DesiredOu>,
     /// Keyed by the account's name in the file (its `[accounts.<name>]` key).
     pub accounts: BTreeMap<String, DesiredAccount>,
+    /// Contacts, key rotation, logging and exemptions for member accounts.
+    #[serde(default)]
+    pub baselines: Baselines,
 }
 
 /// Quotas that differ between partitions and over time; defaults are AWS's current commercial values.
@@ -66,4 +72,7 @@ pub struct DesiredAccount {
     pub parent: Parent,
     /// The exact set of SCPs attached directly to this account; `None` leaves them alone.
     pub policies: Option<BTreeSet<PolicyName>>,
+    /// Per-account contacts that replace the org-wide ones (`[accounts.<name>.contacts.<type>]`).
+    #[serde(default)]
+    pub contacts: BTreeMap<ContactType, Contact>,
 }
