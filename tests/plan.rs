@@ -80,6 +80,9 @@ fn fresh_actual() -> Actual {
         accounts,
         policies,
         attachments,
+        members: BTreeMap::new(),
+        service_access: BTreeSet::new(),
+        delegated_admins: BTreeMap::new(),
     }
 }
 

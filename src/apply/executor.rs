@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 use aws_sdk_organizations::types::{PolicyType, Tag};
 use aws_sdk_organizations::Client;
 
+use crate::aws::{in_region, Clients};
 use crate::error::{Error, Result};
 use crate::model::{AccountId, Actual, OuPath, Parent, PolicyName, TargetKey};
 use crate::plan::{Change, Plan, PlannedChange, PolicyState, Target, MANAGED_BY_KEY, MANAGED_BY_VALUE};
@@ -48,7 +49,7 @@ struct Ids {
 
 /// Runs `plan`, computed against `actual`. `progress` is told of each change as it starts and ends.
 pub async fn apply(
-    org: &Client,
+    clients: &Clients,
     plan: &Plan,
     actual: &Actual,
     mut progress: impl FnMut(&PlannedChange, Option<(&Outcome, Duration)>),
@@ -78,7 +79,7 @@ pub async fn apply(
         } else {
             progress(planned, None);
             let started = Instant::now();
-            let outcome = match run(org, &mut ids, &planned.change).await {
+            let outcome = match run(clients, &mut ids, &planned.change).await {
                 Ok(()) => Outcome::Done,
                 Err(e) => Outcome::Failed(render_error(&e)),
             };
@@ -149,8 +150,9 @@ fn policy_id(ids: &Ids, name: &PolicyName) -> Result<String> {
         .ok_or_else(|| Error::Discovery(format!("SCP {name} does not exist")))
 }
 
-async fn run(org: &Client, ids: &mut Ids, change: &Change) -> Result<()> {
+async fn run(clients: &Clients, ids: &mut Ids, change: &Change) -> Result<()> {
     let on = change.address();
+    let org = &clients.org;
     match change {
         Change::EnableScpPolicyType => {
             let r = org
@@ -304,6 +306,106 @@ async fn run(org: &Client, ids: &mut Ids, change: &Change) -> Result<()> {
             }
             ids.attachments.entry(key).or_default().insert(policy.clone());
         }
+        Change::EnableServiceAccess { service } => {
+            org.enable_aws_service_access()
+                .service_principal(service)
+                .send()
+                .await
+                .map_err(|e| Error::aws("EnableAWSServiceAccess", &on, e))?;
+        }
+        Change::RegisterDelegatedAdmin {
+            service,
+            account_name,
+            account,
+        } => {
+            let id = match account {
+                Some(id) => id.clone(),
+                None => ids.new_accounts.get(account_name).cloned().ok_or_else(|| {
+                    Error::Discovery(format!("account {account_name} was not created"))
+                })?,
+            };
+            let r = org
+                .register_delegated_administrator()
+                .account_id(id.as_str())
+                .service_principal(service)
+                .send()
+                .await;
+            match r {
+                Ok(_) => {}
+                Err(e)
+                    if e.as_service_error()
+                        .is_some_and(|s| s.is_account_already_registered_exception()) => {}
+                Err(e) => return Err(Error::aws("RegisterDelegatedAdministrator", on, e)),
+            }
+        }
+        Change::PutContact {
+            account,
+            contact_type,
+            after,
+            ..
+        } => {
+            let config = member_config(clients, account).await?;
+            // From inside the account's own session, so no AccountId (which would need trusted
+            // access and spend the management account's quota).
+            aws_sdk_account::Client::new(&config)
+                .put_alternate_contact()
+                .alternate_contact_type(contact_type.api_name().into())
+                .name(&after.name)
+                .title(&after.title)
+                .email_address(&after.email)
+                .phone_number(&after.phone)
+                .send()
+                .await
+                .map_err(|e| Error::aws("PutAlternateContact", &on, e))?;
+        }
+        Change::EnableKeyRotation {
+            account,
+            region,
+            key_id,
+            period_days,
+            ..
+        } => {
+            let config = member_config(clients, account).await?;
+            aws_sdk_kms::Client::new(&in_region(&config, region))
+                .enable_key_rotation()
+                .key_id(key_id)
+                .rotation_period_in_days(*period_days as i32)
+                .send()
+                .await
+                .map_err(|e| Error::aws("EnableKeyRotation", &on, e))?;
+        }
+        Change::SetSecretRotation {
+            account,
+            region,
+            secret_arn,
+            days,
+            ..
+        } => {
+            let config = member_config(clients, account).await?;
+            aws_sdk_secretsmanager::Client::new(&in_region(&config, region))
+                .rotate_secret()
+                .secret_id(secret_arn)
+                .rotation_rules(
+                    aws_sdk_secretsmanager::types::RotationRulesType::builder()
+                        .automatically_after_days(i64::from(*days))
+                        .build(),
+                )
+                // Changing the schedule must not rotate now: that would change the value under
+                // running applications outside their own deploys.
+                .rotate_immediately(false)
+                .send()
+                .await
+                .map_err(|e| Error::aws("RotateSecret", &on, e))?;
+        }
+        Change::DisableRegion { account, region } => {
+            let config = member_config(clients, account).await?;
+            aws_sdk_account::Client::new(&config)
+                .disable_region()
+                .region_name(region)
+                .send()
+                .await
+                .map_err(|e| Error::aws("DisableRegion", &on, e))?;
+        }
         Change::Detach { policy, target } => {
             let key = target_key(ids, target)?;
             let attached = ids.attachments.get(&key).cloned().unwrap_or_default();
@@ -430,4 +532,17 @@ async fn create_account(org: &Client, on: &str, name: &str, email: &str) -> Resu
             }
         }
     }
+}
+
+async fn member_config(clients: &Clients, account: &AccountId) -> Result<aws_config::SdkConfig> {
+    clients
+        .members
+        .config(account)
+        .await
+        .map_err(|reason| Error::Refused {
+            message: reason,
+            hint: Some(format!(
+                "does the member role exist in {account} and trust the management account?"
+            )),
+        })
 }

@@ -1,5 +1,9 @@
 //! The session layer: SDK configuration from the standard AWS chain, and the clients govern uses.
 
+mod members;
+
+pub use members::MemberSessions;
+
 use aws_config::{retry::RetryConfig, BehaviorVersion, Region, SdkConfig};
 
 /// Credentials and region as the user chose them; everything else comes from the standard chain
@@ -36,18 +40,19 @@ impl Session {
     }
 }
 
-/// The management-account clients.
+/// The management-account clients, and sessions into member accounts.
 #[derive(Clone)]
 pub struct Clients {
     pub org: aws_sdk_organizations::Client,
     pub sts: aws_sdk_sts::Client,
+    pub members: std::sync::Arc<MemberSessions>,
 }
 
-impl Clients {
-    pub fn new(config: &SdkConfig) -> Self {
-        Self {
-            org: aws_sdk_organizations::Client::new(config),
-            sts: aws_sdk_sts::Client::new(config),
-        }
-    }
+/// A configuration for `region` (KMS and Secrets Manager are regional).
+pub fn in_region(config: &SdkConfig, region: &str) -> SdkConfig {
+    config
+        .clone()
+        .into_builder()
+        .region(Region::new(region.to_string()))
+        .build()
 }

@@ -11,7 +11,7 @@ use super::Context;
 
 pub async fn run(ctx: &Context, args: &ApplyArgs) -> Result<u8> {
     let loaded = crate::config::load(&ctx.config)?;
-    let (clients, actual) = super::connect_and_discover(ctx, &loaded.desired).await?;
+    let (clients, actual) = super::connect_and_discover(ctx, &loaded.desired, "apply").await?;
     let plan = crate::plan::plan(&loaded.desired, &actual);
     print!("{}", render::text(&plan, &ctx.style));
     if !plan.conflicts.is_empty() {
@@ -26,7 +26,7 @@ pub async fn run(ctx: &Context, args: &ApplyArgs) -> Result<u8> {
 
     println!();
     let total = plan.changes.len();
-    let report = crate::apply::apply(&clients.org, &plan, &actual, |c, done| {
+    let report = crate::apply::apply(&clients, &plan, &actual, |c, done| {
         let mut out = std::io::stdout().lock();
         match done {
             None => {
@@ -59,7 +59,7 @@ pub async fn run(ctx: &Context, args: &ApplyArgs) -> Result<u8> {
     }
 
     // Terraform's rule: after a write, the result must equal what was planned.
-    let (_, after) = super::connect_and_discover(ctx, &loaded.desired).await?;
+    let (_, after) = super::connect_and_discover(ctx, &loaded.desired, "apply").await?;
     let again = crate::plan::plan(&loaded.desired, &after);
     if !again.is_empty() {
         let left: Vec<_> = again.changes.iter().map(|c| c.address.as_str()).collect();

@@ -6,7 +6,7 @@ mod validate;
 
 use std::io::IsTerminal;
 
-use crate::aws::{Clients, Session};
+use crate::aws::{Clients, MemberSessions, Session};
 use crate::cli::{Cli, ColorChoice, Command};
 use crate::error::{Error, Result};
 use crate::model::{Actual, Desired};
@@ -56,11 +56,14 @@ fn terminal_width() -> usize {
 }
 
 /// Connects as the management account declared in org.toml and reads the organization.
-pub async fn connect_and_discover(ctx: &Context, desired: &Desired) -> Result<(Clients, Actual)> {
+pub async fn connect_and_discover(
+    ctx: &Context,
+    desired: &Desired,
+    command: &str,
+) -> Result<(Clients, Actual)> {
     let config = ctx.session.load(desired.home_region.as_str()).await;
-    let clients = Clients::new(&config);
-    let me = clients
-        .sts
+    let sts = aws_sdk_sts::Client::new(&config);
+    let me = sts
         .get_caller_identity()
         .send()
         .await
@@ -72,6 +75,19 @@ pub async fn connect_and_discover(ctx: &Context, desired: &Desired) -> Result<(C
             declared: desired.management_account.to_string(),
         });
     }
+    let members = MemberSessions::new(
+        config.clone(),
+        desired.management_account.clone(),
+        me.arn().unwrap_or_default(),
+        &desired.member_role,
+        None,
+        command,
+    );
+    let clients = Clients {
+        org: aws_sdk_organizations::Client::new(&config),
+        sts,
+        members: std::sync::Arc::new(members),
+    };
     let actual = crate::discover::organization(&clients.org).await?;
     if actual.management_account != desired.management_account {
         return Err(Error::WrongOrganization {

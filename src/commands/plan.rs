@@ -8,7 +8,7 @@ use super::Context;
 
 pub async fn run(ctx: &Context, args: &PlanArgs) -> Result<u8> {
     let loaded = crate::config::load(&ctx.config)?;
-    let (_, actual) = super::connect_and_discover(ctx, &loaded.desired).await?;
+    let (_, actual) = super::connect_and_discover(ctx, &loaded.desired, "plan").await?;
     let plan = crate::plan::plan(&loaded.desired, &actual);
     if args.json {
         print!("{}", render::json(&plan));

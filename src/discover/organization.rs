@@ -82,6 +82,9 @@ pub async fn organization(org: &Client) -> Result<Actual> {
         accounts,
         policies,
         attachments,
+        members: BTreeMap::new(),
+        service_access: BTreeSet::new(),
+        delegated_admins: BTreeMap::new(),
     })
 }
 

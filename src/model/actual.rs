@@ -19,6 +19,15 @@ pub struct Actual {
     pub policies: BTreeMap<PolicyName, ActualPolicy>,
     /// SCP names attached directly to each target.
     pub attachments: BTreeMap<TargetKey, BTreeSet<PolicyName>>,
+    /// Inside each account, for the baselines org.toml declares (empty when none are).
+    #[serde(default)]
+    pub members: BTreeMap<AccountId, Member>,
+    /// Service principals with trusted access (ListAWSServiceAccessForOrganization), when read.
+    #[serde(default)]
+    pub service_access: BTreeSet<String>,
+    /// Delegated administrators and their service principals, when read.
+    #[serde(default)]
+    pub delegated_admins: BTreeMap<AccountId, BTreeSet<String>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -74,4 +83,58 @@ impl Actual {
             .iter()
             .find(|(_, a)| a.email.eq_ignore_ascii_case(email))
     }
+}
+
+/// What govern read inside one member account.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "status")]
+pub enum Member {
+    Read(MemberState),
+    /// Not read on purpose (a suspended account); shown as a note.
+    Skipped { reason: String },
+    /// Could not be read (role not assumable, access denied); the plan is incomplete.
+    Failed { reason: String },
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MemberState {
+    /// Alternate contacts that are set; a type govern did not read or that is unset is absent.
+    pub contacts: BTreeMap<super::ContactType, super::Contact>,
+    /// Opt-in status by region name (ENABLED, ENABLED_BY_DEFAULT, DISABLED, …), when read.
+    pub regions: BTreeMap<String, String>,
+    pub keys: Vec<KmsKey>,
+    pub secrets: Vec<SecretInfo>,
+}
+
+/// A KMS key as DescribeKey and GetKeyRotationStatus report it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KmsKey {
+    pub region: String,
+    pub id: String,
+    pub arn: String,
+    /// AWS or CUSTOMER.
+    pub manager: String,
+    /// SYMMETRIC_DEFAULT, RSA_2048, HMAC_256, …
+    pub spec: String,
+    /// ENCRYPT_DECRYPT, SIGN_VERIFY, GENERATE_VERIFY_MAC, …
+    pub usage: String,
+    /// AWS_KMS, EXTERNAL, AWS_CLOUDHSM, EXTERNAL_KEY_STORE.
+    pub origin: String,
+    /// Enabled, Disabled, PendingDeletion, …
+    pub state: String,
+    /// Read only for keys whose rotation govern manages.
+    pub rotation_enabled: Option<bool>,
+    pub rotation_period_days: Option<u32>,
+}
+
+/// A secret as ListSecrets reports it: metadata only, never the value.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SecretInfo {
+    pub region: String,
+    pub arn: String,
+    pub name: String,
+    pub rotation_enabled: bool,
+    /// AutomaticallyAfterDays, or N from a `rate(N days)` schedule.
+    pub rotation_days: Option<u32>,
+    pub rotation_lambda: Option<String>,
 }

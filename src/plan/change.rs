@@ -8,7 +8,9 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use crate::model::{AccountId, Email, OuPath, Parent, PolicyDocument, PolicyName, TargetKey};
+use crate::model::{
+    AccountId, Contact, ContactType, Email, OuPath, Parent, PolicyDocument, PolicyName, TargetKey,
+};
 
 /// The plan JSON's `format_version`. Bump it on any change that could break a reader.
 pub const FORMAT_VERSION: u32 = 1;
@@ -110,6 +112,43 @@ pub enum Change {
     Attach { policy: PolicyName, target: Target },
     /// DetachPolicy; planned only after every attach on the same target, and never the last SCP.
     Detach { policy: PolicyName, target: Target },
+    /// EnableAWSServiceAccess for a service principal.
+    EnableServiceAccess { service: String },
+    /// RegisterDelegatedAdministrator: the logging account administers `service`.
+    RegisterDelegatedAdmin {
+        service: String,
+        account_name: String,
+        account: Option<AccountId>,
+    },
+    /// PutAlternateContact, from inside the account's own session.
+    PutContact {
+        account: AccountId,
+        contact_type: ContactType,
+        before: Option<Contact>,
+        after: Contact,
+    },
+    /// EnableKeyRotation with RotationPeriodInDays.
+    EnableKeyRotation {
+        account: AccountId,
+        region: String,
+        key_id: String,
+        key_arn: String,
+        before_enabled: bool,
+        before_period_days: Option<u32>,
+        period_days: u32,
+    },
+    /// RotateSecret with new RotationRules and RotateImmediately=false (the value is never read).
+    SetSecretRotation {
+        account: AccountId,
+        region: String,
+        secret_arn: String,
+        name: String,
+        before_enabled: bool,
+        before_days: Option<u32>,
+        days: u32,
+    },
+    /// DisableRegion for an opt-in region outside allowed_regions.
+    DisableRegion { account: AccountId, region: String },
 }
 
 /// The tag govern puts on what it creates (and on SCPs it adopts).
@@ -122,10 +161,16 @@ impl Change {
             Change::CreateOu { .. }
             | Change::CreatePolicy { .. }
             | Change::CreateAccount { .. }
-            | Change::Attach { .. } => Action::Create,
+            | Change::Attach { .. }
+            | Change::EnableServiceAccess { .. }
+            | Change::RegisterDelegatedAdmin { .. } => Action::Create,
             Change::EnableScpPolicyType
             | Change::UpdatePolicy { .. }
-            | Change::MoveAccount { .. } => Action::Update,
+            | Change::MoveAccount { .. }
+            | Change::PutContact { .. }
+            | Change::EnableKeyRotation { .. }
+            | Change::SetSecretRotation { .. }
+            | Change::DisableRegion { .. } => Action::Update,
             Change::Detach { .. } => Action::Delete,
         }
     }
@@ -142,6 +187,30 @@ impl Change {
             Change::MoveAccount { id, .. } => format!("account:{id}/parent"),
             Change::Attach { policy, target } | Change::Detach { policy, target } => {
                 format!("attach:scp:{policy}\u{2192}{target}")
+            }
+            Change::EnableServiceAccess { service } => format!("org:service-access/{service}"),
+            Change::RegisterDelegatedAdmin { service, .. } => {
+                format!("org:delegated-admin/{service}")
+            }
+            Change::PutContact {
+                account,
+                contact_type,
+                ..
+            } => format!("account:{account}/contact:{contact_type}"),
+            Change::EnableKeyRotation {
+                account,
+                region,
+                key_id,
+                ..
+            } => format!("kms:{account}/{region}/{key_id}"),
+            Change::SetSecretRotation {
+                account,
+                region,
+                name,
+                ..
+            } => format!("secret:{account}/{region}/{name}"),
+            Change::DisableRegion { account, region } => {
+                format!("account:{account}/region:{region}")
             }
         }
     }
@@ -171,6 +240,26 @@ pub struct Conflict {
     pub message: String,
 }
 
+/// Something a reviewer must see that is not a change: an account that could not be read, a
+/// resource govern skips (with why), or one that is out of policy and govern will not fix.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Finding {
+    pub address: String,
+    pub kind: FindingKind,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FindingKind {
+    /// Could not be read: the plan is incomplete for this address.
+    Error,
+    /// Out of policy, and govern does not change it (e.g. a secret with no rotation function).
+    NonCompliant,
+    /// Outside what govern manages, with the reason (an AWS-managed key, an exemption).
+    Skipped,
+}
+
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Summary {
     pub add: usize,
@@ -184,9 +273,16 @@ pub struct Plan {
     pub changes: Vec<PlannedChange>,
     pub unmanaged: Vec<Unmanaged>,
     pub conflicts: Vec<Conflict>,
+    #[serde(default)]
+    pub findings: Vec<Finding>,
 }
 
 impl Plan {
+    /// Whether some account could not be read, so the plan may miss changes.
+    pub fn is_incomplete(&self) -> bool {
+        self.findings.iter().any(|f| f.kind == FindingKind::Error)
+    }
+
     pub fn summary(&self) -> Summary {
         let mut s = Summary::default();
         for c in &self.changes {

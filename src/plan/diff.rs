@@ -9,6 +9,7 @@ use super::change::{
     Change, Conflict, Plan, PolicyState, Target, Unmanaged, FORMAT_VERSION, MANAGED_BY_KEY,
     MANAGED_BY_VALUE,
 };
+use super::members::{plan_members, DeclaredIds};
 use super::order::order;
 
 /// How a declared account relates to what exists.
@@ -22,6 +23,7 @@ pub fn plan(desired: &Desired, actual: &Actual) -> Plan {
     let mut changes = Vec::new();
     let mut unmanaged = Vec::new();
     let mut conflicts = Vec::new();
+    let mut findings = Vec::new();
 
     let wants_attachments = desired.root_policies.is_some()
         || desired.ous.values().any(|o| o.policies.is_some())
@@ -46,12 +48,22 @@ pub fn plan(desired: &Desired, actual: &Actual) -> Plan {
         &mut conflicts,
     );
     plan_attachments(desired, actual, &resolved, &mut changes);
+    let declared: DeclaredIds = resolved
+        .iter()
+        .filter_map(|(name, r)| match r {
+            Resolution::Exists(id) => Some((name.clone(), Some(id.clone()))),
+            Resolution::ToCreate => Some((name.clone(), None)),
+            Resolution::Conflicted => None,
+        })
+        .collect();
+    plan_members(desired, actual, &declared, &mut changes, &mut findings);
 
     Plan {
         format_version: FORMAT_VERSION,
         changes: order(changes),
         unmanaged,
         conflicts,
+        findings,
     }
 }
 

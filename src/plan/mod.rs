@@ -2,9 +2,11 @@
 
 mod change;
 mod diff;
+mod members;
 mod order;
 mod simulate;
 
 pub use change::*;
 pub use diff::plan;
+pub use members::{kms_skip_reason, DEFAULT_KMS_ROTATION_DAYS};
 pub use simulate::{simulate, SimulationError};

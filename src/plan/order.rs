@@ -17,6 +17,12 @@ fn rank(c: &Change) -> u8 {
         Change::MoveAccount { .. } => 5,
         Change::Attach { .. } => 6,
         Change::Detach { .. } => 7,
+        Change::EnableServiceAccess { .. } => 8,
+        Change::RegisterDelegatedAdmin { .. } => 9,
+        Change::PutContact { .. } => 10,
+        Change::DisableRegion { .. } => 11,
+        Change::EnableKeyRotation { .. } => 12,
+        Change::SetSecretRotation { .. } => 13,
     }
 }
 
@@ -55,7 +61,23 @@ pub fn order(mut changes: Vec<Change>) -> Vec<PlannedChange> {
             match c {
                 Change::EnableScpPolicyType
                 | Change::CreatePolicy { .. }
-                | Change::UpdatePolicy { .. } => {}
+                | Change::UpdatePolicy { .. }
+                | Change::EnableServiceAccess { .. }
+                | Change::PutContact { .. }
+                | Change::DisableRegion { .. }
+                | Change::EnableKeyRotation { .. }
+                | Change::SetSecretRotation { .. } => {}
+                Change::RegisterDelegatedAdmin {
+                    service,
+                    account_name,
+                    account,
+                } => {
+                    // Trusted access first, and the account must exist.
+                    needs(Some(format!("org:service-access/{service}")), &mut deps);
+                    if account.is_none() {
+                        needs(Some(format!("account:{account_name}")), &mut deps);
+                    }
+                }
                 Change::CreateOu { path } => needs(parent_address(&path.parent()), &mut deps),
                 Change::CreateAccount { parent, .. }
                 | Change::MoveAccount { after: parent, .. } => {

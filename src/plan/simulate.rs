@@ -128,6 +128,83 @@ pub fn simulate(actual: &Actual, plan: &Plan) -> Result<Actual, SimulationError>
                     .or_default()
                     .insert(policy.clone());
             }
+            Change::EnableServiceAccess { service } => {
+                state.service_access.insert(service.clone());
+            }
+            Change::RegisterDelegatedAdmin {
+                service,
+                account_name,
+                account,
+            } => {
+                let id = match account {
+                    Some(id) => id.clone(),
+                    None => resolve_target(
+                        &state,
+                        &Target::Account {
+                            name: account_name.clone(),
+                            id: None,
+                        },
+                    )
+                    .map(|k| match k {
+                        TargetKey::Account(id) => id,
+                        _ => unreachable!("an account target resolves to an account"),
+                    })
+                    .map_err(fail)?,
+                };
+                state
+                    .delegated_admins
+                    .entry(id)
+                    .or_default()
+                    .insert(service.clone());
+            }
+            Change::PutContact {
+                account,
+                contact_type,
+                after,
+                ..
+            } => {
+                member(&mut state, account)
+                    .map_err(fail)?
+                    .contacts
+                    .insert(*contact_type, after.clone());
+            }
+            Change::EnableKeyRotation {
+                account,
+                key_id,
+                region,
+                period_days,
+                ..
+            } => {
+                let m = member(&mut state, account).map_err(fail)?;
+                let key = m
+                    .keys
+                    .iter_mut()
+                    .find(|k| &k.id == key_id && &k.region == region)
+                    .ok_or_else(|| fail("no such key".into()))?;
+                key.rotation_enabled = Some(true);
+                key.rotation_period_days = Some(*period_days);
+            }
+            Change::SetSecretRotation {
+                account,
+                secret_arn,
+                days,
+                ..
+            } => {
+                let m = member(&mut state, account).map_err(fail)?;
+                let s = m
+                    .secrets
+                    .iter_mut()
+                    .find(|s| &s.arn == secret_arn)
+                    .ok_or_else(|| fail("no such secret".into()))?;
+                s.rotation_enabled = true;
+                s.rotation_days = Some(*days);
+            }
+            Change::DisableRegion { account, region } => {
+                member(&mut state, account)
+                    .map_err(fail)?
+                    .regions
+                    .insert(region.clone(), "DISABLED".into());
+            }
             Change::Detach { policy, target } => {
                 let key = resolve_target(&state, target).map_err(fail)?;
                 let set = state.attachments.entry(key).or_default();
@@ -162,5 +239,15 @@ fn resolve_target(state: &Actual, target: &Target) -> Result<TargetKey, String> 
             .find(|(_, a)| &a.name == name)
             .map(|(id, _)| TargetKey::Account(id.clone()))
             .ok_or_else(|| format!("account {name} does not exist yet")),
+    }
+}
+
+fn member<'a>(
+    state: &'a mut Actual,
+    account: &AccountId,
+) -> Result<&'a mut crate::model::MemberState, String> {
+    match state.members.get_mut(account) {
+        Some(crate::model::Member::Read(m)) => Ok(m),
+        _ => Err(format!("account {account} was not read")),
     }
 }

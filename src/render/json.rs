@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use crate::plan::{Conflict, Plan, PlannedChange, Summary, Unmanaged};
+use crate::plan::{Conflict, Finding, Plan, PlannedChange, Summary, Unmanaged};
 
 /// Field order here is the order in the output; keep it stable.
 #[derive(Serialize)]
@@ -12,6 +12,7 @@ struct PlanJson<'a> {
     changes: &'a [PlannedChange],
     unmanaged: &'a [Unmanaged],
     conflicts: &'a [Conflict],
+    findings: &'a [Finding],
 }
 
 pub fn json(plan: &Plan) -> String {
@@ -21,6 +22,7 @@ pub fn json(plan: &Plan) -> String {
         changes: &plan.changes,
         unmanaged: &plan.unmanaged,
         conflicts: &plan.conflicts,
+        findings: &plan.findings,
     };
     let mut s = serde_json::to_string_pretty(&doc).expect("a plan always serializes");
     s.push('\n');

@@ -7,7 +7,7 @@ use owo_colors::{OwoColorize, Style as Paint};
 use similar::{ChangeTag, TextDiff};
 
 use crate::model::PolicyDocument;
-use crate::plan::{Action, Change, Plan, PlannedChange};
+use crate::plan::{Action, Change, FindingKind, Plan, PlannedChange};
 
 use super::Style;
 
@@ -98,6 +98,24 @@ pub fn text(plan: &Plan, style: &Style) -> String {
         }
     }
 
+    if !plan.findings.is_empty() {
+        out.line("");
+        let t = out.paint(
+            "Findings (not changes; govern reports them):",
+            Paint::new().bold(),
+        );
+        out.line(&t);
+        for f in &plan.findings {
+            let (tag, paint) = match f.kind {
+                FindingKind::Error => ("error", Paint::new().bold().red()),
+                FindingKind::NonCompliant => ("non-compliant", Paint::new().yellow()),
+                FindingKind::Skipped => ("skipped", Paint::new().dimmed()),
+            };
+            let tag = out.paint(tag, paint);
+            out.line(&format!("  {tag} {}: {}", f.address, f.message));
+        }
+    }
+
     if !plan.changes.is_empty() {
         out.line("");
         let t = out.paint(&summary_line(plan), Paint::new().bold());
@@ -147,7 +165,60 @@ fn change(out: &mut Out, c: &PlannedChange) {
         Change::MoveAccount { before, after, .. } => {
             out.line(&format!("      parent: {before} → {after}"))
         }
-        Change::Attach { .. } | Change::Detach { .. } => {}
+        Change::Attach { .. } | Change::Detach { .. } | Change::EnableServiceAccess { .. } => {}
+        Change::RegisterDelegatedAdmin {
+            account_name,
+            account,
+            ..
+        } => match account {
+            Some(id) => out.line(&format!("      administrator: account:{id} ({account_name})")),
+            None => out.line(&format!("      administrator: account:{account_name}")),
+        },
+        Change::PutContact { before, after, .. } => {
+            let empty = |f: &str| if f.is_empty() { "(unset)".to_string() } else { format!("{f:?}") };
+            let fields = |c: &crate::model::Contact| {
+                [
+                    ("name", c.name.clone()),
+                    ("title", c.title.clone()),
+                    ("email", c.email.clone()),
+                    ("phone", c.phone.clone()),
+                ]
+            };
+            let old = before.as_ref().map(fields);
+            for (i, (field, new)) in fields(after).into_iter().enumerate() {
+                let was = old.as_ref().map(|o| o[i].1.clone()).unwrap_or_default();
+                if was != new {
+                    out.line(&format!("      {field}: {} → {:?}", empty(&was), new));
+                }
+            }
+        }
+        Change::EnableKeyRotation {
+            before_enabled,
+            before_period_days,
+            period_days,
+            ..
+        } => {
+            let was = match (before_enabled, before_period_days) {
+                (false, _) => "off".to_string(),
+                (true, Some(p)) => format!("every {p} days"),
+                (true, None) => "on, period not reported".to_string(),
+            };
+            out.line(&format!("      rotation: {was} → every {period_days} days"));
+        }
+        Change::SetSecretRotation {
+            before_enabled,
+            before_days,
+            days,
+            ..
+        } => {
+            let was = match (before_enabled, before_days) {
+                (false, _) => "off".to_string(),
+                (true, Some(d)) => format!("every {d} days"),
+                (true, None) => "on, schedule not in days".to_string(),
+            };
+            out.line(&format!("      rotation: {was} → every {days} days (not rotated now)"));
+        }
+        Change::DisableRegion { .. } => out.line("      opt-in status: ENABLED → DISABLED"),
     }
 }
 

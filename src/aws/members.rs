@@ -1,0 +1,90 @@
+//! Sessions inside member accounts: one assumed-role session per account, created on first use and
+//! cached; the SDK's credentials cache refreshes it before it expires. Reading and writing each
+//! account's contacts, keys and secrets from inside its own session spreads the per-account API
+//! quotas (GetAlternateContact 10/s, PutAlternateContact 5/s are per calling account) across the
+//! organization instead of queuing everything on the management account.
+
+use std::collections::HashMap;
+
+use aws_config::sts::AssumeRoleProvider;
+use aws_config::SdkConfig;
+use aws_credential_types::provider::{ProvideCredentials, SharedCredentialsProvider};
+use tokio::sync::Mutex;
+
+use crate::model::AccountId;
+
+pub struct MemberSessions {
+    base: SdkConfig,
+    management: AccountId,
+    partition: String,
+    role: String,
+    session_name: String,
+    external_id: Option<String>,
+    cache: Mutex<HashMap<AccountId, SdkConfig>>,
+}
+
+impl MemberSessions {
+    /// `caller_arn` gives the partition (aws, aws-us-gov, aws-cn); `command` goes into the session
+    /// name so CloudTrail shows which govern command acted.
+    pub fn new(
+        base: SdkConfig,
+        management: AccountId,
+        caller_arn: &str,
+        role: &str,
+        external_id: Option<String>,
+        command: &str,
+    ) -> Self {
+        let partition = caller_arn.split(':').nth(1).unwrap_or("aws").to_string();
+        Self {
+            base,
+            management,
+            partition,
+            role: role.to_string(),
+            session_name: format!("govern-{command}"),
+            external_id,
+            cache: Mutex::new(HashMap::new()),
+        }
+    }
+
+    pub fn role_arn(&self, account: &AccountId) -> String {
+        format!("arn:{}:iam::{account}:role/{}", self.partition, self.role)
+    }
+
+    /// The configuration to act inside `account`: the caller's own for the management account, an
+    /// assumed role for every other. The error says which role could not be assumed and why.
+    pub async fn config(&self, account: &AccountId) -> Result<SdkConfig, String> {
+        if *account == self.management {
+            return Ok(self.base.clone());
+        }
+        if let Some(c) = self.cache.lock().await.get(account) {
+            return Ok(c.clone());
+        }
+        let arn = self.role_arn(account);
+        let mut builder = AssumeRoleProvider::builder(&arn)
+            .session_name(&self.session_name)
+            .configure(&self.base);
+        if let Some(x) = &self.external_id {
+            builder = builder.external_id(x);
+        }
+        let provider = builder.build().await;
+        // Assume once now, so an unassumable role is reported for this account rather than as the
+        // first failing API call.
+        provider.provide_credentials().await.map_err(|e| {
+            format!(
+                "cannot assume {arn}: {}",
+                aws_smithy_types::error::display::DisplayErrorContext(&e)
+            )
+        })?;
+        let config = self
+            .base
+            .clone()
+            .into_builder()
+            .credentials_provider(SharedCredentialsProvider::new(provider))
+            .build();
+        self.cache
+            .lock()
+            .await
+            .insert(account.clone(), config.clone());
+        Ok(config)
+    }
+}

@@ -1,0 +1,256 @@
+//! Member-account baselines: contacts, KMS key rotation, secret rotation, opt-in regions, and the
+//! central logging account. Pure, like the rest of the planner.
+
+use std::collections::BTreeMap;
+
+use crate::model::{
+    AccountId, Actual, BaselineKind, Contact, ContactType, Desired, KmsKey, Member, MemberState,
+    SecretInfo,
+};
+
+use super::change::{Change, Finding, FindingKind};
+
+/// The rotation period AWS uses when EnableKeyRotation is called without one. GetKeyRotationStatus
+/// reports the period on AWS; moto never does, so an enabled key with no period reads as this.
+pub const DEFAULT_KMS_ROTATION_DAYS: u32 = 365;
+
+/// Declared account name → its id when it exists (None: the plan creates it).
+pub(crate) type DeclaredIds = BTreeMap<String, Option<AccountId>>;
+
+pub(crate) fn plan_members(
+    desired: &Desired,
+    actual: &Actual,
+    declared: &DeclaredIds,
+    changes: &mut Vec<Change>,
+    findings: &mut Vec<Finding>,
+) {
+    let overrides: BTreeMap<&AccountId, &BTreeMap<ContactType, Contact>> = desired
+        .accounts
+        .iter()
+        .filter_map(|(name, a)| Some((declared.get(name)?.as_ref()?, &a.contacts)))
+        .collect();
+
+    for (id, member) in &actual.members {
+        let state = match member {
+            Member::Read(s) => s,
+            Member::Skipped { reason } => {
+                findings.push(Finding {
+                    address: format!("account:{id}"),
+                    kind: FindingKind::Skipped,
+                    message: reason.clone(),
+                });
+                continue;
+            }
+            Member::Failed { reason } => {
+                findings.push(Finding {
+                    address: format!("account:{id}"),
+                    kind: FindingKind::Error,
+                    message: reason.clone(),
+                });
+                continue;
+            }
+        };
+        let exempt = desired.baselines.exemptions.get(id);
+        let exempt_from = |k: BaselineKind| exempt.and_then(|e| e.get(&k));
+
+        match exempt_from(BaselineKind::Contacts) {
+            Some(reason) => skipped(findings, format!("account:{id}/contacts"), reason),
+            None => contacts(desired, id, state, overrides.get(id).copied(), changes),
+        }
+        if let Some(rot) = &desired.baselines.key_rotation {
+            match exempt_from(BaselineKind::Kms) {
+                Some(reason) => skipped(findings, format!("kms:{id}"), reason),
+                None => {
+                    for key in &state.keys {
+                        kms_key(rot, id, key, changes, findings);
+                    }
+                }
+            }
+            match exempt_from(BaselineKind::Secrets) {
+                Some(reason) => skipped(findings, format!("secret:{id}"), reason),
+                None => {
+                    for secret in &state.secrets {
+                        secret_rotation(rot, id, secret, changes, findings);
+                    }
+                }
+            }
+        }
+        if !desired.allowed_regions.is_empty() {
+            match exempt_from(BaselineKind::Regions) {
+                Some(reason) => skipped(findings, format!("account:{id}/regions"), reason),
+                None => regions(desired, id, state, changes),
+            }
+        }
+    }
+
+    logging(desired, actual, declared, changes);
+}
+
+fn skipped(findings: &mut Vec<Finding>, address: String, reason: &str) {
+    findings.push(Finding {
+        address,
+        kind: FindingKind::Skipped,
+        message: format!("exempt: {reason}"),
+    });
+}
+
+fn contacts(
+    desired: &Desired,
+    id: &AccountId,
+    state: &MemberState,
+    overrides: Option<&BTreeMap<ContactType, Contact>>,
+    changes: &mut Vec<Change>,
+) {
+    for t in ContactType::ALL {
+        let want = overrides
+            .and_then(|o| o.get(&t))
+            .or_else(|| desired.baselines.contacts.get(&t));
+        let Some(want) = want else { continue };
+        let have = state.contacts.get(&t);
+        if have != Some(want) {
+            changes.push(Change::PutContact {
+                account: id.clone(),
+                contact_type: t,
+                before: have.cloned(),
+                after: want.clone(),
+            });
+        }
+    }
+}
+
+/// Why a key's rotation is not govern's to manage, if it is not. Rotation applies only to enabled,
+/// customer-managed, symmetric encryption keys with AWS-generated key material.
+pub fn kms_skip_reason(key: &KmsKey) -> Option<String> {
+    if key.manager != "CUSTOMER" {
+        return Some("AWS-managed key: AWS rotates it every year".into());
+    }
+    if key.state == "PendingDeletion" || key.state == "PendingReplicaDeletion" {
+        return Some("pending deletion".into());
+    }
+    if key.state != "Enabled" {
+        return Some(format!("key state is {}: rotation applies to enabled keys", key.state));
+    }
+    if key.spec != "SYMMETRIC_DEFAULT" {
+        return Some(format!(
+            "{} key: automatic rotation applies to symmetric encryption keys only",
+            key.spec
+        ));
+    }
+    if key.origin != "AWS_KMS" {
+        return Some(format!(
+            "key material origin {}: automatic rotation needs AWS-generated material",
+            key.origin
+        ));
+    }
+    None
+}
+
+fn kms_key(
+    rot: &crate::model::KeyRotation,
+    account: &AccountId,
+    key: &KmsKey,
+    changes: &mut Vec<Change>,
+    findings: &mut Vec<Finding>,
+) {
+    let address = format!("kms:{account}/{}/{}", key.region, key.id);
+    if let Some(reason) = rot.exempt_keys.get(&key.arn) {
+        return skipped(findings, address, reason);
+    }
+    if let Some(reason) = kms_skip_reason(key) {
+        findings.push(Finding {
+            address,
+            kind: FindingKind::Skipped,
+            message: reason,
+        });
+        return;
+    }
+    let enabled = key.rotation_enabled.unwrap_or(false);
+    let period = key.rotation_period_days.or(enabled.then_some(DEFAULT_KMS_ROTATION_DAYS));
+    let compliant = enabled && period.is_some_and(|p| p <= rot.kms_rotation_period_days);
+    if !compliant {
+        changes.push(Change::EnableKeyRotation {
+            account: account.clone(),
+            region: key.region.clone(),
+            key_id: key.id.clone(),
+            key_arn: key.arn.clone(),
+            before_enabled: enabled,
+            before_period_days: key.rotation_period_days,
+            period_days: rot.kms_rotation_period_days,
+        });
+    }
+}
+
+fn secret_rotation(
+    rot: &crate::model::KeyRotation,
+    account: &AccountId,
+    secret: &SecretInfo,
+    changes: &mut Vec<Change>,
+    findings: &mut Vec<Finding>,
+) {
+    let address = format!("secret:{account}/{}/{}", secret.region, secret.name);
+    if let Some(reason) = rot.exempt_secrets.get(&secret.arn) {
+        return skipped(findings, address, reason);
+    }
+    if secret.rotation_lambda.is_none() {
+        findings.push(Finding {
+            address,
+            kind: FindingKind::NonCompliant,
+            message: "no rotation function: rotation cannot be turned on until the secret has one (govern never invents a function)".into(),
+        });
+        return;
+    }
+    let compliant = secret.rotation_enabled
+        && secret
+            .rotation_days
+            .is_some_and(|d| d <= rot.secret_max_rotation_days);
+    if !compliant {
+        changes.push(Change::SetSecretRotation {
+            account: account.clone(),
+            region: secret.region.clone(),
+            secret_arn: secret.arn.clone(),
+            name: secret.name.clone(),
+            before_enabled: secret.rotation_enabled,
+            before_days: secret.rotation_days,
+            days: rot.secret_max_rotation_days,
+        });
+    }
+}
+
+fn regions(desired: &Desired, account: &AccountId, state: &MemberState, changes: &mut Vec<Change>) {
+    for (region, status) in &state.regions {
+        // ENABLED_BY_DEFAULT regions cannot be disabled: the deny-regions SCP covers them.
+        let opted_in = status == "ENABLED" || status == "ENABLING";
+        if opted_in && !desired.allowed_regions.iter().any(|r| r.as_str() == region) {
+            changes.push(Change::DisableRegion {
+                account: account.clone(),
+                region: region.clone(),
+            });
+        }
+    }
+}
+
+fn logging(desired: &Desired, actual: &Actual, declared: &DeclaredIds, changes: &mut Vec<Change>) {
+    let Some(logging) = &desired.baselines.logging else {
+        return;
+    };
+    for service in &logging.trusted_services {
+        if !actual.service_access.contains(service) {
+            changes.push(Change::EnableServiceAccess {
+                service: service.clone(),
+            });
+        }
+    }
+    let Some(id) = declared.get(&logging.account) else {
+        return; // a conflict on the account itself is already reported
+    };
+    let registered = id.as_ref().and_then(|id| actual.delegated_admins.get(id));
+    for service in &logging.delegated_admin_for {
+        if !registered.is_some_and(|s| s.contains(service)) {
+            changes.push(Change::RegisterDelegatedAdmin {
+                service: service.clone(),
+                account_name: logging.account.clone(),
+                account: id.clone(),
+            });
+        }
+    }
+}
