@@ -14,7 +14,9 @@ use aws_sdk_organizations::Client;
 use crate::aws::{in_region, Clients};
 use crate::error::{Error, Result};
 use crate::model::{AccountId, Actual, OuPath, Parent, PolicyName, TargetKey};
-use crate::plan::{Change, Plan, PlannedChange, PolicyState, Target, MANAGED_BY_KEY, MANAGED_BY_VALUE};
+use crate::plan::{
+    Change, Plan, PlannedChange, PolicyState, Target, MANAGED_BY_KEY, MANAGED_BY_VALUE,
+};
 
 /// What happened to one change.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -22,7 +24,9 @@ pub enum Outcome {
     Done,
     Failed(String),
     /// Not attempted: a change it depends on failed or was skipped.
-    Skipped { because: String },
+    Skipped {
+        because: String,
+    },
 }
 
 #[derive(Debug, Default)]
@@ -56,7 +60,11 @@ pub async fn apply(
 ) -> Report {
     let mut ids = Ids {
         root: actual.root_id.clone(),
-        ous: actual.ous.iter().map(|(p, o)| (p.clone(), o.id.clone())).collect(),
+        ous: actual
+            .ous
+            .iter()
+            .map(|(p, o)| (p.clone(), o.id.clone()))
+            .collect(),
         policies: actual
             .policies
             .iter()
@@ -163,14 +171,22 @@ async fn run(clients: &Clients, ids: &mut Ids, change: &Change) -> Result<()> {
                 .await;
             match r {
                 Ok(_) => {}
-                Err(e) if e.as_service_error().is_some_and(|s| s.is_policy_type_already_enabled_exception()) => {}
+                Err(e)
+                    if e.as_service_error()
+                        .is_some_and(|s| s.is_policy_type_already_enabled_exception()) => {}
                 Err(e) => return Err(Error::aws("EnablePolicyType", on, e)),
             }
             // AWS attaches FullAWSAccess everywhere when SCPs are enabled.
             let full = PolicyName::full_aws_access();
-            ids.attachments.entry(TargetKey::Root).or_default().insert(full.clone());
+            ids.attachments
+                .entry(TargetKey::Root)
+                .or_default()
+                .insert(full.clone());
             for p in ids.ous.keys() {
-                ids.attachments.entry(TargetKey::Ou(p.clone())).or_default().insert(full.clone());
+                ids.attachments
+                    .entry(TargetKey::Ou(p.clone()))
+                    .or_default()
+                    .insert(full.clone());
             }
         }
         Change::CreateOu { path } => {
@@ -224,8 +240,13 @@ async fn run(clients: &Clients, ids: &mut Ids, change: &Change) -> Result<()> {
                     .and_then(|p| p.policy_summary())
                     .and_then(|s| s.id())
                     .map(str::to_string)
-                    .ok_or_else(|| Error::Discovery(format!("{on}: CreatePolicy returned no id")))?,
-                Err(e) if e.as_service_error().is_some_and(|s| s.is_duplicate_policy_exception()) => {
+                    .ok_or_else(|| {
+                        Error::Discovery(format!("{on}: CreatePolicy returned no id"))
+                    })?,
+                Err(e)
+                    if e.as_service_error()
+                        .is_some_and(|s| s.is_duplicate_policy_exception()) =>
+                {
                     // A retry after a lost answer, or created since the plan: the next plan updates it.
                     find_policy(org, name).await?.ok_or_else(|| {
                         Error::Discovery(format!("{on}: AWS says it exists but it cannot be found"))
@@ -235,7 +256,9 @@ async fn run(clients: &Clients, ids: &mut Ids, change: &Change) -> Result<()> {
             };
             ids.policies.insert(name.clone(), id);
         }
-        Change::UpdatePolicy { id, before, after, .. } => {
+        Change::UpdatePolicy {
+            id, before, after, ..
+        } => {
             if before.document != after.document || before.description != after.description {
                 org.update_policy()
                     .policy_id(id)
@@ -258,7 +281,11 @@ async fn run(clients: &Clients, ids: &mut Ids, change: &Change) -> Result<()> {
                     .map_err(|e| Error::aws("TagResource", &on, e))?;
             }
         }
-        Change::CreateAccount { name, email, parent } => {
+        Change::CreateAccount {
+            name,
+            email,
+            parent,
+        } => {
             let id = create_account(org, &on, name, email.as_str()).await?;
             if let Parent::Ou(_) = parent {
                 let dest = parent_id(ids, parent)?;
@@ -276,7 +303,9 @@ async fn run(clients: &Clients, ids: &mut Ids, change: &Change) -> Result<()> {
                 .insert(PolicyName::full_aws_access());
             ids.new_accounts.insert(name.clone(), id);
         }
-        Change::MoveAccount { id, before, after, .. } => {
+        Change::MoveAccount {
+            id, before, after, ..
+        } => {
             let r = org
                 .move_account()
                 .account_id(id.as_str())
@@ -287,7 +316,9 @@ async fn run(clients: &Clients, ids: &mut Ids, change: &Change) -> Result<()> {
             match r {
                 Ok(_) => {}
                 // Moved already (a re-run after a lost answer).
-                Err(e) if e.as_service_error().is_some_and(|s| s.is_duplicate_account_exception()) => {}
+                Err(e)
+                    if e.as_service_error()
+                        .is_some_and(|s| s.is_duplicate_account_exception()) => {}
                 Err(e) => return Err(Error::aws("MoveAccount", on, e)),
             }
         }
@@ -301,10 +332,15 @@ async fn run(clients: &Clients, ids: &mut Ids, change: &Change) -> Result<()> {
                 .await;
             match r {
                 Ok(_) => {}
-                Err(e) if e.as_service_error().is_some_and(|s| s.is_duplicate_policy_attachment_exception()) => {}
+                Err(e)
+                    if e.as_service_error()
+                        .is_some_and(|s| s.is_duplicate_policy_attachment_exception()) => {}
                 Err(e) => return Err(Error::aws("AttachPolicy", on, e)),
             }
-            ids.attachments.entry(key).or_default().insert(policy.clone());
+            ids.attachments
+                .entry(key)
+                .or_default()
+                .insert(policy.clone());
         }
         Change::EnableServiceAccess { service } => {
             org.enable_aws_service_access()
@@ -425,7 +461,9 @@ async fn run(clients: &Clients, ids: &mut Ids, change: &Change) -> Result<()> {
                 .await;
             match r {
                 Ok(_) => {}
-                Err(e) if e.as_service_error().is_some_and(|s| s.is_policy_not_attached_exception()) => {}
+                Err(e)
+                    if e.as_service_error()
+                        .is_some_and(|s| s.is_policy_not_attached_exception()) => {}
                 Err(e) => return Err(Error::aws("DetachPolicy", on, e)),
             }
             if let Some(s) = ids.attachments.get_mut(&key) {
@@ -440,7 +478,13 @@ fn tags(state: &PolicyState) -> Vec<Tag> {
     state
         .tags
         .iter()
-        .map(|(k, v)| Tag::builder().key(k).value(v).build().expect("key and value are set"))
+        .map(|(k, v)| {
+            Tag::builder()
+                .key(k)
+                .value(v)
+                .build()
+                .expect("key and value are set")
+        })
         .collect()
 }
 

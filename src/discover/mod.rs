@@ -1,7 +1,9 @@
 //! AWS → Actual. Knows AWS and nothing of TOML; returns a plain snapshot.
 
+mod members;
 mod organization;
 
+pub use members::{logging, members, Scope, DEFAULT_CONCURRENCY};
 pub use organization::organization;
 
 /// Requests to one API family in flight at once during discovery. Organizations publishes no rate,

@@ -128,7 +128,10 @@ pub fn kms_skip_reason(key: &KmsKey) -> Option<String> {
         return Some("pending deletion".into());
     }
     if key.state != "Enabled" {
-        return Some(format!("key state is {}: rotation applies to enabled keys", key.state));
+        return Some(format!(
+            "key state is {}: rotation applies to enabled keys",
+            key.state
+        ));
     }
     if key.spec != "SYMMETRIC_DEFAULT" {
         return Some(format!(
@@ -165,7 +168,9 @@ fn kms_key(
         return;
     }
     let enabled = key.rotation_enabled.unwrap_or(false);
-    let period = key.rotation_period_days.or(enabled.then_some(DEFAULT_KMS_ROTATION_DAYS));
+    let period = key
+        .rotation_period_days
+        .or(enabled.then_some(DEFAULT_KMS_ROTATION_DAYS));
     let compliant = enabled && period.is_some_and(|p| p <= rot.kms_rotation_period_days);
     if !compliant {
         changes.push(Change::EnableKeyRotation {

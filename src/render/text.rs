@@ -171,11 +171,19 @@ fn change(out: &mut Out, c: &PlannedChange) {
             account,
             ..
         } => match account {
-            Some(id) => out.line(&format!("      administrator: account:{id} ({account_name})")),
+            Some(id) => out.line(&format!(
+                "      administrator: account:{id} ({account_name})"
+            )),
             None => out.line(&format!("      administrator: account:{account_name}")),
         },
         Change::PutContact { before, after, .. } => {
-            let empty = |f: &str| if f.is_empty() { "(unset)".to_string() } else { format!("{f:?}") };
+            let empty = |f: &str| {
+                if f.is_empty() {
+                    "(unset)".to_string()
+                } else {
+                    format!("{f:?}")
+                }
+            };
             let fields = |c: &crate::model::Contact| {
                 [
                     ("name", c.name.clone()),
@@ -216,7 +224,9 @@ fn change(out: &mut Out, c: &PlannedChange) {
                 (true, Some(d)) => format!("every {d} days"),
                 (true, None) => "on, schedule not in days".to_string(),
             };
-            out.line(&format!("      rotation: {was} → every {days} days (not rotated now)"));
+            out.line(&format!(
+                "      rotation: {was} → every {days} days (not rotated now)"
+            ));
         }
         Change::DisableRegion { .. } => out.line("      opt-in status: ENABLED → DISABLED"),
     }
