@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use govern::model::*;
-use govern::plan::{plan, simulate, Change, Plan, Target};
+use govern::plan::{plan, simulate, Change, FindingKind, Plan, Target};
 use proptest::prelude::*;
 
 fn pn(s: &str) -> PolicyName {
@@ -619,4 +619,210 @@ fn targets_render_by_id_when_known() {
         id: None,
     };
     assert_eq!(t.to_string(), "account:x");
+}
+
+// ---- member-account baselines ----
+
+fn member_world() -> (Desired, Actual, AccountId) {
+    let mut d = empty_desired();
+    d.allowed_regions = vec![Region::parse("us-east-1").unwrap()];
+    d.baselines.key_rotation = Some(KeyRotation {
+        kms_rotation_period_days: 180,
+        secret_max_rotation_days: 30,
+        exempt_keys: BTreeMap::new(),
+        exempt_secrets: BTreeMap::new(),
+    });
+    let mut a = fresh_actual();
+    let id = acct("111111111111");
+    a.accounts.insert(
+        id.clone(),
+        ActualAccount {
+            name: "m".into(),
+            email: "m@example.com".into(),
+            status: "ACTIVE".into(),
+            parent: Parent::Root,
+        },
+    );
+    let key = |kid: &str, enabled: bool, period: Option<u32>| KmsKey {
+        region: "us-east-1".into(),
+        id: kid.into(),
+        arn: format!("arn:aws:kms:us-east-1:111111111111:key/{kid}"),
+        manager: "CUSTOMER".into(),
+        spec: "SYMMETRIC_DEFAULT".into(),
+        usage: "ENCRYPT_DECRYPT".into(),
+        origin: "AWS_KMS".into(),
+        state: "Enabled".into(),
+        rotation_enabled: Some(enabled),
+        rotation_period_days: period,
+    };
+    let secret = |name: &str, enabled: bool, days: Option<u32>, lambda: bool| SecretInfo {
+        region: "us-east-1".into(),
+        arn: format!("arn:aws:secretsmanager:us-east-1:111111111111:secret:{name}"),
+        name: name.into(),
+        rotation_enabled: enabled,
+        rotation_days: days,
+        rotation_lambda: lambda
+            .then(|| "arn:aws:lambda:us-east-1:111111111111:function:rot".into()),
+    };
+    let mut imported = key("imported", false, None);
+    imported.origin = "EXTERNAL".into();
+    let mut aws_managed = key("aws", true, None);
+    aws_managed.manager = "AWS".into();
+    let state = MemberState {
+        contacts: BTreeMap::new(),
+        regions: [
+            ("af-south-1".to_string(), "ENABLED".to_string()),
+            ("us-east-1".to_string(), "ENABLED_BY_DEFAULT".to_string()),
+            ("me-south-1".to_string(), "DISABLED".to_string()),
+        ]
+        .into(),
+        keys: vec![
+            key("off", false, None),
+            key("long", true, Some(365)),
+            key("ok", true, Some(90)),
+            imported,
+            aws_managed,
+        ],
+        secrets: vec![
+            secret("slow", true, Some(90), true),
+            secret("fine", true, Some(7), true),
+            secret("never", false, None, true),
+            secret("orphan", false, None, false),
+        ],
+    };
+    a.members.insert(id.clone(), Member::Read(state));
+    a.members
+        .insert(acct(MGMT), Member::Read(MemberState::default()));
+    (d, a, id)
+}
+
+#[test]
+fn member_baselines_plan_exactly_the_out_of_policy_resources() {
+    let (d, a, id) = member_world();
+    let p = converges(&d, &a);
+    assert_eq!(
+        addresses(&p),
+        [
+            format!("account:{id}/region:af-south-1"),
+            format!("kms:{id}/us-east-1/long"),
+            format!("kms:{id}/us-east-1/off"),
+            format!("secret:{id}/us-east-1/never"),
+            format!("secret:{id}/us-east-1/slow"),
+        ]
+    );
+    let findings: Vec<(String, FindingKind)> = p
+        .findings
+        .iter()
+        .map(|f| (f.address.clone(), f.kind))
+        .collect();
+    assert_eq!(
+        findings,
+        [
+            (format!("kms:{id}/us-east-1/imported"), FindingKind::Skipped),
+            (format!("kms:{id}/us-east-1/aws"), FindingKind::Skipped),
+            (
+                format!("secret:{id}/us-east-1/orphan"),
+                FindingKind::NonCompliant
+            ),
+        ]
+    );
+}
+
+#[test]
+fn exemptions_and_unreadable_accounts_are_findings_not_changes() {
+    let (mut d, mut a, id) = member_world();
+    d.baselines.exemptions.insert(
+        id.clone(),
+        [
+            (BaselineKind::Kms, "vendor-managed keys".to_string()),
+            (BaselineKind::Secrets, "vendor".to_string()),
+            (BaselineKind::Regions, "needs af-south-1".to_string()),
+        ]
+        .into(),
+    );
+    let p = converges(&d, &a);
+    assert!(p.changes.is_empty(), "{:?}", addresses(&p));
+    assert!(p
+        .findings
+        .iter()
+        .any(|f| f.message == "exempt: vendor-managed keys"));
+    a.members.insert(
+        id.clone(),
+        Member::Failed {
+            reason: "cannot assume arn:aws:iam::111111111111:role/OrganizationAccountAccessRole: AccessDenied".into(),
+        },
+    );
+    let p = plan(&d, &a);
+    assert!(p.is_incomplete());
+    assert_eq!(p.findings[0].address, format!("account:{id}"));
+}
+
+#[test]
+fn contacts_use_account_overrides_over_org_defaults() {
+    let (mut d, a, id) = member_world();
+    let c = |n: &str| Contact {
+        name: n.into(),
+        title: "t".into(),
+        email: format!("{n}@example.com"),
+        phone: "+1 555".into(),
+    };
+    d.baselines
+        .contacts
+        .insert(ContactType::Billing, c("billing"));
+    d.accounts.insert(
+        "m".into(),
+        DesiredAccount {
+            name: "m".into(),
+            id: Some(id.clone()),
+            email: Email::parse("m@example.com").unwrap(),
+            parent: Parent::Root,
+            policies: None,
+            contacts: [(ContactType::Billing, c("m-billing"))].into(),
+        },
+    );
+    let p = converges(&d, &a);
+    let after_of = |acct: &AccountId| {
+        p.changes.iter().find_map(|ch| match &ch.change {
+            Change::PutContact { account, after, .. } if account == acct => {
+                Some(after.name.clone())
+            }
+            _ => None,
+        })
+    };
+    assert_eq!(after_of(&id).as_deref(), Some("m-billing"));
+    assert_eq!(after_of(&acct(MGMT)).as_deref(), Some("billing"));
+}
+
+#[test]
+fn the_logging_account_gets_trusted_access_and_delegation_in_order() {
+    let mut d = empty_desired();
+    d.accounts.insert(
+        "log".into(),
+        DesiredAccount {
+            name: "log".into(),
+            id: None,
+            email: Email::parse("log@example.com").unwrap(),
+            parent: Parent::Root,
+            policies: None,
+            contacts: BTreeMap::new(),
+        },
+    );
+    d.baselines.logging = Some(Logging {
+        account: "log".into(),
+        trusted_services: ["config.amazonaws.com".to_string()].into(),
+        delegated_admin_for: ["config.amazonaws.com".to_string()].into(),
+    });
+    let p = converges(&d, &fresh_actual());
+    assert_eq!(
+        addresses(&p),
+        [
+            "account:log",
+            "org:service-access/config.amazonaws.com",
+            "org:delegated-admin/config.amazonaws.com"
+        ]
+    );
+    assert_eq!(
+        p.changes[2].depends_on,
+        ["org:service-access/config.amazonaws.com", "account:log"]
+    );
 }
