@@ -12,11 +12,17 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
     long_about = "Keeps an AWS Organization in the shape its platform team declared in org.toml.\n\n\
         Credentials come from the standard AWS chain (environment, profiles, SSO, web identity, IMDS);\n\
         AWS_ENDPOINT_URL points govern at an emulator.",
-    after_help = "Exit codes: 0 success (no changes), 1 error, 2 changes present (plan --detailed-exitcode)."
+    after_help = "Exit codes: 0 success (no changes), 1 error, 2 changes present (plan --detailed-exitcode, drift)."
 )]
 pub struct Cli {
     /// The organization file.
-    #[arg(long, short = 'c', global = true, default_value = "org.toml", env = "GOVERN_CONFIG")]
+    #[arg(
+        long,
+        short = 'c',
+        global = true,
+        default_value = "org.toml",
+        env = "GOVERN_CONFIG"
+    )]
     pub config: PathBuf,
 
     /// AWS profile to use instead of the default chain's.
@@ -31,6 +37,15 @@ pub struct Cli {
     #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
 
+    /// Where apply records its last success (and plans and journals go); default: plans/ beside
+    /// the config file.
+    #[arg(long, global = true, value_name = "DIR")]
+    pub state_dir: Option<PathBuf>,
+
+    /// Member accounts read or changed at once.
+    #[arg(long, global = true, default_value_t = crate::discover::DEFAULT_CONCURRENCY)]
+    pub concurrency: usize,
+
     #[command(subcommand)]
     pub command: Command,
 }
@@ -42,6 +57,17 @@ pub enum ColorChoice {
     Never,
 }
 
+/// How a plan or report is printed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// For people, like `terraform plan`.
+    Text,
+    /// Stable, versioned JSON (docs/plan-json.md, docs/drift-json.md).
+    Json,
+    /// GitHub-flavoured Markdown, for PR comments and job summaries.
+    Markdown,
+}
+
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Check org.toml and its policy files offline; no AWS access.
@@ -49,28 +75,104 @@ pub enum Command {
     Validate,
 
     /// Show what apply would change.
-    #[command(after_help = "Examples:\n  govern plan\n  govern plan --json > plan.json\n  govern plan --detailed-exitcode   # exit 2 when there are changes")]
+    #[command(
+        after_help = "Examples:\n  govern plan\n  govern plan --json > plan.json\n  govern plan --detailed-exitcode   # exit 2 when there are changes\n  govern plan --format markdown     # for a PR comment\n  govern plan -o plans/release.json # save it for `govern apply plans/release.json`"
+    )]
     Plan(PlanArgs),
 
     /// Change the organization to match org.toml.
-    #[command(after_help = "Examples:\n  govern apply                  # shows the plan, asks for `yes`\n  govern apply --auto-approve   # in CI, after a reviewed plan")]
+    #[command(
+        after_help = "Examples:\n  govern apply                  # shows the plan, asks for `yes`\n  govern apply --auto-approve   # in CI\n  govern plan -o plans/release.json && govern apply plans/release.json   # exactly what was reviewed"
+    )]
     Apply(ApplyArgs),
+
+    /// For scheduled runs: report how the organization differs from org.toml, and whether each
+    /// difference is drift (the cloud moved) or pending (the file changed and was not applied).
+    #[command(
+        after_help = "Exit codes: 0 no differences, 2 differences found, 1 error.\n\n\
+        Examples:\n  govern drift\n  govern drift --format markdown --output drift.md   # e.g. for $GITHUB_STEP_SUMMARY\n  govern drift --format json"
+    )]
+    Drift(DriftArgs),
+
+    /// Render a plan saved by `govern plan -o FILE`; no AWS access.
+    #[command(
+        after_help = "Examples:\n  govern show plans/release.json\n  govern show plans/release.json --format markdown"
+    )]
+    Show(ShowArgs),
 }
 
 #[derive(Debug, Args)]
 pub struct PlanArgs {
-    /// Print the plan as JSON (schema: docs/plan-json.md).
-    #[arg(long)]
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+
+    /// Print the plan as JSON (schema: docs/plan-json.md); the same as `--format json`.
+    #[arg(long, conflicts_with = "format")]
     pub json: bool,
 
     /// Exit 0 when there are no changes, 2 when there are, 1 on error.
     #[arg(long)]
     pub detailed_exitcode: bool,
+
+    /// Also save the plan to FILE (e.g. plans/<name>.json), for `govern apply FILE` after review.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub out: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
 pub struct ApplyArgs {
+    /// A plan saved by `govern plan -o FILE`: apply exactly its changes, after checking that
+    /// neither AWS nor the config files changed since; no confirmation is asked.
+    #[arg(value_name = "PLAN_FILE")]
+    pub plan: Option<PathBuf>,
+
     /// Apply without asking; required when there is no terminal to ask on.
     #[arg(long)]
     pub auto_approve: bool,
+
+    /// Refuse a plan that removes more than N things (detachments), unless --allow-removals.
+    #[arg(long, value_name = "N", default_value_t = crate::apply::rails::DEFAULT_MAX_REMOVALS)]
+    pub max_removals: usize,
+
+    /// Apply however many removals the plan has.
+    #[arg(long)]
+    pub allow_removals: bool,
+}
+
+impl PlanArgs {
+    /// The format asked for, `--json` included.
+    pub fn format(&self) -> Format {
+        if self.json {
+            Format::Json
+        } else {
+            self.format
+        }
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct DriftArgs {
+    /// Report format (JSON schema: docs/drift-json.md).
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+
+    /// Write the report to FILE; stdout then gets a one-line summary.
+    #[arg(long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct ShowArgs {
+    /// The saved plan.
+    #[arg(value_name = "PLAN_FILE")]
+    pub plan: PathBuf,
+
+    /// Output format; `json` prints the plan as `govern plan --json` does.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+
+    /// The same as `--format json`.
+    #[arg(long, conflicts_with = "format")]
+    pub json: bool,
 }

@@ -49,6 +49,21 @@ pub enum Error {
         total: usize,
     },
 
+    #[error("apply stopped ({why}): {done} of {total} changes made, {failed} failed, {not_started} not started")]
+    #[diagnostic(help("the journal {journal} lists every step; run `govern plan` and `govern apply` again: they plan from what exists now"))]
+    Interrupted {
+        why: String,
+        done: usize,
+        failed: usize,
+        not_started: usize,
+        total: usize,
+        journal: String,
+    },
+
+    #[error("the saved plan {path} is stale, so it was not applied: {}", reasons.join("; "))]
+    #[diagnostic(help("make a new plan (`govern plan -o {path}`), review it, and apply that"))]
+    StalePlan { path: String, reasons: Vec<String> },
+
     #[error("inconsistent result after apply: {0}")]
     #[diagnostic(help("this is a bug in govern or an eventual-consistency delay in AWS; run `govern plan` again and report it if the changes persist"))]
     Inconsistent(String),

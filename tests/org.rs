@@ -4,19 +4,36 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
 use govern_testkit::seed::{demo_brownfield, Seeder};
-use govern_testkit::Emulator;
+use govern_testkit::{Emulator, Faults, Proxy};
 use serde_json::Value;
+
+/// The emulator behind the fault proxy, which answers the Account region opt-in APIs moto lacks.
+struct Stack {
+    emu: Emulator,
+    proxy: Proxy,
+}
+
+impl Stack {
+    fn start() -> Self {
+        let emu = Emulator::start();
+        let proxy = Proxy::start(&emu.endpoint(), Faults::default());
+        Self { emu, proxy }
+    }
+    async fn sdk_config(&self) -> aws_config::SdkConfig {
+        self.emu.sdk_config().await
+    }
+}
 
 fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-fn govern(emu: &Emulator, config: &Path, args: &[&str]) -> Output {
+fn govern(emu: &Stack, config: &Path, args: &[&str]) -> Output {
     let out = Command::new(env!("CARGO_BIN_EXE_govern"))
         .arg("--config")
         .arg(config)
         .args(args)
-        .envs(emu.env())
+        .envs(emu.proxy.env(&emu.emu))
         .stdin(Stdio::null())
         .output()
         .expect("govern runs");
@@ -36,7 +53,7 @@ fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
-fn plan_json(emu: &Emulator, config: &Path) -> Value {
+fn plan_json(emu: &Stack, config: &Path) -> Value {
     let out = govern(emu, config, &["plan", "--json"]);
     assert!(out.status.success(), "plan failed: {}", stderr(&out));
     serde_json::from_slice(&out.stdout).expect("plan --json prints JSON")
@@ -53,17 +70,23 @@ fn addresses(plan: &Value, list: &str) -> Vec<String> {
     v
 }
 
+/// Splits addresses into member-baseline changes (contacts, org-level logging) and the rest.
+fn split_member_changes(all: Vec<String>) -> (Vec<String>, Vec<String>) {
+    all.into_iter()
+        .partition(|a| a.contains("/contact:") || a.starts_with("org:"))
+}
+
 fn sample() -> PathBuf {
     repo().join("org.toml")
 }
 
-fn apply_ok(emu: &Emulator, config: &Path) -> String {
+fn apply_ok(emu: &Stack, config: &Path) -> String {
     let out = govern(emu, config, &["apply", "--auto-approve"]);
     assert!(out.status.success(), "apply failed: {}", stderr(&out));
     stdout(&out)
 }
 
-fn assert_no_changes(emu: &Emulator, config: &Path) {
+fn assert_no_changes(emu: &Stack, config: &Path) {
     let out = govern(emu, config, &["plan", "--detailed-exitcode"]);
     assert_eq!(
         out.status.code(),
@@ -77,7 +100,7 @@ fn assert_no_changes(emu: &Emulator, config: &Path) {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn greenfield_apply_converges_and_is_idempotent() {
-    let emu = Emulator::start();
+    let emu = Stack::start();
     let cfg = emu.sdk_config().await;
     let seeder = Seeder::new(&cfg).await;
 
@@ -105,12 +128,34 @@ async fn greenfield_apply_converges_and_is_idempotent() {
     .map(|s| s.to_string())
     .collect();
     expected.sort();
-    assert_eq!(addresses(&plan, "changes"), expected);
-    assert_eq!(plan["summary"]["add"], 16);
-    assert_eq!(plan["summary"]["change"], 1);
+    let (members, org_level) = split_member_changes(addresses(&plan, "changes"));
+    assert_eq!(org_level, expected);
+    // The baselines: three contacts in each of the five accounts (the four this plan creates
+    // included, so one apply converges), trusted access and delegated admin for logging.
+    assert_eq!(
+        members.iter().filter(|a| a.contains("/contact:")).count(),
+        15,
+        "{members:?}"
+    );
+    for name in ["audit", "dev-app", "log-archive", "prod-app"] {
+        assert!(members.contains(&format!("account:{name}/contact:security")));
+    }
+    assert_eq!(
+        members
+            .iter()
+            .filter(|a| a.starts_with("org:"))
+            .collect::<Vec<_>>(),
+        [
+            "org:delegated-admin/config-multiaccountsetup.amazonaws.com",
+            "org:service-access/cloudtrail.amazonaws.com",
+            "org:service-access/config.amazonaws.com"
+        ]
+    );
+    assert_eq!(plan["summary"]["add"], 16 + 3);
+    assert_eq!(plan["summary"]["change"], 1 + 15);
 
     let out = apply_ok(&emu, &sample());
-    assert!(out.contains("Apply complete: 17 change(s) made"));
+    assert!(out.contains("Apply complete: 35 change(s) made"), "{out}");
     assert_no_changes(&emu, &sample());
 
     // What AWS holds now, read with the SDK rather than through govern.
@@ -160,7 +205,7 @@ async fn greenfield_apply_converges_and_is_idempotent() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn brownfield_plan_lists_exactly_the_differences_then_converges() {
-    let emu = Emulator::start();
+    let emu = Stack::start();
     let cfg = emu.sdk_config().await;
     let seeder = demo_brownfield(&cfg).await;
 
@@ -179,7 +224,17 @@ async fn brownfield_plan_lists_exactly_the_differences_then_converges() {
     let ids = account_ids(&seeder).await;
     let log_archive = &ids["log-archive"];
     let prod_app = &ids["prod-app"];
-    let mut got = changes.clone();
+    let (member_changes, _) =
+        split_member_changes(changes.iter().map(|(_, a)| a.clone()).collect());
+    // Contacts in the six accounts (the unmanaged legacy-tools too: baselines cover every account)
+    // and the logging account's trusted access and delegation.
+    assert_eq!(member_changes.len(), 6 * 3 + 3, "{member_changes:?}");
+    assert!(member_changes.contains(&format!("account:{}/contact:billing", ids["legacy-tools"])));
+    let mut got: Vec<(String, String)> = changes
+        .iter()
+        .filter(|(_, a)| !member_changes.contains(a))
+        .cloned()
+        .collect();
     got.sort();
     let mut want: Vec<(String, String)> = [
         (
@@ -234,7 +289,7 @@ async fn brownfield_plan_lists_exactly_the_differences_then_converges() {
     // The text plan shows the SCP document as a diff of normalized JSON.
     let text = stdout(&govern(&emu, &sample(), &["plan"]));
     assert!(
-        text.contains("Plan: 11 to add, 4 to change, 1 to remove."),
+        text.contains("Plan: 14 to add, 22 to change, 1 to remove."),
         "{text}"
     );
     assert!(text.contains("-") && text.contains("account:CloseAccount"));
@@ -285,7 +340,7 @@ async fn account_ids(seeder: &Seeder) -> std::collections::BTreeMap<String, Stri
 /// More than 20 of everything, so every list call needs a second page (govern asks for pages of 20).
 #[tokio::test(flavor = "multi_thread")]
 async fn pagination_beyond_twenty_accounts_ous_and_policies() {
-    let emu = Emulator::start();
+    let emu = Stack::start();
     let cfg = emu.sdk_config().await;
     let seeder = Seeder::new(&cfg).await;
     let dir = tempfile::tempdir().unwrap();
@@ -345,7 +400,7 @@ async fn pagination_beyond_twenty_accounts_ous_and_policies() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn apply_without_a_terminal_refuses_and_changes_nothing() {
-    let emu = Emulator::start();
+    let emu = Stack::start();
     let cfg = emu.sdk_config().await;
     let _ = Seeder::new(&cfg).await;
     let out = govern(&emu, &sample(), &["apply"]);
@@ -353,12 +408,12 @@ async fn apply_without_a_terminal_refuses_and_changes_nothing() {
     assert!(stderr(&out).contains("refusing to apply without a terminal to confirm on"));
     assert!(stderr(&out).contains("govern apply --auto-approve"));
     let plan = plan_json(&emu, &sample());
-    assert_eq!(plan["summary"]["add"], 16, "nothing was applied");
+    assert_eq!(plan["summary"]["add"], 19, "nothing was applied");
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn detailed_exitcode_and_wrong_management_account() {
-    let emu = Emulator::start();
+    let emu = Stack::start();
     let cfg = emu.sdk_config().await;
     let _ = Seeder::new(&cfg).await;
     let out = govern(&emu, &sample(), &["plan", "--detailed-exitcode"]);
@@ -382,7 +437,7 @@ async fn detailed_exitcode_and_wrong_management_account() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn an_account_name_taken_with_another_email_is_a_conflict() {
-    let emu = Emulator::start();
+    let emu = Stack::start();
     let cfg = emu.sdk_config().await;
     let seeder = Seeder::new(&cfg).await;
     let id = seeder

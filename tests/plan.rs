@@ -783,7 +783,7 @@ fn contacts_use_account_overrides_over_org_defaults() {
     let p = converges(&d, &a);
     let after_of = |acct: &AccountId| {
         p.changes.iter().find_map(|ch| match &ch.change {
-            Change::PutContact { account, after, .. } if account == acct => {
+            Change::PutContact { account, after, .. } if account.as_ref() == Some(acct) => {
                 Some(after.name.clone())
             }
             _ => None,

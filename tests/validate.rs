@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use govern::config::{self, ConfigError, Problem};
-use govern::model::{OuPath, Parent, PolicyName};
+use govern::model::{BaselineKind, Contact, ContactType, OuPath, Parent, PolicyName};
 
 /// Lines 1 to 3 of most test files.
 const BASE: &str = "[organization]
@@ -241,18 +241,20 @@ fn rule_2_unknown_key_names_the_allowed_ones() {
     );
     assert_eq!(
         p.help.as_deref(),
-        Some("did you mean `email`? allowed keys in [accounts.a]: id, email, ou, policies")
+        Some(
+            "did you mean `email`? allowed keys in [accounts.a]: id, email, ou, policies, contacts"
+        )
     );
 }
 
 #[test]
 fn rule_2_unknown_table_at_the_top() {
     let f = Fixture::new();
-    let p = f.problem(&toml(&[BASE, "[logging]\naccount = \"log-archive\"\n"]));
-    assert_eq!(p.to_string(), f.at(":4:2: logging: unknown key `logging`"));
+    let p = f.problem(&toml(&[BASE, "[loging]\naccount = \"log-archive\"\n"]));
+    assert_eq!(p.to_string(), f.at(":4:2: loging: unknown key `loging`"));
     assert_eq!(
         p.help.as_deref(),
-        Some("allowed top-level tables: organization, limits, policies, root, ous, accounts")
+        Some("did you mean `logging`? allowed top-level tables: organization, limits, policies, root, ous, accounts, contacts, key_rotation, logging, exemptions")
     );
 }
 
@@ -846,5 +848,443 @@ fn rule_13_full_aws_access_cannot_be_declared() {
         f.at(
             ":4:11: policies.FullAWSAccess: `FullAWSAccess` is AWS-managed and cannot be declared"
         )
+    );
+}
+
+// ---- 14. member-account baselines ---------------------------------------------------------------
+
+/// `allowed_regions` for the baseline tests, line 4.
+const REGIONS: &str = "allowed_regions = [\"us-east-1\"]\n";
+
+/// A complete `[contacts.<kind>]` table (5 lines) with one key replaced.
+fn contact(header: &str, key: &str, value: &str) -> String {
+    let mut body = format!("[{header}]\n");
+    for (k, v) in [
+        ("name", "\"Security Operations\""),
+        ("title", "\"Security lead\""),
+        ("email", "\"security@example.com\""),
+        ("phone", "\"+1 555 0100\""),
+    ] {
+        let v = if k == key { value } else { v };
+        body.push_str(&format!("{k} = {v}\n"));
+    }
+    body
+}
+
+#[test]
+fn the_sample_declares_member_account_baselines() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("org.toml");
+    let b = match config::load(&path) {
+        Ok(l) => l.desired.baselines,
+        Err(e) => panic!("{e}:\n{}", lines(&e).join("\n")),
+    };
+    assert_eq!(
+        b.contacts.keys().copied().collect::<Vec<_>>(),
+        ContactType::ALL
+    );
+    assert_eq!(
+        b.contacts[&ContactType::Security].email,
+        "security@example.com"
+    );
+    for c in b.contacts.values() {
+        assert!(c.email.ends_with("@example.com"), "{c:?}");
+    }
+    let rot = b.key_rotation.unwrap();
+    assert_eq!(
+        (rot.kms_rotation_period_days, rot.secret_max_rotation_days),
+        (365, 90)
+    );
+    assert!(rot.exempt_keys.is_empty() && rot.exempt_secrets.is_empty());
+    let logging = b.logging.unwrap();
+    assert_eq!(logging.account, "log-archive");
+    assert_eq!(
+        logging.trusted_services.iter().collect::<Vec<_>>(),
+        ["cloudtrail.amazonaws.com", "config.amazonaws.com"]
+    );
+    assert_eq!(
+        logging.delegated_admin_for.iter().collect::<Vec<_>>(),
+        ["config-multiaccountsetup.amazonaws.com"]
+    );
+    assert!(b.exemptions.is_empty());
+}
+
+#[test]
+fn desired_holds_baselines_overrides_and_exemptions() {
+    let f = Fixture::new();
+    let key = "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab";
+    let secret = "arn:aws:secretsmanager:us-east-1:111122223333:secret:db-AbCdEf";
+    let d = f
+        .load(&toml(&[
+            BASE,
+            REGIONS,
+            &contact("contacts.billing", "", ""),
+            "[accounts.log-archive]\nemail = \"aws+log@example.com\"\n",
+            &contact(
+                "accounts.log-archive.contacts.security",
+                "email",
+                "\"a@b.io\"",
+            ),
+            "[key_rotation]\nkms_rotation_period_days = 90\nsecret_max_rotation_days = 1000\n",
+            &format!(
+                "[[key_rotation.exempt]]\narn = \"{key}\"\nreason = \"imported key material\"\n"
+            ),
+            &format!(
+                "[[key_rotation.exempt]]\narn = \"{secret}\"\nreason = \"rotated by the vendor\"\n"
+            ),
+            "[logging]\naccount = \"log-archive\"\ntrusted_services = []\n",
+            "[exemptions.\"111122223333\"]\ncontacts = \"sandbox\"\nkms = \"vendor-managed\"\n",
+        ]))
+        .unwrap()
+        .desired;
+    let b = &d.baselines;
+    assert_eq!(
+        b.contacts.keys().copied().collect::<Vec<_>>(),
+        [ContactType::Billing]
+    );
+    assert_eq!(
+        d.accounts["log-archive"].contacts[&ContactType::Security],
+        Contact {
+            name: "Security Operations".into(),
+            title: "Security lead".into(),
+            email: "a@b.io".into(),
+            phone: "+1 555 0100".into(),
+        }
+    );
+    let rot = b.key_rotation.as_ref().unwrap();
+    assert_eq!(
+        (rot.kms_rotation_period_days, rot.secret_max_rotation_days),
+        (90, 1000)
+    );
+    assert_eq!(rot.exempt_keys[key], "imported key material");
+    assert_eq!(rot.exempt_secrets[secret], "rotated by the vendor");
+    let logging = b.logging.as_ref().unwrap();
+    assert!(logging.trusted_services.is_empty() && logging.delegated_admin_for.is_empty());
+    let exempt = &b.exemptions[&govern::model::AccountId::parse("111122223333").unwrap()];
+    assert_eq!(exempt[&BaselineKind::Contacts], "sandbox");
+    assert_eq!(exempt[&BaselineKind::Kms], "vendor-managed");
+    assert_eq!(exempt.len(), 2);
+}
+
+#[test]
+fn baselines_unknown_keys_name_the_allowed_ones() {
+    let f = Fixture::new();
+    let problems = f.problems(&toml(&[
+        BASE,
+        REGIONS,
+        "[contacts.securty]\n",
+        &contact("contacts.billing", "", ""),
+        "mail = \"x\"\n",
+        "[key_rotation]\nkms_rotation_period_days = 365\nsecret_max_rotation_days = 90\nkms_days = 1\n",
+        "[[key_rotation.exempt]]\narn = \"arn:aws:kms:us-east-1:111122223333:key/1\"\nreason = \"x\"\nwhy = \"x\"\n",
+        "[logging]\naccount = \"a\"\ntrusted_services = []\ndelegated_admin = []\n",
+        "[exemptions.\"111122223333\"]\nregion = \"x\"\n",
+        "[accounts.a]\nemail = \"aws+a@example.com\"\n[accounts.a.contacts.billing]\nnaem = \"x\"\n",
+    ]));
+    assert_eq!(
+        problems,
+        [
+            f.at(":5:11: contacts.securty: unknown key `securty`"),
+            f.at(":11:1: contacts.billing.mail: unknown key `mail`"),
+            f.at(":15:1: key_rotation.kms_days: unknown key `kms_days`"),
+            f.at(":19:1: key_rotation.exempt.why: unknown key `why`"),
+            f.at(":23:1: logging.delegated_admin: unknown key `delegated_admin`"),
+            f.at(":25:1: exemptions.111122223333.region: unknown key `region`"),
+            f.at(":28:22: accounts.a.contacts.billing: missing required key `name`"),
+            f.at(":28:22: accounts.a.contacts.billing: missing required key `title`"),
+            f.at(":28:22: accounts.a.contacts.billing: missing required key `email`"),
+            f.at(":28:22: accounts.a.contacts.billing: missing required key `phone`"),
+            f.at(":29:1: accounts.a.contacts.billing.naem: unknown key `naem`"),
+        ]
+    );
+    let helps: Vec<_> = f
+        .error(&toml(&[
+            BASE,
+            "[contacts.securty]\n[exemptions.\"111122223333\"]\nkm = \"x\"\n",
+        ]))
+        .problems
+        .into_iter()
+        .map(|p| p.help.unwrap())
+        .collect();
+    assert_eq!(
+        helps,
+        [
+            "did you mean `security`? allowed keys in [contacts]: security, operations, billing",
+            "did you mean `kms`? allowed keys in [exemptions.111122223333]: contacts, regions, kms, secrets",
+        ]
+    );
+}
+
+#[test]
+fn baselines_values_of_the_wrong_type() {
+    let f = Fixture::new();
+    let problems = f.problems(&toml(&[
+        BASE,
+        REGIONS,
+        "[contacts]\nsecurity = \"security@example.com\"\n",
+        "[key_rotation]\nkms_rotation_period_days = \"365\"\nsecret_max_rotation_days = 90\nexempt = [\"arn\"]\n",
+        "[logging]\naccount = \"a\"\ntrusted_services = \"cloudtrail.amazonaws.com\"\n",
+        "[accounts.a]\nemail = \"aws+a@example.com\"\n",
+    ]));
+    assert_eq!(
+        problems,
+        [
+            f.at(":6:1: contacts.security: expected a table, found a string"),
+            f.at(
+                ":8:28: key_rotation.kms_rotation_period_days: expected an integer, found a string"
+            ),
+            f.at(":10:11: key_rotation.exempt: expected a table, found a string"),
+            f.at(":13:20: logging.trusted_services: expected a list of strings, found a string"),
+        ]
+    );
+}
+
+#[test]
+fn contacts_need_all_four_keys() {
+    let f = Fixture::new();
+    let p = f.problem(&toml(&[
+        BASE,
+        "[contacts.operations]\nname = \"Ops\"\ntitle = \"Lead\"\nemail = \"ops@example.com\"\n",
+    ]));
+    assert_eq!(
+        p.to_string(),
+        f.at(":4:11: contacts.operations: missing required key `phone`")
+    );
+}
+
+#[test]
+fn contact_name_is_1_to_64_characters() {
+    let f = Fixture::new();
+    let long = format!("\"{}\"", "é".repeat(65));
+    let p = f.problem(&toml(&[BASE, &contact("contacts.security", "name", &long)]));
+    assert_eq!(
+        p.to_string(),
+        f.at(":5:8: contacts.security.name: name is 65 characters: AWS allows 1 to 64")
+    );
+}
+
+#[test]
+fn contact_title_is_1_to_50_characters() {
+    let f = Fixture::new();
+    let p = f.problem(&toml(&[
+        BASE,
+        &contact("contacts.billing", "title", "\"\""),
+    ]));
+    assert_eq!(
+        p.to_string(),
+        f.at(":6:9: contacts.billing.title: title is 0 characters: AWS allows 1 to 50")
+    );
+}
+
+#[test]
+fn contact_email_is_1_to_254_characters_of_email_syntax() {
+    let f = Fixture::new();
+    let long = format!("\"{}@example.com\"", "a".repeat(243));
+    let problems = f.problems(&toml(&[
+        BASE,
+        &contact("contacts.security", "email", &long),
+        &contact("contacts.billing", "email", "\"billing.example.com\""),
+    ]));
+    assert_eq!(
+        problems,
+        [
+            f.at(":7:9: contacts.security.email: email is 255 characters: AWS allows 1 to 254"),
+            f.at(":12:9: contacts.billing.email: `billing.example.com` is not a valid email address: it has no `@`"),
+        ]
+    );
+}
+
+#[test]
+fn contact_phone_is_digits_spaces_and_parentheses_plus_minus() {
+    let f = Fixture::new();
+    let problems = f.problems(&toml(&[
+        BASE,
+        &contact("contacts.security", "phone", "\"+1 555 0100 ext. 7\""),
+        &contact(
+            "contacts.billing",
+            "phone",
+            "\"+1 (555) 0100-0100-0100-01\"",
+        ),
+    ]));
+    assert_eq!(
+        problems,
+        [
+            f.at(":8:9: contacts.security.phone: `+1 555 0100 ext. 7` is not a phone number: only digits, spaces and ( ) + - are allowed"),
+            f.at(":13:9: contacts.billing.phone: phone is 26 characters: AWS allows 1 to 25"),
+        ]
+    );
+}
+
+#[test]
+fn account_contacts_are_checked_like_the_org_wide_ones() {
+    let f = Fixture::new();
+    let p = f.problem(&toml(&[
+        BASE,
+        "[accounts.audit]\nemail = \"aws+audit@example.com\"\n",
+        &contact(
+            "accounts.audit.contacts.operations",
+            "email",
+            "\"ops@@example.com\"",
+        ),
+    ]));
+    assert_eq!(
+        p.to_string(),
+        f.at(":9:9: accounts.audit.contacts.operations.email: `ops@@example.com` is not a valid email address: expected exactly one `@` with a name before it")
+    );
+}
+
+#[test]
+fn key_rotation_needs_allowed_regions() {
+    let f = Fixture::new();
+    let p = f.problem(&toml(&[
+        BASE,
+        "[key_rotation]\nkms_rotation_period_days = 365\nsecret_max_rotation_days = 90\n",
+    ]));
+    assert_eq!(
+        p.to_string(),
+        f.at(":4:2: key_rotation: [key_rotation] needs allowed_regions in [organization]: the KMS and Secrets Manager checks run in every allowed region")
+    );
+}
+
+#[test]
+fn key_rotation_needs_both_periods() {
+    let f = Fixture::new();
+    let p = f.problem(&toml(&[
+        BASE,
+        REGIONS,
+        "[key_rotation]\nkms_rotation_period_days = 365\n",
+    ]));
+    assert_eq!(
+        p.to_string(),
+        f.at(":5:2: key_rotation: missing required key `secret_max_rotation_days`")
+    );
+}
+
+#[test]
+fn kms_rotation_period_is_90_to_2560_days() {
+    let f = Fixture::new();
+    let p = f.problem(&toml(&[
+        BASE,
+        REGIONS,
+        "[key_rotation]\nkms_rotation_period_days = 2561\nsecret_max_rotation_days = 90\n",
+    ]));
+    assert_eq!(
+        p.to_string(),
+        f.at(":6:28: key_rotation.kms_rotation_period_days: kms_rotation_period_days must be 90 to 2560 days, found 2561")
+    );
+    assert_eq!(
+        p.help.as_deref(),
+        Some("EnableKeyRotation's RotationPeriodInDays accepts 90 to 2560 days")
+    );
+}
+
+#[test]
+fn secret_max_rotation_is_1_to_1000_days() {
+    let f = Fixture::new();
+    let p = f.problem(&toml(&[
+        BASE,
+        REGIONS,
+        "[key_rotation]\nkms_rotation_period_days = 365\nsecret_max_rotation_days = 0\n",
+    ]));
+    assert_eq!(
+        p.to_string(),
+        f.at(":7:28: key_rotation.secret_max_rotation_days: secret_max_rotation_days must be 1 to 1000 days, found 0")
+    );
+}
+
+#[test]
+fn key_rotation_exempts_only_key_and_secret_arns() {
+    let f = Fixture::new();
+    let problems = f.problems(&toml(&[
+        BASE,
+        REGIONS,
+        "[key_rotation]\nkms_rotation_period_days = 365\nsecret_max_rotation_days = 90\n",
+        "[[key_rotation.exempt]]\narn = \"arn:aws:kms:us-east-1:111122223333:alias/app\"\nreason = \"x\"\n",
+        "[[key_rotation.exempt]]\narn = \"arn:aws:s3:::logs\"\nreason = \"x\"\n",
+    ]));
+    assert_eq!(
+        problems,
+        [
+            f.at(":9:7: key_rotation.exempt.arn: `arn:aws:kms:us-east-1:111122223333:alias/app` is not the ARN of a KMS key or a Secrets Manager secret"),
+            f.at(":12:7: key_rotation.exempt.arn: `arn:aws:s3:::logs` is not the ARN of a KMS key or a Secrets Manager secret"),
+        ]
+    );
+}
+
+#[test]
+fn key_rotation_exempt_needs_a_reason_and_each_arn_once() {
+    let f = Fixture::new();
+    let arn = "arn:aws:secretsmanager:us-east-1:111122223333:secret:db-AbCdEf";
+    let problems = f.problems(&toml(&[
+        BASE,
+        REGIONS,
+        "[key_rotation]\nkms_rotation_period_days = 365\nsecret_max_rotation_days = 90\n",
+        &format!("[[key_rotation.exempt]]\narn = \"{arn}\"\nreason = \" \"\n"),
+        &format!("[[key_rotation.exempt]]\narn = \"{arn}\"\nreason = \"x\"\n"),
+        "[[key_rotation.exempt]]\nreason = \"x\"\n",
+    ]));
+    assert_eq!(
+        problems,
+        [
+            f.at(":10:10: key_rotation.exempt.reason: the reason cannot be empty"),
+            f.at(&format!(
+                ":12:7: key_rotation.exempt.arn: `{arn}` is already exempted on line 9"
+            )),
+            f.at(":14:1: key_rotation.exempt: missing required key `arn`"),
+        ]
+    );
+}
+
+#[test]
+fn logging_account_must_be_declared() {
+    let f = Fixture::new();
+    let p = f.problem(&toml(&[
+        BASE,
+        "[accounts.audit]\nemail = \"aws+audit@example.com\"\n",
+        "[logging]\naccount = \"log-archive\"\ntrusted_services = [\"cloudtrail.amazonaws.com\"]\n",
+    ]));
+    assert_eq!(
+        p.to_string(),
+        f.at(":7:11: logging.account: no account named `log-archive` is declared under [accounts]")
+    );
+    assert_eq!(
+        p.help.as_deref(),
+        Some("declared accounts: audit; the logging account is declared like any other, as [accounts.<name>]")
+    );
+}
+
+#[test]
+fn logging_services_are_service_principals_listed_once() {
+    let f = Fixture::new();
+    let problems = f.problems(&toml(&[
+        BASE,
+        "[accounts.a]\nemail = \"aws+a@example.com\"\n",
+        "[logging]\naccount = \"a\"\n",
+        "trusted_services = [\"cloudtrail\", \"config.amazonaws.com\", \"config.amazonaws.com\"]\n",
+        "delegated_admin_for = [\"Config.amazonaws.com\"]\n",
+    ]));
+    assert_eq!(
+        problems,
+        [
+            f.at(":8:21: logging.trusted_services: `cloudtrail` is not a service principal: it must end in .amazonaws.com"),
+            f.at(":8:59: logging.trusted_services: `config.amazonaws.com` is listed twice"),
+            f.at(":9:24: logging.delegated_admin_for: `Config.amazonaws.com` is not a service principal: expected lowercase letters, digits, `-` and `.` before .amazonaws.com"),
+        ]
+    );
+}
+
+#[test]
+fn exemptions_are_keyed_by_account_id_and_give_reasons() {
+    let f = Fixture::new();
+    let problems = f.problems(&toml(&[
+        BASE,
+        "[exemptions.\"11112222333\"]\nregions = \"x\"\n",
+        "[exemptions.\"111122223333\"]\nsecrets = \"\"\n",
+    ]));
+    assert_eq!(
+        problems,
+        [
+            f.at(":4:13: exemptions.11112222333: `11112222333` is not an AWS account id: expected exactly 12 digits"),
+            f.at(":7:11: exemptions.111122223333.secrets: the reason cannot be empty"),
+        ]
     );
 }

@@ -27,6 +27,11 @@ pub enum Outcome {
     Skipped {
         because: String,
     },
+    /// Not attempted: apply stopped launching changes (an interrupt, or the journal could not be
+    /// written), for the reason given.
+    NotStarted {
+        why: String,
+    },
 }
 
 #[derive(Debug, Default)]
@@ -37,6 +42,13 @@ pub struct Report {
 impl Report {
     pub fn count(&self, pred: impl Fn(&Outcome) -> bool) -> usize {
         self.outcomes.iter().filter(|(_, o)| pred(o)).count()
+    }
+    /// Why apply stopped launching changes, if it did.
+    pub fn halted(&self) -> Option<&str> {
+        self.outcomes.iter().find_map(|(_, o)| match o {
+            Outcome::NotStarted { why } => Some(why.as_str()),
+            _ => None,
+        })
     }
 }
 
@@ -51,12 +63,39 @@ struct Ids {
     attachments: BTreeMap<TargetKey, BTreeSet<PolicyName>>,
 }
 
-/// Runs `plan`, computed against `actual`. `progress` is told of each change as it starts and ends.
+/// Runs `plan`, computed against `actual`; `progress` is told of each change as it starts and ends.
+/// [`apply_with`] with no stop and a progress that never fails.
 pub async fn apply(
     clients: &Clients,
     plan: &Plan,
     actual: &Actual,
     mut progress: impl FnMut(&PlannedChange, Option<(&Outcome, Duration)>),
+) -> Report {
+    apply_with(
+        clients,
+        plan,
+        actual,
+        || false,
+        |c, d| {
+            progress(c, d);
+            Ok(())
+        },
+    )
+    .await
+}
+
+/// Runs `plan`, computed against `actual`, one change at a time.
+///
+/// `progress` is told of each change as it starts (`None`) and ends (`Some`); changes not attempted
+/// are told once, with their outcome. When it answers an error for a start, that change is not run;
+/// for an end, no further change is. `stop` is asked before each launch: once it says yes, the
+/// remaining changes are not started (the one in flight is always waited for).
+pub async fn apply_with(
+    clients: &Clients,
+    plan: &Plan,
+    actual: &Actual,
+    stop: impl Fn() -> bool,
+    mut progress: impl FnMut(&PlannedChange, Option<(&Outcome, Duration)>) -> Result<(), String>,
 ) -> Report {
     let mut ids = Ids {
         root: actual.root_id.clone(),
@@ -75,28 +114,44 @@ pub async fn apply(
     };
     let mut report = Report::default();
     let mut not_done: BTreeSet<String> = BTreeSet::new();
+    let mut halted: Option<String> = None;
 
     for planned in &plan.changes {
+        if halted.is_none() && stop() {
+            halted = Some("interrupted".into());
+        }
         let blocked = planned
             .depends_on
             .iter()
             .find(|d| not_done.contains(*d))
             .cloned();
-        let outcome = if let Some(dep) = blocked {
+        let outcome = if let Some(why) = &halted {
+            Outcome::NotStarted { why: why.clone() }
+        } else if let Some(dep) = blocked {
             Outcome::Skipped { because: dep }
+        } else if let Err(why) = progress(planned, None) {
+            halted = Some(why.clone());
+            Outcome::NotStarted { why }
         } else {
-            progress(planned, None);
             let started = Instant::now();
             let outcome = match run(clients, &mut ids, &planned.change).await {
                 Ok(()) => Outcome::Done,
                 Err(e) => Outcome::Failed(render_error(&e)),
             };
-            progress(planned, Some((&outcome, started.elapsed())));
-            outcome
+            if let Err(why) = progress(planned, Some((&outcome, started.elapsed()))) {
+                halted = Some(why);
+            }
+            report
+                .outcomes
+                .push((planned.address.clone(), outcome.clone()));
+            if outcome != Outcome::Done {
+                not_done.insert(planned.address.clone());
+            }
+            continue;
         };
-        if outcome != Outcome::Done {
-            not_done.insert(planned.address.clone());
-        }
+        // Not attempted: told once; a failure to record it changes nothing more.
+        let _ = progress(planned, Some((&outcome, Duration::ZERO)));
+        not_done.insert(planned.address.clone());
         report.outcomes.push((planned.address.clone(), outcome));
     }
     report
@@ -376,11 +431,18 @@ async fn run(clients: &Clients, ids: &mut Ids, change: &Change) -> Result<()> {
         }
         Change::PutContact {
             account,
+            account_name,
             contact_type,
             after,
             ..
         } => {
-            let config = member_config(clients, account).await?;
+            let id = match account {
+                Some(id) => id.clone(),
+                None => ids.new_accounts.get(account_name).cloned().ok_or_else(|| {
+                    Error::Discovery(format!("account {account_name} was not created"))
+                })?,
+            };
+            let config = member_config(clients, &id).await?;
             // From inside the account's own session, so no AccountId (which would need trusted
             // access and spend the management account's quota).
             aws_sdk_account::Client::new(&config)

@@ -1,6 +1,14 @@
 //! Plan → AWS: runs changes in the plan's order; a failed change stops what depends on it while
-//! independent changes go on.
+//! independent changes go on. Around it: the rails checked first, the journal of every step, Ctrl-C,
+//! and the record of a success.
 
+mod digest;
 mod executor;
+pub mod interrupt;
+pub mod journal;
+pub mod rails;
+pub mod record;
 
-pub use executor::{apply, Outcome, Report};
+pub use digest::{sha256, ConfigDigest};
+pub use executor::{apply, apply_with, Outcome, Report};
+pub use record::{classify, Classification, LastApply, Verdict};

@@ -1,15 +1,26 @@
-//! `govern apply`: plan, confirm, change AWS, then verify that a fresh plan is empty.
+//! `govern apply`: plan (or read a saved plan), confirm, change AWS, then verify with a fresh plan.
 
+use std::collections::BTreeSet;
 use std::io::{BufRead, IsTerminal, Write};
 
-use crate::apply::Outcome;
+use crate::apply::interrupt::Interrupt;
+use crate::apply::journal::{Event, Journal};
+use crate::apply::rails::check_removals;
+use crate::apply::{ConfigDigest, LastApply, Outcome};
+use crate::aws::Clients;
 use crate::cli::ApplyArgs;
+use crate::config::Loaded;
 use crate::error::{Error, Result};
+use crate::model::Actual;
+use crate::plan::Plan;
 use crate::{exit, render};
 
 use super::Context;
 
 pub async fn run(ctx: &Context, args: &ApplyArgs) -> Result<u8> {
+    if let Some(file) = &args.plan {
+        return super::apply_saved::run(ctx, args, file).await;
+    }
     let loaded = crate::config::load(&ctx.config)?;
     let (clients, actual) = super::connect_and_discover(ctx, &loaded.desired, "apply").await?;
     let plan = crate::plan::plan(&loaded.desired, &actual);
@@ -18,38 +29,84 @@ pub async fn run(ctx: &Context, args: &ApplyArgs) -> Result<u8> {
         return Err(super::plan::conflicts(plan.conflicts.len()));
     }
     if plan.is_empty() {
+        if let Some(e) = super::incomplete(&plan) {
+            return Err(e);
+        }
+        record_success(ctx, &loaded, &actual)?;
         return Ok(exit::OK);
     }
+    check_removals(&plan, args.max_removals, args.allow_removals)?;
     if !args.auto_approve {
         confirm()?;
     }
+    let total = execute(ctx, &clients, &plan, &actual).await?;
+    verify(ctx, &loaded, total, None).await?;
+    Ok(exit::OK)
+}
 
-    println!();
+/// Runs the plan's changes, printing and journaling each; fails when any change failed or apply
+/// was interrupted. Returns how many ran.
+pub(super) async fn execute(
+    ctx: &Context,
+    clients: &Clients,
+    plan: &Plan,
+    actual: &Actual,
+) -> Result<usize> {
+    let mut journal = Journal::open(&ctx.state_dir, &crate::plan::plan_id(plan))?;
+    let journal_path = journal.path().display().to_string();
+    println!("\nJournal: {journal_path}");
+    let interrupt = Interrupt::install();
     let total = plan.changes.len();
-    let report = crate::apply::apply(&clients, &plan, &actual, |c, done| {
-        let mut out = std::io::stdout().lock();
-        match done {
-            None => {
-                let _ = write!(out, "  {} {} … ", c.action.symbol(), c.address);
-            }
-            Some((Outcome::Done, took)) => {
-                let _ = writeln!(out, "done ({:.1}s)", took.as_secs_f64());
-            }
-            Some((Outcome::Failed(why), _)) => {
-                let _ = writeln!(out, "FAILED\n      {why}");
-            }
-            Some((Outcome::Skipped { .. }, _)) => {}
-        }
-        let _ = out.flush();
-    })
+    let report = crate::apply::apply_with(
+        clients,
+        plan,
+        actual,
+        || interrupt.requested(),
+        |c, done| {
+            let mut out = std::io::stdout().lock();
+            let event = match done {
+                None => {
+                    let _ = write!(out, "  {} {} … ", c.action.symbol(), c.address);
+                    (Event::Started, None)
+                }
+                Some((Outcome::Done, took)) => {
+                    let _ = writeln!(out, "done ({:.1}s)", took.as_secs_f64());
+                    (Event::Finished, None)
+                }
+                Some((Outcome::Failed(why), _)) => {
+                    let _ = writeln!(out, "FAILED\n      {why}");
+                    (Event::Failed, Some(why.as_str()))
+                }
+                Some((Outcome::Skipped { because }, _)) => {
+                    let _ = writeln!(
+                        out,
+                        "  ! {} not attempted: it depends on {because}",
+                        c.address
+                    );
+                    (Event::Skipped, Some(because.as_str()))
+                }
+                Some((Outcome::NotStarted { why }, _)) => (Event::Skipped, Some(why.as_str())),
+            };
+            let _ = out.flush();
+            journal
+                .record(&c.address, event.0, event.1)
+                .map_err(|e| e.to_string())
+        },
+    )
     .await;
-    for (address, outcome) in &report.outcomes {
-        if let Outcome::Skipped { because } = outcome {
-            println!("  ! {address} not attempted: it depends on {because}");
-        }
-    }
+    drop(interrupt);
     let failed = report.count(|o| matches!(o, Outcome::Failed(_)));
     let skipped = report.count(|o| matches!(o, Outcome::Skipped { .. }));
+    if let Some(why) = report.halted() {
+        return Err(Error::Interrupted {
+            why: why.to_string(),
+            done: report.count(|o| *o == Outcome::Done),
+            failed,
+            not_started: report.count(|o| !matches!(o, Outcome::Done | Outcome::Failed(_))),
+            total,
+            journal: journal_path,
+        });
+    }
     if failed > 0 {
         return Err(Error::ApplyFailed {
             failed,
@@ -57,20 +114,57 @@ pub async fn run(ctx: &Context, args: &ApplyArgs) -> Result<u8> {
             total,
         });
     }
+    Ok(total)
+}
 
-    // Terraform's rule: after a write, the result must equal what was planned.
+/// Terraform's rule: after a write, the result must equal what was planned. A fresh plan must not
+/// list any address in `touched` (every address, when None). When it is empty, the organization
+/// matches the config: that is recorded for `govern drift`.
+pub(super) async fn verify(
+    ctx: &Context,
+    loaded: &Loaded,
+    total: usize,
+    touched: Option<&BTreeSet<String>>,
+) -> Result<()> {
     let (_, after) = super::connect_and_discover(ctx, &loaded.desired, "apply").await?;
     let again = crate::plan::plan(&loaded.desired, &after);
-    if !again.is_empty() {
-        let left: Vec<_> = again.changes.iter().map(|c| c.address.as_str()).collect();
+    let (left, others): (Vec<_>, Vec<_>) = again
+        .changes
+        .iter()
+        .map(|c| c.address.as_str())
+        .partition(|a| touched.is_none_or(|t| t.contains(*a)));
+    if !left.is_empty() {
         return Err(Error::Inconsistent(format!(
             "{} change(s) still planned: {}",
             left.len(),
             left.join(", ")
         )));
     }
-    println!("\nApply complete: {total} change(s) made; the organization matches org.toml.");
-    Ok(exit::OK)
+    print!("\nApply complete: {total} change(s) made; ");
+    if let Some(e) = super::incomplete(&again) {
+        println!("some accounts could not be read to verify it.");
+        return Err(e);
+    }
+    if others.is_empty() {
+        println!("the organization matches org.toml.");
+        record_success(ctx, loaded, &after)?;
+    } else {
+        println!(
+            "{} other difference(s) appeared since the plan was made ({}): run `govern plan`.",
+            others.len(),
+            others.join(", ")
+        );
+    }
+    Ok(())
+}
+
+/// Records that the organization matches these config files now, so `govern drift` can tell drift
+/// (the cloud moved since) from pending (the files changed since).
+fn record_success(ctx: &Context, loaded: &Loaded, actual: &Actual) -> Result<()> {
+    let digest = ConfigDigest::of(&ctx.config, &loaded.files)?;
+    let record = LastApply::new(&actual.organization_id, digest);
+    crate::apply::record::write(&ctx.state_dir, &record)?;
+    Ok(())
 }
 
 fn confirm() -> Result<()> {

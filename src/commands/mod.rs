@@ -1,7 +1,11 @@
 //! One file per subcommand; this one holds what they share.
 
 mod apply;
+mod apply_saved;
+mod drift;
 mod plan;
+mod saved_file;
+mod show;
 mod validate;
 
 use std::io::IsTerminal;
@@ -20,18 +24,36 @@ pub async fn run(cli: Cli) -> Result<u8> {
         },
         style: style(cli.color),
         config: cli.config.clone(),
+        state_dir: cli
+            .state_dir
+            .clone()
+            .unwrap_or_else(|| default_state_dir(&cli.config)),
+        concurrency: cli.concurrency,
     };
     match &cli.command {
         Command::Validate => validate::run(&ctx),
         Command::Plan(args) => plan::run(&ctx, args).await,
         Command::Apply(args) => apply::run(&ctx, args).await,
+        Command::Drift(args) => drift::run(&ctx, args).await,
+        Command::Show(args) => show::run(&ctx, args),
     }
+}
+
+/// `plans/` beside the config file.
+fn default_state_dir(config: &std::path::Path) -> std::path::PathBuf {
+    config
+        .parent()
+        .unwrap_or(std::path::Path::new(""))
+        .join("plans")
 }
 
 pub struct Context {
     pub session: Session,
     pub style: Style,
     pub config: std::path::PathBuf,
+    /// Where the last apply's record, saved plans and journals live.
+    pub state_dir: std::path::PathBuf,
+    pub concurrency: usize,
 }
 
 /// Colors only on a terminal, never with NO_COLOR (https://no-color.org), unless forced.
@@ -88,12 +110,56 @@ pub async fn connect_and_discover(
         sts,
         members: std::sync::Arc::new(members),
     };
-    let actual = crate::discover::organization(&clients.org).await?;
+    let mut actual = crate::discover::organization(&clients.org).await?;
     if actual.management_account != desired.management_account {
         return Err(Error::WrongOrganization {
             actual: actual.management_account.to_string(),
             declared: desired.management_account.to_string(),
         });
     }
+    let scope = crate::discover::Scope::of(desired);
+    let bar = progress_bar(if scope.is_empty() {
+        0
+    } else {
+        actual.accounts.len()
+    });
+    crate::discover::members(&clients, &mut actual, &scope, ctx.concurrency, || {
+        bar.inc(1)
+    })
+    .await;
+    bar.finish_and_clear();
+    if desired.baselines.logging.is_some() {
+        crate::discover::logging(&clients, &mut actual).await?;
+    }
     Ok((clients, actual))
+}
+
+/// The error for a plan that could not read every account; printed after the plan itself.
+pub(crate) fn incomplete(plan: &crate::plan::Plan) -> Option<Error> {
+    let n = plan
+        .findings
+        .iter()
+        .filter(|f| f.kind == crate::plan::FindingKind::Error)
+        .count();
+    (n > 0).then(|| Error::Refused {
+        message: format!(
+            "the plan is incomplete: {n} account{} could not be read (see the errors under Findings)",
+            if n == 1 { "" } else { "s" }
+        ),
+        hint: Some("every other account was planned; fix access to those and run again".into()),
+    })
+}
+
+/// A progress bar over accounts on stderr, drawn only on a terminal (hidden otherwise, so logs and
+/// pipes get nothing).
+fn progress_bar(accounts: usize) -> indicatif::ProgressBar {
+    if accounts == 0 || !std::io::stderr().is_terminal() {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = indicatif::ProgressBar::new(accounts as u64);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("reading accounts {bar:30} {pos}/{len} {elapsed}")
+            .expect("a valid template"),
+    );
+    bar
 }

@@ -1,7 +1,10 @@
 //! `govern plan`: read the organization, diff it against org.toml, print what would change.
 
-use crate::cli::PlanArgs;
+use crate::apply::record::now_rfc3339;
+use crate::apply::ConfigDigest;
+use crate::cli::{Format, PlanArgs};
 use crate::error::{Error, Result};
+use crate::plan::SavedPlan;
 use crate::{exit, render};
 
 use super::Context;
@@ -10,13 +13,29 @@ pub async fn run(ctx: &Context, args: &PlanArgs) -> Result<u8> {
     let loaded = crate::config::load(&ctx.config)?;
     let (_, actual) = super::connect_and_discover(ctx, &loaded.desired, "plan").await?;
     let plan = crate::plan::plan(&loaded.desired, &actual);
-    if args.json {
-        print!("{}", render::json(&plan));
-    } else {
-        print!("{}", render::text(&plan, &ctx.style));
+    match args.format() {
+        Format::Text => print!("{}", render::text(&plan, &ctx.style)),
+        Format::Json => print!("{}", render::json(&plan)),
+        Format::Markdown => print!("{}", render::markdown(&plan)),
     }
     if !plan.conflicts.is_empty() {
         return Err(conflicts(plan.conflicts.len()));
+    }
+    if let Some(e) = super::incomplete(&plan) {
+        return Err(e);
+    }
+    if let Some(path) = &args.out {
+        let config = ConfigDigest::of(&ctx.config, &loaded.files)?;
+        let caller = actual.management_account.to_string();
+        let saved = SavedPlan::new(plan.clone(), &actual, config, &caller, now_rfc3339());
+        super::saved_file::write(path, &saved)?;
+        // Not on stdout when that carries JSON or Markdown.
+        eprintln!(
+            "Saved plan {} to {}; apply exactly it with `govern apply {}`.",
+            saved.plan_id,
+            path.display(),
+            path.display()
+        );
     }
     Ok(if args.detailed_exitcode && !plan.is_empty() {
         exit::CHANGES

@@ -2,9 +2,13 @@
 //!
 //! - `raw`: the file's tables and values with their spans (syntax, unknown keys, types);
 //! - `validate` and `policies`: what they mean (ids, references, duplicates, limits);
+//! - `baselines` and `contacts`: the member-account baselines (contacts, key rotation, logging,
+//!   exemptions);
 //! - `policy_file`: SCP JSON files; `templates`: generated SCPs;
 //! - `error`: problems that name file, line, column and key.
 
+mod baselines;
+mod contacts;
 mod error;
 mod load;
 mod policies;

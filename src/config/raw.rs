@@ -8,6 +8,10 @@ use toml_edit::{ImDocument, Item, TableLike};
 
 use super::problems::{key_path, Problems, Source};
 
+mod baselines;
+
+pub(crate) use baselines::{RawContact, RawExemption, RawKeyRotation, RawLogging};
+
 /// A value and where it is written.
 #[derive(Debug, Clone)]
 pub(crate) struct Sp<T> {
@@ -34,6 +38,12 @@ pub(crate) struct RawFile {
     pub root: Option<Entry<RawTarget>>,
     pub ous: Vec<Entry<RawTarget>>,
     pub accounts: Vec<Entry<RawAccount>>,
+    /// `[contacts.<type>]`, org-wide alternate contacts.
+    pub contacts: Vec<Entry<RawContact>>,
+    pub key_rotation: Option<Entry<RawKeyRotation>>,
+    pub logging: Option<Entry<RawLogging>>,
+    /// `[exemptions."<account id>"]`.
+    pub exemptions: Vec<Entry<RawExemption>>,
 }
 
 #[derive(Debug, Default)]
@@ -69,6 +79,8 @@ pub(crate) struct RawAccount {
     pub email: Option<Sp<String>>,
     pub ou: Option<Sp<String>>,
     pub policies: Option<List>,
+    /// `[accounts.<name>.contacts.<type>]`.
+    pub contacts: Vec<Entry<RawContact>>,
 }
 
 /// The keys each table allows, with what each one holds (used in `help`).
@@ -87,6 +99,22 @@ const TOP: &[(&str, &str)] = &[
     (
         "accounts",
         "member accounts, one [accounts.<name>] table each",
+    ),
+    (
+        "contacts",
+        "alternate contacts of every member account: [contacts.security], [contacts.operations], [contacts.billing]",
+    ),
+    (
+        "key_rotation",
+        "KMS key and secret rotation in every member account",
+    ),
+    (
+        "logging",
+        "the log archive account, trusted services and delegated administrators",
+    ),
+    (
+        "exemptions",
+        "accounts exempt from a baseline, one [exemptions.\"<account id>\"] table each",
     ),
 ];
 const ORGANIZATION: &[(&str, &str)] = &[
@@ -131,6 +159,10 @@ const ACCOUNT: &[(&str, &str)] = &[
         "an OU path declared under [ous], like \"Workloads/Prod\"",
     ),
     ("policies", "a list of SCP names, like [\"FullAWSAccess\"]"),
+    (
+        "contacts",
+        "this account's own alternate contacts: [accounts.<name>.contacts.security] …",
+    ),
 ];
 
 /// Parses `src` as TOML and reads its structure. `None` when the TOML itself is malformed.
@@ -243,8 +275,10 @@ impl Reader<'_> {
                 email: r.string(t, path, "email", ACCOUNT),
                 ou: r.string(t, path, "ou", ACCOUNT),
                 policies: r.list(t, path, "policies", ACCOUNT),
+                contacts: r.contacts(t, path),
             }
         });
+        self.baselines(top, &mut file);
         file
     }
 

@@ -52,6 +52,7 @@ pub(crate) fn validate(
     });
     let ous = ous(src, &raw.ous, &lists, problems);
     let accounts = accounts(src, &raw.accounts, &ous, &lists, problems);
+    let baselines = super::baselines::baselines(src, raw, &org.allowed_regions, problems);
 
     if !problems.is_empty() {
         return None;
@@ -74,7 +75,7 @@ pub(crate) fn validate(
             .map(|(k, v)| (k, v.unwrap_or_default()))
             .collect(),
         accounts: accounts.into_iter().flatten().collect(),
-        baselines: Default::default(),
+        baselines,
     })
 }
 
@@ -439,6 +440,8 @@ fn accounts(
             Some(list) => lists.check(list, &["accounts", name, "policies"], problems),
         };
 
+        let contacts = super::contacts::contacts(src, &a.contacts, &base, problems);
+
         if problems.len() > before {
             out.push(None);
             continue;
@@ -452,7 +455,7 @@ fn accounts(
                     email,
                     parent,
                     policies,
-                    contacts: Default::default(),
+                    contacts,
                 },
             )));
         }

@@ -91,9 +91,13 @@ impl Actual {
 pub enum Member {
     Read(MemberState),
     /// Not read on purpose (a suspended account); shown as a note.
-    Skipped { reason: String },
+    Skipped {
+        reason: String,
+    },
     /// Could not be read (role not assumable, access denied); the plan is incomplete.
-    Failed { reason: String },
+    Failed {
+        reason: String,
+    },
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]

@@ -120,9 +120,11 @@ pub enum Change {
         account_name: String,
         account: Option<AccountId>,
     },
-    /// PutAlternateContact, from inside the account's own session.
+    /// PutAlternateContact, from inside the account's own session. `account` is None for an
+    /// account this plan creates (it has no contacts yet).
     PutContact {
-        account: AccountId,
+        account: Option<AccountId>,
+        account_name: String,
         contact_type: ContactType,
         before: Option<Contact>,
         after: Contact,
@@ -193,10 +195,16 @@ impl Change {
                 format!("org:delegated-admin/{service}")
             }
             Change::PutContact {
-                account,
+                account: Some(id),
                 contact_type,
                 ..
-            } => format!("account:{account}/contact:{contact_type}"),
+            } => format!("account:{id}/contact:{contact_type}"),
+            Change::PutContact {
+                account: None,
+                account_name,
+                contact_type,
+                ..
+            } => format!("account:{account_name}/contact:{contact_type}"),
             Change::EnableKeyRotation {
                 account,
                 region,

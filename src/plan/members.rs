@@ -55,7 +55,15 @@ pub(crate) fn plan_members(
 
         match exempt_from(BaselineKind::Contacts) {
             Some(reason) => skipped(findings, format!("account:{id}/contacts"), reason),
-            None => contacts(desired, id, state, overrides.get(id).copied(), changes),
+            None => {
+                let name = actual
+                    .accounts
+                    .get(id)
+                    .map(|a| a.name.clone())
+                    .unwrap_or_default();
+                let target = (Some(id.clone()), name);
+                contacts(desired, target, state, overrides.get(id).copied(), changes)
+            }
         }
         if let Some(rot) = &desired.baselines.key_rotation {
             match exempt_from(BaselineKind::Kms) {
@@ -83,6 +91,18 @@ pub(crate) fn plan_members(
         }
     }
 
+    // Accounts this plan creates start with no contacts: plan theirs now, so one apply converges
+    // and nothing is changed that the reviewed plan did not show.
+    if !actual.members.is_empty() {
+        for (name, id) in declared {
+            if id.is_none() {
+                let overrides = desired.accounts.get(name).map(|a| &a.contacts);
+                let target = (None, name.clone());
+                contacts(desired, target, &MemberState::default(), overrides, changes);
+            }
+        }
+    }
+
     logging(desired, actual, declared, changes);
 }
 
@@ -96,7 +116,7 @@ fn skipped(findings: &mut Vec<Finding>, address: String, reason: &str) {
 
 fn contacts(
     desired: &Desired,
-    id: &AccountId,
+    (account, account_name): (Option<AccountId>, String),
     state: &MemberState,
     overrides: Option<&BTreeMap<ContactType, Contact>>,
     changes: &mut Vec<Change>,
@@ -109,7 +129,8 @@ fn contacts(
         let have = state.contacts.get(&t);
         if have != Some(want) {
             changes.push(Change::PutContact {
-                account: id.clone(),
+                account: account.clone(),
+                account_name: account_name.clone(),
                 contact_type: t,
                 before: have.cloned(),
                 after: want.clone(),

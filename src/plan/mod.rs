@@ -4,9 +4,11 @@ mod change;
 mod diff;
 mod members;
 mod order;
+pub mod saved;
 mod simulate;
 
 pub use change::*;
 pub use diff::plan;
 pub use members::{kms_skip_reason, DEFAULT_KMS_ROTATION_DAYS};
+pub use saved::{fingerprints, plan_id, SavedPlan};
 pub use simulate::{simulate, SimulationError};

@@ -63,10 +63,18 @@ pub fn order(mut changes: Vec<Change>) -> Vec<PlannedChange> {
                 | Change::CreatePolicy { .. }
                 | Change::UpdatePolicy { .. }
                 | Change::EnableServiceAccess { .. }
-                | Change::PutContact { .. }
                 | Change::DisableRegion { .. }
                 | Change::EnableKeyRotation { .. }
                 | Change::SetSecretRotation { .. } => {}
+                Change::PutContact {
+                    account,
+                    account_name,
+                    ..
+                } => {
+                    if account.is_none() {
+                        needs(Some(format!("account:{account_name}")), &mut deps);
+                    }
+                }
                 Change::RegisterDelegatedAdmin {
                     service,
                     account_name,

@@ -105,9 +105,16 @@ pub fn simulate(actual: &Actual, plan: &Plan) -> Result<Actual, SimulationError>
                 );
                 state
                     .attachments
-                    .entry(TargetKey::Account(id))
+                    .entry(TargetKey::Account(id.clone()))
                     .or_default()
                     .insert(PolicyName::full_aws_access());
+                // A new account has nothing inside it yet; discovery reads it like any other
+                // whenever baselines are read at all.
+                if !state.members.is_empty() {
+                    state
+                        .members
+                        .insert(id, crate::model::Member::Read(Default::default()));
+                }
             }
             Change::MoveAccount { id, after, .. } => {
                 check_parent(&state, after).map_err(fail)?;
@@ -159,11 +166,27 @@ pub fn simulate(actual: &Actual, plan: &Plan) -> Result<Actual, SimulationError>
             }
             Change::PutContact {
                 account,
+                account_name,
                 contact_type,
                 after,
                 ..
             } => {
-                member(&mut state, account)
+                let id = match account {
+                    Some(id) => id.clone(),
+                    None => match resolve_target(
+                        &state,
+                        &Target::Account {
+                            name: account_name.clone(),
+                            id: None,
+                        },
+                    )
+                    .map_err(fail)?
+                    {
+                        TargetKey::Account(id) => id,
+                        _ => unreachable!("an account target resolves to an account"),
+                    },
+                };
+                member(&mut state, &id)
                     .map_err(fail)?
                     .contacts
                     .insert(*contact_type, after.clone());

@@ -6,7 +6,7 @@ use crate::plan::{Conflict, Finding, Plan, PlannedChange, Summary, Unmanaged};
 
 /// Field order here is the order in the output; keep it stable.
 #[derive(Serialize)]
-struct PlanJson<'a> {
+pub(crate) struct PlanJson<'a> {
     format_version: u32,
     summary: Summary,
     changes: &'a [PlannedChange],
@@ -16,15 +16,19 @@ struct PlanJson<'a> {
 }
 
 pub fn json(plan: &Plan) -> String {
-    let doc = PlanJson {
+    let mut s = serde_json::to_string_pretty(&document(plan)).expect("a plan always serializes");
+    s.push('\n');
+    s
+}
+
+/// The plan JSON as a value to embed (the drift report carries it whole).
+pub(crate) fn document(plan: &Plan) -> PlanJson<'_> {
+    PlanJson {
         format_version: plan.format_version,
         summary: plan.summary(),
         changes: &plan.changes,
         unmanaged: &plan.unmanaged,
         conflicts: &plan.conflicts,
         findings: &plan.findings,
-    };
-    let mut s = serde_json::to_string_pretty(&doc).expect("a plan always serializes");
-    s.push('\n');
-    s
+    }
 }

@@ -1,10 +1,18 @@
-//! Plan → text for people, JSON for machines. Both read only the `Plan`, so they never disagree.
-//! Rendering never looks at the environment: the edge decides the `Style`.
+//! Plan → text for people, JSON for machines, Markdown for PR comments. All read only the `Plan`,
+//! so they never disagree. Rendering never looks at the environment: the edge decides the `Style`.
 
+mod columns;
+mod docdiff;
+mod drift;
 mod json;
+mod markdown;
 mod text;
 
+pub use drift::{
+    drift_json, drift_markdown, drift_summary_line, drift_text, DriftReport, DRIFT_FORMAT_VERSION,
+};
 pub use json::json;
+pub use markdown::markdown;
 pub use text::{summary_line, text};
 
 /// How text output looks; decided at the edge (TTY, NO_COLOR, --color).

@@ -1,16 +1,18 @@
 //! The human plan, shaped like `terraform plan`: `+` create, `~` update, `-` remove, SCP documents as
-//! a unified diff of their normalized JSON.
+//! a unified diff of their normalized JSON. Reads only the `Plan`, the same data `--json` prints.
 
-use std::fmt::Write;
+use std::collections::BTreeMap;
 
 use owo_colors::{OwoColorize, Style as Paint};
-use similar::{ChangeTag, TextDiff};
 
-use crate::model::PolicyDocument;
-use crate::plan::{Action, Change, FindingKind, Plan, PlannedChange};
+use crate::model::Contact;
+use crate::plan::{Action, Change, FindingKind, Plan, PlannedChange, Target};
 
+use super::columns;
+use super::docdiff::{self, Line};
 use super::Style;
 
+/// `Plan: 2 to add, 1 to change, 0 to remove.`
 pub fn summary_line(plan: &Plan) -> String {
     let s = plan.summary();
     format!(
@@ -18,6 +20,12 @@ pub fn summary_line(plan: &Plan) -> String {
         s.add, s.change, s.remove
     )
 }
+
+/// Indent of a change's heading line, and of its details below it.
+const HEAD: &str = "  ";
+const DETAIL: &str = "      ";
+/// SCP document lines sit one step deeper than the `document:` label.
+const DOC: &str = "        ";
 
 struct Out<'a> {
     buf: String,
@@ -36,6 +44,14 @@ impl Out<'_> {
         self.buf.push_str(text);
         self.buf.push('\n');
     }
+    fn detail(&mut self, text: &str) {
+        self.line(&format!("{DETAIL}{text}"));
+    }
+    fn heading(&mut self, text: &str, paint: Paint) {
+        self.line("");
+        let t = self.paint(text, paint);
+        self.line(&t);
+    }
 }
 
 fn action_paint(a: Action) -> Paint {
@@ -46,19 +62,27 @@ fn action_paint(a: Action) -> Paint {
     }
 }
 
+fn bold() -> Paint {
+    Paint::new().bold()
+}
+
 pub fn text(plan: &Plan, style: &Style) -> String {
     let mut out = Out {
         buf: String::new(),
         style,
     };
     if plan.changes.is_empty() {
-        let t = out.paint("No changes.", Paint::new().bold().green());
-        out.line(&format!("{t} The organization matches org.toml."));
+        let t = out.paint("No changes.", bold().green());
+        let why = if plan.is_incomplete() {
+            "The plan is incomplete: some accounts could not be read (see Findings)."
+        } else if !plan.conflicts.is_empty() {
+            "The conflicts below keep the organization from matching org.toml."
+        } else {
+            "The organization matches org.toml."
+        };
+        out.line(&format!("{t} {why}"));
     } else {
-        let t = out.paint(
-            "govern will perform the following actions:",
-            Paint::new().bold(),
-        );
+        let t = out.paint("govern will perform the following actions:", bold());
         out.line(&t);
         for c in &plan.changes {
             out.line("");
@@ -67,139 +91,159 @@ pub fn text(plan: &Plan, style: &Style) -> String {
     }
 
     if !plan.unmanaged.is_empty() {
-        out.line("");
-        let t = out.paint(
-            "Unmanaged (in AWS, not in org.toml; left alone):",
-            Paint::new().bold(),
-        );
-        out.line(&t);
-        let w = plan
+        out.heading("Unmanaged (in AWS, not in org.toml; left alone):", bold());
+        let rows: Vec<_> = plan
             .unmanaged
             .iter()
-            .map(|u| u.address.chars().count())
-            .max()
-            .unwrap_or(0);
-        for u in &plan.unmanaged {
-            out.line(&format!("  {:<w$}  {}", u.address, u.note));
-        }
+            .map(|u| (u.address.as_str(), u.note.as_str()))
+            .collect();
+        rows_under(
+            &mut out,
+            &rows,
+            &vec![HEAD.to_string(); rows.len()],
+            HEAD.len(),
+        );
     }
 
     if !plan.conflicts.is_empty() {
-        out.line("");
-        let t = out.paint(
+        out.heading(
             "Conflicts (apply refuses until they are resolved):",
-            Paint::new().bold().red(),
+            bold().red(),
         );
-        out.line(&t);
-        for c in &plan.conflicts {
-            let bang = out.paint("!", Paint::new().bold().red());
-            out.line(&format!("  {bang} {}", c.address));
-            out.line(&format!("      {}", c.message));
-        }
+        let bang = format!("{HEAD}{} ", out.paint("!", bold().red()));
+        let rows: Vec<_> = plan
+            .conflicts
+            .iter()
+            .map(|c| (c.address.as_str(), c.message.as_str()))
+            .collect();
+        rows_under(&mut out, &rows, &vec![bang; rows.len()], HEAD.len() + 2);
     }
 
     if !plan.findings.is_empty() {
-        out.line("");
-        let t = out.paint(
-            "Findings (not changes; govern reports them):",
-            Paint::new().bold(),
-        );
-        out.line(&t);
-        for f in &plan.findings {
-            let (tag, paint) = match f.kind {
-                FindingKind::Error => ("error", Paint::new().bold().red()),
-                FindingKind::NonCompliant => ("non-compliant", Paint::new().yellow()),
-                FindingKind::Skipped => ("skipped", Paint::new().dimmed()),
-            };
-            let tag = out.paint(tag, paint);
-            out.line(&format!("  {tag} {}: {}", f.address, f.message));
-        }
+        out.heading("Findings (not changes; govern reports them):", bold());
+        let kind = |k: FindingKind| match k {
+            FindingKind::Error => ("error", bold().red()),
+            FindingKind::NonCompliant => ("non-compliant", Paint::new().yellow()),
+            FindingKind::Skipped => ("skipped", Paint::new().dimmed()),
+        };
+        let w = plan
+            .findings
+            .iter()
+            .map(|f| kind(f.kind).0.len())
+            .max()
+            .unwrap_or(0);
+        let prefixes: Vec<_> = plan
+            .findings
+            .iter()
+            .map(|f| {
+                let (tag, paint) = kind(f.kind);
+                format!(
+                    "{HEAD}{}{:pad$}  ",
+                    out.paint(tag, paint),
+                    "",
+                    pad = w - tag.len()
+                )
+            })
+            .collect();
+        let rows: Vec<_> = plan
+            .findings
+            .iter()
+            .map(|f| (f.address.as_str(), f.message.as_str()))
+            .collect();
+        rows_under(&mut out, &rows, &prefixes, HEAD.len() + w + 2);
     }
 
     if !plan.changes.is_empty() {
         out.line("");
-        let t = out.paint(&summary_line(plan), Paint::new().bold());
+        let t = out.paint(&summary_line(plan), bold());
         out.line(&t);
     }
     out.buf
 }
 
+/// Aligned `address  note` rows; `prefixes` (already painted) are `lead` columns wide.
+fn rows_under(out: &mut Out, rows: &[(&str, &str)], prefixes: &[String], lead: usize) {
+    let blank = " ".repeat(lead);
+    for (lines, prefix) in columns::table(rows, lead, out.style.width)
+        .into_iter()
+        .zip(prefixes)
+    {
+        for (i, l) in lines.iter().enumerate() {
+            let p = if i == 0 { prefix } else { &blank };
+            out.line(&format!("{p}{l}"));
+        }
+    }
+}
+
+/// A name shown beside an address that holds only an id.
+fn hint(c: &Change) -> Option<&str> {
+    match c {
+        Change::MoveAccount { name, .. } => Some(name),
+        Change::UpdatePolicy { id, .. } => Some(id),
+        Change::Attach { target, .. } | Change::Detach { target, .. } => match target {
+            Target::Account { name, id: Some(_) } => Some(name),
+            _ => None,
+        },
+        Change::PutContact { .. }
+        | Change::EnableKeyRotation { .. }
+        | Change::SetSecretRotation { .. }
+        | Change::DisableRegion { .. }
+        | Change::EnableScpPolicyType
+        | Change::CreateOu { .. }
+        | Change::CreatePolicy { .. }
+        | Change::CreateAccount { .. }
+        | Change::EnableServiceAccess { .. }
+        | Change::RegisterDelegatedAdmin { .. } => None,
+    }
+}
+
 fn change(out: &mut Out, c: &PlannedChange) {
     let sym = out.paint(&c.action.symbol().to_string(), action_paint(c.action));
-    let extra = match &c.change {
-        Change::MoveAccount { name, .. } => format!("   ({name})"),
-        _ => String::new(),
-    };
-    out.line(&format!("  {sym} {}{extra}", c.address));
+    let hint = hint(&c.change)
+        .map(|h| format!("   ({h})"))
+        .unwrap_or_default();
+    out.line(&format!("{HEAD}{sym} {}{hint}", c.address));
     match &c.change {
-        Change::EnableScpPolicyType => {
-            out.line("      policy type: SERVICE_CONTROL_POLICY disabled → enabled")
-        }
-        Change::CreateOu { path } => out.line(&format!("      parent: {}", path.parent())),
+        Change::EnableScpPolicyType => out.detail("status: disabled → enabled"),
+        Change::CreateOu { path } => out.detail(&format!("parent: {}", path.parent())),
         Change::CreatePolicy { after, .. } => {
-            out.line(&format!("      description: {:?}", after.description));
-            tags(out, &Default::default(), &after.tags);
-            out.line("      document:");
-            for l in after.document.pretty().lines() {
-                let l = out.paint(&format!("+ {l}"), Paint::new().green());
-                out.line(&format!("        {l}"));
-            }
+            out.detail(&format!("description: {:?}", after.description));
+            tags(out, &BTreeMap::new(), &after.tags);
+            out.detail("document:");
+            document(out, &docdiff::added(&after.document));
         }
         Change::UpdatePolicy { before, after, .. } => {
             if before.description != after.description {
-                out.line(&format!(
-                    "      description: {:?} → {:?}",
+                out.detail(&format!(
+                    "description: {:?} → {:?}",
                     before.description, after.description
                 ));
             }
             tags(out, &before.tags, &after.tags);
-            if before.document != after.document {
-                out.line("      document:");
-                document_diff(out, &before.document, &after.document);
+            let diff = docdiff::unified(&before.document, &after.document);
+            if !diff.is_empty() {
+                out.detail("document:");
+                document(out, &diff);
             }
         }
         Change::CreateAccount { email, parent, .. } => {
-            out.line(&format!("      email:  {email}"));
-            out.line(&format!("      parent: {parent}"));
+            out.detail(&format!("email:  {email}"));
+            out.detail(&format!("parent: {parent}"));
         }
         Change::MoveAccount { before, after, .. } => {
-            out.line(&format!("      parent: {before} → {after}"))
+            out.detail(&format!("parent: {before} → {after}"))
         }
+        // The address says it all: which SCP, which target; the sign says attach or detach.
         Change::Attach { .. } | Change::Detach { .. } | Change::EnableServiceAccess { .. } => {}
         Change::RegisterDelegatedAdmin {
             account_name,
             account,
             ..
         } => match account {
-            Some(id) => out.line(&format!(
-                "      administrator: account:{id} ({account_name})"
-            )),
-            None => out.line(&format!("      administrator: account:{account_name}")),
+            Some(id) => out.detail(&format!("administrator: account:{id} ({account_name})")),
+            None => out.detail(&format!("administrator: account:{account_name}")),
         },
-        Change::PutContact { before, after, .. } => {
-            let empty = |f: &str| {
-                if f.is_empty() {
-                    "(unset)".to_string()
-                } else {
-                    format!("{f:?}")
-                }
-            };
-            let fields = |c: &crate::model::Contact| {
-                [
-                    ("name", c.name.clone()),
-                    ("title", c.title.clone()),
-                    ("email", c.email.clone()),
-                    ("phone", c.phone.clone()),
-                ]
-            };
-            let old = before.as_ref().map(fields);
-            for (i, (field, new)) in fields(after).into_iter().enumerate() {
-                let was = old.as_ref().map(|o| o[i].1.clone()).unwrap_or_default();
-                if was != new {
-                    out.line(&format!("      {field}: {} → {:?}", empty(&was), new));
-                }
-            }
-        }
+        Change::PutContact { before, after, .. } => contact(out, before.as_ref(), after),
         Change::EnableKeyRotation {
             before_enabled,
             before_period_days,
@@ -211,7 +255,7 @@ fn change(out: &mut Out, c: &PlannedChange) {
                 (true, Some(p)) => format!("every {p} days"),
                 (true, None) => "on, period not reported".to_string(),
             };
-            out.line(&format!("      rotation: {was} → every {period_days} days"));
+            out.detail(&format!("rotation: {was} → every {period_days} days"));
         }
         Change::SetSecretRotation {
             before_enabled,
@@ -224,49 +268,78 @@ fn change(out: &mut Out, c: &PlannedChange) {
                 (true, Some(d)) => format!("every {d} days"),
                 (true, None) => "on, schedule not in days".to_string(),
             };
-            out.line(&format!(
-                "      rotation: {was} → every {days} days (not rotated now)"
+            out.detail(&format!(
+                "rotation: {was} → every {days} days (not rotated now)"
             ));
         }
-        Change::DisableRegion { .. } => out.line("      opt-in status: ENABLED → DISABLED"),
+        Change::DisableRegion { .. } => out.detail("opt-in status: ENABLED → DISABLED"),
     }
 }
 
-fn tags(
-    out: &mut Out,
-    before: &std::collections::BTreeMap<String, String>,
-    after: &std::collections::BTreeMap<String, String>,
-) {
+/// The fields of an alternate contact that change, old → new.
+fn contact(out: &mut Out, before: Option<&Contact>, after: &Contact) {
+    let fields = |c: &Contact| {
+        [
+            ("name", c.name.clone()),
+            ("title", c.title.clone()),
+            ("email", c.email.clone()),
+            ("phone", c.phone.clone()),
+        ]
+    };
+    let shown = |v: &str| {
+        if v.is_empty() {
+            "(unset)".to_string()
+        } else {
+            format!("{v:?}")
+        }
+    };
+    let old = before.map(fields);
+    for (i, (field, new)) in fields(after).into_iter().enumerate() {
+        let was = old.as_ref().map(|o| o[i].1.clone()).unwrap_or_default();
+        if was != new {
+            let pad = 5 - field.len();
+            out.detail(&format!(
+                "{field}:{:pad$} {} → {}",
+                "",
+                shown(&was),
+                shown(&new)
+            ));
+        }
+    }
+}
+
+/// Tag changes, one a line under a single `tags:` label: `+` added, `~` changed, `-` removed.
+fn tags(out: &mut Out, before: &BTreeMap<String, String>, after: &BTreeMap<String, String>) {
+    let mut lines = Vec::new();
     for (k, v) in after {
-        if before.get(k) != Some(v) {
-            let l = out.paint(&format!("+ {k} = {v:?}"), Paint::new().green());
-            out.line(&format!("      tags: {l}"));
+        match before.get(k) {
+            None => lines.push((Action::Create, format!("+ {k} = {v:?}"))),
+            Some(old) if old != v => {
+                lines.push((Action::Update, format!("~ {k} = {old:?} → {v:?}")))
+            }
+            Some(_) => {}
         }
+    }
+    for (k, v) in before {
+        if !after.contains_key(k) {
+            lines.push((Action::Delete, format!("- {k} = {v:?}")));
+        }
+    }
+    for (i, (action, l)) in lines.iter().enumerate() {
+        let label = if i == 0 { "tags: " } else { "      " };
+        let l = out.paint(l, action_paint(*action));
+        out.detail(&format!("{label}{l}"));
     }
 }
 
-fn document_diff(out: &mut Out, before: &PolicyDocument, after: &PolicyDocument) {
-    let (a, b) = (before.pretty(), after.pretty());
-    let diff = TextDiff::from_lines(&a, &b);
-    for group in diff.grouped_ops(3) {
-        let (first, last) = (group.first().unwrap(), group.last().unwrap());
-        let (o, n) = (first.old_range().start, first.new_range().start);
-        let (ol, nl) = (last.old_range().end - o, last.new_range().end - n);
-        let mut header = String::new();
-        let _ = write!(header, "@@ -{},{} +{},{} @@", o + 1, ol, n + 1, nl);
-        let h = out.paint(&header, Paint::new().cyan());
-        out.line(&format!("        {h}"));
-        for op in group {
-            for change in diff.iter_changes(&op) {
-                let (sign, paint) = match change.tag() {
-                    ChangeTag::Delete => ('-', Paint::new().red()),
-                    ChangeTag::Insert => ('+', Paint::new().green()),
-                    ChangeTag::Equal => (' ', Paint::new()),
-                };
-                let text = change.value().trim_end_matches('\n');
-                let l = out.paint(&format!("{sign} {text}"), paint);
-                out.line(&format!("        {l}"));
-            }
-        }
+fn document(out: &mut Out, lines: &[Line]) {
+    for l in lines {
+        let t = match l {
+            Line::Hunk(_) => out.paint(&l.plain(), Paint::new().cyan()),
+            Line::Context(_) => l.plain(),
+            Line::Insert(_) => out.paint(&l.plain(), Paint::new().green()),
+            Line::Delete(_) => out.paint(&l.plain(), Paint::new().red()),
+        };
+        out.line(&format!("{DOC}{t}"));
     }
 }

@@ -43,6 +43,11 @@ const DEMO_STEPS: &[Step] = &[
         0,
         "the organization still differs from org.toml after apply",
     ),
+    step(
+        &["drift"],
+        0,
+        "drift reports differences right after a successful apply",
+    ),
 ];
 
 struct Step {

@@ -6,9 +6,13 @@
 //! also when the test panics.
 
 pub mod emulator;
+pub mod proxy;
+pub mod responders;
 pub mod seed;
 
 pub use emulator::{Emulator, MOTO_SERVER_ENV, REGION};
+pub use proxy::{op_matches, Effect, Faults, Hold, Proxy, Rule, When};
+pub use responders::{Identities, KmsPeriods, OptStatus, Regions, DEFAULT_ACCOUNT};
 pub use seed::{demo_brownfield, Seeder, DEMO_DENY_LEAVE_ORG_DRIFTED, DEMO_LEGACY_DENY_S3};
 
 /// The Display of an SDK error with its whole source chain, for panic messages.

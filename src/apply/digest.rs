@@ -1,0 +1,98 @@
+//! SHA-256 of the config files a run used: what tells an applied file from an edited one.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::error::{Error, Result};
+
+/// The config files of one run and their SHA-256, by path relative to the config file's directory.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConfigDigest {
+    /// SHA-256 of the `files` listing (one `<sha256>  <path>\n` line per file, sorted by path, as
+    /// `sha256sum` prints them): equal exactly when every file is.
+    pub digest: String,
+    pub files: BTreeMap<String, String>,
+}
+
+/// Hex SHA-256 of some bytes.
+pub fn sha256(bytes: &[u8]) -> String {
+    hex::encode(Sha256::digest(bytes))
+}
+
+impl ConfigDigest {
+    /// Reads and hashes `files` (org.toml first, then what it names), as config loading listed them.
+    pub fn of(config: &Path, files: &[PathBuf]) -> Result<ConfigDigest> {
+        let base = config.parent().unwrap_or(Path::new(""));
+        let mut hashed = BTreeMap::new();
+        for file in files {
+            let bytes = std::fs::read(file).map_err(|source| Error::Io {
+                context: format!("reading {}", file.display()),
+                source,
+            })?;
+            let name = file.strip_prefix(base).unwrap_or(file);
+            hashed.insert(name.to_string_lossy().replace('\\', "/"), sha256(&bytes));
+        }
+        Ok(Self::from_files(hashed))
+    }
+
+    pub fn from_files(files: BTreeMap<String, String>) -> ConfigDigest {
+        let listing: String = files
+            .iter()
+            .map(|(path, sha)| format!("{sha}  {path}\n"))
+            .collect();
+        ConfigDigest {
+            digest: sha256(listing.as_bytes()),
+            files,
+        }
+    }
+
+    /// Files added, removed or changed in `now` compared with `self`, sorted.
+    pub fn changed_files(&self, now: &ConfigDigest) -> Vec<String> {
+        let mut out: Vec<String> = now
+            .files
+            .iter()
+            .filter(|(p, sha)| self.files.get(*p) != Some(sha))
+            .map(|(p, _)| p.clone())
+            .collect();
+        out.extend(
+            self.files
+                .keys()
+                .filter(|p| !now.files.contains_key(*p))
+                .cloned(),
+        );
+        out.sort();
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(files: &[(&str, &str)]) -> ConfigDigest {
+        ConfigDigest::from_files(
+            files
+                .iter()
+                .map(|(p, s)| (p.to_string(), s.to_string()))
+                .collect(),
+        )
+    }
+
+    #[test]
+    fn equal_files_give_equal_digests_and_changes_are_named() {
+        let a = d(&[("org.toml", "aa"), ("scp/x.json", "bb")]);
+        assert_eq!(a, d(&[("scp/x.json", "bb"), ("org.toml", "aa")]));
+        let b = d(&[
+            ("org.toml", "aa"),
+            ("scp/x.json", "cc"),
+            ("scp/y.json", "dd"),
+        ]);
+        assert_ne!(a.digest, b.digest);
+        assert_eq!(a.changed_files(&b), ["scp/x.json", "scp/y.json"]);
+        let c = d(&[("org.toml", "aa")]);
+        assert_eq!(a.changed_files(&c), ["scp/x.json"]);
+    }
+}

@@ -1,0 +1,50 @@
+//! `govern apply PLAN_FILE`: apply exactly a reviewed plan, or refuse when it is stale: when a
+//! config file changed, or the state of any address it touches changed in AWS since it was made.
+
+use std::path::Path;
+
+use crate::apply::rails::check_removals;
+use crate::apply::ConfigDigest;
+use crate::cli::ApplyArgs;
+use crate::error::{Error, Result};
+use crate::{exit, render};
+
+use super::Context;
+
+pub async fn run(ctx: &Context, args: &ApplyArgs, file: &Path) -> Result<u8> {
+    let saved = super::saved_file::read(file)?;
+    let loaded = crate::config::load(&ctx.config)?;
+    let config = ConfigDigest::of(&ctx.config, &loaded.files)?;
+    let (clients, actual) = super::connect_and_discover(ctx, &loaded.desired, "apply").await?;
+    if actual.management_account.as_str() != saved.caller_account {
+        return Err(Error::StalePlan {
+            path: file.display().to_string(),
+            reasons: vec![format!(
+                "it was made by account {}, these credentials are {}'s",
+                saved.caller_account, actual.management_account
+            )],
+        });
+    }
+    let reasons = saved.staleness(&config, &actual);
+    if !reasons.is_empty() {
+        return Err(Error::StalePlan {
+            path: file.display().to_string(),
+            reasons,
+        });
+    }
+    println!(
+        "Applying the saved plan {} (plan {}, made {}):\n",
+        file.display(),
+        saved.plan_id,
+        saved.created_at
+    );
+    print!("{}", render::text(&saved.plan, &ctx.style));
+    if saved.plan.is_empty() {
+        return Ok(exit::OK);
+    }
+    check_removals(&saved.plan, args.max_removals, args.allow_removals)?;
+    let total = super::apply::execute(ctx, &clients, &saved.plan, &actual).await?;
+    let touched = saved.fingerprints.keys().cloned().collect();
+    super::apply::verify(ctx, &loaded, total, Some(&touched)).await?;
+    Ok(exit::OK)
+}

@@ -1,0 +1,356 @@
+//! The member-account baselines: `[contacts]`, `[key_rotation]`, `[logging]` and `[exemptions]`,
+//! turned into [`Baselines`]. Every problem is reported; the result counts only when there are none.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::ops::RangeInclusive;
+
+use super::policies::Regions;
+use super::problems::{key_path, Problems, Source};
+use super::raw::{Entry, List, RawExemption, RawFile, RawKeyRotation, RawLogging, Sp};
+use crate::model::{AccountId, BaselineKind, Baselines, KeyRotation, Logging};
+
+/// EnableKeyRotation's RotationPeriodInDays.
+const KMS_DAYS: RangeInclusive<i64> = 90..=2560;
+/// RotateSecret's AutomaticallyAfterDays.
+const SECRET_DAYS: RangeInclusive<i64> = 1..=1000;
+const SERVICE_SUFFIX: &str = ".amazonaws.com";
+
+pub(crate) fn baselines(
+    src: &Source,
+    raw: &RawFile,
+    allowed_regions: &Regions,
+    problems: &mut Problems,
+) -> Baselines {
+    Baselines {
+        contacts: super::contacts::contacts(src, &raw.contacts, &[], problems),
+        key_rotation: raw
+            .key_rotation
+            .as_ref()
+            .and_then(|e| key_rotation(src, e, allowed_regions, problems)),
+        logging: raw
+            .logging
+            .as_ref()
+            .and_then(|e| logging(src, e, raw, problems)),
+        exemptions: exemptions(src, &raw.exemptions, problems),
+    }
+}
+
+fn key_rotation(
+    src: &Source,
+    entry: &Entry<RawKeyRotation>,
+    allowed_regions: &Regions,
+    problems: &mut Problems,
+) -> Option<KeyRotation> {
+    let before = problems.len();
+    let r = &entry.body;
+    if matches!(allowed_regions, Regions::Absent) {
+        problems.push(
+            src.problem(
+                &entry.key_span,
+                "key_rotation",
+                "[key_rotation] needs allowed_regions in [organization]: the KMS and Secrets Manager checks run in every allowed region",
+            )
+            .with_help("add allowed_regions = [\"<home region>\", …] to [organization]"),
+        );
+    }
+    let mut days = |v: &Option<Sp<i64>>, key: &str, range: RangeInclusive<i64>, api: &str| {
+        let v = v.as_ref()?;
+        if range.contains(&v.value) {
+            return u32::try_from(v.value).ok();
+        }
+        problems.push(
+            src.problem(
+                &v.span,
+                &key_path(&["key_rotation", key]),
+                format!(
+                    "{key} must be {} to {} days, found {}",
+                    range.start(),
+                    range.end(),
+                    v.value
+                ),
+            )
+            .with_help(format!(
+                "{api} accepts {} to {} days",
+                range.start(),
+                range.end()
+            )),
+        );
+        None
+    };
+    let kms = days(
+        &r.kms_rotation_period_days,
+        "kms_rotation_period_days",
+        KMS_DAYS,
+        "EnableKeyRotation's RotationPeriodInDays",
+    );
+    let secret = days(
+        &r.secret_max_rotation_days,
+        "secret_max_rotation_days",
+        SECRET_DAYS,
+        "RotateSecret's AutomaticallyAfterDays",
+    );
+    let mut exempt_keys = BTreeMap::new();
+    let mut exempt_secrets = BTreeMap::new();
+    let mut seen: BTreeMap<&str, usize> = BTreeMap::new();
+    for e in &r.exempt {
+        let reason = e
+            .value
+            .reason
+            .as_ref()
+            .and_then(|v| non_empty(src, v, &["key_rotation", "exempt", "reason"], problems));
+        let Some(arn) = &e.value.arn else { continue };
+        let key = "key_rotation.exempt.arn";
+        let into = match arn_kind(&arn.value) {
+            Some(ArnKind::Key) => &mut exempt_keys,
+            Some(ArnKind::Secret) => &mut exempt_secrets,
+            None => {
+                problems.push(
+                    src.problem(
+                        &arn.span,
+                        key,
+                        format!(
+                            "`{}` is not the ARN of a KMS key or a Secrets Manager secret",
+                            arn.value
+                        ),
+                    )
+                    .with_help(
+                        "exempt a key as \"arn:aws:kms:<region>:<account id>:key/<key id>\" or a \
+                         secret as \"arn:aws:secretsmanager:<region>:<account id>:secret:<name>\"",
+                    ),
+                );
+                continue;
+            }
+        };
+        let line = super::error::line_column(&src.text, arn.span.start).0;
+        if let Some(first) = seen.get(arn.value.as_str()) {
+            problems.push(
+                src.problem(
+                    &arn.span,
+                    key,
+                    format!("`{}` is already exempted on line {first}", arn.value),
+                )
+                .with_help("exempt each key or secret once"),
+            );
+            continue;
+        }
+        seen.insert(&arn.value, line);
+        if let Some(reason) = reason {
+            into.insert(arn.value.clone(), reason);
+        }
+    }
+    (problems.len() == before).then_some(KeyRotation {
+        kms_rotation_period_days: kms?,
+        secret_max_rotation_days: secret?,
+        exempt_keys,
+        exempt_secrets,
+    })
+}
+
+enum ArnKind {
+    Key,
+    Secret,
+}
+
+/// `arn:<aws partition>:kms:<region>:<account>:key/<id>` or
+/// `arn:<aws partition>:secretsmanager:<region>:<account>:secret:<name>`.
+fn arn_kind(arn: &str) -> Option<ArnKind> {
+    let parts: Vec<&str> = arn.splitn(6, ':').collect();
+    let [prefix, partition, service, region, account, resource] = parts[..] else {
+        return None;
+    };
+    if prefix != "arn"
+        || !partition.starts_with("aws")
+        || region.is_empty()
+        || AccountId::parse(account).is_err()
+    {
+        return None;
+    }
+    let named = |kind: &str| resource.strip_prefix(kind).is_some_and(|n| !n.is_empty());
+    match service {
+        "kms" if named("key/") => Some(ArnKind::Key),
+        "secretsmanager" if named("secret:") => Some(ArnKind::Secret),
+        _ => None,
+    }
+}
+
+fn logging(
+    src: &Source,
+    entry: &Entry<RawLogging>,
+    raw: &RawFile,
+    problems: &mut Problems,
+) -> Option<Logging> {
+    let before = problems.len();
+    let l = &entry.body;
+    if let Some(v) = &l.account {
+        if !raw.accounts.iter().any(|a| a.name == v.value) {
+            let names: Vec<&str> = raw.accounts.iter().map(|a| a.name.as_str()).collect();
+            let listed = if names.is_empty() {
+                "no accounts are declared".to_string()
+            } else {
+                format!("declared accounts: {}", names.join(", "))
+            };
+            problems.push(
+                src.problem(
+                    &v.span,
+                    "logging.account",
+                    format!(
+                        "no account named `{}` is declared under [accounts]",
+                        v.value
+                    ),
+                )
+                .with_help(format!(
+                    "{listed}; the logging account is declared like any other, as [accounts.<name>]"
+                )),
+            );
+        }
+    }
+    let trusted = services(
+        src,
+        l.trusted_services.as_ref(),
+        "trusted_services",
+        problems,
+    );
+    let delegated = services(
+        src,
+        l.delegated_admin_for.as_ref(),
+        "delegated_admin_for",
+        problems,
+    );
+    if problems.len() > before {
+        return None;
+    }
+    Some(Logging {
+        account: l.account.as_ref()?.value.clone(),
+        trusted_services: trusted,
+        delegated_admin_for: delegated,
+    })
+}
+
+/// A list of service principals as a set; problems are reported.
+fn services(
+    src: &Source,
+    list: Option<&List>,
+    key: &str,
+    problems: &mut Problems,
+) -> BTreeSet<String> {
+    let path = key_path(&["logging", key]);
+    let mut set = BTreeSet::new();
+    for s in list.map_or(&[][..], |l| &l.value[..]) {
+        let name = s.value.strip_suffix(SERVICE_SUFFIX);
+        let why = match name {
+            None => Some("it must end in .amazonaws.com"),
+            Some(n)
+                if n.is_empty()
+                    || !n.chars().all(|c| {
+                        c.is_ascii_lowercase() || c.is_ascii_digit() || "-.".contains(c)
+                    }) =>
+            {
+                Some("expected lowercase letters, digits, `-` and `.` before .amazonaws.com")
+            }
+            Some(_) => None,
+        };
+        if let Some(why) = why {
+            problems.push(
+                src.problem(
+                    &s.span,
+                    &path,
+                    format!("`{}` is not a service principal: {why}", s.value),
+                )
+                .with_help("a service principal like \"cloudtrail.amazonaws.com\""),
+            );
+        } else if !set.insert(s.value.clone()) {
+            problems.push(
+                src.problem(&s.span, &path, format!("`{}` is listed twice", s.value))
+                    .with_help("list each service principal once"),
+            );
+        }
+    }
+    set
+}
+
+fn exemptions(
+    src: &Source,
+    raw: &[Entry<RawExemption>],
+    problems: &mut Problems,
+) -> BTreeMap<AccountId, BTreeMap<BaselineKind, String>> {
+    let mut out = BTreeMap::new();
+    for entry in raw {
+        let id = match AccountId::parse(&entry.name) {
+            Ok(id) => Some(id),
+            Err(e) => {
+                problems.push(
+                    src.problem(
+                        &entry.key_span,
+                        &key_path(&["exemptions", &entry.name]),
+                        e.0,
+                    )
+                    .with_help(
+                        "the key is the exempt account's 12-digit id in quotes, like \
+                         [exemptions.\"123456789012\"]",
+                    ),
+                );
+                None
+            }
+        };
+        let reasons: BTreeMap<BaselineKind, String> = entry
+            .body
+            .reasons
+            .iter()
+            .filter_map(|(kind, v)| {
+                let path = ["exemptions", entry.name.as_str(), kind.key()];
+                Some((*kind, non_empty(src, v, &path, problems)?))
+            })
+            .collect();
+        if let Some(id) = id {
+            out.insert(id, reasons);
+        }
+    }
+    out
+}
+
+/// A reason, which must say something.
+fn non_empty(
+    src: &Source,
+    v: &Sp<String>,
+    path: &[&str],
+    problems: &mut Problems,
+) -> Option<String> {
+    if !v.value.trim().is_empty() {
+        return Some(v.value.clone());
+    }
+    problems.push(
+        src.problem(&v.span, &key_path(path), "the reason cannot be empty")
+            .with_help("say why, for whoever reviews the exemption later"),
+    );
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn arns_of_keys_and_secrets() {
+        let kind = |arn| match arn_kind(arn) {
+            Some(ArnKind::Key) => "key",
+            Some(ArnKind::Secret) => "secret",
+            None => "-",
+        };
+        assert_eq!(
+            kind("arn:aws:kms:eu-west-1:111122223333:key/1234abcd"),
+            "key"
+        );
+        assert_eq!(
+            kind("arn:aws-us-gov:kms:us-gov-west-1:111122223333:key/1"),
+            "key"
+        );
+        assert_eq!(
+            kind("arn:aws:secretsmanager:us-east-1:111122223333:secret:db-AbCdEf"),
+            "secret"
+        );
+        assert_eq!(kind("arn:aws:kms:eu-west-1:111122223333:alias/x"), "-");
+        assert_eq!(kind("arn:aws:s3:::bucket"), "-");
+        assert_eq!(kind("arn:aws:kms:eu-west-1:1111:key/1"), "-");
+        assert_eq!(kind("key/1234abcd"), "-");
+    }
+}

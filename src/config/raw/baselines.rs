@@ -1,0 +1,297 @@
+//! Reading the member-account baseline tables: `[contacts.<type>]` (also under an account),
+//! `[key_rotation]` with its `[[key_rotation.exempt]]` tables, `[logging]` and `[exemptions."<id>"]`.
+
+use std::ops::Range;
+
+use toml_edit::TableLike;
+
+use super::{with, Entry, List, RawFile, Reader, Sp};
+use crate::model::{BaselineKind, ContactType};
+
+/// `[contacts.<type>]` or `[accounts.<name>.contacts.<type>]`.
+#[derive(Debug)]
+pub(crate) struct RawContact {
+    pub kind: ContactType,
+    pub name: Option<Sp<String>>,
+    pub title: Option<Sp<String>>,
+    pub email: Option<Sp<String>>,
+    pub phone: Option<Sp<String>>,
+}
+
+#[derive(Debug, Default)]
+pub(crate) struct RawKeyRotation {
+    pub kms_rotation_period_days: Option<Sp<i64>>,
+    pub secret_max_rotation_days: Option<Sp<i64>>,
+    /// Each `[[key_rotation.exempt]]` table, with the span of its header.
+    pub exempt: Vec<Sp<RawExempt>>,
+}
+
+#[derive(Debug, Default)]
+pub(crate) struct RawExempt {
+    pub arn: Option<Sp<String>>,
+    pub reason: Option<Sp<String>>,
+}
+
+#[derive(Debug, Default)]
+pub(crate) struct RawLogging {
+    pub account: Option<Sp<String>>,
+    pub trusted_services: Option<List>,
+    pub delegated_admin_for: Option<List>,
+}
+
+/// `[exemptions."<account id>"]`: the reasons given, in file order.
+#[derive(Debug, Default)]
+pub(crate) struct RawExemption {
+    pub reasons: Vec<(BaselineKind, Sp<String>)>,
+}
+
+const CONTACT_TYPES: &[(&str, &str)] = &[
+    (
+        "security",
+        "the security contact: name, title, email and phone",
+    ),
+    (
+        "operations",
+        "the operations contact: name, title, email and phone",
+    ),
+    (
+        "billing",
+        "the billing contact: name, title, email and phone",
+    ),
+];
+const CONTACT: &[(&str, &str)] = &[
+    ("name", "the contact's name in quotes, 1 to 64 characters"),
+    ("title", "the contact's title in quotes, 1 to 50 characters"),
+    (
+        "email",
+        "an email address in quotes, like \"security@example.com\"",
+    ),
+    (
+        "phone",
+        "a phone number in quotes: digits, spaces and ( ) + -, like \"+1 555 0100\"",
+    ),
+];
+const CONTACT_KEYS: [&str; 4] = ["name", "title", "email", "phone"];
+const KEY_ROTATION: &[(&str, &str)] = &[
+    (
+        "kms_rotation_period_days",
+        "a whole number of days from 90 to 2560, like 365",
+    ),
+    (
+        "secret_max_rotation_days",
+        "a whole number of days from 1 to 1000, like 90",
+    ),
+    (
+        "exempt",
+        "[[key_rotation.exempt]] tables, each with `arn` and `reason`",
+    ),
+];
+const EXEMPT: &[(&str, &str)] = &[
+    (
+        "arn",
+        "the ARN of a KMS key or a Secrets Manager secret in quotes",
+    ),
+    ("reason", "why it is exempt from rotation, in quotes"),
+];
+const LOGGING: &[(&str, &str)] = &[
+    (
+        "account",
+        "the name of an account declared under [accounts], like \"log-archive\"",
+    ),
+    (
+        "trusted_services",
+        "a list of service principals, like [\"cloudtrail.amazonaws.com\"]",
+    ),
+    (
+        "delegated_admin_for",
+        "a list of service principals, like [\"config-multiaccountsetup.amazonaws.com\"]",
+    ),
+];
+const EXEMPTION: &[(&str, &str)] = &[
+    (
+        "contacts",
+        "why this account's alternate contacts are not managed, in quotes",
+    ),
+    (
+        "regions",
+        "why this account's opt-in regions outside allowed_regions stay enabled, in quotes",
+    ),
+    (
+        "kms",
+        "why this account's KMS keys are exempt from rotation, in quotes",
+    ),
+    (
+        "secrets",
+        "why this account's secrets are exempt from rotation, in quotes",
+    ),
+];
+const BASELINE_KINDS: [BaselineKind; 4] = [
+    BaselineKind::Contacts,
+    BaselineKind::Regions,
+    BaselineKind::Kms,
+    BaselineKind::Secrets,
+];
+
+impl Reader<'_> {
+    /// `[contacts]`, `[key_rotation]`, `[logging]` and `[exemptions]` of the top-level table.
+    pub(super) fn baselines(&mut self, top: &dyn TableLike, file: &mut RawFile) {
+        file.contacts = self.contacts(top, &[]);
+        if let Some((key_span, t)) = self.sub_table(top, &[], "key_rotation") {
+            file.key_rotation = Some(self.key_rotation(key_span, t));
+        }
+        if let Some((key_span, t)) = self.sub_table(top, &[], "logging") {
+            let path = ["logging"];
+            self.unknown_keys(t, &path, LOGGING);
+            self.required(
+                t,
+                &path,
+                &key_span,
+                LOGGING,
+                &["account", "trusted_services"],
+            );
+            let body = RawLogging {
+                account: self.string(t, &path, "account", LOGGING),
+                trusted_services: self.list(t, &path, "trusted_services", LOGGING),
+                delegated_admin_for: self.list(t, &path, "delegated_admin_for", LOGGING),
+            };
+            file.logging = Some(Entry {
+                name: "logging".into(),
+                key_span,
+                body,
+            });
+        }
+        file.exemptions = self.entries(top, "exemptions", EXEMPTION, &[], |r, t, path| {
+            let reasons = BASELINE_KINDS
+                .iter()
+                .filter_map(|&kind| Some((kind, r.string(t, path, kind.key(), EXEMPTION)?)))
+                .collect();
+            RawExemption { reasons }
+        });
+    }
+
+    /// The `contacts` table under `path` (the top level or an account), one entry per contact type.
+    pub(super) fn contacts(&mut self, t: &dyn TableLike, path: &[&str]) -> Vec<Entry<RawContact>> {
+        let Some((_, types)) = self.sub_table(t, path, "contacts") else {
+            return Vec::new();
+        };
+        let path = with(path, "contacts");
+        self.unknown_keys(types, &path, CONTACT_TYPES);
+        let mut out = Vec::new();
+        for kind in ContactType::ALL {
+            let Some((key_span, c)) = self.sub_table(types, &path, kind.key()) else {
+                continue;
+            };
+            let path = with(&path, kind.key());
+            self.unknown_keys(c, &path, CONTACT);
+            self.required(c, &path, &key_span, CONTACT, &CONTACT_KEYS);
+            let [name, title, email, phone] =
+                CONTACT_KEYS.map(|k| self.string(c, &path, k, CONTACT));
+            out.push(Entry {
+                name: kind.key().into(),
+                key_span,
+                body: RawContact {
+                    kind,
+                    name,
+                    title,
+                    email,
+                    phone,
+                },
+            });
+        }
+        out.sort_by_key(|e| e.key_span.start);
+        out
+    }
+
+    fn key_rotation(&mut self, key_span: Range<usize>, t: &dyn TableLike) -> Entry<RawKeyRotation> {
+        let path = ["key_rotation"];
+        self.unknown_keys(t, &path, KEY_ROTATION);
+        self.required(
+            t,
+            &path,
+            &key_span,
+            KEY_ROTATION,
+            &["kms_rotation_period_days", "secret_max_rotation_days"],
+        );
+        let mut body = RawKeyRotation {
+            kms_rotation_period_days: self.integer(
+                t,
+                &path,
+                "kms_rotation_period_days",
+                KEY_ROTATION,
+            ),
+            secret_max_rotation_days: self.integer(
+                t,
+                &path,
+                "secret_max_rotation_days",
+                KEY_ROTATION,
+            ),
+            exempt: Vec::new(),
+        };
+        let path = ["key_rotation", "exempt"];
+        for (span, e) in self.tables(t, &["key_rotation"], "exempt") {
+            self.unknown_keys(e, &path, EXEMPT);
+            self.required(e, &path, &span, EXEMPT, &["arn", "reason"]);
+            let value = RawExempt {
+                arn: self.string(e, &path, "arn", EXEMPT),
+                reason: self.string(e, &path, "reason", EXEMPT),
+            };
+            body.exempt.push(Sp { value, span });
+        }
+        Entry {
+            name: "key_rotation".into(),
+            key_span,
+            body,
+        }
+    }
+
+    /// The tables of an array of tables (`[[<key>]]`, or a list of inline tables), each with the span
+    /// of its header; reports a value of another type.
+    fn tables<'d>(
+        &mut self,
+        t: &'d dyn TableLike,
+        path: &[&str],
+        key: &str,
+    ) -> Vec<(Range<usize>, &'d dyn TableLike)> {
+        let Some(item) = t.get(key) else {
+            return Vec::new();
+        };
+        let key_span = self.key_span(t, key);
+        let full = with(path, key);
+        let what = format!("each entry is a table: [[{}]]", super::key_path(&full));
+        if let Some(tables) = item.as_array_of_tables() {
+            return tables
+                .iter()
+                .map(|e| {
+                    (
+                        e.span().unwrap_or_else(|| key_span.clone()),
+                        e as &dyn TableLike,
+                    )
+                })
+                .collect();
+        }
+        let Some(array) = item.as_array() else {
+            let span = item.span().unwrap_or(key_span);
+            self.type_error(item, &span, &full, "a list of tables", &what);
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        for v in array.iter() {
+            let span = v.span().unwrap_or_else(|| key_span.clone());
+            match v.as_inline_table() {
+                Some(e) => out.push((span, e as &dyn TableLike)),
+                None => {
+                    let p = self
+                        .src
+                        .problem(
+                            &span,
+                            &super::key_path(&full),
+                            format!("expected a table, found {}", super::article(v.type_name())),
+                        )
+                        .with_help(what.clone());
+                    self.problems.push(p);
+                }
+            }
+        }
+        out
+    }
+}

@@ -1,0 +1,315 @@
+//! Saved plans (`govern plan -o plans/<name>.json`): the plan a reviewer approved, with what it was
+//! computed against, so that apply can refuse it once that has changed.
+//!
+//! govern keeps no state file, so there is no serial to compare. Instead a saved plan carries, for
+//! every address a change touches, a fingerprint: the SHA-256 of the canonical JSON of the slice of
+//! `Actual` that change depends on. Apply re-discovers, recomputes them, and refuses on any
+//! difference; it also refuses when a config file changed. Everything here is pure.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+
+use super::{Change, Plan, Target};
+use crate::apply::{sha256, ConfigDigest};
+use crate::model::{Actual, Member};
+
+/// The saved plan file's `format_version`.
+pub const SAVED_FORMAT_VERSION: u32 = 1;
+/// The saved plan file's `kind`.
+pub const SAVED_KIND: &str = "saved_plan";
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SavedPlan {
+    pub format_version: u32,
+    pub kind: String,
+    pub govern_version: String,
+    /// RFC 3339, UTC.
+    pub created_at: String,
+    /// The account whose credentials made the plan (the management account).
+    pub caller_account: String,
+    pub organization_id: String,
+    /// First 12 hex digits of the SHA-256 of the plan's canonical JSON; names its journal.
+    pub plan_id: String,
+    /// The config files the plan was made from.
+    pub config: ConfigDigest,
+    /// For every address a change touches, the fingerprint of the state it was computed against.
+    pub fingerprints: BTreeMap<String, String>,
+    pub plan: Plan,
+}
+
+impl SavedPlan {
+    pub fn new(
+        plan: Plan,
+        actual: &Actual,
+        config: ConfigDigest,
+        caller_account: &str,
+        created_at: String,
+    ) -> SavedPlan {
+        SavedPlan {
+            format_version: SAVED_FORMAT_VERSION,
+            kind: SAVED_KIND.into(),
+            govern_version: env!("CARGO_PKG_VERSION").into(),
+            created_at,
+            caller_account: caller_account.into(),
+            organization_id: actual.organization_id.clone(),
+            plan_id: plan_id(&plan),
+            config,
+            fingerprints: fingerprints(&plan, actual),
+            plan,
+        }
+    }
+
+    /// Why this plan must not be applied against `actual` with the config files `config` (empty:
+    /// it may). Each reason names what changed: a file, an address, the organization.
+    pub fn staleness(&self, config: &ConfigDigest, actual: &Actual) -> Vec<String> {
+        let mut out = Vec::new();
+        if self.organization_id != actual.organization_id {
+            out.push(format!(
+                "it was made for organization {}, this is {}",
+                self.organization_id, actual.organization_id
+            ));
+            return out;
+        }
+        for file in self.config.changed_files(config) {
+            out.push(format!("config file {file} changed"));
+        }
+        let now = fingerprints(&self.plan, actual);
+        let mut addresses: Vec<&String> = self.fingerprints.keys().chain(now.keys()).collect();
+        addresses.sort();
+        addresses.dedup();
+        for a in addresses {
+            if self.fingerprints.get(a) != now.get(a) {
+                out.push(format!("{a} changed in AWS"));
+            }
+        }
+        out
+    }
+}
+
+/// First 12 hex digits of the SHA-256 of the plan's canonical JSON.
+pub fn plan_id(plan: &Plan) -> String {
+    sha256(canonical(plan).as_bytes())[..12].to_string()
+}
+
+/// For every address a change in `plan` touches, the SHA-256 of the canonical JSON of the part of
+/// `actual` that change was computed from.
+pub fn fingerprints(plan: &Plan, actual: &Actual) -> BTreeMap<String, String> {
+    plan.changes
+        .iter()
+        .map(|c| {
+            let slice = json!({ "address": c.address, "state": slice(&c.change, actual) });
+            (c.address.clone(), sha256(canonical(&slice).as_bytes()))
+        })
+        .collect()
+}
+
+/// The part of `actual` a change depends on.
+fn slice(change: &Change, actual: &Actual) -> Value {
+    match change {
+        Change::EnableScpPolicyType => json!(actual.scp_enabled),
+        Change::CreateOu { path } => json!({
+            "ou": actual.ous.get(path),
+            "parent": match path.parent() {
+                crate::model::Parent::Root => json!(actual.root_id),
+                crate::model::Parent::Ou(p) => json!(actual.ous.get(&p)),
+            },
+        }),
+        Change::CreatePolicy { name, .. } | Change::UpdatePolicy { name, .. } => {
+            json!(actual.policies.get(name))
+        }
+        Change::CreateAccount { name, email, .. } => {
+            // Anything that would make this a twin: an account of that name or email.
+            let same: BTreeMap<_, _> = actual
+                .accounts
+                .iter()
+                .filter(|(_, a)| &a.name == name || a.email.eq_ignore_ascii_case(email.as_str()))
+                .collect();
+            json!(same)
+        }
+        Change::MoveAccount { id, .. } => json!(actual.accounts.get(id)),
+        Change::Attach { target, .. } | Change::Detach { target, .. } => match target {
+            Target::Account { id: None, name } => json!({ "new_account": name }),
+            t => json!(t.key().map(|k| actual.attached(&k))),
+        },
+        Change::EnableServiceAccess { service } => json!(actual.service_access.contains(service)),
+        Change::RegisterDelegatedAdmin {
+            service, account, ..
+        } => {
+            let admins: BTreeMap<_, _> = actual
+                .delegated_admins
+                .iter()
+                .filter(|(a, s)| s.contains(service) || Some(*a) == account.as_ref())
+                .collect();
+            json!(admins)
+        }
+        Change::PutContact {
+            account: Some(account),
+            contact_type,
+            ..
+        } => member(actual, account, |m| json!(m.contacts.get(contact_type))),
+        // An account the plan creates: nothing to compare until it exists.
+        Change::PutContact { account: None, .. } => json!(null),
+        Change::EnableKeyRotation {
+            account,
+            region,
+            key_id,
+            ..
+        } => member(actual, account, |m| {
+            json!(m
+                .keys
+                .iter()
+                .find(|k| &k.region == region && &k.id == key_id))
+        }),
+        Change::SetSecretRotation {
+            account,
+            region,
+            secret_arn,
+            ..
+        } => member(actual, account, |m| {
+            json!(m
+                .secrets
+                .iter()
+                .find(|s| &s.region == region && &s.arn == secret_arn))
+        }),
+        Change::DisableRegion { account, region } => {
+            member(actual, account, |m| json!(m.regions.get(region)))
+        }
+    }
+}
+
+/// A slice of one member account's state; an account not read (or not readable) is its status.
+fn member(
+    actual: &Actual,
+    account: &crate::model::AccountId,
+    f: impl FnOnce(&crate::model::MemberState) -> Value,
+) -> Value {
+    match actual.members.get(account) {
+        Some(Member::Read(m)) => f(m),
+        other => json!({ "member": other.map(|m| serde_json::to_value(m).ok()) }),
+    }
+}
+
+/// JSON with object keys sorted at every level and no white space: one spelling per value.
+pub fn canonical(value: &impl Serialize) -> String {
+    fn sort(v: Value) -> Value {
+        match v {
+            Value::Object(map) => {
+                let sorted: BTreeMap<String, Value> =
+                    map.into_iter().map(|(k, v)| (k, sort(v))).collect();
+                Value::Object(sorted.into_iter().collect())
+            }
+            Value::Array(items) => Value::Array(items.into_iter().map(sort).collect()),
+            other => other,
+        }
+    }
+    let v = serde_json::to_value(value).expect("plan data always serializes");
+    serde_json::to_string(&sort(v)).expect("a JSON value always serializes")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{AccountId, OuPath, PolicyName, TargetKey};
+    use crate::plan::{Action, PlannedChange};
+
+    fn actual() -> Actual {
+        Actual {
+            organization_id: "o-1".into(),
+            management_account: AccountId::parse("123456789012").unwrap(),
+            root_id: "r-1".into(),
+            scp_enabled: true,
+            ous: Default::default(),
+            accounts: Default::default(),
+            policies: Default::default(),
+            attachments: [(
+                TargetKey::Root,
+                [PolicyName::full_aws_access()].into_iter().collect(),
+            )]
+            .into(),
+            members: Default::default(),
+            service_access: Default::default(),
+            delegated_admins: Default::default(),
+        }
+    }
+
+    fn plan(changes: Vec<Change>) -> Plan {
+        Plan {
+            format_version: 1,
+            changes: changes
+                .into_iter()
+                .map(|c| PlannedChange {
+                    address: c.address(),
+                    action: c.action(),
+                    depends_on: vec![],
+                    change: c,
+                })
+                .collect(),
+            unmanaged: vec![],
+            conflicts: vec![],
+            findings: vec![],
+        }
+    }
+
+    #[test]
+    fn a_fingerprint_moves_only_with_its_own_slice() {
+        let deny = PolicyName::parse("deny-x").unwrap();
+        let p = plan(vec![
+            Change::CreateOu {
+                path: OuPath::parse("Security").unwrap(),
+            },
+            Change::Attach {
+                policy: deny.clone(),
+                target: Target::Root,
+            },
+        ]);
+        let before = actual();
+        let a = fingerprints(&p, &before);
+        assert_eq!(a, fingerprints(&p, &before.clone()), "deterministic");
+        assert_eq!(a.len(), 2);
+
+        let mut moved = before.clone();
+        moved
+            .attachments
+            .get_mut(&TargetKey::Root)
+            .unwrap()
+            .insert(deny);
+        let b = fingerprints(&p, &moved);
+        assert_eq!(a["ou:Security"], b["ou:Security"]);
+        assert_ne!(a["attach:scp:deny-x→root"], b["attach:scp:deny-x→root"]);
+
+        // Unrelated state (another OU) changes nothing.
+        let mut other = before.clone();
+        other.ous.insert(
+            OuPath::parse("Sandbox").unwrap(),
+            crate::model::ActualOu { id: "ou-9".into() },
+        );
+        assert_eq!(a, fingerprints(&p, &other));
+        assert_eq!(Action::Create, p.changes[0].action);
+    }
+
+    #[test]
+    fn staleness_names_files_and_addresses() {
+        let p = plan(vec![Change::CreateOu {
+            path: OuPath::parse("Security").unwrap(),
+        }]);
+        let cfg = |sha: &str| ConfigDigest::from_files([("org.toml".into(), sha.into())].into());
+        let saved = SavedPlan::new(p, &actual(), cfg("aa"), "123456789012", "t".into());
+        assert!(saved.staleness(&cfg("aa"), &actual()).is_empty());
+        let mut now = actual();
+        now.ous.insert(
+            OuPath::parse("Security").unwrap(),
+            crate::model::ActualOu { id: "ou-1".into() },
+        );
+        assert_eq!(
+            saved.staleness(&cfg("bb"), &now),
+            ["config file org.toml changed", "ou:Security changed in AWS"]
+        );
+        assert_eq!(saved.plan_id, plan_id(&saved.plan));
+        assert_eq!(
+            canonical(&json!({"b": 1, "a": {"d": 2, "c": 3}})),
+            r#"{"a":{"c":3,"d":2},"b":1}"#
+        );
+    }
+}

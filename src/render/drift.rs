@@ -1,0 +1,152 @@
+//! The drift report (`govern drift`) in the three formats: the plan, with what its differences are
+//! (drift, pending, unknown) and the last apply's record. JSON: docs/drift-json.md.
+
+use std::fmt::Write;
+
+use serde::Serialize;
+
+use crate::apply::{Classification, LastApply, Verdict};
+use crate::plan::Plan;
+
+use super::Style;
+
+/// The drift JSON's `format_version`.
+pub const DRIFT_FORMAT_VERSION: u32 = 1;
+
+pub struct DriftReport<'a> {
+    pub verdict: &'a Verdict,
+    pub last_apply: Option<&'a LastApply>,
+    pub plan: &'a Plan,
+}
+
+fn word(c: Classification) -> &'static str {
+    match c {
+        Classification::Clean => "clean",
+        Classification::Drift => "drift",
+        Classification::Pending => "pending",
+        Classification::Unknown => "unknown",
+    }
+}
+
+/// One line: what a scheduler's log or a chat message shows.
+pub fn drift_summary_line(r: &DriftReport) -> String {
+    match r.verdict.classification {
+        Classification::Clean => "No drift: the organization matches org.toml.".into(),
+        c => format!("Drift check: {} ({}).", r.verdict.reason, word(c)),
+    }
+}
+
+pub fn drift_text(r: &DriftReport, style: &Style) -> String {
+    let mut out = super::text(r.plan, style);
+    out.push('\n');
+    out.push_str(&drift_summary_line(r));
+    out.push('\n');
+    out
+}
+
+/// Field order here is the order in the output; keep it stable.
+#[derive(Serialize)]
+struct DriftJson<'a> {
+    format_version: u32,
+    kind: &'static str,
+    classification: Classification,
+    reason: &'a str,
+    changed_files: &'a [String],
+    last_apply: Option<&'a LastApply>,
+    plan: super::json::PlanJson<'a>,
+}
+
+pub fn drift_json(r: &DriftReport) -> String {
+    let doc = DriftJson {
+        format_version: DRIFT_FORMAT_VERSION,
+        kind: "drift",
+        classification: r.verdict.classification,
+        reason: &r.verdict.reason,
+        changed_files: &r.verdict.changed_files,
+        last_apply: r.last_apply,
+        plan: super::json::document(r.plan),
+    };
+    let mut s = serde_json::to_string_pretty(&doc).expect("a report always serializes");
+    s.push('\n');
+    s
+}
+
+pub fn drift_markdown(r: &DriftReport) -> String {
+    let c = r.verdict.classification;
+    let mut out = String::new();
+    let title = match c {
+        Classification::Clean => "no drift",
+        Classification::Drift => "drift",
+        Classification::Pending => "pending changes",
+        Classification::Unknown => "differences (drift or pending: unknown)",
+    };
+    let _ = writeln!(out, "## govern drift: {title}\n");
+    let _ = writeln!(
+        out,
+        "**Classification:** `{}` — {}\n",
+        word(c),
+        super::markdown::cell(&r.verdict.reason)
+    );
+    match r.last_apply {
+        Some(last) => {
+            let _ = writeln!(
+                out,
+                "Last successful apply: {} to organization `{}` (config digest `{}`).\n",
+                last.applied_at,
+                last.organization_id,
+                &last.config.digest[..last.config.digest.len().min(12)]
+            );
+        }
+        None => out.push_str("Last successful apply: none recorded.\n\n"),
+    }
+    if !r.verdict.changed_files.is_empty() {
+        out.push_str("Config files changed since then:\n\n");
+        for f in &r.verdict.changed_files {
+            let _ = writeln!(out, "- {}", super::markdown::code(f));
+        }
+        out.push('\n');
+    }
+    super::markdown::body(&mut out, r.plan, 3);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::apply::ConfigDigest;
+
+    fn empty() -> Plan {
+        Plan {
+            format_version: 1,
+            changes: vec![],
+            unmanaged: vec![],
+            conflicts: vec![],
+            findings: vec![],
+        }
+    }
+
+    #[test]
+    fn json_has_the_documented_shape() {
+        let plan = empty();
+        let verdict = crate::apply::classify(
+            &plan,
+            &ConfigDigest::from_files(Default::default()),
+            "o-1",
+            None,
+            "plans/",
+        );
+        let r = DriftReport {
+            verdict: &verdict,
+            last_apply: None,
+            plan: &plan,
+        };
+        let v: serde_json::Value = serde_json::from_str(&drift_json(&r)).unwrap();
+        assert_eq!(v["format_version"], 1);
+        assert_eq!(v["kind"], "drift");
+        assert_eq!(v["classification"], "clean");
+        assert!(v["last_apply"].is_null());
+        assert_eq!(v["plan"]["format_version"], 1);
+        assert_eq!(v["plan"]["summary"]["add"], 0);
+        assert!(drift_markdown(&r).starts_with("## govern drift: no drift\n"));
+    }
+}
