@@ -6,7 +6,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use govern_testkit::{demo_brownfield, Emulator, MOTO_SERVER_ENV};
+use govern_testkit::{demo_brownfield, Emulator, Faults, Proxy, MOTO_SERVER_ENV};
 
 const USAGE: &str = "\
 cargo xtask: developer tasks for govern
@@ -167,6 +167,13 @@ fn demo() -> Result<i32, String> {
 
     let emulator = Emulator::start_with_binary(&moto);
     println!("emulator: moto listening on {}", emulator.endpoint());
+    // moto lacks the Account region opt-in APIs; the test kit's proxy answers for them (and passes
+    // everything else through), exactly as in the tests.
+    let proxy = Proxy::start(&emulator.endpoint(), Faults::default());
+    println!(
+        "proxy: {} (answers ListRegions/GetRegionOptStatus/DisableRegion for moto)",
+        proxy.endpoint()
+    );
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -186,7 +193,7 @@ fn demo() -> Result<i32, String> {
         let _ = std::io::stdout().flush();
         let mut cmd = Command::new(&govern);
         cmd.args(step.args).current_dir(&root);
-        emulator.configure(&mut cmd);
+        proxy.configure(&emulator, &mut cmd);
         if std::env::var_os("NO_COLOR").is_none() {
             // The demo is for people: keep govern's colours unless the user asked otherwise.
             cmd.env_remove("NO_COLOR");
