@@ -99,6 +99,15 @@ pub enum Command {
         after_help = "Examples:\n  govern show plans/release.json\n  govern show plans/release.json --format markdown"
     )]
     Show(ShowArgs),
+
+    /// Write an audit evidence bundle (controls, state, config, hashes, optional KMS signature,
+    /// HTML report), or verify one.
+    #[command(
+        args_conflicts_with_subcommands = true,
+        after_help = "Exit codes: 0 bundle written (even when controls fail) or verified, 1 error or tampered bundle.\n\n\
+        Examples:\n  govern evidence --out evidence/2026-q4\n  govern evidence --out evidence/2026-q4 --sign-key arn:aws:kms:us-east-1:123456789012:key/…\n  govern evidence verify evidence/2026-q4 --kms"
+    )]
+    Evidence(EvidenceArgs),
 }
 
 #[derive(Debug, Args)]
@@ -138,6 +147,10 @@ pub struct ApplyArgs {
     /// Apply however many removals the plan has.
     #[arg(long)]
     pub allow_removals: bool,
+
+    /// Take over the organization's apply lock from another holder (a crashed or stale apply).
+    #[arg(long)]
+    pub break_lock: bool,
 }
 
 impl PlanArgs {
@@ -175,4 +188,44 @@ pub struct ShowArgs {
     /// The same as `--format json`.
     #[arg(long, conflicts_with = "format")]
     pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct EvidenceArgs {
+    #[command(subcommand)]
+    pub action: Option<EvidenceAction>,
+
+    /// The directory to write the bundle to (created; must be empty).
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+
+    /// Sign the bundle with this asymmetric SIGN_VERIFY KMS key (id, alias or ARN).
+    #[arg(long, value_name = "KMS_KEY")]
+    pub sign_key: Option<String>,
+
+    /// SHA-256 of the previous period's manifest.json, recorded to chain bundles.
+    #[arg(long, value_name = "SHA256")]
+    pub previous_bundle_sha256: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum EvidenceAction {
+    /// Recompute every hash of a bundle and check its signature; names any changed, missing or
+    /// extra file. No org.toml needed.
+    Verify(VerifyArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// The bundle's directory.
+    #[arg(value_name = "DIR")]
+    pub dir: PathBuf,
+
+    /// Also check the signature with KMS Verify (needs credentials that may use the key).
+    #[arg(long)]
+    pub kms: bool,
+
+    /// Fail when the bundle is not signed.
+    #[arg(long)]
+    pub require_signature: bool,
 }

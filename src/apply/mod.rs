@@ -6,6 +6,7 @@ mod digest;
 mod executor;
 pub mod interrupt;
 pub mod journal;
+pub mod lock;
 pub mod rails;
 pub mod record;
 

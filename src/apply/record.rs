@@ -37,12 +37,17 @@ impl LastApply {
 
 /// Now, as RFC 3339 in UTC with seconds (`2026-05-15T09:30:00Z`).
 pub fn now_rfc3339() -> String {
-    use aws_smithy_types::date_time::{DateTime, Format};
     let secs = SystemTime::now()
         .duration_since(SystemTime::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
+        .map(|d| d.as_secs())
         .unwrap_or(0);
-    DateTime::from_secs(secs)
+    rfc3339(secs)
+}
+
+/// Seconds since the Unix epoch as RFC 3339 in UTC.
+pub fn rfc3339(secs: u64) -> String {
+    use aws_smithy_types::date_time::{DateTime, Format};
+    DateTime::from_secs(secs as i64)
         .fmt(Format::DateTime)
         .unwrap_or_else(|_| format!("@{secs}"))
 }

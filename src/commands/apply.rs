@@ -39,7 +39,7 @@ pub async fn run(ctx: &Context, args: &ApplyArgs) -> Result<u8> {
     if !args.auto_approve {
         confirm()?;
     }
-    let total = execute(ctx, &clients, &plan, &actual).await?;
+    let total = execute(ctx, &clients, &plan, &actual, args.break_lock).await?;
     verify(ctx, &loaded, total, None).await?;
     Ok(exit::OK)
 }
@@ -47,6 +47,27 @@ pub async fn run(ctx: &Context, args: &ApplyArgs) -> Result<u8> {
 /// Runs the plan's changes, printing and journaling each; fails when any change failed or apply
 /// was interrupted. Returns how many ran.
 pub(super) async fn execute(
+    ctx: &Context,
+    clients: &Clients,
+    plan: &Plan,
+    actual: &Actual,
+    break_lock: bool,
+) -> Result<usize> {
+    let lock = crate::apply::lock::acquire(
+        &clients.org,
+        &crate::apply::lock::this_process(),
+        break_lock,
+    )
+    .await?;
+    let result = execute_locked(ctx, clients, plan, actual).await;
+    // Release whatever happened; a lock left behind would block the next apply for an hour.
+    let released = lock.release(&clients.org).await;
+    let total = result?;
+    released?;
+    Ok(total)
+}
+
+async fn execute_locked(
     ctx: &Context,
     clients: &Clients,
     plan: &Plan,

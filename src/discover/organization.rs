@@ -215,7 +215,11 @@ async fn policies(org: &Client) -> Result<(BTreeMap<PolicyName, ActualPolicy>, P
         .flat_map(|page| page.policies.unwrap_or_default())
         .collect();
 
-    let read: Vec<_> = futures::stream::iter(summaries.into_iter().map(|s| async move {
+    // The apply lock (an unattached SCP) is govern's own bookkeeping, not part of the organization.
+    let summaries = summaries
+        .into_iter()
+        .filter(|s| s.name() != Some(crate::apply::lock::LOCK_POLICY));
+    let read: Vec<_> = futures::stream::iter(summaries.map(|s| async move {
         let id = s.id().unwrap_or_default().to_string();
         let name = PolicyName::parse(s.name().unwrap_or_default())
             .map_err(|e| Error::Discovery(format!("policy {id}: {e}")))?;
