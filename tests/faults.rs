@@ -1,0 +1,93 @@
+//! Throttling discipline: under 30% throttling on every operation, plan gives the same result as
+//! without faults, and apply converges with no twins and no error shown to the user.
+
+use std::path::PathBuf;
+use std::process::{Command, Output, Stdio};
+
+use govern_testkit::seed::demo_brownfield;
+use govern_testkit::{Effect, Emulator, Faults, Proxy, Rule};
+use serde_json::Value;
+
+fn govern(emu: &Emulator, proxy: &Proxy, state: &std::path::Path, args: &[&str]) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_govern"));
+    cmd.arg("--config")
+        .arg(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("org.toml"))
+        .arg("--state-dir")
+        .arg(state)
+        .args(args)
+        .stdin(Stdio::null());
+    proxy.configure(emu, &mut cmd);
+    cmd.output().expect("govern runs")
+}
+
+/// The plan's changes by address and action (ids of nothing in particular are not compared).
+fn changes(out: &Output) -> Vec<(String, String)> {
+    let v: Value = serde_json::from_slice(&out.stdout).expect("plan --json prints JSON");
+    v["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                c["address"].as_str().unwrap().to_string(),
+                c["action"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn thirty_percent_throttling_changes_nothing_the_user_sees() {
+    let emu = Emulator::start();
+    let proxy = Proxy::start(&emu.endpoint(), Faults::default());
+    let seeder = demo_brownfield(&emu.sdk_config().await).await;
+    let state = tempfile::tempdir().unwrap();
+
+    let clean = govern(&emu, &proxy, state.path(), &["plan", "--json"]);
+    assert!(clean.status.success());
+    proxy.reset_counts();
+
+    proxy.set_faults(Faults::seeded(7).rule(Rule::new("*", Effect::Throttle).probability(0.3)));
+    let throttled = govern(&emu, &proxy, state.path(), &["plan", "--json"]);
+    assert!(
+        throttled.status.success(),
+        "{}",
+        String::from_utf8_lossy(&throttled.stderr)
+    );
+    assert_eq!(changes(&throttled), changes(&clean));
+    let counts = proxy.counts();
+    let total: u64 = counts.values().sum();
+    eprintln!("requests for one plan under 30% throttling: {total}: {counts:?}");
+
+    let apply = govern(&emu, &proxy, state.path(), &["apply", "--auto-approve"]);
+    assert!(
+        apply.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&apply.stdout),
+        String::from_utf8_lossy(&apply.stderr)
+    );
+    assert!(
+        String::from_utf8_lossy(&apply.stderr).trim().is_empty(),
+        "no error shown"
+    );
+
+    proxy.set_faults(Faults::default());
+    let after = govern(&emu, &proxy, state.path(), &["plan", "--detailed-exitcode"]);
+    assert_eq!(after.status.code(), Some(0));
+    let ous = seeder
+        .org
+        .list_organizational_units_for_parent()
+        .parent_id(&seeder.root_id)
+        .send()
+        .await
+        .unwrap();
+    let mut names: Vec<_> = ous
+        .organizational_units()
+        .iter()
+        .filter_map(|o| o.name())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["Sandbox", "Security", "Workloads"], "no twins");
+    let accounts = seeder.org.list_accounts().send().await.unwrap();
+    assert_eq!(accounts.accounts().len(), 6, "no twin accounts");
+}
