@@ -42,6 +42,12 @@ pub struct Cli {
     #[arg(long, global = true, value_name = "DIR")]
     pub state_dir: Option<PathBuf>,
 
+    /// Narrow plan, apply and drift to these resources (repeatable): an address or its start
+    /// (`ou:Workloads`, `scp:deny-leave-org`, `account:111122223333`) or `kind:<kind>` (ou, scp,
+    /// attachment, account, contact, kms, secret, region, logging). What they depend on comes along.
+    #[arg(long = "target", global = true, value_name = "ADDRESS|kind:KIND")]
+    pub targets: Vec<String>,
+
     /// Member accounts read or changed at once.
     #[arg(long, global = true, default_value_t = crate::discover::DEFAULT_CONCURRENCY)]
     pub concurrency: usize,

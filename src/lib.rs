@@ -10,6 +10,7 @@ pub mod commands;
 pub mod config;
 pub mod discover;
 pub mod error;
+pub mod evidence;
 pub mod exit;
 pub mod model;
 pub mod plan;

@@ -328,6 +328,7 @@ fn every_change_plan() -> Plan {
                 before_enabled: true,
                 before_days: Some(180),
                 days: 90,
+                function: "arn:aws:lambda:us-east-1:111122223333:function:rotate-db".into(),
             },
             &[],
         ),

@@ -477,12 +477,14 @@ async fn run(clients: &Clients, ids: &mut Ids, change: &Change) -> Result<()> {
             region,
             secret_arn,
             days,
+            function,
             ..
         } => {
             let config = member_config(clients, account).await?;
             aws_sdk_secretsmanager::Client::new(&in_region(&config, region))
                 .rotate_secret()
                 .secret_id(secret_arn)
+                .rotation_lambda_arn(function)
                 .rotation_rules(
                     aws_sdk_secretsmanager::types::RotationRulesType::builder()
                         .automatically_after_days(i64::from(*days))

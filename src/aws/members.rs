@@ -8,7 +8,8 @@ use std::collections::HashMap;
 
 use aws_config::sts::AssumeRoleProvider;
 use aws_config::SdkConfig;
-use aws_credential_types::provider::{ProvideCredentials, SharedCredentialsProvider};
+use aws_credential_types::provider::{future, ProvideCredentials, SharedCredentialsProvider};
+use aws_credential_types::Credentials;
 use tokio::sync::Mutex;
 
 use crate::model::AccountId;
@@ -60,21 +61,48 @@ impl MemberSessions {
             return Ok(c.clone());
         }
         let arn = self.role_arn(account);
+        // Assume once now with STS directly, so an unassumable role is reported for this account
+        // with AWS's own code and message; the SDK's provider takes over only to refresh.
+        let mut request = aws_sdk_sts::Client::new(&self.base)
+            .assume_role()
+            .role_arn(&arn)
+            .role_session_name(&self.session_name);
+        if let Some(x) = &self.external_id {
+            request = request.external_id(x);
+        }
+        let out = request.send().await.map_err(|e| {
+            use aws_smithy_types::error::metadata::ProvideErrorMetadata;
+            match e.code() {
+                Some(code) => format!(
+                    "cannot assume {arn}: {code}: {}",
+                    e.message().unwrap_or("no message")
+                ),
+                None => format!(
+                    "cannot assume {arn}: {}",
+                    aws_smithy_types::error::display::DisplayErrorContext(&e)
+                ),
+            }
+        })?;
+        let c = out
+            .credentials()
+            .ok_or_else(|| format!("cannot assume {arn}: AssumeRole returned no credentials"))?;
+        let first = Credentials::new(
+            c.access_key_id(),
+            c.secret_access_key(),
+            Some(c.session_token().to_string()),
+            std::time::SystemTime::try_from(*c.expiration()).ok(),
+            "govern-assume-role",
+        );
         let mut builder = AssumeRoleProvider::builder(&arn)
             .session_name(&self.session_name)
             .configure(&self.base);
         if let Some(x) = &self.external_id {
             builder = builder.external_id(x);
         }
-        let provider = builder.build().await;
-        // Assume once now, so an unassumable role is reported for this account rather than as the
-        // first failing API call.
-        provider.provide_credentials().await.map_err(|e| {
-            format!(
-                "cannot assume {arn}: {}",
-                aws_smithy_types::error::display::DisplayErrorContext(&e)
-            )
-        })?;
+        let provider = Primed {
+            first: std::sync::Mutex::new(Some(first)),
+            refresh: builder.build().await,
+        };
         let config = self
             .base
             .clone()
@@ -86,5 +114,29 @@ impl MemberSessions {
             .await
             .insert(account.clone(), config.clone());
         Ok(config)
+    }
+}
+
+/// Hands out the credentials fetched when the session was opened, then refreshes through the SDK's
+/// assume-role provider when the SDK's cache finds them expired: one AssumeRole per account per
+/// hour, not one to check and another on first use.
+#[derive(Debug)]
+struct Primed {
+    first: std::sync::Mutex<Option<Credentials>>,
+    refresh: AssumeRoleProvider,
+}
+
+impl ProvideCredentials for Primed {
+    fn provide_credentials<'a>(&'a self) -> future::ProvideCredentials<'a>
+    where
+        Self: 'a,
+    {
+        future::ProvideCredentials::new(async move {
+            let first = self.first.lock().ok().and_then(|mut f| f.take());
+            match first {
+                Some(c) => Ok(c),
+                None => self.refresh.provide_credentials().await,
+            }
+        })
     }
 }

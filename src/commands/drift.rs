@@ -14,7 +14,7 @@ pub async fn run(ctx: &Context, args: &DriftArgs) -> Result<u8> {
     let digest = ConfigDigest::of(&ctx.config, &loaded.files)?;
     let last = record::read(&ctx.state_dir)?;
     let (_, actual) = super::connect_and_discover(ctx, &loaded.desired, "drift").await?;
-    let plan = crate::plan::plan(&loaded.desired, &actual);
+    let plan = ctx.plan(&loaded.desired, &actual);
     let verdict = crate::apply::classify(
         &plan,
         &digest,

@@ -3,6 +3,7 @@
 mod apply;
 mod apply_saved;
 mod drift;
+mod evidence;
 mod plan;
 mod saved_file;
 mod show;
@@ -29,6 +30,15 @@ pub async fn run(cli: Cli) -> Result<u8> {
             .clone()
             .unwrap_or_else(|| default_state_dir(&cli.config)),
         concurrency: cli.concurrency,
+        targets: cli
+            .targets
+            .iter()
+            .map(|t| crate::plan::TargetFilter::parse(t))
+            .collect::<std::result::Result<_, _>>()
+            .map_err(|message| Error::Refused {
+                message,
+                hint: None,
+            })?,
     };
     match &cli.command {
         Command::Validate => validate::run(&ctx),
@@ -36,6 +46,7 @@ pub async fn run(cli: Cli) -> Result<u8> {
         Command::Apply(args) => apply::run(&ctx, args).await,
         Command::Drift(args) => drift::run(&ctx, args).await,
         Command::Show(args) => show::run(&ctx, args),
+        Command::Evidence(args) => evidence::run(&ctx, args).await,
     }
 }
 
@@ -54,6 +65,15 @@ pub struct Context {
     /// Where the last apply's record, saved plans and journals live.
     pub state_dir: std::path::PathBuf,
     pub concurrency: usize,
+    /// `--target` filters; empty: everything.
+    pub targets: Vec<crate::plan::TargetFilter>,
+}
+
+impl Context {
+    /// Plans, narrowed to `--target` when given.
+    pub fn plan(&self, desired: &Desired, actual: &Actual) -> crate::plan::Plan {
+        crate::plan::narrow(crate::plan::plan(desired, actual), &self.targets)
+    }
 }
 
 /// Colors only on a terminal, never with NO_COLOR (https://no-color.org), unless forced.

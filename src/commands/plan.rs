@@ -12,7 +12,7 @@ use super::Context;
 pub async fn run(ctx: &Context, args: &PlanArgs) -> Result<u8> {
     let loaded = crate::config::load(&ctx.config)?;
     let (_, actual) = super::connect_and_discover(ctx, &loaded.desired, "plan").await?;
-    let plan = crate::plan::plan(&loaded.desired, &actual);
+    let plan = ctx.plan(&loaded.desired, &actual);
     match args.format() {
         Format::Text => print!("{}", render::text(&plan, &ctx.style)),
         Format::Json => print!("{}", render::json(&plan)),

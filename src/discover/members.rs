@@ -289,7 +289,11 @@ async fn read_secrets(
                 name: s.name().unwrap_or_default().to_string(),
                 rotation_enabled: s.rotation_enabled().unwrap_or(false),
                 rotation_days: days,
-                rotation_lambda: s.rotation_lambda_arn().map(str::to_string),
+                // ListSecrets can answer "" for "no function"; that is none.
+                rotation_lambda: s
+                    .rotation_lambda_arn()
+                    .filter(|f| !f.is_empty())
+                    .map(str::to_string),
             });
         }
     }

@@ -148,6 +148,8 @@ pub enum Change {
         before_enabled: bool,
         before_days: Option<u32>,
         days: u32,
+        /// The secret's rotation function, named again so RotateSecret keeps it.
+        function: String,
     },
     /// DisableRegion for an opt-in region outside allowed_regions.
     DisableRegion { account: AccountId, region: String },

@@ -217,7 +217,7 @@ fn secret_rotation(
     if let Some(reason) = rot.exempt_secrets.get(&secret.arn) {
         return skipped(findings, address, reason);
     }
-    if secret.rotation_lambda.is_none() {
+    if secret.rotation_lambda.as_deref().is_none_or(str::is_empty) {
         findings.push(Finding {
             address,
             kind: FindingKind::NonCompliant,
@@ -238,6 +238,7 @@ fn secret_rotation(
             before_enabled: secret.rotation_enabled,
             before_days: secret.rotation_days,
             days: rot.secret_max_rotation_days,
+            function: secret.rotation_lambda.clone().unwrap_or_default(),
         });
     }
 }

@@ -6,9 +6,11 @@ mod members;
 mod order;
 pub mod saved;
 mod simulate;
+mod target;
 
 pub use change::*;
 pub use diff::plan;
 pub use members::{kms_skip_reason, DEFAULT_KMS_ROTATION_DAYS};
 pub use saved::{fingerprints, plan_id, SavedPlan};
 pub use simulate::{simulate, SimulationError};
+pub use target::{narrow, TargetFilter, KINDS as TARGET_KINDS};

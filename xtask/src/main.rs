@@ -6,6 +6,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
+mod bench;
 use govern_testkit::{demo_brownfield, Emulator, Faults, Proxy, MOTO_SERVER_ENV};
 
 const USAGE: &str = "\
@@ -20,6 +21,7 @@ USAGE:
                                 GOVERN_MOTO_SERVER pointing at it; exits with cargo's code. ARGS go
                                 to cargo as they are (`--workspace` is left out when they pick
                                 packages), e.g. cargo xtask test -p govern-testkit -- --nocapture
+    cargo xtask bench [--accounts 100,1000] [--latency-ms 50]  Benchmark `govern plan` (bench/README.md).
     cargo xtask help            Print this text.
 
 Both first ensure the emulator: moto[server] at the version pinned in emulator/requirements.txt,
@@ -48,6 +50,17 @@ const DEMO_STEPS: &[Step] = &[
         0,
         "drift reports differences right after a successful apply",
     ),
+    // `{bundle}` is a fresh directory under the system temp dir.
+    step(
+        &["evidence", "--out", "{bundle}"],
+        0,
+        "the evidence bundle could not be written",
+    ),
+    step(
+        &["evidence", "verify", "{bundle}"],
+        0,
+        "the evidence bundle just written does not verify",
+    ),
 ];
 
 struct Step {
@@ -75,6 +88,7 @@ fn main() {
             Ok(0)
         }
         Some("test") => test(&args[1..]),
+        Some("bench") => bench::run(&args[1..]),
         Some("help" | "-h" | "--help") => {
             print!("{USAGE}");
             Ok(0)
@@ -187,12 +201,19 @@ fn demo() -> Result<i32, String> {
          deny-leave-org, an extra SCP attachment"
     );
 
+    let bundle = std::env::temp_dir().join(format!("govern-demo-evidence-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&bundle);
     for step in DEMO_STEPS {
-        let shown = format!("govern {}", step.args.join(" "));
+        let args: Vec<String> = step
+            .args
+            .iter()
+            .map(|a| a.replace("{bundle}", &bundle.to_string_lossy()))
+            .collect();
+        let shown = format!("govern {}", args.join(" "));
         println!("\n$ {shown}");
         let _ = std::io::stdout().flush();
         let mut cmd = Command::new(&govern);
-        cmd.args(step.args).current_dir(&root);
+        cmd.args(&args).current_dir(&root);
         proxy.configure(&emulator, &mut cmd);
         if std::env::var_os("NO_COLOR").is_none() {
             // The demo is for people: keep govern's colours unless the user asked otherwise.

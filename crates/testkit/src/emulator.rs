@@ -98,6 +98,30 @@ impl Emulator {
         self.port
     }
 
+    /// POSTs `json` to moto's `/moto-api/config` (e.g. `{"lambda":{"use_docker":false}}`, so Lambda
+    /// invocations, such as RotateSecret's testSecret step, answer without Docker). Panics unless
+    /// moto answers 201.
+    pub fn moto_config(&self, json: &str) {
+        let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, self.port));
+        let mut stream = TcpStream::connect_timeout(&addr, Duration::from_secs(2))
+            .unwrap_or_else(|e| panic!("moto_config: cannot connect to the emulator: {e}"));
+        let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
+        let request = format!(
+            "POST /moto-api/config HTTP/1.1\r\nHost: 127.0.0.1:{}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{json}",
+            self.port,
+            json.len()
+        );
+        stream
+            .write_all(request.as_bytes())
+            .unwrap_or_else(|e| panic!("moto_config: cannot send: {e}"));
+        let mut answer = String::new();
+        let _ = stream.read_to_string(&mut answer);
+        assert!(
+            answer.starts_with("HTTP/1.1 201") || answer.starts_with("HTTP/1.0 201"),
+            "moto_config: moto answered {answer:?}"
+        );
+    }
+
     /// The file that receives the server's stdout and stderr (deleted on drop).
     pub fn log_path(&self) -> &Path {
         &self.log_path

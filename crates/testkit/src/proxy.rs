@@ -431,6 +431,8 @@ struct Shared {
     identities: Identities,
     regions: Regions,
     kms: KmsPeriods,
+    /// Accounts whose roles sts:AssumeRole refuses ([`Proxy::deny_assume_role`]).
+    denied_roles: Mutex<std::collections::BTreeSet<String>>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -474,6 +476,7 @@ impl Proxy {
             identities: Identities::default(),
             regions: Regions::default(),
             kms: KmsPeriods::default(),
+            denied_roles: Mutex::default(),
         });
         let (shutdown, stop) = tokio::sync::oneshot::channel();
         let thread_shared = shared.clone();
@@ -541,6 +544,18 @@ impl Proxy {
     /// KMS rotation periods the proxy adds to GetKeyRotationStatus answers.
     pub fn kms_periods(&self) -> &KmsPeriods {
         &self.shared.kms
+    }
+
+    /// From now on, sts:AssumeRole of any role in `account` (the account of the request's RoleArn)
+    /// is answered 403 `AccessDenied` in STS's XML error shape, as AWS answers when the role does
+    /// not exist or does not trust the caller. Checked after the fault rules; counted as usual.
+    pub fn deny_assume_role(&self, account: &str) {
+        lock(&self.shared.denied_roles).insert(account.to_string());
+    }
+
+    /// Undoes [`Proxy::deny_assume_role`] for `account`.
+    pub fn allow_assume_role(&self, account: &str) {
+        lock(&self.shared.denied_roles).remove(account);
     }
 
     /// Access keys issued through the proxy by STS AssumeRole, and their accounts.
@@ -692,6 +707,12 @@ async fn handle(
         Some(Effect::Latency(_) | Effect::RandomLatency { .. }) | None => {}
     }
 
+    if op == "sts:AssumeRole" {
+        if let Some(reply) = denied_assume_role(&shared, &parts.headers, &body) {
+            return Ok(reply);
+        }
+    }
+
     if REGION_OPS.contains(&op.as_str()) {
         let caller = shared.identities.caller_account(&parts.headers);
         let name = op.trim_start_matches("account:");
@@ -699,6 +720,28 @@ async fn handle(
     }
 
     Ok(forward(&shared, &client, &op, parts, body).await)
+}
+
+/// The AccessDenied answer for an AssumeRole of a role in a denied account, if it is one.
+fn denied_assume_role(
+    shared: &Shared,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Option<Response<Full<Bytes>>> {
+    let arn = form_param(body, "RoleArn")?;
+    let account = arn.split(':').nth(4)?;
+    if !lock(&shared.denied_roles).contains(account) {
+        return None;
+    }
+    let caller = shared.identities.caller_account(headers);
+    Some(reply(xml_error(
+        403,
+        "Sender",
+        "AccessDenied",
+        &format!(
+            "User: arn:aws:iam::{caller}:user/moto is not authorized to perform: sts:AssumeRole on resource: {arn}"
+        ),
+    )))
 }
 
 async fn forward(

@@ -233,6 +233,152 @@ impl Seeder {
     }
 }
 
+// ---------------------------------------------------------------------------------------------
+// Bulk seeding (the benchmark's large organizations)
+
+impl Seeder {
+    /// Creates every OU in `paths` (`"A"`, `"A/B"`, …; a parent must be listed before or be the
+    /// root) with no lookups, one tree level at a time and up to `concurrency` requests at once.
+    /// Returns `(path, id)` in the order given.
+    pub async fn ous_bulk(&self, paths: &[String], concurrency: usize) -> Vec<(String, String)> {
+        let mut ids: std::collections::HashMap<String, String> = std::collections::HashMap::new();
+        let depth = |p: &String| p.matches('/').count();
+        let max_depth = paths.iter().map(depth).max().unwrap_or(0);
+        for level in 0..=max_depth {
+            let todo: Vec<(String, String, String)> = paths
+                .iter()
+                .filter(|p| depth(p) == level)
+                .map(|p| {
+                    let (parent, name) = match p.rsplit_once('/') {
+                        Some((parent, name)) => (
+                            ids.get(parent).cloned().unwrap_or_else(|| {
+                                panic!("seed: OU {p:?} is listed before its parent")
+                            }),
+                            name.to_string(),
+                        ),
+                        None => (self.root_id.clone(), p.clone()),
+                    };
+                    (p.clone(), parent, name)
+                })
+                .collect();
+            let made = bounded(todo, concurrency, |(path, parent, name)| {
+                let org = self.org.clone();
+                async move {
+                    let id = org
+                        .create_organizational_unit()
+                        .parent_id(&parent)
+                        .name(&name)
+                        .send()
+                        .await
+                        .unwrap_or_else(|e| {
+                            panic!(
+                                "seed: CreateOrganizationalUnit {path:?} failed: {}",
+                                sdk_error(&e)
+                            )
+                        })
+                        .organizational_unit()
+                        .and_then(|ou| ou.id())
+                        .unwrap_or_else(|| {
+                            panic!("seed: CreateOrganizationalUnit {path:?} returned no id")
+                        })
+                        .to_string();
+                    (path, id)
+                }
+            })
+            .await;
+            ids.extend(made);
+        }
+        paths.iter().map(|p| (p.clone(), ids[p].clone())).collect()
+    }
+
+    /// CreateAccount for each `(name, email, parent id)`, polled until SUCCEEDED, then MoveAccount
+    /// from the root to the parent when that is not the root; no lookups, up to `concurrency`
+    /// accounts at once. Returns the account ids in the order given.
+    pub async fn accounts_bulk(
+        &self,
+        specs: &[(String, String, String)],
+        concurrency: usize,
+    ) -> Vec<String> {
+        bounded(specs.to_vec(), concurrency, |(name, email, parent)| {
+            let seeder = self.clone();
+            async move {
+                let created = seeder
+                    .org
+                    .create_account()
+                    .account_name(&name)
+                    .email(&email)
+                    .send()
+                    .await
+                    .unwrap_or_else(|e| {
+                        panic!("seed: CreateAccount {name:?} failed: {}", sdk_error(&e))
+                    });
+                let request_id = created
+                    .create_account_status()
+                    .and_then(|s| s.id())
+                    .unwrap_or_else(|| {
+                        panic!("seed: CreateAccount {name:?} returned no request id")
+                    })
+                    .to_string();
+                let id = seeder.wait_created(&name, &request_id).await;
+                if parent != seeder.root_id {
+                    seeder
+                        .org
+                        .move_account()
+                        .account_id(&id)
+                        .source_parent_id(&seeder.root_id)
+                        .destination_parent_id(&parent)
+                        .send()
+                        .await
+                        .unwrap_or_else(|e| {
+                            panic!(
+                                "seed: MoveAccount {name:?} ({id}) -> {parent} failed: {}",
+                                sdk_error(&e)
+                            )
+                        });
+                }
+                id
+            }
+        })
+        .await
+    }
+}
+
+/// Runs `work` on every item with at most `concurrency` in flight (each on the runtime, so a
+/// multi-threaded runtime spreads them); results in the order of `items`. A panic in one is
+/// raised again here.
+pub async fn bounded<T, R, F, Fut>(items: Vec<T>, concurrency: usize, work: F) -> Vec<R>
+where
+    T: Send + 'static,
+    R: Send + 'static,
+    F: Fn(T) -> Fut,
+    Fut: std::future::Future<Output = R> + Send + 'static,
+{
+    let permits = std::sync::Arc::new(tokio::sync::Semaphore::new(concurrency.max(1)));
+    let mut handles = Vec::with_capacity(items.len());
+    for item in items {
+        let permit = permits
+            .clone()
+            .acquire_owned()
+            .await
+            .expect("the semaphore is never closed");
+        let fut = work(item);
+        handles.push(tokio::spawn(async move {
+            let out = fut.await;
+            drop(permit);
+            out
+        }));
+    }
+    let mut out = Vec::with_capacity(handles.len());
+    for handle in handles {
+        match handle.await {
+            Ok(r) => out.push(r),
+            Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+            Err(e) => panic!("seed: a task was cancelled: {e}"),
+        }
+    }
+    out
+}
+
 /// The brownfield organization the demo (and a test) start from. Against the sample `org.toml` at
 /// the repository root it differs in exactly these ways:
 ///

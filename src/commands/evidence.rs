@@ -1,0 +1,366 @@
+//! `govern evidence --out DIR`: evaluate the control catalogue and write a verifiable bundle (exit 0
+//! even when controls fail: it is evidence, not a gate). `govern evidence verify DIR`: recompute every
+//! hash and check the signature (exit 0 intact, 1 otherwise).
+
+use std::path::{Path, PathBuf};
+
+use aws_sdk_kms::primitives::Blob;
+use aws_sdk_kms::types::{MessageType, SigningAlgorithmSpec};
+
+use crate::apply::record::now_rfc3339;
+use crate::apply::sha256;
+use crate::cli::{EvidenceAction, EvidenceArgs, VerifyArgs};
+use crate::error::{Error, Result};
+use crate::evidence::signature::{self, SignatureFile, Statement};
+use crate::evidence::{self, bundle, Caller, Collected, Files, Manifest, Status, Window};
+use crate::exit;
+
+use super::Context;
+
+pub async fn run(ctx: &Context, args: &EvidenceArgs) -> Result<u8> {
+    match &args.action {
+        Some(EvidenceAction::Verify(v)) => verify(ctx, v).await,
+        None => match &args.out {
+            Some(out) => export(ctx, args, out).await,
+            None => Err(Error::Refused {
+                message: "`govern evidence` needs --out DIR".into(),
+                hint: Some("govern evidence --out evidence/2026-q4".into()),
+            }),
+        },
+    }
+}
+
+fn io(context: String) -> impl FnOnce(std::io::Error) -> Error {
+    move |source| Error::Io { context, source }
+}
+
+async fn export(ctx: &Context, args: &EvidenceArgs, out: &Path) -> Result<u8> {
+    if std::fs::read_dir(out).is_ok_and(|mut d| d.next().is_some()) {
+        return Err(Error::Refused {
+            message: format!("{} exists and is not empty", out.display()),
+            hint: Some("write each bundle to a new directory".into()),
+        });
+    }
+    let started_at = now_rfc3339();
+    let loaded = crate::config::load(&ctx.config)?;
+    let (clients, actual) = super::connect_and_discover(ctx, &loaded.desired, "evidence").await?;
+    let me = clients
+        .sts
+        .get_caller_identity()
+        .send()
+        .await
+        .map_err(|e| Error::aws("GetCallerIdentity", "the caller", e))?;
+    let caller = Caller {
+        account: me.account().unwrap_or_default().to_string(),
+        arn: me.arn().unwrap_or_default().to_string(),
+    };
+    let finished_at = now_rfc3339();
+
+    let base = ctx.config.parent().unwrap_or(Path::new(""));
+    let mut config_files = Vec::new();
+    for file in &loaded.files {
+        let bytes = std::fs::read(file).map_err(io(format!("reading {}", file.display())))?;
+        config_files.push((bundle_name(base, file), bytes));
+    }
+    let collected = Collected {
+        desired: &loaded.desired,
+        actual: &actual,
+        config_files,
+        caller,
+        window: Window {
+            started_at,
+            finished_at,
+        },
+        previous_bundle_sha256: args.previous_bundle_sha256.clone(),
+    };
+    let (mut files, rows, manifest) = evidence::assemble(&collected);
+    if let Some(key) = &args.sign_key {
+        sign(
+            ctx,
+            loaded.desired.home_region.as_str(),
+            key,
+            &mut files,
+            &manifest,
+        )
+        .await?;
+    }
+    let sums = bundle::sums(&files.hashes());
+    files.add(bundle::SUMS, sums);
+    std::fs::create_dir_all(out).map_err(io(format!("creating {}", out.display())))?;
+    files
+        .write(out)
+        .map_err(io(format!("writing the bundle to {}", out.display())))?;
+
+    let c = evidence::controls::counts(&rows);
+    println!(
+        "Evidence bundle written to {}: {} results: {} PASS, {} FAIL, {} ERROR, {} NOT_APPLICABLE{}.",
+        out.display(),
+        rows.len(),
+        c[&Status::Pass],
+        c[&Status::Fail],
+        c[&Status::Error],
+        c[&Status::NotApplicable],
+        if args.sign_key.is_some() {
+            "; signed"
+        } else {
+            ""
+        }
+    );
+    println!(
+        "Check it with `govern evidence verify {}` or `sha256sum -c SHA256SUMS` inside it.",
+        out.display()
+    );
+    if c[&Status::Error] > 0 {
+        eprintln!(
+            "warning: {} results are ERROR: some accounts could not be read (see controls.csv)",
+            c[&Status::Error]
+        );
+    }
+    Ok(exit::OK)
+}
+
+/// `config/<path relative to org.toml's directory>`; a file from outside it keeps only its name.
+fn bundle_name(base: &Path, file: &Path) -> String {
+    let rel = file.strip_prefix(base).unwrap_or(file);
+    let parts: Vec<String> = rel
+        .components()
+        .filter_map(|c| match c {
+            std::path::Component::Normal(s) => Some(s.to_string_lossy().into_owned()),
+            _ => None,
+        })
+        .collect();
+    let inside = rel.components().all(|c| {
+        matches!(
+            c,
+            std::path::Component::Normal(_) | std::path::Component::CurDir
+        )
+    });
+    if inside && !parts.is_empty() {
+        parts.join("/")
+    } else {
+        let name = file.file_name().unwrap_or_default().to_string_lossy();
+        format!("outside/{name}")
+    }
+}
+
+async fn kms_client(ctx: &Context, fallback_region: &str, key: &str) -> aws_sdk_kms::Client {
+    let config = ctx.session.load(fallback_region).await;
+    let config = match signature::arn_region(key) {
+        Some(region) => crate::aws::in_region(&config, region),
+        None => config,
+    };
+    aws_sdk_kms::Client::new(&config)
+}
+
+async fn sign(
+    ctx: &Context,
+    home_region: &str,
+    key: &str,
+    files: &mut Files,
+    manifest: &Manifest,
+) -> Result<()> {
+    let kms = kms_client(ctx, home_region, key).await;
+    let public = kms
+        .get_public_key()
+        .key_id(key)
+        .send()
+        .await
+        .map_err(|e| Error::aws("GetPublicKey", key, e))?;
+    if public.key_usage().map(|u| u.as_str()) != Some("SIGN_VERIFY") {
+        return Err(Error::Refused {
+            message: format!(
+                "KMS key {key} has key usage {}, not SIGN_VERIFY",
+                public.key_usage().map(|u| u.as_str()).unwrap_or("unknown")
+            ),
+            hint: Some(
+                "create an asymmetric signing key, e.g. KeySpec RSA_2048 or ECC_NIST_P256 with KeyUsage SIGN_VERIFY".into(),
+            ),
+        });
+    }
+    let offered: Vec<&str> = public
+        .signing_algorithms()
+        .iter()
+        .map(|a| a.as_str())
+        .collect();
+    let Some(algorithm) = signature::PREFERRED
+        .iter()
+        .find(|a| offered.contains(a))
+        .copied()
+    else {
+        return Err(Error::Refused {
+            message: format!(
+                "KMS key {key} offers no signing algorithm govern can check offline ({})",
+                offered.join(", ")
+            ),
+            hint: Some("use an RSA or ECC_NIST_P256/P384 SIGN_VERIFY key".into()),
+        });
+    };
+    let der = public
+        .public_key()
+        .map(|b| b.as_ref().to_vec())
+        .unwrap_or_default();
+    let manifest_bytes = files.0.get(bundle::MANIFEST).cloned().unwrap_or_default();
+    let statement = serde_json::to_string(&Statement {
+        kind: signature::STATEMENT_TYPE.into(),
+        manifest_sha256: sha256(&manifest_bytes),
+        organization_id: manifest.organization_id.clone(),
+        signed_at: now_rfc3339(),
+    })
+    .expect("a statement always serializes");
+    debug_assert!(statement.len() <= signature::MAX_STATEMENT);
+    let signed = kms
+        .sign()
+        .key_id(key)
+        .message(Blob::new(statement.as_bytes()))
+        .message_type(MessageType::Raw)
+        .signing_algorithm(SigningAlgorithmSpec::from(algorithm))
+        .send()
+        .await
+        .map_err(|e| Error::aws("Sign", key, e))?;
+    let sig = signed
+        .signature()
+        .map(|b| b.as_ref().to_vec())
+        .unwrap_or_default();
+    signature::verify_offline(algorithm, &der, statement.as_bytes(), &sig).map_err(|why| {
+        Error::Inconsistent(format!(
+            "KMS Sign with {key} returned a signature its own public key does not verify: {why}"
+        ))
+    })?;
+    let file = SignatureFile {
+        statement,
+        algorithm: algorithm.to_string(),
+        message_type: "RAW".into(),
+        key_id: signed
+            .key_id()
+            .or(public.key_id())
+            .unwrap_or(key)
+            .to_string(),
+        key_spec: public
+            .key_spec()
+            .map(|s| s.as_str().to_string())
+            .unwrap_or_default(),
+        signature: aws_smithy_types::base64::encode(&sig),
+        public_key_sha256: sha256(&der),
+    };
+    files.add(bundle::SIGNATURE, evidence::json(&file));
+    files.add(bundle::PUBLIC_KEY_PEM, signature::pem(&der));
+    files.add(bundle::PUBLIC_KEY_DER, der);
+    Ok(())
+}
+
+async fn verify(ctx: &Context, args: &VerifyArgs) -> Result<u8> {
+    let dir: &PathBuf = &args.dir;
+    if !dir.is_dir() {
+        return Err(Error::Refused {
+            message: format!("{} is not a directory", dir.display()),
+            hint: Some("pass the directory `govern evidence --out DIR` wrote".into()),
+        });
+    }
+    let checked = bundle::check(dir).map_err(io(format!("reading {}", dir.display())))?;
+    let mut problems: Vec<String> = checked.problems.iter().map(|p| p.to_string()).collect();
+    let mut notes = Vec::new();
+
+    match checked.present.get(bundle::SIGNATURE) {
+        None if args.require_signature => problems.push(format!(
+            "missing: {} (--require-signature)",
+            bundle::SIGNATURE
+        )),
+        None => notes.push("not signed".to_string()),
+        Some(path) => match check_signature(ctx, &checked, path, args.kms).await {
+            Ok(note) => notes.push(note),
+            Err(why) => problems.push(format!("invalid: {}: {why}", bundle::SIGNATURE)),
+        },
+    }
+
+    for p in &problems {
+        println!("{p}");
+    }
+    if problems.is_empty() {
+        let m = checked.manifest.as_ref();
+        println!(
+            "Bundle {} verifies: {} files, organization {}, collected {} to {}; {}.",
+            dir.display(),
+            checked.files,
+            m.map(|m| m.organization_id.as_str()).unwrap_or(""),
+            m.map(|m| m.collection.started_at.as_str()).unwrap_or(""),
+            m.map(|m| m.collection.finished_at.as_str()).unwrap_or(""),
+            notes.join("; ")
+        );
+        Ok(exit::OK)
+    } else {
+        Err(Error::Refused {
+            message: format!(
+                "the bundle {} does not verify: {} problem{}",
+                dir.display(),
+                problems.len(),
+                if problems.len() == 1 { "" } else { "s" }
+            ),
+            hint: Some("each problem above names the file; a bundle must not be edited after it is written".into()),
+        })
+    }
+}
+
+/// Ok(a note on what was checked) or Err(why the signature does not hold).
+async fn check_signature(
+    ctx: &Context,
+    checked: &bundle::Checked,
+    path: &Path,
+    kms: bool,
+) -> std::result::Result<String, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| e.to_string())?;
+    let file: SignatureFile = serde_json::from_str(&text).map_err(|e| e.to_string())?;
+    let statement: Statement =
+        serde_json::from_str(&file.statement).map_err(|e| format!("statement: {e}"))?;
+    if statement.kind != signature::STATEMENT_TYPE {
+        return Err(format!("unknown statement type {}", statement.kind));
+    }
+    if Some(&statement.manifest_sha256) != checked.manifest_sha256.as_ref() {
+        return Err("the signed statement is for another manifest.json".into());
+    }
+    if let Some(m) = &checked.manifest {
+        if m.organization_id != statement.organization_id {
+            return Err("the signed statement names another organization".into());
+        }
+    }
+    let der_path = checked
+        .present
+        .get(bundle::PUBLIC_KEY_DER)
+        .ok_or_else(|| format!("{} is missing", bundle::PUBLIC_KEY_DER))?;
+    let der = std::fs::read(der_path).map_err(|e| e.to_string())?;
+    if sha256(&der) != file.public_key_sha256 {
+        return Err(format!(
+            "{} is not the key that signed",
+            bundle::PUBLIC_KEY_DER
+        ));
+    }
+    let sig = aws_smithy_types::base64::decode(&file.signature)
+        .map_err(|e| format!("signature is not base64: {e}"))?;
+    signature::verify_offline(&file.algorithm, &der, file.statement.as_bytes(), &sig)?;
+    let mut note = format!(
+        "signature valid (offline, {} with {}, signed {})",
+        file.algorithm, file.key_id, statement.signed_at
+    );
+    if kms {
+        let client = kms_client(ctx, "us-east-1", &file.key_id).await;
+        let out = client
+            .verify()
+            .key_id(&file.key_id)
+            .message(Blob::new(file.statement.as_bytes()))
+            .message_type(MessageType::Raw)
+            .signature(Blob::new(sig))
+            .signing_algorithm(SigningAlgorithmSpec::from(file.algorithm.as_str()))
+            .send()
+            .await
+            .map_err(|e| {
+                format!(
+                    "KMS Verify: {}",
+                    aws_smithy_types::error::display::DisplayErrorContext(&e)
+                )
+            })?;
+        if !out.signature_valid() {
+            return Err("KMS Verify says the signature is not valid".into());
+        }
+        note.push_str("; KMS Verify: valid");
+    }
+    Ok(note)
+}

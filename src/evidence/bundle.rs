@@ -1,0 +1,255 @@
+//! The bundle on disk: its files, `manifest.json` (SHA-256 of every file), `SHA256SUMS` (so
+//! `sha256sum -c SHA256SUMS` checks it with no govern), and verification.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::apply::sha256;
+
+use super::controls::Status;
+
+pub const MANIFEST: &str = "manifest.json";
+pub const SUMS: &str = "SHA256SUMS";
+pub const SIGNATURE: &str = "signature.json";
+pub const PUBLIC_KEY_DER: &str = "public-key.der";
+pub const PUBLIC_KEY_PEM: &str = "public-key.pem";
+/// `manifest.json`'s `format_version`.
+pub const MANIFEST_VERSION: u32 = 1;
+
+/// Files written after the manifest, so not listed in it (SHA256SUMS lists all but itself).
+pub const AFTER_MANIFEST: &[&str] = &[MANIFEST, SUMS, SIGNATURE, PUBLIC_KEY_DER, PUBLIC_KEY_PEM];
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Manifest {
+    pub format_version: u32,
+    pub govern_version: String,
+    pub caller: Caller,
+    pub organization_id: String,
+    pub management_account: String,
+    pub collection: Window,
+    /// Rows per status.
+    pub summary: BTreeMap<Status, usize>,
+    /// Hex SHA-256 of the bundle of the previous period, when given, to chain bundles.
+    pub previous_bundle_sha256: Option<String>,
+    /// Every file of the bundle but those in [`AFTER_MANIFEST`], by path relative to the bundle.
+    pub files: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Caller {
+    pub account: String,
+    pub arn: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Window {
+    pub started_at: String,
+    pub finished_at: String,
+}
+
+/// Files by bundle-relative path (always `/`-separated), written in one go.
+#[derive(Debug, Default)]
+pub struct Files(pub BTreeMap<String, Vec<u8>>);
+
+impl Files {
+    pub fn add(&mut self, path: impl Into<String>, bytes: impl Into<Vec<u8>>) {
+        self.0.insert(path.into(), bytes.into());
+    }
+    pub fn hashes(&self) -> BTreeMap<String, String> {
+        self.0.iter().map(|(p, b)| (p.clone(), sha256(b))).collect()
+    }
+    /// Writes every file under `dir`, creating folders.
+    pub fn write(&self, dir: &Path) -> std::io::Result<()> {
+        for (path, bytes) in &self.0 {
+            let full = dir.join(path);
+            if let Some(parent) = full.parent() {
+                std::fs::create_dir_all(parent)?;
+            }
+            std::fs::write(full, bytes)?;
+        }
+        Ok(())
+    }
+}
+
+/// `sha256sum`'s format: `<hex>  <path>` per line, sorted by path.
+pub fn sums(hashes: &BTreeMap<String, String>) -> String {
+    hashes.iter().map(|(p, h)| format!("{h}  {p}\n")).collect()
+}
+
+fn parse_sums(text: &str) -> Option<BTreeMap<String, String>> {
+    text.lines()
+        .filter(|l| !l.is_empty())
+        .map(|l| {
+            let (h, p) = l.split_once("  ")?;
+            Some((p.to_string(), h.to_string()))
+        })
+        .collect()
+}
+
+/// Every regular file under `dir`, by `/`-separated relative path.
+pub fn list(dir: &Path) -> std::io::Result<BTreeMap<String, PathBuf>> {
+    fn walk(base: &Path, at: &Path, out: &mut BTreeMap<String, PathBuf>) -> std::io::Result<()> {
+        for entry in std::fs::read_dir(at)? {
+            let entry = entry?;
+            let path = entry.path();
+            if entry.file_type()?.is_dir() {
+                walk(base, &path, out)?;
+            } else {
+                let rel = path.strip_prefix(base).unwrap_or(&path);
+                let rel = rel
+                    .components()
+                    .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                    .collect::<Vec<_>>()
+                    .join("/");
+                out.insert(rel, path);
+            }
+        }
+        Ok(())
+    }
+    let mut out = BTreeMap::new();
+    walk(dir, dir, &mut out)?;
+    Ok(out)
+}
+
+/// What is wrong with one file of a bundle.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Problem {
+    Changed(String),
+    Missing(String),
+    Extra(String),
+    /// A file that exists but cannot be what it claims (bad manifest, bad signature).
+    Invalid(String, String),
+}
+
+impl std::fmt::Display for Problem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Problem::Changed(p) => write!(f, "changed: {p}"),
+            Problem::Missing(p) => write!(f, "missing: {p}"),
+            Problem::Extra(p) => write!(f, "extra: {p}"),
+            Problem::Invalid(p, why) => write!(f, "invalid: {p}: {why}"),
+        }
+    }
+}
+
+/// The result of checking the hashes of a bundle (the signature is checked by the caller).
+#[derive(Debug, Default)]
+pub struct Checked {
+    pub manifest: Option<Manifest>,
+    pub manifest_sha256: Option<String>,
+    pub files: usize,
+    pub problems: Vec<Problem>,
+    pub present: BTreeMap<String, PathBuf>,
+}
+
+/// Recomputes every hash of the bundle in `dir` against manifest.json and SHA256SUMS.
+pub fn check(dir: &Path) -> std::io::Result<Checked> {
+    let present = list(dir)?;
+    let mut out = Checked::default();
+    let mut problems = Vec::new();
+    let actual: BTreeMap<String, String> = present
+        .iter()
+        .map(|(rel, full)| Ok((rel.clone(), sha256(&std::fs::read(full)?))))
+        .collect::<std::io::Result<_>>()?;
+
+    let manifest = match present.get(MANIFEST) {
+        None => {
+            problems.push(Problem::Missing(MANIFEST.into()));
+            None
+        }
+        Some(path) => {
+            let bytes = std::fs::read(path)?;
+            out.manifest_sha256 = Some(sha256(&bytes));
+            match serde_json::from_slice::<Manifest>(&bytes) {
+                Ok(m) => Some(m),
+                Err(e) => {
+                    problems.push(Problem::Invalid(MANIFEST.into(), e.to_string()));
+                    None
+                }
+            }
+        }
+    };
+    let sums_listed = match present.get(SUMS) {
+        None => {
+            problems.push(Problem::Missing(SUMS.into()));
+            None
+        }
+        Some(path) => {
+            let text = std::fs::read_to_string(path).unwrap_or_default();
+            let parsed = parse_sums(&text);
+            if parsed.is_none() {
+                problems.push(Problem::Invalid(
+                    SUMS.into(),
+                    "not in `sha256sum` format".into(),
+                ));
+            }
+            parsed
+        }
+    };
+
+    // The manifest is the authority for the files it lists.
+    let mut expected: BTreeMap<String, String> = BTreeMap::new();
+    if let Some(m) = &manifest {
+        for (path, hash) in &m.files {
+            if path
+                .split('/')
+                .any(|s| s.is_empty() || s == "." || s == "..")
+            {
+                problems.push(Problem::Invalid(
+                    MANIFEST.into(),
+                    format!("unsafe path `{path}`"),
+                ));
+                continue;
+            }
+            expected.insert(path.clone(), hash.clone());
+        }
+    }
+    // SHA256SUMS vouches for the files written after the manifest.
+    if let Some(listed) = &sums_listed {
+        for name in AFTER_MANIFEST {
+            if *name == SUMS {
+                continue;
+            }
+            if let Some(h) = listed.get(*name) {
+                expected.insert(name.to_string(), h.clone());
+            }
+        }
+    }
+    for (path, hash) in &expected {
+        match actual.get(path) {
+            None => problems.push(Problem::Missing(path.clone())),
+            Some(h) if h != hash => problems.push(Problem::Changed(path.clone())),
+            Some(_) => {}
+        }
+    }
+    for path in actual.keys() {
+        let known = expected.contains_key(path) || path == SUMS || path == MANIFEST;
+        if !known {
+            problems.push(Problem::Extra(path.clone()));
+        }
+    }
+    // SHA256SUMS must agree with the manifest (else it was edited, or a file beside it was).
+    if let (Some(listed), Some(_)) = (&sums_listed, &manifest) {
+        let mut want = expected.clone();
+        if let Some(h) = &out.manifest_sha256 {
+            want.insert(MANIFEST.into(), h.clone());
+        }
+        if *listed != want
+            && !problems
+                .iter()
+                .any(|p| matches!(p, Problem::Changed(_) | Problem::Missing(_)))
+        {
+            problems.push(Problem::Changed(SUMS.into()));
+        }
+    }
+    problems.sort_by_key(|p| p.to_string());
+    problems.dedup();
+    out.files = actual.len();
+    out.manifest = manifest;
+    out.problems = problems;
+    out.present = present;
+    Ok(out)
+}

@@ -1,0 +1,955 @@
+//! The control catalogue: each control states in one sentence what it checks, and is evaluated over
+//! Desired × Actual into one row per control × resource. Pure: no I/O, no clock (the evaluation time
+//! is passed in), rows in a stable order.
+//!
+//! Framework references come from public mappings (see ../shared/controls-mapping.md): Prowler's
+//! compliance files (`prowler/compliance/aws/*.json`), Turbot's aws_compliance mod and the AWS
+//! Security Hub control reference. SOC 2 / ISO rows are Prowler's crosswalks, not official ones.
+//! Where no public anchor checks what a control checks (which targets an SCP is attached to), the
+//! control cites none rather than a guess.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::{Deserialize, Serialize};
+
+use crate::model::{
+    AccountId, Actual, BaselineKind, Contact, ContactType, Desired, Member, MemberState, Parent,
+    PolicyName, TargetKey,
+};
+use crate::plan::{kms_skip_reason, DEFAULT_KMS_ROTATION_DAYS};
+
+/// `controls.json`'s `format_version`.
+pub const FORMAT_VERSION: u32 = 1;
+
+/// A row's outcome (Prowler PASS/FAIL/MANUAL, Security Hub PASSED/FAILED/NOT_AVAILABLE, Audit
+/// Manager Compliant/Non-compliant/Inconclusive map onto these; ERROR is "could not be read").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum Status {
+    Fail,
+    Error,
+    Pass,
+    NotApplicable,
+}
+
+impl Status {
+    pub const ALL: [Status; 4] = [Self::Fail, Self::Error, Self::Pass, Self::NotApplicable];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pass => "PASS",
+            Self::Fail => "FAIL",
+            Self::NotApplicable => "NOT_APPLICABLE",
+            Self::Error => "ERROR",
+        }
+    }
+}
+
+impl std::fmt::Display for Status {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One control of the catalogue.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Control {
+    pub id: &'static str,
+    pub title: &'static str,
+    /// What it checks, in one sentence.
+    pub checks: &'static str,
+    pub frameworks: &'static [&'static str],
+}
+
+// No public anchor checks SCP targets (controls-mapping.md: "no anchor checks which targets an SCP is
+// attached to"), so this control cites no framework.
+pub const SCP_ATTACHED: Control = Control {
+    id: "GOV.SCP.1",
+    title: "SCPs attached as declared",
+    checks: "Every root, OU and account that org.toml gives a `policies` list has exactly those SCPs attached, and the SCP policy type is enabled.",
+    frameworks: &[],
+};
+
+// Prowler organizations_scp_check_deny_regions reads only the policy content, not its attachments;
+// this control checks both.
+pub const DENY_REGIONS: Control = Control {
+    id: "GOV.SCP.2",
+    title: "Region-deny SCP in force for every member account",
+    checks: "Every active member account has the deny-regions template SCP, with the document generated from allowed_regions, attached at the root, an ancestor OU or the account itself.",
+    frameworks: &["Prowler organizations_scp_check_deny_regions"],
+};
+
+// CIS AWS Foundations 1.2 (v1.5, v2.0, v3.0, v4.0.1, v5.0); Security Hub Account.1; Prowler
+// account_security_contact_information_is_registered (MANUAL in Prowler); ISO/IEC 27001:2022 A.5.5;
+// PCI DSS 4.0 A1.2.3.1. CIS 1.1 / Prowler account_maintain_current_contact_details for "matching".
+pub const CONTACT_SECURITY: Control = Control {
+    id: "GOV.CONTACT.1",
+    title: "Security contact registered and matching",
+    checks: "Every account has a security alternate contact registered, equal to the one org.toml declares for it.",
+    frameworks: &[
+        "CIS AWS Foundations 1.2",
+        "CIS AWS Foundations 1.1",
+        "AWS Security Hub Account.1",
+        "ISO/IEC 27001:2022 A.5.5",
+        "PCI DSS 4.0 A1.2.3.1",
+    ],
+};
+
+// CIS AWS Foundations 1.1 (all versions); Prowler account_maintain_current_contact_details.
+pub const CONTACT_OPERATIONS: Control = Control {
+    id: "GOV.CONTACT.2",
+    title: "Operations contact registered and matching",
+    checks: "Every account has an operations alternate contact registered, equal to the one org.toml declares for it.",
+    frameworks: &["CIS AWS Foundations 1.1"],
+};
+
+// CIS AWS Foundations 1.1 (all versions); Prowler account_maintain_current_contact_details.
+pub const CONTACT_BILLING: Control = Control {
+    id: "GOV.CONTACT.3",
+    title: "Billing contact registered and matching",
+    checks: "Every account has a billing alternate contact registered, equal to the one org.toml declares for it.",
+    frameworks: &["CIS AWS Foundations 1.1"],
+};
+
+// CIS AWS Foundations 3.8 (v1.5/v2.0), 3.6 (v3.0/v4.0.1/v5.0); Security Hub KMS.4; Prowler
+// kms_cmk_rotation_enabled; PCI DSS 4.0.1 3.7.4; ISO/IEC 27001:2022 A.8.24.
+pub const KMS_ROTATION: Control = Control {
+    id: "GOV.KMS.1",
+    title: "KMS customer-managed key rotation on within the period",
+    checks: "Every enabled customer-managed symmetric KMS key with AWS-generated material, in each allowed region of each account, has automatic rotation on with a period no longer than kms_rotation_period_days.",
+    frameworks: &[
+        "CIS AWS Foundations 3.8 (v1.5/v2.0)",
+        "CIS AWS Foundations 3.6 (v3.0/v4.0.1/v5.0)",
+        "AWS Security Hub KMS.4",
+        "PCI DSS 4.0.1 3.7.4",
+        "ISO/IEC 27001:2022 A.8.24",
+    ],
+};
+
+// Security Hub SecretsManager.1 (rotation on) and SecretsManager.4 (maxDaysSinceRotation, default 90);
+// Prowler secretsmanager_automatic_rotation_enabled and secretsmanager_secret_rotated_periodically;
+// PCI DSS 4.0.1 8.6.3 and 8.3.9.
+pub const SECRET_ROTATION: Control = Control {
+    id: "GOV.SECRETS.1",
+    title: "Secrets rotation on within the maximum",
+    checks: "Every Secrets Manager secret, in each allowed region of each account, has automatic rotation on with an interval no longer than secret_max_rotation_days.",
+    frameworks: &[
+        "AWS Security Hub SecretsManager.1",
+        "AWS Security Hub SecretsManager.4",
+        "PCI DSS 4.0.1 8.6.3",
+        "PCI DSS 4.0.1 8.3.9",
+    ],
+};
+
+// The logging account is what CIS 3.1 / Security Hub CloudTrail.1 / SOC 2 CC7.2 (multi-region trail)
+// and CIS 3.5/3.3 / Security Hub Config.1 (Config everywhere) are delivered to; this control checks the
+// organization side (account, trusted access, delegated administration), not the trails themselves.
+pub const LOGGING: Control = Control {
+    id: "GOV.LOG.1",
+    title: "Logging account in place",
+    checks: "The declared logging account exists in its OU, each declared service has trusted access, and the logging account is delegated administrator for each declared service.",
+    frameworks: &[
+        "CIS AWS Foundations 3.1 (supports)",
+        "AWS Security Hub CloudTrail.1 (supports)",
+        "AWS Security Hub Config.1 (supports)",
+        "SOC 2 CC7.2 (supports)",
+    ],
+};
+
+// No public anchor places accounts in an OU tree.
+pub const DECLARED_TREE: Control = Control {
+    id: "GOV.ORG.1",
+    title: "Accounts inside the declared OU tree",
+    checks: "Every account sits where org.toml declares it, or, if undeclared, under the root or an OU that org.toml declares.",
+    frameworks: &[],
+};
+
+// Security Hub Account.2 / Prowler organizations_account_part_of_organizations check that an account
+// belongs to an organization; this control checks that each one is also declared (managed).
+pub const UNMANAGED: Control = Control {
+    id: "GOV.ORG.2",
+    title: "No unmanaged accounts",
+    checks: "Every account of the organization is either its management account or declared in org.toml.",
+    frameworks: &["AWS Security Hub Account.2 (related)"],
+};
+
+/// The catalogue, in the order rows are written.
+pub const CATALOGUE: &[Control] = &[
+    SCP_ATTACHED,
+    DENY_REGIONS,
+    CONTACT_SECURITY,
+    CONTACT_OPERATIONS,
+    CONTACT_BILLING,
+    KMS_ROTATION,
+    SECRET_ROTATION,
+    LOGGING,
+    DECLARED_TREE,
+    UNMANAGED,
+];
+
+/// One control evaluated on one resource.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Row {
+    pub control_id: String,
+    pub title: String,
+    pub frameworks: Vec<String>,
+    /// Empty for organization-level resources (the root, OUs, trusted access).
+    pub account_id: String,
+    pub account_name: String,
+    /// `global` for resources that are not regional.
+    pub region: String,
+    /// govern's address of the resource (the same string as in plans).
+    pub resource: String,
+    /// The resource's ARN where it has one.
+    pub resource_arn: String,
+    pub status: Status,
+    pub expected: String,
+    pub observed: String,
+    /// The bundle file holding the state this row was evaluated on.
+    pub evidence: String,
+    pub evaluated_at: String,
+}
+
+pub const ORGANIZATION_FILE: &str = "state/organization.json";
+
+pub fn account_file(id: &AccountId) -> String {
+    format!("state/accounts/{id}.json")
+}
+
+/// Rows for every control, in catalogue order, then by account, region and resource.
+pub fn evaluate(desired: &Desired, actual: &Actual, evaluated_at: &str) -> Vec<Row> {
+    let mut e = Eval {
+        desired,
+        actual,
+        at: evaluated_at,
+        rows: Vec::new(),
+        declared: declared_ids(desired, actual),
+    };
+    e.scp_attached();
+    e.deny_regions();
+    for t in ContactType::ALL {
+        e.contacts(t);
+    }
+    e.kms();
+    e.secrets();
+    e.logging();
+    e.tree();
+    e.unmanaged();
+    let order: BTreeMap<&str, usize> = CATALOGUE
+        .iter()
+        .enumerate()
+        .map(|(i, c)| (c.id, i))
+        .collect();
+    let mut rows = e.rows;
+    rows.sort_by(|a, b| {
+        (
+            order.get(a.control_id.as_str()),
+            &a.account_id,
+            &a.region,
+            &a.resource,
+        )
+            .cmp(&(
+                order.get(b.control_id.as_str()),
+                &b.account_id,
+                &b.region,
+                &b.resource,
+            ))
+    });
+    rows
+}
+
+/// Counts per status.
+pub fn counts<'a>(rows: impl IntoIterator<Item = &'a Row>) -> BTreeMap<Status, usize> {
+    let mut out: BTreeMap<Status, usize> = Status::ALL.iter().map(|s| (*s, 0)).collect();
+    for r in rows {
+        *out.entry(r.status).or_default() += 1;
+    }
+    out
+}
+
+/// Declared account name → id of the existing account it matches (by id, else by email), as the
+/// planner resolves them.
+fn declared_ids(desired: &Desired, actual: &Actual) -> BTreeMap<String, AccountId> {
+    desired
+        .accounts
+        .iter()
+        .filter_map(|(name, a)| {
+            let id = match &a.id {
+                Some(id) => actual.accounts.contains_key(id).then(|| id.clone()),
+                None => actual
+                    .account_by_email(a.email.as_str())
+                    .map(|(id, _)| id.clone()),
+            }?;
+            Some((name.clone(), id))
+        })
+        .collect()
+}
+
+struct Eval<'a> {
+    desired: &'a Desired,
+    actual: &'a Actual,
+    at: &'a str,
+    rows: Vec<Row>,
+    declared: BTreeMap<String, AccountId>,
+}
+
+/// What a row is about, besides the control and its outcome.
+struct On {
+    account: Option<AccountId>,
+    region: Option<String>,
+    resource: String,
+    arn: String,
+}
+
+impl On {
+    fn org(resource: String, arn: String) -> On {
+        On {
+            account: None,
+            region: None,
+            resource,
+            arn,
+        }
+    }
+    fn account(id: &AccountId, resource: String, arn: String) -> On {
+        On {
+            account: Some(id.clone()),
+            region: None,
+            resource,
+            arn,
+        }
+    }
+}
+
+impl Eval<'_> {
+    fn push(
+        &mut self,
+        control: &Control,
+        on: On,
+        status: Status,
+        expected: impl Into<String>,
+        observed: impl Into<String>,
+    ) {
+        let (account_id, account_name, evidence) = match &on.account {
+            Some(id) => (
+                id.to_string(),
+                self.actual
+                    .accounts
+                    .get(id)
+                    .map(|a| a.name.clone())
+                    .unwrap_or_default(),
+                account_file(id),
+            ),
+            None => (String::new(), String::new(), ORGANIZATION_FILE.to_string()),
+        };
+        self.rows.push(Row {
+            control_id: control.id.to_string(),
+            title: control.title.to_string(),
+            frameworks: control.frameworks.iter().map(|s| s.to_string()).collect(),
+            account_id,
+            account_name,
+            region: on.region.unwrap_or_else(|| "global".into()),
+            resource: on.resource,
+            resource_arn: on.arn,
+            status,
+            expected: expected.into(),
+            observed: observed.into(),
+            evidence,
+            evaluated_at: self.at.to_string(),
+        });
+    }
+
+    fn org_arn(&self, kind: &str, id: &str) -> String {
+        format!(
+            "arn:aws:organizations::{}:{kind}/{}/{id}",
+            self.actual.management_account, self.actual.organization_id
+        )
+    }
+
+    fn account_arn(&self, id: &AccountId) -> String {
+        self.org_arn("account", id.as_str())
+    }
+
+    fn target_arn(&self, target: &TargetKey) -> String {
+        match target {
+            TargetKey::Root => self.org_arn("root", &self.actual.root_id),
+            TargetKey::Ou(p) => match self.actual.ous.get(p) {
+                Some(ou) => self.org_arn("ou", &ou.id),
+                None => String::new(),
+            },
+            TargetKey::Account(id) => self.account_arn(id),
+        }
+    }
+
+    fn scp_attached(&mut self) {
+        let mut targets: Vec<(TargetKey, bool, &BTreeSet<PolicyName>)> = Vec::new();
+        if let Some(want) = &self.desired.root_policies {
+            targets.push((TargetKey::Root, true, want));
+        }
+        for (path, ou) in &self.desired.ous {
+            if let Some(want) = &ou.policies {
+                let exists = self.actual.ous.contains_key(path);
+                targets.push((TargetKey::Ou(path.clone()), exists, want));
+            }
+        }
+        let mut missing_accounts = Vec::new();
+        for (name, a) in &self.desired.accounts {
+            let Some(want) = &a.policies else { continue };
+            match self.declared.get(name) {
+                Some(id) => targets.push((TargetKey::Account(id.clone()), true, want)),
+                None => missing_accounts.push((name.clone(), want)),
+            }
+        }
+        if targets.is_empty() && missing_accounts.is_empty() {
+            self.push(
+                &SCP_ATTACHED,
+                On::org("root".into(), self.target_arn(&TargetKey::Root)),
+                Status::NotApplicable,
+                "",
+                "org.toml declares no SCP attachments",
+            );
+            return;
+        }
+        let on = On::org(
+            "root:policy-type/SERVICE_CONTROL_POLICY".into(),
+            self.target_arn(&TargetKey::Root),
+        );
+        let (status, observed) = if self.actual.scp_enabled {
+            (Status::Pass, "enabled")
+        } else {
+            (Status::Fail, "not enabled: no SCP is in force")
+        };
+        self.push(&SCP_ATTACHED, on, status, "enabled", observed);
+
+        for (target, exists, want) in targets {
+            let have = self.actual.attached(&target);
+            let account = match &target {
+                TargetKey::Account(id) => Some(id.clone()),
+                _ => None,
+            };
+            for policy in want.union(&have) {
+                let wanted = want.contains(policy);
+                let attached = have.contains(policy);
+                let expected = if wanted { "attached" } else { "not attached" };
+                let observed = if !exists {
+                    format!("{target} does not exist")
+                } else if attached {
+                    "attached".into()
+                } else {
+                    "not attached".into()
+                };
+                let status = if exists && wanted == attached {
+                    Status::Pass
+                } else {
+                    Status::Fail
+                };
+                let on = On {
+                    account: account.clone(),
+                    region: None,
+                    resource: format!("attach:scp:{policy}\u{2192}{target}"),
+                    arn: self.target_arn(&target),
+                };
+                self.push(&SCP_ATTACHED, on, status, expected, observed);
+            }
+        }
+        for (name, want) in missing_accounts {
+            for policy in want {
+                let on = On::org(
+                    format!("attach:scp:{policy}\u{2192}account:{name}"),
+                    String::new(),
+                );
+                self.push(
+                    &SCP_ATTACHED,
+                    on,
+                    Status::Fail,
+                    "attached",
+                    format!("account `{name}` is not in the organization"),
+                );
+            }
+        }
+    }
+
+    fn deny_regions(&mut self) {
+        let templates: Vec<(&PolicyName, &crate::model::DesiredPolicy)> = self
+            .desired
+            .policies
+            .iter()
+            .filter(|(_, p)| p.source == "template deny-regions")
+            .collect();
+        if templates.is_empty() {
+            self.push(
+                &DENY_REGIONS,
+                On::org("org".into(), String::new()),
+                Status::NotApplicable,
+                "",
+                "org.toml declares no policy from the deny-regions template",
+            );
+            return;
+        }
+        let names: Vec<String> = templates.iter().map(|(n, _)| n.to_string()).collect();
+        let expected = format!(
+            "{} attached at the root, an ancestor OU or the account",
+            names.join(" or ")
+        );
+        for (id, account) in &self.actual.accounts {
+            let on = On::account(
+                id,
+                format!("account:{id}/scp:region-deny"),
+                self.account_arn(id),
+            );
+            if *id == self.actual.management_account {
+                self.push(
+                    &DENY_REGIONS,
+                    on,
+                    Status::NotApplicable,
+                    &expected,
+                    "management account: SCPs never apply to it",
+                );
+                continue;
+            }
+            if account.status != "ACTIVE" {
+                self.push(
+                    &DENY_REGIONS,
+                    on,
+                    Status::NotApplicable,
+                    &expected,
+                    format!("account is {}", account.status),
+                );
+                continue;
+            }
+            let mut path = vec![TargetKey::Root];
+            if let Parent::Ou(p) = &account.parent {
+                path.extend(p.ancestors_and_self().into_iter().map(TargetKey::Ou));
+            }
+            path.push(TargetKey::Account(id.clone()));
+            let mut in_force = Vec::new();
+            let mut stale = Vec::new();
+            for target in &path {
+                let have = self.actual.attached(target);
+                for (name, want) in &templates {
+                    if !have.contains(*name) {
+                        continue;
+                    }
+                    let current = self
+                        .actual
+                        .policies
+                        .get(*name)
+                        .is_some_and(|p| p.document == want.document);
+                    if current {
+                        in_force.push(format!("{name} at {target}"));
+                    } else {
+                        stale.push(format!("{name} at {target}"));
+                    }
+                }
+            }
+            let (status, observed) = if !self.actual.scp_enabled {
+                (
+                    Status::Fail,
+                    "the SCP policy type is not enabled: no SCP is in force".to_string(),
+                )
+            } else if !in_force.is_empty() {
+                (Status::Pass, format!("attached: {}", in_force.join(", ")))
+            } else if !stale.is_empty() {
+                (
+                    Status::Fail,
+                    format!(
+                        "attached with a document that differs from the template for allowed_regions: {}",
+                        stale.join(", ")
+                    ),
+                )
+            } else {
+                let searched: Vec<String> = path.iter().map(|t| t.to_string()).collect();
+                (
+                    Status::Fail,
+                    format!("not attached at {}", searched.join(", ")),
+                )
+            };
+            self.push(&DENY_REGIONS, on, status, &expected, observed);
+        }
+    }
+
+    fn member(&self, id: &AccountId) -> Result<&MemberState, (Status, String)> {
+        match self.actual.members.get(id) {
+            Some(Member::Read(s)) => Ok(s),
+            Some(Member::Skipped { reason }) => Err((Status::NotApplicable, reason.clone())),
+            Some(Member::Failed { reason }) => {
+                Err((Status::Error, format!("could not be read: {reason}")))
+            }
+            None => Err((Status::Error, "not read".into())),
+        }
+    }
+
+    fn exemption(&self, id: &AccountId, kind: BaselineKind) -> Option<String> {
+        self.desired
+            .baselines
+            .exemptions
+            .get(id)
+            .and_then(|e| e.get(&kind))
+            .map(|r| format!("exempt: {r}"))
+    }
+
+    fn contacts(&mut self, t: ContactType) {
+        let control = match t {
+            ContactType::Security => CONTACT_SECURITY,
+            ContactType::Operations => CONTACT_OPERATIONS,
+            ContactType::Billing => CONTACT_BILLING,
+        };
+        let desired = self.desired;
+        let overrides: BTreeMap<AccountId, &BTreeMap<ContactType, Contact>> = desired
+            .accounts
+            .iter()
+            .filter_map(|(name, a)| Some((self.declared.get(name)?.clone(), &a.contacts)))
+            .collect();
+        let ids: Vec<AccountId> = self.actual.accounts.keys().cloned().collect();
+        for id in ids {
+            let on = On::account(
+                &id,
+                format!("account:{id}/contact:{t}"),
+                self.account_arn(&id),
+            );
+            let want = overrides
+                .get(&id)
+                .and_then(|o| o.get(&t))
+                .or_else(|| desired.baselines.contacts.get(&t));
+            let Some(want) = want else {
+                self.push(
+                    &control,
+                    on,
+                    Status::NotApplicable,
+                    "",
+                    format!("org.toml declares no {t} contact"),
+                );
+                continue;
+            };
+            let expected = show_contact(want);
+            if let Some(reason) = self.exemption(&id, BaselineKind::Contacts) {
+                self.push(&control, on, Status::NotApplicable, expected, reason);
+                continue;
+            }
+            let (status, observed) = match self.member(&id) {
+                Ok(state) => match state.contacts.get(&t) {
+                    None => (Status::Fail, "not registered".to_string()),
+                    Some(have) if have == want => (Status::Pass, show_contact(have)),
+                    Some(have) => (Status::Fail, show_contact(have)),
+                },
+                Err(e) => e,
+            };
+            self.push(&control, on, status, expected, observed);
+        }
+    }
+
+    fn kms(&mut self) {
+        let Some(rot) = self.desired.baselines.key_rotation.clone() else {
+            self.push(
+                &KMS_ROTATION,
+                On::org("kms".into(), String::new()),
+                Status::NotApplicable,
+                "",
+                "org.toml has no [key_rotation]",
+            );
+            return;
+        };
+        let max = rot.kms_rotation_period_days;
+        let expected = format!("rotation on, every {max} days or less");
+        let ids: Vec<AccountId> = self.actual.accounts.keys().cloned().collect();
+        for id in ids {
+            let whole = On::account(&id, format!("kms:{id}"), String::new());
+            if let Some(reason) = self.exemption(&id, BaselineKind::Kms) {
+                self.push(
+                    &KMS_ROTATION,
+                    whole,
+                    Status::NotApplicable,
+                    &expected,
+                    reason,
+                );
+                continue;
+            }
+            let state = match self.member(&id) {
+                Ok(s) => s.clone(),
+                Err((status, why)) => {
+                    self.push(&KMS_ROTATION, whole, status, &expected, why);
+                    continue;
+                }
+            };
+            if state.keys.is_empty() {
+                self.push(
+                    &KMS_ROTATION,
+                    whole,
+                    Status::NotApplicable,
+                    &expected,
+                    format!("no KMS keys in {}", self.regions()),
+                );
+                continue;
+            }
+            for key in &state.keys {
+                let on = On {
+                    account: Some(id.clone()),
+                    region: Some(key.region.clone()),
+                    resource: format!("kms:{id}/{}/{}", key.region, key.id),
+                    arn: key.arn.clone(),
+                };
+                let (status, observed) = if let Some(r) = rot.exempt_keys.get(&key.arn) {
+                    (Status::NotApplicable, format!("exempt: {r}"))
+                } else if let Some(r) = kms_skip_reason(key) {
+                    (Status::NotApplicable, r)
+                } else {
+                    let enabled = key.rotation_enabled.unwrap_or(false);
+                    let period = key
+                        .rotation_period_days
+                        .or(enabled.then_some(DEFAULT_KMS_ROTATION_DAYS));
+                    match (enabled, period) {
+                        (false, _) => (Status::Fail, "rotation off".to_string()),
+                        (true, Some(p)) if p <= max => {
+                            (Status::Pass, format!("rotation on, every {p} days"))
+                        }
+                        (true, Some(p)) => (Status::Fail, format!("rotation on, every {p} days")),
+                        (true, None) => (Status::Fail, "rotation on, period unknown".into()),
+                    }
+                };
+                self.push(&KMS_ROTATION, on, status, &expected, observed);
+            }
+        }
+    }
+
+    fn regions(&self) -> String {
+        self.desired
+            .allowed_regions
+            .iter()
+            .map(|r| r.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
+    fn secrets(&mut self) {
+        let Some(rot) = self.desired.baselines.key_rotation.clone() else {
+            self.push(
+                &SECRET_ROTATION,
+                On::org("secret".into(), String::new()),
+                Status::NotApplicable,
+                "",
+                "org.toml has no [key_rotation]",
+            );
+            return;
+        };
+        let max = rot.secret_max_rotation_days;
+        let expected = format!("rotation on, every {max} days or less");
+        let ids: Vec<AccountId> = self.actual.accounts.keys().cloned().collect();
+        for id in ids {
+            let whole = On::account(&id, format!("secret:{id}"), String::new());
+            if let Some(reason) = self.exemption(&id, BaselineKind::Secrets) {
+                self.push(
+                    &SECRET_ROTATION,
+                    whole,
+                    Status::NotApplicable,
+                    &expected,
+                    reason,
+                );
+                continue;
+            }
+            let state = match self.member(&id) {
+                Ok(s) => s.clone(),
+                Err((status, why)) => {
+                    self.push(&SECRET_ROTATION, whole, status, &expected, why);
+                    continue;
+                }
+            };
+            if state.secrets.is_empty() {
+                self.push(
+                    &SECRET_ROTATION,
+                    whole,
+                    Status::NotApplicable,
+                    &expected,
+                    format!("no secrets in {}", self.regions()),
+                );
+                continue;
+            }
+            for s in &state.secrets {
+                let on = On {
+                    account: Some(id.clone()),
+                    region: Some(s.region.clone()),
+                    resource: format!("secret:{id}/{}/{}", s.region, s.name),
+                    arn: s.arn.clone(),
+                };
+                let (status, observed) = if let Some(r) = rot.exempt_secrets.get(&s.arn) {
+                    (Status::NotApplicable, format!("exempt: {r}"))
+                } else {
+                    let function = if s.rotation_lambda.is_some() {
+                        ""
+                    } else {
+                        ", no rotation function"
+                    };
+                    match (s.rotation_enabled, s.rotation_days) {
+                        (true, Some(d)) if d <= max => {
+                            (Status::Pass, format!("rotation on, every {d} days"))
+                        }
+                        (true, Some(d)) => (
+                            Status::Fail,
+                            format!("rotation on, every {d} days{function}"),
+                        ),
+                        (true, None) => (
+                            Status::Fail,
+                            format!("rotation on, interval unknown{function}"),
+                        ),
+                        (false, _) => (Status::Fail, format!("rotation off{function}")),
+                    }
+                };
+                self.push(&SECRET_ROTATION, on, status, &expected, observed);
+            }
+        }
+    }
+
+    fn logging(&mut self) {
+        let Some(logging) = self.desired.baselines.logging.clone() else {
+            self.push(
+                &LOGGING,
+                On::org("logging".into(), String::new()),
+                Status::NotApplicable,
+                "",
+                "org.toml has no [logging]",
+            );
+            return;
+        };
+        let name = &logging.account;
+        let want_parent = self.desired.accounts.get(name).map(|a| a.parent.clone());
+        let id = self.declared.get(name).cloned();
+        let expected = match &want_parent {
+            Some(p) => format!("account `{name}` exists in {p}"),
+            None => format!("account `{name}` exists"),
+        };
+        match &id {
+            Some(id) => {
+                let have = &self.actual.accounts[id].parent;
+                let (status, observed) = match &want_parent {
+                    Some(p) if p != have => (Status::Fail, format!("{id} in {have}")),
+                    _ => (Status::Pass, format!("{id} in {have}")),
+                };
+                let on = On::account(id, format!("account:{id}"), self.account_arn(id));
+                self.push(&LOGGING, on, status, expected, observed);
+            }
+            None => self.push(
+                &LOGGING,
+                On::org(format!("account:{name}"), String::new()),
+                Status::Fail,
+                expected,
+                "not in the organization",
+            ),
+        }
+        for service in &logging.trusted_services {
+            let on = On::org(format!("org:service-access/{service}"), String::new());
+            let (status, observed) = if self.actual.service_access.contains(service) {
+                (Status::Pass, "enabled")
+            } else {
+                (Status::Fail, "not enabled")
+            };
+            self.push(&LOGGING, on, status, "trusted access enabled", observed);
+        }
+        for service in &logging.delegated_admin_for {
+            let on = On::org(format!("org:delegated-admin/{service}"), String::new());
+            let expected = format!("`{name}` is delegated administrator");
+            let admins: Vec<String> = self
+                .actual
+                .delegated_admins
+                .iter()
+                .filter(|(_, s)| s.contains(service))
+                .map(|(a, _)| a.to_string())
+                .collect();
+            let registered = id
+                .as_ref()
+                .is_some_and(|id| admins.iter().any(|a| a == id.as_str()));
+            let observed = if admins.is_empty() {
+                "no delegated administrator".to_string()
+            } else {
+                format!("delegated administrator: {}", admins.join(", "))
+            };
+            let status = if registered {
+                Status::Pass
+            } else {
+                Status::Fail
+            };
+            self.push(&LOGGING, on, status, expected, observed);
+        }
+    }
+
+    fn tree(&mut self) {
+        let by_id: BTreeMap<&AccountId, &String> =
+            self.declared.iter().map(|(n, id)| (id, n)).collect();
+        let mut rows = Vec::new();
+        for (id, account) in &self.actual.accounts {
+            let on = On::account(id, format!("account:{id}/parent"), self.account_arn(id));
+            let have = &account.parent;
+            let (status, expected) = match by_id.get(id) {
+                Some(name) => {
+                    let want = &self.desired.accounts[*name].parent;
+                    (
+                        if want == have {
+                            Status::Pass
+                        } else {
+                            Status::Fail
+                        },
+                        want.to_string(),
+                    )
+                }
+                None => {
+                    let inside = match have {
+                        Parent::Root => true,
+                        Parent::Ou(p) => self.desired.ous.contains_key(p),
+                    };
+                    (
+                        if inside { Status::Pass } else { Status::Fail },
+                        "root or an OU declared in org.toml".to_string(),
+                    )
+                }
+            };
+            let mut observed = have.to_string();
+            if let Parent::Ou(p) = have {
+                if !self.desired.ous.contains_key(p) {
+                    observed.push_str(" (not declared in org.toml)");
+                }
+            }
+            rows.push((on, status, expected, observed));
+        }
+        for (on, status, expected, observed) in rows {
+            self.push(&DECLARED_TREE, on, status, expected, observed);
+        }
+    }
+
+    fn unmanaged(&mut self) {
+        let by_id: BTreeMap<AccountId, String> = self
+            .declared
+            .iter()
+            .map(|(n, id)| (id.clone(), n.clone()))
+            .collect();
+        let ids: Vec<AccountId> = self.actual.accounts.keys().cloned().collect();
+        for id in ids {
+            let on = On::account(&id, format!("account:{id}"), self.account_arn(&id));
+            let expected = "declared in org.toml";
+            if id == self.actual.management_account {
+                self.push(
+                    &UNMANAGED,
+                    on,
+                    Status::Pass,
+                    expected,
+                    "management account ([organization] management_account)",
+                );
+            } else if let Some(name) = by_id.get(&id) {
+                self.push(
+                    &UNMANAGED,
+                    on,
+                    Status::Pass,
+                    expected,
+                    format!("declared as [accounts.{name}]"),
+                );
+            } else {
+                self.push(
+                    &UNMANAGED,
+                    on,
+                    Status::Fail,
+                    expected,
+                    "not declared in org.toml",
+                );
+            }
+        }
+    }
+}
+
+fn show_contact(c: &Contact) -> String {
+    format!("{} <{}>, {}, {}", c.name, c.email, c.title, c.phone)
+}

@@ -1,0 +1,273 @@
+//! Audit evidence: a catalogue of controls evaluated over Desired × Actual, written as a bundle a
+//! reviewer can verify without govern (`sha256sum -c SHA256SUMS`) or with it (`govern evidence
+//! verify`), optionally signed with a KMS key. See docs/evidence.md.
+//!
+//! - `controls`: the catalogue and its pure evaluation into rows;
+//! - `bundle`: files, manifest, SHA256SUMS and their verification;
+//! - `signature`: the signed statement and offline signature checks;
+//! - `report`: the self-contained HTML page.
+
+pub mod bundle;
+pub mod controls;
+pub mod report;
+pub mod signature;
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::Serialize;
+
+use crate::model::{AccountId, Actual, ActualOu, ActualPolicy, Desired, Member, OuPath, Parent};
+use crate::model::{ActualAccount, PolicyName};
+
+pub use bundle::{Caller, Files, Manifest, Window};
+pub use controls::{Row, Status};
+
+/// What one run collected; everything the bundle is made of.
+pub struct Collected<'a> {
+    pub desired: &'a Desired,
+    pub actual: &'a Actual,
+    /// org.toml and every file it named, by path relative to org.toml's directory, with their bytes.
+    pub config_files: Vec<(String, Vec<u8>)>,
+    pub caller: Caller,
+    pub window: Window,
+    pub previous_bundle_sha256: Option<String>,
+}
+
+pub const GOVERN_VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// Every file of the bundle up to and including `manifest.json` (the signature and SHA256SUMS come
+/// after), the rows, and the manifest.
+pub fn assemble(c: &Collected) -> (Files, Vec<Row>, Manifest) {
+    let evaluated_at = &c.window.finished_at;
+    let rows = controls::evaluate(c.desired, c.actual, evaluated_at);
+    let mut files = Files::default();
+
+    files.add(
+        "controls.json",
+        json(&ControlsFile::new(c.actual, evaluated_at, &rows)),
+    );
+    files.add("controls.csv", csv(&rows));
+    files.add(controls::ORGANIZATION_FILE, json(&OrgState::of(c.actual)));
+    for (id, account) in &c.actual.accounts {
+        files.add(
+            controls::account_file(id),
+            json(&AccountState::of(c.actual, id, account)),
+        );
+    }
+    for (name, bytes) in &c.config_files {
+        files.add(format!("config/{name}"), bytes.clone());
+    }
+    files.add(
+        "report.html",
+        report::render(
+            &report::Header {
+                organization_id: &c.actual.organization_id,
+                management_account: c.actual.management_account.as_str(),
+                evaluated_at,
+                govern_version: GOVERN_VERSION,
+            },
+            &rows,
+        ),
+    );
+    let manifest = Manifest {
+        format_version: bundle::MANIFEST_VERSION,
+        govern_version: GOVERN_VERSION.to_string(),
+        caller: c.caller.clone(),
+        organization_id: c.actual.organization_id.clone(),
+        management_account: c.actual.management_account.to_string(),
+        collection: c.window.clone(),
+        summary: controls::counts(&rows),
+        previous_bundle_sha256: c.previous_bundle_sha256.clone(),
+        files: files.hashes(),
+    };
+    files.add(bundle::MANIFEST, json(&manifest));
+    (files, rows, manifest)
+}
+
+/// Pretty JSON with a final newline; maps are ordered, so equal values give equal bytes.
+pub fn json<T: Serialize>(value: &T) -> Vec<u8> {
+    let mut out = serde_json::to_vec_pretty(value).expect("evidence values always serialize");
+    out.push(b'\n');
+    out
+}
+
+#[derive(Serialize)]
+struct ControlsFile<'a> {
+    format_version: u32,
+    organization_id: &'a str,
+    evaluated_at: &'a str,
+    summary: BTreeMap<Status, usize>,
+    controls: &'static [controls::Control],
+    rows: &'a [Row],
+}
+
+impl<'a> ControlsFile<'a> {
+    fn new(actual: &'a Actual, evaluated_at: &'a str, rows: &'a [Row]) -> Self {
+        Self {
+            format_version: controls::FORMAT_VERSION,
+            organization_id: &actual.organization_id,
+            evaluated_at,
+            summary: controls::counts(rows),
+            controls: controls::CATALOGUE,
+            rows,
+        }
+    }
+}
+
+pub const CSV_HEADER: &[&str] = &[
+    "control_id",
+    "title",
+    "frameworks",
+    "account_id",
+    "account_name",
+    "region",
+    "resource",
+    "resource_arn",
+    "status",
+    "expected",
+    "observed",
+    "evidence",
+    "evaluated_at",
+];
+
+/// RFC 4180: fields quoted when they hold a comma, quote or line break; CRLF line ends.
+pub fn csv(rows: &[Row]) -> String {
+    fn field(s: &str) -> String {
+        if s.contains([',', '"', '\n', '\r']) {
+            format!("\"{}\"", s.replace('"', "\"\""))
+        } else {
+            s.to_string()
+        }
+    }
+    let mut out = CSV_HEADER.join(",");
+    out.push_str("\r\n");
+    for r in rows {
+        let fields = [
+            r.control_id.as_str(),
+            &r.title,
+            &r.frameworks.join("; "),
+            &r.account_id,
+            &r.account_name,
+            &r.region,
+            &r.resource,
+            &r.resource_arn,
+            r.status.as_str(),
+            &r.expected,
+            &r.observed,
+            &r.evidence,
+            &r.evaluated_at,
+        ];
+        let line: Vec<String> = fields.iter().map(|f| field(f)).collect();
+        out.push_str(&line.join(","));
+        out.push_str("\r\n");
+    }
+    out
+}
+
+/// `state/organization.json`: the organization as discovered, member-account state aside.
+#[derive(Serialize)]
+struct OrgState<'a> {
+    organization_id: &'a str,
+    management_account: &'a AccountId,
+    root_id: &'a str,
+    scp_enabled: bool,
+    ous: &'a BTreeMap<OuPath, ActualOu>,
+    accounts: &'a BTreeMap<AccountId, ActualAccount>,
+    policies: &'a BTreeMap<PolicyName, ActualPolicy>,
+    /// Target (`root`, `ou:<path>`, `account:<id>`) → SCPs attached directly.
+    attachments: BTreeMap<String, &'a BTreeSet<PolicyName>>,
+    service_access: &'a BTreeSet<String>,
+    delegated_admins: &'a BTreeMap<AccountId, BTreeSet<String>>,
+}
+
+impl<'a> OrgState<'a> {
+    fn of(a: &'a Actual) -> Self {
+        Self {
+            organization_id: &a.organization_id,
+            management_account: &a.management_account,
+            root_id: &a.root_id,
+            scp_enabled: a.scp_enabled,
+            ous: &a.ous,
+            accounts: &a.accounts,
+            policies: &a.policies,
+            attachments: a
+                .attachments
+                .iter()
+                .map(|(t, p)| (t.to_string(), p))
+                .collect(),
+            service_access: &a.service_access,
+            delegated_admins: &a.delegated_admins,
+        }
+    }
+}
+
+/// `state/accounts/<id>.json`: one account and what was read inside it.
+#[derive(Serialize)]
+struct AccountState<'a> {
+    id: &'a AccountId,
+    name: &'a str,
+    email: &'a str,
+    status: &'a str,
+    parent: &'a Parent,
+    management_account: bool,
+    attached_scps: BTreeSet<PolicyName>,
+    /// None when nothing inside the account was read (org.toml declares no baselines).
+    member: Option<Member>,
+}
+
+impl<'a> AccountState<'a> {
+    fn of(actual: &'a Actual, id: &'a AccountId, a: &'a ActualAccount) -> Self {
+        let member = actual.members.get(id).cloned().map(|m| match m {
+            Member::Read(mut s) => {
+                // Discovery order follows AWS's listing; the bundle's must not.
+                s.keys
+                    .sort_by(|x, y| (&x.region, &x.id).cmp(&(&y.region, &y.id)));
+                s.secrets.sort_by(|x, y| {
+                    (&x.region, &x.name, &x.arn).cmp(&(&y.region, &y.name, &y.arn))
+                });
+                Member::Read(s)
+            }
+            other => other,
+        });
+        Self {
+            id,
+            name: &a.name,
+            email: &a.email,
+            status: &a.status,
+            parent: &a.parent,
+            management_account: *id == actual.management_account,
+            attached_scps: actual.attached(&crate::model::TargetKey::Account(id.clone())),
+            member,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn csv_quotes_only_where_needed() {
+        let row = Row {
+            control_id: "GOV.X".into(),
+            title: "t".into(),
+            frameworks: vec!["a".into(), "b".into()],
+            account_id: String::new(),
+            account_name: "say \"hi\", ok".into(),
+            region: "global".into(),
+            resource: "r".into(),
+            resource_arn: String::new(),
+            status: Status::Fail,
+            expected: "e".into(),
+            observed: "line\nbreak".into(),
+            evidence: "state/organization.json".into(),
+            evaluated_at: "2026-01-01T00:00:00Z".into(),
+        };
+        let text = csv(&[row]);
+        assert_eq!(
+            text.lines().nth(1).unwrap(),
+            "GOV.X,t,a; b,,\"say \"\"hi\"\", ok\",global,r,,FAIL,e,\"line"
+        );
+        assert!(text.ends_with("break\",state/organization.json,2026-01-01T00:00:00Z\r\n"));
+    }
+}

@@ -1,0 +1,164 @@
+//! Signing the bundle with an asymmetric KMS key, and checking the signature offline.
+//!
+//! KMS signs a small statement (the manifest's SHA-256, the organization id, the time) with
+//! MessageType=RAW: KMS hashes it with the algorithm's digest and signs that, so anyone with the public
+//! key (GetPublicKey, saved in the bundle) can verify it with ordinary tools. MessageType=DIGEST would
+//! save nothing for a statement this small, and moto (5.2.5) hashes a DIGEST message again, so its
+//! signatures would not verify offline; RAW behaves the same in moto and in AWS.
+
+use serde::{Deserialize, Serialize};
+
+/// KMS accepts at most 4,096 bytes for a RAW message.
+pub const MAX_STATEMENT: usize = 4096;
+
+/// What is signed: serialized once, stored verbatim in `signature.json`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Statement {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub manifest_sha256: String,
+    pub organization_id: String,
+    pub signed_at: String,
+}
+
+pub const STATEMENT_TYPE: &str = "govern-evidence-statement/v1";
+
+/// `signature.json`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SignatureFile {
+    /// The exact bytes signed (UTF-8 JSON of a [`Statement`]).
+    pub statement: String,
+    /// The KMS SigningAlgorithmSpec, e.g. RSASSA_PKCS1_V1_5_SHA_256 or ECDSA_SHA_256.
+    pub algorithm: String,
+    pub message_type: String,
+    /// The key's ARN, as KMS Sign answered it.
+    pub key_id: String,
+    pub key_spec: String,
+    /// Base64 of the signature KMS returned (DER for ECDSA).
+    pub signature: String,
+    /// SHA-256 of `public-key.der`.
+    pub public_key_sha256: String,
+}
+
+/// Signing algorithms govern chooses from, most preferred first.
+pub const PREFERRED: &[&str] = &[
+    "RSASSA_PKCS1_V1_5_SHA_256",
+    "ECDSA_SHA_256",
+    "RSASSA_PSS_SHA_256",
+    "ECDSA_SHA_384",
+    "RSASSA_PKCS1_V1_5_SHA_384",
+    "RSASSA_PSS_SHA_384",
+    "RSASSA_PKCS1_V1_5_SHA_512",
+    "RSASSA_PSS_SHA_512",
+    "ECDSA_SHA_512",
+];
+
+/// Checks `signature` over `message` with the DER SubjectPublicKeyInfo KMS GetPublicKey returns.
+pub fn verify_offline(
+    algorithm: &str,
+    spki_der: &[u8],
+    message: &[u8],
+    signature: &[u8],
+) -> Result<(), String> {
+    use ring::signature as s;
+    let alg: &dyn s::VerificationAlgorithm = match algorithm {
+        "RSASSA_PKCS1_V1_5_SHA_256" => &s::RSA_PKCS1_2048_8192_SHA256,
+        "RSASSA_PKCS1_V1_5_SHA_384" => &s::RSA_PKCS1_2048_8192_SHA384,
+        "RSASSA_PKCS1_V1_5_SHA_512" => &s::RSA_PKCS1_2048_8192_SHA512,
+        "RSASSA_PSS_SHA_256" => &s::RSA_PSS_2048_8192_SHA256,
+        "RSASSA_PSS_SHA_384" => &s::RSA_PSS_2048_8192_SHA384,
+        "RSASSA_PSS_SHA_512" => &s::RSA_PSS_2048_8192_SHA512,
+        "ECDSA_SHA_256" => &s::ECDSA_P256_SHA256_ASN1,
+        "ECDSA_SHA_384" => &s::ECDSA_P384_SHA384_ASN1,
+        other => {
+            return Err(format!(
+                "signing algorithm {other} cannot be checked offline"
+            ))
+        }
+    };
+    let key = spki_public_key(spki_der)?;
+    s::UnparsedPublicKey::new(alg, key)
+        .verify(message, signature)
+        .map_err(|_| "the signature does not match the statement and public key".to_string())
+}
+
+/// The subjectPublicKey BIT STRING of a SubjectPublicKeyInfo: PKCS#1 RSAPublicKey for RSA, the
+/// uncompressed point for EC — what ring takes.
+fn spki_public_key(der: &[u8]) -> Result<&[u8], String> {
+    let bad = || "public-key.der is not a DER SubjectPublicKeyInfo".to_string();
+    let (tag, spki, _) = der_item(der).ok_or_else(bad)?;
+    if tag != 0x30 {
+        return Err(bad());
+    }
+    let (tag, _, rest) = der_item(spki).ok_or_else(bad)?; // AlgorithmIdentifier
+    if tag != 0x30 {
+        return Err(bad());
+    }
+    let (tag, bits, _) = der_item(rest).ok_or_else(bad)?;
+    match bits.split_first() {
+        Some((0, key)) if tag == 0x03 => Ok(key),
+        _ => Err(bad()),
+    }
+}
+
+/// One DER item: (tag, contents, what follows).
+fn der_item(b: &[u8]) -> Option<(u8, &[u8], &[u8])> {
+    let (&tag, rest) = b.split_first()?;
+    let (&first, rest) = rest.split_first()?;
+    let (len, rest) = if first < 0x80 {
+        (first as usize, rest)
+    } else {
+        let n = (first & 0x7f) as usize;
+        if n == 0 || n > 4 || rest.len() < n {
+            return None;
+        }
+        let len = rest[..n]
+            .iter()
+            .fold(0usize, |acc, &x| (acc << 8) | x as usize);
+        (len, &rest[n..])
+    };
+    if rest.len() < len {
+        return None;
+    }
+    Some((tag, &rest[..len], &rest[len..]))
+}
+
+/// PEM of a DER SubjectPublicKeyInfo.
+pub fn pem(der: &[u8]) -> String {
+    let b64 = aws_smithy_types::base64::encode(der);
+    let mut out = String::from("-----BEGIN PUBLIC KEY-----\n");
+    for chunk in b64.as_bytes().chunks(64) {
+        out.push_str(std::str::from_utf8(chunk).unwrap_or_default());
+        out.push('\n');
+    }
+    out.push_str("-----END PUBLIC KEY-----\n");
+    out
+}
+
+/// The region of a KMS key ARN (`arn:aws:kms:<region>:<account>:key/<id>`).
+pub fn arn_region(key: &str) -> Option<&str> {
+    let mut parts = key.split(':');
+    (parts.next() == Some("arn")).then_some(())?;
+    parts.nth(2).filter(|r| !r.is_empty())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn regions_of_arns() {
+        assert_eq!(
+            arn_region("arn:aws:kms:eu-west-1:123456789012:key/abc"),
+            Some("eu-west-1")
+        );
+        assert_eq!(arn_region("alias/x"), None);
+        assert_eq!(arn_region("1234abcd-12ab"), None);
+    }
+
+    #[test]
+    fn bad_der_is_refused() {
+        assert!(verify_offline("ECDSA_SHA_256", b"\x30\x01", b"m", b"s").is_err());
+        assert!(verify_offline("SM2DSA", b"", b"m", b"s").is_err());
+    }
+}

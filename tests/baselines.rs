@@ -1,0 +1,524 @@
+//! The acceptance test of issue 3 (member-account baselines), through the real govern binary: a
+//! seeded organization of 21 member accounts behind the fault proxy, which answers the Account
+//! region opt-in APIs moto lacks, adds KMS RotationPeriodInDays, refuses sts:AssumeRole into one
+//! account, and counts every request by operation.
+//!
+//! Seeding goes straight to the emulator (not through the proxy), so the proxy's counts are
+//! govern's requests only.
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use aws_config::SdkConfig;
+use aws_sdk_kms::types::{KeySpec, KeyUsageType};
+use govern::aws::MemberSessions;
+use govern::model::AccountId;
+use govern_testkit::seed::Seeder;
+use govern_testkit::{Emulator, Faults, OptStatus, Proxy};
+use serde_json::Value;
+
+const MGMT: &str = "123456789012";
+const MEMBERS: usize = 21;
+/// Every account of the organization, the management account included.
+const ACCOUNTS: usize = MEMBERS + 1;
+
+/// (name, title, email, phone) of the contacts org.toml declares.
+const SECURITY: [&str; 4] = [
+    "Security Operations",
+    "Security lead",
+    "security@example.com",
+    "+1 555 0100",
+];
+const OPERATIONS: [&str; 4] = [
+    "Platform Operations",
+    "Operations lead",
+    "operations@example.com",
+    "+1 555 0101",
+];
+const BILLING: [&str; 4] = [
+    "Cloud Finance",
+    "Billing lead",
+    "billing@example.com",
+    "+1 555 0102",
+];
+
+fn org_toml() -> String {
+    let contact = |kind: &str, c: [&str; 4]| {
+        format!(
+            "[contacts.{kind}]\nname = \"{}\"\ntitle = \"{}\"\nemail = \"{}\"\nphone = \"{}\"\n",
+            c[0], c[1], c[2], c[3]
+        )
+    };
+    format!(
+        "[organization]\nmanagement_account = \"{MGMT}\"\nhome_region = \"us-east-1\"\n\
+         member_role = \"OrganizationAccountAccessRole\"\n\
+         allowed_regions = [\"us-east-1\", \"eu-west-1\"]\n\n{}{}{}\n\
+         [key_rotation]\nkms_rotation_period_days = 365\nsecret_max_rotation_days = 90\n",
+        contact("security", SECURITY),
+        contact("operations", OPERATIONS),
+        contact("billing", BILLING),
+    )
+}
+
+fn govern(proxy: &Proxy, emu: &Emulator, config: &Path, args: &[&str]) -> (Output, Duration) {
+    let started = Instant::now();
+    let out = Command::new(env!("CARGO_BIN_EXE_govern"))
+        .arg("--config")
+        .arg(config)
+        .args(args)
+        .envs(proxy.env(emu))
+        .stdin(Stdio::null())
+        .output()
+        .expect("govern runs");
+    let took = started.elapsed();
+    eprintln!(
+        "$ govern {} (exit {:?}, {:.2} s)\n{}{}",
+        args.join(" "),
+        out.status.code(),
+        took.as_secs_f64(),
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out, took)
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// (kind, address) pairs, sorted: `change.type` for changes, `kind` for findings.
+fn listed(plan: &Value, list: &str) -> Vec<(String, String)> {
+    let mut v: Vec<(String, String)> = plan[list]
+        .as_array()
+        .unwrap_or_else(|| panic!("no {list} in {plan}"))
+        .iter()
+        .map(|item| {
+            let kind = if list == "changes" {
+                &item["change"]["type"]
+            } else {
+                &item["kind"]
+            };
+            (
+                kind.as_str().unwrap().to_string(),
+                item["address"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+fn pairs(v: Vec<(&str, String)>) -> Vec<(String, String)> {
+    let mut v: Vec<(String, String)> = v.into_iter().map(|(k, a)| (k.to_string(), a)).collect();
+    v.sort();
+    v
+}
+
+/// A session inside a member account, straight to the emulator (uncounted by the proxy).
+async fn member(sessions: &MemberSessions, id: &str, region: &str) -> SdkConfig {
+    let cfg = sessions
+        .config(&AccountId::parse(id).unwrap())
+        .await
+        .unwrap_or_else(|e| panic!("seed: {e}"));
+    govern::aws::in_region(&cfg, region)
+}
+
+async fn put_contact(cfg: &SdkConfig, kind: &str, c: [&str; 4]) {
+    aws_sdk_account::Client::new(cfg)
+        .put_alternate_contact()
+        .alternate_contact_type(kind.into())
+        .name(c[0])
+        .title(c[1])
+        .email_address(c[2])
+        .phone_number(c[3])
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("seed: PutAlternateContact {kind}: {e:?}"));
+}
+
+async fn create_key(kms: &aws_sdk_kms::Client, spec: Option<KeySpec>) -> String {
+    let mut req = kms.create_key();
+    if let Some(s) = spec {
+        req = req.key_spec(s).key_usage(KeyUsageType::SignVerify);
+    }
+    req.send()
+        .await
+        .expect("seed: CreateKey")
+        .key_metadata()
+        .expect("key metadata")
+        .key_id()
+        .to_string()
+}
+
+/// A zip archive with one stored (uncompressed) file: the rotation function's code. moto stores it
+/// and never runs it (Lambda is configured without Docker).
+fn function_zip() -> Vec<u8> {
+    let mut buf = std::io::Cursor::new(Vec::new());
+    {
+        let mut zip = zip::ZipWriter::new(&mut buf);
+        let options = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Stored);
+        zip.start_file("index.py", options).unwrap();
+        zip.write_all(b"def handler(event, context):\n    return None\n")
+            .unwrap();
+        zip.finish().unwrap();
+    }
+    buf.into_inner()
+}
+
+/// An IAM role and a Lambda function in the account, as RotateSecret needs one; returns its ARN.
+async fn rotation_function(cfg: &SdkConfig) -> String {
+    let iam = aws_sdk_iam::Client::new(cfg);
+    let trust = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
+    let role = iam
+        .create_role()
+        .role_name("secret-rotation")
+        .assume_role_policy_document(trust)
+        .send()
+        .await
+        .expect("seed: CreateRole");
+    let role_arn = role.role().expect("a role").arn().to_string();
+    let function = aws_sdk_lambda::Client::new(cfg)
+        .create_function()
+        .function_name("rotate-db-password")
+        .runtime(aws_sdk_lambda::types::Runtime::Python312)
+        .role(role_arn)
+        .handler("index.handler")
+        .code(
+            aws_sdk_lambda::types::FunctionCode::builder()
+                .zip_file(aws_smithy_types::Blob::new(function_zip()))
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("seed: CreateFunction: {e:?}"));
+    function.function_arn().expect("a function ARN").to_string()
+}
+
+/// Requests made between two snapshots of the proxy's counts, by operation.
+fn delta(before: &BTreeMap<String, u64>, after: &BTreeMap<String, u64>) -> BTreeMap<String, u64> {
+    after
+        .iter()
+        .map(|(op, n)| (op.clone(), n - before.get(op).copied().unwrap_or(0)))
+        .filter(|(_, n)| *n > 0)
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn baselines_across_twenty_one_accounts_through_the_binary() {
+    let emu = Emulator::start();
+    // RotateSecret runs the function's testSecret step even with RotateImmediately=false: without
+    // Docker, moto's simple Lambda backend answers it.
+    emu.moto_config(r#"{"lambda":{"use_docker":false}}"#);
+    let proxy = Proxy::start(&emu.endpoint(), Faults::none());
+    let cfg = emu.sdk_config().await;
+    let seeder = Seeder::new(&cfg).await;
+    let mut ids = Vec::new();
+    for i in 0..MEMBERS {
+        ids.push(
+            seeder
+                .account(&format!("m{i:02}"), &format!("m{i:02}@example.com"), None)
+                .await,
+        );
+    }
+    let sessions = MemberSessions::new(
+        cfg.clone(),
+        AccountId::parse(MGMT).unwrap(),
+        "arn:aws:iam::123456789012:user/moto",
+        "OrganizationAccountAccessRole",
+        None,
+        "seed",
+    );
+    let us = |i: usize| member(&sessions, &ids[i], "us-east-1");
+    let eu = |i: usize| member(&sessions, &ids[i], "eu-west-1");
+
+    // Contacts. m00: security right, operations wrong (another email), billing missing. m01: all
+    // three right. m02: security and operations right, billing wrong (another phone). m06 (the
+    // account whose role cannot be assumed): all three right, so it needs nothing once readable.
+    let m00 = us(0).await;
+    put_contact(&m00, "SECURITY", SECURITY).await;
+    let mut wrong_ops = OPERATIONS;
+    wrong_ops[2] = "someone-else@example.com";
+    put_contact(&m00, "OPERATIONS", wrong_ops).await;
+    for i in [1, 6] {
+        let m = us(i).await;
+        put_contact(&m, "SECURITY", SECURITY).await;
+        put_contact(&m, "OPERATIONS", OPERATIONS).await;
+        put_contact(&m, "BILLING", BILLING).await;
+    }
+    let m02 = us(2).await;
+    put_contact(&m02, "SECURITY", SECURITY).await;
+    put_contact(&m02, "OPERATIONS", OPERATIONS).await;
+    let mut wrong_billing = BILLING;
+    wrong_billing[3] = "+1 555 0199";
+    put_contact(&m02, "BILLING", wrong_billing).await;
+
+    // KMS in m03, eu-west-1: rotation off; rotation on with a 730-day period; rotation on with the
+    // default 365 days (compliant); an asymmetric key; a disabled key; a key pending deletion.
+    // And a key with rotation off in us-west-2, outside allowed_regions: never read.
+    // (An AWS-managed key cannot be created in moto: the planner test in tests/plan.rs covers it.)
+    let kms = aws_sdk_kms::Client::new(&eu(3).await);
+    let off = create_key(&kms, None).await;
+    let too_long = create_key(&kms, None).await;
+    kms.enable_key_rotation()
+        .key_id(&too_long)
+        .send()
+        .await
+        .unwrap();
+    proxy.kms_periods().set(&too_long, 730);
+    let rotating = create_key(&kms, None).await;
+    kms.enable_key_rotation()
+        .key_id(&rotating)
+        .send()
+        .await
+        .unwrap();
+    let asymmetric = create_key(&kms, Some(KeySpec::Rsa2048)).await;
+    let disabled = create_key(&kms, None).await;
+    kms.disable_key().key_id(&disabled).send().await.unwrap();
+    let doomed = create_key(&kms, None).await;
+    kms.schedule_key_deletion()
+        .key_id(&doomed)
+        .pending_window_in_days(7)
+        .send()
+        .await
+        .unwrap();
+    create_key(
+        &aws_sdk_kms::Client::new(&member(&sessions, &ids[3], "us-west-2").await),
+        None,
+    )
+    .await;
+
+    // Secrets in m04, us-east-1: one with no rotation function (a finding); one rotating every 365
+    // days (a change to 90); one rotating every 30 days (compliant).
+    let m04 = us(4).await;
+    let sm = aws_sdk_secretsmanager::Client::new(&m04);
+    let function = rotation_function(&m04).await;
+    for name in ["no-rotation", "rotates-yearly", "rotates-monthly"] {
+        sm.create_secret()
+            .name(name)
+            .secret_string("never read by govern")
+            .send()
+            .await
+            .unwrap();
+    }
+    for (name, days) in [("rotates-yearly", 365), ("rotates-monthly", 30)] {
+        sm.rotate_secret()
+            .secret_id(name)
+            .rotation_lambda_arn(&function)
+            .rotation_rules(
+                aws_sdk_secretsmanager::types::RotationRulesType::builder()
+                    .automatically_after_days(days)
+                    .build(),
+            )
+            .rotate_immediately(false)
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("seed: RotateSecret {name}: {e:?}"));
+    }
+
+    // m05: af-south-1 opted in, outside allowed_regions; me-south-1 opting in; eu-west-1 default.
+    proxy
+        .regions()
+        .set(&ids[5], "af-south-1", OptStatus::Enabled);
+    // m06: its role cannot be assumed.
+    proxy.deny_assume_role(&ids[6]);
+
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("org.toml");
+    std::fs::write(&config, org_toml()).unwrap();
+
+    // ---- plan
+    let before = proxy.counts();
+    let (out, plan_time) = govern(&proxy, &emu, &config, &["plan", "--json"]);
+    let per_plan = delta(&before, &proxy.counts());
+    assert_eq!(out.status.code(), Some(1), "an incomplete plan exits 1");
+    assert!(
+        stderr(&out).contains("the plan is incomplete: 1 account could not be read"),
+        "{}",
+        stderr(&out)
+    );
+    let plan: Value = serde_json::from_slice(&out.stdout).expect("plan --json prints JSON");
+
+    let mut want_changes = Vec::new();
+    let contact = |id: &str, t: &str| ("put_contact", format!("account:{id}/contact:{t}"));
+    for (i, id) in ids.iter().enumerate() {
+        let right: &[&str] = match i {
+            0 => &["security"],
+            1 | 6 => &["security", "operations", "billing"],
+            2 => &["security", "operations"],
+            _ => &[],
+        };
+        for t in ["security", "operations", "billing"] {
+            if !right.contains(&t) {
+                want_changes.push(contact(id, t));
+            }
+        }
+    }
+    for t in ["security", "operations", "billing"] {
+        want_changes.push(contact(MGMT, t));
+    }
+    let m03 = &ids[3];
+    let m04id = &ids[4];
+    want_changes.extend([
+        ("enable_key_rotation", format!("kms:{m03}/eu-west-1/{off}")),
+        (
+            "enable_key_rotation",
+            format!("kms:{m03}/eu-west-1/{too_long}"),
+        ),
+        (
+            "set_secret_rotation",
+            format!("secret:{m04id}/us-east-1/rotates-yearly"),
+        ),
+        (
+            "disable_region",
+            format!("account:{}/region:af-south-1", ids[5]),
+        ),
+    ]);
+    let want_changes = pairs(want_changes);
+    assert_eq!(want_changes.len(), 21 * 3 - 1 - 3 - 2 + 4);
+    assert_eq!(listed(&plan, "changes"), want_changes);
+
+    let want_findings = |with_error: bool| {
+        let mut f = vec![
+            ("skipped", format!("kms:{m03}/eu-west-1/{asymmetric}")),
+            ("skipped", format!("kms:{m03}/eu-west-1/{disabled}")),
+            ("skipped", format!("kms:{m03}/eu-west-1/{doomed}")),
+            (
+                "non_compliant",
+                format!("secret:{m04id}/us-east-1/no-rotation"),
+            ),
+        ];
+        if with_error {
+            f.push(("error", format!("account:{}", ids[6])));
+        }
+        pairs(f)
+    };
+    assert_eq!(listed(&plan, "findings"), want_findings(true));
+    let message = |address: &str| {
+        plan["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["address"] == address)
+            .and_then(|f| f["message"].as_str())
+            .unwrap_or_default()
+            .to_string()
+    };
+    let denied = message(&format!("account:{}", ids[6]));
+    assert!(
+        denied.contains(&format!(
+            "cannot assume arn:aws:iam::{}:role/OrganizationAccountAccessRole",
+            ids[6]
+        )) && denied.contains("AccessDenied"),
+        "{denied}"
+    );
+    assert!(message(&format!("kms:{m03}/eu-west-1/{asymmetric}")).contains("RSA_2048 key"));
+    assert!(message(&format!("kms:{m03}/eu-west-1/{disabled}")).contains("key state is Disabled"));
+    assert_eq!(
+        message(&format!("kms:{m03}/eu-west-1/{doomed}")),
+        "pending deletion"
+    );
+    // The key with the 730-day period is planned to 365, from its period as read.
+    let too_long_change = plan["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["change"]["key_id"] == too_long.as_str())
+        .unwrap();
+    assert_eq!(too_long_change["change"]["before_enabled"], true);
+    assert_eq!(too_long_change["change"]["before_period_days"], 730);
+    assert_eq!(too_long_change["change"]["period_days"], 365);
+
+    // The numbers issue 3 asks for: requests per account by operation for one plan, and its time.
+    eprintln!(
+        "plan over {ACCOUNTS} accounts ({MEMBERS} members, 1 unreadable): wall time {:.2} s",
+        plan_time.as_secs_f64()
+    );
+    eprintln!("requests in one plan, by operation (total, per account):");
+    for (op, n) in &per_plan {
+        eprintln!("  {op:45} {n:5} {:8.2}", *n as f64 / ACCOUNTS as f64);
+    }
+    let total: u64 = per_plan.values().sum();
+    eprintln!(
+        "  {:45} {total:5} {:8.2}",
+        "all",
+        total as f64 / ACCOUNTS as f64
+    );
+
+    // ---- apply: every change is made; the exit code still says an account could not be read.
+    let (out, _) = govern(&proxy, &emu, &config, &["apply", "--auto-approve"]);
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    for (_, address) in &want_changes {
+        assert!(
+            text.lines()
+                .any(|l| l.contains(&format!(" {address} … done"))),
+            "{address} not done:\n{text}"
+        );
+    }
+    assert!(!text.contains("FAILED"), "{text}");
+    assert!(
+        text.contains(&format!(
+            "Apply complete: {} change(s) made; some accounts could not be read to verify it.",
+            want_changes.len()
+        )),
+        "{text}"
+    );
+    assert!(stderr(&out).contains("the plan is incomplete"));
+    assert_eq!(proxy.kms_periods().get(&too_long), Some(365));
+    assert_eq!(proxy.kms_periods().get(&off), Some(365));
+    assert_eq!(
+        proxy.regions().get(&ids[5], "af-south-1"),
+        Some(OptStatus::Disabled)
+    );
+    let secret = sm
+        .describe_secret()
+        .secret_id("rotates-yearly")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(secret.rotation_enabled(), Some(true));
+    assert_eq!(
+        secret
+            .rotation_rules()
+            .and_then(|r| r.automatically_after_days()),
+        Some(90)
+    );
+    // govern names the function again in RotateSecret, so it is kept (moto would drop it otherwise).
+    assert_eq!(secret.rotation_lambda_arn(), Some(function.as_str()));
+
+    // ---- a fresh plan: no changes, the same findings.
+    let (out, _) = govern(&proxy, &emu, &config, &["plan", "--json"]);
+    assert_eq!(out.status.code(), Some(1), "still incomplete");
+    let again: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(listed(&again, "changes"), vec![]);
+    assert_eq!(listed(&again, "findings"), want_findings(true));
+
+    // ---- the role can be assumed again: complete, nothing to do.
+    proxy.allow_assume_role(&ids[6]);
+    let (out, _) = govern(
+        &proxy,
+        &emu,
+        &config,
+        &["plan", "--json", "--detailed-exitcode"],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let last: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(listed(&last, "changes"), vec![]);
+    assert_eq!(listed(&last, "findings"), want_findings(false));
+
+    // govern never read a secret's value, over the whole test.
+    let counts = proxy.counts();
+    assert_eq!(proxy.count("secretsmanager:GetSecretValue"), 0);
+    assert!(
+        !counts.keys().any(|op| op.contains("GetSecretValue")),
+        "{counts:?}"
+    );
+    assert!(counts["secretsmanager:ListSecrets"] > 0, "{counts:?}");
+}

@@ -1,0 +1,573 @@
+//! `govern evidence` end to end: the real binary against moto through the fault proxy (which answers
+//! the Account region opt-in APIs moto lacks). A seeded organization with known failures gives exact
+//! rows; a tampered, truncated or padded bundle fails `verify` naming the file; a bundle signed with a
+//! moto asymmetric KMS key verifies offline and through KMS.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::sync::Arc;
+
+use aws_sdk_kms::types::{KeySpec, KeyUsageType};
+use govern::aws::MemberSessions;
+use govern::model::AccountId;
+use govern_testkit::seed::Seeder;
+use govern_testkit::{Emulator, Faults, Proxy};
+use serde_json::Value;
+
+const MGMT: &str = "123456789012";
+const DENY_LEAVE: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"organizations:LeaveOrganization","Resource":"*"}]}"#;
+
+const ORG_TOML: &str = r#"[organization]
+management_account = "123456789012"
+home_region = "us-east-1"
+allowed_regions = ["us-east-1", "eu-west-1"]
+
+[contacts.security]
+name = "Security Operations"
+title = "Security lead"
+email = "security@example.com"
+phone = "+1 555 0100"
+
+[key_rotation]
+kms_rotation_period_days = 365
+secret_max_rotation_days = 90
+
+[logging]
+account = "log-archive"
+trusted_services = ["cloudtrail.amazonaws.com"]
+delegated_admin_for = ["config-multiaccountsetup.amazonaws.com"]
+
+[policies.deny-leave-org]
+file = "scp/deny-leave.json"
+description = "no leaving"
+[policies.region-deny]
+template = "deny-regions"
+description = "Deny every region outside allowed_regions"
+
+[root]
+policies = ["FullAWSAccess", "deny-leave-org"]
+
+[ous.Security]
+[ous.Workloads]
+[ous."Workloads/Prod"]
+policies = ["FullAWSAccess", "region-deny"]
+
+[accounts.log-archive]
+email = "aws+log-archive@example.com"
+ou = "Security"
+[accounts.prod-app]
+email = "aws+prod-app@example.com"
+ou = "Workloads/Prod"
+[accounts.dev-app]
+email = "aws+dev-app@example.com"
+ou = "Workloads"
+"#;
+
+struct Stack {
+    emu: Emulator,
+    proxy: Proxy,
+    dir: tempfile::TempDir,
+}
+
+impl Stack {
+    fn start() -> Stack {
+        let emu = Emulator::start();
+        let proxy = Proxy::start(&emu.endpoint(), Faults::default());
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("scp")).unwrap();
+        std::fs::write(dir.path().join("scp/deny-leave.json"), DENY_LEAVE).unwrap();
+        std::fs::write(dir.path().join("org.toml"), ORG_TOML).unwrap();
+        Stack { emu, proxy, dir }
+    }
+    fn path(&self, p: &str) -> PathBuf {
+        self.dir.path().join(p)
+    }
+    fn govern(&self, args: &[&str]) -> Output {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_govern"));
+        cmd.arg("--config").arg(self.path("org.toml")).args(args);
+        self.proxy.configure(&self.emu, &mut cmd);
+        let out = cmd.stdin(Stdio::null()).output().expect("govern runs");
+        eprintln!(
+            "$ govern {}\n{}{}",
+            args.join(" "),
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        out
+    }
+    /// `govern evidence --out <dir>/<name>`, asserting exit 0; returns the bundle's path.
+    fn evidence(&self, name: &str, extra: &[&str]) -> PathBuf {
+        let out = self.path(name);
+        let mut args = vec!["evidence", "--out", out.to_str().unwrap()];
+        args.extend_from_slice(extra);
+        let o = self.govern(&args);
+        assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+        out
+    }
+    fn verify(&self, bundle: &Path, extra: &[&str]) -> Output {
+        let mut args = vec!["evidence", "verify", bundle.to_str().unwrap()];
+        args.extend_from_slice(extra);
+        self.govern(&args)
+    }
+}
+
+fn text(o: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+async fn member_config(
+    cfg: &aws_config::SdkConfig,
+    id: &str,
+    region: &str,
+) -> aws_config::SdkConfig {
+    let sessions = Arc::new(MemberSessions::new(
+        cfg.clone(),
+        AccountId::parse(MGMT).unwrap(),
+        "arn:aws:iam::123456789012:user/moto",
+        "OrganizationAccountAccessRole",
+        None,
+        "test",
+    ));
+    let c = sessions
+        .config(&AccountId::parse(id).unwrap())
+        .await
+        .unwrap();
+    govern::aws::in_region(&c, region)
+}
+
+/// The rows of controls.json, by (control id, resource).
+fn rows(bundle: &Path) -> BTreeMap<(String, String), Value> {
+    let v: Value =
+        serde_json::from_str(&std::fs::read_to_string(bundle.join("controls.json")).unwrap())
+            .unwrap();
+    v["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                (
+                    r["control_id"].as_str().unwrap().to_string(),
+                    r["resource"].as_str().unwrap().to_string(),
+                ),
+                r.clone(),
+            )
+        })
+        .collect()
+}
+
+fn row<'a>(
+    rows: &'a BTreeMap<(String, String), Value>,
+    control: &str,
+    resource: &str,
+) -> &'a Value {
+    rows.get(&(control.to_string(), resource.to_string()))
+        .unwrap_or_else(|| panic!("no row {control} {resource}; rows: {:#?}", rows.keys()))
+}
+
+fn status(rows: &BTreeMap<(String, String), Value>, control: &str, resource: &str) -> String {
+    row(rows, control, resource)["status"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+/// Seeds the organization, applies org.toml, then breaks it in known ways out of band. Returns the
+/// ids of (log-archive, prod-app, dev-app, legacy).
+async fn seeded_with_failures(s: &Stack) -> [String; 4] {
+    let cfg = s.emu.sdk_config().await;
+    let seeder = Seeder::new(&cfg).await;
+    let log = seeder
+        .account(
+            "log-archive",
+            "aws+log-archive@example.com",
+            Some("Security"),
+        )
+        .await;
+    let prod = seeder
+        .account(
+            "prod-app",
+            "aws+prod-app@example.com",
+            Some("Workloads/Prod"),
+        )
+        .await;
+    let dev = seeder
+        .account("dev-app", "aws+dev-app@example.com", Some("Workloads"))
+        .await;
+    let o = s.govern(&["apply", "--auto-approve"]);
+    assert!(o.status.success(), "apply: {}", text(&o));
+
+    // An account nobody declared, in an OU nobody declared, with no contacts.
+    let legacy = seeder
+        .account("legacy", "aws+legacy@example.com", Some("Sandbox"))
+        .await;
+    // dev-app's security contact changed by hand.
+    let acct = aws_sdk_account::Client::new(&member_config(&cfg, &dev, "us-east-1").await);
+    acct.put_alternate_contact()
+        .alternate_contact_type("SECURITY".into())
+        .name("Someone Else")
+        .title("Intern")
+        .email_address("someone@example.com")
+        .phone_number("+1 555 0199")
+        .send()
+        .await
+        .unwrap();
+    // prod-app: a symmetric key with rotation off in us-east-1.
+    let kms = aws_sdk_kms::Client::new(&member_config(&cfg, &prod, "us-east-1").await);
+    kms.create_key().send().await.unwrap();
+    // dev-app: a secret with no rotation function in eu-west-1.
+    let sm = aws_sdk_secretsmanager::Client::new(&member_config(&cfg, &dev, "eu-west-1").await);
+    sm.create_secret()
+        .name("db-password")
+        .secret_string("hunter2")
+        .send()
+        .await
+        .unwrap();
+    [log, prod, dev, legacy]
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn bundle_rows_are_exact_and_tampering_is_named() {
+    let s = Stack::start();
+    let [log, prod, dev, legacy] = seeded_with_failures(&s).await;
+    let bundle = s.evidence("bundle", &[]);
+    let r = rows(&bundle);
+
+    // SCPs attached as declared: all of them are (apply made it so).
+    assert_eq!(
+        status(&r, "GOV.SCP.1", "attach:scp:deny-leave-org→root"),
+        "PASS"
+    );
+    assert_eq!(
+        status(&r, "GOV.SCP.1", "attach:scp:region-deny→ou:Workloads/Prod"),
+        "PASS"
+    );
+    // Region deny: in force for prod-app (its OU), not for the others; N/A for the management account.
+    let p = row(&r, "GOV.SCP.2", &format!("account:{prod}/scp:region-deny"));
+    assert_eq!(p["status"], "PASS");
+    assert_eq!(p["observed"], "attached: region-deny at ou:Workloads/Prod");
+    let d = row(&r, "GOV.SCP.2", &format!("account:{dev}/scp:region-deny"));
+    assert_eq!(d["status"], "FAIL");
+    assert_eq!(
+        d["observed"],
+        format!("not attached at root, ou:Workloads, account:{dev}")
+    );
+    assert_eq!(d["account_name"], "dev-app");
+    assert_eq!(d["evidence"], format!("state/accounts/{dev}.json"));
+    assert_eq!(
+        status(&r, "GOV.SCP.2", &format!("account:{MGMT}/scp:region-deny")),
+        "NOT_APPLICABLE"
+    );
+    // Contacts: matching after apply, changed by hand in dev-app, none in the late legacy account;
+    // operations and billing are not declared.
+    assert_eq!(
+        status(
+            &r,
+            "GOV.CONTACT.1",
+            &format!("account:{prod}/contact:security")
+        ),
+        "PASS"
+    );
+    let c = row(
+        &r,
+        "GOV.CONTACT.1",
+        &format!("account:{dev}/contact:security"),
+    );
+    assert_eq!(c["status"], "FAIL");
+    assert_eq!(
+        c["expected"],
+        "Security Operations <security@example.com>, Security lead, +1 555 0100"
+    );
+    assert_eq!(
+        c["observed"],
+        "Someone Else <someone@example.com>, Intern, +1 555 0199"
+    );
+    assert_eq!(
+        c["frameworks"][0], "CIS AWS Foundations 1.2",
+        "framework references travel with the row"
+    );
+    let l = row(
+        &r,
+        "GOV.CONTACT.1",
+        &format!("account:{legacy}/contact:security"),
+    );
+    assert_eq!(l["status"], "FAIL");
+    assert_eq!(l["observed"], "not registered");
+    assert_eq!(
+        status(
+            &r,
+            "GOV.CONTACT.2",
+            &format!("account:{prod}/contact:operations")
+        ),
+        "NOT_APPLICABLE"
+    );
+    // KMS: prod-app's new key rotates not; accounts with no keys are recorded as such.
+    let keys: Vec<&Value> = r
+        .iter()
+        .filter(|((c, res), _)| c == "GOV.KMS.1" && res.starts_with(&format!("kms:{prod}/")))
+        .map(|(_, v)| v)
+        .collect();
+    assert_eq!(keys.len(), 1, "{keys:?}");
+    assert_eq!(keys[0]["status"], "FAIL");
+    assert_eq!(keys[0]["region"], "us-east-1");
+    assert_eq!(keys[0]["observed"], "rotation off");
+    assert!(keys[0]["resource_arn"]
+        .as_str()
+        .unwrap()
+        .starts_with("arn:aws:kms:us-east-1:"));
+    let none = row(&r, "GOV.KMS.1", &format!("kms:{dev}"));
+    assert_eq!(none["status"], "NOT_APPLICABLE");
+    assert_eq!(none["observed"], "no KMS keys in us-east-1, eu-west-1");
+    // Secrets: dev-app's secret has no rotation function.
+    let sec = row(
+        &r,
+        "GOV.SECRETS.1",
+        &format!("secret:{dev}/eu-west-1/db-password"),
+    );
+    assert_eq!(sec["status"], "FAIL");
+    assert_eq!(sec["observed"], "rotation off, no rotation function");
+    // Logging: the account, trusted access and delegated administration are in place.
+    assert_eq!(status(&r, "GOV.LOG.1", &format!("account:{log}")), "PASS");
+    assert_eq!(
+        status(
+            &r,
+            "GOV.LOG.1",
+            "org:service-access/cloudtrail.amazonaws.com"
+        ),
+        "PASS"
+    );
+    assert_eq!(
+        status(
+            &r,
+            "GOV.LOG.1",
+            "org:delegated-admin/config-multiaccountsetup.amazonaws.com"
+        ),
+        "PASS"
+    );
+    // The tree and unmanaged accounts: legacy is outside both.
+    let t = row(&r, "GOV.ORG.1", &format!("account:{legacy}/parent"));
+    assert_eq!(t["status"], "FAIL");
+    assert_eq!(t["observed"], "ou:Sandbox (not declared in org.toml)");
+    assert_eq!(
+        status(&r, "GOV.ORG.1", &format!("account:{dev}/parent")),
+        "PASS"
+    );
+    assert_eq!(
+        status(&r, "GOV.ORG.2", &format!("account:{legacy}")),
+        "FAIL"
+    );
+    assert_eq!(status(&r, "GOV.ORG.2", &format!("account:{MGMT}")), "PASS");
+
+    // The CSV carries the same rows, with the header the docs describe.
+    let csv = std::fs::read_to_string(bundle.join("controls.csv")).unwrap();
+    let mut lines = csv.lines();
+    assert_eq!(
+        lines.next().unwrap(),
+        "control_id,title,frameworks,account_id,account_name,region,resource,resource_arn,status,expected,observed,evidence,evaluated_at"
+    );
+    assert_eq!(lines.count(), r.len());
+    assert!(csv.contains(&format!(
+        "GOV.SECRETS.1,Secrets rotation on within the maximum,AWS Security Hub SecretsManager.1; AWS Security Hub SecretsManager.4; PCI DSS 4.0.1 8.6.3; PCI DSS 4.0.1 8.3.9,{dev},dev-app,eu-west-1,secret:{dev}/eu-west-1/db-password,"
+    )));
+
+    // State and config are in the bundle, and the report links rows to them.
+    for f in [
+        "state/organization.json".to_string(),
+        format!("state/accounts/{dev}.json"),
+        "config/org.toml".into(),
+        "config/scp/deny-leave.json".into(),
+        "report.html".into(),
+        "manifest.json".into(),
+        "SHA256SUMS".into(),
+    ] {
+        assert!(bundle.join(&f).is_file(), "{f} is in the bundle");
+    }
+    assert_eq!(
+        std::fs::read_to_string(bundle.join("config/org.toml")).unwrap(),
+        ORG_TOML
+    );
+    let manifest: Value =
+        serde_json::from_str(&std::fs::read_to_string(bundle.join("manifest.json")).unwrap())
+            .unwrap();
+    assert_eq!(manifest["caller"]["account"], MGMT);
+    assert!(manifest["organization_id"]
+        .as_str()
+        .unwrap()
+        .starts_with("o-"));
+    assert_eq!(manifest["summary"]["FAIL"], 9, "{manifest}");
+    assert_eq!(manifest["summary"]["ERROR"], 0, "{manifest}");
+    // Exactly the failures seeded, and no others.
+    let mut failing: Vec<String> = r
+        .iter()
+        .filter(|(_, v)| v["status"] == "FAIL")
+        .map(|((c, res), _)| format!("{c} {res}"))
+        .collect();
+    failing.sort();
+    let prod_key = keys[0]["resource"].as_str().unwrap();
+    let mut want = vec![
+        format!("GOV.SCP.2 account:{log}/scp:region-deny"),
+        format!("GOV.SCP.2 account:{dev}/scp:region-deny"),
+        format!("GOV.SCP.2 account:{legacy}/scp:region-deny"),
+        format!("GOV.CONTACT.1 account:{dev}/contact:security"),
+        format!("GOV.CONTACT.1 account:{legacy}/contact:security"),
+        format!("GOV.KMS.1 {prod_key}"),
+        format!("GOV.SECRETS.1 secret:{dev}/eu-west-1/db-password"),
+        format!("GOV.ORG.1 account:{legacy}/parent"),
+        format!("GOV.ORG.2 account:{legacy}"),
+    ];
+    want.sort();
+    assert_eq!(failing, want);
+    let html = std::fs::read_to_string(bundle.join("report.html")).unwrap();
+    assert!(!html.contains("http://") && !html.contains("https://") && !html.contains("<script"));
+    assert!(html.contains(&format!("<a href=\"state/accounts/{dev}.json\">")));
+    let first_fail = html.find("<tr class=\"FAIL\">").unwrap();
+    let first_pass = html.find("<tr class=\"PASS\">").unwrap();
+    assert!(first_fail < first_pass, "failing rows come first");
+
+    // sha256sum -c works with no govern.
+    let sums = Command::new("sha256sum")
+        .args(["-c", "--quiet", "SHA256SUMS"])
+        .current_dir(&bundle)
+        .output();
+    if let Ok(sums) = sums {
+        assert!(sums.status.success(), "{}", text(&sums));
+    }
+    let ok = s.verify(&bundle, &[]);
+    assert_eq!(ok.status.code(), Some(0), "{}", text(&ok));
+    assert!(text(&ok).contains("verifies"));
+    assert_eq!(
+        s.verify(&bundle, &["--require-signature"]).status.code(),
+        Some(1)
+    );
+
+    // The same state gives the same files, time fields aside.
+    let again = s.evidence("again", &[]);
+    for f in [
+        "state/organization.json".to_string(),
+        format!("state/accounts/{dev}.json"),
+        format!("state/accounts/{prod}.json"),
+        "config/org.toml".into(),
+    ] {
+        assert_eq!(
+            std::fs::read(bundle.join(&f)).unwrap(),
+            std::fs::read(again.join(&f)).unwrap(),
+            "{f} differs between two runs over the same state"
+        );
+    }
+    let untimed = |b: &Path| -> Vec<String> {
+        std::fs::read_to_string(b.join("controls.csv"))
+            .unwrap()
+            .lines()
+            .map(|l| l.rsplit_once(',').unwrap().0.to_string())
+            .collect()
+    };
+    assert_eq!(untimed(&bundle), untimed(&again));
+
+    // Tampered, deleted and added files are each named.
+    std::fs::write(
+        bundle.join("config/org.toml"),
+        ORG_TOML.replace("365", "2560"),
+    )
+    .unwrap();
+    let bad = s.verify(&bundle, &[]);
+    assert_eq!(bad.status.code(), Some(1));
+    assert!(
+        text(&bad).contains("changed: config/org.toml"),
+        "{}",
+        text(&bad)
+    );
+    std::fs::write(bundle.join("config/org.toml"), ORG_TOML).unwrap();
+    assert_eq!(s.verify(&bundle, &[]).status.code(), Some(0));
+
+    std::fs::remove_file(bundle.join(format!("state/accounts/{dev}.json"))).unwrap();
+    let bad = s.verify(&bundle, &[]);
+    assert_eq!(bad.status.code(), Some(1));
+    assert!(
+        text(&bad).contains(&format!("missing: state/accounts/{dev}.json")),
+        "{}",
+        text(&bad)
+    );
+
+    std::fs::write(again.join("state/accounts/notes.txt"), "added later").unwrap();
+    let bad = s.verify(&again, &[]);
+    assert_eq!(bad.status.code(), Some(1));
+    assert!(
+        text(&bad).contains("extra: state/accounts/notes.txt"),
+        "{}",
+        text(&bad)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn signed_bundles_verify_offline_and_with_kms() {
+    let s = Stack::start();
+    let cfg = s.emu.sdk_config().await;
+    let _ = Seeder::new(&cfg).await;
+    let kms = aws_sdk_kms::Client::new(&cfg);
+    for (spec, algorithm) in [
+        (KeySpec::Rsa2048, "RSASSA_PKCS1_V1_5_SHA_256"),
+        (KeySpec::EccNistP256, "ECDSA_SHA_256"),
+    ] {
+        let key = kms
+            .create_key()
+            .key_spec(spec.clone())
+            .key_usage(KeyUsageType::SignVerify)
+            .send()
+            .await
+            .unwrap();
+        let arn = key.key_metadata().unwrap().arn().unwrap().to_string();
+        let name = format!("signed-{}", spec.as_str());
+        let bundle = s.evidence(&name, &["--sign-key", &arn]);
+        let sig: Value =
+            serde_json::from_str(&std::fs::read_to_string(bundle.join("signature.json")).unwrap())
+                .unwrap();
+        assert_eq!(sig["algorithm"], algorithm);
+        assert_eq!(sig["key_id"], arn);
+        assert_eq!(sig["message_type"], "RAW");
+        let statement: Value = serde_json::from_str(sig["statement"].as_str().unwrap()).unwrap();
+        let manifest = std::fs::read(bundle.join("manifest.json")).unwrap();
+        assert_eq!(
+            statement["manifest_sha256"],
+            govern::apply::sha256(&manifest)
+        );
+        assert!(std::fs::read_to_string(bundle.join("public-key.pem"))
+            .unwrap()
+            .starts_with("-----BEGIN PUBLIC KEY-----\n"));
+
+        let ok = s.verify(&bundle, &["--require-signature"]);
+        assert_eq!(ok.status.code(), Some(0), "{}", text(&ok));
+        assert!(
+            text(&ok).contains("signature valid (offline"),
+            "{}",
+            text(&ok)
+        );
+        let ok = s.verify(&bundle, &["--kms"]);
+        assert_eq!(ok.status.code(), Some(0), "{}", text(&ok));
+        assert!(text(&ok).contains("KMS Verify: valid"), "{}", text(&ok));
+
+        // A rewritten manifest with matching SHA256SUMS is still caught by the signature.
+        let mut m: Value = serde_json::from_slice(&manifest).unwrap();
+        m["organization_id"] = "o-forged".into();
+        let forged = serde_json::to_vec_pretty(&m).unwrap();
+        std::fs::write(bundle.join("manifest.json"), &forged).unwrap();
+        let sums = std::fs::read_to_string(bundle.join("SHA256SUMS"))
+            .unwrap()
+            .replace(
+                &govern::apply::sha256(&manifest),
+                &govern::apply::sha256(&forged),
+            );
+        std::fs::write(bundle.join("SHA256SUMS"), sums).unwrap();
+        let bad = s.verify(&bundle, &[]);
+        assert_eq!(bad.status.code(), Some(1));
+        assert!(
+            text(&bad).contains("invalid: signature.json"),
+            "{}",
+            text(&bad)
+        );
+    }
+}

@@ -1,0 +1,1173 @@
+//! `cargo xtask bench`: seeds a large organization in the emulator, runs the release-built
+//! `govern plan --json` through the fault proxy with fixed added latency, and prints (and writes to
+//! bench/results/) its wall time, CPU time, peak RSS and requests by operation beside the floor: the
+//! same request mix fired by a plain parallel client at the same concurrency. Figures, never
+//! assertions: targets are reported as met or missed. See bench/README.md.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::fs::File;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use aws_config::{Region, SdkConfig};
+use aws_credential_types::provider::SharedCredentialsProvider;
+use aws_credential_types::Credentials;
+use aws_sdk_account::types::{AlternateContactType, RegionOptStatus};
+use aws_sdk_organizations::types::PolicyType;
+use futures::{StreamExt, TryStreamExt};
+use govern_testkit::seed::bounded;
+use govern_testkit::{Emulator, Faults, Proxy, Rule, Seeder};
+use serde_json::{json, Value};
+
+const HELP: &str = "\
+cargo xtask bench [--accounts 100,1000] [--latency-ms 50] [--concurrency 16]
+
+For each N in --accounts: start moto and the fault proxy, seed an organization of N member accounts
+(3-level OU tree, 3 SCPs, in us-east-1 and eu-west-1 3 KMS keys and 2 secrets per account, some
+drift), then run the release-built `govern plan --json` through the proxy with --latency-ms added to
+every request, and the floor (the same request mix from a plain parallel client at the same
+concurrency). Prints a table and writes bench/results/<date>-<N>.{json,md}. See bench/README.md.
+";
+
+/// The allowed regions: keys and secrets are seeded and read in each.
+const REGIONS: [&str; 2] = ["us-east-1", "eu-west-1"];
+/// Customer-managed symmetric keys per account-region (every one eligible for rotation).
+const KEYS: usize = 3;
+/// Secrets per account-region.
+const SECRETS: usize = 2;
+/// OUs per parent, over 3 levels: 3 + 9 + 27 OUs, accounts spread over the 27 leaves.
+const FANOUT: usize = 3;
+const ROLE: &str = "OrganizationAccountAccessRole";
+/// govern's Organizations page size and in-flight cap (src/discover/mod.rs).
+const ORG_PAGE: u64 = 20;
+const ORG_CONCURRENCY: usize = 4;
+/// Requests in flight while seeding (moto serves ~200 req/s sequentially; this hides the latency).
+const SEED_CONCURRENCY: usize = 24;
+/// Every `DRIFT_EVERY`-th account has its first us-east-1 key with rotation off (at offset 7) or a
+/// wrong security contact (at offset 23).
+const DRIFT_EVERY: usize = 40;
+
+/// The declared contacts: (org.toml table, name, title, email, phone).
+const CONTACTS: [(&str, &str, &str, &str, &str); 3] = [
+    (
+        "security",
+        "Security Operations",
+        "Security lead",
+        "security@example.com",
+        "+1 555 0100",
+    ),
+    (
+        "operations",
+        "Platform Operations",
+        "Operations lead",
+        "operations@example.com",
+        "+1 555 0101",
+    ),
+    (
+        "billing",
+        "Cloud Finance",
+        "Billing lead",
+        "billing@example.com",
+        "+1 555 0102",
+    ),
+];
+
+/// Custom SCPs: name, file, document, description, OUs attached to.
+const SCPS: [(&str, &str, &str, &str, &[&str]); 3] = [
+    (
+        "bench-deny-leave",
+        "deny-leave.json",
+        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":["organizations:LeaveOrganization"],"Resource":"*"}]}"#,
+        "Member accounts cannot leave the organization",
+        &["ou1", "ou2", "ou3"],
+    ),
+    (
+        "bench-deny-root",
+        "deny-root.json",
+        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"*","Resource":"*","Condition":{"StringLike":{"aws:PrincipalArn":["arn:aws:iam::*:root"]}}}]}"#,
+        "No actions as the root user",
+        &["ou1/ou11", "ou2/ou21"],
+    ),
+    (
+        "bench-protect-logging",
+        "protect-logging.json",
+        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":["cloudtrail:StopLogging","cloudtrail:DeleteTrail"],"Resource":"*"}]}"#,
+        "Logging cannot be switched off",
+        &["ou3/ou31/ou311"],
+    ),
+];
+
+struct Options {
+    accounts: Vec<usize>,
+    latency_ms: u64,
+    concurrency: usize,
+}
+
+fn parse(args: &[String]) -> Result<Option<Options>, String> {
+    let mut o = Options {
+        accounts: vec![100, 1000],
+        latency_ms: 50,
+        concurrency: 16,
+    };
+    let mut it = args.iter();
+    while let Some(arg) = it.next() {
+        let (flag, inline) = match arg.split_once('=') {
+            Some((f, v)) => (f, Some(v.to_string())),
+            None => (arg.as_str(), None),
+        };
+        if matches!(flag, "-h" | "--help") {
+            return Ok(None);
+        }
+        let mut value = || {
+            inline
+                .clone()
+                .or_else(|| it.next().cloned())
+                .ok_or_else(|| format!("{flag} needs a value"))
+        };
+        let number = |v: &str| {
+            v.trim()
+                .parse::<usize>()
+                .ok()
+                .filter(|n| *n > 0)
+                .ok_or_else(|| format!("{flag}: {v:?} is not a positive number"))
+        };
+        match flag {
+            "--accounts" => {
+                o.accounts = value()?.split(',').map(number).collect::<Result<_, _>>()?
+            }
+            "--latency-ms" => o.latency_ms = number(&value()?)? as u64,
+            "--concurrency" => o.concurrency = number(&value()?)?,
+            _ => return Err(format!("bench: unknown argument {arg:?}\n\n{HELP}")),
+        }
+    }
+    Ok(Some(o))
+}
+
+pub fn run(args: &[String]) -> Result<i32, String> {
+    let Some(options) = parse(args)? else {
+        print!("{HELP}");
+        return Ok(0);
+    };
+    let root = crate::repo_root();
+    let moto = crate::ensure_emulator(&root)?;
+    println!("bench: building the release govern (cargo build --release --bin govern) …");
+    let built = crate::cargo()
+        .args(["build", "--quiet", "--release", "--bin", "govern"])
+        .current_dir(&root)
+        .status()
+        .map_err(|e| format!("cannot run cargo build: {e}"))?;
+    if !built.success() {
+        return Err("`cargo build --release --bin govern` failed (see above)".into());
+    }
+    let govern = crate::target_dir(&root)
+        .join("release")
+        .join(format!("govern{}", std::env::consts::EXE_SUFFIX));
+    if !govern.is_file() {
+        return Err(format!(
+            "{} does not exist after the build",
+            govern.display()
+        ));
+    }
+    let out_dir = root.join("bench").join("results");
+    std::fs::create_dir_all(&out_dir)
+        .map_err(|e| format!("cannot create {}: {e}", out_dir.display()))?;
+
+    let mut all = Vec::new();
+    for &n in &options.accounts {
+        let figures = one(n, &options, &moto, &govern)?;
+        let (json_path, md_path) = write_results(&out_dir, &figures)?;
+        println!(
+            "bench: wrote {} and {}",
+            json_path.display(),
+            md_path.display()
+        );
+        all.push(figures);
+    }
+    println!("\n{}", table(&all));
+    Ok(0)
+}
+
+// ---------------------------------------------------------------------------------------------
+// One size
+
+/// What seeding built: everything the floor and the formula need.
+struct Org {
+    management: String,
+    root_id: String,
+    ous: Vec<(String, String)>,
+    /// (parent id, OUs under it, accounts under it), root first.
+    parents: Vec<(String, u64, u64)>,
+    members: Vec<(String, String, String)>,
+    /// (id, custom, targets).
+    policies: Vec<(String, bool, u64)>,
+    drift_keys: usize,
+    drift_contacts: usize,
+}
+
+struct Figures {
+    n: usize,
+    accounts_read: usize,
+    ous: usize,
+    latency_ms: u64,
+    concurrency: usize,
+    seed: Duration,
+    wall: Duration,
+    user: Duration,
+    sys: Duration,
+    max_rss_kb: u64,
+    counts: BTreeMap<String, u64>,
+    floor_wall: Duration,
+    floor_counts: BTreeMap<String, u64>,
+    formula: BTreeMap<String, u64>,
+    plan_summary: Value,
+    drift_keys: usize,
+    drift_contacts: usize,
+}
+
+impl Figures {
+    fn cpu(&self) -> Duration {
+        self.user + self.sys
+    }
+    fn cpu_ms_per_account(&self) -> f64 {
+        self.cpu().as_secs_f64() * 1000.0 / self.accounts_read as f64
+    }
+    fn total(&self) -> u64 {
+        self.counts.values().sum()
+    }
+    fn formula_total(&self) -> u64 {
+        self.formula.values().sum()
+    }
+    fn ratio(&self) -> f64 {
+        self.wall.as_secs_f64() / self.floor_wall.as_secs_f64()
+    }
+    fn rss_mb(&self) -> f64 {
+        self.max_rss_kb as f64 / 1024.0
+    }
+    /// Operations govern sent more often than the formula allows (or that are not in it).
+    fn over_formula(&self) -> Vec<String> {
+        self.counts
+            .iter()
+            .filter(|(op, n)| self.formula.get(*op).is_none_or(|f| *n > f))
+            .map(|(op, n)| format!("{op} {n} > {}", self.formula.get(op).unwrap_or(&0)))
+            .collect()
+    }
+    fn within_formula(&self) -> bool {
+        self.over_formula().is_empty() && self.total() <= self.formula_total()
+    }
+    fn targets(&self) -> Vec<(String, bool)> {
+        vec![
+            (
+                format!(
+                    "requests ≤ minimal mix ({} ≤ {})",
+                    self.total(),
+                    self.formula_total()
+                ),
+                self.within_formula(),
+            ),
+            (
+                format!("wall ≤ 1.3 × floor ({:.2}×)", self.ratio()),
+                self.ratio() <= 1.3,
+            ),
+            (
+                format!("CPU < 2 ms/account ({:.2} ms)", self.cpu_ms_per_account()),
+                self.cpu_ms_per_account() < 2.0,
+            ),
+            (
+                format!("peak RSS < 100 MB ({:.1} MB)", self.rss_mb()),
+                self.rss_mb() < 100.0,
+            ),
+        ]
+    }
+}
+
+fn one(n: usize, o: &Options, moto: &Path, govern: &Path) -> Result<Figures, String> {
+    println!("\nbench: N = {n} accounts");
+    let emulator = Emulator::start_with_binary(moto);
+    let proxy = Proxy::start(&emulator.endpoint(), Faults::none());
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start a tokio runtime: {e}"))?;
+    // Seeding goes through the proxy (no latency yet) so it learns the assumed-role keys and the
+    // KMS rotation periods it answers for moto.
+    let cfg = runtime.block_on(proxy.sdk_config());
+    let started = Instant::now();
+    let org = runtime.block_on(seed(&cfg, n))?;
+    let seed_time = started.elapsed();
+    println!(
+        "bench: seeded {n} accounts + management, {} OUs, {} custom SCPs, {} keys and {} secrets in {:.1} s ({} keys with rotation off, {} wrong contacts)",
+        org.ous.len(),
+        SCPS.len(),
+        (n + 1) * REGIONS.len() * KEYS,
+        (n + 1) * REGIONS.len() * SECRETS,
+        seed_time.as_secs_f64(),
+        org.drift_keys,
+        org.drift_contacts
+    );
+
+    let dir = std::env::temp_dir().join(format!("govern-bench-{}-{n}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join("scp")).map_err(|e| format!("cannot create {dir:?}: {e}"))?;
+    write_org_toml(&dir, &org)?;
+
+    let latency = Duration::from_millis(o.latency_ms);
+    proxy.set_faults(Faults::none().rule(Rule::latency("*", latency)));
+    proxy.reset_counts();
+    println!(
+        "bench: govern plan --json through the proxy (+{} ms a request, --concurrency {}) …",
+        o.latency_ms, o.concurrency
+    );
+    let run = run_govern(govern, &dir, o.concurrency, &emulator, &proxy)?;
+    let counts = proxy.counts();
+
+    proxy.reset_counts();
+    println!("bench: the floor (same mix, plain parallel client) …");
+    let started = Instant::now();
+    runtime.block_on(floor(&cfg, &org, o.concurrency))?;
+    let floor_wall = started.elapsed();
+    let floor_counts = proxy.counts();
+    let _ = std::fs::remove_dir_all(&dir);
+
+    let figures = Figures {
+        n,
+        accounts_read: n + 1,
+        ous: org.ous.len(),
+        latency_ms: o.latency_ms,
+        concurrency: o.concurrency,
+        seed: seed_time,
+        wall: run.wall,
+        user: run.user,
+        sys: run.sys,
+        max_rss_kb: run.max_rss_kb,
+        counts,
+        floor_wall,
+        floor_counts,
+        formula: formula(&org),
+        plan_summary: run.summary,
+        drift_keys: org.drift_keys,
+        drift_contacts: org.drift_contacts,
+    };
+    println!("{}", table(std::slice::from_ref(&figures)));
+    Ok(figures)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Seeding
+
+fn ou_paths() -> Vec<String> {
+    let mut paths = Vec::new();
+    for a in 1..=FANOUT {
+        paths.push(format!("ou{a}"));
+    }
+    for a in 1..=FANOUT {
+        for b in 1..=FANOUT {
+            paths.push(format!("ou{a}/ou{a}{b}"));
+        }
+    }
+    for a in 1..=FANOUT {
+        for b in 1..=FANOUT {
+            for c in 1..=FANOUT {
+                paths.push(format!("ou{a}/ou{a}{b}/ou{a}{b}{c}"));
+            }
+        }
+    }
+    paths
+}
+
+async fn seed(cfg: &SdkConfig, n: usize) -> Result<Org, String> {
+    let seeder = Seeder::new(cfg).await;
+    let org = seeder.org.clone();
+    org.enable_policy_type()
+        .root_id(&seeder.root_id)
+        .policy_type(PolicyType::ServiceControlPolicy)
+        .send()
+        .await
+        .map_err(|e| sdk("EnablePolicyType", e))?;
+    let management = org
+        .describe_organization()
+        .send()
+        .await
+        .map_err(|e| sdk("DescribeOrganization", e))?
+        .organization()
+        .and_then(|o| o.master_account_id())
+        .unwrap_or_default()
+        .to_string();
+
+    let ous = seeder.ous_bulk(&ou_paths(), SEED_CONCURRENCY).await;
+    let leaves: Vec<&(String, String)> = ous
+        .iter()
+        .filter(|(p, _)| p.matches('/').count() == 2)
+        .collect();
+    let specs: Vec<(String, String, String)> = (1..=n)
+        .map(|i| {
+            let (_, leaf) = leaves[i % leaves.len()];
+            (
+                format!("acct-{i:05}"),
+                format!("bench+acct-{i:05}@example.com"),
+                leaf.clone(),
+            )
+        })
+        .collect();
+    let ids = seeder.accounts_bulk(&specs, SEED_CONCURRENCY).await;
+    let path_of: BTreeMap<&str, &str> = ous
+        .iter()
+        .map(|(p, id)| (id.as_str(), p.as_str()))
+        .collect();
+    let members: Vec<(String, String, String)> = specs
+        .iter()
+        .zip(&ids)
+        .map(|((name, _, parent), id)| {
+            (
+                id.clone(),
+                name.clone(),
+                path_of[parent.as_str()].to_string(),
+            )
+        })
+        .collect();
+
+    let ou_id: BTreeMap<&str, &str> = ous
+        .iter()
+        .map(|(p, id)| (p.as_str(), id.as_str()))
+        .collect();
+    for (name, _, document, description, targets) in SCPS {
+        let id = seeder.policy(name, document, description).await;
+        for t in targets {
+            seeder.attach(&id, ou_id[t]).await;
+        }
+    }
+
+    // Inside every account (management first, index 0): contacts, keys and secrets.
+    let mut everyone = vec![(management.clone(), false)];
+    everyone.extend(ids.iter().map(|id| (id.clone(), true)));
+    let indexed: Vec<(usize, String, bool)> = everyone
+        .into_iter()
+        .enumerate()
+        .map(|(i, (id, member))| (i, id, member))
+        .collect();
+    let drift = bounded(indexed, SEED_CONCURRENCY, |(i, id, member)| {
+        let cfg = cfg.clone();
+        async move { seed_inside(&cfg, i, &id, member).await }
+    })
+    .await;
+    let mut drift_keys = 0;
+    let mut drift_contacts = 0;
+    for d in drift {
+        let (k, c) = d?;
+        drift_keys += usize::from(k);
+        drift_contacts += usize::from(c);
+    }
+
+    // Census of what the emulator now holds (parents' children, policy targets): the formula's inputs.
+    let mut parents = Vec::new();
+    let mut parent_ids = vec![seeder.root_id.clone()];
+    parent_ids.extend(ous.iter().map(|(_, id)| id.clone()));
+    for id in parent_ids {
+        let ou_pages: Vec<_> = org
+            .list_organizational_units_for_parent()
+            .parent_id(&id)
+            .into_paginator()
+            .send()
+            .collect::<Vec<_>>()
+            .await;
+        let mut n_ous = 0;
+        for p in ou_pages {
+            n_ous += p
+                .map_err(|e| sdk("ListOrganizationalUnitsForParent", e))?
+                .organizational_units()
+                .len() as u64;
+        }
+        let acct_pages: Vec<_> = org
+            .list_accounts_for_parent()
+            .parent_id(&id)
+            .into_paginator()
+            .send()
+            .collect::<Vec<_>>()
+            .await;
+        let mut n_accounts = 0;
+        for p in acct_pages {
+            n_accounts += p
+                .map_err(|e| sdk("ListAccountsForParent", e))?
+                .accounts()
+                .len() as u64;
+        }
+        parents.push((id, n_ous, n_accounts));
+    }
+    let mut policies = Vec::new();
+    let listed: Vec<_> = org
+        .list_policies()
+        .filter(PolicyType::ServiceControlPolicy)
+        .into_paginator()
+        .send()
+        .collect::<Vec<_>>()
+        .await;
+    for page in listed {
+        for p in page.map_err(|e| sdk("ListPolicies", e))?.policies() {
+            let id = p.id().unwrap_or_default().to_string();
+            let mut targets = 0;
+            let pages: Vec<_> = org
+                .list_targets_for_policy()
+                .policy_id(&id)
+                .into_paginator()
+                .send()
+                .collect::<Vec<_>>()
+                .await;
+            for t in pages {
+                targets += t
+                    .map_err(|e| sdk("ListTargetsForPolicy", e))?
+                    .targets()
+                    .len() as u64;
+            }
+            policies.push((id, !p.aws_managed(), targets));
+        }
+    }
+
+    Ok(Org {
+        management,
+        root_id: seeder.root_id.clone(),
+        ous,
+        parents,
+        members,
+        policies,
+        drift_keys,
+        drift_contacts,
+    })
+}
+
+/// Contacts, keys and secrets inside account number `i`; returns (a key left without rotation, a
+/// wrong contact).
+async fn seed_inside(
+    cfg: &SdkConfig,
+    i: usize,
+    id: &str,
+    member: bool,
+) -> Result<(bool, bool), String> {
+    let config = if member {
+        assume(cfg, id, "govern-bench-seed").await?
+    } else {
+        cfg.clone()
+    };
+    let wrong_contact = i % DRIFT_EVERY == 23;
+    let key_off = i % DRIFT_EVERY == 7;
+    let account = aws_sdk_account::Client::new(&config);
+    for (kind, name, title, email, phone) in CONTACTS {
+        let email = if wrong_contact && kind == "security" {
+            "old-security@example.com"
+        } else {
+            email
+        };
+        account
+            .put_alternate_contact()
+            .alternate_contact_type(AlternateContactType::from(
+                kind.to_ascii_uppercase().as_str(),
+            ))
+            .name(name)
+            .title(title)
+            .email_address(email)
+            .phone_number(phone)
+            .send()
+            .await
+            .map_err(|e| sdk("PutAlternateContact", e))?;
+    }
+    for (r, region) in REGIONS.iter().enumerate() {
+        let regional = in_region(&config, region);
+        let kms = aws_sdk_kms::Client::new(&regional);
+        for k in 0..KEYS {
+            let key = kms
+                .create_key()
+                .description(format!("bench key {k}"))
+                .send()
+                .await
+                .map_err(|e| sdk("CreateKey", e))?;
+            let key_id = key
+                .key_metadata()
+                .map(|m| m.key_id().to_string())
+                .unwrap_or_default();
+            if key_off && r == 0 && k == 0 {
+                continue;
+            }
+            kms.enable_key_rotation()
+                .key_id(&key_id)
+                .rotation_period_in_days(365)
+                .send()
+                .await
+                .map_err(|e| sdk("EnableKeyRotation", e))?;
+        }
+        let sm = aws_sdk_secretsmanager::Client::new(&regional);
+        for s in 0..SECRETS {
+            sm.create_secret()
+                .name(format!("bench/db-{s}"))
+                .secret_string("never read by govern")
+                .send()
+                .await
+                .map_err(|e| sdk("CreateSecret", e))?;
+        }
+    }
+    Ok((key_off, wrong_contact))
+}
+
+async fn assume(cfg: &SdkConfig, account: &str, session: &str) -> Result<SdkConfig, String> {
+    let sts = aws_sdk_sts::Client::new(cfg);
+    let out = sts
+        .assume_role()
+        .role_arn(format!("arn:aws:iam::{account}:role/{ROLE}"))
+        .role_session_name(session)
+        .send()
+        .await
+        .map_err(|e| sdk("AssumeRole", e))?;
+    let c = out
+        .credentials()
+        .ok_or_else(|| format!("AssumeRole into {account} returned no credentials"))?;
+    let creds = Credentials::new(
+        c.access_key_id(),
+        c.secret_access_key(),
+        Some(c.session_token().to_string()),
+        None,
+        "govern-bench",
+    );
+    Ok(cfg
+        .clone()
+        .into_builder()
+        .credentials_provider(SharedCredentialsProvider::new(creds))
+        .build())
+}
+
+fn in_region(cfg: &SdkConfig, region: &str) -> SdkConfig {
+    cfg.clone()
+        .into_builder()
+        .region(Region::new(region.to_string()))
+        .build()
+}
+
+fn sdk(op: &str, e: impl std::error::Error) -> String {
+    format!(
+        "{op}: {}",
+        aws_smithy_types::error::display::DisplayErrorContext(e)
+    )
+}
+
+fn write_org_toml(dir: &Path, org: &Org) -> Result<(), String> {
+    let mut t = String::new();
+    let _ = writeln!(t, "# Written by `cargo xtask bench`.\n[organization]");
+    let _ = writeln!(t, "management_account = \"{}\"", org.management);
+    let _ = writeln!(t, "home_region = \"us-east-1\"\nmember_role = \"{ROLE}\"");
+    let _ = writeln!(t, "allowed_regions = [\"{}\"]\n", REGIONS.join("\", \""));
+    for (kind, name, title, email, phone) in CONTACTS {
+        let _ = writeln!(t, "[contacts.{kind}]\nname = \"{name}\"\ntitle = \"{title}\"\nemail = \"{email}\"\nphone = \"{phone}\"");
+    }
+    let _ = writeln!(
+        t,
+        "\n[key_rotation]\nkms_rotation_period_days = 365\nsecret_max_rotation_days = 90\n"
+    );
+    for (name, file, document, description, _) in SCPS {
+        std::fs::write(dir.join("scp").join(file), document)
+            .map_err(|e| format!("cannot write {file}: {e}"))?;
+        let _ = writeln!(
+            t,
+            "[policies.{name}]\nfile = \"scp/{file}\"\ndescription = \"{description}\""
+        );
+    }
+    let _ = writeln!(t, "\n[root]\npolicies = [\"FullAWSAccess\"]");
+    for (path, _) in &org.ous {
+        let _ = writeln!(t, "[ous.\"{path}\"]");
+        let attached: Vec<&str> = SCPS
+            .iter()
+            .filter(|s| s.4.contains(&path.as_str()))
+            .map(|s| s.0)
+            .collect();
+        if !attached.is_empty() {
+            let _ = writeln!(
+                t,
+                "policies = [\"FullAWSAccess\", \"{}\"]",
+                attached.join("\", \"")
+            );
+        }
+    }
+    for (_, name, ou) in &org.members {
+        let _ = writeln!(
+            t,
+            "[accounts.{name}]\nemail = \"bench+{name}@example.com\"\nou = \"{ou}\""
+        );
+    }
+    let path = dir.join("org.toml");
+    std::fs::write(&path, t).map_err(|e| format!("cannot write {}: {e}", path.display()))
+}
+
+// ---------------------------------------------------------------------------------------------
+// govern under measurement
+
+struct Run {
+    wall: Duration,
+    user: Duration,
+    sys: Duration,
+    max_rss_kb: u64,
+    summary: Value,
+}
+
+fn run_govern(
+    govern: &Path,
+    dir: &Path,
+    concurrency: usize,
+    emulator: &Emulator,
+    proxy: &Proxy,
+) -> Result<Run, String> {
+    let out_path = dir.join("plan.json");
+    let err_path = dir.join("plan.stderr");
+    let stdout = File::create(&out_path)
+        .map_err(|e| format!("cannot create {}: {e}", out_path.display()))?;
+    let stderr = File::create(&err_path)
+        .map_err(|e| format!("cannot create {}: {e}", err_path.display()))?;
+    let mut cmd = Command::new(govern);
+    cmd.arg("--config")
+        .arg(dir.join("org.toml"))
+        .args(["--concurrency", &concurrency.to_string(), "plan", "--json"])
+        .current_dir(dir)
+        .stdin(Stdio::null())
+        .stdout(stdout)
+        .stderr(stderr);
+    proxy.configure(emulator, &mut cmd);
+    let started = Instant::now();
+    let child = cmd
+        .spawn()
+        .map_err(|e| format!("cannot run {}: {e}", govern.display()))?;
+    let pid = child.id() as libc::pid_t;
+    let mut status: libc::c_int = 0;
+    // SAFETY: an all-zero rusage is a valid value for wait4 to fill in.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: `pid` is our own child, not yet waited for; both pointers are to live locals.
+    let waited = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+    let wall = started.elapsed();
+    if waited != pid {
+        return Err(format!(
+            "wait4 on govern failed: {}",
+            std::io::Error::last_os_error()
+        ));
+    }
+    let exited_ok = libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0;
+    if !exited_ok {
+        let err = std::fs::read_to_string(&err_path).unwrap_or_default();
+        let tail: Vec<&str> = err.lines().rev().take(20).collect();
+        return Err(format!(
+            "govern plan failed (wait status {status}); tail of its stderr:\n{}",
+            tail.into_iter().rev().collect::<Vec<_>>().join("\n")
+        ));
+    }
+    let plan: Value = std::fs::read_to_string(&out_path)
+        .ok()
+        .and_then(|s| serde_json::from_str(&s).ok())
+        .unwrap_or(Value::Null);
+    let count = |key: &str| plan.get(key).and_then(Value::as_array).map_or(0, Vec::len);
+    let summary = json!({
+        "summary": plan.get("summary").cloned().unwrap_or(Value::Null),
+        "changes": count("changes"),
+        "findings": count("findings"),
+    });
+    let tv = |t: libc::timeval| {
+        Duration::from_secs(t.tv_sec as u64) + Duration::from_micros(t.tv_usec as u64)
+    };
+    Ok(Run {
+        wall,
+        user: tv(usage.ru_utime),
+        sys: tv(usage.ru_stime),
+        // Linux reports ru_maxrss in KiB.
+        max_rss_kb: usage.ru_maxrss as u64,
+        summary,
+    })
+}
+
+// ---------------------------------------------------------------------------------------------
+// The floor: the same requests from a plain client that already knows every id
+
+enum OrgCall {
+    CallerIdentity,
+    DescribeOrganization,
+    ListRoots,
+    OusFor(String),
+    AccountsFor(String),
+    ListPolicies,
+    DescribePolicy(String),
+    Tags(String),
+    Targets(String),
+}
+
+async fn floor(cfg: &SdkConfig, org: &Org, concurrency: usize) -> Result<(), String> {
+    let orgs = aws_sdk_organizations::Client::new(cfg);
+    let sts = aws_sdk_sts::Client::new(cfg);
+    let mut calls = vec![
+        OrgCall::CallerIdentity,
+        OrgCall::DescribeOrganization,
+        OrgCall::ListRoots,
+        OrgCall::ListPolicies,
+    ];
+    for (id, _, _) in &org.parents {
+        calls.push(OrgCall::OusFor(id.clone()));
+        calls.push(OrgCall::AccountsFor(id.clone()));
+    }
+    for (id, custom, _) in &org.policies {
+        calls.push(OrgCall::DescribePolicy(id.clone()));
+        calls.push(OrgCall::Targets(id.clone()));
+        if *custom {
+            calls.push(OrgCall::Tags(id.clone()));
+        }
+    }
+    let page = ORG_PAGE as i32;
+    futures::stream::iter(calls.into_iter().map(|call| {
+        let (orgs, sts) = (&orgs, &sts);
+        async move {
+            match call {
+                OrgCall::CallerIdentity => sts
+                    .get_caller_identity()
+                    .send()
+                    .await
+                    .map(drop)
+                    .map_err(|e| sdk("GetCallerIdentity", e)),
+                OrgCall::DescribeOrganization => orgs
+                    .describe_organization()
+                    .send()
+                    .await
+                    .map(drop)
+                    .map_err(|e| sdk("DescribeOrganization", e)),
+                OrgCall::ListRoots => orgs
+                    .list_roots()
+                    .send()
+                    .await
+                    .map(drop)
+                    .map_err(|e| sdk("ListRoots", e)),
+                OrgCall::OusFor(id) => orgs
+                    .list_organizational_units_for_parent()
+                    .parent_id(id)
+                    .max_results(page)
+                    .into_paginator()
+                    .send()
+                    .try_collect::<Vec<_>>()
+                    .await
+                    .map(drop)
+                    .map_err(|e| sdk("ListOrganizationalUnitsForParent", e)),
+                OrgCall::AccountsFor(id) => orgs
+                    .list_accounts_for_parent()
+                    .parent_id(id)
+                    .max_results(page)
+                    .into_paginator()
+                    .send()
+                    .try_collect::<Vec<_>>()
+                    .await
+                    .map(drop)
+                    .map_err(|e| sdk("ListAccountsForParent", e)),
+                OrgCall::ListPolicies => orgs
+                    .list_policies()
+                    .filter(PolicyType::ServiceControlPolicy)
+                    .max_results(page)
+                    .into_paginator()
+                    .send()
+                    .try_collect::<Vec<_>>()
+                    .await
+                    .map(drop)
+                    .map_err(|e| sdk("ListPolicies", e)),
+                OrgCall::DescribePolicy(id) => orgs
+                    .describe_policy()
+                    .policy_id(id)
+                    .send()
+                    .await
+                    .map(drop)
+                    .map_err(|e| sdk("DescribePolicy", e)),
+                OrgCall::Tags(id) => orgs
+                    .list_tags_for_resource()
+                    .resource_id(id)
+                    .into_paginator()
+                    .send()
+                    .try_collect::<Vec<_>>()
+                    .await
+                    .map(drop)
+                    .map_err(|e| sdk("ListTagsForResource", e)),
+                OrgCall::Targets(id) => orgs
+                    .list_targets_for_policy()
+                    .policy_id(id)
+                    .max_results(page)
+                    .into_paginator()
+                    .send()
+                    .try_collect::<Vec<_>>()
+                    .await
+                    .map(drop)
+                    .map_err(|e| sdk("ListTargetsForPolicy", e)),
+            }
+        }
+    }))
+    .buffer_unordered(ORG_CONCURRENCY)
+    .try_collect::<Vec<()>>()
+    .await?;
+
+    let mut accounts = vec![(org.management.clone(), false)];
+    accounts.extend(org.members.iter().map(|(id, _, _)| (id.clone(), true)));
+    futures::stream::iter(
+        accounts
+            .into_iter()
+            .map(|(id, member)| async move { floor_account(cfg, &id, member).await }),
+    )
+    .buffer_unordered(concurrency.max(1))
+    .try_collect::<Vec<()>>()
+    .await?;
+    Ok(())
+}
+
+/// One account's reads, one request at a time (as govern does inside an account).
+async fn floor_account(cfg: &SdkConfig, id: &str, member: bool) -> Result<(), String> {
+    let config = if member {
+        assume(cfg, id, "govern-bench-floor").await?
+    } else {
+        cfg.clone()
+    };
+    let account = aws_sdk_account::Client::new(&config);
+    for t in [
+        AlternateContactType::Security,
+        AlternateContactType::Operations,
+        AlternateContactType::Billing,
+    ] {
+        match account
+            .get_alternate_contact()
+            .alternate_contact_type(t)
+            .send()
+            .await
+        {
+            Ok(_) => {}
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|s| s.is_resource_not_found_exception()) => {}
+            Err(e) => return Err(sdk("GetAlternateContact", e)),
+        }
+    }
+    account
+        .list_regions()
+        .region_opt_status_contains(RegionOptStatus::Enabled)
+        .region_opt_status_contains(RegionOptStatus::Enabling)
+        .into_paginator()
+        .send()
+        .try_collect::<Vec<_>>()
+        .await
+        .map_err(|e| sdk("ListRegions", e))?;
+    for region in REGIONS {
+        let regional = in_region(&config, region);
+        let kms = aws_sdk_kms::Client::new(&regional);
+        let pages = kms
+            .list_keys()
+            .limit(1000)
+            .into_paginator()
+            .send()
+            .try_collect::<Vec<_>>()
+            .await
+            .map_err(|e| sdk("ListKeys", e))?;
+        for key in pages.iter().flat_map(|p| p.keys()) {
+            let key_id = key.key_id().unwrap_or_default();
+            let d = kms
+                .describe_key()
+                .key_id(key_id)
+                .send()
+                .await
+                .map_err(|e| sdk("DescribeKey", e))?;
+            let eligible = d.key_metadata().is_some_and(|m| {
+                m.key_manager().is_some_and(|k| k.as_str() == "CUSTOMER")
+                    && m.key_state().is_some_and(|s| s.as_str() == "Enabled")
+                    && m.key_spec()
+                        .is_some_and(|s| s.as_str() == "SYMMETRIC_DEFAULT")
+                    && m.origin().is_some_and(|o| o.as_str() == "AWS_KMS")
+            });
+            if eligible {
+                kms.get_key_rotation_status()
+                    .key_id(key_id)
+                    .send()
+                    .await
+                    .map_err(|e| sdk("GetKeyRotationStatus", e))?;
+            }
+        }
+        let sm = aws_sdk_secretsmanager::Client::new(&regional);
+        sm.list_secrets()
+            .max_results(100)
+            .into_paginator()
+            .send()
+            .try_collect::<Vec<_>>()
+            .await
+            .map_err(|e| sdk("ListSecrets", e))?;
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------
+// The minimal request mix (bench/README.md)
+
+fn pages(items: u64, size: u64) -> u64 {
+    items.div_ceil(size).max(1)
+}
+
+fn formula(org: &Org) -> BTreeMap<String, u64> {
+    let a = org.members.len() as u64 + 1;
+    let r = REGIONS.len() as u64;
+    let k = KEYS as u64;
+    let s = SECRETS as u64;
+    let custom = org.policies.iter().filter(|p| p.1).count() as u64;
+    let all_policies = org.policies.len() as u64;
+    let mut f = BTreeMap::new();
+    let mut put = |op: &str, n: u64| {
+        f.insert(op.to_string(), n);
+    };
+    put("sts:GetCallerIdentity", 1);
+    put("organizations:DescribeOrganization", 1);
+    put("organizations:ListRoots", 1);
+    put(
+        "organizations:ListOrganizationalUnitsForParent",
+        org.parents.iter().map(|p| pages(p.1, ORG_PAGE)).sum(),
+    );
+    put(
+        "organizations:ListAccountsForParent",
+        org.parents.iter().map(|p| pages(p.2, ORG_PAGE)).sum(),
+    );
+    put("organizations:ListPolicies", pages(all_policies, ORG_PAGE));
+    put("organizations:DescribePolicy", all_policies);
+    put("organizations:ListTagsForResource", custom);
+    put(
+        "organizations:ListTargetsForPolicy",
+        org.policies.iter().map(|p| pages(p.2, ORG_PAGE)).sum(),
+    );
+    put("sts:AssumeRole", a - 1);
+    put("account:GetAlternateContact", CONTACTS.len() as u64 * a);
+    put("account:ListRegions", a);
+    put("kms:ListKeys", a * r * pages(k, 1000));
+    put("kms:DescribeKey", a * r * k);
+    put("kms:GetKeyRotationStatus", a * r * k);
+    put("secretsmanager:ListSecrets", a * r * pages(s, 100));
+    f
+}
+
+// ---------------------------------------------------------------------------------------------
+// Output
+
+fn secs(d: Duration) -> String {
+    format!("{:.2} s", d.as_secs_f64())
+}
+
+fn met(ok: bool) -> &'static str {
+    if ok {
+        "met"
+    } else {
+        "MISSED"
+    }
+}
+
+fn table(all: &[Figures]) -> String {
+    let mut t = String::new();
+    let _ = writeln!(t, "| N | wall | floor | wall/floor | CPU (user+sys) | CPU/account | peak RSS | requests | minimal mix | floor mix same |");
+    let _ = writeln!(t, "|---:|---:|---:|---:|---:|---:|---:|---:|---:|:---:|");
+    for f in all {
+        let _ = writeln!(
+            t,
+            "| {} | {} | {} | {:.2}× | {} ({} + {}) | {:.2} ms | {:.1} MB | {} | {} | {} |",
+            f.n,
+            secs(f.wall),
+            secs(f.floor_wall),
+            f.ratio(),
+            secs(f.cpu()),
+            secs(f.user),
+            secs(f.sys),
+            f.cpu_ms_per_account(),
+            f.rss_mb(),
+            f.total(),
+            f.formula_total(),
+            if f.counts == f.floor_counts {
+                "yes"
+            } else {
+                "no"
+            }
+        );
+    }
+    for f in all {
+        let _ = write!(t, "\nN = {}:", f.n);
+        for (target, ok) in f.targets() {
+            let _ = write!(t, " {target}: {};", met(ok));
+        }
+        t.push('\n');
+    }
+    t
+}
+
+fn today() -> String {
+    let days = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() / 86_400) as i64;
+    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!("{y:04}-{m:02}-{d:02}")
+}
+
+fn write_results(dir: &Path, f: &Figures) -> Result<(PathBuf, PathBuf), String> {
+    let date = today();
+    let targets: Vec<Value> = f
+        .targets()
+        .into_iter()
+        .map(|(t, ok)| json!({"target": t, "met": ok}))
+        .collect();
+    let doc = json!({
+        "date": date,
+        "accounts": f.n,
+        "accounts_read": f.accounts_read,
+        "shape": {
+            "ous": f.ous, "regions": REGIONS, "keys_per_account_region": KEYS,
+            "secrets_per_account_region": SECRETS, "custom_scps": SCPS.len(),
+            "drift": {"keys_rotation_off": f.drift_keys, "wrong_contacts": f.drift_contacts},
+        },
+        "latency_ms": f.latency_ms,
+        "concurrency": f.concurrency,
+        "seed_seconds": f.seed.as_secs_f64(),
+        "wall_seconds": f.wall.as_secs_f64(),
+        "cpu_seconds": {"user": f.user.as_secs_f64(), "sys": f.sys.as_secs_f64(), "total": f.cpu().as_secs_f64()},
+        "cpu_ms_per_account": f.cpu_ms_per_account(),
+        "peak_rss_kib": f.max_rss_kb,
+        "requests": {"by_operation": f.counts, "total": f.total()},
+        "minimal_mix": {"by_operation": f.formula, "total": f.formula_total(), "within": f.within_formula(), "over": f.over_formula()},
+        "floor": {"wall_seconds": f.floor_wall.as_secs_f64(), "same_mix": f.counts == f.floor_counts, "by_operation": f.floor_counts},
+        "wall_over_floor": f.ratio(),
+        "plan": f.plan_summary,
+        "targets": targets,
+    });
+    let json_path = dir.join(format!("{date}-{}.json", f.n));
+    let text = serde_json::to_string_pretty(&doc).map_err(|e| e.to_string())? + "\n";
+    std::fs::write(&json_path, text)
+        .map_err(|e| format!("cannot write {}: {e}", json_path.display()))?;
+
+    let mut md = format!(
+        "# govern plan benchmark, {date}, N = {}\n\n{} member accounts + the management account, {} OUs (3 levels), {} custom SCPs; in {} : {KEYS} KMS keys and {SECRETS} secrets per account-region; drift: {} keys with rotation off, {} wrong contacts. +{} ms on every request through the proxy, --concurrency {}. Seeding took {}.\n\n",
+        f.n, f.n, f.ous, SCPS.len(), REGIONS.join(", "), f.drift_keys, f.drift_contacts, f.latency_ms, f.concurrency, secs(f.seed)
+    );
+    md.push_str(&table(std::slice::from_ref(f)));
+    md.push_str("\n| operation | govern | minimal mix | floor |\n|---|---:|---:|---:|\n");
+    let mut ops: Vec<&String> = f.counts.keys().chain(f.formula.keys()).collect();
+    ops.sort();
+    ops.dedup();
+    for op in ops {
+        let get = |m: &BTreeMap<String, u64>| m.get(op).copied().unwrap_or(0);
+        let _ = writeln!(
+            md,
+            "| {op} | {} | {} | {} |",
+            get(&f.counts),
+            get(&f.formula),
+            get(&f.floor_counts)
+        );
+    }
+    let _ = writeln!(
+        md,
+        "| **total** | {} | {} | {} |",
+        f.total(),
+        f.formula_total(),
+        f.floor_counts.values().sum::<u64>()
+    );
+    let _ = writeln!(md, "\nPlan: {}", f.plan_summary);
+    let md_path = dir.join(format!("{date}-{}.md", f.n));
+    std::fs::write(&md_path, md).map_err(|e| format!("cannot write {}: {e}", md_path.display()))?;
+    Ok((json_path, md_path))
+}
