@@ -826,3 +826,54 @@ fn the_logging_account_gets_trusted_access_and_delegation_in_order() {
         ["org:service-access/config.amazonaws.com", "account:log"]
     );
 }
+
+// ---- --target ----
+
+#[test]
+fn target_narrows_to_matching_changes_and_what_they_need() {
+    use govern::plan::{narrow, TargetFilter};
+    let mut d = empty_desired();
+    d.ous.insert(ou("Workloads"), DesiredOu::default());
+    d.ous.insert(
+        ou("Workloads/Prod"),
+        DesiredOu {
+            policies: Some(set(&["FullAWSAccess", "deny"])),
+        },
+    );
+    d.ous.insert(ou("Security"), DesiredOu::default());
+    d.policies.insert(
+        pn("deny"),
+        DesiredPolicy {
+            description: String::new(),
+            document: doc("s3:*"),
+            source: "test".into(),
+        },
+    );
+    let a = fresh_actual();
+    let full = plan(&d, &a);
+    let t = |s: &str| TargetFilter::parse(s).unwrap();
+
+    // An attachment drags in its OU (and the OU's parent) and its policy.
+    let p = narrow(full.clone(), &[t("ou:Workloads/Prod")]);
+    assert_eq!(
+        addresses(&p),
+        [
+            "ou:Workloads",
+            "ou:Workloads/Prod",
+            "scp:deny",
+            "attach:scp:deny\u{2192}ou:Workloads/Prod"
+        ]
+    );
+    let p = narrow(full.clone(), &[t("kind:scp")]);
+    assert_eq!(addresses(&p), ["scp:deny"]);
+    let p = narrow(full.clone(), &[t("ou:Security")]);
+    assert_eq!(addresses(&p), ["ou:Security"]);
+    assert_eq!(narrow(full.clone(), &[]), full);
+    // The narrowed plan is a prefix-closed part of the full one: it simulates cleanly.
+    simulate(&a, &narrow(full, &[t("scp:deny")])).unwrap();
+
+    assert!(TargetFilter::parse("kind:nope")
+        .unwrap_err()
+        .contains("kinds: ou, scp, attachment"));
+    assert!(TargetFilter::parse("Workloads").is_err());
+}
