@@ -226,3 +226,43 @@ async fn without_a_record_it_cannot_tell_and_says_so_in_markdown_too() {
     assert!(state.join("last-apply.json").exists());
     assert!(!org.path("plans/last-apply.json").exists());
 }
+
+fn validator(file: &str) -> jsonschema::Validator {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("docs").join(file);
+    let schema: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    jsonschema::draft202012::new(&schema).expect("a valid JSON Schema")
+}
+
+fn assert_valid(v: &jsonschema::Validator, json: &Value) {
+    let errors: Vec<String> = v
+        .iter_errors(json)
+        .map(|e| format!("{e} at {}", e.instance_path()))
+        .collect();
+    assert!(errors.is_empty(), "{}", errors.join("\n"));
+}
+
+/// Real drift output, with and without a last-apply record, validates against the documented
+/// schemas; and the schema is strict enough to reject a wrong classification.
+#[tokio::test(flavor = "multi_thread")]
+async fn drift_json_matches_its_schema() {
+    let emu = Emulator::start();
+    let org = Org::new();
+    let _ = Seeder::new(&emu.sdk_config().await).await;
+    let drift = validator("drift.schema.json");
+    let plan = validator("plan.schema.json");
+
+    let before = drift_json(&emu, &org.config(), 2);
+    assert_eq!(before["classification"], "unknown");
+    assert_valid(&drift, &before);
+    assert_valid(&plan, &before["plan"]);
+
+    apply(&emu, &org.config());
+    let after = drift_json(&emu, &org.config(), 0);
+    assert!(after["last_apply"].is_object());
+    assert_valid(&drift, &after);
+    assert_valid(&plan, &after["plan"]);
+
+    let mut broken = after.clone();
+    broken["classification"] = Value::from("maybe");
+    assert!(!drift.is_valid(&broken));
+}
