@@ -228,7 +228,9 @@ async fn without_a_record_it_cannot_tell_and_says_so_in_markdown_too() {
 }
 
 fn validator(file: &str) -> jsonschema::Validator {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("docs").join(file);
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("docs")
+        .join(file);
     let schema: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
     jsonschema::draft202012::new(&schema).expect("a valid JSON Schema")
 }
