@@ -177,6 +177,19 @@ async fn a_fresh_saved_plan_applies_exactly_and_then_is_stale() {
         .map(|l| {
             assert!(l["time"].as_str().unwrap().ends_with('Z'), "{l}");
             assert!(l.get("error").is_none(), "{l}");
+            // A finished change names the AWS request ids of its calls.
+            if l["event"] == "finished" {
+                let ids = l["request_ids"].as_array().expect("request ids");
+                assert!(
+                    !ids.is_empty()
+                        && ids
+                            .iter()
+                            .all(|i| i.as_str().is_some_and(|s| !s.is_empty())),
+                    "{l}"
+                );
+            } else {
+                assert!(l.get("request_ids").is_none(), "{l}");
+            }
             (
                 l["address"].as_str().unwrap().to_string(),
                 l["event"].as_str().unwrap().to_string(),

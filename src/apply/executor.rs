@@ -61,6 +61,8 @@ struct Ids {
     policies: BTreeMap<PolicyName, String>,
     new_accounts: BTreeMap<String, AccountId>,
     attachments: BTreeMap<TargetKey, BTreeSet<PolicyName>>,
+    /// Request ids of the change that ran last.
+    request_ids: Vec<String>,
 }
 
 /// Runs `plan`, computed against `actual`; `progress` is told of each change as it starts and ends.
@@ -77,7 +79,7 @@ pub async fn apply(
         actual,
         || false,
         |c, d| {
-            progress(c, d);
+            progress(c, d.map(|(o, t, _)| (o, t)));
             Ok(())
         },
     )
@@ -95,7 +97,10 @@ pub async fn apply_with(
     plan: &Plan,
     actual: &Actual,
     stop: impl Fn() -> bool,
-    mut progress: impl FnMut(&PlannedChange, Option<(&Outcome, Duration)>) -> Result<(), String>,
+    mut progress: impl FnMut(
+        &PlannedChange,
+        Option<(&Outcome, Duration, &[String])>,
+    ) -> Result<(), String>,
 ) -> Report {
     let mut ids = Ids {
         root: actual.root_id.clone(),
@@ -111,6 +116,7 @@ pub async fn apply_with(
             .collect(),
         new_accounts: BTreeMap::new(),
         attachments: actual.attachments.clone(),
+        request_ids: Vec::new(),
     };
     let mut report = Report::default();
     let mut not_done: BTreeSet<String> = BTreeSet::new();
@@ -138,7 +144,8 @@ pub async fn apply_with(
                 Ok(()) => Outcome::Done,
                 Err(e) => Outcome::Failed(render_error(&e)),
             };
-            if let Err(why) = progress(planned, Some((&outcome, started.elapsed()))) {
+            let rids = std::mem::take(&mut ids.request_ids);
+            if let Err(why) = progress(planned, Some((&outcome, started.elapsed(), &rids))) {
                 halted = Some(why);
             }
             report
@@ -150,7 +157,7 @@ pub async fn apply_with(
             continue;
         };
         // Not attempted: told once; a failure to record it changes nothing more.
-        let _ = progress(planned, Some((&outcome, Duration::ZERO)));
+        let _ = progress(planned, Some((&outcome, Duration::ZERO, &[])));
         not_done.insert(planned.address.clone());
         report.outcomes.push((planned.address.clone(), outcome));
     }
@@ -215,6 +222,21 @@ fn policy_id(ids: &Ids, name: &PolicyName) -> Result<String> {
 
 async fn run(clients: &Clients, ids: &mut Ids, change: &Change) -> Result<()> {
     let on = change.address();
+    // AWS request ids of the calls this change makes, for the journal.
+    let mut rids: Vec<String> = Vec::new();
+    let result = run_change(clients, ids, change, &on, &mut rids).await;
+    ids.request_ids = rids;
+    result
+}
+
+async fn run_change(
+    clients: &Clients,
+    ids: &mut Ids,
+    change: &Change,
+    on: &str,
+    rids: &mut Vec<String>,
+) -> Result<()> {
+    let on = on.to_string();
     let org = &clients.org;
     match change {
         Change::EnableScpPolicyType => {
@@ -223,7 +245,8 @@ async fn run(clients: &Clients, ids: &mut Ids, change: &Change) -> Result<()> {
                 .root_id(&ids.root)
                 .policy_type(PolicyType::ServiceControlPolicy)
                 .send()
-                .await;
+                .await
+                .inspect(|o| note(rids, o));
             match r {
                 Ok(_) => {}
                 Err(e)
@@ -252,7 +275,8 @@ async fn run(clients: &Clients, ids: &mut Ids, change: &Change) -> Result<()> {
                 .name(path.name())
                 .tags(managed_tag())
                 .send()
-                .await;
+                .await
+                .inspect(|o| note(rids, o));
             let id = match r {
                 Ok(out) => out
                     .organizational_unit()
@@ -288,7 +312,8 @@ async fn run(clients: &Clients, ids: &mut Ids, change: &Change) -> Result<()> {
                 .r#type(PolicyType::ServiceControlPolicy)
                 .set_tags(Some(tags(after)))
                 .send()
-                .await;
+                .await
+                .inspect(|o| note(rids, o));
             let id = match r {
                 Ok(out) => out
                     .policy()
@@ -321,6 +346,7 @@ async fn run(clients: &Clients, ids: &mut Ids, change: &Change) -> Result<()> {
                     .content(after.document.minified())
                     .send()
                     .await
+                    .inspect(|o| note(rids, o))
                     .map_err(|e| Error::aws("UpdatePolicy", &on, e))?;
             }
             let added: Vec<Tag> = tags(after)
@@ -333,6 +359,7 @@ async fn run(clients: &Clients, ids: &mut Ids, change: &Change) -> Result<()> {
                     .set_tags(Some(added))
                     .send()
                     .await
+                    .inspect(|o| note(rids, o))
                     .map_err(|e| Error::aws("TagResource", &on, e))?;
             }
         }
@@ -350,6 +377,7 @@ async fn run(clients: &Clients, ids: &mut Ids, change: &Change) -> Result<()> {
                     .destination_parent_id(dest)
                     .send()
                     .await
+                    .inspect(|o| note(rids, o))
                     .map_err(|e| Error::aws("MoveAccount", &on, e))?;
             }
             ids.attachments
@@ -367,7 +395,8 @@ async fn run(clients: &Clients, ids: &mut Ids, change: &Change) -> Result<()> {
                 .source_parent_id(parent_id(ids, before)?)
                 .destination_parent_id(parent_id(ids, after)?)
                 .send()
-                .await;
+                .await
+                .inspect(|o| note(rids, o));
             match r {
                 Ok(_) => {}
                 // Moved already (a re-run after a lost answer).
@@ -384,7 +413,8 @@ async fn run(clients: &Clients, ids: &mut Ids, change: &Change) -> Result<()> {
                 .policy_id(policy_id(ids, policy)?)
                 .target_id(target_id(ids, &key)?)
                 .send()
-                .await;
+                .await
+                .inspect(|o| note(rids, o));
             match r {
                 Ok(_) => {}
                 Err(e)
@@ -402,6 +432,7 @@ async fn run(clients: &Clients, ids: &mut Ids, change: &Change) -> Result<()> {
                 .service_principal(service)
                 .send()
                 .await
+                .inspect(|o| note(rids, o))
                 .map_err(|e| Error::aws("EnableAWSServiceAccess", &on, e))?;
         }
         Change::RegisterDelegatedAdmin {
@@ -420,7 +451,8 @@ async fn run(clients: &Clients, ids: &mut Ids, change: &Change) -> Result<()> {
                 .account_id(id.as_str())
                 .service_principal(service)
                 .send()
-                .await;
+                .await
+                .inspect(|o| note(rids, o));
             match r {
                 Ok(_) => {}
                 Err(e)
@@ -454,6 +486,7 @@ async fn run(clients: &Clients, ids: &mut Ids, change: &Change) -> Result<()> {
                 .phone_number(&after.phone)
                 .send()
                 .await
+                .inspect(|o| note(rids, o))
                 .map_err(|e| Error::aws("PutAlternateContact", &on, e))?;
         }
         Change::EnableKeyRotation {
@@ -470,6 +503,7 @@ async fn run(clients: &Clients, ids: &mut Ids, change: &Change) -> Result<()> {
                 .rotation_period_in_days(*period_days as i32)
                 .send()
                 .await
+                .inspect(|o| note(rids, o))
                 .map_err(|e| Error::aws("EnableKeyRotation", &on, e))?;
         }
         Change::SetSecretRotation {
@@ -495,6 +529,7 @@ async fn run(clients: &Clients, ids: &mut Ids, change: &Change) -> Result<()> {
                 .rotate_immediately(false)
                 .send()
                 .await
+                .inspect(|o| note(rids, o))
                 .map_err(|e| Error::aws("RotateSecret", &on, e))?;
         }
         Change::DisableRegion { account, region } => {
@@ -504,6 +539,7 @@ async fn run(clients: &Clients, ids: &mut Ids, change: &Change) -> Result<()> {
                 .region_name(region)
                 .send()
                 .await
+                .inspect(|o| note(rids, o))
                 .map_err(|e| Error::aws("DisableRegion", &on, e))?;
         }
         Change::Detach { policy, target } => {
@@ -522,7 +558,8 @@ async fn run(clients: &Clients, ids: &mut Ids, change: &Change) -> Result<()> {
                 .policy_id(policy_id(ids, policy)?)
                 .target_id(target_id(ids, &key)?)
                 .send()
-                .await;
+                .await
+                .inspect(|o| note(rids, o));
             match r {
                 Ok(_) => {}
                 Err(e)
@@ -653,4 +690,11 @@ async fn member_config(clients: &Clients, account: &AccountId) -> Result<aws_con
                 "does the member role exist in {account} and trust the management account?"
             )),
         })
+}
+
+/// Remembers an AWS answer's request id.
+fn note(rids: &mut Vec<String>, out: &impl aws_sdk_organizations::operation::RequestId) {
+    if let Some(id) = out.request_id() {
+        rids.push(id.to_string());
+    }
 }

@@ -26,6 +26,9 @@ struct Line<'a> {
     time: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     error: Option<&'a str>,
+    /// The AWS request ids of the calls the change made (what AWS support asks for).
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    request_ids: &'a [String],
 }
 
 pub struct Journal {
@@ -52,12 +55,19 @@ impl Journal {
     }
 
     /// Appends one event and waits until it is on disk.
-    pub fn record(&mut self, address: &str, event: Event, error: Option<&str>) -> Result<()> {
+    pub fn record(
+        &mut self,
+        address: &str,
+        event: Event,
+        error: Option<&str>,
+        request_ids: &[String],
+    ) -> Result<()> {
         let line = Line {
             address,
             event,
             time: super::record::now_rfc3339(),
             error,
+            request_ids,
         };
         let mut text = serde_json::to_string(&line).expect("a journal line always serializes");
         text.push('\n');
@@ -79,8 +89,8 @@ mod tests {
     fn lines_are_json_with_an_optional_error() {
         let dir = tempfile::tempdir().unwrap();
         let mut j = Journal::open(dir.path(), "abc123def456").unwrap();
-        j.record("ou:Security", Event::Started, None).unwrap();
-        j.record("ou:Security", Event::Failed, Some("boom"))
+        j.record("ou:Security", Event::Started, None, &[]).unwrap();
+        j.record("ou:Security", Event::Failed, Some("boom"), &[])
             .unwrap();
         let text = std::fs::read_to_string(dir.path().join("abc123def456.journal.jsonl")).unwrap();
         let lines: Vec<serde_json::Value> = text

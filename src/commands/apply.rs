@@ -91,29 +91,31 @@ async fn execute_locked(
             let event = match done {
                 None => {
                     let _ = write!(out, "  {} {} … ", c.action.symbol(), c.address);
-                    (Event::Started, None)
+                    (Event::Started, None, &[][..])
                 }
-                Some((Outcome::Done, took)) => {
+                Some((Outcome::Done, took, rids)) => {
                     let _ = writeln!(out, "done ({:.1}s)", took.as_secs_f64());
-                    (Event::Finished, None)
+                    (Event::Finished, None, rids)
                 }
-                Some((Outcome::Failed(why), _)) => {
+                Some((Outcome::Failed(why), _, rids)) => {
                     let _ = writeln!(out, "FAILED\n      {why}");
-                    (Event::Failed, Some(why.as_str()))
+                    (Event::Failed, Some(why.as_str()), rids)
                 }
-                Some((Outcome::Skipped { because }, _)) => {
+                Some((Outcome::Skipped { because }, _, _)) => {
                     let _ = writeln!(
                         out,
                         "  ! {} not attempted: it depends on {because}",
                         c.address
                     );
-                    (Event::Skipped, Some(because.as_str()))
+                    (Event::Skipped, Some(because.as_str()), &[][..])
                 }
-                Some((Outcome::NotStarted { why }, _)) => (Event::Skipped, Some(why.as_str())),
+                Some((Outcome::NotStarted { why }, _, _)) => {
+                    (Event::Skipped, Some(why.as_str()), &[][..])
+                }
             };
             let _ = out.flush();
             journal
-                .record(&c.address, event.0, event.1)
+                .record(&c.address, event.0, event.1, event.2)
                 .map_err(|e| e.to_string())
         },
     )
