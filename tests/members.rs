@@ -33,6 +33,7 @@ fn desired(allowed: &[&str]) -> Desired {
         home_region: Region::parse("us-east-1").unwrap(),
         allowed_regions: allowed.iter().map(|r| Region::parse(r).unwrap()).collect(),
         member_role: "OrganizationAccountAccessRole".into(),
+        external_id: None,
         limits: Limits::default(),
         policies: BTreeMap::new(),
         root_policies: None,

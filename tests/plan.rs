@@ -34,6 +34,7 @@ fn empty_desired() -> Desired {
         home_region: Region::parse("us-east-1").unwrap(),
         allowed_regions: vec![],
         member_role: "OrganizationAccountAccessRole".into(),
+        external_id: None,
         limits: Limits::default(),
         policies: BTreeMap::new(),
         root_policies: None,

@@ -406,6 +406,21 @@ fn required_keys_are_reported_at_their_table() {
 }
 
 #[test]
+fn external_id_follows_sts_rules_and_reaches_desired() {
+    let f = Fixture::new();
+    let p = f.problem(&toml(&[BASE, "external_id = \"has space\"\n"]));
+    assert_eq!(
+        p.to_string(),
+        f.at(":4:15: organization.external_id: `has space` is not a valid external id")
+    );
+    let d = f
+        .load(&toml(&[BASE, "external_id = \"govern-2026\"\n"]))
+        .unwrap()
+        .desired;
+    assert_eq!(d.external_id.as_deref(), Some("govern-2026"));
+}
+
+#[test]
 fn member_role_follows_iam_role_name_rules() {
     let f = Fixture::new();
     let p = f.problem(&toml(&[BASE, "member_role = \"Org Admin\"\n"]));

@@ -52,6 +52,9 @@ impl Report {
     }
 }
 
+/// Account Management's quota for EnableRegion/DisableRegion.
+const REGION_CALL_INTERVAL: Duration = Duration::from_secs(1);
+
 /// How long to wait for CreateAccount before giving up (AWS usually answers within minutes).
 const CREATE_ACCOUNT_TIMEOUT: Duration = Duration::from_secs(15 * 60);
 
@@ -63,6 +66,8 @@ struct Ids {
     attachments: BTreeMap<TargetKey, BTreeSet<PolicyName>>,
     /// Request ids of the change that ran last.
     request_ids: Vec<String>,
+    /// When the last Enable/DisableRegion was sent: AWS allows one a second.
+    last_region_call: Option<Instant>,
 }
 
 /// Runs `plan`, computed against `actual`; `progress` is told of each change as it starts and ends.
@@ -117,6 +122,7 @@ pub async fn apply_with(
         new_accounts: BTreeMap::new(),
         attachments: actual.attachments.clone(),
         request_ids: Vec::new(),
+        last_region_call: None,
     };
     let mut report = Report::default();
     let mut not_done: BTreeSet<String> = BTreeSet::new();
@@ -534,6 +540,15 @@ async fn run_change(
         }
         Change::DisableRegion { account, region } => {
             let config = member_config(clients, account).await?;
+            // Enable/DisableRegion: 1 request a second. Apply runs one change at a time, which
+            // also keeps within the 6-per-account and 50-per-organization in-flight limits.
+            if let Some(last) = ids.last_region_call {
+                let since = last.elapsed();
+                if since < REGION_CALL_INTERVAL {
+                    tokio::time::sleep(REGION_CALL_INTERVAL - since).await;
+                }
+            }
+            ids.last_region_call = Some(Instant::now());
             aws_sdk_account::Client::new(&config)
                 .disable_region()
                 .region_name(region)

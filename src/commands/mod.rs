@@ -122,7 +122,7 @@ pub async fn connect_and_discover(
         desired.management_account.clone(),
         me.arn().unwrap_or_default(),
         &desired.member_role,
-        None,
+        desired.external_id.clone(),
         command,
     );
     let clients = Clients {

@@ -51,6 +51,7 @@ pub(crate) struct RawOrganization {
     pub management_account: Option<Sp<String>>,
     pub home_region: Option<Sp<String>>,
     pub member_role: Option<Sp<String>>,
+    pub external_id: Option<Sp<String>>,
     pub allowed_regions: Option<List>,
 }
 
@@ -126,6 +127,10 @@ const ORGANIZATION: &[(&str, &str)] = &[
     (
         "member_role",
         "an IAM role name in quotes, like \"OrganizationAccountAccessRole\"",
+    ),
+    (
+        "external_id",
+        "the ExternalId the member role's trust policy requires, in quotes",
     ),
     (
         "allowed_regions",
@@ -234,6 +239,7 @@ impl Reader<'_> {
                 management_account: self.string(t, &path, "management_account", ORGANIZATION),
                 home_region: self.string(t, &path, "home_region", ORGANIZATION),
                 member_role: self.string(t, &path, "member_role", ORGANIZATION),
+                external_id: self.string(t, &path, "external_id", ORGANIZATION),
                 allowed_regions: self.list(t, &path, "allowed_regions", ORGANIZATION),
             };
             file.organization = Some(Entry {

@@ -20,6 +20,7 @@ struct Organization {
     management_account: Option<AccountId>,
     home_region: Option<Region>,
     member_role: String,
+    external_id: Option<String>,
     allowed_regions: Regions,
 }
 
@@ -67,6 +68,7 @@ pub(crate) fn validate(
         home_region: org.home_region?,
         allowed_regions,
         member_role: org.member_role,
+        external_id: org.external_id,
         limits,
         policies: declared.policies,
         root_policies,
@@ -88,6 +90,7 @@ fn organization(
         management_account: None,
         home_region: None,
         member_role: DEFAULT_MEMBER_ROLE.to_string(),
+        external_id: None,
         allowed_regions: Regions::Absent,
     };
     // Missing tables and keys are reported while reading.
@@ -119,6 +122,27 @@ fn organization(
                 )
                 .with_help(
                     "an IAM role name is 1 to 64 letters, digits and + = , . @ _ - characters",
+                ),
+            );
+        }
+    }
+    if let Some(v) = &o.external_id {
+        // sts:AssumeRole's ExternalId: 2 to 1224 characters of [\w+=,.@:/-].
+        let ok = (2..=1224).contains(&v.value.chars().count())
+            && v.value
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "_+=,.@:/-".contains(c));
+        if ok {
+            org.external_id = Some(v.value.clone());
+        } else {
+            problems.push(
+                src.problem(
+                    &v.span,
+                    "organization.external_id",
+                    format!("`{}` is not a valid external id", v.value),
+                )
+                .with_help(
+                    "an external id is 2 to 1224 letters, digits and _ + = , . @ : / - characters",
                 ),
             );
         }

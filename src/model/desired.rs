@@ -16,6 +16,9 @@ pub struct Desired {
     pub allowed_regions: Vec<Region>,
     /// Role assumed in member accounts (used from the member-account baselines on).
     pub member_role: String,
+    /// The ExternalId the member role's trust policy requires, if any.
+    #[serde(default)]
+    pub external_id: Option<String>,
     pub limits: Limits,
     /// Custom SCPs; `FullAWSAccess` is AWS-managed and never appears here.
     pub policies: BTreeMap<PolicyName, DesiredPolicy>,
