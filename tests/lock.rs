@@ -149,3 +149,44 @@ async fn an_apply_killed_mid_way_leaves_a_journal_and_a_rerun_converges_without_
     let accounts = seeder.org.list_accounts().send().await.unwrap();
     assert_eq!(accounts.accounts().len(), 5);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn ctrl_c_finishes_the_change_in_flight_and_starts_no_more() {
+    let emu = Emulator::start();
+    let proxy = Proxy::start(&emu.endpoint(), Faults::default());
+    let seeder = Seeder::new(&emu.sdk_config().await).await;
+    let state = tempfile::tempdir().unwrap();
+
+    let hold = proxy.hold("organizations:CreateOrganizationalUnit");
+    let child = spawn(&emu, &proxy, state.path(), &["apply", "--auto-approve"]);
+    assert!(hold.wait_until_held(Duration::from_secs(60)));
+    let sent = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(sent.success());
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    hold.release();
+    let out = child.wait_with_output().unwrap();
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr),
+    );
+    assert_eq!(out.status.code(), Some(1), "{stdout}{stderr}");
+    assert!(
+        stderr.contains("Interrupt: finishing the change in flight"),
+        "{stderr}"
+    );
+    assert!(stdout.contains("+ ou:Security … done"), "{stdout}");
+    assert!(
+        !stdout.contains("+ ou:Workloads … "),
+        "no new change started: {stdout}"
+    );
+    // The OU in flight was created; nothing after it was.
+    assert_eq!(ou_names(&seeder).await, ["Security"]);
+
+    // The lock was released on the way out, and a re-run converges.
+    let rerun = run(&emu, &proxy, state.path(), &["apply", "--auto-approve"]);
+    assert!(rerun.status.success());
+    assert_eq!(ou_names(&seeder).await, ["Security", "Workloads"]);
+}
