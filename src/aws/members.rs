@@ -8,6 +8,7 @@ use std::collections::HashMap;
 
 use aws_config::sts::AssumeRoleProvider;
 use aws_config::SdkConfig;
+use aws_credential_types::provider::error::CredentialsError;
 use aws_credential_types::provider::{future, ProvideCredentials, SharedCredentialsProvider};
 use aws_credential_types::Credentials;
 use tokio::sync::Mutex;
@@ -100,7 +101,7 @@ impl MemberSessions {
             builder = builder.external_id(x);
         }
         let provider = Primed {
-            first: std::sync::Mutex::new(Some(first)),
+            current: std::sync::Mutex::new(first),
             refresh: builder.build().await,
         };
         let config = self
@@ -117,14 +118,18 @@ impl MemberSessions {
     }
 }
 
-/// Hands out the credentials fetched when the session was opened, then refreshes through the SDK's
-/// assume-role provider when the SDK's cache finds them expired: one AssumeRole per account per
-/// hour, not one to check and another on first use.
+/// Hands out the credentials fetched when the session was opened until they near expiry, then
+/// refreshes through the SDK's assume-role provider. Every client made for the account (the Account
+/// API, KMS and Secrets Manager in each region) asks its own identity cache, so the credentials are
+/// kept here: one AssumeRole per account per hour, not one per client.
 #[derive(Debug)]
 struct Primed {
-    first: std::sync::Mutex<Option<Credentials>>,
+    current: std::sync::Mutex<Credentials>,
     refresh: AssumeRoleProvider,
 }
+
+/// Refresh this long before expiry, so no request goes out with credentials about to lapse.
+const REFRESH_MARGIN: std::time::Duration = std::time::Duration::from_secs(5 * 60);
 
 impl ProvideCredentials for Primed {
     fn provide_credentials<'a>(&'a self) -> future::ProvideCredentials<'a>
@@ -132,11 +137,22 @@ impl ProvideCredentials for Primed {
         Self: 'a,
     {
         future::ProvideCredentials::new(async move {
-            let first = self.first.lock().ok().and_then(|mut f| f.take());
-            match first {
-                Some(c) => Ok(c),
-                None => self.refresh.provide_credentials().await,
+            let current = self
+                .current
+                .lock()
+                .map(|c| c.clone())
+                .map_err(|_| CredentialsError::unhandled("member credentials lock poisoned"))?;
+            let fresh_enough = current
+                .expiry()
+                .is_none_or(|e| e > std::time::SystemTime::now() + REFRESH_MARGIN);
+            if fresh_enough {
+                return Ok(current);
             }
+            let renewed = self.refresh.provide_credentials().await?;
+            if let Ok(mut c) = self.current.lock() {
+                *c = renewed.clone();
+            }
+            Ok(renewed)
         })
     }
 }
