@@ -195,7 +195,6 @@ pub fn run(args: &[String]) -> Result<i32, String> {
 /// What seeding built: everything the floor and the formula need.
 struct Org {
     management: String,
-    root_id: String,
     ous: Vec<(String, String)>,
     /// (parent id, OUs under it, accounts under it), root first.
     parents: Vec<(String, u64, u64)>,
@@ -325,7 +324,10 @@ fn one(n: usize, o: &Options, moto: &Path, govern: &Path) -> Result<Figures, Str
     proxy.reset_counts();
     println!("bench: the floor (same mix, plain parallel client) …");
     let started = Instant::now();
-    runtime.block_on(floor(&cfg, &org, o.concurrency))?;
+    // Whatever govern sent beyond the minimal mix, the floor sends too (same operations, same counts).
+    let base = formula(&org);
+    let surplus: BTreeMap<String, u64> = run_counts_surplus(&counts, &base);
+    runtime.block_on(floor(&cfg, &org, o.concurrency, &surplus))?;
     let floor_wall = started.elapsed();
     let floor_counts = proxy.counts();
     let _ = std::fs::remove_dir_all(&dir);
@@ -525,7 +527,6 @@ async fn seed(cfg: &SdkConfig, n: usize) -> Result<Org, String> {
 
     Ok(Org {
         management,
-        root_id: seeder.root_id.clone(),
         ous,
         parents,
         members,
@@ -791,7 +792,37 @@ enum OrgCall {
     Targets(String),
 }
 
-async fn floor(cfg: &SdkConfig, org: &Org, concurrency: usize) -> Result<(), String> {
+/// Per operation, how many more requests govern sent than the minimal mix.
+fn run_counts_surplus(
+    counts: &BTreeMap<String, u64>,
+    formula: &BTreeMap<String, u64>,
+) -> BTreeMap<String, u64> {
+    counts
+        .iter()
+        .filter_map(|(op, n)| {
+            let extra = n.saturating_sub(formula.get(op).copied().unwrap_or(0));
+            (extra > 0).then(|| (op.clone(), extra))
+        })
+        .collect()
+}
+
+/// Member-account operations the floor can repeat inside an account.
+const MEMBER_OPS: [&str; 7] = [
+    "sts:AssumeRole",
+    "account:GetAlternateContact",
+    "account:ListRegions",
+    "kms:ListKeys",
+    "kms:DescribeKey",
+    "kms:GetKeyRotationStatus",
+    "secretsmanager:ListSecrets",
+];
+
+async fn floor(
+    cfg: &SdkConfig,
+    org: &Org,
+    concurrency: usize,
+    surplus: &BTreeMap<String, u64>,
+) -> Result<(), String> {
     let orgs = aws_sdk_organizations::Client::new(cfg);
     let sts = aws_sdk_sts::Client::new(cfg);
     let mut calls = vec![
@@ -800,6 +831,30 @@ async fn floor(cfg: &SdkConfig, org: &Org, concurrency: usize) -> Result<(), Str
         OrgCall::ListRoots,
         OrgCall::ListPolicies,
     ];
+    // govern's surplus of Organizations calls, as single-page calls of the same operations.
+    let root = org.parents[0].0.clone();
+    let custom = org
+        .policies
+        .iter()
+        .find(|p| p.1)
+        .map(|p| p.0.clone())
+        .unwrap_or_default();
+    for (op, n) in surplus {
+        for _ in 0..*n {
+            calls.push(match op.as_str() {
+                "sts:GetCallerIdentity" => OrgCall::CallerIdentity,
+                "organizations:DescribeOrganization" => OrgCall::DescribeOrganization,
+                "organizations:ListRoots" => OrgCall::ListRoots,
+                "organizations:ListOrganizationalUnitsForParent" => OrgCall::OusFor(root.clone()),
+                "organizations:ListAccountsForParent" => OrgCall::AccountsFor(root.clone()),
+                "organizations:ListPolicies" => OrgCall::ListPolicies,
+                "organizations:DescribePolicy" => OrgCall::DescribePolicy(custom.clone()),
+                "organizations:ListTagsForResource" => OrgCall::Tags(custom.clone()),
+                "organizations:ListTargetsForPolicy" => OrgCall::Targets(custom.clone()),
+                _ => break,
+            });
+        }
+    }
     for (id, _, _) in &org.parents {
         calls.push(OrgCall::OusFor(id.clone()));
         calls.push(OrgCall::AccountsFor(id.clone()));
@@ -840,7 +895,7 @@ async fn floor(cfg: &SdkConfig, org: &Org, concurrency: usize) -> Result<(), Str
                     .max_results(page)
                     .into_paginator()
                     .send()
-                    .try_collect::<Vec<_>>()
+                    .try_collect()
                     .await
                     .map(drop)
                     .map_err(|e| sdk("ListOrganizationalUnitsForParent", e)),
@@ -850,7 +905,7 @@ async fn floor(cfg: &SdkConfig, org: &Org, concurrency: usize) -> Result<(), Str
                     .max_results(page)
                     .into_paginator()
                     .send()
-                    .try_collect::<Vec<_>>()
+                    .try_collect()
                     .await
                     .map(drop)
                     .map_err(|e| sdk("ListAccountsForParent", e)),
@@ -860,7 +915,7 @@ async fn floor(cfg: &SdkConfig, org: &Org, concurrency: usize) -> Result<(), Str
                     .max_results(page)
                     .into_paginator()
                     .send()
-                    .try_collect::<Vec<_>>()
+                    .try_collect()
                     .await
                     .map(drop)
                     .map_err(|e| sdk("ListPolicies", e)),
@@ -876,7 +931,7 @@ async fn floor(cfg: &SdkConfig, org: &Org, concurrency: usize) -> Result<(), Str
                     .resource_id(id)
                     .into_paginator()
                     .send()
-                    .try_collect::<Vec<_>>()
+                    .try_collect()
                     .await
                     .map(drop)
                     .map_err(|e| sdk("ListTagsForResource", e)),
@@ -886,7 +941,7 @@ async fn floor(cfg: &SdkConfig, org: &Org, concurrency: usize) -> Result<(), Str
                     .max_results(page)
                     .into_paginator()
                     .send()
-                    .try_collect::<Vec<_>>()
+                    .try_collect()
                     .await
                     .map(drop)
                     .map_err(|e| sdk("ListTargetsForPolicy", e)),
@@ -899,11 +954,32 @@ async fn floor(cfg: &SdkConfig, org: &Org, concurrency: usize) -> Result<(), Str
 
     let mut accounts = vec![(org.management.clone(), false)];
     accounts.extend(org.members.iter().map(|(id, _, _)| (id.clone(), true)));
-    futures::stream::iter(
-        accounts
-            .into_iter()
-            .map(|(id, member)| async move { floor_account(cfg, &id, member).await }),
-    )
+    // govern's surplus of member-account calls, spread evenly over the accounts (AssumeRole over
+    // the members).
+    let extras: Vec<BTreeMap<&str, u64>> = (0..accounts.len())
+        .map(|j| {
+            MEMBER_OPS
+                .iter()
+                .map(|op| {
+                    let total = surplus.get(*op).copied().unwrap_or(0);
+                    let (share, index) = if *op == "sts:AssumeRole" {
+                        (accounts.len() as u64 - 1, (j as u64).saturating_sub(1))
+                    } else {
+                        (accounts.len() as u64, j as u64)
+                    };
+                    let n = if j == 0 && *op == "sts:AssumeRole" || share == 0 {
+                        0
+                    } else {
+                        total / share + u64::from(index < total % share)
+                    };
+                    (*op, n)
+                })
+                .collect()
+        })
+        .collect();
+    futures::stream::iter(accounts.into_iter().zip(extras).map(
+        |((id, member), extra)| async move { floor_account(cfg, &id, member, &extra).await },
+    ))
     .buffer_unordered(concurrency.max(1))
     .try_collect::<Vec<()>>()
     .await?;
@@ -911,13 +987,36 @@ async fn floor(cfg: &SdkConfig, org: &Org, concurrency: usize) -> Result<(), Str
 }
 
 /// One account's reads, one request at a time (as govern does inside an account).
-async fn floor_account(cfg: &SdkConfig, id: &str, member: bool) -> Result<(), String> {
+async fn floor_account(
+    cfg: &SdkConfig,
+    id: &str,
+    member: bool,
+    extra: &BTreeMap<&str, u64>,
+) -> Result<(), String> {
+    let more = |op: &str| extra.get(op).copied().unwrap_or(0);
     let config = if member {
         assume(cfg, id, "govern-bench-floor").await?
     } else {
         cfg.clone()
     };
+    for _ in 0..more("sts:AssumeRole") {
+        assume(cfg, id, "govern-bench-floor").await?;
+    }
     let account = aws_sdk_account::Client::new(&config);
+    for _ in 0..more("account:GetAlternateContact") {
+        let _ = account
+            .get_alternate_contact()
+            .alternate_contact_type(AlternateContactType::Security)
+            .send()
+            .await;
+    }
+    for _ in 0..more("account:ListRegions") {
+        account
+            .list_regions()
+            .send()
+            .await
+            .map_err(|e| sdk("ListRegions", e))?;
+    }
     for t in [
         AlternateContactType::Security,
         AlternateContactType::Operations,
@@ -942,20 +1041,29 @@ async fn floor_account(cfg: &SdkConfig, id: &str, member: bool) -> Result<(), St
         .region_opt_status_contains(RegionOptStatus::Enabling)
         .into_paginator()
         .send()
-        .try_collect::<Vec<_>>()
+        .try_collect()
         .await
         .map_err(|e| sdk("ListRegions", e))?;
-    for region in REGIONS {
+    for (r, region) in REGIONS.iter().enumerate() {
         let regional = in_region(&config, region);
         let kms = aws_sdk_kms::Client::new(&regional);
+        let sm = aws_sdk_secretsmanager::Client::new(&regional);
         let pages = kms
             .list_keys()
             .limit(1000)
             .into_paginator()
             .send()
-            .try_collect::<Vec<_>>()
+            .try_collect()
             .await
             .map_err(|e| sdk("ListKeys", e))?;
+        if r == 0 {
+            let first = pages
+                .iter()
+                .flat_map(|p| p.keys())
+                .find_map(|k| k.key_id())
+                .unwrap_or_default();
+            floor_extra_regional(&kms, &sm, first, extra).await?;
+        }
         for key in pages.iter().flat_map(|p| p.keys()) {
             let key_id = key.key_id().unwrap_or_default();
             let d = kms
@@ -979,12 +1087,48 @@ async fn floor_account(cfg: &SdkConfig, id: &str, member: bool) -> Result<(), St
                     .map_err(|e| sdk("GetKeyRotationStatus", e))?;
             }
         }
-        let sm = aws_sdk_secretsmanager::Client::new(&regional);
         sm.list_secrets()
             .max_results(100)
             .into_paginator()
             .send()
-            .try_collect::<Vec<_>>()
+            .try_collect()
+            .await
+            .map_err(|e| sdk("ListSecrets", e))?;
+    }
+    Ok(())
+}
+
+/// govern's surplus of KMS and Secrets Manager calls in one region of an account.
+async fn floor_extra_regional(
+    kms: &aws_sdk_kms::Client,
+    sm: &aws_sdk_secretsmanager::Client,
+    key: &str,
+    extra: &BTreeMap<&str, u64>,
+) -> Result<(), String> {
+    let more = |op: &str| extra.get(op).copied().unwrap_or(0);
+    for _ in 0..more("kms:ListKeys") {
+        kms.list_keys()
+            .send()
+            .await
+            .map_err(|e| sdk("ListKeys", e))?;
+    }
+    for _ in 0..more("kms:DescribeKey") {
+        kms.describe_key()
+            .key_id(key)
+            .send()
+            .await
+            .map_err(|e| sdk("DescribeKey", e))?;
+    }
+    for _ in 0..more("kms:GetKeyRotationStatus") {
+        kms.get_key_rotation_status()
+            .key_id(key)
+            .send()
+            .await
+            .map_err(|e| sdk("GetKeyRotationStatus", e))?;
+    }
+    for _ in 0..more("secretsmanager:ListSecrets") {
+        sm.list_secrets()
+            .send()
             .await
             .map_err(|e| sdk("ListSecrets", e))?;
     }
