@@ -163,20 +163,26 @@ impl Emulator {
     /// An SDK configuration for this emulator (static test credentials, us-east-1, its endpoint),
     /// resolved without reading the process environment or profile files.
     pub async fn sdk_config(&self) -> SdkConfig {
-        aws_config::defaults(BehaviorVersion::latest())
-            .empty_test_environment()
-            .region(Region::new(REGION))
-            .credentials_provider(Credentials::new(
-                "testing",
-                "testing",
-                None,
-                None,
-                "govern-testkit",
-            ))
-            .endpoint_url(self.endpoint())
-            .load()
-            .await
+        sdk_config_for(&self.endpoint()).await
     }
+}
+
+/// Static test credentials, us-east-1 and `endpoint`, resolved without reading the process
+/// environment or profile files: the configuration every test client uses, emulator or proxy.
+pub async fn sdk_config_for(endpoint: &str) -> SdkConfig {
+    aws_config::defaults(BehaviorVersion::latest())
+        .empty_test_environment()
+        .region(Region::new(REGION))
+        .credentials_provider(Credentials::new(
+            "testing",
+            "testing",
+            None,
+            None,
+            "govern-testkit",
+        ))
+        .endpoint_url(endpoint)
+        .load()
+        .await
 }
 
 impl Drop for Emulator {

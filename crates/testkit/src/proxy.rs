@@ -17,8 +17,7 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use aws_config::{BehaviorVersion, Region, SdkConfig};
-use aws_sdk_organizations::config::Credentials;
+use aws_config::SdkConfig;
 use bytes::Bytes;
 use http::{HeaderMap, Method, Request, Response, StatusCode};
 use http_body_util::{BodyExt, Full};
@@ -28,7 +27,7 @@ use hyper_util::client::legacy::Client;
 use hyper_util::rt::{TokioExecutor, TokioIo};
 
 use crate::responders::{credential_service, form_param, Identities, KmsPeriods, Regions, Reply};
-use crate::{Emulator, REGION};
+use crate::Emulator;
 
 // ---------------------------------------------------------------------------------------------
 // Fault rules
@@ -582,19 +581,7 @@ impl Proxy {
 
     /// Like [`Emulator::sdk_config`], with this proxy as the endpoint.
     pub async fn sdk_config(&self) -> SdkConfig {
-        aws_config::defaults(BehaviorVersion::latest())
-            .empty_test_environment()
-            .region(Region::new(REGION))
-            .credentials_provider(Credentials::new(
-                "testing",
-                "testing",
-                None,
-                None,
-                "govern-testkit",
-            ))
-            .endpoint_url(self.endpoint())
-            .load()
-            .await
+        crate::emulator::sdk_config_for(&self.endpoint()).await
     }
 }
 
