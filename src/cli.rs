@@ -48,6 +48,12 @@ pub struct Cli {
     #[arg(long = "target", global = true, value_name = "ADDRESS|kind:KIND")]
     pub targets: Vec<String>,
 
+    /// Override a client-side API limit (repeatable), per calling account and region:
+    /// `SERVICE:OPERATION=RATE[/s][,inflight=N]`, `SERVICE:*=…` for a whole service, `=none` to
+    /// lift one. Defaults follow AWS's published quotas (README, "Rate limits").
+    #[arg(long = "api-limit", global = true, value_name = "SPEC")]
+    pub api_limits: Vec<String>,
+
     /// Member accounts read or changed at once.
     #[arg(long, global = true, default_value_t = crate::discover::DEFAULT_CONCURRENCY)]
     pub concurrency: usize,

@@ -379,9 +379,15 @@ async fn baselines_across_twenty_one_accounts_through_the_binary() {
             "disable_region",
             format!("account:{}/region:af-south-1", ids[5]),
         ),
+        // m06's role cannot be assumed: trusted access for the Account API lets the management
+        // account read its contacts and regions instead.
+        (
+            "enable_service_access",
+            "org:service-access/account.amazonaws.com".to_string(),
+        ),
     ]);
     let want_changes = pairs(want_changes);
-    assert_eq!(want_changes.len(), 21 * 3 - 1 - 3 - 2 + 4);
+    assert_eq!(want_changes.len(), 21 * 3 - 1 - 3 - 2 + 4 + 1);
     assert_eq!(listed(&plan, "changes"), want_changes);
 
     let want_findings = |with_error: bool| {
@@ -521,4 +527,151 @@ async fn baselines_across_twenty_one_accounts_through_the_binary() {
         "{counts:?}"
     );
     assert!(counts["secretsmanager:ListSecrets"] > 0, "{counts:?}");
+}
+
+/// The management-account fallback (issue 3): an account whose member role is refused still gets
+/// its contacts and regions read and set, from the management account with `AccountId`, once
+/// trusted access for account.amazonaws.com is on; govern plans that itself. Without a key-rotation
+/// policy nothing else needs the role, so the organization converges.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn contacts_and_regions_from_the_management_account_when_the_role_is_refused() {
+    let emu = Emulator::start();
+    let proxy = Proxy::start(&emu.endpoint(), Faults::none());
+    let cfg = emu.sdk_config().await;
+    let seeder = Seeder::new(&cfg).await;
+    let mut ids = Vec::new();
+    for i in 0..3 {
+        ids.push(
+            seeder
+                .account(&format!("f{i}"), &format!("f{i}@example.com"), None)
+                .await,
+        );
+    }
+    let sessions = MemberSessions::new(
+        cfg.clone(),
+        AccountId::parse(MGMT).unwrap(),
+        "arn:aws:iam::123456789012:user/moto",
+        "OrganizationAccountAccessRole",
+        None,
+        "seed",
+    );
+    let refused = ids[1].clone();
+    // The refused account: security right, operations wrong, billing missing; an opt-in region on.
+    let inside = member(&sessions, &refused, "us-east-1").await;
+    put_contact(&inside, "SECURITY", SECURITY).await;
+    let mut wrong = OPERATIONS;
+    wrong[0] = "Someone Else";
+    put_contact(&inside, "OPERATIONS", wrong).await;
+    proxy
+        .regions()
+        .set(&refused, "af-south-1", OptStatus::Enabled);
+    proxy.deny_assume_role(&refused);
+
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("org.toml");
+    let toml = org_toml();
+    let toml = &toml[..toml.find("[key_rotation]").unwrap()];
+    std::fs::write(&config, toml).unwrap();
+
+    // ---- 1. trusted access is off: the account cannot be read; the plan enables trusted access.
+    let (out, _) = govern(&proxy, &emu, &config, &["plan", "--json"]);
+    assert_eq!(out.status.code(), Some(1), "incomplete: {}", stderr(&out));
+    let plan: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let changes = listed(&plan, "changes");
+    assert!(changes.contains(&(
+        "enable_service_access".into(),
+        "org:service-access/account.amazonaws.com".into()
+    )));
+    assert!(
+        !changes.iter().any(|(_, a)| a.contains(refused.as_str())),
+        "{changes:?}"
+    );
+    assert_eq!(
+        listed(&plan, "findings"),
+        pairs(vec![("error", format!("account:{refused}"))])
+    );
+    let message = plan["findings"][0]["message"].as_str().unwrap();
+    assert!(
+        message.contains("cannot assume") && message.contains("this plan enables it"),
+        "{message}"
+    );
+
+    // ---- 2. apply: trusted access on, the others' contacts set; the refused account's
+    // differences are newly visible, named, and left for the next plan (nobody reviewed them).
+    let (out, _) = govern(&proxy, &emu, &config, &["apply", "--auto-approve"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(
+        text.contains("other difference(s) appeared since the plan was made")
+            && text.contains(&format!("account:{refused}/contact:operations")),
+        "{text}"
+    );
+
+    // ---- 3. the plan now reads the account from the management account.
+    let before = proxy.counts();
+    let (out, _) = govern(
+        &proxy,
+        &emu,
+        &config,
+        &["plan", "--json", "--detailed-exitcode"],
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let reads = delta(&before, &proxy.counts());
+    let plan: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let contact = |t: &str| ("put_contact", format!("account:{refused}/contact:{t}"));
+    assert_eq!(
+        listed(&plan, "changes"),
+        pairs(vec![
+            contact("operations"),
+            contact("billing"),
+            (
+                "disable_region",
+                format!("account:{refused}/region:af-south-1")
+            ),
+        ])
+    );
+    assert_eq!(
+        listed(&plan, "findings"),
+        pairs(vec![("skipped", format!("account:{refused}"))])
+    );
+    let note = plan["findings"][0]["message"].as_str().unwrap();
+    assert!(
+        note.contains("read and set from the management account"),
+        "{note}"
+    );
+    // 4 accounts × 3 contact types and 3 members' ListRegions; the refused account's three and
+    // its ListRegions went from the management account (one refused AssumeRole per plan).
+    assert_eq!(reads.get("account:GetAlternateContact"), Some(&12), "{reads:?}");
+    assert_eq!(reads.get("sts:AssumeRole"), Some(&3), "{reads:?}");
+
+    // ---- 4. apply sets them from the management account; the organization then matches.
+    let (out, _) = govern(&proxy, &emu, &config, &["apply", "--auto-approve"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("the organization matches org.toml"),
+        "{}",
+        stdout(&out)
+    );
+    let management = aws_sdk_account::Client::new(&cfg);
+    for (kind, want) in [("OPERATIONS", OPERATIONS), ("BILLING", BILLING)] {
+        let got = management
+            .get_alternate_contact()
+            .account_id(&refused)
+            .alternate_contact_type(kind.into())
+            .send()
+            .await
+            .unwrap();
+        let c = got.alternate_contact().unwrap();
+        assert_eq!(
+            [c.name(), c.title(), c.email_address(), c.phone_number()],
+            want.map(Some),
+            "{kind}"
+        );
+    }
+    assert_eq!(
+        proxy.regions().get(&refused, "af-south-1"),
+        Some(OptStatus::Disabled)
+    );
+    let (out, _) = govern(&proxy, &emu, &config, &["plan", "--detailed-exitcode"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
 }

@@ -83,6 +83,7 @@ fn fresh_actual() -> Actual {
         attachments,
         members: BTreeMap::new(),
         service_access: BTreeSet::new(),
+        service_access_read: false,
         delegated_admins: BTreeMap::new(),
     }
 }
@@ -690,6 +691,7 @@ fn member_world() -> (Desired, Actual, AccountId) {
             secret("never", false, None, true),
             secret("orphan", false, None, false),
         ],
+        via_management: None,
     };
     a.members.insert(id.clone(), Member::Read(state));
     a.members
@@ -751,11 +753,98 @@ fn exemptions_and_unreadable_accounts_are_findings_not_changes() {
         id.clone(),
         Member::Failed {
             reason: "cannot assume arn:aws:iam::111111111111:role/OrganizationAccountAccessRole: AccessDenied".into(),
+            unassumable: false,
         },
     );
     let p = plan(&d, &a);
     assert!(p.is_incomplete());
     assert_eq!(p.findings[0].address, format!("account:{id}"));
+}
+
+const DENIED: &str = "cannot assume arn:aws:iam::111111111111:role/OrganizationAccountAccessRole: AccessDenied";
+
+#[test]
+fn an_unassumable_role_plans_trusted_access_for_the_management_fallback() {
+    let (mut d, mut a, id) = member_world();
+    d.baselines.contacts.insert(
+        ContactType::Security,
+        Contact {
+            name: "Sec".into(),
+            title: "t".into(),
+            email: "sec@example.com".into(),
+            phone: "+1 555".into(),
+        },
+    );
+    a.members.insert(
+        id.clone(),
+        Member::Failed {
+            reason: DENIED.into(),
+            unassumable: true,
+        },
+    );
+    let p = converges(&d, &a);
+    assert!(p.changes.iter().any(|c| matches!(&c.change,
+        Change::EnableServiceAccess { service } if service == "account.amazonaws.com")));
+    let f = &p.findings[0];
+    assert_eq!((f.address.as_str(), f.kind), (format!("account:{id}").as_str(), FindingKind::Error));
+    assert!(f.message.starts_with(DENIED) && f.message.contains("this plan enables it"), "{}", f.message);
+
+    // Once trusted access is on, nothing more is planned for it: the next discovery reads the
+    // account from the management account.
+    a.service_access.insert("account.amazonaws.com".into());
+    let p = plan(&d, &a);
+    assert!(!p.changes.iter().any(|c| matches!(&c.change, Change::EnableServiceAccess { .. })));
+    assert!(!p.findings[0].message.contains("this plan enables it"));
+
+    // Nothing managed that the management account could read: no trusted access is planned.
+    d.baselines.contacts.clear();
+    d.allowed_regions.clear();
+    a.service_access.clear();
+    let p = plan(&d, &a);
+    assert!(!p.changes.iter().any(|c| matches!(&c.change, Change::EnableServiceAccess { .. })));
+}
+
+#[test]
+fn an_account_read_from_the_management_account_plans_contacts_and_regions_only() {
+    let (mut d, mut a, id) = member_world();
+    d.baselines.contacts.insert(
+        ContactType::Billing,
+        Contact {
+            name: "Bill".into(),
+            title: "t".into(),
+            email: "bill@example.com".into(),
+            phone: "+1 555".into(),
+        },
+    );
+    let state = MemberState {
+        regions: [("af-south-1".to_string(), "ENABLED".to_string())].into(),
+        via_management: Some(DENIED.into()),
+        ..MemberState::default()
+    };
+    a.members.insert(id.clone(), Member::Read(state));
+    let p = converges(&d, &a);
+    let mine: Vec<String> = addresses(&p)
+        .into_iter()
+        .filter(|x| x.contains(id.as_str()))
+        .collect();
+    assert_eq!(
+        mine,
+        vec![
+            format!("account:{id}/contact:billing"),
+            format!("account:{id}/region:af-south-1"),
+        ]
+    );
+    // Keys and secrets are unread: with a rotation policy the plan is incomplete, and says why.
+    let f = p.findings.iter().find(|f| f.address == format!("account:{id}")).unwrap();
+    assert_eq!(f.kind, FindingKind::Error);
+    assert!(f.message.starts_with("KMS keys and secrets not read: cannot assume"), "{}", f.message);
+    assert!(p.is_incomplete());
+    // Without one, it is a note: the plan is complete.
+    d.baselines.key_rotation = None;
+    let p = plan(&d, &a);
+    let f = p.findings.iter().find(|f| f.address == format!("account:{id}")).unwrap();
+    assert_eq!(f.kind, FindingKind::Skipped);
+    assert!(!p.is_incomplete());
 }
 
 #[test]

@@ -52,9 +52,6 @@ impl Report {
     }
 }
 
-/// Account Management's quota for EnableRegion/DisableRegion.
-const REGION_CALL_INTERVAL: Duration = Duration::from_secs(1);
-
 /// How long to wait for CreateAccount before giving up (AWS usually answers within minutes).
 const CREATE_ACCOUNT_TIMEOUT: Duration = Duration::from_secs(15 * 60);
 
@@ -66,8 +63,9 @@ struct Ids {
     attachments: BTreeMap<TargetKey, BTreeSet<PolicyName>>,
     /// Request ids of the change that ran last.
     request_ids: Vec<String>,
-    /// When the last Enable/DisableRegion was sent: AWS allows one a second.
-    last_region_call: Option<Instant>,
+    /// Accounts whose member role could not be assumed: their contacts and regions are set from
+    /// the management account with `AccountId` (trusted access for account.amazonaws.com).
+    via_management: BTreeSet<AccountId>,
 }
 
 /// Runs `plan`, computed against `actual`; `progress` is told of each change as it starts and ends.
@@ -122,7 +120,12 @@ pub async fn apply_with(
         new_accounts: BTreeMap::new(),
         attachments: actual.attachments.clone(),
         request_ids: Vec::new(),
-        last_region_call: None,
+        via_management: actual
+            .members
+            .iter()
+            .filter(|(_, m)| m.via_management())
+            .map(|(id, _)| id.clone())
+            .collect(),
     };
     let mut report = Report::default();
     let mut not_done: BTreeSet<String> = BTreeSet::new();
@@ -480,11 +483,12 @@ async fn run_change(
                     Error::Discovery(format!("account {account_name} was not created"))
                 })?,
             };
-            let config = member_config(clients, &id).await?;
             // From inside the account's own session, so no AccountId (which would need trusted
-            // access and spend the management account's quota).
+            // access and spend the management account's quota), unless its role is unassumable.
+            let (config, on_account) = account_api(clients, ids, &id).await?;
             aws_sdk_account::Client::new(&config)
                 .put_alternate_contact()
+                .set_account_id(on_account)
                 .alternate_contact_type(contact_type.api_name().into())
                 .name(&after.name)
                 .title(&after.title)
@@ -539,18 +543,12 @@ async fn run_change(
                 .map_err(|e| Error::aws("RotateSecret", &on, e))?;
         }
         Change::DisableRegion { account, region } => {
-            let config = member_config(clients, account).await?;
-            // Enable/DisableRegion: 1 request a second. Apply runs one change at a time, which
-            // also keeps within the 6-per-account and 50-per-organization in-flight limits.
-            if let Some(last) = ids.last_region_call {
-                let since = last.elapsed();
-                if since < REGION_CALL_INTERVAL {
-                    tokio::time::sleep(REGION_CALL_INTERVAL - since).await;
-                }
-            }
-            ids.last_region_call = Some(Instant::now());
+            // Enable/DisableRegion: 1 request a second per account, 6 in flight per account and 50
+            // per organization: the session's gates (aws::throttle) keep to those.
+            let (config, on_account) = account_api(clients, ids, account).await?;
             aws_sdk_account::Client::new(&config)
                 .disable_region()
+                .set_account_id(on_account)
                 .region_name(region)
                 .send()
                 .await
@@ -692,6 +690,22 @@ async fn create_account(org: &Client, on: &str, name: &str, email: &str) -> Resu
             }
         }
     }
+}
+
+/// Where to call the Account API for `account`: its own session (no `AccountId`), or the management
+/// account with `AccountId` when the member role could not be assumed.
+async fn account_api(
+    clients: &Clients,
+    ids: &Ids,
+    account: &AccountId,
+) -> Result<(aws_config::SdkConfig, Option<String>)> {
+    if ids.via_management.contains(account) && !clients.members.is_management(account) {
+        return Ok((
+            clients.members.management().clone(),
+            Some(account.to_string()),
+        ));
+    }
+    Ok((member_config(clients, account).await?, None))
 }
 
 async fn member_config(clients: &Clients, account: &AccountId) -> Result<aws_config::SdkConfig> {

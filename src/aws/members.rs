@@ -48,6 +48,17 @@ impl MemberSessions {
         }
     }
 
+    /// The management account's own configuration (the caller's).
+    pub fn management(&self) -> &SdkConfig {
+        &self.base
+    }
+
+    /// Whether `account` is the management account, which acts as itself and must omit
+    /// `AccountId` in Account API calls.
+    pub fn is_management(&self, account: &AccountId) -> bool {
+        *account == self.management
+    }
+
     pub fn role_arn(&self, account: &AccountId) -> String {
         format!("arn:{}:iam::{account}:role/{}", self.partition, self.role)
     }

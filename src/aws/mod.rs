@@ -1,8 +1,10 @@
 //! The session layer: SDK configuration from the standard AWS chain, and the clients govern uses.
 
 mod members;
+pub mod throttle;
 
 pub use members::MemberSessions;
+pub use throttle::Limits;
 
 use aws_config::{retry::RetryConfig, BehaviorVersion, Region, SdkConfig};
 
@@ -12,6 +14,8 @@ use aws_config::{retry::RetryConfig, BehaviorVersion, Region, SdkConfig};
 pub struct Session {
     pub profile: Option<String>,
     pub region: Option<String>,
+    /// Client-side pacing per API operation and calling account (`--api-limit`).
+    pub limits: Limits,
 }
 
 /// Attempts per request, throttling included. Organizations throttles hard and publishes no rates,
@@ -29,14 +33,21 @@ impl Session {
         if let Some(r) = &self.region {
             loader = loader.region(Region::new(r.clone()));
         }
-        let mut config = loader.load().await;
-        if config.region().is_none() {
-            config = config
-                .into_builder()
-                .region(Region::new(fallback_region.to_string()))
-                .build();
+        let config = loader.load().await;
+        let has_region = config.region().is_some();
+        let mut builder = config.into_builder();
+        if !has_region {
+            builder.set_region(Some(Region::new(fallback_region.to_string())));
         }
-        config
+        // The SDK's own HTTPS client (rustls with aws-lc, as its default), behind govern's gates.
+        let https = aws_smithy_http_client::Builder::new()
+            .tls_provider(aws_smithy_http_client::tls::Provider::Rustls(
+                aws_smithy_http_client::tls::rustls_provider::CryptoMode::AwsLc,
+            ))
+            .build_https();
+        builder
+            .http_client(throttle::Throttled::new(https, self.limits.clone()))
+            .build()
     }
 }
 

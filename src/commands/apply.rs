@@ -43,7 +43,7 @@ pub async fn run(ctx: &Context, args: &ApplyArgs) -> Result<u8> {
     // A targeted apply is verified on what it targeted; the rest is the next plan's business.
     let touched: BTreeSet<String> = plan.changes.iter().map(|c| c.address.clone()).collect();
     let touched = (!ctx.targets.is_empty()).then_some(&touched);
-    verify(ctx, &loaded, total, touched).await?;
+    verify(ctx, &loaded, total, touched, &unread(&actual)).await?;
     Ok(exit::OK)
 }
 
@@ -151,14 +151,20 @@ pub(super) async fn verify(
     loaded: &Loaded,
     total: usize,
     touched: Option<&BTreeSet<String>>,
+    unread: &BTreeSet<String>,
 ) -> Result<()> {
     let (_, after) = super::connect_and_discover(ctx, &loaded.desired, "apply").await?;
     let again = crate::plan::plan(&loaded.desired, &after);
+    // A change in an account the plan could not read is newly visible, not a failure to converge
+    // (e.g. contacts readable from the management account once this apply enabled trusted access).
     let (left, others): (Vec<_>, Vec<_>) = again
         .changes
         .iter()
         .map(|c| c.address.as_str())
-        .partition(|a| touched.is_none_or(|t| t.contains(*a)));
+        .partition(|a| {
+            touched.is_none_or(|t| t.contains(*a))
+                && !address_account(a).is_some_and(|id| unread.contains(id))
+        });
     if !left.is_empty() {
         return Err(Error::Inconsistent(format!(
             "{} change(s) still planned: {}",
@@ -182,6 +188,22 @@ pub(super) async fn verify(
         );
     }
     Ok(())
+}
+
+/// The accounts that could not be read (ids as text).
+pub(super) fn unread(actual: &Actual) -> BTreeSet<String> {
+    actual
+        .members
+        .iter()
+        .filter(|(_, m)| matches!(m, crate::model::Member::Failed { .. }))
+        .map(|(id, _)| id.to_string())
+        .collect()
+}
+
+/// The account an address is about: `account:ID/…`, `kms:ID/…`, `secret:ID/…`.
+fn address_account(address: &str) -> Option<&str> {
+    let (kind, rest) = address.split_once(':')?;
+    matches!(kind, "account" | "kms" | "secret").then(|| rest.split('/').next().unwrap_or(rest))
 }
 
 /// Records that the organization matches these config files now, so `govern drift` can tell drift

@@ -45,6 +45,7 @@ pub async fn run(ctx: &Context, args: &ApplyArgs, file: &Path) -> Result<u8> {
     check_removals(&saved.plan, args.max_removals, args.allow_removals)?;
     let total = super::apply::execute(ctx, &clients, &saved.plan, &actual, args.break_lock).await?;
     let touched = saved.fingerprints.keys().cloned().collect();
-    super::apply::verify(ctx, &loaded, total, Some(&touched)).await?;
+    let unread = super::apply::unread(&actual);
+    super::apply::verify(ctx, &loaded, total, Some(&touched), &unread).await?;
     Ok(exit::OK)
 }

@@ -18,10 +18,18 @@ use crate::model::{Actual, Desired};
 use crate::render::Style;
 
 pub async fn run(cli: Cli) -> Result<u8> {
+    let mut limits = crate::aws::Limits::default();
+    for spec in &cli.api_limits {
+        limits.set(spec).map_err(|e| Error::Refused {
+            message: e.to_string(),
+            hint: None,
+        })?;
+    }
     let ctx = Context {
         session: Session {
             profile: cli.profile.clone(),
             region: cli.region.clone(),
+            limits,
         },
         style: style(cli.color),
         config: cli.config.clone(),
@@ -148,6 +156,7 @@ pub async fn connect_and_discover(
     })
     .await;
     bar.finish_and_clear();
+    crate::discover::fallback(&clients, &mut actual, &scope, ctx.concurrency).await?;
     if desired.baselines.logging.is_some() {
         crate::discover::logging(&clients, &mut actual).await?;
     }

@@ -15,7 +15,7 @@ use crate::aws::{in_region, Clients};
 use crate::model::{
     AccountId, Actual, Contact, ContactType, Desired, KmsKey, Member, MemberState, SecretInfo,
 };
-use crate::plan::kms_skip_reason;
+use crate::plan::{kms_skip_reason, ACCOUNT_SERVICE};
 
 /// What the baselines in org.toml need read.
 #[derive(Debug, Clone, Default)]
@@ -81,7 +81,10 @@ pub async fn members(
         } else {
             match read_member(clients, &id, scope).await {
                 Ok(state) => Member::Read(state),
-                Err(reason) => Member::Failed { reason },
+                Err((reason, unassumable)) => Member::Failed {
+                    reason,
+                    unassumable,
+                },
             }
         };
         (id, member)
@@ -126,61 +129,144 @@ async fn read_member(
     clients: &Clients,
     id: &AccountId,
     scope: &Scope,
-) -> Result<MemberState, String> {
-    let config = clients.members.config(id).await?;
+) -> Result<MemberState, (String, bool)> {
+    let config = clients.members.config(id).await.map_err(|e| (e, true))?;
     let mut state = MemberState::default();
+    // From inside the account's own session: no AccountId, the account's own quotas.
+    read_account_api(&aws_sdk_account::Client::new(&config), None, scope, &mut state)
+        .await
+        .map_err(|e| (e, false))?;
+    read_keys_and_secrets(&config, scope, &mut state)
+        .await
+        .map_err(|e| (e, false))?;
+    Ok(state)
+}
 
-    if !scope.contacts.is_empty() || scope.regions {
-        let account = aws_sdk_account::Client::new(&config);
-        for t in &scope.contacts {
-            match account
-                .get_alternate_contact()
-                .alternate_contact_type(t.api_name().into())
-                .send()
-                .await
-            {
-                Ok(out) => {
-                    if let Some(c) = out.alternate_contact() {
-                        state.contacts.insert(
-                            *t,
-                            Contact {
-                                name: c.name().unwrap_or_default().to_string(),
-                                title: c.title().unwrap_or_default().to_string(),
-                                email: c.email_address().unwrap_or_default().to_string(),
-                                phone: c.phone_number().unwrap_or_default().to_string(),
-                            },
-                        );
-                    }
+/// Alternate contacts and opt-in regions through the Account API: from inside the account
+/// (`on` = None) or from the management account for `on` (needs trusted access for
+/// account.amazonaws.com, and spends the management account's quotas).
+async fn read_account_api(
+    account: &aws_sdk_account::Client,
+    on: Option<&AccountId>,
+    scope: &Scope,
+    state: &mut MemberState,
+) -> Result<(), String> {
+    let on = on.map(AccountId::to_string);
+    for t in &scope.contacts {
+        match account
+            .get_alternate_contact()
+            .set_account_id(on.clone())
+            .alternate_contact_type(t.api_name().into())
+            .send()
+            .await
+        {
+            Ok(out) => {
+                if let Some(c) = out.alternate_contact() {
+                    state.contacts.insert(
+                        *t,
+                        Contact {
+                            name: c.name().unwrap_or_default().to_string(),
+                            title: c.title().unwrap_or_default().to_string(),
+                            email: c.email_address().unwrap_or_default().to_string(),
+                            phone: c.phone_number().unwrap_or_default().to_string(),
+                        },
+                    );
                 }
-                Err(e)
-                    if e.as_service_error()
-                        .is_some_and(|s| s.is_resource_not_found_exception()) => {}
-                Err(e) => return Err(why("GetAlternateContact", e)),
             }
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|s| s.is_resource_not_found_exception()) => {}
+            Err(e) => return Err(why("GetAlternateContact", e)),
         }
-        if scope.regions {
-            // Only opted-in regions can need DisableRegion; asking for just those keeps it one page.
-            let mut pages = account
-                .list_regions()
-                .region_opt_status_contains(RegionOptStatus::Enabled)
-                .region_opt_status_contains(RegionOptStatus::Enabling)
-                .into_paginator()
-                .send();
-            while let Some(page) = pages.next().await {
-                let page = page.map_err(|e| why("ListRegions", e))?;
-                for r in page.regions() {
-                    if let (Some(name), Some(status)) = (r.region_name(), r.region_opt_status()) {
-                        state
-                            .regions
-                            .insert(name.to_string(), status.as_str().to_string());
-                    }
+    }
+    if scope.regions {
+        // Only opted-in regions can need DisableRegion; asking for just those keeps it one page.
+        let mut pages = account
+            .list_regions()
+            .set_account_id(on.clone())
+            .region_opt_status_contains(RegionOptStatus::Enabled)
+            .region_opt_status_contains(RegionOptStatus::Enabling)
+            .into_paginator()
+            .send();
+        while let Some(page) = pages.next().await {
+            let page = page.map_err(|e| why("ListRegions", e))?;
+            for r in page.regions() {
+                if let (Some(name), Some(status)) = (r.region_name(), r.region_opt_status()) {
+                    state
+                        .regions
+                        .insert(name.to_string(), status.as_str().to_string());
                 }
             }
         }
     }
+    Ok(())
+}
 
+
+/// The fallback for accounts whose member role could not be assumed: when trusted access for
+/// account.amazonaws.com is enabled, read their contacts and regions from the management account
+/// (paced by the Account API gates: GetAlternateContact 10/s, ListRegions 5/s for the management
+/// account as a whole). Keys and secrets cannot be read this way and stay unread. Reads the
+/// organization's trusted access when nothing has yet.
+pub async fn fallback(
+    clients: &Clients,
+    actual: &mut Actual,
+    scope: &Scope,
+    concurrency: usize,
+) -> crate::error::Result<()> {
+    if scope.contacts.is_empty() && !scope.regions {
+        return Ok(());
+    }
+    let unassumable: Vec<(AccountId, String)> = actual
+        .members
+        .iter()
+        .filter_map(|(id, m)| match m {
+            Member::Failed {
+                reason,
+                unassumable: true,
+            } => Some((id.clone(), reason.clone())),
+            _ => None,
+        })
+        .collect();
+    if unassumable.is_empty() {
+        return Ok(());
+    }
+    if !actual.service_access_read {
+        service_access(clients, actual).await?;
+    }
+    if !actual.service_access.contains(ACCOUNT_SERVICE) {
+        return Ok(()); // the planner enables it and says so
+    }
+    let management = aws_sdk_account::Client::new(clients.members.management());
+    let management = &management;
+    let mut read = futures::stream::iter(unassumable.into_iter().map(|(id, reason)| async move {
+        let mut state = MemberState::default();
+        let member = match read_account_api(management, Some(&id), scope, &mut state).await {
+            Ok(()) => {
+                state.via_management = Some(reason);
+                Member::Read(state)
+            }
+            Err(e) => Member::Failed {
+                reason: format!("{reason}; from the management account: {e}"),
+                unassumable: true,
+            },
+        };
+        (id, member)
+    }))
+    .buffer_unordered(concurrency.max(1));
+    while let Some((id, member)) = read.next().await {
+        actual.members.insert(id, member);
+    }
+    Ok(())
+}
+
+async fn read_keys_and_secrets(
+    config: &aws_config::SdkConfig,
+    scope: &Scope,
+    state: &mut MemberState,
+) -> Result<(), String> {
     for region in &scope.key_regions {
-        let regional = in_region(&config, region);
+        let regional = in_region(config, region);
         read_keys(
             &aws_sdk_kms::Client::new(&regional),
             region,
@@ -194,7 +280,7 @@ async fn read_member(
         )
         .await?;
     }
-    Ok(state)
+    Ok(())
 }
 
 async fn read_keys(
@@ -312,11 +398,11 @@ fn rate_days(expr: &str) -> Option<u32> {
     }
 }
 
-/// Trusted access and delegated administrators, for the logging baseline.
-pub async fn logging(clients: &Clients, actual: &mut Actual) -> crate::error::Result<()> {
+/// The services with trusted access in the organization (ListAWSServiceAccessForOrganization).
+async fn service_access(clients: &Clients, actual: &mut Actual) -> crate::error::Result<()> {
     use crate::error::Error;
-    let org = &clients.org;
-    let mut pages = org
+    let mut pages = clients
+        .org
         .list_aws_service_access_for_organization()
         .into_paginator()
         .send();
@@ -330,6 +416,17 @@ pub async fn logging(clients: &Clients, actual: &mut Actual) -> crate::error::Re
             }
         }
     }
+    actual.service_access_read = true;
+    Ok(())
+}
+
+/// Trusted access and delegated administrators, for the logging baseline.
+pub async fn logging(clients: &Clients, actual: &mut Actual) -> crate::error::Result<()> {
+    use crate::error::Error;
+    if !actual.service_access_read {
+        service_access(clients, actual).await?;
+    }
+    let org = &clients.org;
     let mut admins = Vec::new();
     let mut pages = org.list_delegated_administrators().into_paginator().send();
     while let Some(page) = pages.next().await {

@@ -84,6 +84,7 @@ pub async fn organization(org: &Client) -> Result<Actual> {
         attachments,
         members: BTreeMap::new(),
         service_access: BTreeSet::new(),
+        service_access_read: false,
         delegated_admins: BTreeMap::new(),
     })
 }

@@ -570,10 +570,20 @@ impl Eval<'_> {
         match self.actual.members.get(id) {
             Some(Member::Read(s)) => Ok(s),
             Some(Member::Skipped { reason }) => Err((Status::NotApplicable, reason.clone())),
-            Some(Member::Failed { reason }) => {
+            Some(Member::Failed { reason, .. }) => {
                 Err((Status::Error, format!("could not be read: {reason}")))
             }
             None => Err((Status::Error, "not read".into())),
+        }
+    }
+
+    /// The account's state as read from inside it: keys and secrets are not readable from the
+    /// management account, so an account read that way is an error for those controls.
+    fn member_inside(&self, id: &AccountId) -> Result<&MemberState, (Status, String)> {
+        let state = self.member(id)?;
+        match &state.via_management {
+            Some(reason) => Err((Status::Error, format!("could not be read: {reason}"))),
+            None => Ok(state),
         }
     }
 
@@ -662,7 +672,7 @@ impl Eval<'_> {
                 );
                 continue;
             }
-            let state = match self.member(&id) {
+            let state = match self.member_inside(&id) {
                 Ok(s) => s.clone(),
                 Err((status, why)) => {
                     self.push(&KMS_ROTATION, whole, status, &expected, why);
@@ -744,7 +754,7 @@ impl Eval<'_> {
                 );
                 continue;
             }
-            let state = match self.member(&id) {
+            let state = match self.member_inside(&id) {
                 Ok(s) => s.clone(),
                 Err((status, why)) => {
                     self.push(&SECRET_ROTATION, whole, status, &expected, why);

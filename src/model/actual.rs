@@ -25,6 +25,9 @@ pub struct Actual {
     /// Service principals with trusted access (ListAWSServiceAccessForOrganization), when read.
     #[serde(default)]
     pub service_access: BTreeSet<String>,
+    /// Whether `service_access` was read (it is read only when something needs it).
+    #[serde(skip)]
+    pub service_access_read: bool,
     /// Delegated administrators and their service principals, when read.
     #[serde(default)]
     pub delegated_admins: BTreeMap<AccountId, BTreeSet<String>>,
@@ -97,6 +100,10 @@ pub enum Member {
     /// Could not be read (role not assumable, access denied); the plan is incomplete.
     Failed {
         reason: String,
+        /// The member role could not be assumed (as opposed to a denied read inside the account):
+        /// contacts and regions can then still be read from the management account.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        unassumable: bool,
     },
 }
 
@@ -108,6 +115,17 @@ pub struct MemberState {
     pub regions: BTreeMap<String, String>,
     pub keys: Vec<KmsKey>,
     pub secrets: Vec<SecretInfo>,
+    /// Set when the member role could not be assumed (the reason) and contacts and regions were
+    /// read from the management account instead, with `AccountId`; keys and secrets were not read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub via_management: Option<String>,
+}
+
+impl Member {
+    /// Read from the management account because the member role could not be assumed.
+    pub fn via_management(&self) -> bool {
+        matches!(self, Member::Read(s) if s.via_management.is_some())
+    }
 }
 
 /// A KMS key as DescribeKey and GetKeyRotationStatus report it.

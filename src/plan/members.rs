@@ -41,17 +41,47 @@ pub(crate) fn plan_members(
                 });
                 continue;
             }
-            Member::Failed { reason } => {
+            Member::Failed {
+                reason,
+                unassumable,
+            } => {
+                let mut message = reason.clone();
+                if *unassumable && fallback_needs_access(desired, actual) {
+                    message.push_str(
+                        "; its contacts and regions can be read and set from the management \
+                         account once trusted access for account.amazonaws.com is enabled: this \
+                         plan enables it",
+                    );
+                }
                 findings.push(Finding {
                     address: format!("account:{id}"),
                     kind: FindingKind::Error,
-                    message: reason.clone(),
+                    message,
                 });
                 continue;
             }
         };
         let exempt = desired.baselines.exemptions.get(id);
         let exempt_from = |k: BaselineKind| exempt.and_then(|e| e.get(&k));
+        if let Some(reason) = &state.via_management {
+            // Keys and secrets live behind the member role only: unread, the plan is incomplete.
+            let rotation_unread = desired.baselines.key_rotation.is_some()
+                && (exempt_from(BaselineKind::Kms).is_none()
+                    || exempt_from(BaselineKind::Secrets).is_none());
+            findings.push(Finding {
+                address: format!("account:{id}"),
+                kind: if rotation_unread {
+                    FindingKind::Error
+                } else {
+                    FindingKind::Skipped
+                },
+                message: if rotation_unread {
+                    format!("KMS keys and secrets not read: {reason}; contacts and regions were read from the management account")
+                } else {
+                    format!("{reason}; contacts and regions are read and set from the management account, at its quotas")
+                },
+            });
+        }
 
         match exempt_from(BaselineKind::Contacts) {
             Some(reason) => skipped(findings, format!("account:{id}/contacts"), reason),
@@ -103,7 +133,36 @@ pub(crate) fn plan_members(
         }
     }
 
+    if fallback_needs_access(desired, actual)
+        && actual
+            .members
+            .values()
+            .any(|m| matches!(m, Member::Failed { unassumable: true, .. }))
+        && !desired
+            .baselines
+            .logging
+            .as_ref()
+            .is_some_and(|l| l.trusted_services.iter().any(|s| s == ACCOUNT_SERVICE))
+    {
+        changes.push(Change::EnableServiceAccess {
+            service: ACCOUNT_SERVICE.to_string(),
+        });
+    }
+
     logging(desired, actual, declared, changes);
+}
+
+/// The service principal whose trusted access lets the management account read and set member
+/// accounts' contacts and regions (Account API calls with `AccountId`).
+pub const ACCOUNT_SERVICE: &str = "account.amazonaws.com";
+
+/// Whether the management-account fallback would help (contacts or regions are managed) and is not
+/// yet possible (trusted access for the Account API is off).
+fn fallback_needs_access(desired: &Desired, actual: &Actual) -> bool {
+    let manages = !desired.baselines.contacts.is_empty()
+        || desired.accounts.values().any(|a| !a.contacts.is_empty())
+        || !desired.allowed_regions.is_empty();
+    manages && !actual.service_access.contains(ACCOUNT_SERVICE)
 }
 
 fn skipped(findings: &mut Vec<Finding>, address: String, reason: &str) {

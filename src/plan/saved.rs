@@ -230,6 +230,7 @@ mod tests {
             .into(),
             members: Default::default(),
             service_access: Default::default(),
+            service_access_read: false,
             delegated_admins: Default::default(),
         }
     }

@@ -1,0 +1,407 @@
+//! Client-side pacing: a token bucket and a cap on requests in flight per API operation and calling
+//! account, near the quotas AWS publishes, so govern slows itself down instead of being throttled.
+//!
+//! It sits in the SDK's HTTP layer, below the retry loop, so every attempt (retries included) is
+//! paced, and every client of every session goes through the same gates. The calling account is
+//! told apart by the access key in the request's SigV4 credential scope: each assumed-role session
+//! has its own key, and AWS counts these quotas per calling account (and region).
+//!
+//! Defaults (per calling account and region), from the AWS Account Management quotas page
+//! (docs.aws.amazon.com/accounts/latest/reference/quotas.html, read 2026-11-23):
+//! GetAlternateContact 10/s (burst 15), PutAlternateContact 5/s (burst 8), ListRegions and
+//! GetRegionOptStatus 5/s, Enable/DisableRegion 1/s with 6 in flight per account and 50 per
+//! organization. Organizations publishes no rates: it gets an in-flight cap only and its
+//! TooManyRequestsException is retried. KMS and Secrets Manager quotas are in the hundreds per
+//! second per account and region, far above what one account's baseline needs: capped in flight
+//! only.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::num::NonZeroU32;
+use std::sync::{Arc, Mutex};
+
+use aws_smithy_runtime_api::client::http::{
+    HttpClient, HttpConnector, HttpConnectorFuture, HttpConnectorSettings, SharedHttpClient,
+    SharedHttpConnector,
+};
+use aws_smithy_runtime_api::client::orchestrator::HttpRequest;
+use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
+use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
+use tokio::sync::Semaphore;
+
+/// A limit for one operation (or every operation of a service): requests per second with a burst,
+/// and requests in flight, per calling account and region. `None` means unlimited.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Limit {
+    pub per_second: Option<f64>,
+    pub burst: u32,
+    pub in_flight: Option<usize>,
+}
+
+impl Limit {
+    const fn rate(per_second: f64, burst: u32) -> Self {
+        Self {
+            per_second: Some(per_second),
+            burst,
+            in_flight: None,
+        }
+    }
+    const fn in_flight(n: usize) -> Self {
+        Self {
+            per_second: None,
+            burst: 1,
+            in_flight: Some(n),
+        }
+    }
+    const fn with_in_flight(mut self, n: usize) -> Self {
+        self.in_flight = Some(n);
+        self
+    }
+}
+
+/// The limits in force: by `service:Operation` or `service:*` (the more specific wins), plus
+/// organization-wide caps in flight (all calling accounts together).
+#[derive(Debug, Clone)]
+pub struct Limits {
+    rules: HashMap<String, Limit>,
+    org_in_flight: HashMap<String, usize>,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        let rules = [
+            ("account:GetAlternateContact", Limit::rate(10.0, 15)),
+            ("account:PutAlternateContact", Limit::rate(5.0, 8)),
+            ("account:ListRegions", Limit::rate(5.0, 5)),
+            ("account:GetRegionOptStatus", Limit::rate(5.0, 5)),
+            ("account:DisableRegion", Limit::rate(1.0, 1).with_in_flight(6)),
+            ("account:EnableRegion", Limit::rate(1.0, 1).with_in_flight(6)),
+            ("organizations:*", Limit::in_flight(8)),
+            ("kms:*", Limit::in_flight(16)),
+            ("secretsmanager:*", Limit::in_flight(16)),
+        ];
+        Self {
+            rules: rules
+                .into_iter()
+                .map(|(k, v)| (k.to_string(), v))
+                .collect(),
+            org_in_flight: [("account:DisableRegion", 50), ("account:EnableRegion", 50)]
+                .into_iter()
+                .map(|(k, v)| (k.to_string(), v))
+                .collect(),
+        }
+    }
+}
+
+/// A `--api-limit` value that could not be read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("--api-limit {given:?}: {why}; expected SERVICE:OPERATION=RATE[/s][,inflight=N], e.g. account:GetAlternateContact=5/s or organizations:*=inflight=4")]
+pub struct BadLimit {
+    pub given: String,
+    pub why: String,
+}
+
+impl Limits {
+    /// The limit for `service:operation`, the operation's own rule before its service's.
+    pub fn get(&self, service: &str, operation: &str) -> Option<Limit> {
+        self.rules
+            .get(&format!("{service}:{operation}"))
+            .or_else(|| self.rules.get(&format!("{service}:*")))
+            .copied()
+    }
+
+    /// Applies one `--api-limit` override: `account:GetAlternateContact=5/s`,
+    /// `kms:*=inflight=4`, `organizations:*=2/s,inflight=4`, `sts:*=none`.
+    pub fn set(&mut self, spec: &str) -> Result<(), BadLimit> {
+        let bad = |why: &str| BadLimit {
+            given: spec.to_string(),
+            why: why.to_string(),
+        };
+        let (key, value) = spec.split_once('=').ok_or_else(|| bad("no `=`"))?;
+        let (service, op) = key
+            .split_once(':')
+            .ok_or_else(|| bad("the key needs a service and an operation, e.g. kms:ListKeys"))?;
+        if service.is_empty() || op.is_empty() || !service.chars().all(|c| c.is_ascii_lowercase())
+        {
+            return Err(bad("the service is lower-case letters (account, organizations, kms, secretsmanager, sts)"));
+        }
+        let mut limit = Limit {
+            per_second: None,
+            burst: 1,
+            in_flight: None,
+        };
+        if value != "none" {
+            for part in value.split(',') {
+                if let Some(n) = part.strip_prefix("inflight=") {
+                    let n: usize = n
+                        .parse()
+                        .ok()
+                        .filter(|n| *n > 0)
+                        .ok_or_else(|| bad("inflight is a whole number above 0"))?;
+                    limit.in_flight = Some(n);
+                } else {
+                    let r: f64 = part
+                        .strip_suffix("/s")
+                        .unwrap_or(part)
+                        .parse()
+                        .ok()
+                        .filter(|r: &f64| r.is_finite() && *r > 0.0)
+                        .ok_or_else(|| bad("the rate is a number of requests per second above 0"))?;
+                    limit.per_second = Some(r);
+                    limit.burst = r.ceil().max(1.0) as u32;
+                }
+            }
+        }
+        self.rules.insert(key.to_string(), limit);
+        Ok(())
+    }
+}
+
+/// What a request is: its service (the SigV4 scope's), operation, and the calling key and region.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Call {
+    pub service: String,
+    pub operation: String,
+    /// Access key id and region from the credential scope: one bucket per calling account.
+    pub caller: String,
+}
+
+/// Reads a request's service, operation and caller from what every AWS protocol sends: the SigV4
+/// `Authorization` header's credential scope, then the operation from `X-Amz-Target` (JSON
+/// protocols: Organizations, KMS, Secrets Manager), the path (REST: the Account API's
+/// `/getAlternateContact`), or the form body's `Action=` (query protocol: STS).
+pub fn classify(request: &HttpRequest) -> Option<Call> {
+    let auth = request.headers().get("authorization")?;
+    let scope = auth.split("Credential=").nth(1)?.split(',').next()?;
+    // AKID/date/region/service/aws4_request
+    let mut parts = scope.split('/');
+    let key = parts.next()?;
+    let _date = parts.next()?;
+    let region = parts.next()?;
+    let service = parts.next()?.to_string();
+    let operation = if let Some(target) = request.headers().get("x-amz-target") {
+        target.rsplit('.').next()?.to_string()
+    } else if let Some(action) = request
+        .body()
+        .bytes()
+        .and_then(|b| std::str::from_utf8(b).ok())
+        .and_then(|b| b.split('&').find_map(|kv| kv.strip_prefix("Action=")))
+    {
+        action.to_string()
+    } else {
+        let path = request.uri().split('?').next()?;
+        let last = path.rsplit('/').find(|s| !s.is_empty())?;
+        let mut c = last.chars();
+        let first = c.next()?.to_ascii_uppercase();
+        std::iter::once(first).chain(c).collect()
+    };
+    Some(Call {
+        service,
+        operation,
+        caller: format!("{key}/{region}"),
+    })
+}
+
+struct Gate {
+    rate: Option<DefaultDirectRateLimiter>,
+    in_flight: Option<Arc<Semaphore>>,
+}
+
+impl Gate {
+    fn new(limit: Limit) -> Self {
+        let rate = limit.per_second.and_then(|r| {
+            let burst = NonZeroU32::new(limit.burst.max(1))?;
+            let period = std::time::Duration::from_secs_f64(1.0 / r);
+            Some(RateLimiter::direct(
+                Quota::with_period(period)?.allow_burst(burst),
+            ))
+        });
+        Self {
+            rate,
+            in_flight: limit.in_flight.map(|n| Arc::new(Semaphore::new(n))),
+        }
+    }
+}
+
+struct Gates {
+    limits: Limits,
+    per_caller: Mutex<HashMap<Call, Arc<Gate>>>,
+    per_org: Mutex<HashMap<String, Arc<Semaphore>>>,
+}
+
+impl Gates {
+    fn for_call(&self, call: &Call) -> (Option<Arc<Gate>>, Option<Arc<Semaphore>>) {
+        let key = format!("{}:{}", call.service, call.operation);
+        let gate = self.limits.get(&call.service, &call.operation).map(|limit| {
+            // A service-wide rule shares one gate across the service's operations.
+            let shared = !self.limits.rules.contains_key(&key);
+            let mut id = call.clone();
+            if shared {
+                id.operation = "*".into();
+            }
+            let mut map = self.per_caller.lock().unwrap_or_else(|e| e.into_inner());
+            map.entry(id)
+                .or_insert_with(|| Arc::new(Gate::new(limit)))
+                .clone()
+        });
+        let org = self.limits.org_in_flight.get(&key).map(|n| {
+            let mut map = self.per_org.lock().unwrap_or_else(|e| e.into_inner());
+            map.entry(key)
+                .or_insert_with(|| Arc::new(Semaphore::new(*n)))
+                .clone()
+        });
+        (gate, org)
+    }
+}
+
+/// The SDK's HTTP client with govern's gates in front of it.
+#[derive(Clone)]
+pub struct Throttled {
+    inner: SharedHttpClient,
+    gates: Arc<Gates>,
+}
+
+impl fmt::Debug for Throttled {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Throttled").finish_non_exhaustive()
+    }
+}
+
+impl Throttled {
+    pub fn new(inner: SharedHttpClient, limits: Limits) -> Self {
+        Self {
+            inner,
+            gates: Arc::new(Gates {
+                limits,
+                per_caller: Mutex::new(HashMap::new()),
+                per_org: Mutex::new(HashMap::new()),
+            }),
+        }
+    }
+}
+
+impl HttpClient for Throttled {
+    fn http_connector(
+        &self,
+        settings: &HttpConnectorSettings,
+        components: &RuntimeComponents,
+    ) -> SharedHttpConnector {
+        SharedHttpConnector::new(Connector {
+            inner: self.inner.http_connector(settings, components),
+            gates: self.gates.clone(),
+        })
+    }
+}
+
+struct Connector {
+    inner: SharedHttpConnector,
+    gates: Arc<Gates>,
+}
+
+impl fmt::Debug for Connector {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ThrottledConnector").finish_non_exhaustive()
+    }
+}
+
+impl HttpConnector for Connector {
+    fn call(&self, request: HttpRequest) -> HttpConnectorFuture {
+        let (gate, org) = match classify(&request) {
+            Some(call) => self.gates.for_call(&call),
+            None => (None, None),
+        };
+        if gate.is_none() && org.is_none() {
+            return self.inner.call(request);
+        }
+        let inner = self.inner.clone();
+        HttpConnectorFuture::new(async move {
+            // In-flight permits first (org-wide, then the caller's), then a token: a request
+            // waiting for a slot does not hold a token it cannot use yet.
+            let _org = match &org {
+                Some(s) => Some(s.clone().acquire_owned().await),
+                None => None,
+            };
+            let _mine = match gate.as_ref().and_then(|g| g.in_flight.clone()) {
+                Some(s) => Some(s.acquire_owned().await),
+                None => None,
+            };
+            if let Some(rate) = gate.as_ref().and_then(|g| g.rate.as_ref()) {
+                rate.until_ready().await;
+            }
+            inner.call(request).await
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn request(auth_service: &str, target: Option<&str>, path: &str, body: &str) -> HttpRequest {
+        let mut r = HttpRequest::new(aws_smithy_types::body::SdkBody::from(body.to_string()));
+        r.set_uri(format!("https://example.com{path}")).unwrap();
+        r.headers_mut().insert(
+            "authorization",
+            format!("AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20261123/eu-west-1/{auth_service}/aws4_request, SignedHeaders=host, Signature=00"),
+        );
+        if let Some(t) = target {
+            r.headers_mut().insert("x-amz-target", t.to_string());
+        }
+        r
+    }
+
+    #[test]
+    fn classifies_every_protocol() {
+        let org = request(
+            "organizations",
+            Some("AWSOrganizationsV20161128.ListAccountsForParent"),
+            "/",
+            "{}",
+        );
+        assert_eq!(
+            classify(&org),
+            Some(Call {
+                service: "organizations".into(),
+                operation: "ListAccountsForParent".into(),
+                caller: "AKIDEXAMPLE/eu-west-1".into()
+            })
+        );
+        let account = request("account", None, "/getAlternateContact", "{}");
+        assert_eq!(classify(&account).unwrap().operation, "GetAlternateContact");
+        let sts = request("sts", None, "/", "Action=AssumeRole&Version=2011-06-15");
+        assert_eq!(classify(&sts).unwrap().operation, "AssumeRole");
+        let unsigned = HttpRequest::new(aws_smithy_types::body::SdkBody::empty());
+        assert_eq!(classify(&unsigned), None);
+    }
+
+    #[test]
+    fn specific_rules_win_and_overrides_parse() {
+        let mut l = Limits::default();
+        assert_eq!(l.get("account", "PutAlternateContact").unwrap().per_second, Some(5.0));
+        assert_eq!(l.get("organizations", "ListRoots").unwrap().in_flight, Some(8));
+        assert_eq!(l.get("sts", "AssumeRole"), None);
+        l.set("account:PutAlternateContact=2/s").unwrap();
+        assert_eq!(l.get("account", "PutAlternateContact").unwrap().per_second, Some(2.0));
+        l.set("organizations:*=1.5,inflight=2").unwrap();
+        let o = l.get("organizations", "ListRoots").unwrap();
+        assert_eq!((o.per_second, o.burst, o.in_flight), (Some(1.5), 2, Some(2)));
+        l.set("kms:*=none").unwrap();
+        assert_eq!(l.get("kms", "ListKeys").unwrap().in_flight, None);
+        for bad in ["kms", "kms=3", "KMS:*=3", "kms:*=0", "kms:*=inflight=0", "kms:*=fast"] {
+            assert!(l.set(bad).is_err(), "{bad} accepted");
+        }
+    }
+
+    #[tokio::test]
+    async fn a_rate_is_kept() {
+        // 20/s with burst 1: the fifth request goes out no sooner than 200 ms after the first
+        // (a lower bound only: pacing must hold, speed is not asserted).
+        let gate = Gate::new(Limit::rate(20.0, 1));
+        let start = std::time::Instant::now();
+        for _ in 0..5 {
+            gate.rate.as_ref().unwrap().until_ready().await;
+        }
+        let waited = start.elapsed().as_secs_f64();
+        assert!(waited >= 0.19, "{waited}");
+    }
+}
