@@ -54,12 +54,27 @@ pub struct Cli {
     #[arg(long = "api-limit", global = true, value_name = "SPEC")]
     pub api_limits: Vec<String>,
 
+    /// Attempts per AWS request, the first included; throttling and 5xx answers are retried with
+    /// jittered exponential backoff.
+    #[arg(long, global = true, value_name = "N", default_value_t = crate::aws::MAX_ATTEMPTS)]
+    pub max_attempts: u32,
+
+    /// `standard`: exponential backoff; `adaptive`: also slows the client down after throttles.
+    #[arg(long, global = true, value_enum, default_value_t = RetryMode::Standard)]
+    pub retry_mode: RetryMode,
+
     /// Member accounts read or changed at once.
     #[arg(long, global = true, default_value_t = crate::discover::DEFAULT_CONCURRENCY)]
     pub concurrency: usize,
 
     #[command(subcommand)]
     pub command: Command,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum RetryMode {
+    Standard,
+    Adaptive,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -641,7 +641,11 @@ async fn contacts_and_regions_from_the_management_account_when_the_role_is_refus
     );
     // 4 accounts × 3 contact types and 3 members' ListRegions; the refused account's three and
     // its ListRegions went from the management account (one refused AssumeRole per plan).
-    assert_eq!(reads.get("account:GetAlternateContact"), Some(&12), "{reads:?}");
+    assert_eq!(
+        reads.get("account:GetAlternateContact"),
+        Some(&12),
+        "{reads:?}"
+    );
     assert_eq!(reads.get("sts:AssumeRole"), Some(&3), "{reads:?}");
 
     // ---- 4. apply sets them from the management account; the organization then matches.

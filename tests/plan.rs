@@ -761,7 +761,8 @@ fn exemptions_and_unreadable_accounts_are_findings_not_changes() {
     assert_eq!(p.findings[0].address, format!("account:{id}"));
 }
 
-const DENIED: &str = "cannot assume arn:aws:iam::111111111111:role/OrganizationAccountAccessRole: AccessDenied";
+const DENIED: &str =
+    "cannot assume arn:aws:iam::111111111111:role/OrganizationAccountAccessRole: AccessDenied";
 
 #[test]
 fn an_unassumable_role_plans_trusted_access_for_the_management_fallback() {
@@ -786,14 +787,24 @@ fn an_unassumable_role_plans_trusted_access_for_the_management_fallback() {
     assert!(p.changes.iter().any(|c| matches!(&c.change,
         Change::EnableServiceAccess { service } if service == "account.amazonaws.com")));
     let f = &p.findings[0];
-    assert_eq!((f.address.as_str(), f.kind), (format!("account:{id}").as_str(), FindingKind::Error));
-    assert!(f.message.starts_with(DENIED) && f.message.contains("this plan enables it"), "{}", f.message);
+    assert_eq!(
+        (f.address.as_str(), f.kind),
+        (format!("account:{id}").as_str(), FindingKind::Error)
+    );
+    assert!(
+        f.message.starts_with(DENIED) && f.message.contains("this plan enables it"),
+        "{}",
+        f.message
+    );
 
     // Once trusted access is on, nothing more is planned for it: the next discovery reads the
     // account from the management account.
     a.service_access.insert("account.amazonaws.com".into());
     let p = plan(&d, &a);
-    assert!(!p.changes.iter().any(|c| matches!(&c.change, Change::EnableServiceAccess { .. })));
+    assert!(!p
+        .changes
+        .iter()
+        .any(|c| matches!(&c.change, Change::EnableServiceAccess { .. })));
     assert!(!p.findings[0].message.contains("this plan enables it"));
 
     // Nothing managed that the management account could read: no trusted access is planned.
@@ -801,7 +812,10 @@ fn an_unassumable_role_plans_trusted_access_for_the_management_fallback() {
     d.allowed_regions.clear();
     a.service_access.clear();
     let p = plan(&d, &a);
-    assert!(!p.changes.iter().any(|c| matches!(&c.change, Change::EnableServiceAccess { .. })));
+    assert!(!p
+        .changes
+        .iter()
+        .any(|c| matches!(&c.change, Change::EnableServiceAccess { .. })));
 }
 
 #[test]
@@ -835,14 +849,27 @@ fn an_account_read_from_the_management_account_plans_contacts_and_regions_only()
         ]
     );
     // Keys and secrets are unread: with a rotation policy the plan is incomplete, and says why.
-    let f = p.findings.iter().find(|f| f.address == format!("account:{id}")).unwrap();
+    let f = p
+        .findings
+        .iter()
+        .find(|f| f.address == format!("account:{id}"))
+        .unwrap();
     assert_eq!(f.kind, FindingKind::Error);
-    assert!(f.message.starts_with("KMS keys and secrets not read: cannot assume"), "{}", f.message);
+    assert!(
+        f.message
+            .starts_with("KMS keys and secrets not read: cannot assume"),
+        "{}",
+        f.message
+    );
     assert!(p.is_incomplete());
     // Without one, it is a note: the plan is complete.
     d.baselines.key_rotation = None;
     let p = plan(&d, &a);
-    let f = p.findings.iter().find(|f| f.address == format!("account:{id}")).unwrap();
+    let f = p
+        .findings
+        .iter()
+        .find(|f| f.address == format!("account:{id}"))
+        .unwrap();
     assert_eq!(f.kind, FindingKind::Skipped);
     assert!(!p.is_incomplete());
 }

@@ -10,12 +10,29 @@ use aws_config::{retry::RetryConfig, BehaviorVersion, Region, SdkConfig};
 
 /// Credentials and region as the user chose them; everything else comes from the standard chain
 /// (environment, shared config and SSO profiles, web identity, IMDS) and AWS_ENDPOINT_URL.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct Session {
     pub profile: Option<String>,
     pub region: Option<String>,
     /// Client-side pacing per API operation and calling account (`--api-limit`).
     pub limits: Limits,
+    /// Attempts per request, the first included (`--max-attempts`).
+    pub max_attempts: u32,
+    /// The SDK's adaptive retry mode (client-side rate limiting learned from throttles) instead of
+    /// standard exponential backoff (`--retry-mode adaptive`).
+    pub adaptive: bool,
+}
+
+impl Default for Session {
+    fn default() -> Self {
+        Self {
+            profile: None,
+            region: None,
+            limits: Limits::default(),
+            max_attempts: MAX_ATTEMPTS,
+            adaptive: false,
+        }
+    }
 }
 
 /// Attempts per request, throttling included. Organizations throttles hard and publishes no rates,
@@ -25,8 +42,14 @@ pub const MAX_ATTEMPTS: u32 = 8;
 impl Session {
     /// `fallback_region` (org.toml's home_region) is used when neither --region nor the chain sets one.
     pub async fn load(&self, fallback_region: &str) -> SdkConfig {
-        let mut loader = aws_config::defaults(BehaviorVersion::latest())
-            .retry_config(RetryConfig::standard().with_max_attempts(MAX_ATTEMPTS));
+        let retry = if self.adaptive {
+            RetryConfig::adaptive()
+        } else {
+            RetryConfig::standard()
+        }
+        .with_max_attempts(self.max_attempts.max(1))
+        .with_initial_backoff(initial_backoff());
+        let mut loader = aws_config::defaults(BehaviorVersion::latest()).retry_config(retry);
         if let Some(p) = &self.profile {
             loader = loader.profile_name(p);
         }
@@ -49,6 +72,17 @@ impl Session {
             .http_client(throttle::Throttled::new(https, self.limits.clone()))
             .build()
     }
+}
+
+/// The first retry waits up to this long (then exponentially more, jittered, at most 20 s): the
+/// SDK's 1 s, unless GOVERN_RETRY_BASE_MS sets it, which the fault-campaign test does so that
+/// hundreds of injected faults cost milliseconds against an emulator, not minutes.
+fn initial_backoff() -> std::time::Duration {
+    std::env::var("GOVERN_RETRY_BASE_MS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .map(std::time::Duration::from_millis)
+        .unwrap_or(std::time::Duration::from_secs(1))
 }
 
 /// The management-account clients, and sessions into member accounts.

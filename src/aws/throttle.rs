@@ -74,17 +74,20 @@ impl Default for Limits {
             ("account:PutAlternateContact", Limit::rate(5.0, 8)),
             ("account:ListRegions", Limit::rate(5.0, 5)),
             ("account:GetRegionOptStatus", Limit::rate(5.0, 5)),
-            ("account:DisableRegion", Limit::rate(1.0, 1).with_in_flight(6)),
-            ("account:EnableRegion", Limit::rate(1.0, 1).with_in_flight(6)),
+            (
+                "account:DisableRegion",
+                Limit::rate(1.0, 1).with_in_flight(6),
+            ),
+            (
+                "account:EnableRegion",
+                Limit::rate(1.0, 1).with_in_flight(6),
+            ),
             ("organizations:*", Limit::in_flight(8)),
             ("kms:*", Limit::in_flight(16)),
             ("secretsmanager:*", Limit::in_flight(16)),
         ];
         Self {
-            rules: rules
-                .into_iter()
-                .map(|(k, v)| (k.to_string(), v))
-                .collect(),
+            rules: rules.into_iter().map(|(k, v)| (k.to_string(), v)).collect(),
             org_in_flight: [("account:DisableRegion", 50), ("account:EnableRegion", 50)]
                 .into_iter()
                 .map(|(k, v)| (k.to_string(), v))
@@ -121,8 +124,7 @@ impl Limits {
         let (service, op) = key
             .split_once(':')
             .ok_or_else(|| bad("the key needs a service and an operation, e.g. kms:ListKeys"))?;
-        if service.is_empty() || op.is_empty() || !service.chars().all(|c| c.is_ascii_lowercase())
-        {
+        if service.is_empty() || op.is_empty() || !service.chars().all(|c| c.is_ascii_lowercase()) {
             return Err(bad("the service is lower-case letters (account, organizations, kms, secretsmanager, sts)"));
         }
         let mut limit = Limit {
@@ -146,7 +148,9 @@ impl Limits {
                         .parse()
                         .ok()
                         .filter(|r: &f64| r.is_finite() && *r > 0.0)
-                        .ok_or_else(|| bad("the rate is a number of requests per second above 0"))?;
+                        .ok_or_else(|| {
+                            bad("the rate is a number of requests per second above 0")
+                        })?;
                     limit.per_second = Some(r);
                     limit.burst = r.ceil().max(1.0) as u32;
                 }
@@ -232,18 +236,21 @@ struct Gates {
 impl Gates {
     fn for_call(&self, call: &Call) -> (Option<Arc<Gate>>, Option<Arc<Semaphore>>) {
         let key = format!("{}:{}", call.service, call.operation);
-        let gate = self.limits.get(&call.service, &call.operation).map(|limit| {
-            // A service-wide rule shares one gate across the service's operations.
-            let shared = !self.limits.rules.contains_key(&key);
-            let mut id = call.clone();
-            if shared {
-                id.operation = "*".into();
-            }
-            let mut map = self.per_caller.lock().unwrap_or_else(|e| e.into_inner());
-            map.entry(id)
-                .or_insert_with(|| Arc::new(Gate::new(limit)))
-                .clone()
-        });
+        let gate = self
+            .limits
+            .get(&call.service, &call.operation)
+            .map(|limit| {
+                // A service-wide rule shares one gate across the service's operations.
+                let shared = !self.limits.rules.contains_key(&key);
+                let mut id = call.clone();
+                if shared {
+                    id.operation = "*".into();
+                }
+                let mut map = self.per_caller.lock().unwrap_or_else(|e| e.into_inner());
+                map.entry(id)
+                    .or_insert_with(|| Arc::new(Gate::new(limit)))
+                    .clone()
+            });
         let org = self.limits.org_in_flight.get(&key).map(|n| {
             let mut map = self.per_org.lock().unwrap_or_else(|e| e.into_inner());
             map.entry(key)
@@ -377,17 +384,36 @@ mod tests {
     #[test]
     fn specific_rules_win_and_overrides_parse() {
         let mut l = Limits::default();
-        assert_eq!(l.get("account", "PutAlternateContact").unwrap().per_second, Some(5.0));
-        assert_eq!(l.get("organizations", "ListRoots").unwrap().in_flight, Some(8));
+        assert_eq!(
+            l.get("account", "PutAlternateContact").unwrap().per_second,
+            Some(5.0)
+        );
+        assert_eq!(
+            l.get("organizations", "ListRoots").unwrap().in_flight,
+            Some(8)
+        );
         assert_eq!(l.get("sts", "AssumeRole"), None);
         l.set("account:PutAlternateContact=2/s").unwrap();
-        assert_eq!(l.get("account", "PutAlternateContact").unwrap().per_second, Some(2.0));
+        assert_eq!(
+            l.get("account", "PutAlternateContact").unwrap().per_second,
+            Some(2.0)
+        );
         l.set("organizations:*=1.5,inflight=2").unwrap();
         let o = l.get("organizations", "ListRoots").unwrap();
-        assert_eq!((o.per_second, o.burst, o.in_flight), (Some(1.5), 2, Some(2)));
+        assert_eq!(
+            (o.per_second, o.burst, o.in_flight),
+            (Some(1.5), 2, Some(2))
+        );
         l.set("kms:*=none").unwrap();
         assert_eq!(l.get("kms", "ListKeys").unwrap().in_flight, None);
-        for bad in ["kms", "kms=3", "KMS:*=3", "kms:*=0", "kms:*=inflight=0", "kms:*=fast"] {
+        for bad in [
+            "kms",
+            "kms=3",
+            "KMS:*=3",
+            "kms:*=0",
+            "kms:*=inflight=0",
+            "kms:*=fast",
+        ] {
             assert!(l.set(bad).is_err(), "{bad} accepted");
         }
     }

@@ -163,7 +163,7 @@ pub(super) async fn verify(
         .map(|c| c.address.as_str())
         .partition(|a| {
             touched.is_none_or(|t| t.contains(*a))
-                && !address_account(a).is_some_and(|id| unread.contains(id))
+                && !crate::plan::address_account(a).is_some_and(|id| unread.contains(id))
         });
     if !left.is_empty() {
         return Err(Error::Inconsistent(format!(
@@ -198,12 +198,6 @@ pub(super) fn unread(actual: &Actual) -> BTreeSet<String> {
         .filter(|(_, m)| matches!(m, crate::model::Member::Failed { .. }))
         .map(|(id, _)| id.to_string())
         .collect()
-}
-
-/// The account an address is about: `account:ID/…`, `kms:ID/…`, `secret:ID/…`.
-fn address_account(address: &str) -> Option<&str> {
-    let (kind, rest) = address.split_once(':')?;
-    matches!(kind, "account" | "kms" | "secret").then(|| rest.split('/').next().unwrap_or(rest))
 }
 
 /// Records that the organization matches these config files now, so `govern drift` can tell drift

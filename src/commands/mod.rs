@@ -30,6 +30,8 @@ pub async fn run(cli: Cli) -> Result<u8> {
             profile: cli.profile.clone(),
             region: cli.region.clone(),
             limits,
+            max_attempts: cli.max_attempts,
+            adaptive: cli.retry_mode == crate::cli::RetryMode::Adaptive,
         },
         style: style(cli.color),
         config: cli.config.clone(),

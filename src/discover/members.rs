@@ -133,9 +133,14 @@ async fn read_member(
     let config = clients.members.config(id).await.map_err(|e| (e, true))?;
     let mut state = MemberState::default();
     // From inside the account's own session: no AccountId, the account's own quotas.
-    read_account_api(&aws_sdk_account::Client::new(&config), None, scope, &mut state)
-        .await
-        .map_err(|e| (e, false))?;
+    read_account_api(
+        &aws_sdk_account::Client::new(&config),
+        None,
+        scope,
+        &mut state,
+    )
+    .await
+    .map_err(|e| (e, false))?;
     read_keys_and_secrets(&config, scope, &mut state)
         .await
         .map_err(|e| (e, false))?;
@@ -201,7 +206,6 @@ async fn read_account_api(
     }
     Ok(())
 }
-
 
 /// The fallback for accounts whose member role could not be assumed: when trusted access for
 /// account.amazonaws.com is enabled, read their contacts and regions from the management account

@@ -134,10 +134,15 @@ pub(crate) fn plan_members(
     }
 
     if fallback_needs_access(desired, actual)
-        && actual
-            .members
-            .values()
-            .any(|m| matches!(m, Member::Failed { unassumable: true, .. }))
+        && actual.members.values().any(|m| {
+            matches!(
+                m,
+                Member::Failed {
+                    unassumable: true,
+                    ..
+                }
+            )
+        })
         && !desired
             .baselines
             .logging

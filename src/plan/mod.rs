@@ -14,3 +14,15 @@ pub use members::{kms_skip_reason, ACCOUNT_SERVICE, DEFAULT_KMS_ROTATION_DAYS};
 pub use saved::{fingerprints, plan_id, SavedPlan};
 pub use simulate::{simulate, SimulationError};
 pub use target::{narrow, TargetFilter, KINDS as TARGET_KINDS};
+
+/// The account an address is about, for the addresses of member baselines: `account:ID/…`,
+/// `kms:ID/…`, `secret:ID/…` (an account the plan creates is named, not numbered: None).
+pub fn address_account(address: &str) -> Option<&str> {
+    let (kind, rest) = address.split_once(':')?;
+    let id = rest.split('/').next().unwrap_or(rest);
+    (matches!(kind, "account" | "kms" | "secret") && model_id(id)).then_some(id)
+}
+
+fn model_id(s: &str) -> bool {
+    crate::model::AccountId::parse(s).is_ok()
+}

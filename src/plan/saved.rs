@@ -81,6 +81,19 @@ impl SavedPlan {
         addresses.dedup();
         for a in addresses {
             if self.fingerprints.get(a) != now.get(a) {
+                // An account that cannot be read now is not known to have changed: say which.
+                let unread = super::address_account(a).and_then(|id| {
+                    actual.members.iter().find_map(|(m, state)| match state {
+                        crate::model::Member::Failed { reason, .. } if m.as_str() == id => {
+                            Some(reason)
+                        }
+                        _ => None,
+                    })
+                });
+                if let Some(reason) = unread {
+                    out.push(format!("{a} could not be read again to check it: {reason}"));
+                    continue;
+                }
                 out.push(format!("{a} changed in AWS"));
             }
         }

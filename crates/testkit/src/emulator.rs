@@ -102,23 +102,34 @@ impl Emulator {
     /// invocations, such as RotateSecret's testSecret step, answer without Docker). Panics unless
     /// moto answers 201.
     pub fn moto_config(&self, json: &str) {
+        self.moto_api("config", json, "201");
+    }
+
+    /// Forgets every resource of every account (moto's `/moto-api/reset`): a fresh emulator for a
+    /// loop that would otherwise start one per iteration. Panics unless moto answers 200.
+    pub fn reset(&self) {
+        self.moto_api("reset", "", "200");
+    }
+
+    fn moto_api(&self, path: &str, json: &str, ok: &str) {
         let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, self.port));
         let mut stream = TcpStream::connect_timeout(&addr, Duration::from_secs(2))
-            .unwrap_or_else(|e| panic!("moto_config: cannot connect to the emulator: {e}"));
+            .unwrap_or_else(|e| panic!("moto-api/{path}: cannot connect to the emulator: {e}"));
         let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
         let request = format!(
-            "POST /moto-api/config HTTP/1.1\r\nHost: 127.0.0.1:{}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{json}",
+            "POST /moto-api/{path} HTTP/1.1\r\nHost: 127.0.0.1:{}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{json}",
             self.port,
             json.len()
         );
         stream
             .write_all(request.as_bytes())
-            .unwrap_or_else(|e| panic!("moto_config: cannot send: {e}"));
+            .unwrap_or_else(|e| panic!("moto-api/{path}: cannot send: {e}"));
         let mut answer = String::new();
         let _ = stream.read_to_string(&mut answer);
         assert!(
-            answer.starts_with("HTTP/1.1 201") || answer.starts_with("HTTP/1.0 201"),
-            "moto_config: moto answered {answer:?}"
+            answer.starts_with(&format!("HTTP/1.1 {ok}"))
+                || answer.starts_with(&format!("HTTP/1.0 {ok}")),
+            "moto-api/{path}: moto answered {answer:?}"
         );
     }
 
