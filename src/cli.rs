@@ -63,6 +63,12 @@ pub struct Cli {
     #[arg(long, global = true, value_enum, default_value_t = RetryMode::Standard)]
     pub retry_mode: RetryMode,
 
+    /// Work on one part of the member accounts only (1-based I of N; account id mod N + 1), so N
+    /// jobs split a large organization; shard 1 also carries the organization-wide changes.
+    /// Merge the shards' `drift --format json` reports with `govern drift merge`.
+    #[arg(long, global = true, value_name = "I/N")]
+    pub shard: Option<crate::plan::Shard>,
+
     /// Member accounts read or changed at once.
     #[arg(long, global = true, default_value_t = crate::discover::DEFAULT_CONCURRENCY)]
     pub concurrency: usize,
@@ -117,7 +123,7 @@ pub enum Command {
     /// difference is drift (the cloud moved) or pending (the file changed and was not applied).
     #[command(
         after_help = "Exit codes: 0 no differences, 2 differences found, 1 error.\n\n\
-        Examples:\n  govern drift\n  govern drift --format markdown --output drift.md   # e.g. for $GITHUB_STEP_SUMMARY\n  govern drift --format json"
+        Examples:\n  govern drift\n  govern drift --shard 2/4 --format json --output drift-2.json   # one of 4 CI jobs\n  govern drift merge drift-*.json --format markdown               # one report from the 4\n  govern drift --format markdown --output drift.md   # e.g. for $GITHUB_STEP_SUMMARY\n  govern drift --format json"
     )]
     Drift(DriftArgs),
 
@@ -191,14 +197,31 @@ impl PlanArgs {
     }
 }
 
+#[derive(Debug, Subcommand)]
+pub enum DriftAction {
+    /// Merge the JSON reports of `govern drift --shard I/N --format json` (one per shard) into one
+    /// report, printed in --format like a drift report; exit codes as for drift. No AWS access.
+    Merge(MergeArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct MergeArgs {
+    /// The shards' reports, one per shard, in any order.
+    #[arg(value_name = "REPORT", required = true)]
+    pub reports: Vec<PathBuf>,
+}
+
 #[derive(Debug, Args)]
 pub struct DriftArgs {
+    #[command(subcommand)]
+    pub action: Option<DriftAction>,
+
     /// Report format (JSON schema: docs/drift-json.md).
-    #[arg(long, value_enum, default_value_t = Format::Text)]
+    #[arg(long, global = true, value_enum, default_value_t = Format::Text)]
     pub format: Format,
 
     /// Write the report to FILE; stdout then gets a one-line summary.
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, global = true, value_name = "FILE")]
     pub output: Option<PathBuf>,
 }
 

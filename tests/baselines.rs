@@ -679,3 +679,119 @@ async fn contacts_and_regions_from_the_management_account_when_the_role_is_refus
     let (out, _) = govern(&proxy, &emu, &config, &["plan", "--detailed-exitcode"]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
 }
+
+/// `--shard I/N` (issue 6): three drift jobs split the member accounts, each account read by exactly
+/// one of them, and `govern drift merge` gives the report one job would have given.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shards_split_the_accounts_and_merge_into_one_report() {
+    let emu = Emulator::start();
+    let proxy = Proxy::start(&emu.endpoint(), Faults::none());
+    let cfg = emu.sdk_config().await;
+    let seeder = Seeder::new(&cfg).await;
+    for i in 0..9 {
+        seeder
+            .account(&format!("s{i}"), &format!("s{i}@example.com"), None)
+            .await;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("org.toml");
+    let toml = org_toml();
+    std::fs::write(&config, &toml[..toml.find("[key_rotation]").unwrap()]).unwrap();
+    let file = |name: &str| dir.path().join(name).display().to_string();
+    let report = |name: &str| -> Value {
+        serde_json::from_str(&std::fs::read_to_string(file(name)).unwrap()).unwrap()
+    };
+
+    let before = proxy.counts();
+    let (out, _) = govern(
+        &proxy,
+        &emu,
+        &config,
+        &["drift", "--format", "json", "--output", &file("all.json")],
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let whole_reads = delta(&before, &proxy.counts());
+    let whole = report("all.json");
+    let all = listed(&whole["plan"], "changes");
+    assert_eq!(all.len(), 10 * 3, "3 contacts in each of 10 accounts");
+
+    let mut union = Vec::new();
+    let mut contact_reads = 0;
+    for i in 1..=3 {
+        let before = proxy.counts();
+        let shard = format!("{i}/3");
+        let name = format!("drift-{i}.json");
+        let (out, _) = govern(
+            &proxy,
+            &emu,
+            &config,
+            &[
+                "drift",
+                "--shard",
+                &shard,
+                "--format",
+                "json",
+                "--output",
+                &file(&name),
+            ],
+        );
+        assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+        contact_reads += delta(&before, &proxy.counts())
+            .get("account:GetAlternateContact")
+            .copied()
+            .unwrap_or(0);
+        let part = report(&name);
+        assert_eq!(part["shard"], serde_json::json!({"index": i, "count": 3}));
+        let mine = listed(&part["plan"], "changes");
+        assert!(!mine.is_empty(), "shard {shard} has accounts");
+        for (_, address) in &mine {
+            assert!(
+                !union.iter().any(|(_, a)| a == address),
+                "{address} in two shards"
+            );
+        }
+        union.extend(mine);
+    }
+    union.sort();
+    assert_eq!(union, all, "the shards together plan what one job plans");
+    assert_eq!(
+        Some(&contact_reads),
+        whole_reads.get("account:GetAlternateContact"),
+        "each account's contacts read by exactly one shard"
+    );
+
+    let merge = |files: &[&str]| {
+        let mut args = vec!["drift", "merge", "--format", "json"];
+        args.extend(files);
+        govern(&proxy, &emu, &config, &args)
+    };
+    let (d1, d2, d3) = (
+        file("drift-1.json"),
+        file("drift-2.json"),
+        file("drift-3.json"),
+    );
+    let (out, _) = merge(&[&d3, &d1, &d2]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let merged: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(listed(&merged["plan"], "changes"), all);
+    for field in ["classification", "reason", "organization_id", "config"] {
+        assert_eq!(merged[field], whole[field], "{field}");
+    }
+    assert_eq!(merged["plan"]["summary"], whole["plan"]["summary"]);
+    assert!(merged["shard"].is_null());
+
+    let (out, _) = merge(&[&d1, &d3]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("shard(s) 2/3 missing"),
+        "{}",
+        stderr(&out)
+    );
+    let (out, _) = merge(&[&d1, &d2, &d2, &d3]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("are both shard 2/3"),
+        "{}",
+        stderr(&out)
+    );
+}

@@ -155,6 +155,10 @@ pub(super) async fn verify(
 ) -> Result<()> {
     let (_, after) = super::connect_and_discover(ctx, &loaded.desired, "apply").await?;
     let again = crate::plan::plan(&loaded.desired, &after);
+    let again = match ctx.shard {
+        Some(s) => s.narrow(again),
+        None => again,
+    };
     // A change in an account the plan could not read is newly visible, not a failure to converge
     // (e.g. contacts readable from the management account once this apply enabled trusted access).
     let (left, others): (Vec<_>, Vec<_>) = again

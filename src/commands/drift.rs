@@ -2,14 +2,18 @@
 //! difference classified against the last successful apply's record.
 
 use crate::apply::{record, ConfigDigest};
-use crate::cli::{DriftArgs, Format};
+use crate::cli::{DriftAction, DriftArgs, Format, MergeArgs};
 use crate::error::{Error, Result};
 use crate::exit;
+use crate::plan::Shard;
 use crate::render::{self, DriftReport, Style};
 
 use super::Context;
 
 pub async fn run(ctx: &Context, args: &DriftArgs) -> Result<u8> {
+    if let Some(DriftAction::Merge(m)) = &args.action {
+        return merge(ctx, args, m);
+    }
     let loaded = crate::config::load(&ctx.config)?;
     let digest = ConfigDigest::of(&ctx.config, &loaded.files)?;
     let last = record::read(&ctx.state_dir)?;
@@ -26,15 +30,24 @@ pub async fn run(ctx: &Context, args: &DriftArgs) -> Result<u8> {
         verdict: &verdict,
         last_apply: last.as_ref(),
         plan: &plan,
+        organization_id: &actual.organization_id,
+        config: &digest,
+        shard: ctx.shard,
     };
+    emit(ctx, args, &report)?;
+    finish(&plan)
+}
+
+/// Prints or writes the report in the format asked for.
+fn emit(ctx: &Context, args: &DriftArgs, report: &DriftReport) -> Result<()> {
     let style = match args.output {
         Some(_) => Style::plain(),
         None => ctx.style,
     };
     let body = match args.format {
-        Format::Text => render::drift_text(&report, &style),
-        Format::Json => render::drift_json(&report),
-        Format::Markdown => render::drift_markdown(&report),
+        Format::Text => render::drift_text(report, &style),
+        Format::Json => render::drift_json(report),
+        Format::Markdown => render::drift_markdown(report),
     };
     match &args.output {
         Some(path) => {
@@ -44,16 +57,21 @@ pub async fn run(ctx: &Context, args: &DriftArgs) -> Result<u8> {
             })?;
             println!(
                 "{} Report: {}",
-                render::drift_summary_line(&report),
+                render::drift_summary_line(report),
                 path.display()
             );
         }
         None => print!("{body}"),
     }
+    Ok(())
+}
+
+/// The exit code for a report's plan.
+fn finish(plan: &crate::plan::Plan) -> Result<u8> {
     if !plan.conflicts.is_empty() {
         return Err(super::plan::conflicts(plan.conflicts.len()));
     }
-    if let Some(e) = super::incomplete(&plan) {
+    if let Some(e) = super::incomplete(plan) {
         return Err(e);
     }
     Ok(if plan.is_empty() {
@@ -61,4 +79,129 @@ pub async fn run(ctx: &Context, args: &DriftArgs) -> Result<u8> {
     } else {
         exit::DRIFT
     })
+}
+
+/// One shard's `drift --format json` report, as far as merging needs it.
+#[derive(serde::Deserialize)]
+struct ShardReport {
+    kind: String,
+    organization_id: String,
+    config: ConfigDigest,
+    shard: Option<Shard>,
+    last_apply: Option<record::LastApply>,
+    plan: ShardPlan,
+}
+
+#[derive(serde::Deserialize)]
+struct ShardPlan {
+    format_version: u32,
+    changes: Vec<crate::plan::PlannedChange>,
+    unmanaged: Vec<crate::plan::Unmanaged>,
+    conflicts: Vec<crate::plan::Conflict>,
+    findings: Vec<crate::plan::Finding>,
+}
+
+/// `govern drift merge`: the shards' JSON reports → one report, as if one job had run. Refuses
+/// reports of different organizations or config files, and a missing or repeated shard.
+fn merge(ctx: &Context, args: &DriftArgs, m: &MergeArgs) -> Result<u8> {
+    let refuse = |message: String| Error::Refused {
+        message,
+        hint: Some(
+            "merge the `govern drift --shard I/N --format json` reports of one run, one per shard"
+                .into(),
+        ),
+    };
+    let mut reports: Vec<(String, ShardReport)> = Vec::new();
+    for path in &m.reports {
+        let text = std::fs::read_to_string(path).map_err(|source| Error::Io {
+            context: format!("reading {}", path.display()),
+            source,
+        })?;
+        let r: ShardReport = serde_json::from_str(&text).map_err(|e| {
+            refuse(format!(
+                "{} is not a drift JSON report of this govern version: {e}",
+                path.display()
+            ))
+        })?;
+        if r.kind != "drift" {
+            return Err(refuse(format!(
+                "{} is a {:?} report, not drift",
+                path.display(),
+                r.kind
+            )));
+        }
+        reports.push((path.display().to_string(), r));
+    }
+    let Some((first_path, first)) = reports.first() else {
+        return Err(refuse("no reports given".into()));
+    };
+    let count = first.shard.map_or(1, |s| s.count);
+    let mut seen = vec![None::<&str>; count as usize];
+    for (path, r) in &reports {
+        if r.organization_id != first.organization_id {
+            return Err(refuse(format!(
+                "{path} is of organization {}, {first_path} of {}",
+                r.organization_id, first.organization_id
+            )));
+        }
+        if r.config.digest != first.config.digest {
+            return Err(refuse(format!(
+                "{path} and {first_path} checked different config files"
+            )));
+        }
+        let shard = r.shard.unwrap_or(Shard { index: 1, count: 1 });
+        if shard.count != count {
+            return Err(refuse(format!(
+                "{path} is shard {shard}, {first_path} is of {count} shards"
+            )));
+        }
+        if let Some(other) = seen[(shard.index - 1) as usize].replace(path) {
+            return Err(refuse(format!("{path} and {other} are both shard {shard}")));
+        }
+    }
+    let missing: Vec<String> = seen
+        .iter()
+        .enumerate()
+        .filter(|(_, p)| p.is_none())
+        .map(|(i, _)| format!("{}/{count}", i + 1))
+        .collect();
+    if !missing.is_empty() {
+        return Err(refuse(format!("shard(s) {} missing", missing.join(", "))));
+    }
+    let format_version = first.plan.format_version;
+    let last = first.last_apply.clone();
+    let organization_id = first.organization_id.clone();
+    let config = first.config.clone();
+    // Shard order: shard 1's organization-wide changes first, as one job would order them.
+    reports.sort_by_key(|(_, r)| r.shard.map_or(1, |s| s.index));
+    let mut plan = crate::plan::Plan {
+        format_version,
+        changes: Vec::new(),
+        unmanaged: Vec::new(),
+        conflicts: Vec::new(),
+        findings: Vec::new(),
+    };
+    for (_, r) in reports {
+        plan.changes.extend(r.plan.changes);
+        plan.unmanaged.extend(r.plan.unmanaged);
+        plan.conflicts.extend(r.plan.conflicts);
+        plan.findings.extend(r.plan.findings);
+    }
+    let verdict = crate::apply::classify(
+        &plan,
+        &config,
+        &organization_id,
+        last.as_ref(),
+        &format!("{}/", ctx.state_dir.display()),
+    );
+    let report = DriftReport {
+        verdict: &verdict,
+        last_apply: last.as_ref(),
+        plan: &plan,
+        organization_id: &organization_id,
+        config: &config,
+        shard: None,
+    };
+    emit(ctx, args, &report)?;
+    finish(&plan)
 }

@@ -40,6 +40,7 @@ pub async fn run(cli: Cli) -> Result<u8> {
             .clone()
             .unwrap_or_else(|| default_state_dir(&cli.config)),
         concurrency: cli.concurrency,
+        shard: cli.shard,
         targets: cli
             .targets
             .iter()
@@ -50,6 +51,14 @@ pub async fn run(cli: Cli) -> Result<u8> {
                 hint: None,
             })?,
     };
+    if ctx.shard.is_some() && matches!(cli.command, Command::Evidence(_)) {
+        return Err(Error::Refused {
+            message: "--shard applies to plan, apply and drift; evidence is collected for the \
+                      whole organization in one run"
+                .into(),
+            hint: Some("run `govern evidence` without --shard".into()),
+        });
+    }
     match &cli.command {
         Command::Validate => validate::run(&ctx),
         Command::Plan(args) => plan::run(&ctx, args).await,
@@ -75,6 +84,7 @@ pub struct Context {
     /// Where the last apply's record, saved plans and journals live.
     pub state_dir: std::path::PathBuf,
     pub concurrency: usize,
+    pub shard: Option<crate::plan::Shard>,
     /// `--target` filters; empty: everything.
     pub targets: Vec<crate::plan::TargetFilter>,
 }
@@ -82,7 +92,11 @@ pub struct Context {
 impl Context {
     /// Plans, narrowed to `--target` when given.
     pub fn plan(&self, desired: &Desired, actual: &Actual) -> crate::plan::Plan {
-        crate::plan::narrow(crate::plan::plan(desired, actual), &self.targets)
+        let plan = crate::plan::narrow(crate::plan::plan(desired, actual), &self.targets);
+        match self.shard {
+            Some(s) => s.narrow(plan),
+            None => plan,
+        }
     }
 }
 
@@ -147,7 +161,8 @@ pub async fn connect_and_discover(
             declared: desired.management_account.to_string(),
         });
     }
-    let scope = crate::discover::Scope::of(desired);
+    let mut scope = crate::discover::Scope::of(desired);
+    scope.shard = ctx.shard;
     let bar = progress_bar(if scope.is_empty() {
         0
     } else {

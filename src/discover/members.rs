@@ -24,6 +24,8 @@ pub struct Scope {
     pub regions: bool,
     /// Regions to read keys and secrets in (empty: none).
     pub key_regions: Vec<String>,
+    /// Read only this shard's accounts (`--shard`).
+    pub shard: Option<crate::plan::Shard>,
 }
 
 impl Scope {
@@ -46,6 +48,7 @@ impl Scope {
             contacts,
             regions: !desired.allowed_regions.is_empty(),
             key_regions,
+            shard: None,
         }
     }
     pub fn is_empty(&self) -> bool {
@@ -71,6 +74,7 @@ pub async fn members(
     let accounts: Vec<(AccountId, String)> = actual
         .accounts
         .iter()
+        .filter(|(id, _)| scope.shard.is_none_or(|s| s.owns(id)))
         .map(|(id, a)| (id.clone(), a.status.clone()))
         .collect();
     let mut read = futures::stream::iter(accounts.into_iter().map(|(id, status)| async move {

@@ -5,6 +5,7 @@ mod diff;
 mod members;
 mod order;
 pub mod saved;
+mod shard;
 mod simulate;
 mod target;
 
@@ -12,6 +13,7 @@ pub use change::*;
 pub use diff::plan;
 pub use members::{kms_skip_reason, ACCOUNT_SERVICE, DEFAULT_KMS_ROTATION_DAYS};
 pub use saved::{fingerprints, plan_id, SavedPlan};
+pub use shard::Shard;
 pub use simulate::{simulate, SimulationError};
 pub use target::{narrow, TargetFilter, KINDS as TARGET_KINDS};
 

@@ -5,8 +5,8 @@ use std::fmt::Write;
 
 use serde::Serialize;
 
-use crate::apply::{Classification, LastApply, Verdict};
-use crate::plan::Plan;
+use crate::apply::{Classification, ConfigDigest, LastApply, Verdict};
+use crate::plan::{Plan, Shard};
 
 use super::Style;
 
@@ -17,6 +17,10 @@ pub struct DriftReport<'a> {
     pub verdict: &'a Verdict,
     pub last_apply: Option<&'a LastApply>,
     pub plan: &'a Plan,
+    pub organization_id: &'a str,
+    /// The config files checked (their digest), so shard reports can be merged safely.
+    pub config: &'a ConfigDigest,
+    pub shard: Option<Shard>,
 }
 
 fn word(c: Classification) -> &'static str {
@@ -54,6 +58,9 @@ struct DriftJson<'a> {
     changed_files: &'a [String],
     last_apply: Option<&'a LastApply>,
     plan: super::json::PlanJson<'a>,
+    organization_id: &'a str,
+    config: &'a ConfigDigest,
+    shard: Option<Shard>,
 }
 
 pub fn drift_json(r: &DriftReport) -> String {
@@ -65,6 +72,9 @@ pub fn drift_json(r: &DriftReport) -> String {
         changed_files: &r.verdict.changed_files,
         last_apply: r.last_apply,
         plan: super::json::document(r.plan),
+        organization_id: r.organization_id,
+        config: r.config,
+        shard: r.shard,
     };
     let mut s = serde_json::to_string_pretty(&doc).expect("a report always serializes");
     s.push('\n');
@@ -128,17 +138,15 @@ mod tests {
     #[test]
     fn json_has_the_documented_shape() {
         let plan = empty();
-        let verdict = crate::apply::classify(
-            &plan,
-            &ConfigDigest::from_files(Default::default()),
-            "o-1",
-            None,
-            "plans/",
-        );
+        let config = ConfigDigest::from_files(Default::default());
+        let verdict = crate::apply::classify(&plan, &config, "o-1", None, "plans/");
         let r = DriftReport {
             verdict: &verdict,
             last_apply: None,
             plan: &plan,
+            organization_id: "o-1",
+            config: &config,
+            shard: None,
         };
         let v: serde_json::Value = serde_json::from_str(&drift_json(&r)).unwrap();
         assert_eq!(v["format_version"], 1);
