@@ -91,3 +91,65 @@ async fn thirty_percent_throttling_changes_nothing_the_user_sees() {
     let accounts = seeder.org.list_accounts().send().await.unwrap();
     assert_eq!(accounts.accounts().len(), 6, "no twin accounts");
 }
+
+/// The client-side gates (issue 6): an in-flight cap set with --api-limit holds at the wire, and
+/// the plan is the same; a malformed --api-limit is refused saying what is allowed.
+#[tokio::test(flavor = "multi_thread")]
+async fn api_limits_cap_requests_in_flight() {
+    let emu = Emulator::start();
+    let proxy = Proxy::start(&emu.endpoint(), Faults::default());
+    demo_brownfield(&emu.sdk_config().await).await;
+    let state = tempfile::tempdir().unwrap();
+    // Slow Organizations down so that concurrent requests overlap at the proxy.
+    proxy.set_faults(Faults::seeded(1).rule(Rule::latency(
+        "organizations:*",
+        std::time::Duration::from_millis(40),
+    )));
+
+    proxy.reset_counts();
+    let free = govern(&emu, &proxy, state.path(), &["plan", "--json"]);
+    assert!(
+        free.status.success(),
+        "{}",
+        String::from_utf8_lossy(&free.stderr)
+    );
+    let free_peak = proxy.max_in_flight("organizations");
+    assert!(
+        free_peak > 1,
+        "discovery overlaps Organizations reads ({free_peak})"
+    );
+
+    proxy.reset_counts();
+    let capped = govern(
+        &emu,
+        &proxy,
+        state.path(),
+        &[
+            "plan",
+            "--json",
+            "--api-limit",
+            "organizations:*=inflight=1",
+        ],
+    );
+    assert!(
+        capped.status.success(),
+        "{}",
+        String::from_utf8_lossy(&capped.stderr)
+    );
+    assert_eq!(proxy.max_in_flight("organizations"), 1);
+    assert_eq!(changes(&capped), changes(&free));
+
+    let bad = govern(
+        &emu,
+        &proxy,
+        state.path(),
+        &["plan", "--api-limit", "organizations=3"],
+    );
+    assert_eq!(bad.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&bad.stderr);
+    assert!(
+        err.contains("--api-limit \"organizations=3\"")
+            && err.contains("expected SERVICE:OPERATION=RATE[/s][,inflight=N]"),
+        "{err}"
+    );
+}

@@ -425,6 +425,8 @@ impl Drop for Hold {
 struct Shared {
     upstream: http::Uri,
     counts: Mutex<BTreeMap<String, u64>>,
+    /// Per service: requests in flight now, and the most seen at once.
+    in_flight: Mutex<BTreeMap<String, (u64, u64)>>,
     faults: Mutex<FaultState>,
     holds: Mutex<Vec<Arc<HoldInner>>>,
     identities: Identities,
@@ -470,6 +472,7 @@ impl Proxy {
         let shared = Arc::new(Shared {
             upstream,
             counts: Mutex::default(),
+            in_flight: Mutex::default(),
             faults: Mutex::new(FaultState::new(faults)),
             holds: Mutex::default(),
             identities: Identities::default(),
@@ -510,7 +513,18 @@ impl Proxy {
         lock(&self.shared.counts).get(op).copied().unwrap_or(0)
     }
 
+    /// The most requests to `service` (e.g. "organizations") that were in flight at once since the
+    /// start or the last [`Proxy::reset_counts`].
+    pub fn max_in_flight(&self, service: &str) -> u64 {
+        lock(&self.shared.in_flight)
+            .get(service)
+            .map_or(0, |(_, max)| *max)
+    }
+
     pub fn reset_counts(&self) {
+        lock(&self.shared.in_flight)
+            .values_mut()
+            .for_each(|(now, max)| *max = *now);
         lock(&self.shared.counts).clear();
     }
 
@@ -652,6 +666,31 @@ impl std::fmt::Display for DropConnection {
 
 impl std::error::Error for DropConnection {}
 
+/// Counts a request in flight for its service until dropped (on every way out of `handle`).
+struct InFlight<'a> {
+    shared: &'a Shared,
+    service: String,
+}
+
+impl<'a> InFlight<'a> {
+    fn start(shared: &'a Shared, op: &str) -> Self {
+        let service = op.split(':').next().unwrap_or(op).to_string();
+        let mut map = lock(&shared.in_flight);
+        let (now, max) = map.entry(service.clone()).or_insert((0, 0));
+        *now += 1;
+        *max = (*max).max(*now);
+        InFlight { shared, service }
+    }
+}
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        if let Some((now, _)) = lock(&self.shared.in_flight).get_mut(&self.service) {
+            *now = now.saturating_sub(1);
+        }
+    }
+}
+
 async fn handle(
     shared: Arc<Shared>,
     client: HttpClient,
@@ -664,6 +703,7 @@ async fn handle(
     };
     let (op, protocol) = classify(&parts.method, &parts.uri, &parts.headers, &body);
     *lock(&shared.counts).entry(op.clone()).or_insert(0) += 1;
+    let _flight = InFlight::start(&shared, &op);
 
     // A hold takes the request before any fault.
     let hold = {
