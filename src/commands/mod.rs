@@ -4,6 +4,7 @@ mod apply;
 mod apply_saved;
 mod drift;
 mod evidence;
+mod import;
 mod plan;
 mod saved_file;
 mod show;
@@ -47,6 +48,7 @@ pub async fn run(cli: Cli) -> Result<u8> {
         Command::Drift(args) => drift::run(&ctx, args).await,
         Command::Show(args) => show::run(&ctx, args),
         Command::Evidence(args) => evidence::run(&ctx, args).await,
+        Command::Import(args) => import::run(&ctx, args).await,
     }
 }
 
