@@ -337,6 +337,39 @@ async fn the_demo_brownfield_with_scps_disabled_imports_and_plans_empty() {
     assert!(text.contains("[policies.legacy-deny-s3]"));
     assert!(text.contains("No alternate contact type"));
     assert!(text.contains("allowed_regions is not set"));
+
+    // An account whose role cannot be assumed: the file is still written (and still plans no
+    // change), the account is named, and import exits 1.
+    let log_archive = text
+        .split("[accounts.log-archive]\nid = \"")
+        .nth(1)
+        .and_then(|rest| rest.get(..12))
+        .unwrap()
+        .to_string();
+    proxy.deny_assume_role(&log_archive);
+    let (out, _) = govern(
+        &proxy,
+        &emu,
+        dir.path(),
+        &["import", "--out", "org.toml", "--force"],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains(&format!(
+            "the import is incomplete: 1 account could not be read inside ({log_archive}: cannot assume"
+        )),
+        "{}",
+        stderr(&out)
+    );
+    let text = std::fs::read_to_string(dir.path().join("org.toml")).unwrap();
+    assert!(text.contains(&format!(
+        "Incomplete: {log_archive} could not be read inside"
+    )));
+    let (out, _) = govern(&proxy, &emu, dir.path(), &["plan", "--json"]);
+    let plan: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(plan["changes"], Value::Array(vec![]), "{plan:#}");
+    // This file declares no member baseline, so plan reads inside no account and is complete.
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -103,7 +103,7 @@ pub async fn run(ctx: &Context, args: &ImportArgs) -> Result<u8> {
             format!(
                 "the import is incomplete: {} account{} could not be read inside ({}); {} written, without their contacts and regions",
                 unread.len(),
-                if unread.len() == 1 { "" } else { "s" },
+                plural(unread.len()),
                 unread.iter().map(|(id, why)| format!("{id}: {why}")).collect::<Vec<_>>().join("; "),
                 args.out.display()
             ),
@@ -130,7 +130,7 @@ fn write(out: &Path, dir: &Path, imported: &Imported, force: bool) -> Result<()>
                 format!(
                     "govern import would replace {} SCP file{} with other content: {}",
                     clobbered.len(),
-                    if clobbered.len() == 1 { "" } else { "s" },
+                    plural(clobbered.len()),
                     clobbered.join(", ")
                 ),
                 "pass --force to replace them, or --out a file in another directory",
@@ -151,7 +151,8 @@ fn write(out: &Path, dir: &Path, imported: &Imported, force: bool) -> Result<()>
                 "the generated org.toml does not validate, so nothing was written: {}",
                 problems.join("; ")
             ),
-            "this is a bug in govern import: please report it with these problems",
+            "check the values given with --member-role and --external-id; otherwise this is a bug in \
+             govern import: please report it with these problems",
         ));
     }
     for rel in imported.files.keys() {
@@ -220,7 +221,7 @@ fn report(out: &Path, organization: &str, imported: &Imported) {
         None => String::new(),
     };
     let mut text = format!(
-        "Imported {organization} into {}: {} OUs, {} accounts, {} custom SCPs ({} files in {}{template}); {} per-account contacts, {} exemptions.",
+        "Imported {organization} into {}: {} OUs, {} accounts, {} custom SCPs ({} files in {}{template}); {} per-account contact{}, {} exemption{}.",
         out.display(),
         s.ous,
         s.accounts,
@@ -228,7 +229,9 @@ fn report(out: &Path, organization: &str, imported: &Imported) {
         imported.files.len(),
         crate::import::SCP_DIR,
         s.contact_overrides,
+        plural(s.contact_overrides),
         s.exemptions,
+        plural(s.exemptions),
     );
     if !s.not_declared.is_empty() {
         text.push_str(&format!(
@@ -238,4 +241,12 @@ fn report(out: &Path, organization: &str, imported: &Imported) {
     }
     text.push_str(" `govern plan` on it plans no change.");
     eprintln!("{text}");
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 {
+        ""
+    } else {
+        "s"
+    }
 }
