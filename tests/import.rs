@@ -229,7 +229,7 @@ async fn a_long_lived_organization_imports_plans_empty_and_reimports_with_a_smal
         "[contacts.security]\nname = \"Sécurité Opérations\"".into(),
         "[contacts.operations]\nname = \"Platform Operations\"".into(),
         "Not managed (billing)".into(),
-        format!("[accounts.\"acct 04\".contacts.security]\nname = \"Team Ünicorn\""),
+        "[accounts.\"acct 04\".contacts.security]\nname = \"Team Ünicorn\"".into(),
         format!("[exemptions.{}]\ncontacts = \"imported: no security, operations contact;", id(5)),
         format!("[exemptions.{}]\ncontacts = \"imported: no operations contact;", id(6)),
         // Logging, recovered exactly; key rotation commented out with what is there today.
