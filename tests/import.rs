@@ -5,8 +5,6 @@
 
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
-use std::time::{Duration, Instant};
 
 use aws_config::SdkConfig;
 use govern::aws::MemberSessions;
@@ -17,45 +15,13 @@ use govern_testkit::shapes::{self, LongLived, NEAR_LIMIT_SCP, SHARED_SCP};
 use govern_testkit::{Emulator, Faults, OptStatus, Proxy};
 use serde_json::Value;
 
+mod support;
+use support::{delta, govern, member, put_contact, stderr, stdout};
+
 const MGMT: &str = "123456789012";
 const ROLE: &str = "OrganizationAccountAccessRole";
 
-fn govern(proxy: &Proxy, emu: &Emulator, dir: &Path, args: &[&str]) -> (Output, Duration) {
-    let started = Instant::now();
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_govern"));
-    proxy.configure(emu, &mut cmd);
-    let out = cmd
-        .current_dir(dir)
-        .args(args)
-        .stdin(Stdio::null())
-        .output()
-        .expect("govern runs");
-    let took = started.elapsed();
-    eprintln!(
-        "$ govern {} (exit {:?}, {:.2} s)\n{}{}",
-        args.join(" "),
-        out.status.code(),
-        took.as_secs_f64(),
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    (out, took)
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-/// Requests by operation between two snapshots of the proxy's counts.
-fn delta(before: &BTreeMap<String, u64>, after: &BTreeMap<String, u64>) -> BTreeMap<String, u64> {
-    after
-        .iter()
-        .map(|(op, n)| (op.clone(), n - before.get(op).copied().unwrap_or(0)))
-        .filter(|(_, n)| *n > 0)
-        .collect()
-}
-
-/// `govern import --out org.toml` (plus `extra`), then validate, then `plan --json
+/// `govern import --out DIR/org.toml` (plus `extra`), then validate, then `plan --json
 /// --detailed-exitcode`: every step exits 0 and the plan has no changes. Returns the requests
 /// import and plan made, by operation.
 fn import_then_plan(
@@ -64,12 +30,13 @@ fn import_then_plan(
     dir: &Path,
     extra: &[&str],
 ) -> (BTreeMap<String, u64>, BTreeMap<String, u64>) {
+    let config = dir.join("org.toml");
     let before = proxy.counts();
-    let mut args = vec!["import", "--out", "org.toml"];
+    let mut args = vec!["import", "--out", config.to_str().unwrap()];
     args.extend(extra);
-    let (out, took) = govern(proxy, emu, dir, &args);
+    let (out, took) = govern(proxy, emu, &config, &args);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    assert!(out.stdout.is_empty(), "import prints nothing on stdout");
+    assert_eq!(stdout(&out), "", "import prints nothing on stdout");
     let imported = delta(&before, &proxy.counts());
     eprintln!(
         "import: {:.2} s, {} requests",
@@ -77,11 +44,16 @@ fn import_then_plan(
         imported.values().sum::<u64>()
     );
 
-    let (out, _) = govern(proxy, emu, dir, &["validate"]);
+    let (out, _) = govern(proxy, emu, &config, &["validate"]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
 
     let before = proxy.counts();
-    let (out, took) = govern(proxy, emu, dir, &["plan", "--json", "--detailed-exitcode"]);
+    let (out, took) = govern(
+        proxy,
+        emu,
+        &config,
+        &["plan", "--json", "--detailed-exitcode"],
+    );
     let planned = delta(&before, &proxy.counts());
     let plan: Value = serde_json::from_slice(&out.stdout).expect("plan --json prints JSON");
     assert_eq!(plan["changes"], Value::Array(vec![]), "{plan:#}");
@@ -93,27 +65,6 @@ fn import_then_plan(
         planned.values().sum::<u64>()
     );
     (imported, planned)
-}
-
-/// A session inside an account, straight to the emulator (uncounted by the proxy).
-async fn member(sessions: &MemberSessions, id: &str) -> SdkConfig {
-    sessions
-        .config(&AccountId::parse(id).unwrap())
-        .await
-        .unwrap_or_else(|e| panic!("seed: {e}"))
-}
-
-async fn put_contact(cfg: &SdkConfig, kind: &str, c: [&str; 4]) {
-    aws_sdk_account::Client::new(cfg)
-        .put_alternate_contact()
-        .alternate_contact_type(kind.into())
-        .name(c[0])
-        .title(c[1])
-        .email_address(c[2])
-        .phone_number(c[3])
-        .send()
-        .await
-        .unwrap_or_else(|e| panic!("seed: PutAlternateContact {kind}: {e:?}"));
 }
 
 const SECURITY: [&str; 4] = [
@@ -170,7 +121,7 @@ async fn seed_members(org: &LongLived, cfg: &SdkConfig, proxy: &Proxy) {
     let mut everyone: Vec<&str> = org.accounts.iter().map(|(_, id)| id.as_str()).collect();
     everyone.push(MGMT);
     for (i, id) in everyone.iter().enumerate() {
-        let m = member(&sessions, id).await;
+        let m = member(&sessions, id, "us-east-1").await;
         match i {
             4 => put_contact(&m, "SECURITY", OTHER_SECURITY).await,
             5 => continue,
@@ -186,7 +137,7 @@ async fn seed_members(org: &LongLived, cfg: &SdkConfig, proxy: &Proxy) {
     proxy
         .regions()
         .set(&org.accounts[8].1, "af-south-1", OptStatus::Enabled);
-    let kms = aws_sdk_kms::Client::new(&member(&sessions, &org.accounts[10].1).await);
+    let kms = aws_sdk_kms::Client::new(&member(&sessions, &org.accounts[10].1, "us-east-1").await);
     for rotate in [true, false] {
         let key = kms.create_key().send().await.unwrap();
         let id = key.key_metadata().unwrap().key_id().to_string();
@@ -206,9 +157,10 @@ async fn a_long_lived_organization_imports_plans_empty_and_reimports_with_a_smal
     let org = shapes::long_lived(&cfg, &exact, &near_miss).await;
     seed_members(&org, &cfg, &proxy).await;
     let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("org.toml");
 
     let (imported, planned) = import_then_plan(&proxy, &emu, dir.path(), &[]);
-    let text = std::fs::read_to_string(dir.path().join("org.toml")).unwrap();
+    let text = std::fs::read_to_string(&config).unwrap();
     let id = |i: usize| org.accounts[i].1.clone();
 
     // The region deny round trip: the template is recognised, the near miss stays a file, and the
@@ -286,7 +238,12 @@ async fn a_long_lived_organization_imports_plans_empty_and_reimports_with_a_smal
     );
 
     // ---- Refusal: the file exists, so a second import without --force changes nothing.
-    let (out, _) = govern(&proxy, &emu, dir.path(), &["import", "--out", "org.toml"]);
+    let (out, _) = govern(
+        &proxy,
+        &emu,
+        &config,
+        &["import", "--out", config.to_str().unwrap()],
+    );
     assert_eq!(out.status.code(), Some(1));
     assert!(
         stderr(&out).contains("org.toml exists; govern import does not overwrite it")
@@ -294,15 +251,12 @@ async fn a_long_lived_organization_imports_plans_empty_and_reimports_with_a_smal
         "{}",
         stderr(&out)
     );
-    assert_eq!(
-        std::fs::read_to_string(dir.path().join("org.toml")).unwrap(),
-        text
-    );
+    assert_eq!(std::fs::read_to_string(&config).unwrap(), text);
 
     // ---- One attachment added in AWS: the re-import differs in exactly that line.
     org.seeder.attach(&org.policies["legacy-06"], &id(11)).await;
     import_then_plan(&proxy, &emu, dir.path(), &["--force"]);
-    let again = std::fs::read_to_string(dir.path().join("org.toml")).unwrap();
+    let again = std::fs::read_to_string(&config).unwrap();
     let diff: Vec<String> = similar::TextDiff::from_lines(&text, &again)
         .iter_all_changes()
         .filter(|c| c.tag() != similar::ChangeTag::Equal)
@@ -329,8 +283,9 @@ async fn the_demo_brownfield_with_scps_disabled_imports_and_plans_empty() {
     let proxy = Proxy::start(&emu.endpoint(), Faults::none());
     demo_brownfield(&emu.sdk_config().await).await;
     let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("org.toml");
     import_then_plan(&proxy, &emu, dir.path(), &[]);
-    let text = std::fs::read_to_string(dir.path().join("org.toml")).unwrap();
+    let text = std::fs::read_to_string(&config).unwrap();
     // Listing attachments would plan enabling SCPs: none are listed, and the file says why.
     assert!(!text.contains("policies = ["), "{text}");
     assert!(text.contains("SCPs are not enabled on the root"));
@@ -350,8 +305,8 @@ async fn the_demo_brownfield_with_scps_disabled_imports_and_plans_empty() {
     let (out, _) = govern(
         &proxy,
         &emu,
-        dir.path(),
-        &["import", "--out", "org.toml", "--force"],
+        &config,
+        &["import", "--out", config.to_str().unwrap(), "--force"],
     );
     assert_eq!(out.status.code(), Some(1));
     assert!(
@@ -361,11 +316,11 @@ async fn the_demo_brownfield_with_scps_disabled_imports_and_plans_empty() {
         "{}",
         stderr(&out)
     );
-    let text = std::fs::read_to_string(dir.path().join("org.toml")).unwrap();
+    let text = std::fs::read_to_string(&config).unwrap();
     assert!(text.contains(&format!(
         "Incomplete: {log_archive} could not be read inside"
     )));
-    let (out, _) = govern(&proxy, &emu, dir.path(), &["plan", "--json"]);
+    let (out, _) = govern(&proxy, &emu, &config, &["plan", "--json"]);
     let plan: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(plan["changes"], Value::Array(vec![]), "{plan:#}");
     // This file declares no member baseline, so plan reads inside no account and is complete.

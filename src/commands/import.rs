@@ -13,7 +13,7 @@ use crate::cli::ImportArgs;
 use crate::discover::Scope;
 use crate::error::{Error, Result};
 use crate::exit;
-use crate::import::{Imported, Settings};
+use crate::import::{plural, Imported, Settings};
 use crate::model::ContactType;
 
 use super::Context;
@@ -38,11 +38,7 @@ pub async fn run(ctx: &Context, args: &ImportArgs) -> Result<u8> {
     let config = ctx.session.load("us-east-1").await;
     let session_region = config.region().map(|r| r.to_string());
     let sts = aws_sdk_sts::Client::new(&config);
-    let me = sts
-        .get_caller_identity()
-        .send()
-        .await
-        .map_err(|e| Error::aws("GetCallerIdentity", "the caller", e))?;
+    let me = super::caller(&sts).await?;
     let org = aws_sdk_organizations::Client::new(&config);
     let mut actual = crate::discover::organization(&org).await?;
     let caller = me.account().unwrap_or_default();
@@ -241,12 +237,4 @@ fn report(out: &Path, organization: &str, imported: &Imported) {
     }
     text.push_str(" `govern plan` on it plans no change.");
     eprintln!("{text}");
-}
-
-fn plural(n: usize) -> &'static str {
-    if n == 1 {
-        ""
-    } else {
-        "s"
-    }
 }

@@ -4,6 +4,7 @@
 
 use std::collections::BTreeMap;
 
+use super::plural;
 use crate::model::{AccountId, MemberState};
 use crate::plan::{kms_skip_reason, DEFAULT_KMS_ROTATION_DAYS};
 
@@ -109,14 +110,6 @@ pub(crate) fn note(read: &BTreeMap<AccountId, &MemberState>, regions: &[String])
             .copied()
             .unwrap_or(90)
             .clamp(1, 1000),
-    }
-}
-
-fn plural(n: usize) -> &'static str {
-    if n == 1 {
-        ""
-    } else {
-        "s"
     }
 }
 
