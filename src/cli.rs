@@ -141,6 +141,33 @@ pub enum Command {
         Examples:\n  govern evidence --out evidence/2026-q4\n  govern evidence --out evidence/2026-q4 --sign-key arn:aws:kms:us-east-1:123456789012:key/…\n  govern evidence verify evidence/2026-q4 --kms"
     )]
     Evidence(EvidenceArgs),
+
+    /// Write org.toml (and baselines/scp/*.json) from the live organization, so that `govern
+    /// plan` right after plans no change. Reads AWS only.
+    #[command(
+        after_help = "Examples:\n  govern import --out org.toml\n  govern import --out org.toml --force   # replace an earlier import\n  govern import --out org.toml --member-role AWSControlTowerExecution"
+    )]
+    Import(ImportArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// The org.toml to write; SCP files go to baselines/scp/ beside it.
+    #[arg(long, value_name = "FILE")]
+    pub out: PathBuf,
+
+    /// Replace FILE and SCP files that exist.
+    #[arg(long)]
+    pub force: bool,
+
+    /// The role assumed in member accounts to read their contacts, regions and keys; written to
+    /// the file as member_role.
+    #[arg(long, value_name = "ROLE", default_value = crate::config::DEFAULT_MEMBER_ROLE)]
+    pub member_role: String,
+
+    /// The ExternalId the member role's trust policy requires; written to the file.
+    #[arg(long, value_name = "ID")]
+    pub external_id: Option<String>,
 }
 
 #[derive(Debug, Args)]

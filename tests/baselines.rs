@@ -6,11 +6,7 @@
 //! Seeding goes straight to the emulator (not through the proxy), so the proxy's counts are
 //! govern's requests only.
 
-use std::collections::BTreeMap;
 use std::io::Write;
-use std::path::Path;
-use std::process::{Command, Output, Stdio};
-use std::time::{Duration, Instant};
 
 use aws_config::SdkConfig;
 use aws_sdk_kms::types::{KeySpec, KeyUsageType};
@@ -19,6 +15,9 @@ use govern::model::AccountId;
 use govern_testkit::seed::Seeder;
 use govern_testkit::{Emulator, Faults, OptStatus, Proxy};
 use serde_json::Value;
+
+mod support;
+use support::{delta, govern, member, put_contact, stderr, stdout};
 
 const MGMT: &str = "123456789012";
 const MEMBERS: usize = 21;
@@ -63,35 +62,6 @@ fn org_toml() -> String {
     )
 }
 
-fn govern(proxy: &Proxy, emu: &Emulator, config: &Path, args: &[&str]) -> (Output, Duration) {
-    let started = Instant::now();
-    let out = Command::new(env!("CARGO_BIN_EXE_govern"))
-        .arg("--config")
-        .arg(config)
-        .args(args)
-        .envs(proxy.env(emu))
-        .stdin(Stdio::null())
-        .output()
-        .expect("govern runs");
-    let took = started.elapsed();
-    eprintln!(
-        "$ govern {} (exit {:?}, {:.2} s)\n{}{}",
-        args.join(" "),
-        out.status.code(),
-        took.as_secs_f64(),
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    (out, took)
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
 /// (kind, address) pairs, sorted: `change.type` for changes, `kind` for findings.
 fn listed(plan: &Value, list: &str) -> Vec<(String, String)> {
     let mut v: Vec<(String, String)> = plan[list]
@@ -118,28 +88,6 @@ fn pairs(v: Vec<(&str, String)>) -> Vec<(String, String)> {
     let mut v: Vec<(String, String)> = v.into_iter().map(|(k, a)| (k.to_string(), a)).collect();
     v.sort();
     v
-}
-
-/// A session inside a member account, straight to the emulator (uncounted by the proxy).
-async fn member(sessions: &MemberSessions, id: &str, region: &str) -> SdkConfig {
-    let cfg = sessions
-        .config(&AccountId::parse(id).unwrap())
-        .await
-        .unwrap_or_else(|e| panic!("seed: {e}"));
-    govern::aws::in_region(&cfg, region)
-}
-
-async fn put_contact(cfg: &SdkConfig, kind: &str, c: [&str; 4]) {
-    aws_sdk_account::Client::new(cfg)
-        .put_alternate_contact()
-        .alternate_contact_type(kind.into())
-        .name(c[0])
-        .title(c[1])
-        .email_address(c[2])
-        .phone_number(c[3])
-        .send()
-        .await
-        .unwrap_or_else(|e| panic!("seed: PutAlternateContact {kind}: {e:?}"));
 }
 
 async fn create_key(kms: &aws_sdk_kms::Client, spec: Option<KeySpec>) -> String {
@@ -199,15 +147,6 @@ async fn rotation_function(cfg: &SdkConfig) -> String {
         .await
         .unwrap_or_else(|e| panic!("seed: CreateFunction: {e:?}"));
     function.function_arn().expect("a function ARN").to_string()
-}
-
-/// Requests made between two snapshots of the proxy's counts, by operation.
-fn delta(before: &BTreeMap<String, u64>, after: &BTreeMap<String, u64>) -> BTreeMap<String, u64> {
-    after
-        .iter()
-        .map(|(op, n)| (op.clone(), n - before.get(op).copied().unwrap_or(0)))
-        .filter(|(_, n)| *n > 0)
-        .collect()
 }
 
 #[tokio::test(flavor = "multi_thread")]

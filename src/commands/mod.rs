@@ -4,6 +4,7 @@ mod apply;
 mod apply_saved;
 mod drift;
 mod evidence;
+mod import;
 mod plan;
 mod saved_file;
 mod show;
@@ -66,6 +67,7 @@ pub async fn run(cli: Cli) -> Result<u8> {
         Command::Drift(args) => drift::run(&ctx, args).await,
         Command::Show(args) => show::run(&ctx, args),
         Command::Evidence(args) => evidence::run(&ctx, args).await,
+        Command::Import(args) => import::run(&ctx, args).await,
     }
 }
 
@@ -121,6 +123,16 @@ fn terminal_width() -> usize {
         .unwrap_or(100)
 }
 
+/// Who the credentials belong to: account and ARN (sts:GetCallerIdentity).
+pub(crate) async fn caller(
+    sts: &aws_sdk_sts::Client,
+) -> Result<aws_sdk_sts::operation::get_caller_identity::GetCallerIdentityOutput> {
+    sts.get_caller_identity()
+        .send()
+        .await
+        .map_err(|e| Error::aws("GetCallerIdentity", "the caller", e))
+}
+
 /// Connects as the management account declared in org.toml and reads the organization.
 pub async fn connect_and_discover(
     ctx: &Context,
@@ -129,11 +141,7 @@ pub async fn connect_and_discover(
 ) -> Result<(Clients, Actual)> {
     let config = ctx.session.load(desired.home_region.as_str()).await;
     let sts = aws_sdk_sts::Client::new(&config);
-    let me = sts
-        .get_caller_identity()
-        .send()
-        .await
-        .map_err(|e| Error::aws("GetCallerIdentity", "the caller", e))?;
+    let me = caller(&sts).await?;
     let caller = me.account().unwrap_or_default();
     if caller != desired.management_account.as_str() {
         return Err(Error::WrongCaller {

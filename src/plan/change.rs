@@ -87,8 +87,8 @@ pub enum Change {
         name: PolicyName,
         after: PolicyState,
     },
-    /// UpdatePolicy and/or TagResource on an existing custom SCP (also how an SCP of the same name
-    /// is adopted).
+    /// UpdatePolicy and/or TagResource on an existing custom SCP whose document or description
+    /// differs (also how an SCP of the same name is adopted); the managed-by tag comes along.
     UpdatePolicy {
         name: PolicyName,
         id: String,
@@ -155,7 +155,7 @@ pub enum Change {
     DisableRegion { account: AccountId, region: String },
 }
 
-/// The tag govern puts on what it creates (and on SCPs it adopts).
+/// The tag govern puts on what it creates (and on SCPs it adopts and updates).
 pub const MANAGED_BY_KEY: &str = "managed-by";
 pub const MANAGED_BY_VALUE: &str = "govern";
 

@@ -107,6 +107,11 @@ fn plan_policies(
                 address: format!("scp:{name}"),
                 message: format!("`{name}` is the name of an AWS-managed policy; give the custom SCP another name"),
             }),
+            // A tag-only difference is not a change: govern tags what it creates and what it
+            // updates anyway, but leaves an SCP that already says what org.toml says as it is. So
+            // adopting an existing organization (`govern import`) needs no write, and plans empty.
+            Some(have)
+                if have.document == want.document && have.description == want.description => {}
             Some(have) => {
                 let before = PolicyState {
                     description: have.description.clone(),

@@ -9,6 +9,7 @@ pub mod emulator;
 pub mod proxy;
 pub mod responders;
 pub mod seed;
+pub mod shapes;
 
 pub use emulator::{Emulator, MOTO_SERVER_ENV, REGION};
 pub use proxy::{op_matches, Effect, Faults, Hold, Proxy, Rule, When};

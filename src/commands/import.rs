@@ -1,0 +1,241 @@
+//! `govern import --out FILE`: read the organization once, as `plan` does, and write org.toml and
+//! its SCP files so that the next `govern plan` plans no change. Only reads AWS.
+//!
+//! The text is made by the pure [`crate::import`]; this file does the I/O: discovery, the refusal
+//! to overwrite, and writing through a staging directory that is validated as `govern validate`
+//! would before anything is moved into place, so a file validate rejects is never left behind.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use crate::aws::{Clients, MemberSessions};
+use crate::cli::ImportArgs;
+use crate::discover::Scope;
+use crate::error::{Error, Result};
+use crate::exit;
+use crate::import::{plural, Imported, Settings};
+use crate::model::ContactType;
+
+use super::Context;
+
+pub async fn run(ctx: &Context, args: &ImportArgs) -> Result<u8> {
+    let dir = args
+        .out
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."))
+        .to_path_buf();
+    if args.out.exists() && !args.force {
+        return Err(refused(
+            format!(
+                "{} exists; govern import does not overwrite it",
+                args.out.display()
+            ),
+            "pass --force to replace it, or --out another file",
+        ));
+    }
+
+    let config = ctx.session.load("us-east-1").await;
+    let session_region = config.region().map(|r| r.to_string());
+    let sts = aws_sdk_sts::Client::new(&config);
+    let me = super::caller(&sts).await?;
+    let org = aws_sdk_organizations::Client::new(&config);
+    let mut actual = crate::discover::organization(&org).await?;
+    let caller = me.account().unwrap_or_default();
+    if caller != actual.management_account.as_str() {
+        return Err(Error::WrongCaller {
+            caller: caller.to_string(),
+            declared: actual.management_account.to_string(),
+        });
+    }
+
+    // Read inside every account only what the file can say: all three contact types, opt-in
+    // regions when a region deny becomes allowed_regions, and keys and secrets for the rotation note.
+    let deny = crate::import::recover_region_deny(&actual.policies, &args.member_role);
+    let key_regions: Vec<String> = match &deny {
+        Some(d) => d.allowed.iter().map(|r| r.as_str().to_string()).collect(),
+        None => vec![session_region.clone().unwrap_or_else(|| "us-east-1".into())],
+    };
+    let scope = Scope {
+        contacts: ContactType::ALL.into_iter().collect::<BTreeSet<_>>(),
+        regions: deny.is_some(),
+        key_regions: key_regions.clone(),
+        shard: None,
+    };
+    let clients = Clients {
+        members: std::sync::Arc::new(MemberSessions::new(
+            config.clone(),
+            actual.management_account.clone(),
+            me.arn().unwrap_or_default(),
+            &args.member_role,
+            args.external_id.clone(),
+            "import",
+        )),
+        org,
+        sts,
+    };
+    let bar = super::progress_bar(actual.accounts.len());
+    crate::discover::members(&clients, &mut actual, &scope, ctx.concurrency, || {
+        bar.inc(1)
+    })
+    .await;
+    bar.finish_and_clear();
+    crate::discover::logging(&clients, &mut actual).await?;
+
+    let imported = crate::import::generate(
+        &actual,
+        &Settings {
+            session_region,
+            member_role: args.member_role.clone(),
+            external_id: args.external_id.clone(),
+            key_regions,
+        },
+    );
+    write(&args.out, &dir, &imported, args.force)?;
+    report(&args.out, &actual.organization_id, &imported);
+
+    let unread = &imported.summary.unread;
+    if !unread.is_empty() {
+        return Err(refused(
+            format!(
+                "the import is incomplete: {} account{} could not be read inside ({}); {} written, without their contacts and regions",
+                unread.len(),
+                plural(unread.len()),
+                unread.iter().map(|(id, why)| format!("{id}: {why}")).collect::<Vec<_>>().join("; "),
+                args.out.display()
+            ),
+            "fix access to those accounts (the member role, --member-role, --external-id) and import again with --force",
+        ));
+    }
+    Ok(exit::OK)
+}
+
+/// Checks for files it would replace, writes everything to a staging directory beside FILE,
+/// validates it there, then moves the SCP files and FILE (last) into place.
+fn write(out: &Path, dir: &Path, imported: &Imported, force: bool) -> Result<()> {
+    if !force {
+        let clobbered: Vec<String> = imported
+            .files
+            .iter()
+            .filter(|(rel, text)| {
+                std::fs::read_to_string(dir.join(rel)).is_ok_and(|have| have != **text)
+            })
+            .map(|(rel, _)| dir.join(rel).display().to_string())
+            .collect();
+        if !clobbered.is_empty() {
+            return Err(refused(
+                format!(
+                    "govern import would replace {} SCP file{} with other content: {}",
+                    clobbered.len(),
+                    plural(clobbered.len()),
+                    clobbered.join(", ")
+                ),
+                "pass --force to replace them, or --out a file in another directory",
+            ));
+        }
+    }
+    let stage = Stage::new(dir)?;
+    let name = out.file_name().unwrap_or("org.toml".as_ref());
+    let staged = stage.0.join(name);
+    for (rel, text) in &imported.files {
+        put(&stage.0.join(rel), text)?;
+    }
+    put(&staged, &imported.org_toml)?;
+    if let Err(e) = crate::config::load(&staged) {
+        let problems: Vec<String> = e.problems.iter().map(ToString::to_string).collect();
+        return Err(refused(
+            format!(
+                "the generated org.toml does not validate, so nothing was written: {}",
+                problems.join("; ")
+            ),
+            "check the values given with --member-role and --external-id; otherwise this is a bug in \
+             govern import: please report it with these problems",
+        ));
+    }
+    for rel in imported.files.keys() {
+        let to = dir.join(rel);
+        if let Some(parent) = to.parent() {
+            std::fs::create_dir_all(parent).map_err(|e| io(parent, "create", e))?;
+        }
+        std::fs::rename(stage.0.join(rel), &to).map_err(|e| io(&to, "write", e))?;
+    }
+    std::fs::rename(&staged, out).map_err(|e| io(out, "write", e))?;
+    Ok(())
+}
+
+/// `.govern-import-<pid>/` beside the output, removed when dropped. Beside it, so the relative
+/// `file` paths resolve the same and the final moves are renames on one file system.
+struct Stage(PathBuf);
+
+impl Stage {
+    fn new(dir: &Path) -> Result<Stage> {
+        let path = dir.join(format!(".govern-import-{}", std::process::id()));
+        std::fs::create_dir_all(&path).map_err(|e| io(&path, "create", e))?;
+        Ok(Stage(path))
+    }
+}
+
+impl Drop for Stage {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn put(path: &Path, text: &str) -> Result<()> {
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent).map_err(|e| io(parent, "create", e))?;
+    }
+    std::fs::write(path, text).map_err(|e| io(path, "write", e))
+}
+
+fn io(path: &Path, what: &str, source: std::io::Error) -> Error {
+    Error::Io {
+        context: format!("cannot {what} {}", path.display()),
+        source,
+    }
+}
+
+fn refused(message: String, hint: &str) -> Error {
+    Error::Refused {
+        message,
+        hint: Some(hint.into()),
+    }
+}
+
+/// One paragraph on stderr: what was written and what the file says. stdout stays empty.
+fn report(out: &Path, organization: &str, imported: &Imported) {
+    let s = &imported.summary;
+    let template = match &s.region_deny {
+        Some(d) => format!(
+            ", {} as the deny-regions template (allowed_regions {})",
+            d.policies.len(),
+            d.allowed
+                .iter()
+                .map(|r| r.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        None => String::new(),
+    };
+    let mut text = format!(
+        "Imported {organization} into {}: {} OUs, {} accounts, {} custom SCPs ({} files in {}{template}); {} per-account contact{}, {} exemption{}.",
+        out.display(),
+        s.ous,
+        s.accounts,
+        s.policies,
+        imported.files.len(),
+        crate::import::SCP_DIR,
+        s.contact_overrides,
+        plural(s.contact_overrides),
+        s.exemptions,
+        plural(s.exemptions),
+    );
+    if !s.not_declared.is_empty() {
+        text.push_str(&format!(
+            " {} account(s) could not be declared (see the comments in the file).",
+            s.not_declared.len()
+        ));
+    }
+    text.push_str(" `govern plan` on it plans no change.");
+    eprintln!("{text}");
+}

@@ -1,0 +1,284 @@
+//! `govern import`'s heart: the organization as discovery read it (Actual) → the text of org.toml
+//! and its SCP files. Pure, like the planner: no I/O, no clock, so a re-import of an unchanged
+//! organization writes the same bytes and a small change in AWS gives a small diff.
+//!
+//! The guarantee is that `govern plan` on the written file, against the same organization, plans
+//! no change. Every part of the file is chosen for that: exact attachment sets everywhere, the
+//! region deny as a template only when it is exactly the template, contacts as org defaults plus
+//! per-account ones plus exemptions, `[logging]` only when it is exact, and `[key_rotation]`
+//! commented out (absent means not enforced; the user opts in).
+
+mod contacts;
+mod logging;
+mod names;
+mod regions;
+mod render;
+mod rotation;
+mod toml;
+
+use std::collections::{BTreeMap, BTreeSet};
+
+pub use regions::{recover as recover_region_deny, RegionDeny};
+
+use crate::model::{
+    AccountId, Actual, BaselineKind, Contact, ContactType, Email, Member, MemberState, OuPath,
+    Parent, PolicyName, Region, TargetKey,
+};
+
+/// Where SCP files go, relative to org.toml's directory.
+pub const SCP_DIR: &str = "baselines/scp";
+
+/// How govern read the organization, as far as the file records it.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// The region the session used; it becomes home_region when allowed_regions permits.
+    pub session_region: Option<String>,
+    pub member_role: String,
+    pub external_id: Option<String>,
+    /// Regions keys and secrets were read in, for the key-rotation note.
+    pub key_regions: Vec<String>,
+}
+
+/// The files to write: org.toml's text and each SCP file by its path relative to org.toml.
+#[derive(Debug, Clone)]
+pub struct Imported {
+    pub org_toml: String,
+    pub files: BTreeMap<String, String>,
+    pub summary: Summary,
+}
+
+/// What the import found, for the one-line report.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Summary {
+    pub ous: usize,
+    pub accounts: usize,
+    pub policies: usize,
+    /// The deny-regions policies turned into the template, and the regions they allow.
+    pub region_deny: Option<RegionDeny>,
+    pub contact_overrides: usize,
+    pub exemptions: usize,
+    /// Accounts left out of `[accounts]` (written as comments), with why.
+    pub not_declared: Vec<(AccountId, String)>,
+    /// Accounts that could not be read inside: their contacts and regions are unknown.
+    pub unread: Vec<(AccountId, String)>,
+}
+
+/// Everything the file says, decided; `render` only lays it out.
+pub(crate) struct Model<'a> {
+    pub actual: &'a Actual,
+    pub settings: &'a Settings,
+    pub home_region: Region,
+    pub region_deny: Option<RegionDeny>,
+    pub contacts: BTreeMap<ContactType, Contact>,
+    pub rotation: rotation::RotationNote,
+    pub logging: logging::LoggingImport,
+    /// Custom SCPs: file name (None for the template).
+    pub policies: BTreeMap<PolicyName, Option<String>>,
+    pub root: Attachments,
+    pub ous: BTreeMap<OuPath, Attachments>,
+    pub accounts: Vec<AccountEntry<'a>>,
+    pub not_declared: Vec<(AccountId, String)>,
+    pub exemptions: BTreeMap<AccountId, BTreeMap<BaselineKind, String>>,
+}
+
+/// A target's `policies`: the exact set, or why it is left out.
+pub(crate) enum Attachments {
+    Exact(Vec<String>),
+    LeftOut(String),
+}
+
+pub(crate) struct AccountEntry<'a> {
+    pub key: String,
+    pub id: &'a AccountId,
+    pub account: &'a crate::model::ActualAccount,
+    pub policies: Attachments,
+    pub contacts: BTreeMap<ContactType, Contact>,
+}
+
+pub fn generate(actual: &Actual, settings: &Settings) -> Imported {
+    let region_deny = regions::recover(&actual.policies, &settings.member_role);
+    let home_region = home_region(settings, region_deny.as_ref());
+
+    let keys = names::account_keys(actual.accounts.iter().map(|(id, a)| (id, a.name.as_str())));
+    let mut declared: BTreeMap<AccountId, String> = BTreeMap::new();
+    let mut not_declared = Vec::new();
+    for (id, a) in &actual.accounts {
+        match Email::parse(&a.email) {
+            Ok(_) => {
+                declared.insert(id.clone(), keys[id].clone());
+            }
+            Err(e) => not_declared.push((
+                id.clone(),
+                format!("its root email cannot be declared: {}", e.0),
+            )),
+        }
+    }
+
+    let mut read: BTreeMap<AccountId, &MemberState> = BTreeMap::new();
+    let mut unread = Vec::new();
+    for (id, m) in &actual.members {
+        match m {
+            Member::Read(state) => {
+                read.insert(id.clone(), state);
+            }
+            Member::Failed { reason, .. } => unread.push((id.clone(), reason.clone())),
+            Member::Skipped { .. } => {}
+        }
+    }
+
+    let declared_ids: BTreeSet<AccountId> = declared.keys().cloned().collect();
+    let contacts = contacts::contacts(&read, &declared_ids);
+    let mut exemptions: BTreeMap<AccountId, BTreeMap<BaselineKind, String>> = BTreeMap::new();
+    for (id, why) in &contacts.exempt {
+        exemptions
+            .entry(id.clone())
+            .or_default()
+            .insert(BaselineKind::Contacts, why.clone());
+    }
+    if let Some(deny) = &region_deny {
+        for (id, why) in regions::outside(&read, &deny.allowed) {
+            exemptions
+                .entry(id)
+                .or_default()
+                .insert(BaselineKind::Regions, why);
+        }
+    }
+
+    let custom: Vec<&PolicyName> = actual
+        .policies
+        .iter()
+        .filter(|(_, p)| !p.aws_managed)
+        .map(|(n, _)| n)
+        .collect();
+    let in_template = |n: &PolicyName| region_deny.as_ref().is_some_and(|d| d.policies.contains(n));
+    let files = names::scp_files(custom.iter().copied().filter(|n| !in_template(n)));
+    let policies: BTreeMap<PolicyName, Option<String>> = custom
+        .iter()
+        .map(|n| ((*n).clone(), files.get(*n).cloned()))
+        .collect();
+
+    let mut accounts: Vec<AccountEntry> = actual
+        .accounts
+        .iter()
+        .filter(|(id, _)| declared.contains_key(*id))
+        .map(|(id, account)| AccountEntry {
+            key: declared[id].clone(),
+            id,
+            account,
+            policies: attachments(actual, &TargetKey::Account(id.clone())),
+            contacts: contacts.overrides.get(id).cloned().unwrap_or_default(),
+        })
+        .collect();
+    // By name, as people look for them.
+    accounts.sort_by(|a, b| a.key.cmp(&b.key));
+
+    let model = Model {
+        actual,
+        settings,
+        home_region,
+        rotation: rotation::note(&read, &settings.key_regions),
+        logging: logging::logging(actual, &declared),
+        contacts: contacts.defaults.clone(),
+        root: attachments(actual, &TargetKey::Root),
+        ous: actual
+            .ous
+            .keys()
+            .map(|p| (p.clone(), attachments(actual, &TargetKey::Ou(p.clone()))))
+            .collect(),
+        policies,
+        accounts,
+        not_declared: not_declared.clone(),
+        exemptions,
+        region_deny: region_deny.clone(),
+    };
+    let org_toml = render::render(&model);
+
+    let scp_files = files
+        .iter()
+        .map(|(name, file)| {
+            (
+                format!("{SCP_DIR}/{file}"),
+                format!("{}\n", actual.policies[name].document.pretty()),
+            )
+        })
+        .collect();
+    Imported {
+        org_toml,
+        files: scp_files,
+        summary: Summary {
+            ous: actual.ous.len(),
+            accounts: model.accounts.len(),
+            policies: model.policies.len(),
+            region_deny,
+            contact_overrides: contacts.overrides.values().map(BTreeMap::len).sum(),
+            exemptions: model.exemptions.values().map(BTreeMap::len).sum(),
+            not_declared,
+            unread,
+        },
+    }
+}
+
+/// The session's region when the file can take it as home_region (a region govern knows, and
+/// inside allowed_regions when those are set), else the first allowed region, else us-east-1.
+fn home_region(settings: &Settings, deny: Option<&RegionDeny>) -> Region {
+    let session = settings
+        .session_region
+        .as_deref()
+        .and_then(|r| Region::parse(r).ok());
+    match (session, deny) {
+        (Some(r), None) => r,
+        (Some(r), Some(d)) if d.allowed.contains(&r) => r,
+        (_, Some(d)) => d.allowed[0].clone(),
+        (None, None) => Region::parse("us-east-1").expect("a known region"),
+    }
+}
+
+/// The exact set of SCPs attached to `target`, FullAWSAccess first. Left out (so the plan keeps
+/// the target as it is) when SCPs are off (a `policies` list would plan enabling them), when
+/// nothing is attached (org.toml never declares an empty set), or when an AWS-managed SCP other
+/// than FullAWSAccess is attached (org.toml cannot name it).
+fn attachments(actual: &Actual, target: &TargetKey) -> Attachments {
+    if !actual.scp_enabled {
+        return Attachments::LeftOut("SCPs are not enabled on the root".into());
+    }
+    let attached = actual.attached(target);
+    if attached.is_empty() {
+        return Attachments::LeftOut("no SCP is attached".into());
+    }
+    if let Some(other) = attached
+        .iter()
+        .find(|n| !n.is_full_aws_access() && actual.policies.get(*n).is_none_or(|p| p.aws_managed))
+    {
+        return Attachments::LeftOut(format!(
+            "`{other}` is attached and org.toml cannot name it (AWS-managed)"
+        ));
+    }
+    let mut list: Vec<String> = attached
+        .iter()
+        .filter(|n| n.is_full_aws_access())
+        .chain(attached.iter().filter(|n| !n.is_full_aws_access()))
+        .map(|n| n.as_str().to_string())
+        .collect();
+    list.dedup();
+    Attachments::Exact(list)
+}
+
+/// The OU an account sits in, for `ou = "…"`.
+pub(crate) fn ou_of(parent: &Parent) -> Option<&OuPath> {
+    match parent {
+        Parent::Root => None,
+        Parent::Ou(p) => Some(p),
+    }
+}
+
+/// `s` unless there is one.
+pub(crate) fn plural(n: usize) -> &'static str {
+    if n == 1 {
+        ""
+    } else {
+        "s"
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,306 @@
+//! Lays the decided [`Model`] out as org.toml: the sections in the order of the sample file, a
+//! short comment on each, entries sorted, nothing that changes from one run to the next (no dates).
+
+use super::logging::LoggingImport;
+use super::toml::Toml;
+use super::{ou_of, Attachments, Model, SCP_DIR};
+use crate::model::{BaselineKind, Contact, ContactType};
+
+pub(crate) fn render(m: &Model) -> String {
+    let mut t = Toml::default();
+    header(&mut t, m);
+    organization(&mut t, m);
+    contacts(&mut t, m);
+    key_rotation(&mut t, m);
+    logging(&mut t, m);
+    policies(&mut t, m);
+    targets(&mut t, m);
+    accounts(&mut t, m);
+    exemptions(&mut t, m);
+    t.finish()
+}
+
+fn header(t: &mut Toml, m: &Model) {
+    t.comment(&format!(
+        "The organization {} as `govern import` read it. `govern plan` on this file, against the \
+         same organization, plans no change: edit it to change the organization, and run \
+         `govern validate` after each edit. Entries are sorted, so a re-import after changes in AWS \
+         gives a small diff.",
+        m.actual.organization_id
+    ));
+    let unread: Vec<String> = m
+        .actual
+        .members
+        .iter()
+        .filter(|(_, member)| matches!(member, crate::model::Member::Failed { .. }))
+        .map(|(id, _)| id.to_string())
+        .collect();
+    if !unread.is_empty() {
+        t.comment(&format!(
+            "Incomplete: {} could not be read inside (role not assumable or access denied), so \
+             their contacts and regions are not reflected here; `govern plan` reports them.",
+            unread.join(", ")
+        ));
+    }
+}
+
+fn organization(t: &mut Toml, m: &Model) {
+    t.blank();
+    t.comment(
+        "The management account, the region govern calls from, and the role it assumes in member \
+         accounts.",
+    );
+    t.table(&["organization"]);
+    t.string("management_account", m.actual.management_account.as_str());
+    t.string("home_region", m.home_region.as_str());
+    t.string("member_role", &m.settings.member_role);
+    if let Some(x) = &m.settings.external_id {
+        t.string("external_id", x);
+    }
+    match &m.region_deny {
+        Some(deny) => {
+            t.comment(&format!(
+                "From the SCP {}: exactly the deny-regions template for these regions (see \
+                 [policies]). With allowed_regions set govern also disables opt-in regions outside \
+                 it in every account; accounts with such a region on today are exempt below.",
+                names(deny.policies.iter().map(|p| p.as_str()))
+            ));
+            t.strings("allowed_regions", deny.allowed.iter().map(|r| r.as_str()));
+        }
+        None => t.comment(
+            "allowed_regions is not set: no SCP is exactly the deny-regions template, so region \
+             SCPs stay files and opt-in regions are left alone.",
+        ),
+    }
+}
+
+fn contacts(t: &mut Toml, m: &Model) {
+    t.blank();
+    if m.contacts.is_empty() {
+        t.comment(
+            "No alternate contact type is set in at least half the accounts, so none is managed. \
+             Add [contacts.security], [contacts.operations] or [contacts.billing] (name, title, \
+             email, phone) to have govern set them in every account.",
+        );
+        return;
+    }
+    let unmanaged: Vec<&str> = ContactType::ALL
+        .iter()
+        .filter(|c| !m.contacts.contains_key(c))
+        .map(|c| c.key())
+        .collect();
+    let mut text = String::from(
+        "Alternate contacts of every account: the value most accounts have today. An account with \
+         another has its own under [accounts.<name>.contacts.<type>]; one the file cannot describe \
+         (no contact of a type, or a value AWS would not take) is exempt below.",
+    );
+    if !unmanaged.is_empty() {
+        text.push_str(&format!(
+            " Not managed ({}): fewer than half the accounts have one.",
+            unmanaged.join(", ")
+        ));
+    }
+    t.comment(&text);
+    for (kind, c) in &m.contacts {
+        t.table(&["contacts", kind.key()]);
+        contact_fields(t, c);
+    }
+}
+
+fn contact_fields(t: &mut Toml, c: &Contact) {
+    t.string("name", &c.name);
+    t.string("title", &c.title);
+    t.string("email", &c.email);
+    t.string("phone", &c.phone);
+}
+
+fn key_rotation(t: &mut Toml, m: &Model) {
+    t.blank();
+    let r = &m.rotation;
+    let mut text = format!(
+        "Key rotation is not enforced: without [key_rotation] govern leaves keys and secrets \
+         alone. {} Uncommented, govern turns rotation on where it is off and shortens longer \
+         periods to these",
+        r.today
+    );
+    text.push_str(if m.region_deny.is_some() {
+        "."
+    } else {
+        "; it also needs allowed_regions in [organization]."
+    });
+    t.comment(&text);
+    t.commented(|t| {
+        t.table(&["key_rotation"]);
+        t.integer("kms_rotation_period_days", r.kms_days.into());
+        t.integer("secret_max_rotation_days", r.secret_days.into());
+    });
+}
+
+fn logging(t: &mut Toml, m: &Model) {
+    t.blank();
+    match &m.logging {
+        LoggingImport::Nothing => t.comment(
+            "[logging] is not written: no service has trusted access and no account is a \
+             delegated administrator.",
+        ),
+        LoggingImport::Hint(why) => t.comment(why),
+        LoggingImport::Exact {
+            account,
+            trusted_services,
+            delegated_admin_for,
+        } => {
+            t.comment(
+                "The log archive account (the organization's one delegated administrator), the \
+                 services with trusted access, and those it administers.",
+            );
+            t.table(&["logging"]);
+            let name = m
+                .accounts
+                .iter()
+                .find(|a| a.id == account)
+                .map(|a| a.key.as_str())
+                .expect("the logging account is declared");
+            t.string("account", name);
+            t.strings(
+                "trusted_services",
+                trusted_services.iter().map(String::as_str),
+            );
+            if !delegated_admin_for.is_empty() {
+                t.strings(
+                    "delegated_admin_for",
+                    delegated_admin_for.iter().map(String::as_str),
+                );
+            }
+        }
+    }
+}
+
+fn policies(t: &mut Toml, m: &Model) {
+    t.blank();
+    if m.policies.is_empty() {
+        t.comment("No custom SCPs. FullAWSAccess is AWS-managed and needs no entry.");
+        return;
+    }
+    t.comment(&format!(
+        "Custom SCPs, one JSON file each under {SCP_DIR}/ (govern compares documents as JSON, not \
+         text). FullAWSAccess is AWS-managed and needs no entry."
+    ));
+    for (name, file) in &m.policies {
+        t.table(&["policies", name.as_str()]);
+        match file {
+            Some(f) => t.string("file", &format!("{SCP_DIR}/{f}")),
+            None => t.string("template", "deny-regions"),
+        }
+        let description = &m.actual.policies[name].description;
+        if !description.is_empty() {
+            t.string("description", description);
+        }
+    }
+}
+
+fn targets(t: &mut Toml, m: &Model) {
+    t.blank();
+    if !m.actual.scp_enabled {
+        t.comment(
+            "SCPs are not enabled on the root, so no target lists `policies` (that would plan \
+             enabling them): govern leaves attachments as they are.",
+        );
+    } else {
+        t.comment(
+            "The exact set of SCPs attached to the root, each OU and each account: govern attaches \
+             what is missing and detaches what is not listed.",
+        );
+    }
+    t.table(&["root"]);
+    policies_key(t, &m.root);
+    t.blank();
+    if m.ous.is_empty() {
+        t.comment("No organizational units.");
+        return;
+    }
+    t.comment("Organizational units by path below the root.");
+    for (path, attached) in &m.ous {
+        t.table(&["ous", path.as_str()]);
+        policies_key(t, attached);
+    }
+}
+
+fn policies_key(t: &mut Toml, a: &Attachments) {
+    match a {
+        Attachments::Exact(list) => t.strings("policies", list.iter().map(String::as_str)),
+        Attachments::LeftOut(why) => t.comment(&format!("`policies` left out: {why}.")),
+    }
+}
+
+fn accounts(t: &mut Toml, m: &Model) {
+    t.blank();
+    t.comment(
+        "Every account by its name in AWS, with its id, root email and OU (none: directly under \
+         the root). govern never creates a declared account that exists, nor closes one.",
+    );
+    for a in &m.accounts {
+        let mut notes = Vec::new();
+        if *a.id == m.actual.management_account {
+            notes.push("The management account: SCPs do not restrict it.".to_string());
+        }
+        if a.key != a.account.name {
+            notes.push(format!("Its name in AWS is {:?}.", a.account.name));
+        }
+        if a.account.status != "ACTIVE" {
+            notes.push(format!(
+                "{}: its baselines are not read or applied.",
+                a.account.status
+            ));
+        }
+        if !notes.is_empty() {
+            t.comment(&notes.join(" "));
+        }
+        t.table(&["accounts", &a.key]);
+        t.string("id", a.id.as_str());
+        t.string("email", &a.account.email);
+        if let Some(ou) = ou_of(&a.account.parent) {
+            t.string("ou", ou.as_str());
+        }
+        policies_key(t, &a.policies);
+        for (kind, c) in &a.contacts {
+            t.table(&["accounts", &a.key, "contacts", kind.key()]);
+            contact_fields(t, c);
+        }
+    }
+    for (id, why) in &m.not_declared {
+        let name = &m.actual.accounts[id].name;
+        t.comment(&format!(
+            "Account {id} ({name:?}) is not declared: {why}. govern lists it as unmanaged."
+        ));
+    }
+}
+
+fn exemptions(t: &mut Toml, m: &Model) {
+    if m.exemptions.is_empty() {
+        return;
+    }
+    t.blank();
+    t.comment(
+        "Baselines that do not hold today in these accounts, exempt so the first plan changes \
+         nothing. Each reason says what differs; remove one to have govern apply the baseline.",
+    );
+    for (id, reasons) in &m.exemptions {
+        if let Some(a) = m.accounts.iter().find(|a| a.id == id) {
+            t.comment(&a.key);
+        }
+        t.table(&["exemptions", id.as_str()]);
+        for kind in [BaselineKind::Contacts, BaselineKind::Regions] {
+            if let Some(why) = reasons.get(&kind) {
+                t.string(kind.key(), why);
+            }
+        }
+    }
+}
+
+/// `` `a` `` or `` `a`, `b` ``.
+fn names<'a>(items: impl Iterator<Item = &'a str>) -> String {
+    items
+        .map(|n| format!("`{n}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}

@@ -1,0 +1,78 @@
+//! Helpers the end-to-end suites share: running the binary, sessions inside member accounts for
+//! seeding, and the proxy's request counts between two snapshots.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use aws_config::SdkConfig;
+use govern::aws::MemberSessions;
+use govern::model::AccountId;
+use govern_testkit::{Emulator, Proxy};
+
+/// A session inside a member account, straight to the emulator (uncounted by the proxy).
+pub async fn member(sessions: &MemberSessions, id: &str, region: &str) -> SdkConfig {
+    let cfg = sessions
+        .config(&AccountId::parse(id).unwrap())
+        .await
+        .unwrap_or_else(|e| panic!("seed: {e}"));
+    govern::aws::in_region(&cfg, region)
+}
+
+pub async fn put_contact(cfg: &SdkConfig, kind: &str, c: [&str; 4]) {
+    aws_sdk_account::Client::new(cfg)
+        .put_alternate_contact()
+        .alternate_contact_type(kind.into())
+        .name(c[0])
+        .title(c[1])
+        .email_address(c[2])
+        .phone_number(c[3])
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("seed: PutAlternateContact {kind}: {e:?}"));
+}
+
+/// Requests made between two snapshots of the proxy's counts, by operation.
+pub fn delta(
+    before: &BTreeMap<String, u64>,
+    after: &BTreeMap<String, u64>,
+) -> BTreeMap<String, u64> {
+    after
+        .iter()
+        .map(|(op, n)| (op.clone(), n - before.get(op).copied().unwrap_or(0)))
+        .filter(|(_, n)| *n > 0)
+        .collect()
+}
+
+/// Runs the govern binary with `--config config` against the emulator through the proxy, and
+/// prints the command, its exit code, time and output (shown when a test fails).
+pub fn govern(proxy: &Proxy, emu: &Emulator, config: &Path, args: &[&str]) -> (Output, Duration) {
+    let started = Instant::now();
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_govern"));
+    proxy.configure(emu, &mut cmd);
+    let out = cmd
+        .arg("--config")
+        .arg(config)
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .expect("govern runs");
+    let took = started.elapsed();
+    eprintln!(
+        "$ govern {} (exit {:?}, {:.2} s)\n{}{}",
+        args.join(" "),
+        out.status.code(),
+        took.as_secs_f64(),
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out, took)
+}
+
+pub fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+pub fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
