@@ -138,7 +138,7 @@ pub enum Command {
     #[command(
         args_conflicts_with_subcommands = true,
         after_help = "Exit codes: 0 bundle written (even when controls fail) or verified, 1 error or tampered bundle.\n\n\
-        Examples:\n  govern evidence --out evidence/2026-q4\n  govern evidence --out evidence/2026-q4 --sign-key arn:aws:kms:us-east-1:123456789012:key/…\n  govern evidence verify evidence/2026-q4 --kms"
+        Examples:\n  govern evidence --out evidence/2026-q4\n  govern evidence --out evidence/2026-q4.zip\n  govern evidence --out evidence/2026-q4 --sign-key arn:aws:kms:us-east-1:123456789012:key/…\n  govern evidence verify evidence/2026-q4 --kms\n  govern evidence verify evidence/2026-q4.zip --previous evidence/2026-q3.zip"
     )]
     Evidence(EvidenceArgs),
 
@@ -272,31 +272,60 @@ pub struct EvidenceArgs {
     #[command(subcommand)]
     pub action: Option<EvidenceAction>,
 
-    /// The directory to write the bundle to (created; must be empty).
-    #[arg(long, value_name = "DIR")]
+    /// Where to write the bundle: a directory (created; must be empty) or the archive file to
+    /// create.
+    #[arg(long, value_name = "PATH")]
     pub out: Option<PathBuf>,
+
+    /// The bundle's form; default: from --out's ending (.zip; .tar.gz or .tgz), else dir.
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub format: Option<BundleFormat>,
 
     /// Sign the bundle with this asymmetric SIGN_VERIFY KMS key (id, alias or ARN).
     #[arg(long, value_name = "KMS_KEY")]
     pub sign_key: Option<String>,
 
     /// SHA-256 of the previous period's manifest.json, recorded to chain bundles.
-    #[arg(long, value_name = "SHA256")]
+    #[arg(long, value_name = "SHA256", value_parser = sha256_hex)]
     pub previous_bundle_sha256: Option<String>,
+}
+
+/// The form of an evidence bundle; archives hold the same files as the directory.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum BundleFormat {
+    /// A directory of files.
+    Dir,
+    /// One .zip file.
+    Zip,
+    /// One gzip-compressed tarball (.tar.gz).
+    Tar,
+}
+
+/// 64 hex digits, lower-cased (as `sha256sum` prints them).
+fn sha256_hex(s: &str) -> Result<String, String> {
+    if s.len() == 64 && s.bytes().all(|b| b.is_ascii_hexdigit()) {
+        Ok(s.to_ascii_lowercase())
+    } else {
+        Err(
+            "expected the SHA-256 of the previous bundle's manifest.json: 64 hex digits, \
+             e.g. from `sha256sum manifest.json`"
+                .into(),
+        )
+    }
 }
 
 #[derive(Debug, Subcommand)]
 pub enum EvidenceAction {
-    /// Recompute every hash of a bundle and check its signature; names any changed, missing or
-    /// extra file. No org.toml needed.
+    /// Recompute every hash of a bundle (directory, .zip or .tar.gz) and check its signature;
+    /// names any changed, missing or extra file. No org.toml needed.
     Verify(VerifyArgs),
 }
 
 #[derive(Debug, Args)]
 pub struct VerifyArgs {
-    /// The bundle's directory.
-    #[arg(value_name = "DIR")]
-    pub dir: PathBuf,
+    /// The bundle: its directory, or a .zip / .tar.gz of it.
+    #[arg(value_name = "BUNDLE")]
+    pub bundle: PathBuf,
 
     /// Also check the signature with KMS Verify (needs credentials that may use the key).
     #[arg(long)]
@@ -305,4 +334,9 @@ pub struct VerifyArgs {
     /// Fail when the bundle is not signed.
     #[arg(long)]
     pub require_signature: bool,
+
+    /// The previous period's bundle (directory or archive): check that this bundle's
+    /// previous_bundle_sha256 is the SHA-256 of its manifest.json.
+    #[arg(long, value_name = "PREV")]
+    pub previous: Option<PathBuf>,
 }

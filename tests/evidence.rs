@@ -1,7 +1,12 @@
 //! `govern evidence` end to end: the real binary against moto through the fault proxy (which answers
 //! the Account region opt-in APIs moto lacks). A seeded organization with known failures gives exact
 //! rows; a tampered, truncated or padded bundle fails `verify` naming the file; a bundle signed with a
-//! moto asymmetric KMS key verifies offline and through KMS.
+//! moto asymmetric KMS key verifies offline and through KMS; zip and tar.gz bundles hold the
+//! directory's files and verify the same way; `verify --previous` checks the chain; report.html,
+//! rendered by headless Chromium, shows the counts of controls.json.
+
+#[path = "support/chromium.rs"]
+mod chromium;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -549,6 +554,11 @@ async fn signed_bundles_verify_offline_and_with_kms() {
         let ok = s.verify(&bundle, &["--kms"]);
         assert_eq!(ok.status.code(), Some(0), "{}", text(&ok));
         assert!(text(&ok).contains("KMS Verify: valid"), "{}", text(&ok));
+        // Signed and archived: the signature travels inside.
+        let tgz = s.evidence(&format!("{name}.tar.gz"), &["--sign-key", &arn]);
+        let ok = s.verify(&tgz, &["--require-signature", "--kms"]);
+        assert_eq!(ok.status.code(), Some(0), "{}", text(&ok));
+        assert!(text(&ok).contains("KMS Verify: valid"), "{}", text(&ok));
 
         // A rewritten manifest with matching SHA256SUMS is still caught by the signature.
         let mut m: Value = serde_json::from_slice(&manifest).unwrap();
@@ -570,4 +580,443 @@ async fn signed_bundles_verify_offline_and_with_kms() {
             text(&bad)
         );
     }
+}
+
+/// Every file under `dir`, `/`-separated, sorted (walked here rather than by govern's own code).
+fn files_under(dir: &Path) -> Vec<String> {
+    fn walk(base: &Path, at: &Path, out: &mut Vec<String>) {
+        for e in std::fs::read_dir(at).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                walk(base, &p, out);
+            } else {
+                let rel = p.strip_prefix(base).unwrap();
+                out.push(rel.to_str().unwrap().replace('\\', "/"));
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(dir, dir, &mut out);
+    out.sort();
+    out
+}
+
+/// A .zip's entries: (name, bytes), in archive order.
+fn zip_entries(path: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut zip = zip::ZipArchive::new(std::fs::File::open(path).unwrap()).unwrap();
+    (0..zip.len())
+        .map(|i| {
+            let mut e = zip.by_index(i).unwrap();
+            let mut bytes = Vec::new();
+            std::io::Read::read_to_end(&mut e, &mut bytes).unwrap();
+            (e.name().to_string(), bytes)
+        })
+        .collect()
+}
+
+/// A .tar.gz's entries: (name, mtime, mode, bytes), in archive order.
+fn tar_entries(path: &Path) -> Vec<(String, u64, u32, Vec<u8>)> {
+    let gz = flate2::read::GzDecoder::new(std::fs::File::open(path).unwrap());
+    let mut tar = tar::Archive::new(gz);
+    tar.entries()
+        .unwrap()
+        .map(|e| {
+            let mut e = e.unwrap();
+            let mut bytes = Vec::new();
+            std::io::Read::read_to_end(&mut e, &mut bytes).unwrap();
+            let h = e.header();
+            (
+                e.path().unwrap().to_str().unwrap().to_string(),
+                h.mtime().unwrap(),
+                h.mode().unwrap(),
+                bytes,
+            )
+        })
+        .collect()
+}
+
+fn write_zip(path: &Path, entries: &[(String, Vec<u8>)]) {
+    let mut zip = zip::ZipWriter::new(std::fs::File::create(path).unwrap());
+    for (name, bytes) in entries {
+        zip.start_file(name.as_str(), zip::write::SimpleFileOptions::default())
+            .unwrap();
+        std::io::Write::write_all(&mut zip, bytes).unwrap();
+    }
+    zip.finish().unwrap();
+}
+
+fn write_tar_gz(path: &Path, entries: &[(String, Vec<u8>)]) {
+    let gz = flate2::write::GzEncoder::new(
+        std::fs::File::create(path).unwrap(),
+        flate2::Compression::fast(),
+    );
+    let mut tar = tar::Builder::new(gz);
+    for (name, bytes) in entries {
+        let mut h = tar::Header::new_gnu();
+        h.set_size(bytes.len() as u64);
+        h.set_mode(0o644);
+        tar.append_data(&mut h, name, bytes.as_slice()).unwrap();
+    }
+    tar.into_inner().unwrap().finish().unwrap();
+}
+
+fn manifest_of(bundle: &Path) -> Value {
+    serde_json::from_slice(&std::fs::read(bundle.join("manifest.json")).unwrap()).unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn zip_and_tar_bundles_hold_the_same_files_verify_and_name_tampered_entries() {
+    use govern::evidence::archive::{self, Kind};
+    use govern::evidence::bundle;
+
+    let s = Stack::start();
+    let cfg = s.emu.sdk_config().await;
+    let seeder = Seeder::new(&cfg).await;
+    seeder
+        .account("dev-app", "aws+dev-app@example.com", Some("Workloads"))
+        .await;
+    let dir = s.evidence("dir", &[]);
+    // The form from the name, and from --format.
+    let zip = s.evidence("bundle.zip", &[]);
+    let tgz = s.evidence("bundle-tar", &["--format", "tar"]);
+    assert!(zip.is_file() && tgz.is_file());
+
+    let ok = s.verify(&zip, &[]);
+    assert_eq!(ok.status.code(), Some(0), "{}", text(&ok));
+    assert!(text(&ok).contains("files (zip)"), "{}", text(&ok));
+    let ok = s.verify(&tgz, &[]);
+    assert_eq!(ok.status.code(), Some(0), "{}", text(&ok));
+    assert!(text(&ok).contains("files (tar.gz)"), "{}", text(&ok));
+
+    // The same files as the directory bundle, sorted, regular, 0644, dated by the manifest.
+    let listed = files_under(&dir);
+    assert!(listed.len() >= 8, "{listed:?}");
+    let z = zip_entries(&zip);
+    let t = tar_entries(&tgz);
+    assert_eq!(z.iter().map(|e| e.0.clone()).collect::<Vec<_>>(), listed);
+    assert_eq!(t.iter().map(|e| e.0.clone()).collect::<Vec<_>>(), listed);
+    let finished = |archive: &[(String, Vec<u8>)]| -> String {
+        let m = &archive.iter().find(|e| e.0 == "manifest.json").unwrap().1;
+        let m: Value = serde_json::from_slice(m).unwrap();
+        m["collection"]["finished_at"].as_str().unwrap().to_string()
+    };
+    let tar_as_pairs: Vec<(String, Vec<u8>)> =
+        t.iter().map(|e| (e.0.clone(), e.3.clone())).collect();
+    let secs = aws_smithy_types::DateTime::from_str(
+        &finished(&tar_as_pairs),
+        aws_smithy_types::date_time::Format::DateTime,
+    )
+    .unwrap()
+    .secs() as u64;
+    for (name, mtime, mode, _) in &t {
+        assert_eq!((*mtime, *mode), (secs, 0o644), "{name}");
+    }
+    let zipped_at = finished(&z);
+    let mut zf = zip::ZipArchive::new(std::fs::File::open(&zip).unwrap()).unwrap();
+    for i in 0..zf.len() {
+        let e = zf.by_index(i).unwrap();
+        let m = e.last_modified().unwrap();
+        let shown = format!(
+            "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}",
+            m.year(),
+            m.month(),
+            m.day(),
+            m.hour(),
+            m.minute(),
+            m.second()
+        );
+        // DOS times have two-second steps.
+        assert_eq!(&shown[..17], &zipped_at[..17], "{}", e.name());
+        assert_eq!(e.unix_mode().unwrap() & 0o777, 0o644, "{}", e.name());
+    }
+
+    // An archive is a function of the bundle: two archives of one directory are the same bytes, and
+    // re-packing what the binary wrote gives back its exact bytes.
+    let files = bundle::read_dir(&dir).unwrap();
+    for kind in [Kind::Zip, Kind::TarGz] {
+        let a = archive::pack(&files, kind).unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(1100));
+        assert_eq!(a, archive::pack(&files, kind).unwrap(), "{kind:?}");
+    }
+    for path in [&zip, &tgz] {
+        let bytes = std::fs::read(path).unwrap();
+        let back = archive::unpack(&bytes).unwrap();
+        assert_eq!(archive::pack(&back.files, back.kind).unwrap(), bytes);
+    }
+
+    // Unpacked by ordinary tools, the archive checks with no govern.
+    let out = tempfile::tempdir().unwrap();
+    let untar = Command::new("tar")
+        .arg("-xzf")
+        .arg(&tgz)
+        .arg("-C")
+        .arg(out.path())
+        .output()
+        .expect("tar runs");
+    assert!(untar.status.success(), "{}", text(&untar));
+    let sums = Command::new("sha256sum")
+        .args(["-c", "--quiet", "SHA256SUMS"])
+        .current_dir(out.path())
+        .output()
+        .expect("sha256sum runs");
+    assert!(sums.status.success(), "{}", text(&sums));
+    assert_eq!(files_under(out.path()), listed);
+
+    // Tampered archives: a changed entry and a dropped one in a zip, an added one in a tarball.
+    let mut entries = z.clone();
+    for e in &mut entries {
+        if e.0 == "config/org.toml" {
+            e.1 = ORG_TOML.replace("365", "2560").into_bytes();
+        }
+    }
+    entries.retain(|e| e.0 != "controls.csv");
+    let bad_zip = s.path("tampered.zip");
+    write_zip(&bad_zip, &entries);
+    let bad = s.verify(&bad_zip, &[]);
+    assert_eq!(bad.status.code(), Some(1), "{}", text(&bad));
+    let said = String::from_utf8_lossy(&bad.stdout).to_string();
+    assert_eq!(said, "changed: config/org.toml\nmissing: controls.csv\n");
+
+    let mut entries = tar_as_pairs.clone();
+    entries.push(("state/notes.txt".into(), b"added later".to_vec()));
+    let bad_tgz = s.path("tampered.tar.gz");
+    write_tar_gz(&bad_tgz, &entries);
+    let bad = s.verify(&bad_tgz, &[]);
+    assert_eq!(bad.status.code(), Some(1), "{}", text(&bad));
+    assert_eq!(
+        String::from_utf8_lossy(&bad.stdout),
+        "extra: state/notes.txt\n"
+    );
+
+    // Neither a bundle nor an archive: a clear refusal.
+    std::fs::write(s.path("notes.txt"), "hello").unwrap();
+    let bad = s.verify(&s.path("notes.txt"), &[]);
+    assert_eq!(bad.status.code(), Some(1));
+    assert!(
+        text(&bad).contains("neither a zip nor a gzip-compressed tar archive"),
+        "{}",
+        text(&bad)
+    );
+    // An archive is never written over.
+    let again = s.govern(&["evidence", "--out", zip.to_str().unwrap()]);
+    assert_eq!(again.status.code(), Some(1));
+    assert!(text(&again).contains("exists"), "{}", text(&again));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn verify_previous_checks_the_chain_of_bundles() {
+    let s = Stack::start();
+    let cfg = s.emu.sdk_config().await;
+    let _ = Seeder::new(&cfg).await;
+    let q3 = s.evidence("q3", &[]);
+    let q3_sha = govern::apply::sha256(&std::fs::read(q3.join("manifest.json")).unwrap());
+    let q4 = s.evidence("q4.zip", &["--previous-bundle-sha256", &q3_sha]);
+
+    let ok = s.verify(&q4, &["--previous", q3.to_str().unwrap()]);
+    assert_eq!(ok.status.code(), Some(0), "{}", text(&ok));
+    assert!(
+        text(&ok).contains(&format!(
+            "chained to {} (manifest.json SHA-256 {q3_sha})",
+            q3.display()
+        )),
+        "{}",
+        text(&ok)
+    );
+    // The previous bundle as a tarball made by plain `tar` (entries under `./`) chains the same.
+    let q3_tgz = s.path("q3.tar.gz");
+    let made = Command::new("tar")
+        .arg("-czf")
+        .arg(&q3_tgz)
+        .arg("-C")
+        .arg(&q3)
+        .arg(".")
+        .output()
+        .expect("tar runs");
+    assert!(made.status.success(), "{}", text(&made));
+    let ok = s.verify(&q3_tgz, &[]);
+    assert_eq!(ok.status.code(), Some(0), "{}", text(&ok));
+    let ok = s.verify(&q4, &["--previous", q3_tgz.to_str().unwrap()]);
+    assert_eq!(ok.status.code(), Some(0), "{}", text(&ok));
+
+    // Another bundle is not the previous one: both values are named.
+    let other = s.evidence("other", &[]);
+    let other_sha = govern::apply::sha256(&std::fs::read(other.join("manifest.json")).unwrap());
+    assert_ne!(other_sha, q3_sha);
+    let bad = s.verify(&q4, &["--previous", other.to_str().unwrap()]);
+    assert_eq!(bad.status.code(), Some(1), "{}", text(&bad));
+    assert_eq!(
+        String::from_utf8_lossy(&bad.stdout),
+        format!(
+            "previous: manifest.json records previous_bundle_sha256 {q3_sha}, but {}'s manifest.json has SHA-256 {other_sha}\n",
+            other.display()
+        )
+    );
+    // A bundle written without the chain does not pass as chained.
+    let bad = s.verify(&q3, &["--previous", other.to_str().unwrap()]);
+    assert_eq!(bad.status.code(), Some(1), "{}", text(&bad));
+    assert!(
+        text(&bad).contains("records no previous_bundle_sha256"),
+        "{}",
+        text(&bad)
+    );
+    assert_eq!(manifest_of(&q3)["previous_bundle_sha256"], Value::Null);
+    // A missing previous bundle is an error of its own.
+    let bad = s.verify(&q4, &["--previous", s.path("nowhere").to_str().unwrap()]);
+    assert_eq!(bad.status.code(), Some(1));
+    assert!(text(&bad).contains("does not exist"), "{}", text(&bad));
+    // Not a SHA-256: refused before anything is collected.
+    let bad = s.govern(&[
+        "evidence",
+        "--out",
+        s.path("q5").to_str().unwrap(),
+        "--previous-bundle-sha256",
+        "abc",
+    ]);
+    assert_ne!(bad.status.code(), Some(0));
+    assert!(text(&bad).contains("64 hex digits"), "{}", text(&bad));
+    assert!(!s.path("q5").exists());
+}
+
+/// Each cell's text, row by row, of the table with this id (header row first).
+fn table(doc: &scraper::Html, id: &str) -> Vec<Vec<String>> {
+    let tr = scraper::Selector::parse(&format!("table#{id} tr")).unwrap();
+    let cell = scraper::Selector::parse("th, td").unwrap();
+    doc.select(&tr)
+        .map(|r| {
+            r.select(&cell)
+                .map(|c| c.text().collect::<String>().trim().to_string())
+                .collect()
+        })
+        .collect()
+}
+
+/// Counts per status, by the first column, from a table whose header names the statuses.
+fn counts_in(table: &[Vec<String>]) -> BTreeMap<String, BTreeMap<String, usize>> {
+    let header = &table[0];
+    let column = |s: &str| header.iter().position(|h| h == s).unwrap();
+    table[1..]
+        .iter()
+        .map(|r| {
+            let counts = STATUSES
+                .iter()
+                .map(|s| (s.to_string(), r[column(s)].parse().unwrap()))
+                .collect();
+            (r[0].clone(), counts)
+        })
+        .collect()
+}
+
+/// Failing first: the order the report promises.
+const STATUSES: [&str; 4] = ["FAIL", "ERROR", "PASS", "NOT_APPLICABLE"];
+
+#[tokio::test(flavor = "multi_thread")]
+async fn report_renders_in_headless_chromium_with_the_counts_of_controls_json() {
+    chromium::binary(); // before seeding: a missing browser fails at once, saying how to install it
+    let s = Stack::start();
+    let [_, _, dev, legacy] = seeded_with_failures(&s).await;
+    let bundle = s.evidence("bundle", &[]);
+    let controls: Value =
+        serde_json::from_slice(&std::fs::read(bundle.join("controls.json")).unwrap()).unwrap();
+    let rows = controls["rows"].as_array().unwrap();
+
+    let (dom, took) = chromium::dump_dom(&bundle.join("report.html"));
+    eprintln!("chromium rendered report.html in {took:?}");
+    let doc = scraper::Html::parse_document(&dom);
+    let one = |sel: &str| -> String {
+        let s = scraper::Selector::parse(sel).unwrap();
+        let e = doc.select(&s).next();
+        e.unwrap_or_else(|| panic!("no {sel} in the rendered page"))
+            .text()
+            .collect::<String>()
+    };
+    let org = controls["organization_id"].as_str().unwrap();
+    assert_eq!(one("title"), format!("govern evidence: {org}"));
+    let nothing_external = scraper::Selector::parse("script, link, img, iframe, object").unwrap();
+    assert_eq!(doc.select(&nothing_external).count(), 0);
+
+    // What controls.json says, counted here.
+    let zero =
+        || -> BTreeMap<String, usize> { STATUSES.iter().map(|s| (s.to_string(), 0)).collect() };
+    let mut by_control: BTreeMap<String, BTreeMap<String, usize>> = controls["controls"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| (c["id"].as_str().unwrap().to_string(), zero()))
+        .collect();
+    let mut by_account: BTreeMap<String, BTreeMap<String, usize>> = BTreeMap::new();
+    let mut totals = zero();
+    for r in rows {
+        let status = r["status"].as_str().unwrap().to_string();
+        let account = match r["account_id"].as_str().unwrap() {
+            "" => "organization".to_string(),
+            id => id.to_string(),
+        };
+        *by_control
+            .get_mut(r["control_id"].as_str().unwrap())
+            .unwrap()
+            .get_mut(&status)
+            .unwrap() += 1;
+        *by_account
+            .entry(account)
+            .or_insert_with(zero)
+            .get_mut(&status)
+            .unwrap() += 1;
+        *totals.get_mut(&status).unwrap() += 1;
+    }
+    assert_eq!(totals["FAIL"], 9);
+    assert!(
+        totals["PASS"] > 0 && totals["NOT_APPLICABLE"] > 0,
+        "{totals:?}"
+    );
+
+    // ... is what the browser shows.
+    assert_eq!(
+        one("#totals"),
+        format!(
+            "{} results: {} PASS, {} FAIL, {} ERROR, {} NOT_APPLICABLE.",
+            rows.len(),
+            totals["PASS"],
+            totals["FAIL"],
+            totals["ERROR"],
+            totals["NOT_APPLICABLE"]
+        )
+    );
+    assert_eq!(counts_in(&table(&doc, "by-control")), by_control);
+    let shown = counts_in(&table(&doc, "by-account"));
+    assert_eq!(shown, by_account);
+    assert_eq!(shown[&legacy]["FAIL"], 4);
+    assert_eq!(shown[&dev]["FAIL"], 3);
+
+    // Every row, failing items first.
+    let listed = table(&doc, "rows");
+    assert_eq!(listed[0][0], "Status");
+    let statuses: Vec<&str> = listed[1..].iter().map(|r| r[0].as_str()).collect();
+    assert_eq!(statuses.len(), rows.len());
+    let mut ordered = statuses.clone();
+    ordered.sort_by_key(|s| STATUSES.iter().position(|x| x == s).unwrap());
+    assert_eq!(statuses, ordered);
+    assert!(statuses[..9].iter().all(|s| *s == "FAIL"), "{statuses:?}");
+
+    // Every link leads to a file of the bundle, or to an anchor of the page.
+    let a = scraper::Selector::parse("a[href]").unwrap();
+    let mut files = std::collections::BTreeSet::new();
+    for link in doc.select(&a) {
+        let href = link.value().attr("href").unwrap();
+        if let Some(anchor) = href.strip_prefix('#') {
+            let target = scraper::Selector::parse(&format!("[id=\"{anchor}\"]")).unwrap();
+            assert_eq!(doc.select(&target).count(), 1, "anchor {href}");
+        } else {
+            assert!(!href.contains(':') && !href.starts_with('/'), "{href}");
+            assert!(bundle.join(href).is_file(), "{href} is not in the bundle");
+            files.insert(href.to_string());
+        }
+    }
+    for r in rows {
+        assert!(files.contains(r["evidence"].as_str().unwrap()), "{r}");
+    }
+    assert!(files.contains(&format!("state/accounts/{legacy}.json")));
+    assert!(
+        took < std::time::Duration::from_secs(20),
+        "chromium took {took:?} for one small page"
+    );
 }

@@ -1,16 +1,18 @@
-//! `govern evidence --out DIR`: evaluate the control catalogue and write a verifiable bundle (exit 0
-//! even when controls fail: it is evidence, not a gate). `govern evidence verify DIR`: recompute every
-//! hash and check the signature (exit 0 intact, 1 otherwise).
+//! `govern evidence --out PATH`: evaluate the control catalogue and write a verifiable bundle, as a
+//! directory or one archive (exit 0 even when controls fail: it is evidence, not a gate).
+//! `govern evidence verify BUNDLE`: recompute every hash, check the signature and, with
+//! `--previous`, the chain to the previous bundle (exit 0 intact, 1 otherwise).
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use aws_sdk_kms::primitives::Blob;
 use aws_sdk_kms::types::{MessageType, SigningAlgorithmSpec};
 
 use crate::apply::record::now_rfc3339;
 use crate::apply::sha256;
-use crate::cli::{EvidenceAction, EvidenceArgs, VerifyArgs};
+use crate::cli::{BundleFormat, EvidenceAction, EvidenceArgs, VerifyArgs};
 use crate::error::{Error, Result};
+use crate::evidence::archive::{self, Kind};
 use crate::evidence::signature::{self, SignatureFile, Statement};
 use crate::evidence::{self, bundle, Caller, Collected, Files, Manifest, Status, Window};
 use crate::exit;
@@ -23,7 +25,7 @@ pub async fn run(ctx: &Context, args: &EvidenceArgs) -> Result<u8> {
         None => match &args.out {
             Some(out) => export(ctx, args, out).await,
             None => Err(Error::Refused {
-                message: "`govern evidence` needs --out DIR".into(),
+                message: "`govern evidence` needs --out PATH".into(),
                 hint: Some("govern evidence --out evidence/2026-q4".into()),
             }),
         },
@@ -34,13 +36,51 @@ fn io(context: String) -> impl FnOnce(std::io::Error) -> Error {
     move |source| Error::Io { context, source }
 }
 
-async fn export(ctx: &Context, args: &EvidenceArgs, out: &Path) -> Result<u8> {
-    if std::fs::read_dir(out).is_ok_and(|mut d| d.next().is_some()) {
+/// `--format`, else what `--out`'s name says.
+fn archive_kind(args: &EvidenceArgs, out: &Path) -> Option<Kind> {
+    match args.format {
+        Some(BundleFormat::Dir) => None,
+        Some(BundleFormat::Zip) => Some(Kind::Zip),
+        Some(BundleFormat::Tar) => Some(Kind::TarGz),
+        None => {
+            let name = out.file_name()?.to_string_lossy().to_ascii_lowercase();
+            if name.ends_with(".zip") {
+                Some(Kind::Zip)
+            } else if name.ends_with(".tar.gz") || name.ends_with(".tgz") {
+                Some(Kind::TarGz)
+            } else {
+                None
+            }
+        }
+    }
+}
+
+/// Refuses before collecting anything, rather than after minutes of discovery.
+fn check_out(out: &Path, kind: Option<Kind>) -> Result<()> {
+    let taken = match kind {
+        None => std::fs::read_dir(out).is_ok_and(|mut d| d.next().is_some()),
+        Some(_) => out.exists(),
+    };
+    if taken {
         return Err(Error::Refused {
-            message: format!("{} exists and is not empty", out.display()),
-            hint: Some("write each bundle to a new directory".into()),
+            message: format!(
+                "{} exists{}",
+                out.display(),
+                if kind.is_none() {
+                    " and is not empty"
+                } else {
+                    ""
+                }
+            ),
+            hint: Some("write each bundle to a new path; a bundle is never overwritten".into()),
         });
     }
+    Ok(())
+}
+
+async fn export(ctx: &Context, args: &EvidenceArgs, out: &Path) -> Result<u8> {
+    let kind = archive_kind(args, out);
+    check_out(out, kind)?;
     let started_at = now_rfc3339();
     let loaded = crate::config::load(&ctx.config)?;
     let (clients, actual) = super::connect_and_discover(ctx, &loaded.desired, "evidence").await?;
@@ -86,15 +126,21 @@ async fn export(ctx: &Context, args: &EvidenceArgs, out: &Path) -> Result<u8> {
     }
     let sums = bundle::sums(&files.hashes());
     files.add(bundle::SUMS, sums);
-    std::fs::create_dir_all(out).map_err(io(format!("creating {}", out.display())))?;
-    files
-        .write(out)
-        .map_err(io(format!("writing the bundle to {}", out.display())))?;
+    match kind {
+        None => {
+            std::fs::create_dir_all(out).map_err(io(format!("creating {}", out.display())))?;
+            files
+                .write(out)
+                .map_err(io(format!("writing the bundle to {}", out.display())))?;
+        }
+        Some(kind) => write_archive(&files, kind, out)?,
+    }
 
     let c = evidence::controls::counts(&rows);
     println!(
-        "Evidence bundle written to {}: {} results: {} PASS, {} FAIL, {} ERROR, {} NOT_APPLICABLE{}.",
+        "Evidence bundle written to {}{}: {} results: {} PASS, {} FAIL, {} ERROR, {} NOT_APPLICABLE{}.",
         out.display(),
+        kind.map(|k| format!(" ({})", k.as_str())).unwrap_or_default(),
         rows.len(),
         c[&Status::Pass],
         c[&Status::Fail],
@@ -107,8 +153,9 @@ async fn export(ctx: &Context, args: &EvidenceArgs, out: &Path) -> Result<u8> {
         }
     );
     println!(
-        "Check it with `govern evidence verify {}` or `sha256sum -c SHA256SUMS` inside it.",
-        out.display()
+        "Check it with `govern evidence verify {}` or `sha256sum -c SHA256SUMS` inside it{}.",
+        out.display(),
+        if kind.is_some() { " once unpacked" } else { "" }
     );
     if c[&Status::Error] > 0 {
         eprintln!(
@@ -117,6 +164,28 @@ async fn export(ctx: &Context, args: &EvidenceArgs, out: &Path) -> Result<u8> {
         );
     }
     Ok(exit::OK)
+}
+
+/// Creates `out` (never replacing a file); a half-written archive is removed.
+fn write_archive(files: &Files, kind: Kind, out: &Path) -> Result<()> {
+    let bytes = archive::pack(files, kind).map_err(|e| {
+        Error::Inconsistent(format!("packing the bundle as {}: {e}", kind.as_str()))
+    })?;
+    if let Some(parent) = out.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent).map_err(io(format!("creating {}", parent.display())))?;
+    }
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(out)
+        .map_err(io(format!("creating {}", out.display())))?;
+    use std::io::Write;
+    if let Err(e) = file.write_all(&bytes).and_then(|()| file.sync_all()) {
+        drop(file);
+        let _ = std::fs::remove_file(out);
+        return Err(io(format!("writing {}", out.display()))(e));
+    }
+    Ok(())
 }
 
 /// `config/<path relative to org.toml's directory>`; a file from outside it keeps only its name.
@@ -249,27 +318,33 @@ async fn sign(
 }
 
 async fn verify(ctx: &Context, args: &VerifyArgs) -> Result<u8> {
-    let dir: &PathBuf = &args.dir;
-    if !dir.is_dir() {
-        return Err(Error::Refused {
-            message: format!("{} is not a directory", dir.display()),
-            hint: Some("pass the directory `govern evidence --out DIR` wrote".into()),
-        });
-    }
-    let checked = bundle::check(dir).map_err(io(format!("reading {}", dir.display())))?;
-    let mut problems: Vec<String> = checked.problems.iter().map(|p| p.to_string()).collect();
+    let path = &args.bundle;
+    let opened = open(path)?;
+    let checked = bundle::check(&opened.files);
+    let mut problems: Vec<String> = opened
+        .problems
+        .iter()
+        .chain(&checked.problems)
+        .map(|p| p.to_string())
+        .collect();
     let mut notes = Vec::new();
 
-    match checked.present.get(bundle::SIGNATURE) {
+    match opened.files.0.get(bundle::SIGNATURE) {
         None if args.require_signature => problems.push(format!(
             "missing: {} (--require-signature)",
             bundle::SIGNATURE
         )),
         None => notes.push("not signed".to_string()),
-        Some(path) => match check_signature(ctx, &checked, path, args.kms).await {
+        Some(bytes) => match check_signature(ctx, &opened.files, &checked, bytes, args.kms).await {
             Ok(note) => notes.push(note),
             Err(why) => problems.push(format!("invalid: {}: {why}", bundle::SIGNATURE)),
         },
+    }
+    if let Some(previous) = &args.previous {
+        match check_previous(checked.manifest.as_ref(), previous)? {
+            Ok(note) => notes.push(note),
+            Err(why) => problems.push(format!("previous: {why}")),
+        }
     }
 
     for p in &problems {
@@ -278,9 +353,10 @@ async fn verify(ctx: &Context, args: &VerifyArgs) -> Result<u8> {
     if problems.is_empty() {
         let m = checked.manifest.as_ref();
         println!(
-            "Bundle {} verifies: {} files, organization {}, collected {} to {}; {}.",
-            dir.display(),
+            "Bundle {} verifies: {} files ({}), organization {}, collected {} to {}; {}.",
+            path.display(),
             checked.files,
+            opened.form,
             m.map(|m| m.organization_id.as_str()).unwrap_or(""),
             m.map(|m| m.collection.started_at.as_str()).unwrap_or(""),
             m.map(|m| m.collection.finished_at.as_str()).unwrap_or(""),
@@ -291,7 +367,7 @@ async fn verify(ctx: &Context, args: &VerifyArgs) -> Result<u8> {
         Err(Error::Refused {
             message: format!(
                 "the bundle {} does not verify: {} problem{}",
-                dir.display(),
+                path.display(),
                 problems.len(),
                 if problems.len() == 1 { "" } else { "s" }
             ),
@@ -300,15 +376,68 @@ async fn verify(ctx: &Context, args: &VerifyArgs) -> Result<u8> {
     }
 }
 
+fn open(path: &Path) -> Result<bundle::Opened> {
+    bundle::open(path).map_err(|e| Error::Refused {
+        message: e.to_string(),
+        hint: Some(
+            "pass the directory, .zip or .tar.gz that `govern evidence --out PATH` wrote".into(),
+        ),
+    })
+}
+
+/// Ok(a note) when the manifest's previous_bundle_sha256 is the SHA-256 of `previous`'s
+/// manifest.json, Err(why not); the outer error is for a `previous` that cannot be read at all.
+fn check_previous(
+    manifest: Option<&Manifest>,
+    previous: &Path,
+) -> Result<std::result::Result<String, String>> {
+    let opened = open(previous)?;
+    let Some(bytes) = opened.files.0.get(bundle::MANIFEST) else {
+        return Ok(Err(format!(
+            "{} has no {}",
+            previous.display(),
+            bundle::MANIFEST
+        )));
+    };
+    let actual = sha256(bytes);
+    let Some(manifest) = manifest else {
+        return Ok(Err(format!(
+            "no readable {} to compare with {}",
+            bundle::MANIFEST,
+            previous.display()
+        )));
+    };
+    Ok(match &manifest.previous_bundle_sha256 {
+        None => Err(format!(
+            "{} records no previous_bundle_sha256 (the bundle was written without \
+             --previous-bundle-sha256); {}'s {} has SHA-256 {actual}",
+            bundle::MANIFEST,
+            previous.display(),
+            bundle::MANIFEST
+        )),
+        Some(recorded) if recorded.eq_ignore_ascii_case(&actual) => Ok(format!(
+            "chained to {} ({} SHA-256 {actual})",
+            previous.display(),
+            bundle::MANIFEST
+        )),
+        Some(recorded) => Err(format!(
+            "{} records previous_bundle_sha256 {recorded}, but {}'s {} has SHA-256 {actual}",
+            bundle::MANIFEST,
+            previous.display(),
+            bundle::MANIFEST
+        )),
+    })
+}
+
 /// Ok(a note on what was checked) or Err(why the signature does not hold).
 async fn check_signature(
     ctx: &Context,
+    files: &Files,
     checked: &bundle::Checked,
-    path: &Path,
+    signature_json: &[u8],
     kms: bool,
 ) -> std::result::Result<String, String> {
-    let text = std::fs::read_to_string(path).map_err(|e| e.to_string())?;
-    let file: SignatureFile = serde_json::from_str(&text).map_err(|e| e.to_string())?;
+    let file: SignatureFile = serde_json::from_slice(signature_json).map_err(|e| e.to_string())?;
     let statement: Statement =
         serde_json::from_str(&file.statement).map_err(|e| format!("statement: {e}"))?;
     if statement.kind != signature::STATEMENT_TYPE {
@@ -322,12 +451,11 @@ async fn check_signature(
             return Err("the signed statement names another organization".into());
         }
     }
-    let der_path = checked
-        .present
+    let der = files
+        .0
         .get(bundle::PUBLIC_KEY_DER)
         .ok_or_else(|| format!("{} is missing", bundle::PUBLIC_KEY_DER))?;
-    let der = std::fs::read(der_path).map_err(|e| e.to_string())?;
-    if sha256(&der) != file.public_key_sha256 {
+    if sha256(der) != file.public_key_sha256 {
         return Err(format!(
             "{} is not the key that signed",
             bundle::PUBLIC_KEY_DER
@@ -335,7 +463,7 @@ async fn check_signature(
     }
     let sig = aws_smithy_types::base64::decode(&file.signature)
         .map_err(|e| format!("signature is not base64: {e}"))?;
-    signature::verify_offline(&file.algorithm, &der, file.statement.as_bytes(), &sig)?;
+    signature::verify_offline(&file.algorithm, der, file.statement.as_bytes(), &sig)?;
     let mut note = format!(
         "signature valid (offline, {} with {}, signed {})",
         file.algorithm, file.key_id, statement.signed_at

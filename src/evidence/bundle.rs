@@ -88,9 +88,9 @@ fn parse_sums(text: &str) -> Option<BTreeMap<String, String>> {
         .collect()
 }
 
-/// Every regular file under `dir`, by `/`-separated relative path.
-pub fn list(dir: &Path) -> std::io::Result<BTreeMap<String, PathBuf>> {
-    fn walk(base: &Path, at: &Path, out: &mut BTreeMap<String, PathBuf>) -> std::io::Result<()> {
+/// Every regular file under `dir`, by `/`-separated relative path, with its bytes.
+pub fn read_dir(dir: &Path) -> std::io::Result<Files> {
+    fn walk(base: &Path, at: &Path, out: &mut Files) -> std::io::Result<()> {
         for entry in std::fs::read_dir(at)? {
             let entry = entry?;
             let path = entry.path();
@@ -103,14 +103,68 @@ pub fn list(dir: &Path) -> std::io::Result<BTreeMap<String, PathBuf>> {
                     .map(|c| c.as_os_str().to_string_lossy().into_owned())
                     .collect::<Vec<_>>()
                     .join("/");
-                out.insert(rel, path);
+                out.add(rel, std::fs::read(&path)?);
             }
         }
         Ok(())
     }
-    let mut out = BTreeMap::new();
+    let mut out = Files::default();
     walk(dir, dir, &mut out)?;
     Ok(out)
+}
+
+/// A bundle read from disk, whatever its form.
+#[derive(Debug)]
+pub struct Opened {
+    /// `directory`, `zip` or `tar.gz`.
+    pub form: &'static str,
+    pub files: Files,
+    /// Entries of an archive that cannot be files of a bundle.
+    pub problems: Vec<Problem>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum OpenError {
+    #[error("{0} does not exist")]
+    NotFound(PathBuf),
+    #[error("reading {path}: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{path}: {source}")]
+    Archive {
+        path: PathBuf,
+        source: super::archive::ArchiveError,
+    },
+}
+
+/// The bundle at `path`: a directory `govern evidence` wrote, or a `.zip` / `.tar.gz` of one.
+pub fn open(path: &Path) -> Result<Opened, OpenError> {
+    let io = |source| OpenError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    if !path.exists() {
+        return Err(OpenError::NotFound(path.to_path_buf()));
+    }
+    if path.is_dir() {
+        return Ok(Opened {
+            form: "directory",
+            files: read_dir(path).map_err(io)?,
+            problems: Vec::new(),
+        });
+    }
+    let bytes = std::fs::read(path).map_err(io)?;
+    let unpacked = super::archive::unpack(&bytes).map_err(|source| OpenError::Archive {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    Ok(Opened {
+        form: unpacked.kind.as_str(),
+        files: unpacked.files,
+        problems: unpacked.problems,
+    })
 }
 
 /// What is wrong with one file of a bundle.
@@ -142,28 +196,22 @@ pub struct Checked {
     pub manifest_sha256: Option<String>,
     pub files: usize,
     pub problems: Vec<Problem>,
-    pub present: BTreeMap<String, PathBuf>,
 }
 
-/// Recomputes every hash of the bundle in `dir` against manifest.json and SHA256SUMS.
-pub fn check(dir: &Path) -> std::io::Result<Checked> {
-    let present = list(dir)?;
+/// Recomputes every hash of a bundle's files against manifest.json and SHA256SUMS.
+pub fn check(present: &Files) -> Checked {
     let mut out = Checked::default();
     let mut problems = Vec::new();
-    let actual: BTreeMap<String, String> = present
-        .iter()
-        .map(|(rel, full)| Ok((rel.clone(), sha256(&std::fs::read(full)?))))
-        .collect::<std::io::Result<_>>()?;
+    let actual = present.hashes();
 
-    let manifest = match present.get(MANIFEST) {
+    let manifest = match present.0.get(MANIFEST) {
         None => {
             problems.push(Problem::Missing(MANIFEST.into()));
             None
         }
-        Some(path) => {
-            let bytes = std::fs::read(path)?;
-            out.manifest_sha256 = Some(sha256(&bytes));
-            match serde_json::from_slice::<Manifest>(&bytes) {
+        Some(bytes) => {
+            out.manifest_sha256 = Some(sha256(bytes));
+            match serde_json::from_slice::<Manifest>(bytes) {
                 Ok(m) => Some(m),
                 Err(e) => {
                     problems.push(Problem::Invalid(MANIFEST.into(), e.to_string()));
@@ -172,13 +220,13 @@ pub fn check(dir: &Path) -> std::io::Result<Checked> {
             }
         }
     };
-    let sums_listed = match present.get(SUMS) {
+    let sums_listed = match present.0.get(SUMS) {
         None => {
             problems.push(Problem::Missing(SUMS.into()));
             None
         }
-        Some(path) => {
-            let text = std::fs::read_to_string(path).unwrap_or_default();
+        Some(bytes) => {
+            let text = String::from_utf8_lossy(bytes);
             let parsed = parse_sums(&text);
             if parsed.is_none() {
                 problems.push(Problem::Invalid(
@@ -250,6 +298,5 @@ pub fn check(dir: &Path) -> std::io::Result<Checked> {
     out.files = actual.len();
     out.manifest = manifest;
     out.problems = problems;
-    out.present = present;
-    Ok(out)
+    out
 }

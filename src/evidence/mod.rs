@@ -4,9 +4,11 @@
 //!
 //! - `controls`: the catalogue and its pure evaluation into rows;
 //! - `bundle`: files, manifest, SHA256SUMS and their verification;
+//! - `archive`: the bundle as one deterministic .zip or .tar.gz, and reading one back;
 //! - `signature`: the signed statement and offline signature checks;
 //! - `report`: the self-contained HTML page.
 
+pub mod archive;
 pub mod bundle;
 pub mod controls;
 pub mod report;
@@ -130,13 +132,23 @@ pub const CSV_HEADER: &[&str] = &[
     "evaluated_at",
 ];
 
-/// RFC 4180: fields quoted when they hold a comma, quote or line break; CRLF line ends.
+/// Leading characters a spreadsheet takes as the start of a formula (OWASP, "CSV Injection").
+const FORMULA_STARTS: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
+
+/// RFC 4180: fields quoted when they hold a comma, quote or line break; CRLF line ends. A field
+/// that starts like a formula gets a leading `'` first: account names, secret names and the like
+/// are chosen by whoever created them, and must not run as formulas when an auditor opens the file.
 pub fn csv(rows: &[Row]) -> String {
     fn field(s: &str) -> String {
+        let s = if s.starts_with(FORMULA_STARTS) {
+            format!("'{s}")
+        } else {
+            s.to_string()
+        };
         if s.contains([',', '"', '\n', '\r']) {
             format!("\"{}\"", s.replace('"', "\"\""))
         } else {
-            s.to_string()
+            s
         }
     }
     let mut out = CSV_HEADER.join(",");
@@ -269,5 +281,46 @@ mod tests {
             "GOV.X,t,a; b,,\"say \"\"hi\"\", ok\",global,r,,FAIL,e,\"line"
         );
         assert!(text.ends_with("break\",state/organization.json,2026-01-01T00:00:00Z\r\n"));
+    }
+
+    #[test]
+    fn csv_cells_that_start_like_formulas_are_neutralised() {
+        let row = |name: &str| Row {
+            control_id: "GOV.X".into(),
+            title: "t".into(),
+            frameworks: vec![],
+            account_id: "111122223333".into(),
+            account_name: name.into(),
+            region: "global".into(),
+            resource: "r".into(),
+            resource_arn: String::new(),
+            status: Status::Pass,
+            expected: "e".into(),
+            observed: "o".into(),
+            evidence: "x".into(),
+            evaluated_at: "t".into(),
+        };
+        let cell = |name: &str| {
+            let text = csv(&[row(name)]);
+            let line = text.split("\r\n").nth(1).unwrap().to_string();
+            line.strip_prefix("GOV.X,t,,111122223333,")
+                .unwrap()
+                .strip_suffix(",global,r,,PASS,e,o,x,t")
+                .unwrap()
+                .to_string()
+        };
+        assert_eq!(
+            cell("=HYPERLINK(\"http://x\")"),
+            "\"'=HYPERLINK(\"\"http://x\"\")\""
+        );
+        assert_eq!(cell("+1"), "'+1");
+        assert_eq!(cell("-2+3"), "'-2+3");
+        assert_eq!(cell("@SUM(A1)"), "'@SUM(A1)");
+        assert_eq!(cell("\tx"), "'\tx");
+        assert_eq!(cell("\rx"), "\"'\rx\"");
+        // Only the first character counts.
+        assert_eq!(cell("prod=1"), "prod=1");
+        assert_eq!(cell("a-b"), "a-b");
+        assert_eq!(cell(""), "");
     }
 }

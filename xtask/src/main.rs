@@ -128,6 +128,7 @@ fn cargo() -> Command {
 fn test(args: &[String]) -> Result<i32, String> {
     let root = repo_root();
     let moto = ensure_emulator(&root)?;
+    ensure_chromium()?;
     let mut cmd = cargo();
     cmd.arg("test");
     if !selects_packages(args) {
@@ -140,6 +141,60 @@ fn test(args: &[String]) -> Result<i32, String> {
         .status()
         .map_err(|e| format!("cannot run cargo test: {e}"))?;
     Ok(status.code().unwrap_or(1))
+}
+
+/// The report test renders report.html in headless Chromium: installs Debian's `chromium` when
+/// neither $GOVERN_CHROMIUM nor /usr/bin/chromium is there (apt-get, through sudo unless root).
+fn ensure_chromium() -> Result<(), String> {
+    let chosen = std::env::var_os("GOVERN_CHROMIUM").filter(|v| !v.is_empty());
+    let path = chosen.clone().map(PathBuf::from);
+    let path = path.unwrap_or_else(|| "/usr/bin/chromium".into());
+    if path.is_file() {
+        println!("chromium: {} ready", path.display());
+        return Ok(());
+    }
+    if chosen.is_some() {
+        return Err(format!(
+            "GOVERN_CHROMIUM is {}, which does not exist: point it at a Chromium binary or unset \
+             it to use (and install) Debian's /usr/bin/chromium",
+            path.display()
+        ));
+    }
+    let root = Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0");
+    let apt = |args: &[&str]| {
+        let mut cmd = Command::new(if root { "apt-get" } else { "sudo" });
+        if !root {
+            cmd.arg("apt-get");
+        }
+        cmd.args(args).env("DEBIAN_FRONTEND", "noninteractive");
+        let shown = format!(
+            "{}apt-get {}",
+            if root { "" } else { "sudo " },
+            args.join(" ")
+        );
+        println!(
+            "chromium: missing at {}; running `{shown}` …",
+            path.display()
+        );
+        let _ = std::io::stdout().flush();
+        cmd.status().is_ok_and(|s| s.success())
+    };
+    let installed = apt(&["install", "-y", "chromium"])
+        || (apt(&["update"]) && apt(&["install", "-y", "chromium"]));
+    if installed && path.is_file() {
+        println!("chromium: {} ready", path.display());
+        Ok(())
+    } else {
+        Err(
+            "could not install chromium, which the report test needs (see apt-get's output \
+             above): install it yourself (`apt-get install chromium` on Debian/Ubuntu) or set \
+             GOVERN_CHROMIUM to a Chromium or Chrome binary, then rerun"
+                .into(),
+        )
+    }
 }
 
 /// Whether cargo's own arguments (before any `--`) pick packages, which `--workspace` would override.
