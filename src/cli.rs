@@ -33,6 +33,20 @@ pub struct Cli {
     #[arg(long, global = true)]
     pub region: Option<String>,
 
+    /// Assume this role (in the management account) on top of the chain's credentials first, e.g.
+    /// from a CI tooling account; the session is named `govern-<command>`.
+    #[arg(
+        long,
+        global = true,
+        value_name = "ROLE_ARN",
+        env = "GOVERN_ASSUME_ROLE"
+    )]
+    pub assume_role: Option<String>,
+
+    /// The ExternalId the --assume-role role's trust policy requires.
+    #[arg(long, global = true, value_name = "ID", requires = "assume_role")]
+    pub external_id: Option<String>,
+
     /// When to color output; NO_COLOR in the environment always turns it off.
     #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
@@ -54,6 +68,20 @@ pub struct Cli {
 
     #[command(subcommand)]
     pub command: Command,
+}
+
+impl Command {
+    /// The subcommand's name, as typed.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Command::Validate => "validate",
+            Command::Plan(_) => "plan",
+            Command::Apply(_) => "apply",
+            Command::Drift(_) => "drift",
+            Command::Show(_) => "show",
+            Command::Evidence(_) => "evidence",
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -22,6 +22,9 @@ pub async fn run(cli: Cli) -> Result<u8> {
         session: Session {
             profile: cli.profile.clone(),
             region: cli.region.clone(),
+            assume_role: cli.assume_role.clone(),
+            external_id: cli.external_id.clone(),
+            command: cli.command.name(),
         },
         style: style(cli.color),
         config: cli.config.clone(),
@@ -103,7 +106,7 @@ pub async fn connect_and_discover(
     desired: &Desired,
     command: &str,
 ) -> Result<(Clients, Actual)> {
-    let config = ctx.session.load(desired.home_region.as_str()).await;
+    let config = ctx.session.load(desired.home_region.as_str()).await?;
     let sts = aws_sdk_sts::Client::new(&config);
     let me = sts
         .get_caller_identity()

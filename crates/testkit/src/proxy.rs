@@ -45,6 +45,9 @@ pub enum Effect {
     Status(u16),
     /// Closes the connection without an answer.
     Drop,
+    /// Answers the service's own access-denied error (see [`access_denied_reply`]), as AWS does when
+    /// the caller's policies lack the operation's IAM action.
+    AccessDenied,
 }
 
 impl Effect {
@@ -100,6 +103,9 @@ impl Rule {
     }
     pub fn drop_connection(op: &str) -> Rule {
         Rule::new(op, Effect::Drop)
+    }
+    pub fn access_denied(op: &str) -> Rule {
+        Rule::new(op, Effect::AccessDenied)
     }
     /// Fires for the first `n` matching requests only.
     pub fn times(mut self, n: u64) -> Rule {
@@ -328,6 +334,30 @@ fn status_reply(status: u16, protocol: Protocol) -> Reply {
         Protocol::Json => json_error(status, json_code, &message),
         Protocol::Query => xml_error(status, "Receiver", json_code, &message),
         Protocol::Rest => Reply::rest_error(status, rest_code, &message, serde_json::json!({})),
+    }
+}
+
+/// The service's own answer to a caller without the permission:
+/// - Organizations (awsJson): 400 `AccessDeniedException` "You don't have permissions to access this
+///   resource." (AWS names no action here);
+/// - other awsJson services (KMS, Secrets Manager): 400 `AccessDeniedException`;
+/// - awsQuery (STS): 403 XML `AccessDenied`;
+/// - restJson (Account): 403 with `x-amzn-ErrorType: AccessDeniedException`.
+fn access_denied_reply(op: &str, protocol: Protocol) -> Reply {
+    let message = if op.starts_with("organizations:") {
+        "You don't have permissions to access this resource.".to_string()
+    } else {
+        format!("User is not authorized to perform: {op}")
+    };
+    match protocol {
+        Protocol::Json => json_error(400, "AccessDeniedException", &message),
+        Protocol::Query => xml_error(403, "Sender", "AccessDenied", &message),
+        Protocol::Rest => Reply::rest_error(
+            403,
+            "AccessDeniedException",
+            &message,
+            serde_json::json!({}),
+        ),
     }
 }
 
@@ -691,6 +721,7 @@ async fn handle(
         Some(Effect::Throttle) => return Ok(reply(throttle_reply(&op, protocol))),
         Some(Effect::Status(status)) => return Ok(reply(status_reply(status, protocol))),
         Some(Effect::Drop) => return Err(DropConnection),
+        Some(Effect::AccessDenied) => return Ok(reply(access_denied_reply(&op, protocol))),
         Some(Effect::Latency(_) | Effect::RandomLatency { .. }) | None => {}
     }
 
