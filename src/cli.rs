@@ -51,6 +51,16 @@ pub struct Cli {
     #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
 
+    /// More logging on stderr: -v progress (info), -vv details and retries (debug), -vvv
+    /// everything (trace). RUST_LOG, when set, decides instead.
+    #[arg(long, short = 'v', global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+
+    /// Log lines as text, or as one JSON object per line (for CI log collectors). Logs go to
+    /// stderr; stdout carries only the plan, report or JSON.
+    #[arg(long, global = true, value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+
     /// Where apply records its last success (and plans and journals go); default: plans/ beside
     /// the config file.
     #[arg(long, global = true, value_name = "DIR")]
@@ -80,6 +90,7 @@ impl Command {
             Command::Drift(_) => "drift",
             Command::Show(_) => "show",
             Command::Evidence(_) => "evidence",
+            Command::Completions { .. } => "completions",
         }
     }
 }
@@ -89,6 +100,12 @@ pub enum ColorChoice {
     Auto,
     Always,
     Never,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
 }
 
 /// How a plan or report is printed.
@@ -142,6 +159,15 @@ pub enum Command {
         Examples:\n  govern evidence --out evidence/2026-q4\n  govern evidence --out evidence/2026-q4 --sign-key arn:aws:kms:us-east-1:123456789012:key/…\n  govern evidence verify evidence/2026-q4 --kms"
     )]
     Evidence(EvidenceArgs),
+
+    /// Print a shell completion script to stdout.
+    #[command(
+        after_help = "Examples:\n  govern completions bash > ~/.local/share/bash-completion/completions/govern\n  govern completions zsh > \"${fpath[1]}/_govern\"\n  govern completions fish > ~/.config/fish/completions/govern.fish"
+    )]
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -246,6 +272,9 @@ pub struct EvidenceArgs {
 pub enum EvidenceAction {
     /// Recompute every hash of a bundle and check its signature; names any changed, missing or
     /// extra file. No org.toml needed.
+    #[command(
+        after_help = "Examples:\n  govern evidence verify evidence/2026-q4\n  govern evidence verify evidence/2026-q4 --kms --require-signature"
+    )]
     Verify(VerifyArgs),
 }
 

@@ -12,6 +12,7 @@ pub mod discover;
 pub mod error;
 pub mod evidence;
 pub mod exit;
+pub mod logging;
 pub mod model;
 pub mod plan;
 pub mod render;

@@ -5,6 +5,7 @@ use govern::cli::Cli;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    govern::logging::init(cli.verbose, cli.log_format, cli.color);
     install_error_renderer();
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(r) => r,

@@ -50,6 +50,11 @@ pub async fn run(cli: Cli) -> Result<u8> {
         Command::Drift(args) => drift::run(&ctx, args).await,
         Command::Show(args) => show::run(&ctx, args),
         Command::Evidence(args) => evidence::run(&ctx, args).await,
+        Command::Completions { shell } => {
+            let mut cmd = <Cli as clap::CommandFactory>::command();
+            clap_complete::generate(*shell, &mut cmd, "govern", &mut std::io::stdout());
+            Ok(crate::exit::OK)
+        }
     }
 }
 
@@ -120,6 +125,13 @@ pub async fn connect_and_discover(
             declared: desired.management_account.to_string(),
         });
     }
+    tracing::info!(
+        command,
+        caller = me.arn().unwrap_or_default(),
+        account = caller,
+        assumed_role = ctx.session.assume_role.as_deref(),
+        "connected"
+    );
     let members = MemberSessions::new(
         config.clone(),
         desired.management_account.clone(),
@@ -140,6 +152,13 @@ pub async fn connect_and_discover(
             declared: desired.management_account.to_string(),
         });
     }
+    tracing::info!(
+        organization = %actual.organization_id,
+        accounts = actual.accounts.len(),
+        ous = actual.ous.len(),
+        policies = actual.policies.len(),
+        "organization read"
+    );
     let scope = crate::discover::Scope::of(desired);
     let bar = progress_bar(if scope.is_empty() {
         0

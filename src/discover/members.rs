@@ -79,9 +79,16 @@ pub async fn members(
                 reason: format!("account is {status}: baselines are not read or applied"),
             }
         } else {
+            let started = std::time::Instant::now();
             match read_member(clients, &id, scope).await {
-                Ok(state) => Member::Read(state),
-                Err(reason) => Member::Failed { reason },
+                Ok(state) => {
+                    tracing::debug!(account = %id, took_ms = started.elapsed().as_millis() as u64, "account read");
+                    Member::Read(state)
+                }
+                Err(reason) => {
+                    tracing::warn!(account = %id, %reason, "account could not be read");
+                    Member::Failed { reason }
+                }
             }
         };
         (id, member)
