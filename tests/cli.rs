@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};
 
-use clap::CommandFactory;
+use clap::{CommandFactory, Parser};
 use govern::cli::Cli;
 use govern_testkit::{Emulator, Faults, Proxy, Seeder};
 
@@ -132,4 +132,130 @@ async fn json_logs_go_to_stderr_and_stdout_stays_the_plan() {
     let out = quiet.output().unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     assert!(out.stderr.is_empty(), "{}", text(&out));
+}
+
+/// The govern command lines in a shell script: each simple command (split at `&&`, `||`, `;`, `|`
+/// and newlines) whose first word is `govern`, as words, with redirections left out.
+fn govern_invocations(script: &str) -> Vec<Vec<String>> {
+    let joined = script.replace("\\\n", " ");
+    let mut out = Vec::new();
+    for line in joined.lines() {
+        let line = line.split(" #").next().unwrap_or("");
+        for part in line
+            .split("&&")
+            .flat_map(|p| p.split("||"))
+            .flat_map(|p| p.split(';'))
+            .flat_map(|p| p.split('|'))
+        {
+            let words = shlex::split(part.trim())
+                .unwrap_or_else(|| panic!("cannot split shell words: {part}"));
+            if words.first().map(String::as_str) != Some("govern") {
+                continue;
+            }
+            let mut args = Vec::new();
+            let mut skip_next = false;
+            for w in words {
+                if skip_next {
+                    skip_next = false;
+                } else if w == ">" || w == ">>" || w == "2>" || w == "<" {
+                    skip_next = true;
+                } else if !(w.starts_with('>') || w.starts_with("2>")) {
+                    args.push(w);
+                }
+            }
+            out.push(args);
+        }
+    }
+    out
+}
+
+#[test]
+fn ci_workflows_are_yaml_and_every_govern_line_parses() {
+    let dir = repo().join("docs/ci");
+    let mut workflows: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "yml"))
+        .collect();
+    workflows.sort();
+    let names: Vec<String> = workflows
+        .iter()
+        .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(
+        names,
+        ["apply.yml", "drift.yml", "evidence.yml", "plan.yml"]
+    );
+
+    let mut commands = std::collections::BTreeSet::new();
+    for path in &workflows {
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        let yaml: serde_json::Value =
+            serde_norway::from_str(&std::fs::read_to_string(path).unwrap())
+                .unwrap_or_else(|e| panic!("{name} is not YAML: {e}"));
+        assert_eq!(
+            yaml["permissions"]["id-token"], "write",
+            "{name}: OIDC needs id-token: write"
+        );
+        let jobs = yaml["jobs"]
+            .as_object()
+            .unwrap_or_else(|| panic!("{name}: no jobs"));
+        let mut invocations = Vec::new();
+        for (job, body) in jobs {
+            let steps = body["steps"]
+                .as_array()
+                .unwrap_or_else(|| panic!("{name}: {job}: no steps"));
+            assert!(
+                steps.iter().any(|s| s["uses"]
+                    .as_str()
+                    .is_some_and(|u| u.starts_with("aws-actions/configure-aws-credentials@"))),
+                "{name}: {job} does not get credentials through OIDC"
+            );
+            for step in steps {
+                if let Some(script) = step["run"].as_str() {
+                    invocations.extend(govern_invocations(script));
+                }
+            }
+        }
+        assert!(!invocations.is_empty(), "{name}: no govern command");
+        for args in invocations {
+            let cli = Cli::try_parse_from(&args)
+                .unwrap_or_else(|e| panic!("{name}: `{}` does not parse:\n{e}", args.join(" ")));
+            if cli.command.name() != "validate" {
+                assert!(
+                    cli.assume_role.is_some(),
+                    "{name}: `{}` does not use --assume-role",
+                    args.join(" ")
+                );
+            }
+            commands.insert(cli.command.name());
+        }
+    }
+    assert_eq!(
+        commands.into_iter().collect::<Vec<_>>(),
+        ["apply", "drift", "evidence", "plan", "validate"]
+    );
+}
+
+#[test]
+fn govern_lines_are_found_in_scripts() {
+    let found = govern_invocations(
+        "set +e\ngovern --assume-role \"$R\" plan --format markdown > plan.md\ncode=$?\n\
+         govern validate && govern drift --output d.md || true\n",
+    );
+    assert_eq!(
+        found,
+        [
+            vec![
+                "govern",
+                "--assume-role",
+                "$R",
+                "plan",
+                "--format",
+                "markdown"
+            ],
+            vec!["govern", "validate"],
+            vec!["govern", "drift", "--output", "d.md"],
+        ]
+    );
 }
