@@ -114,3 +114,77 @@ fn the_schema_rejects_what_govern_rejects() {
         );
     }
 }
+
+/// Key paths for comparing the README with the schema: `<name>`-style placeholders and the schema's
+/// `*` both become `*`, and so do the contact types (the README writes `contacts.<type>.name`).
+fn normalize(path: &str) -> String {
+    let mut out = String::new();
+    let mut rest = path;
+    while let Some(open) = rest.find('<') {
+        out.push_str(&rest[..open]);
+        out.push('*');
+        rest = rest[open..].split_once('>').map_or("", |(_, after)| after);
+    }
+    out.push_str(rest);
+    for kind in ["security", "operations", "billing"] {
+        out = out.replace(&format!("contacts.{kind}."), "contacts.*.");
+    }
+    out
+}
+
+/// The keys the README's "org.toml reference" documents: every backticked path in the first cell of
+/// a table row. `a.b`, `.c` in one cell means `a.b` and `a.c`.
+fn readme_keys() -> std::collections::BTreeSet<String> {
+    let readme = std::fs::read_to_string(repo().join("README.md")).unwrap();
+    let start = readme
+        .find("\n## org.toml reference")
+        .expect("README has an `## org.toml reference` section");
+    let section = &readme[start + 1..];
+    let section = &section[..section[3..].find("\n## ").map_or(section.len(), |e| e + 3)];
+    let mut keys = std::collections::BTreeSet::new();
+    for line in section.lines().filter(|l| l.starts_with("| `")) {
+        let cell = line[1..].split(" |").next().unwrap_or("");
+        let mut base = String::new();
+        for code in cell.split('`').skip(1).step_by(2) {
+            let key = match code.strip_prefix('.') {
+                Some(leaf) => format!("{}.{leaf}", base.rsplit_once('.').map_or("", |(b, _)| b)),
+                None => code.to_string(),
+            };
+            if key.contains('.') {
+                base = key.clone();
+                keys.insert(normalize(&key));
+            }
+        }
+    }
+    keys
+}
+
+#[test]
+fn the_readme_reference_documents_every_key_of_the_schema() {
+    let schema: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(repo().join("docs/org.schema.json")).unwrap(),
+    )
+    .unwrap();
+    let paths = govern::config::schema::property_paths(&schema);
+    // Keys that hold a value: paths with nothing below them.
+    let leaves: std::collections::BTreeSet<String> = paths
+        .iter()
+        .filter(|p| {
+            !paths.iter().any(|q| {
+                q.len() > p.len()
+                    && q.starts_with(p.as_str())
+                    && matches!(q.as_bytes()[p.len()], b'.' | b'[')
+            })
+        })
+        .map(|p| normalize(p))
+        .collect();
+    let documented = readme_keys();
+    let undocumented: Vec<_> = leaves.difference(&documented).collect();
+    let unknown: Vec<_> = documented.difference(&leaves).collect();
+    assert!(
+        undocumented.is_empty() && unknown.is_empty(),
+        "README's org.toml reference and docs/org.schema.json differ:\n  not in the README: \
+         {undocumented:?}\n  in the README but not in the schema: {unknown:?}"
+    );
+    assert!(leaves.len() > 30, "{leaves:?}");
+}
