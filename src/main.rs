@@ -41,6 +41,9 @@ fn install_error_renderer() {
         std::env::var("COLUMNS")
             .ok()
             .and_then(|c| c.parse().ok())
+            .or_else(|| {
+                terminal_size::terminal_size_of(std::io::stderr()).map(|(w, _)| usize::from(w.0))
+            })
             .unwrap_or(100)
     } else {
         usize::MAX / 2

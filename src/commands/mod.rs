@@ -98,10 +98,14 @@ fn style(choice: ColorChoice) -> Style {
     }
 }
 
+/// COLUMNS when set, else the terminal's own width when stdout is one, else 100.
 fn terminal_width() -> usize {
     std::env::var("COLUMNS")
         .ok()
         .and_then(|c| c.parse().ok())
+        .or_else(|| {
+            terminal_size::terminal_size_of(std::io::stdout()).map(|(w, _)| usize::from(w.0))
+        })
         .unwrap_or(100)
 }
 
