@@ -84,15 +84,19 @@ async fn json_logs_go_to_stderr_and_stdout_stays_the_plan() {
     let proxy = Proxy::start(&emu.endpoint(), Faults::default());
     Seeder::new(&emu.sdk_config().await).await;
     let state = tempfile::tempdir().unwrap();
-    let mut cmd = govern(&["--log-format", "json", "-vv", "plan", "--json"]);
-    cmd.arg("--config")
-        .arg(repo().join("org.toml"))
-        .arg("--state-dir")
-        .arg(state.path());
-    proxy.configure(&emu, &mut cmd);
-    cmd.env_remove("RUST_LOG");
-    let out = cmd.output().unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let plan_json = |flags: &[&str]| {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_govern"));
+        cmd.args(flags)
+            .args(["plan", "--json", "--config"])
+            .arg(repo().join("org.toml"))
+            .arg("--state-dir")
+            .arg(state.path())
+            .env_remove("RUST_LOG");
+        let out = proxy.run(&emu, cmd);
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+        out
+    };
+    let out = plan_json(&["--log-format", "json", "-vv"]);
 
     let plan: serde_json::Value =
         serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}\n{}", text(&out)));
@@ -122,16 +126,7 @@ async fn json_logs_go_to_stderr_and_stdout_stays_the_plan() {
     assert_eq!(debug["level"], "DEBUG");
 
     // Without -v only warnings and errors are logged: a clean run prints nothing to stderr.
-    let mut quiet = govern(&["plan", "--json"]);
-    quiet
-        .arg("--config")
-        .arg(repo().join("org.toml"))
-        .arg("--state-dir")
-        .arg(state.path());
-    proxy.configure(&emu, &mut quiet);
-    quiet.env_remove("RUST_LOG");
-    let out = quiet.output().unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let out = plan_json(&[]);
     assert!(out.stderr.is_empty(), "{}", text(&out));
 }
 

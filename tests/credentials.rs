@@ -3,7 +3,7 @@
 //! AccessDenied in each service's own error shape: moto enforces no IAM policies).
 
 use std::path::PathBuf;
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Output};
 
 use govern_testkit::{Emulator, Faults, Proxy, Rule, Seeder};
 
@@ -52,15 +52,7 @@ impl Stack {
     fn govern(&self, args: &[&str]) -> Output {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_govern"));
         cmd.arg("--config").arg(self.path("org.toml")).args(args);
-        self.proxy.configure(&self.emu, &mut cmd);
-        let out = cmd.stdin(Stdio::null()).output().expect("govern runs");
-        eprintln!(
-            "$ govern {}\n{}{}",
-            args.join(" "),
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
-        out
+        self.proxy.run(&self.emu, cmd)
     }
 }
 
