@@ -33,9 +33,33 @@ pub struct Cli {
     #[arg(long, global = true)]
     pub region: Option<String>,
 
+    /// Assume this role (in the management account) on top of the chain's credentials first, e.g.
+    /// from a CI tooling account; the session is named `govern-<command>`.
+    #[arg(
+        long,
+        global = true,
+        value_name = "ROLE_ARN",
+        env = "GOVERN_ASSUME_ROLE"
+    )]
+    pub assume_role: Option<String>,
+
+    /// The ExternalId the --assume-role role's trust policy requires.
+    #[arg(long, global = true, value_name = "ID", requires = "assume_role")]
+    pub external_id: Option<String>,
+
     /// When to color output; NO_COLOR in the environment always turns it off.
     #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
+
+    /// More logging on stderr: -v progress (info), -vv details and retries (debug), -vvv
+    /// everything (trace). RUST_LOG, when set, decides instead.
+    #[arg(long, short = 'v', global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+
+    /// Log lines as text, or as one JSON object per line (for CI log collectors). Logs go to
+    /// stderr; stdout carries only the plan, report or JSON.
+    #[arg(long, global = true, value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
 
     /// Where apply records its last success (and plans and journals go); default: plans/ beside
     /// the config file.
@@ -77,6 +101,22 @@ pub struct Cli {
     pub command: Command,
 }
 
+impl Command {
+    /// The subcommand's name, as typed.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Command::Validate => "validate",
+            Command::Plan(_) => "plan",
+            Command::Apply(_) => "apply",
+            Command::Drift(_) => "drift",
+            Command::Show(_) => "show",
+            Command::Evidence(_) => "evidence",
+            Command::Import(_) => "import",
+            Command::Completions { .. } => "completions",
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum RetryMode {
     Standard,
@@ -88,6 +128,12 @@ pub enum ColorChoice {
     Auto,
     Always,
     Never,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
 }
 
 /// How a plan or report is printed.
@@ -148,6 +194,15 @@ pub enum Command {
         after_help = "Examples:\n  govern import --out org.toml\n  govern import --out org.toml --force   # replace an earlier import\n  govern import --out org.toml --member-role AWSControlTowerExecution"
     )]
     Import(ImportArgs),
+
+    /// Print a shell completion script to stdout.
+    #[command(
+        after_help = "Examples:\n  govern completions bash > ~/.local/share/bash-completion/completions/govern\n  govern completions zsh > \"${fpath[1]}/_govern\"\n  govern completions fish > ~/.config/fish/completions/govern.fish"
+    )]
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -228,6 +283,9 @@ impl PlanArgs {
 pub enum DriftAction {
     /// Merge the JSON reports of `govern drift --shard I/N --format json` (one per shard) into one
     /// report, printed in --format like a drift report; exit codes as for drift. No AWS access.
+    #[command(
+        after_help = "Examples:\n  govern drift merge drift-1.json drift-2.json drift-3.json\n  govern drift merge drift-*.json --format markdown --output drift.md"
+    )]
     Merge(MergeArgs),
 }
 
@@ -318,6 +376,9 @@ fn sha256_hex(s: &str) -> Result<String, String> {
 pub enum EvidenceAction {
     /// Recompute every hash of a bundle (directory, .zip or .tar.gz) and check its signature;
     /// names any changed, missing or extra file. No org.toml needed.
+    #[command(
+        after_help = "Examples:\n  govern evidence verify evidence/2026-q4\n  govern evidence verify evidence/2026-q4.zip --kms --require-signature"
+    )]
     Verify(VerifyArgs),
 }
 

@@ -11,9 +11,10 @@ pub enum Error {
     #[diagnostic(transparent)]
     Config(#[from] crate::config::ConfigError),
 
-    #[error("{operation} on {on} failed: {message}")]
+    #[error("{action} on {on} failed: {message}")]
     Aws {
-        operation: &'static str,
+        /// The IAM action, e.g. `organizations:ListAccountsForParent`.
+        action: String,
         on: String,
         code: Option<String>,
         message: String,
@@ -21,9 +22,16 @@ pub enum Error {
         hint: Option<String>,
     },
 
+    #[error("{source}")]
+    AssumeRole {
+        source: crate::aws::AssumeError,
+        #[help]
+        hint: String,
+    },
+
     #[error("the credentials belong to account {caller}, but org.toml declares management account {declared}")]
     #[diagnostic(help(
-        "run govern with credentials of the management account {declared} (AWS_PROFILE, --profile, or a role in it)"
+        "run govern with credentials of the management account {declared}: AWS_PROFILE, --profile, or --assume-role arn:aws:iam::{declared}:role/<role>"
     ))]
     WrongCaller { caller: String, declared: String },
 
@@ -86,13 +94,14 @@ impl Error {
         R: std::fmt::Debug,
     {
         let code = err.code().map(str::to_string);
-        let hint = hint_for(operation, code.as_deref(), &err);
+        let action = iam_action::<E>(operation);
+        let hint = hint_for(&action, code.as_deref(), &err);
         let message = match (&code, err.message()) {
             (Some(c), Some(m)) => format!("{c}: {m}"),
             _ => DisplayErrorContext(&err).to_string(),
         };
         Error::Aws {
-            operation,
+            action,
             on: on.to_string(),
             code,
             message,
@@ -109,11 +118,56 @@ impl Error {
     }
 }
 
-fn hint_for<E, R>(operation: &str, code: Option<&str>, err: &SdkError<E, R>) -> Option<String> {
+impl From<crate::aws::AssumeError> for Error {
+    fn from(source: crate::aws::AssumeError) -> Self {
+        let hint = if is_access_denied(source.code.as_deref()) {
+            format!(
+                "the caller may not assume {}: it needs sts:AssumeRole on that role, and the role's \
+                 trust policy must trust the caller (docs/iam/ has examples)",
+                source.arn
+            )
+        } else {
+            "check the role ARN, and that the chain's credentials (AWS_PROFILE, --profile, OIDC) \
+             are valid"
+                .to_string()
+        };
+        Error::AssumeRole { source, hint }
+    }
+}
+
+/// The IAM action of an SDK operation. The service prefix is the SDK crate the operation's error type
+/// lives in (`aws_sdk_organizations::…::ListRootsError` → `organizations`): every service govern
+/// calls names its crate after its IAM prefix, so call sites only name the operation.
+pub fn iam_action<E>(operation: &str) -> String {
+    let service = std::any::type_name::<E>()
+        .split("::")
+        .next()
+        .and_then(|krate| krate.strip_prefix("aws_sdk_"))
+        .unwrap_or("unknown");
+    format!("{service}:{operation}")
+}
+
+/// Whether an AWS error code means the caller lacks a permission.
+pub fn is_access_denied(code: Option<&str>) -> bool {
+    matches!(
+        code,
+        Some("AccessDeniedException" | "AccessDenied" | "UnauthorizedOperation")
+    )
+}
+
+/// The help line for a missing permission, naming the IAM action.
+pub fn access_denied_hint(action: &str) -> String {
+    format!(
+        "the caller lacks permission for {action}; docs/iam/ has the policies govern needs \
+         (govern-read.json for plan, drift and evidence; govern-apply.json for apply)"
+    )
+}
+
+fn hint_for<E, R>(action: &str, code: Option<&str>, err: &SdkError<E, R>) -> Option<String> {
+    if is_access_denied(code) {
+        return Some(access_denied_hint(action));
+    }
     match code {
-        Some("AccessDeniedException" | "AccessDenied") => Some(format!(
-            "the caller lacks permission for organizations:{operation}; see docs/iam/ for the policies govern needs"
-        )),
         Some("AWSOrganizationsNotInUseException") => Some(
             "this account is not in an organization: use the management account's credentials".into(),
         ),

@@ -13,6 +13,7 @@ pub mod error;
 pub mod evidence;
 pub mod exit;
 pub mod import;
+pub mod logging;
 pub mod model;
 pub mod plan;
 pub mod render;

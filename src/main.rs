@@ -4,7 +4,17 @@ use clap::Parser;
 use govern::cli::Cli;
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    // clap exits 2 on a usage error, which CI would read as "changes" (plan --detailed-exitcode,
+    // drift): usage errors exit 1 like every other error.
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) if !e.use_stderr() => e.exit(),
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(govern::exit::ERROR);
+        }
+    };
+    govern::logging::init(cli.verbose, cli.log_format, cli.color);
     install_error_renderer();
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(r) => r,
@@ -31,6 +41,9 @@ fn install_error_renderer() {
         std::env::var("COLUMNS")
             .ok()
             .and_then(|c| c.parse().ok())
+            .or_else(|| {
+                terminal_size::terminal_size_of(std::io::stderr()).map(|(w, _)| usize::from(w.0))
+            })
             .unwrap_or(100)
     } else {
         usize::MAX / 2

@@ -154,6 +154,19 @@ pub async fn apply_with(
                 Err(e) => Outcome::Failed(render_error(&e)),
             };
             let rids = std::mem::take(&mut ids.request_ids);
+            let took_ms = started.elapsed().as_millis() as u64;
+            match &outcome {
+                Outcome::Failed(why) => {
+                    tracing::warn!(address = %planned.address, took_ms, error = %why, "change failed")
+                }
+                _ => tracing::info!(
+                    address = %planned.address,
+                    action = %planned.action.symbol(),
+                    took_ms,
+                    request_ids = ?rids,
+                    "change made"
+                ),
+            }
             if let Err(why) = progress(planned, Some((&outcome, started.elapsed(), &rids))) {
                 halted = Some(why);
             }

@@ -6,11 +6,7 @@
 
 use std::collections::HashMap;
 
-use aws_config::sts::AssumeRoleProvider;
 use aws_config::SdkConfig;
-use aws_credential_types::provider::error::CredentialsError;
-use aws_credential_types::provider::{future, ProvideCredentials, SharedCredentialsProvider};
-use aws_credential_types::Credentials;
 use tokio::sync::Mutex;
 
 use crate::model::AccountId;
@@ -73,97 +69,18 @@ impl MemberSessions {
             return Ok(c.clone());
         }
         let arn = self.role_arn(account);
-        // Assume once now with STS directly, so an unassumable role is reported for this account
-        // with AWS's own code and message; the SDK's provider takes over only to refresh.
-        let mut request = aws_sdk_sts::Client::new(&self.base)
-            .assume_role()
-            .role_arn(&arn)
-            .role_session_name(&self.session_name);
-        if let Some(x) = &self.external_id {
-            request = request.external_id(x);
-        }
-        let out = request.send().await.map_err(|e| {
-            use aws_smithy_types::error::metadata::ProvideErrorMetadata;
-            match e.code() {
-                Some(code) => format!(
-                    "cannot assume {arn}: {code}: {}",
-                    e.message().unwrap_or("no message")
-                ),
-                None => format!(
-                    "cannot assume {arn}: {}",
-                    aws_smithy_types::error::display::DisplayErrorContext(&e)
-                ),
-            }
-        })?;
-        let c = out
-            .credentials()
-            .ok_or_else(|| format!("cannot assume {arn}: AssumeRole returned no credentials"))?;
-        let first = Credentials::new(
-            c.access_key_id(),
-            c.secret_access_key(),
-            Some(c.session_token().to_string()),
-            std::time::SystemTime::try_from(*c.expiration()).ok(),
-            "govern-assume-role",
-        );
-        let mut builder = AssumeRoleProvider::builder(&arn)
-            .session_name(&self.session_name)
-            .configure(&self.base);
-        if let Some(x) = &self.external_id {
-            builder = builder.external_id(x);
-        }
-        let provider = Primed {
-            current: std::sync::Mutex::new(first),
-            refresh: builder.build().await,
+        let role = super::assume::RoleSpec {
+            arn: &arn,
+            session_name: &self.session_name,
+            external_id: self.external_id.as_deref(),
         };
-        let config = self
-            .base
-            .clone()
-            .into_builder()
-            .credentials_provider(SharedCredentialsProvider::new(provider))
-            .build();
+        let config = super::assume::assume(&self.base, &role)
+            .await
+            .map_err(|e| e.to_string())?;
         self.cache
             .lock()
             .await
             .insert(account.clone(), config.clone());
         Ok(config)
-    }
-}
-
-/// Hands out the credentials fetched when the session was opened until they near expiry, then
-/// refreshes through the SDK's assume-role provider. Every client made for the account (the Account
-/// API, KMS and Secrets Manager in each region) asks its own identity cache, so the credentials are
-/// kept here: one AssumeRole per account per hour, not one per client.
-#[derive(Debug)]
-struct Primed {
-    current: std::sync::Mutex<Credentials>,
-    refresh: AssumeRoleProvider,
-}
-
-/// Refresh this long before expiry, so no request goes out with credentials about to lapse.
-const REFRESH_MARGIN: std::time::Duration = std::time::Duration::from_secs(5 * 60);
-
-impl ProvideCredentials for Primed {
-    fn provide_credentials<'a>(&'a self) -> future::ProvideCredentials<'a>
-    where
-        Self: 'a,
-    {
-        future::ProvideCredentials::new(async move {
-            let current = self
-                .current
-                .lock()
-                .map(|c| c.clone())
-                .map_err(|_| CredentialsError::unhandled("member credentials lock poisoned"))?;
-            let fresh_enough = current
-                .expiry()
-                .is_none_or(|e| e > std::time::SystemTime::now() + REFRESH_MARGIN);
-            if fresh_enough {
-                return Ok(current);
-            }
-            let renewed = self.refresh.provide_credentials().await?;
-            if let Ok(mut c) = self.current.lock() {
-                *c = renewed.clone();
-            }
-            Ok(renewed)
-        })
     }
 }

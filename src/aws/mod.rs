@@ -1,8 +1,10 @@
 //! The session layer: SDK configuration from the standard AWS chain, and the clients govern uses.
 
+mod assume;
 mod members;
 pub mod throttle;
 
+pub use assume::{assume, AssumeError, RoleSpec};
 pub use members::MemberSessions;
 pub use throttle::Limits;
 
@@ -21,6 +23,13 @@ pub struct Session {
     /// The SDK's adaptive retry mode (client-side rate limiting learned from throttles) instead of
     /// standard exponential backoff (`--retry-mode adaptive`).
     pub adaptive: bool,
+    /// A role to assume on top of the chain's credentials before anything else (`--assume-role`):
+    /// CI usually runs in a tooling account and reaches the management account this way.
+    pub assume_role: Option<String>,
+    /// The ExternalId that role's trust policy requires (`--external-id`).
+    pub external_id: Option<String>,
+    /// The command, for the session name `govern-<command>` that CloudTrail shows.
+    pub command: &'static str,
 }
 
 impl Default for Session {
@@ -31,6 +40,9 @@ impl Default for Session {
             limits: Limits::default(),
             max_attempts: MAX_ATTEMPTS,
             adaptive: false,
+            assume_role: None,
+            external_id: None,
+            command: "govern",
         }
     }
 }
@@ -41,7 +53,8 @@ pub const MAX_ATTEMPTS: u32 = 8;
 
 impl Session {
     /// `fallback_region` (org.toml's home_region) is used when neither --region nor the chain sets one.
-    pub async fn load(&self, fallback_region: &str) -> SdkConfig {
+    /// With `assume_role`, the role is assumed here, so a refusal is reported before any other call.
+    pub async fn load(&self, fallback_region: &str) -> Result<SdkConfig, AssumeError> {
         let retry = if self.adaptive {
             RetryConfig::adaptive()
         } else {
@@ -68,9 +81,22 @@ impl Session {
                 aws_smithy_http_client::tls::rustls_provider::CryptoMode::AwsLc,
             ))
             .build_https();
-        builder
+        let config = builder
             .http_client(throttle::Throttled::new(https, self.limits.clone()))
-            .build()
+            .build();
+        match &self.assume_role {
+            None => Ok(config),
+            Some(arn) => {
+                let session_name = format!("govern-{}", self.command);
+                let role = RoleSpec {
+                    arn,
+                    session_name: &session_name,
+                    external_id: self.external_id.as_deref(),
+                };
+                tracing::debug!(role = %arn, session = %session_name, "assuming role");
+                assume(&config, &role).await
+            }
+        }
     }
 }
 

@@ -212,13 +212,17 @@ fn bundle_name(base: &Path, file: &Path) -> String {
     }
 }
 
-async fn kms_client(ctx: &Context, fallback_region: &str, key: &str) -> aws_sdk_kms::Client {
-    let config = ctx.session.load(fallback_region).await;
+async fn kms_client(
+    ctx: &Context,
+    fallback_region: &str,
+    key: &str,
+) -> Result<aws_sdk_kms::Client> {
+    let config = ctx.session.load(fallback_region).await?;
     let config = match signature::arn_region(key) {
         Some(region) => crate::aws::in_region(&config, region),
         None => config,
     };
-    aws_sdk_kms::Client::new(&config)
+    Ok(aws_sdk_kms::Client::new(&config))
 }
 
 async fn sign(
@@ -228,7 +232,7 @@ async fn sign(
     files: &mut Files,
     manifest: &Manifest,
 ) -> Result<()> {
-    let kms = kms_client(ctx, home_region, key).await;
+    let kms = kms_client(ctx, home_region, key).await?;
     let public = kms
         .get_public_key()
         .key_id(key)
@@ -469,7 +473,9 @@ async fn check_signature(
         file.algorithm, file.key_id, statement.signed_at
     );
     if kms {
-        let client = kms_client(ctx, "us-east-1", &file.key_id).await;
+        let client = kms_client(ctx, "us-east-1", &file.key_id)
+            .await
+            .map_err(|e| e.to_string())?;
         let out = client
             .verify()
             .key_id(&file.key_id)
@@ -481,7 +487,7 @@ async fn check_signature(
             .await
             .map_err(|e| {
                 format!(
-                    "KMS Verify: {}",
+                    "kms:Verify: {}",
                     aws_smithy_types::error::display::DisplayErrorContext(&e)
                 )
             })?;

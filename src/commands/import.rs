@@ -35,7 +35,7 @@ pub async fn run(ctx: &Context, args: &ImportArgs) -> Result<u8> {
         ));
     }
 
-    let config = ctx.session.load("us-east-1").await;
+    let config = ctx.session.load("us-east-1").await?;
     let session_region = config.region().map(|r| r.to_string());
     let sts = aws_sdk_sts::Client::new(&config);
     let me = super::caller(&sts).await?;

@@ -33,6 +33,9 @@ pub async fn run(cli: Cli) -> Result<u8> {
             limits,
             max_attempts: cli.max_attempts,
             adaptive: cli.retry_mode == crate::cli::RetryMode::Adaptive,
+            assume_role: cli.assume_role.clone(),
+            external_id: cli.external_id.clone(),
+            command: cli.command.name(),
         },
         style: style(cli.color),
         config: cli.config.clone(),
@@ -68,6 +71,11 @@ pub async fn run(cli: Cli) -> Result<u8> {
         Command::Show(args) => show::run(&ctx, args),
         Command::Evidence(args) => evidence::run(&ctx, args).await,
         Command::Import(args) => import::run(&ctx, args).await,
+        Command::Completions { shell } => {
+            let mut cmd = <Cli as clap::CommandFactory>::command();
+            clap_complete::generate(*shell, &mut cmd, "govern", &mut std::io::stdout());
+            Ok(crate::exit::OK)
+        }
     }
 }
 
@@ -116,10 +124,14 @@ fn style(choice: ColorChoice) -> Style {
     }
 }
 
+/// COLUMNS when set, else the terminal's own width when stdout is one, else 100.
 fn terminal_width() -> usize {
     std::env::var("COLUMNS")
         .ok()
         .and_then(|c| c.parse().ok())
+        .or_else(|| {
+            terminal_size::terminal_size_of(std::io::stdout()).map(|(w, _)| usize::from(w.0))
+        })
         .unwrap_or(100)
 }
 
@@ -139,7 +151,7 @@ pub async fn connect_and_discover(
     desired: &Desired,
     command: &str,
 ) -> Result<(Clients, Actual)> {
-    let config = ctx.session.load(desired.home_region.as_str()).await;
+    let config = ctx.session.load(desired.home_region.as_str()).await?;
     let sts = aws_sdk_sts::Client::new(&config);
     let me = caller(&sts).await?;
     let caller = me.account().unwrap_or_default();
@@ -149,6 +161,13 @@ pub async fn connect_and_discover(
             declared: desired.management_account.to_string(),
         });
     }
+    tracing::info!(
+        command,
+        caller = me.arn().unwrap_or_default(),
+        account = caller,
+        assumed_role = ctx.session.assume_role.as_deref(),
+        "connected"
+    );
     let members = MemberSessions::new(
         config.clone(),
         desired.management_account.clone(),
@@ -169,6 +188,13 @@ pub async fn connect_and_discover(
             declared: desired.management_account.to_string(),
         });
     }
+    tracing::info!(
+        organization = %actual.organization_id,
+        accounts = actual.accounts.len(),
+        ous = actual.ous.len(),
+        policies = actual.policies.len(),
+        "organization read"
+    );
     let mut scope = crate::discover::Scope::of(desired);
     scope.shard = ctx.shard;
     let bar = progress_bar(if scope.is_empty() {

@@ -5,7 +5,8 @@
 //! - `baselines` and `contacts`: the member-account baselines (contacts, key rotation, logging,
 //!   exemptions);
 //! - `policy_file`: SCP JSON files; `templates`: generated SCPs;
-//! - `error`: problems that name file, line, column and key.
+//! - `error`: problems that name file, line, column and key;
+//! - `schema`: the JSON Schema of org.toml for editors (docs/org.schema.json).
 
 mod baselines;
 mod contacts;
@@ -15,6 +16,7 @@ mod policies;
 pub mod policy_file;
 mod problems;
 mod raw;
+pub mod schema;
 pub mod templates;
 mod validate;
 

@@ -513,6 +513,30 @@ impl Reader<'_> {
     }
 }
 
+/// Every key path the reader accepts, in the notation of `schema::property_paths`: `*` for a name
+/// the user chooses, `[]` for an element of an array of tables.
+#[cfg(test)]
+pub(crate) fn accepted_paths() -> std::collections::BTreeSet<String> {
+    let mut out = std::collections::BTreeSet::new();
+    let mut add = |prefix: &str, spec: &[(&str, &str)]| {
+        for (key, _) in spec {
+            out.insert(format!("{prefix}{key}"));
+        }
+    };
+    add("", TOP);
+    add("organization.", ORGANIZATION);
+    add("limits.", LIMITS);
+    add("policies.*.", POLICY);
+    add("root.", TARGET);
+    add("ous.*.", TARGET);
+    add("accounts.*.", ACCOUNT);
+    for named in ["policies.*", "ous.*", "accounts.*"] {
+        out.insert(named.to_string());
+    }
+    baselines::accepted_paths(&mut out);
+    out
+}
+
 fn with<'a>(path: &[&'a str], key: &'a str) -> Vec<&'a str> {
     let mut v = path.to_vec();
     v.push(key);

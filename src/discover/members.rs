@@ -83,12 +83,19 @@ pub async fn members(
                 reason: format!("account is {status}: baselines are not read or applied"),
             }
         } else {
+            let started = std::time::Instant::now();
             match read_member(clients, &id, scope).await {
-                Ok(state) => Member::Read(state),
-                Err((reason, unassumable)) => Member::Failed {
-                    reason,
-                    unassumable,
-                },
+                Ok(state) => {
+                    tracing::debug!(account = %id, took_ms = started.elapsed().as_millis() as u64, "account read");
+                    Member::Read(state)
+                }
+                Err((reason, unassumable)) => {
+                    tracing::warn!(account = %id, %reason, "account could not be read");
+                    Member::Failed {
+                        reason,
+                        unassumable,
+                    }
+                }
             }
         };
         (id, member)
@@ -100,16 +107,24 @@ pub async fn members(
     }
 }
 
-/// A one-line reason: the AWS error code and message when there is one, else the HTTP status, else
-/// the SDK's own account of what went wrong.
+/// A one-line reason naming the IAM action: the AWS error code and message when there is one, else
+/// the HTTP status, else the SDK's own account of what went wrong.
 fn why<E, R>(op: &str, e: aws_smithy_runtime_api::client::result::SdkError<E, R>) -> String
 where
     E: aws_smithy_types::error::metadata::ProvideErrorMetadata + std::error::Error + 'static,
     R: std::fmt::Debug + HttpStatus,
 {
     use aws_smithy_types::error::metadata::ProvideErrorMetadata;
+    let op = crate::error::iam_action::<E>(op);
     if let Some(code) = e.code() {
-        return format!("{op}: {code}: {}", e.message().unwrap_or("no message"));
+        let message = e.message().unwrap_or("no message");
+        if crate::error::is_access_denied(Some(code)) {
+            return format!(
+                "{op}: {code}: {message} ({})",
+                crate::error::access_denied_hint(&op)
+            );
+        }
+        return format!("{op}: {code}: {message}");
     }
     if let Some(status) = e.raw_response().map(HttpStatus::status) {
         return format!("{op}: HTTP {status} with no AWS error in the body (does this endpoint implement {op}?)");

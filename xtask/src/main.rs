@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 mod bench;
+mod docs;
 use govern_testkit::{demo_brownfield, Emulator, Faults, Proxy, MOTO_SERVER_ENV};
 
 const USAGE: &str = "\
@@ -22,6 +23,9 @@ USAGE:
                                 to cargo as they are (`--workspace` is left out when they pick
                                 packages), e.g. cargo xtask test -p govern-testkit -- --nocapture
     cargo xtask bench [--accounts 100,1000] [--latency-ms 50]  Benchmark `govern plan` (bench/README.md).
+    cargo xtask schema          Regenerate docs/org.schema.json from the config types.
+    cargo xtask man [DIR]       Write man pages (govern.1, govern-plan.1, …) into DIR
+                                (default target/man).
     cargo xtask help            Print this text.
 
 Both first ensure the emulator: moto[server] at the version pinned in emulator/requirements.txt,
@@ -89,6 +93,8 @@ fn main() {
         }
         Some("test") => test(&args[1..]),
         Some("bench") => bench::run(&args[1..]),
+        Some("schema") if args.len() == 1 => docs::schema(&repo_root()),
+        Some("man") if args.len() <= 2 => docs::man(&repo_root(), args.get(1).map(String::as_str)),
         Some("help" | "-h" | "--help") => {
             print!("{USAGE}");
             Ok(0)

@@ -45,6 +45,9 @@ pub enum Effect {
     Status(u16),
     /// Closes the connection without an answer.
     Drop,
+    /// Answers the service's own access-denied error (see [`access_denied_reply`]), as AWS does when
+    /// the caller's policies lack the operation's IAM action.
+    AccessDenied,
 }
 
 impl Effect {
@@ -100,6 +103,9 @@ impl Rule {
     }
     pub fn drop_connection(op: &str) -> Rule {
         Rule::new(op, Effect::Drop)
+    }
+    pub fn access_denied(op: &str) -> Rule {
+        Rule::new(op, Effect::AccessDenied)
     }
     /// Fires for the first `n` matching requests only.
     pub fn times(mut self, n: u64) -> Rule {
@@ -328,6 +334,30 @@ fn status_reply(status: u16, protocol: Protocol) -> Reply {
         Protocol::Json => json_error(status, json_code, &message),
         Protocol::Query => xml_error(status, "Receiver", json_code, &message),
         Protocol::Rest => Reply::rest_error(status, rest_code, &message, serde_json::json!({})),
+    }
+}
+
+/// The service's own answer to a caller without the permission:
+/// - Organizations (awsJson): 400 `AccessDeniedException` "You don't have permissions to access this
+///   resource." (AWS names no action here);
+/// - other awsJson services (KMS, Secrets Manager): 400 `AccessDeniedException`;
+/// - awsQuery (STS): 403 XML `AccessDenied`;
+/// - restJson (Account): 403 with `x-amzn-ErrorType: AccessDeniedException`.
+fn access_denied_reply(op: &str, protocol: Protocol) -> Reply {
+    let message = if op.starts_with("organizations:") {
+        "You don't have permissions to access this resource.".to_string()
+    } else {
+        format!("User is not authorized to perform: {op}")
+    };
+    match protocol {
+        Protocol::Json => json_error(400, "AccessDeniedException", &message),
+        Protocol::Query => xml_error(403, "Sender", "AccessDenied", &message),
+        Protocol::Rest => Reply::rest_error(
+            403,
+            "AccessDeniedException",
+            &message,
+            serde_json::json!({}),
+        ),
     }
 }
 
@@ -593,6 +623,28 @@ impl Proxy {
         cmd.envs(self.env(emulator));
     }
 
+    /// Runs `cmd` (e.g. the govern binary) through this proxy ([`Proxy::configure`]) with no stdin,
+    /// and echoes its arguments, stdout and stderr to the test's output, which shows on failure.
+    pub fn run(&self, emulator: &Emulator, mut cmd: Command) -> std::process::Output {
+        self.configure(emulator, &mut cmd);
+        let out = cmd
+            .stdin(std::process::Stdio::null())
+            .output()
+            .unwrap_or_else(|e| panic!("cannot run {:?}: {e}", cmd.get_program()));
+        let args: Vec<String> = cmd
+            .get_args()
+            .map(|a| a.to_string_lossy().into_owned())
+            .collect();
+        eprintln!(
+            "$ {} {}\n{}{}",
+            cmd.get_program().to_string_lossy(),
+            args.join(" "),
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        out
+    }
+
     /// Like [`Emulator::sdk_config`], with this proxy as the endpoint.
     pub async fn sdk_config(&self) -> SdkConfig {
         crate::emulator::sdk_config_for(&self.endpoint()).await
@@ -731,6 +783,7 @@ async fn handle(
         Some(Effect::Throttle) => return Ok(reply(throttle_reply(&op, protocol))),
         Some(Effect::Status(status)) => return Ok(reply(status_reply(status, protocol))),
         Some(Effect::Drop) => return Err(DropConnection),
+        Some(Effect::AccessDenied) => return Ok(reply(access_denied_reply(&op, protocol))),
         Some(Effect::Latency(_) | Effect::RandomLatency { .. }) | None => {}
     }
 

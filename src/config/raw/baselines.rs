@@ -132,6 +132,28 @@ const BASELINE_KINDS: [BaselineKind; 4] = [
     BaselineKind::Secrets,
 ];
 
+/// The baseline tables' key paths (see `raw::accepted_paths`).
+#[cfg(test)]
+pub(super) fn accepted_paths(out: &mut std::collections::BTreeSet<String>) {
+    let mut add = |prefix: &str, spec: &[(&str, &str)]| {
+        for (key, _) in spec {
+            out.insert(format!("{prefix}{key}"));
+        }
+    };
+    for contacts in ["contacts.", "accounts.*.contacts."] {
+        add(contacts, CONTACT_TYPES);
+        for (kind, _) in CONTACT_TYPES {
+            add(&format!("{contacts}{kind}."), CONTACT);
+        }
+    }
+    add("key_rotation.", KEY_ROTATION);
+    add("key_rotation.exempt[].", EXEMPT);
+    add("logging.", LOGGING);
+    add("exemptions.*.", EXEMPTION);
+    out.insert("key_rotation.exempt[]".into());
+    out.insert("exemptions.*".into());
+}
+
 impl Reader<'_> {
     /// `[contacts]`, `[key_rotation]`, `[logging]` and `[exemptions]` of the top-level table.
     pub(super) fn baselines(&mut self, top: &dyn TableLike, file: &mut RawFile) {

@@ -1,0 +1,257 @@
+//! The command line as users and CI meet it: help examples, completions, logging that keeps stdout
+//! clean, and the govern invocations in docs/ci/ workflows.
+
+use std::path::PathBuf;
+use std::process::{Command, Output, Stdio};
+
+use clap::{CommandFactory, Parser};
+use govern::cli::Cli;
+use govern_testkit::{Emulator, Faults, Proxy, Seeder};
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn govern(args: &[&str]) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_govern"));
+    cmd.args(args).stdin(Stdio::null());
+    cmd
+}
+
+fn text(o: &Output) -> String {
+    format!(
+        "exit {:?}\nstdout:\n{}\nstderr:\n{}",
+        o.status.code(),
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+#[test]
+fn every_subcommand_shows_an_example_in_its_help() {
+    fn check(cmd: &clap::Command, path: &str, missing: &mut Vec<String>, seen: &mut usize) {
+        for sub in cmd.get_subcommands().filter(|s| s.get_name() != "help") {
+            let path = format!("{path} {}", sub.get_name());
+            *seen += 1;
+            let after = sub
+                .get_after_help()
+                .map(|h| h.to_string())
+                .unwrap_or_default();
+            if !after.contains("Example") || !after.contains(&format!("{path} ")) {
+                missing.push(path.clone());
+            }
+            check(sub, &path, missing, seen);
+        }
+    }
+    let mut missing = Vec::new();
+    let mut seen = 0;
+    check(&Cli::command(), "govern", &mut missing, &mut seen);
+    assert!(seen >= 8, "only {seen} subcommands found");
+    assert!(
+        missing.is_empty(),
+        "subcommands without an `Example` of themselves in after_help: {missing:?}"
+    );
+}
+
+#[test]
+fn completions_for_every_shell() {
+    for (shell, marker) in [
+        ("bash", "complete -F _govern"),
+        ("zsh", "#compdef govern"),
+        ("fish", "complete -c govern"),
+        ("powershell", "Register-ArgumentCompleter"),
+        ("elvish", "edit:completion:arg-completer[govern]"),
+    ] {
+        let out = govern(&["completions", shell]).output().unwrap();
+        assert!(out.status.success(), "{}", text(&out));
+        let script = String::from_utf8_lossy(&out.stdout);
+        assert!(script.contains(marker), "{shell}: no `{marker}`:\n{script}");
+        // Subcommands and global flags are completed.
+        assert!(
+            script.contains("evidence") && script.contains("--assume-role"),
+            "{shell}"
+        );
+    }
+    // A usage error exits 1, never 2 (which means "changes" to CI).
+    let out = govern(&["completions", "tcsh"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("possible values"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn json_logs_go_to_stderr_and_stdout_stays_the_plan() {
+    let emu = Emulator::start();
+    let proxy = Proxy::start(&emu.endpoint(), Faults::default());
+    Seeder::new(&emu.sdk_config().await).await;
+    let state = tempfile::tempdir().unwrap();
+    let plan_json = |flags: &[&str]| {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_govern"));
+        cmd.args(flags)
+            .args(["plan", "--json", "--config"])
+            .arg(repo().join("org.toml"))
+            .arg("--state-dir")
+            .arg(state.path())
+            .env_remove("RUST_LOG");
+        let out = proxy.run(&emu, cmd);
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+        out
+    };
+    let out = plan_json(&["--log-format", "json", "-vv"]);
+
+    let plan: serde_json::Value =
+        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}\n{}", text(&out)));
+    assert!(plan["changes"].as_array().is_some_and(|c| !c.is_empty()));
+
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let events: Vec<serde_json::Value> = stderr
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")))
+        .collect();
+    let message = |m: &str| {
+        events
+            .iter()
+            .find(|e| e["fields"]["message"] == m)
+            .unwrap_or_else(|| panic!("no `{m}` event in:\n{stderr}"))
+    };
+    let connected = message("connected");
+    assert_eq!(connected["level"], "INFO");
+    assert_eq!(connected["fields"]["command"], "plan");
+    assert_eq!(connected["fields"]["account"], "123456789012");
+    let read = message("organization read");
+    assert!(read["fields"]["organization"]
+        .as_str()
+        .is_some_and(|o| o.starts_with("o-")));
+    // -vv: each account read is logged at debug.
+    let debug = message("account read");
+    assert_eq!(debug["level"], "DEBUG");
+
+    // Without -v only warnings and errors are logged: a clean run prints nothing to stderr.
+    let out = plan_json(&[]);
+    assert!(out.stderr.is_empty(), "{}", text(&out));
+}
+
+/// The govern command lines in a shell script: each simple command (split at `&&`, `||`, `;`, `|`
+/// and newlines) whose first word is `govern`, as words, with redirections left out.
+fn govern_invocations(script: &str) -> Vec<Vec<String>> {
+    let joined = script.replace("\\\n", " ");
+    let mut out = Vec::new();
+    for line in joined.lines() {
+        let line = line.split(" #").next().unwrap_or("");
+        for part in line
+            .split("&&")
+            .flat_map(|p| p.split("||"))
+            .flat_map(|p| p.split(';'))
+            .flat_map(|p| p.split('|'))
+        {
+            let words = shlex::split(part.trim())
+                .unwrap_or_else(|| panic!("cannot split shell words: {part}"));
+            if words.first().map(String::as_str) != Some("govern") {
+                continue;
+            }
+            let mut args = Vec::new();
+            let mut skip_next = false;
+            for w in words {
+                if skip_next {
+                    skip_next = false;
+                } else if w == ">" || w == ">>" || w == "2>" || w == "<" {
+                    skip_next = true;
+                } else if !(w.starts_with('>') || w.starts_with("2>")) {
+                    args.push(w);
+                }
+            }
+            out.push(args);
+        }
+    }
+    out
+}
+
+#[test]
+fn ci_workflows_are_yaml_and_every_govern_line_parses() {
+    let dir = repo().join("docs/ci");
+    let mut workflows: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "yml"))
+        .collect();
+    workflows.sort();
+    let names: Vec<String> = workflows
+        .iter()
+        .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(
+        names,
+        ["apply.yml", "drift.yml", "evidence.yml", "plan.yml"]
+    );
+
+    let mut commands = std::collections::BTreeSet::new();
+    for path in &workflows {
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        let yaml: serde_json::Value =
+            serde_norway::from_str(&std::fs::read_to_string(path).unwrap())
+                .unwrap_or_else(|e| panic!("{name} is not YAML: {e}"));
+        assert_eq!(
+            yaml["permissions"]["id-token"], "write",
+            "{name}: OIDC needs id-token: write"
+        );
+        let jobs = yaml["jobs"]
+            .as_object()
+            .unwrap_or_else(|| panic!("{name}: no jobs"));
+        let mut invocations = Vec::new();
+        for (job, body) in jobs {
+            let steps = body["steps"]
+                .as_array()
+                .unwrap_or_else(|| panic!("{name}: {job}: no steps"));
+            assert!(
+                steps.iter().any(|s| s["uses"]
+                    .as_str()
+                    .is_some_and(|u| u.starts_with("aws-actions/configure-aws-credentials@"))),
+                "{name}: {job} does not get credentials through OIDC"
+            );
+            for step in steps {
+                if let Some(script) = step["run"].as_str() {
+                    invocations.extend(govern_invocations(script));
+                }
+            }
+        }
+        assert!(!invocations.is_empty(), "{name}: no govern command");
+        for args in invocations {
+            let cli = Cli::try_parse_from(&args)
+                .unwrap_or_else(|e| panic!("{name}: `{}` does not parse:\n{e}", args.join(" ")));
+            if cli.command.name() != "validate" {
+                assert!(
+                    cli.assume_role.is_some(),
+                    "{name}: `{}` does not use --assume-role",
+                    args.join(" ")
+                );
+            }
+            commands.insert(cli.command.name());
+        }
+    }
+    assert_eq!(
+        commands.into_iter().collect::<Vec<_>>(),
+        ["apply", "drift", "evidence", "plan", "validate"]
+    );
+}
+
+#[test]
+fn govern_lines_are_found_in_scripts() {
+    let found = govern_invocations(
+        "set +e\ngovern --assume-role \"$R\" plan --format markdown > plan.md\ncode=$?\n\
+         govern validate && govern drift --output d.md || true\n",
+    );
+    assert_eq!(
+        found,
+        [
+            vec![
+                "govern",
+                "--assume-role",
+                "$R",
+                "plan",
+                "--format",
+                "markdown"
+            ],
+            vec!["govern", "validate"],
+            vec!["govern", "drift", "--output", "d.md"],
+        ]
+    );
+}

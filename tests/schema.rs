@@ -1,0 +1,190 @@
+//! org.toml files validate against docs/org.schema.json, the schema editors use: the sample, the
+//! fixtures the tests declare, and whatever a case adds (one line in `cases()`).
+
+use std::path::{Path, PathBuf};
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn validator() -> jsonschema::Validator {
+    let schema: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(repo().join("docs/org.schema.json"))
+            .expect("docs/org.schema.json exists (cargo xtask schema)"),
+    )
+    .expect("the schema is JSON");
+    jsonschema::draft7::new(&schema).expect("the schema is a valid draft-07 schema")
+}
+
+/// The problems the schema finds in `text`, one line each (empty: valid).
+fn problems(validator: &jsonschema::Validator, text: &str) -> Vec<String> {
+    let value: toml::Value = toml::from_str(text).expect("valid TOML");
+    let json = serde_json::to_value(value).expect("TOML maps to JSON");
+    validator
+        .iter_errors(&json)
+        .map(|e| format!("{}: {e}", e.instance_path()))
+        .collect()
+}
+
+/// Raw-string fixtures with an [organization] table in the integration tests (validate.rs holds
+/// deliberately broken ones and is left out).
+fn fixtures() -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(repo().join("tests")).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        if !name.ends_with(".rs") || name == "validate.rs" || name == "schema.rs" {
+            continue;
+        }
+        let text = std::fs::read_to_string(&path).unwrap();
+        for (i, chunk) in text.split("r#\"").skip(1).enumerate() {
+            let Some((body, _)) = chunk.split_once("\"#") else {
+                continue;
+            };
+            if body.trim_start().starts_with("[organization]") || body.contains("\n[organization]")
+            {
+                out.push((format!("tests/{name} fixture {}", i + 1), body.to_string()));
+            }
+        }
+    }
+    out
+}
+
+/// Every file that must validate: (what, TOML text). Add a case here (e.g. a `govern import`
+/// output) in one line.
+fn cases() -> Vec<(String, String)> {
+    let file = |p: &Path| {
+        (
+            p.display().to_string(),
+            std::fs::read_to_string(p).unwrap_or_else(|e| panic!("{}: {e}", p.display())),
+        )
+    };
+    let mut cases = vec![file(&repo().join("org.toml"))];
+    cases.extend(fixtures());
+    cases
+}
+
+#[test]
+fn sample_and_fixtures_validate_against_the_schema() {
+    let validator = validator();
+    let cases = cases();
+    assert!(
+        cases.len() >= 2,
+        "expected the sample and at least one fixture: {cases:?}"
+    );
+    for (what, text) in &cases {
+        let found = problems(&validator, text);
+        assert!(
+            found.is_empty(),
+            "{what} does not validate:\n{}",
+            found.join("\n")
+        );
+    }
+}
+
+#[test]
+fn the_sample_points_editors_at_the_schema() {
+    let sample = std::fs::read_to_string(repo().join("org.toml")).unwrap();
+    assert_eq!(
+        sample.lines().next(),
+        Some("#:schema ./docs/org.schema.json"),
+        "taplo reads the schema from the first line"
+    );
+}
+
+#[test]
+fn the_schema_rejects_what_govern_rejects() {
+    let validator = validator();
+    let base =
+        "[organization]\nmanagement_account = \"123456789012\"\nhome_region = \"us-east-1\"\n";
+    assert!(problems(&validator, base).is_empty());
+    for (bad, why) in [
+        ("[organization]\nhome_region = \"us-east-1\"\n", "management_account is required"),
+        (&format!("{base}colour = 1\n"), "unknown top-level key"),
+        (&format!("{base}[accounts.a]\nemial = \"a@example.com\"\n"), "misspelt key"),
+        (&format!("{base}[policies.p]\ntemplate = \"deny-everything\"\n"), "unknown template"),
+        (&format!("{base}[policies.p]\nfile = \"p.json\"\ntemplate = \"deny-regions\"\n"), "file and template"),
+        (&format!("{base}[key_rotation]\nkms_rotation_period_days = 30\nsecret_max_rotation_days = 9\n"), "period below 90"),
+        (&format!("{base}[exemptions.abc]\nkms = \"x\"\n"), "exemption key not an account id"),
+        (&format!("{base}[contacts.legal]\nname = \"x\"\n"), "unknown contact type"),
+    ] {
+        assert!(
+            !problems(&validator, bad).is_empty(),
+            "{why}: the schema accepts\n{bad}"
+        );
+    }
+}
+
+/// Key paths for comparing the README with the schema: `<name>`-style placeholders and the schema's
+/// `*` both become `*`, and so do the contact types (the README writes `contacts.<type>.name`).
+fn normalize(path: &str) -> String {
+    let mut out = String::new();
+    let mut rest = path;
+    while let Some(open) = rest.find('<') {
+        out.push_str(&rest[..open]);
+        out.push('*');
+        rest = rest[open..].split_once('>').map_or("", |(_, after)| after);
+    }
+    out.push_str(rest);
+    for kind in ["security", "operations", "billing"] {
+        out = out.replace(&format!("contacts.{kind}."), "contacts.*.");
+    }
+    out
+}
+
+/// The keys the README's "org.toml reference" documents: every backticked path in the first cell of
+/// a table row. `a.b`, `.c` in one cell means `a.b` and `a.c`.
+fn readme_keys() -> std::collections::BTreeSet<String> {
+    let readme = std::fs::read_to_string(repo().join("README.md")).unwrap();
+    let start = readme
+        .find("\n## org.toml reference")
+        .expect("README has an `## org.toml reference` section");
+    let section = &readme[start + 1..];
+    let section = &section[..section[3..].find("\n## ").map_or(section.len(), |e| e + 3)];
+    let mut keys = std::collections::BTreeSet::new();
+    for line in section.lines().filter(|l| l.starts_with("| `")) {
+        let cell = line[1..].split(" |").next().unwrap_or("");
+        let mut base = String::new();
+        for code in cell.split('`').skip(1).step_by(2) {
+            let key = match code.strip_prefix('.') {
+                Some(leaf) => format!("{}.{leaf}", base.rsplit_once('.').map_or("", |(b, _)| b)),
+                None => code.to_string(),
+            };
+            if key.contains('.') {
+                base = key.clone();
+                keys.insert(normalize(&key));
+            }
+        }
+    }
+    keys
+}
+
+#[test]
+fn the_readme_reference_documents_every_key_of_the_schema() {
+    let schema: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(repo().join("docs/org.schema.json")).unwrap(),
+    )
+    .unwrap();
+    let paths = govern::config::schema::property_paths(&schema);
+    // Keys that hold a value: paths with nothing below them.
+    let leaves: std::collections::BTreeSet<String> = paths
+        .iter()
+        .filter(|p| {
+            !paths.iter().any(|q| {
+                q.len() > p.len()
+                    && q.starts_with(p.as_str())
+                    && matches!(q.as_bytes()[p.len()], b'.' | b'[')
+            })
+        })
+        .map(|p| normalize(p))
+        .collect();
+    let documented = readme_keys();
+    let undocumented: Vec<_> = leaves.difference(&documented).collect();
+    let unknown: Vec<_> = documented.difference(&leaves).collect();
+    assert!(
+        undocumented.is_empty() && unknown.is_empty(),
+        "README's org.toml reference and docs/org.schema.json differ:\n  not in the README: \
+         {undocumented:?}\n  in the README but not in the schema: {unknown:?}"
+    );
+    assert!(leaves.len() > 30, "{leaves:?}");
+}
