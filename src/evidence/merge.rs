@@ -1,0 +1,364 @@
+//! `govern evidence merge`: the partial bundles of one `govern evidence --shard I/N` run (one per
+//! shard) → one bundle, as one unsharded run would have written it: rows in the same order, state of
+//! every account, config once, report and summary recomputed, and the parts named in
+//! `merged_from`. Pure: the caller opens and verifies the parts, then signs and writes the result.
+
+use std::collections::BTreeMap;
+
+use aws_smithy_types::date_time::{DateTime, Format};
+use serde::Deserialize;
+
+use crate::model::AccountId;
+use crate::plan::Shard;
+
+use super::bundle::{self, MergedPart};
+use super::controls::{self, Row};
+use super::{Files, Manifest, Window, CONFIG_DIR, GOVERN_VERSION, STATE_DIR};
+
+/// One verified partial bundle.
+pub struct Part {
+    /// As the user named it (a path), for messages.
+    pub name: String,
+    pub files: Files,
+    pub manifest: Manifest,
+    pub manifest_sha256: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum MergeError {
+    #[error("no partial bundles given")]
+    Empty,
+    #[error(
+        "{0} is not a partial bundle: its manifest.json records no shard (it was written without \
+         --shard{1})"
+    )]
+    NotPartial(String, &'static str),
+    #[error("{part} records shard {shard}, which is not I/N with 1 ≤ I ≤ N")]
+    BadShard { part: String, shard: Shard },
+    #[error("{part} was written by govern {theirs}, this is govern {GOVERN_VERSION}: merge with the govern that wrote the parts")]
+    OtherVersion { part: String, theirs: String },
+    #[error("{part} is of organization {theirs}, {first} of {ours}")]
+    OtherOrganization {
+        part: String,
+        theirs: String,
+        first: String,
+        ours: String,
+    },
+    #[error("{part} and {first} were collected with different config files")]
+    OtherConfig { part: String, first: String },
+    #[error("{part} is shard {shard}, {first} is of {count} shards")]
+    OtherCount {
+        part: String,
+        shard: Shard,
+        first: String,
+        count: u32,
+    },
+    #[error("{part} and {other} are both shard {shard}")]
+    Repeated {
+        part: String,
+        other: String,
+        shard: Shard,
+    },
+    #[error("shard(s) {0} missing")]
+    Missing(String),
+    #[error(
+        "{part} records previous_bundle_sha256 {theirs:?}, {first} {ours:?}; pass the one meant \
+         with --previous-bundle-sha256"
+    )]
+    OtherPrevious {
+        part: String,
+        theirs: Option<String>,
+        first: String,
+        ours: Option<String>,
+    },
+    #[error("{part}: controls.json cannot be read: {why}")]
+    Unreadable { part: String, why: String },
+    #[error("{part} (shard {shard}) holds a row of {control} for account {account}, which is not in that shard")]
+    Misplaced {
+        part: String,
+        shard: Shard,
+        control: String,
+        account: String,
+    },
+    #[error("{part} (shard {shard}) holds {file}, which is not that shard's")]
+    MisplacedFile {
+        part: String,
+        shard: Shard,
+        file: String,
+    },
+    #[error("{part} and {other} both hold {file}")]
+    Overlap {
+        part: String,
+        other: String,
+        file: String,
+    },
+}
+
+/// controls.json, as far as merging needs it.
+#[derive(Deserialize)]
+struct ControlsIn {
+    rows: Vec<Row>,
+}
+
+/// The merged bundle's files up to and including manifest.json, its rows and manifest.
+/// `previous_bundle_sha256`: the chain to record; None keeps the parts' own (they must agree).
+pub fn merge(
+    mut parts: Vec<Part>,
+    previous_bundle_sha256: Option<String>,
+) -> Result<(Files, Vec<Row>, Manifest), MergeError> {
+    let count = check_set(&parts)?;
+    debug_assert!(count as usize == parts.len());
+    parts.sort_by_key(|p| p.manifest.shard.map(|s| s.index));
+    let first = &parts[0];
+
+    let previous = match previous_bundle_sha256 {
+        Some(p) => Some(p),
+        None => {
+            for p in &parts[1..] {
+                if p.manifest.previous_bundle_sha256 != first.manifest.previous_bundle_sha256 {
+                    return Err(MergeError::OtherPrevious {
+                        part: p.name.clone(),
+                        theirs: p.manifest.previous_bundle_sha256.clone(),
+                        first: first.name.clone(),
+                        ours: first.manifest.previous_bundle_sha256.clone(),
+                    });
+                }
+            }
+            first.manifest.previous_bundle_sha256.clone()
+        }
+    };
+
+    let mut rows = Vec::new();
+    let mut files = Files::default();
+    let mut holder: BTreeMap<String, &str> = BTreeMap::new();
+    for part in &parts {
+        let shard = part
+            .manifest
+            .shard
+            .expect("checked: every part has a shard");
+        rows.extend(part_rows(part, &shard)?);
+        for (path, bytes) in &part.files.0 {
+            if !path.starts_with(STATE_DIR) {
+                continue;
+            }
+            if !state_in_shard(path, &shard) {
+                return Err(MergeError::MisplacedFile {
+                    part: part.name.clone(),
+                    shard,
+                    file: path.clone(),
+                });
+            }
+            if let Some(other) = holder.insert(path.clone(), &part.name) {
+                return Err(MergeError::Overlap {
+                    part: part.name.clone(),
+                    other: other.to_string(),
+                    file: path.clone(),
+                });
+            }
+            files.add(path.clone(), bytes.clone());
+        }
+    }
+    controls::sort(&mut rows);
+    for (path, bytes) in config_of(&first.files) {
+        files.add(path.to_string(), bytes.to_vec());
+    }
+
+    let manifest = Manifest {
+        format_version: bundle::MANIFEST_VERSION,
+        govern_version: GOVERN_VERSION.to_string(),
+        // Shard 1's: the one that read the organization-wide state of the merged bundle.
+        caller: first.manifest.caller.clone(),
+        organization_id: first.manifest.organization_id.clone(),
+        management_account: first.manifest.management_account.clone(),
+        config_digest: first.manifest.config_digest.clone(),
+        shard: None,
+        merged_from: parts
+            .iter()
+            .map(|p| MergedPart {
+                shard: p.manifest.shard.expect("checked: every part has a shard"),
+                manifest_sha256: p.manifest_sha256.clone(),
+                caller: p.manifest.caller.clone(),
+                collection: p.manifest.collection.clone(),
+            })
+            .collect(),
+        collection: window(parts.iter().map(|p| &p.manifest.collection)),
+        summary: BTreeMap::new(),
+        previous_bundle_sha256: previous,
+        files: BTreeMap::new(),
+    };
+    let (files, manifest) = super::complete(files, &rows, manifest);
+    Ok((files, rows, manifest))
+}
+
+/// Checks the parts are the N shards of one run, each once; returns N.
+fn check_set(parts: &[Part]) -> Result<u32, MergeError> {
+    let first = parts.first().ok_or(MergeError::Empty)?;
+    let shard_of = |p: &Part| -> Result<Shard, MergeError> {
+        let Some(s) = p.manifest.shard else {
+            let hint = if p.manifest.merged_from.is_empty() {
+                ""
+            } else {
+                "; it is itself a merged bundle"
+            };
+            return Err(MergeError::NotPartial(p.name.clone(), hint));
+        };
+        if s.index == 0 || s.count == 0 || s.index > s.count {
+            return Err(MergeError::BadShard {
+                part: p.name.clone(),
+                shard: s,
+            });
+        }
+        Ok(s)
+    };
+    let count = shard_of(first)?.count;
+    let mut seen: Vec<Option<&str>> = vec![None; count as usize];
+    for p in parts {
+        let shard = shard_of(p)?;
+        let m = &p.manifest;
+        if m.govern_version != GOVERN_VERSION {
+            return Err(MergeError::OtherVersion {
+                part: p.name.clone(),
+                theirs: m.govern_version.clone(),
+            });
+        }
+        if m.organization_id != first.manifest.organization_id
+            || m.management_account != first.manifest.management_account
+        {
+            return Err(MergeError::OtherOrganization {
+                part: p.name.clone(),
+                theirs: m.organization_id.clone(),
+                first: first.name.clone(),
+                ours: first.manifest.organization_id.clone(),
+            });
+        }
+        if m.config_digest != first.manifest.config_digest
+            || config_of(&p.files).ne(config_of(&first.files))
+        {
+            return Err(MergeError::OtherConfig {
+                part: p.name.clone(),
+                first: first.name.clone(),
+            });
+        }
+        if shard.count != count {
+            return Err(MergeError::OtherCount {
+                part: p.name.clone(),
+                shard,
+                first: first.name.clone(),
+                count,
+            });
+        }
+        if let Some(other) = seen[(shard.index - 1) as usize].replace(&p.name) {
+            return Err(MergeError::Repeated {
+                part: p.name.clone(),
+                other: other.to_string(),
+                shard,
+            });
+        }
+    }
+    let missing: Vec<String> = seen
+        .iter()
+        .enumerate()
+        .filter(|(_, p)| p.is_none())
+        .map(|(i, _)| format!("{}/{count}", i + 1))
+        .collect();
+    if !missing.is_empty() {
+        return Err(MergeError::Missing(missing.join(", ")));
+    }
+    Ok(count)
+}
+
+fn config_of(files: &Files) -> impl Iterator<Item = (&str, &[u8])> {
+    files
+        .0
+        .iter()
+        .filter(|(p, _)| p.starts_with(CONFIG_DIR))
+        .map(|(p, b)| (p.as_str(), b.as_slice()))
+}
+
+/// The part's rows; each must belong to its shard, so no row is counted twice.
+fn part_rows(part: &Part, shard: &Shard) -> Result<Vec<Row>, MergeError> {
+    let unreadable = |why: String| MergeError::Unreadable {
+        part: part.name.clone(),
+        why,
+    };
+    let bytes = part
+        .files
+        .0
+        .get("controls.json")
+        .ok_or_else(|| unreadable("missing".into()))?;
+    let parsed: ControlsIn =
+        serde_json::from_slice(bytes).map_err(|e| unreadable(e.to_string()))?;
+    if let Some(r) = parsed.rows.iter().find(|r| !controls::in_shard(r, shard)) {
+        return Err(MergeError::Misplaced {
+            part: part.name.clone(),
+            shard: *shard,
+            control: r.control_id.clone(),
+            account: if AccountId::parse(&r.account_id).is_ok() {
+                r.account_id.clone()
+            } else {
+                "(none: an organization-wide row, shard 1's)".into()
+            },
+        });
+    }
+    Ok(parsed.rows)
+}
+
+/// Whether a shard writes this state file: its accounts' files, and the organization's in shard 1.
+fn state_in_shard(path: &str, shard: &Shard) -> bool {
+    if path == controls::ORGANIZATION_FILE {
+        return shard.is_first();
+    }
+    path.strip_prefix("state/accounts/")
+        .and_then(|f| f.strip_suffix(".json"))
+        .and_then(|id| AccountId::parse(id).ok())
+        .is_some_and(|id| shard.owns(&id))
+}
+
+/// Earliest start to latest finish.
+fn window<'a>(windows: impl Iterator<Item = &'a Window>) -> Window {
+    // RFC 3339 as govern writes it; compared as times, so a differently written offset still orders.
+    let key = |s: &str| {
+        DateTime::from_str(s, Format::DateTime)
+            .map(|t| (t.secs(), t.subsec_nanos()))
+            .ok()
+    };
+    let mut out: Option<Window> = None;
+    for w in windows {
+        let o = out.get_or_insert_with(|| w.clone());
+        if key(&w.started_at) < key(&o.started_at) {
+            o.started_at = w.started_at.clone();
+        }
+        if key(&w.finished_at) > key(&o.finished_at) {
+            o.finished_at = w.finished_at.clone();
+        }
+    }
+    out.unwrap_or(Window {
+        started_at: String::new(),
+        finished_at: String::new(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn w(a: &str, b: &str) -> Window {
+        Window {
+            started_at: a.into(),
+            finished_at: b.into(),
+        }
+    }
+
+    #[test]
+    fn the_window_spans_every_part() {
+        let parts = [
+            w("2026-03-04T05:06:10Z", "2026-03-04T05:07:00Z"),
+            w("2026-03-04T05:06:08Z", "2026-03-04T05:06:50Z"),
+            w("2026-03-04T05:06:09Z", "2026-03-04T05:07:30Z"),
+        ];
+        assert_eq!(
+            window(parts.iter()),
+            w("2026-03-04T05:06:08Z", "2026-03-04T05:07:30Z")
+        );
+    }
+}
