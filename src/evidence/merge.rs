@@ -30,9 +30,11 @@ pub enum MergeError {
     Empty,
     #[error(
         "{0} is not a partial bundle: its manifest.json records no shard (it was written without \
-         --shard{1})"
+         --shard)"
     )]
-    NotPartial(String, &'static str),
+    NotPartial(String),
+    #[error("{0} is a merged bundle already; merge the shards' own bundles")]
+    Merged(String),
     #[error("{part} records shard {shard}, which is not I/N with 1 ≤ I ≤ N")]
     BadShard { part: String, shard: Shard },
     #[error("{part} was written by govern {theirs}, this is govern {GOVERN_VERSION}: merge with the govern that wrote the parts")]
@@ -195,12 +197,11 @@ fn check_set(parts: &[Part]) -> Result<u32, MergeError> {
     let first = parts.first().ok_or(MergeError::Empty)?;
     let shard_of = |p: &Part| -> Result<Shard, MergeError> {
         let Some(s) = p.manifest.shard else {
-            let hint = if p.manifest.merged_from.is_empty() {
-                ""
+            return Err(if p.manifest.merged_from.is_empty() {
+                MergeError::NotPartial(p.name.clone())
             } else {
-                "; it is itself a merged bundle"
-            };
-            return Err(MergeError::NotPartial(p.name.clone(), hint));
+                MergeError::Merged(p.name.clone())
+            });
         };
         if s.index == 0 || s.count == 0 || s.index > s.count {
             return Err(MergeError::BadShard {
