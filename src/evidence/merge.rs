@@ -350,6 +350,142 @@ mod tests {
         }
     }
 
+    use crate::evidence::{Caller, Status};
+
+    /// Account ids of shard 1, 2 and 3 of 3.
+    const IDS: [&str; 3] = ["111111111111", "111111111112", "111111111113"];
+
+    fn row(account: &str) -> Row {
+        Row {
+            control_id: "GOV.ORG.2".into(),
+            title: "t".into(),
+            frameworks: vec![],
+            account_id: account.into(),
+            account_name: String::new(),
+            region: "global".into(),
+            resource: format!("account:{account}"),
+            resource_arn: String::new(),
+            status: Status::Pass,
+            expected: "e".into(),
+            observed: "o".into(),
+            evidence: "x".into(),
+            evaluated_at: "2026-03-04T05:06:08Z".into(),
+        }
+    }
+
+    /// Shard `index` of 3 of organization o-1, as `govern evidence --shard` writes it.
+    fn part(index: u32) -> Part {
+        let shard = Shard { index, count: 3 };
+        let id = IDS[index as usize - 1];
+        let mut rows = vec![row(id)];
+        let mut files = Files::default();
+        if index == 1 {
+            rows.push(row(""));
+            files.add(controls::ORGANIZATION_FILE, "{}");
+        }
+        files.add(format!("state/accounts/{id}.json"), "{}");
+        files.add(
+            "config/org.toml",
+            "[organization]\nhome_region = \"eu-west-1\"\n",
+        );
+        files.add(
+            "controls.json",
+            serde_json::to_vec(&serde_json::json!({ "rows": rows })).unwrap(),
+        );
+        Part {
+            name: format!("part-{index}"),
+            files,
+            manifest: Manifest {
+                format_version: 1,
+                govern_version: GOVERN_VERSION.into(),
+                caller: Caller {
+                    account: "123456789012".into(),
+                    arn: "arn".into(),
+                },
+                organization_id: "o-1".into(),
+                management_account: "123456789012".into(),
+                config_digest: Some("c".into()),
+                shard: Some(shard),
+                merged_from: vec![],
+                collection: w("2026-03-04T05:06:08Z", "2026-03-04T05:06:09Z"),
+                summary: BTreeMap::new(),
+                previous_bundle_sha256: None,
+                files: BTreeMap::new(),
+            },
+            manifest_sha256: format!("m{index}"),
+        }
+    }
+
+    fn refused(parts: Vec<Part>) -> String {
+        match merge(parts, None) {
+            Ok(_) => panic!("merged"),
+            Err(e) => e.to_string(),
+        }
+    }
+
+    #[test]
+    fn the_parts_of_one_run_merge() {
+        let (files, rows, manifest) = merge(vec![part(3), part(1), part(2)], None).unwrap();
+        let accounts: Vec<&str> = rows.iter().map(|r| r.account_id.as_str()).collect();
+        assert_eq!(accounts, ["", IDS[0], IDS[1], IDS[2]]);
+        assert!(files.0.contains_key(controls::ORGANIZATION_FILE));
+        assert_eq!(manifest.merged_from.len(), 3);
+        assert_eq!(manifest.merged_from[0].manifest_sha256, "m1");
+        assert_eq!(manifest.shard, None);
+    }
+
+    #[test]
+    fn parts_of_other_runs_are_refused_by_name() {
+        let mut other = part(2);
+        other.manifest.organization_id = "o-2".into();
+        assert_eq!(
+            refused(vec![part(1), other, part(3)]),
+            "part-2 is of organization o-2, part-1 of o-1"
+        );
+        let mut other = part(2);
+        other.manifest.config_digest = Some("d".into());
+        assert_eq!(
+            refused(vec![part(1), other, part(3)]),
+            "part-2 and part-1 were collected with different config files"
+        );
+        let mut other = part(2);
+        other.files.add("config/org.toml", "edited");
+        assert!(refused(vec![part(1), other, part(3)]).contains("different config files"));
+        let mut other = part(3);
+        other.manifest.shard = Some(Shard { index: 3, count: 4 });
+        assert_eq!(
+            refused(vec![part(1), part(2), other]),
+            "part-3 is shard 3/4, part-1 is of 3 shards"
+        );
+        let mut other = part(2);
+        other.manifest.previous_bundle_sha256 = Some("p".into());
+        assert!(refused(vec![part(1), other, part(3)]).contains("records previous_bundle_sha256"));
+        let mut other = part(2);
+        other.manifest.govern_version = "0.0.1".into();
+        assert!(refused(vec![part(1), other, part(3)])
+            .starts_with("part-2 was written by govern 0.0.1"));
+    }
+
+    #[test]
+    fn rows_and_state_of_another_shard_are_refused() {
+        let mut other = part(2);
+        let rows = vec![row(IDS[1]), row(IDS[2])];
+        other.files.add(
+            "controls.json",
+            serde_json::to_vec(&serde_json::json!({ "rows": rows })).unwrap(),
+        );
+        assert_eq!(
+            refused(vec![part(1), other, part(3)]),
+            format!("part-2 (shard 2/3) holds a row of GOV.ORG.2 for account {}, which is not in that shard", IDS[2])
+        );
+        let mut other = part(2);
+        other.files.add(controls::ORGANIZATION_FILE, "{}");
+        assert_eq!(
+            refused(vec![part(1), other, part(3)]),
+            "part-2 (shard 2/3) holds state/organization.json, which is not that shard's"
+        );
+    }
+
     #[test]
     fn the_window_spans_every_part() {
         let parts = [
