@@ -135,7 +135,7 @@ pub enum Command {
     Show(ShowArgs),
 
     /// Write an audit evidence bundle (controls, state, config, hashes, optional KMS signature,
-    /// HTML report), or verify one.
+    /// HTML report), verify one, or merge the partial bundles of `--shard` runs.
     #[command(
         args_conflicts_with_subcommands = true,
         after_help = "Exit codes: 0 bundle written (even when controls fail) or verified, 1 error or tampered bundle.\n\n\
@@ -278,6 +278,13 @@ pub struct EvidenceArgs {
     #[arg(long, value_name = "PATH")]
     pub out: Option<PathBuf>,
 
+    #[command(flatten)]
+    pub bundle: BundleOptions,
+}
+
+/// How a bundle is written, by `govern evidence` and `govern evidence merge`.
+#[derive(Debug, Args)]
+pub struct BundleOptions {
     /// The bundle's form; default: from --out's ending (.zip; .tar.gz or .tgz), else dir.
     #[arg(long, value_enum, value_name = "FORMAT")]
     pub format: Option<BundleFormat>,
@@ -286,7 +293,8 @@ pub struct EvidenceArgs {
     #[arg(long, value_name = "KMS_KEY")]
     pub sign_key: Option<String>,
 
-    /// SHA-256 of the previous period's manifest.json, recorded to chain bundles.
+    /// SHA-256 of the previous period's manifest.json, recorded to chain bundles (merge: by
+    /// default the one the parts record).
     #[arg(long, value_name = "SHA256", value_parser = sha256_hex)]
     pub previous_bundle_sha256: Option<String>,
 }
@@ -333,17 +341,8 @@ pub struct EvidenceMergeArgs {
     #[arg(long, value_name = "PATH")]
     pub out: PathBuf,
 
-    /// The bundle's form; default: from --out's ending (.zip; .tar.gz or .tgz), else dir.
-    #[arg(long, value_enum, value_name = "FORMAT")]
-    pub format: Option<BundleFormat>,
-
-    /// Sign the merged bundle with this asymmetric SIGN_VERIFY KMS key (id, alias or ARN).
-    #[arg(long, value_name = "KMS_KEY")]
-    pub sign_key: Option<String>,
-
-    /// SHA-256 of the previous period's manifest.json; default: the one the parts record.
-    #[arg(long, value_name = "SHA256", value_parser = sha256_hex)]
-    pub previous_bundle_sha256: Option<String>,
+    #[command(flatten)]
+    pub bundle: BundleOptions,
 
     /// The shards' bundles (directories or archives), one per shard, in any order.
     #[arg(value_name = "PART", required = true)]

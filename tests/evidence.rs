@@ -471,14 +471,7 @@ async fn bundle_rows_are_exact_and_tampering_is_named() {
             "{f} differs between two runs over the same state"
         );
     }
-    let untimed = |b: &Path| -> Vec<String> {
-        std::fs::read_to_string(b.join("controls.csv"))
-            .unwrap()
-            .lines()
-            .map(|l| l.rsplit_once(',').unwrap().0.to_string())
-            .collect()
-    };
-    assert_eq!(untimed(&bundle), untimed(&again));
+    assert_eq!(untimed_csv(&bundle), untimed_csv(&again));
 
     // Tampered, deleted and added files are each named.
     std::fs::write(
@@ -1028,6 +1021,15 @@ async fn report_renders_in_headless_chromium_with_the_counts_of_controls_json() 
     );
 }
 
+/// controls.csv's lines without the last field (`evaluated_at`).
+fn untimed_csv(bundle: &Path) -> Vec<String> {
+    std::fs::read_to_string(bundle.join("controls.csv"))
+        .unwrap()
+        .lines()
+        .map(|l| l.rsplit_once(',').unwrap().0.to_string())
+        .collect()
+}
+
 /// controls.json's rows without their time field.
 fn untimed_rows(bundle: &Path) -> Vec<Value> {
     let v: Value =
@@ -1185,13 +1187,6 @@ async fn shard_bundles_merge_into_the_bundle_of_one_run() {
         text(&o)
     );
     assert_eq!(untimed_rows(&merged), whole_rows, "rows, in the same order");
-    let untimed_csv = |b: &Path| -> Vec<String> {
-        std::fs::read_to_string(b.join("controls.csv"))
-            .unwrap()
-            .lines()
-            .map(|l| l.rsplit_once(',').unwrap().0.to_string())
-            .collect()
-    };
     assert_eq!(untimed_csv(&merged), untimed_csv(&whole));
     assert_eq!(files_with(&merged, "state/"), files_with(&whole, "state/"));
     assert_eq!(

@@ -94,7 +94,7 @@ fn check_out(out: &Path, kind: Option<Kind>) -> Result<()> {
 }
 
 async fn export(ctx: &Context, args: &EvidenceArgs, out: &Path) -> Result<u8> {
-    let kind = archive_kind(args.format, out);
+    let kind = archive_kind(args.bundle.format, out);
     check_out(out, kind)?;
     let started_at = now_rfc3339();
     let loaded = crate::config::load(&ctx.config)?;
@@ -128,12 +128,12 @@ async fn export(ctx: &Context, args: &EvidenceArgs, out: &Path) -> Result<u8> {
             started_at,
             finished_at,
         },
-        previous_bundle_sha256: args.previous_bundle_sha256.clone(),
+        previous_bundle_sha256: args.bundle.previous_bundle_sha256.clone(),
         shard: ctx.shard,
     };
     let (files, rows, manifest) = evidence::assemble(&collected);
     let sealing = Sealing {
-        sign_key: args.sign_key.as_deref(),
+        sign_key: args.bundle.sign_key.as_deref(),
         home_region: loaded.desired.home_region.as_str(),
         kind,
         out,
@@ -224,7 +224,7 @@ impl Sealing<'_> {
 /// `govern evidence merge`: verifies every part, merges them (`evidence::merge`), and writes one
 /// bundle, signed as `govern evidence` signs.
 async fn merge(ctx: &Context, args: &EvidenceMergeArgs) -> Result<u8> {
-    let kind = archive_kind(args.format, &args.out);
+    let kind = archive_kind(args.bundle.format, &args.out);
     check_out(&args.out, kind)?;
     let mut parts = Vec::new();
     for path in &args.parts {
@@ -261,7 +261,7 @@ async fn merge(ctx: &Context, args: &EvidenceMergeArgs) -> Result<u8> {
         .unwrap_or_else(|| "us-east-1".into());
     let n = parts.len();
     let (files, rows, manifest) =
-        evidence::merge::merge(parts, args.previous_bundle_sha256.clone()).map_err(|e| {
+        evidence::merge::merge(parts, args.bundle.previous_bundle_sha256.clone()).map_err(|e| {
             Error::Refused {
                 message: e.to_string(),
                 hint: Some(
@@ -271,7 +271,7 @@ async fn merge(ctx: &Context, args: &EvidenceMergeArgs) -> Result<u8> {
             }
         })?;
     let sealing = Sealing {
-        sign_key: args.sign_key.as_deref(),
+        sign_key: args.bundle.sign_key.as_deref(),
         home_region: &home_region,
         kind,
         out: &args.out,

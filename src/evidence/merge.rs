@@ -9,7 +9,7 @@ use aws_smithy_types::date_time::{DateTime, Format};
 use serde::Deserialize;
 
 use crate::model::AccountId;
-use crate::plan::Shard;
+use crate::plan::shard::{self, Shard};
 
 use super::bundle::{self, MergedPart};
 use super::controls::{self, Row};
@@ -35,8 +35,6 @@ pub enum MergeError {
     NotPartial(String),
     #[error("{0} is a merged bundle already; merge the shards' own bundles")]
     Merged(String),
-    #[error("{part} records shard {shard}, which is not I/N with 1 ≤ I ≤ N")]
-    BadShard { part: String, shard: Shard },
     #[error("{part} was written by govern {theirs}, this is govern {GOVERN_VERSION}: merge with the govern that wrote the parts")]
     OtherVersion { part: String, theirs: String },
     #[error("{part} is of organization {theirs}, {first} of {ours}")]
@@ -48,21 +46,8 @@ pub enum MergeError {
     },
     #[error("{part} and {first} were collected with different config files")]
     OtherConfig { part: String, first: String },
-    #[error("{part} is shard {shard}, {first} is of {count} shards")]
-    OtherCount {
-        part: String,
-        shard: Shard,
-        first: String,
-        count: u32,
-    },
-    #[error("{part} and {other} are both shard {shard}")]
-    Repeated {
-        part: String,
-        other: String,
-        shard: Shard,
-    },
-    #[error("shard(s) {0} missing")]
-    Missing(String),
+    #[error(transparent)]
+    Set(#[from] shard::SetError),
     #[error(
         "{part} records previous_bundle_sha256 {theirs:?}, {first} {ours:?}; pass the one meant \
          with --previous-bundle-sha256"
@@ -196,25 +181,17 @@ pub fn merge(
 fn check_set(parts: &[Part]) -> Result<u32, MergeError> {
     let first = parts.first().ok_or(MergeError::Empty)?;
     let shard_of = |p: &Part| -> Result<Shard, MergeError> {
-        let Some(s) = p.manifest.shard else {
-            return Err(if p.manifest.merged_from.is_empty() {
+        p.manifest.shard.ok_or_else(|| {
+            if p.manifest.merged_from.is_empty() {
                 MergeError::NotPartial(p.name.clone())
             } else {
                 MergeError::Merged(p.name.clone())
-            });
-        };
-        if s.index == 0 || s.count == 0 || s.index > s.count {
-            return Err(MergeError::BadShard {
-                part: p.name.clone(),
-                shard: s,
-            });
-        }
-        Ok(s)
+            }
+        })
     };
-    let count = shard_of(first)?.count;
-    let mut seen: Vec<Option<&str>> = vec![None; count as usize];
+    let mut shards = Vec::new();
     for p in parts {
-        let shard = shard_of(p)?;
+        shards.push((p.name.as_str(), shard_of(p)?));
         let m = &p.manifest;
         if m.govern_version != GOVERN_VERSION {
             return Err(MergeError::OtherVersion {
@@ -240,32 +217,8 @@ fn check_set(parts: &[Part]) -> Result<u32, MergeError> {
                 first: first.name.clone(),
             });
         }
-        if shard.count != count {
-            return Err(MergeError::OtherCount {
-                part: p.name.clone(),
-                shard,
-                first: first.name.clone(),
-                count,
-            });
-        }
-        if let Some(other) = seen[(shard.index - 1) as usize].replace(&p.name) {
-            return Err(MergeError::Repeated {
-                part: p.name.clone(),
-                other: other.to_string(),
-                shard,
-            });
-        }
     }
-    let missing: Vec<String> = seen
-        .iter()
-        .enumerate()
-        .filter(|(_, p)| p.is_none())
-        .map(|(i, _)| format!("{}/{count}", i + 1))
-        .collect();
-    if !missing.is_empty() {
-        return Err(MergeError::Missing(missing.join(", ")));
-    }
-    Ok(count)
+    Ok(shard::check_set(shards)?)
 }
 
 fn config_of(files: &Files) -> impl Iterator<Item = (&str, &[u8])> {
