@@ -89,7 +89,8 @@ pub struct Cli {
 
     /// Work on one part of the member accounts only (1-based I of N; account id mod N + 1), so N
     /// jobs split a large organization; shard 1 also carries the organization-wide changes.
-    /// Merge the shards' `drift --format json` reports with `govern drift merge`.
+    /// Merge the shards' `drift --format json` reports with `govern drift merge`, their evidence
+    /// bundles with `govern evidence merge`.
     #[arg(long, global = true, value_name = "I/N")]
     pub shard: Option<crate::plan::Shard>,
 
@@ -180,11 +181,11 @@ pub enum Command {
     Show(ShowArgs),
 
     /// Write an audit evidence bundle (controls, state, config, hashes, optional KMS signature,
-    /// HTML report), or verify one.
+    /// HTML report), verify one, or merge the partial bundles of `--shard` runs.
     #[command(
         args_conflicts_with_subcommands = true,
         after_help = "Exit codes: 0 bundle written (even when controls fail) or verified, 1 error or tampered bundle.\n\n\
-        Examples:\n  govern evidence --out evidence/2026-q4\n  govern evidence --out evidence/2026-q4.zip\n  govern evidence --out evidence/2026-q4 --sign-key arn:aws:kms:us-east-1:123456789012:key/…\n  govern evidence verify evidence/2026-q4 --kms\n  govern evidence verify evidence/2026-q4.zip --previous evidence/2026-q3.zip"
+        Examples:\n  govern evidence --out evidence/2026-q4\n  govern evidence --out evidence/2026-q4.zip\n  govern evidence --out evidence/2026-q4 --sign-key arn:aws:kms:us-east-1:123456789012:key/…\n  govern evidence verify evidence/2026-q4 --kms\n  govern evidence verify evidence/2026-q4.zip --previous evidence/2026-q3.zip\n  govern evidence --shard 2/4 --out evidence/2026-q4-2   # one of 4 CI jobs\n  govern evidence merge --out evidence/2026-q4 evidence/2026-q4-*   # one bundle from the 4"
     )]
     Evidence(EvidenceArgs),
 
@@ -335,6 +336,13 @@ pub struct EvidenceArgs {
     #[arg(long, value_name = "PATH")]
     pub out: Option<PathBuf>,
 
+    #[command(flatten)]
+    pub bundle: BundleOptions,
+}
+
+/// How a bundle is written, by `govern evidence` and `govern evidence merge`.
+#[derive(Debug, Args)]
+pub struct BundleOptions {
     /// The bundle's form; default: from --out's ending (.zip; .tar.gz or .tgz), else dir.
     #[arg(long, value_enum, value_name = "FORMAT")]
     pub format: Option<BundleFormat>,
@@ -343,7 +351,8 @@ pub struct EvidenceArgs {
     #[arg(long, value_name = "KMS_KEY")]
     pub sign_key: Option<String>,
 
-    /// SHA-256 of the previous period's manifest.json, recorded to chain bundles.
+    /// SHA-256 of the previous period's manifest.json, recorded to chain bundles (merge: by
+    /// default the one the parts record).
     #[arg(long, value_name = "SHA256", value_parser = sha256_hex)]
     pub previous_bundle_sha256: Option<String>,
 }
@@ -380,6 +389,25 @@ pub enum EvidenceAction {
         after_help = "Examples:\n  govern evidence verify evidence/2026-q4\n  govern evidence verify evidence/2026-q4.zip --kms --require-signature"
     )]
     Verify(VerifyArgs),
+    /// Merge the partial bundles of `govern evidence --shard I/N --out PART` (one per shard) into
+    /// one bundle, as one unsharded run would have written it. Verifies every part first. No AWS
+    /// access (unless --sign-key).
+    Merge(EvidenceMergeArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct EvidenceMergeArgs {
+    /// Where to write the merged bundle: a directory (created; must be empty) or the archive file
+    /// to create.
+    #[arg(long, value_name = "PATH")]
+    pub out: PathBuf,
+
+    #[command(flatten)]
+    pub bundle: BundleOptions,
+
+    /// The shards' bundles (directories or archives), one per shard, in any order.
+    #[arg(value_name = "PART", required = true)]
+    pub parts: Vec<PathBuf>,
 }
 
 #[derive(Debug, Args)]

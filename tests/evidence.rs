@@ -182,9 +182,10 @@ fn status(rows: &BTreeMap<(String, String), Value>, control: &str, resource: &st
         .to_string()
 }
 
-/// Seeds the organization, applies org.toml, then breaks it in known ways out of band. Returns the
-/// ids of (log-archive, prod-app, dev-app, legacy).
-async fn seeded_with_failures(s: &Stack) -> [String; 4] {
+/// Seeds the organization, applies org.toml, then breaks it in known ways out of band, and adds
+/// `extra` undeclared accounts under the root. Returns the ids of (log-archive, prod-app, dev-app,
+/// legacy).
+async fn seeded_with_failures(s: &Stack, extra: usize) -> [String; 4] {
     let cfg = s.emu.sdk_config().await;
     let seeder = Seeder::new(&cfg).await;
     let log = seeder
@@ -211,6 +212,12 @@ async fn seeded_with_failures(s: &Stack) -> [String; 4] {
     let legacy = seeder
         .account("legacy", "aws+legacy@example.com", Some("Sandbox"))
         .await;
+    for i in 0..extra {
+        let name = format!("extra-{i}");
+        seeder
+            .account(&name, &format!("{name}@example.com"), None)
+            .await;
+    }
     // dev-app's security contact changed by hand.
     let acct = aws_sdk_account::Client::new(&member_config(&cfg, &dev, "us-east-1").await);
     acct.put_alternate_contact()
@@ -239,7 +246,7 @@ async fn seeded_with_failures(s: &Stack) -> [String; 4] {
 #[tokio::test(flavor = "multi_thread")]
 async fn bundle_rows_are_exact_and_tampering_is_named() {
     let s = Stack::start();
-    let [log, prod, dev, legacy] = seeded_with_failures(&s).await;
+    let [log, prod, dev, legacy] = seeded_with_failures(&s, 0).await;
     let bundle = s.evidence("bundle", &[]);
     let r = rows(&bundle);
 
@@ -464,14 +471,7 @@ async fn bundle_rows_are_exact_and_tampering_is_named() {
             "{f} differs between two runs over the same state"
         );
     }
-    let untimed = |b: &Path| -> Vec<String> {
-        std::fs::read_to_string(b.join("controls.csv"))
-            .unwrap()
-            .lines()
-            .map(|l| l.rsplit_once(',').unwrap().0.to_string())
-            .collect()
-    };
-    assert_eq!(untimed(&bundle), untimed(&again));
+    assert_eq!(untimed_csv(&bundle), untimed_csv(&again));
 
     // Tampered, deleted and added files are each named.
     std::fs::write(
@@ -915,7 +915,7 @@ const STATUSES: [&str; 4] = ["FAIL", "ERROR", "PASS", "NOT_APPLICABLE"];
 async fn report_renders_in_headless_chromium_with_the_counts_of_controls_json() {
     chromium::binary(); // before seeding: a missing browser fails at once, saying how to install it
     let s = Stack::start();
-    let [_, _, dev, legacy] = seeded_with_failures(&s).await;
+    let [_, _, dev, legacy] = seeded_with_failures(&s, 0).await;
     let bundle = s.evidence("bundle", &[]);
     let controls: Value =
         serde_json::from_slice(&std::fs::read(bundle.join("controls.json")).unwrap()).unwrap();
@@ -1020,5 +1020,304 @@ async fn report_renders_in_headless_chromium_with_the_counts_of_controls_json() 
     assert!(
         took < std::time::Duration::from_secs(20),
         "chromium took {took:?} for one small page"
+    );
+}
+
+/// controls.csv's lines without the last field (`evaluated_at`).
+fn untimed_csv(bundle: &Path) -> Vec<String> {
+    std::fs::read_to_string(bundle.join("controls.csv"))
+        .unwrap()
+        .lines()
+        .map(|l| l.rsplit_once(',').unwrap().0.to_string())
+        .collect()
+}
+
+/// controls.json's rows without their time field.
+fn untimed_rows(bundle: &Path) -> Vec<Value> {
+    let v: Value =
+        serde_json::from_slice(&std::fs::read(bundle.join("controls.json")).unwrap()).unwrap();
+    v["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            let mut r = r.clone();
+            r.as_object_mut().unwrap().remove("evaluated_at");
+            r
+        })
+        .collect()
+}
+
+/// The files of a bundle under `prefix`, with their bytes.
+fn files_with(bundle: &Path, prefix: &str) -> BTreeMap<String, Vec<u8>> {
+    files_under(bundle)
+        .into_iter()
+        .filter(|f| f.starts_with(prefix))
+        .map(|f| {
+            let bytes = std::fs::read(bundle.join(&f)).unwrap();
+            (f, bytes)
+        })
+        .collect()
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    for f in files_under(from) {
+        let target = to.join(&f);
+        std::fs::create_dir_all(target.parent().unwrap()).unwrap();
+        std::fs::copy(from.join(&f), target).unwrap();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn shard_bundles_merge_into_the_bundle_of_one_run() {
+    let s = Stack::start();
+    let [_, _, dev, _] = seeded_with_failures(&s, 5).await;
+    let cfg = s.emu.sdk_config().await;
+    let kms = aws_sdk_kms::Client::new(&cfg);
+    let key = kms
+        .create_key()
+        .key_spec(KeySpec::EccNistP256)
+        .key_usage(KeyUsageType::SignVerify)
+        .send()
+        .await
+        .unwrap();
+    let key = key.key_metadata().unwrap().arn().unwrap().to_string();
+
+    let contacts = |s: &Stack| s.proxy.count("account:GetAlternateContact");
+    let before = contacts(&s);
+    let whole = s.evidence("whole", &[]);
+    let whole_contacts = contacts(&s) - before;
+    let whole_rows = untimed_rows(&whole);
+    let accounts: Vec<String> = files_with(&whole, "state/accounts/")
+        .into_keys()
+        .map(|f| f["state/accounts/".len()..f.len() - 5].to_string())
+        .collect();
+    assert_eq!(accounts.len(), 10, "9 members and the management account");
+
+    // Three shards; the third as a zip, the first signed.
+    let before = contacts(&s);
+    let part = |i: u32| -> PathBuf {
+        let shard = format!("{i}/3");
+        match i {
+            1 => s.evidence("part-1", &["--shard", &shard, "--sign-key", &key]),
+            2 => s.evidence("part-2", &["--shard", &shard]),
+            _ => s.evidence("part-3.zip", &["--shard", &shard]),
+        }
+    };
+    let parts: Vec<PathBuf> = (1..=3).map(part).collect();
+    assert_eq!(
+        contacts(&s) - before,
+        whole_contacts,
+        "each account's contacts are read by exactly one shard"
+    );
+    let unzipped = s.path("part-3");
+    std::fs::create_dir(&unzipped).unwrap();
+    let mut zip = zip::ZipArchive::new(std::fs::File::open(&parts[2]).unwrap()).unwrap();
+    zip.extract(&unzipped).unwrap();
+    let dirs = [parts[0].clone(), parts[1].clone(), unzipped];
+
+    let mut row_count = 0;
+    for (i, dir) in dirs.iter().enumerate() {
+        let index = i as u64 + 1;
+        let m = manifest_of(dir);
+        assert_eq!(m["shard"], serde_json::json!({"index": index, "count": 3}));
+        assert_eq!(m["config_digest"], manifest_of(&whole)["config_digest"]);
+        let mine = |id: &str| id.parse::<u64>().unwrap() % 3 == index - 1;
+        // Rows of its own accounts only, and the organization's in shard 1.
+        let rows = untimed_rows(dir);
+        assert!(!rows.is_empty());
+        for r in &rows {
+            match r["account_id"].as_str().unwrap() {
+                "" => assert_eq!(index, 1, "organization-wide row in shard {index}: {r}"),
+                id => assert!(mine(id), "{id} in shard {index}"),
+            }
+        }
+        row_count += rows.len();
+        let state: Vec<String> = files_with(dir, "state/").into_keys().collect();
+        let want: Vec<String> = (index == 1)
+            .then(|| "state/organization.json".to_string())
+            .into_iter()
+            .chain(
+                accounts
+                    .iter()
+                    .filter(|a| mine(a))
+                    .map(|a| format!("state/accounts/{a}.json")),
+            )
+            .collect();
+        let mut want_sorted = want.clone();
+        want_sorted.sort();
+        assert_eq!(state, want_sorted, "state files of shard {index}");
+        assert_eq!(files_with(dir, "config/"), files_with(&whole, "config/"));
+        let html = std::fs::read_to_string(dir.join("report.html")).unwrap();
+        assert!(
+            html.contains(&format!("Partial bundle: shard {index} of 3.")),
+            "{html}"
+        );
+    }
+    assert_eq!(
+        row_count,
+        whole_rows.len(),
+        "every row in exactly one shard"
+    );
+    for part in &parts {
+        let ok = s.verify(part, &[]);
+        assert_eq!(ok.status.code(), Some(0), "{}", text(&ok));
+        assert!(
+            text(&ok).contains("a partial bundle: shard "),
+            "{}",
+            text(&ok)
+        );
+    }
+
+    // Merged, in any order, and signed: the bundle one unsharded run writes.
+    let merged = s.path("merged");
+    let args = |out: &Path, parts: &[&Path], extra: &[&str]| -> Output {
+        let mut a = vec!["evidence", "merge", "--out", out.to_str().unwrap()];
+        a.extend_from_slice(extra);
+        a.extend(parts.iter().map(|p| p.to_str().unwrap()));
+        s.govern(&a)
+    };
+    let o = args(
+        &merged,
+        &[&parts[2], &parts[0], &parts[1]],
+        &["--sign-key", &key],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert!(
+        text(&o).contains("Evidence bundle merged from 3 shards written to"),
+        "{}",
+        text(&o)
+    );
+    assert_eq!(untimed_rows(&merged), whole_rows, "rows, in the same order");
+    assert_eq!(untimed_csv(&merged), untimed_csv(&whole));
+    assert_eq!(files_with(&merged, "state/"), files_with(&whole, "state/"));
+    assert_eq!(
+        files_with(&merged, "config/"),
+        files_with(&whole, "config/")
+    );
+    let totals = |b: &Path| -> String {
+        let html = std::fs::read_to_string(b.join("report.html")).unwrap();
+        let at = html.find("<p id=\"totals\">").unwrap();
+        html[at..at + html[at..].find("</p>").unwrap()].to_string()
+    };
+    assert_eq!(totals(&merged), totals(&whole));
+    let summary = |b: &Path| {
+        let v: Value =
+            serde_json::from_slice(&std::fs::read(b.join("controls.json")).unwrap()).unwrap();
+        (v["summary"].clone(), v["controls"].clone())
+    };
+    assert_eq!(summary(&merged), summary(&whole));
+    assert!(std::fs::read_to_string(merged.join("report.html"))
+        .unwrap()
+        .contains(&format!("state/accounts/{dev}.json")));
+
+    let m = manifest_of(&merged);
+    let w = manifest_of(&whole);
+    assert_eq!(m.get("shard"), None, "{m}");
+    for k in [
+        "organization_id",
+        "management_account",
+        "config_digest",
+        "summary",
+    ] {
+        assert_eq!(m[k], w[k], "{k}");
+    }
+    let from = m["merged_from"].as_array().unwrap();
+    assert_eq!(from.len(), 3);
+    let (mut start, mut finish) = (String::new(), String::new());
+    for (i, (entry, dir)) in from.iter().zip(&dirs).enumerate() {
+        assert_eq!(entry["shard"]["index"], i as u64 + 1);
+        let part_manifest = std::fs::read(dir.join("manifest.json")).unwrap();
+        assert_eq!(
+            entry["manifest_sha256"],
+            govern::apply::sha256(&part_manifest)
+        );
+        let c = &manifest_of(dir)["collection"];
+        assert_eq!(&entry["collection"], c);
+        let (a, b) = (
+            c["started_at"].as_str().unwrap(),
+            c["finished_at"].as_str().unwrap(),
+        );
+        if start.is_empty() || a < start.as_str() {
+            start = a.to_string();
+        }
+        if b > finish.as_str() {
+            finish = b.to_string();
+        }
+    }
+    assert_eq!(m["collection"]["started_at"], start.as_str());
+    assert_eq!(m["collection"]["finished_at"], finish.as_str());
+    let ok = s.verify(&merged, &["--require-signature", "--kms"]);
+    assert_eq!(ok.status.code(), Some(0), "{}", text(&ok));
+    assert!(
+        text(&ok).contains("merged from 3 partial bundles")
+            && text(&ok).contains("KMS Verify: valid"),
+        "{}",
+        text(&ok)
+    );
+    // And as a tarball.
+    let tgz = s.path("merged.tar.gz");
+    let o = args(&tgz, &[&parts[0], &parts[1], &parts[2]], &[]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert_eq!(s.verify(&tgz, &[]).status.code(), Some(0));
+
+    // Refused, naming what is wrong; nothing is written.
+    let refused = |name: &str, parts: &[&Path], said: &str| {
+        let out = s.path(name);
+        let o = args(&out, parts, &[]);
+        assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+        assert!(text(&o).contains(said), "wanted {said:?} in: {}", text(&o));
+        assert!(!out.exists(), "{name} was written");
+    };
+    refused("m1", &[&parts[0], &parts[2]], "shard(s) 2/3 missing");
+    let again = s.path("part-2-again");
+    copy_dir(&parts[1], &again);
+    refused(
+        "m2",
+        &[&parts[0], &parts[1], &again, &parts[2]],
+        &format!(
+            "{} and {} are both shard 2/3",
+            again.display(),
+            parts[1].display()
+        ),
+    );
+    let tampered = s.path("part-2-tampered");
+    copy_dir(&parts[1], &tampered);
+    let csv = std::fs::read_to_string(tampered.join("controls.csv")).unwrap();
+    std::fs::write(tampered.join("controls.csv"), csv.replace("FAIL", "PASS")).unwrap();
+    refused(
+        "m3",
+        &[&parts[0], &tampered, &parts[2]],
+        &format!(
+            "the part {} does not verify: changed: controls.csv",
+            tampered.display()
+        ),
+    );
+    refused(
+        "m4",
+        &[&whole],
+        &format!("{} is not a partial bundle", whole.display()),
+    );
+    refused(
+        "m5",
+        &[&merged],
+        &format!("{} is a merged bundle already", merged.display()),
+    );
+    // An existing bundle is never written over; --shard is for collecting only.
+    let o = args(&merged, &[&parts[0], &parts[1], &parts[2]], &[]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(text(&o).contains("exists"), "{}", text(&o));
+    let o = s.govern(&[
+        "evidence",
+        "verify",
+        merged.to_str().unwrap(),
+        "--shard",
+        "1/3",
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        text(&o).contains("not to `evidence verify`"),
+        "{}",
+        text(&o)
     );
 }

@@ -135,8 +135,6 @@ fn merge(ctx: &Context, args: &DriftArgs, m: &MergeArgs) -> Result<u8> {
     let Some((first_path, first)) = reports.first() else {
         return Err(refuse("no reports given".into()));
     };
-    let count = first.shard.map_or(1, |s| s.count);
-    let mut seen = vec![None::<&str>; count as usize];
     for (path, r) in &reports {
         if r.organization_id != first.organization_id {
             return Err(refuse(format!(
@@ -149,25 +147,12 @@ fn merge(ctx: &Context, args: &DriftArgs, m: &MergeArgs) -> Result<u8> {
                 "{path} and {first_path} checked different config files"
             )));
         }
+    }
+    let shards = reports.iter().map(|(path, r)| {
         let shard = r.shard.unwrap_or(Shard { index: 1, count: 1 });
-        if shard.count != count {
-            return Err(refuse(format!(
-                "{path} is shard {shard}, {first_path} is of {count} shards"
-            )));
-        }
-        if let Some(other) = seen[(shard.index - 1) as usize].replace(path) {
-            return Err(refuse(format!("{path} and {other} are both shard {shard}")));
-        }
-    }
-    let missing: Vec<String> = seen
-        .iter()
-        .enumerate()
-        .filter(|(_, p)| p.is_none())
-        .map(|(i, _)| format!("{}/{count}", i + 1))
-        .collect();
-    if !missing.is_empty() {
-        return Err(refuse(format!("shard(s) {} missing", missing.join(", "))));
-    }
+        (path.as_str(), shard)
+    });
+    crate::plan::shard::check_set(shards).map_err(|e| refuse(e.to_string()))?;
     let format_version = first.plan.format_version;
     let last = first.last_apply.clone();
     let organization_id = first.organization_id.clone();

@@ -2,6 +2,7 @@
 //! directory or one archive (exit 0 even when controls fail: it is evidence, not a gate).
 //! `govern evidence verify BUNDLE`: recompute every hash, check the signature and, with
 //! `--previous`, the chain to the previous bundle (exit 0 intact, 1 otherwise).
+//! `govern evidence merge --out PATH PART...`: the partial bundles of a `--shard I/N` run → one.
 
 use std::path::Path;
 
@@ -10,7 +11,8 @@ use aws_sdk_kms::types::{MessageType, SigningAlgorithmSpec};
 
 use crate::apply::record::now_rfc3339;
 use crate::apply::sha256;
-use crate::cli::{BundleFormat, EvidenceAction, EvidenceArgs, VerifyArgs};
+use crate::apply::ConfigDigest;
+use crate::cli::{BundleFormat, EvidenceAction, EvidenceArgs, EvidenceMergeArgs, VerifyArgs};
 use crate::error::{Error, Result};
 use crate::evidence::archive::{self, Kind};
 use crate::evidence::signature::{self, SignatureFile, Statement};
@@ -20,8 +22,21 @@ use crate::exit;
 use super::Context;
 
 pub async fn run(ctx: &Context, args: &EvidenceArgs) -> Result<u8> {
+    if let (Some(shard), Some(action)) = (ctx.shard, &args.action) {
+        let name = match action {
+            EvidenceAction::Verify(_) => "verify",
+            EvidenceAction::Merge(_) => "merge",
+        };
+        return Err(Error::Refused {
+            message: format!(
+                "--shard {shard} applies to `govern evidence --out PATH`, not to `evidence {name}`"
+            ),
+            hint: Some(format!("run `govern evidence {name}` without --shard")),
+        });
+    }
     match &args.action {
         Some(EvidenceAction::Verify(v)) => verify(ctx, v).await,
+        Some(EvidenceAction::Merge(m)) => merge(ctx, m).await,
         None => match &args.out {
             Some(out) => export(ctx, args, out).await,
             None => Err(Error::Refused {
@@ -37,8 +52,8 @@ fn io(context: String) -> impl FnOnce(std::io::Error) -> Error {
 }
 
 /// `--format`, else what `--out`'s name says.
-fn archive_kind(args: &EvidenceArgs, out: &Path) -> Option<Kind> {
-    match args.format {
+fn archive_kind(format: Option<BundleFormat>, out: &Path) -> Option<Kind> {
+    match format {
         Some(BundleFormat::Dir) => None,
         Some(BundleFormat::Zip) => Some(Kind::Zip),
         Some(BundleFormat::Tar) => Some(Kind::TarGz),
@@ -79,10 +94,11 @@ fn check_out(out: &Path, kind: Option<Kind>) -> Result<()> {
 }
 
 async fn export(ctx: &Context, args: &EvidenceArgs, out: &Path) -> Result<u8> {
-    let kind = archive_kind(args, out);
+    let kind = archive_kind(args.bundle.format, out);
     check_out(out, kind)?;
     let started_at = now_rfc3339();
     let loaded = crate::config::load(&ctx.config)?;
+    let config_digest = ConfigDigest::of(&ctx.config, &loaded.files)?.digest;
     let (clients, actual) = super::connect_and_discover(ctx, &loaded.desired, "evidence").await?;
     let me = clients
         .sts
@@ -106,64 +122,171 @@ async fn export(ctx: &Context, args: &EvidenceArgs, out: &Path) -> Result<u8> {
         desired: &loaded.desired,
         actual: &actual,
         config_files,
+        config_digest,
         caller,
         window: Window {
             started_at,
             finished_at,
         },
-        previous_bundle_sha256: args.previous_bundle_sha256.clone(),
+        previous_bundle_sha256: args.bundle.previous_bundle_sha256.clone(),
+        shard: ctx.shard,
     };
-    let (mut files, rows, manifest) = evidence::assemble(&collected);
-    if let Some(key) = &args.sign_key {
-        sign(
-            ctx,
-            loaded.desired.home_region.as_str(),
-            key,
-            &mut files,
-            &manifest,
-        )
-        .await?;
-    }
-    let sums = bundle::sums(&files.hashes());
-    files.add(bundle::SUMS, sums);
-    match kind {
-        None => {
-            std::fs::create_dir_all(out).map_err(io(format!("creating {}", out.display())))?;
-            files
-                .write(out)
-                .map_err(io(format!("writing the bundle to {}", out.display())))?;
-        }
-        Some(kind) => write_archive(&files, kind, out)?,
-    }
+    let (files, rows, manifest) = evidence::assemble(&collected);
+    let sealing = Sealing {
+        sign_key: args.bundle.sign_key.as_deref(),
+        home_region: loaded.desired.home_region.as_str(),
+        kind,
+        out,
+    };
+    sealing.write(ctx, files, &manifest).await?;
 
-    let c = evidence::controls::counts(&rows);
-    println!(
-        "Evidence bundle written to {}{}: {} results: {} PASS, {} FAIL, {} ERROR, {} NOT_APPLICABLE{}.",
-        out.display(),
-        kind.map(|k| format!(" ({})", k.as_str())).unwrap_or_default(),
-        rows.len(),
-        c[&Status::Pass],
-        c[&Status::Fail],
-        c[&Status::Error],
-        c[&Status::NotApplicable],
-        if args.sign_key.is_some() {
-            "; signed"
-        } else {
-            ""
-        }
-    );
-    println!(
-        "Check it with `govern evidence verify {}` or `sha256sum -c SHA256SUMS` inside it{}.",
-        out.display(),
-        if kind.is_some() { " once unpacked" } else { "" }
-    );
-    if c[&Status::Error] > 0 {
-        eprintln!(
-            "warning: {} results are ERROR: some accounts could not be read (see controls.csv)",
-            c[&Status::Error]
+    let what = match ctx.shard {
+        Some(shard) => format!("Partial evidence bundle (shard {shard})"),
+        None => "Evidence bundle".to_string(),
+    };
+    sealing.report(&what, &rows);
+    if let Some(shard) = ctx.shard {
+        println!(
+            "Merge the {} shards' bundles into one with `govern evidence merge --out DIR PART...`.",
+            shard.count
         );
     }
     Ok(exit::OK)
+}
+
+/// How and where a finished bundle is written.
+struct Sealing<'a> {
+    sign_key: Option<&'a str>,
+    /// For a key given by id or alias when neither --region nor the environment names a region.
+    home_region: &'a str,
+    kind: Option<Kind>,
+    out: &'a Path,
+}
+
+impl Sealing<'_> {
+    /// Signs (with a key), adds SHA256SUMS and writes the bundle as a directory or an archive.
+    async fn write(&self, ctx: &Context, mut files: Files, manifest: &Manifest) -> Result<()> {
+        if let Some(key) = self.sign_key {
+            sign(ctx, self.home_region, key, &mut files, manifest).await?;
+        }
+        let sums = bundle::sums(&files.hashes());
+        files.add(bundle::SUMS, sums);
+        let out = self.out;
+        match self.kind {
+            None => {
+                std::fs::create_dir_all(out).map_err(io(format!("creating {}", out.display())))?;
+                files
+                    .write(out)
+                    .map_err(io(format!("writing the bundle to {}", out.display())))
+            }
+            Some(kind) => write_archive(&files, kind, out),
+        }
+    }
+
+    /// What was written, on stdout; ERROR rows also on stderr.
+    fn report(&self, what: &str, rows: &[evidence::Row]) {
+        let c = evidence::controls::counts(rows);
+        println!(
+            "{what} written to {}{}: {} results: {} PASS, {} FAIL, {} ERROR, {} NOT_APPLICABLE{}.",
+            self.out.display(),
+            self.kind
+                .map(|k| format!(" ({})", k.as_str()))
+                .unwrap_or_default(),
+            rows.len(),
+            c[&Status::Pass],
+            c[&Status::Fail],
+            c[&Status::Error],
+            c[&Status::NotApplicable],
+            if self.sign_key.is_some() {
+                "; signed"
+            } else {
+                ""
+            }
+        );
+        println!(
+            "Check it with `govern evidence verify {}` or `sha256sum -c SHA256SUMS` inside it{}.",
+            self.out.display(),
+            if self.kind.is_some() {
+                " once unpacked"
+            } else {
+                ""
+            }
+        );
+        if c[&Status::Error] > 0 {
+            eprintln!(
+                "warning: {} results are ERROR: some accounts could not be read (see controls.csv)",
+                c[&Status::Error]
+            );
+        }
+    }
+}
+
+/// `govern evidence merge`: verifies every part, merges them (`evidence::merge`), and writes one
+/// bundle, signed as `govern evidence` signs.
+async fn merge(ctx: &Context, args: &EvidenceMergeArgs) -> Result<u8> {
+    let kind = archive_kind(args.bundle.format, &args.out);
+    check_out(&args.out, kind)?;
+    let mut parts = Vec::new();
+    for path in &args.parts {
+        let opened = open(path)?;
+        let audit = audit(ctx, &opened, false, false).await;
+        let (Some(manifest), Some(manifest_sha256), true) = (
+            audit.checked.manifest,
+            audit.checked.manifest_sha256,
+            audit.problems.is_empty(),
+        ) else {
+            return Err(Error::Refused {
+                message: format!(
+                    "the part {} does not verify: {}",
+                    path.display(),
+                    audit.problems.join("; ")
+                ),
+                hint: Some(
+                    "merge the parts as `govern evidence --shard I/N` wrote them; if one was \
+                     changed, collect that shard again"
+                        .into(),
+                ),
+            });
+        };
+        parts.push(evidence::merge::Part {
+            name: path.display().to_string(),
+            files: opened.files,
+            manifest,
+            manifest_sha256,
+        });
+    }
+    let home_region = parts
+        .iter()
+        .find_map(|p| home_region(&p.files))
+        .unwrap_or_else(|| "us-east-1".into());
+    let n = parts.len();
+    let (files, rows, manifest) =
+        evidence::merge::merge(parts, args.bundle.previous_bundle_sha256.clone()).map_err(|e| {
+            Error::Refused {
+                message: e.to_string(),
+                hint: Some(
+                    "merge the bundles of one `govern evidence --shard I/N` run, one per shard"
+                        .into(),
+                ),
+            }
+        })?;
+    let sealing = Sealing {
+        sign_key: args.bundle.sign_key.as_deref(),
+        home_region: &home_region,
+        kind,
+        out: &args.out,
+    };
+    sealing.write(ctx, files, &manifest).await?;
+    sealing.report(&format!("Evidence bundle merged from {n} shards"), &rows);
+    Ok(exit::OK)
+}
+
+/// `[organization] home_region` of the org.toml a bundle holds.
+fn home_region(files: &Files) -> Option<String> {
+    let text = std::str::from_utf8(files.0.get("config/org.toml")?).ok()?;
+    let table: toml::Table = text.parse().ok()?;
+    let region = table.get("organization")?.get("home_region")?.as_str()?;
+    Some(region.to_string())
 }
 
 /// Creates `out` (never replacing a file); a half-written archive is removed.
@@ -321,9 +444,19 @@ async fn sign(
     Ok(())
 }
 
-async fn verify(ctx: &Context, args: &VerifyArgs) -> Result<u8> {
-    let path = &args.bundle;
-    let opened = open(path)?;
+/// What checking one bundle found: hashes, and the signature (offline; also through KMS with `kms`).
+struct Audit {
+    checked: bundle::Checked,
+    problems: Vec<String>,
+    notes: Vec<String>,
+}
+
+async fn audit(
+    ctx: &Context,
+    opened: &bundle::Opened,
+    require_signature: bool,
+    kms: bool,
+) -> Audit {
     let checked = bundle::check(&opened.files);
     let mut problems: Vec<String> = opened
         .problems
@@ -332,22 +465,51 @@ async fn verify(ctx: &Context, args: &VerifyArgs) -> Result<u8> {
         .map(|p| p.to_string())
         .collect();
     let mut notes = Vec::new();
-
     match opened.files.0.get(bundle::SIGNATURE) {
-        None if args.require_signature => problems.push(format!(
+        None if require_signature => problems.push(format!(
             "missing: {} (--require-signature)",
             bundle::SIGNATURE
         )),
         None => notes.push("not signed".to_string()),
-        Some(bytes) => match check_signature(ctx, &opened.files, &checked, bytes, args.kms).await {
+        Some(bytes) => match check_signature(ctx, &opened.files, &checked, bytes, kms).await {
             Ok(note) => notes.push(note),
             Err(why) => problems.push(format!("invalid: {}: {why}", bundle::SIGNATURE)),
         },
     }
+    Audit {
+        checked,
+        problems,
+        notes,
+    }
+}
+
+async fn verify(ctx: &Context, args: &VerifyArgs) -> Result<u8> {
+    let path = &args.bundle;
+    let opened = open(path)?;
+    let Audit {
+        checked,
+        mut problems,
+        mut notes,
+    } = audit(ctx, &opened, args.require_signature, args.kms).await;
     if let Some(previous) = &args.previous {
         match check_previous(checked.manifest.as_ref(), previous)? {
             Ok(note) => notes.push(note),
             Err(why) => problems.push(format!("previous: {why}")),
+        }
+    }
+    if let Some(m) = &checked.manifest {
+        if let Some(shard) = m.shard {
+            notes.push(format!(
+                "a partial bundle: shard {shard}, with that shard's rows only (`govern evidence \
+                 merge` makes one bundle of all {})",
+                shard.count
+            ));
+        }
+        if !m.merged_from.is_empty() {
+            notes.push(format!(
+                "merged from {} partial bundles",
+                m.merged_from.len()
+            ));
         }
     }
 

@@ -55,14 +55,6 @@ pub async fn run(cli: Cli) -> Result<u8> {
                 hint: None,
             })?,
     };
-    if ctx.shard.is_some() && matches!(cli.command, Command::Evidence(_)) {
-        return Err(Error::Refused {
-            message: "--shard applies to plan, apply and drift; evidence is collected for the \
-                      whole organization in one run"
-                .into(),
-            hint: Some("run `govern evidence` without --shard".into()),
-        });
-    }
     match &cli.command {
         Command::Validate => validate::run(&ctx),
         Command::Plan(args) => plan::run(&ctx, args).await,

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::apply::sha256;
+use crate::plan::Shard;
 
 use super::controls::Status;
 
@@ -28,6 +29,16 @@ pub struct Manifest {
     pub caller: Caller,
     pub organization_id: String,
     pub management_account: String,
+    /// SHA-256 over the config files' hashes, as `config.digest` in drift reports; absent in
+    /// bundles written before govern recorded it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub config_digest: Option<String>,
+    /// Set in a partial bundle (`govern evidence --shard I/N`): it holds this shard's rows only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shard: Option<Shard>,
+    /// Set in a bundle written by `govern evidence merge`: the partial bundles it was made of.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub merged_from: Vec<MergedPart>,
     pub collection: Window,
     /// Rows per status.
     pub summary: BTreeMap<Status, usize>,
@@ -35,6 +46,16 @@ pub struct Manifest {
     pub previous_bundle_sha256: Option<String>,
     /// Every file of the bundle but those in [`AFTER_MANIFEST`], by path relative to the bundle.
     pub files: BTreeMap<String, String>,
+}
+
+/// One partial bundle a merged bundle was made of.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MergedPart {
+    pub shard: Shard,
+    /// SHA-256 of the part's manifest.json, which names the SHA-256 of each of its files.
+    pub manifest_sha256: String,
+    pub caller: Caller,
+    pub collection: Window,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

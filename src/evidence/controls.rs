@@ -234,12 +234,19 @@ pub fn evaluate(desired: &Desired, actual: &Actual, evaluated_at: &str) -> Vec<R
     e.logging();
     e.tree();
     e.unmanaged();
+    let mut rows = e.rows;
+    sort(&mut rows);
+    rows
+}
+
+/// The order rows are written in: catalogue order, then by account, region and resource. Stable, so
+/// merged shard rows land where one unsharded evaluation puts them.
+pub fn sort(rows: &mut [Row]) {
     let order: BTreeMap<&str, usize> = CATALOGUE
         .iter()
         .enumerate()
         .map(|(i, c)| (c.id, i))
         .collect();
-    let mut rows = e.rows;
     rows.sort_by(|a, b| {
         (
             order.get(a.control_id.as_str()),
@@ -254,7 +261,30 @@ pub fn evaluate(desired: &Desired, actual: &Actual, evaluated_at: &str) -> Vec<R
                 &b.resource,
             ))
     });
-    rows
+}
+
+/// Whether `row` belongs to `shard`'s partial bundle (`govern evidence --shard I/N`).
+///
+/// Per control:
+/// - GOV.CONTACT.1–3, GOV.KMS.1, GOV.SECRETS.1 are evaluated on what was read inside an account,
+///   which only the shard owning the account reads: their rows must follow the account.
+/// - GOV.SCP.2, GOV.ORG.1, GOV.ORG.2 give one row per account from the organization's structure,
+///   which every shard reads; their rows follow the account too, so that the work (and the report)
+///   splits evenly and each partial bundle holds the state file of every row it has.
+/// - GOV.SCP.1 and GOV.LOG.1 are about the organization (the policy type, the root's and OUs'
+///   attachments, trusted access, delegated administrators): those rows carry no account and go to
+///   shard 1, which carries the organization-wide work as it does in plans. The few rows of theirs
+///   that are about one account (an SCP attached to it, the logging account's placement) follow
+///   that account, for the same reason as above.
+///
+/// So the rule is one for every control: a row about an account belongs to the shard owning the
+/// account; a row about no account (including a control's single NOT_APPLICABLE "not declared"
+/// row) to shard 1. Every row of an unsharded evaluation is in exactly one shard.
+pub fn in_shard(row: &Row, shard: &crate::plan::Shard) -> bool {
+    match AccountId::parse(&row.account_id) {
+        Ok(id) => shard.owns(&id),
+        Err(_) => shard.is_first(),
+    }
 }
 
 /// Counts per status.

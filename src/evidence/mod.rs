@@ -4,6 +4,7 @@
 //!
 //! - `controls`: the catalogue and its pure evaluation into rows;
 //! - `bundle`: files, manifest, SHA256SUMS and their verification;
+//! - `merge`: partial bundles of `--shard` runs into one, as one run would have written it;
 //! - `archive`: the bundle as one deterministic .zip or .tar.gz, and reading one back;
 //! - `signature`: the signed statement and offline signature checks;
 //! - `report`: the self-contained HTML page.
@@ -11,6 +12,7 @@
 pub mod archive;
 pub mod bundle;
 pub mod controls;
+pub mod merge;
 pub mod report;
 pub mod signature;
 
@@ -20,6 +22,7 @@ use serde::Serialize;
 
 use crate::model::{AccountId, Actual, ActualOu, ActualPolicy, Desired, Member, OuPath, Parent};
 use crate::model::{ActualAccount, PolicyName};
+use crate::plan::Shard;
 
 pub use bundle::{Caller, Files, Manifest, Window};
 pub use controls::{Row, Status};
@@ -30,60 +33,95 @@ pub struct Collected<'a> {
     pub actual: &'a Actual,
     /// org.toml and every file it named, by path relative to org.toml's directory, with their bytes.
     pub config_files: Vec<(String, Vec<u8>)>,
+    /// `ConfigDigest::digest` of those files.
+    pub config_digest: String,
     pub caller: Caller,
     pub window: Window,
     pub previous_bundle_sha256: Option<String>,
+    /// `--shard I/N`: write this shard's partial bundle.
+    pub shard: Option<Shard>,
 }
 
 pub const GOVERN_VERSION: &str = env!("CARGO_PKG_VERSION");
 
 /// Every file of the bundle up to and including `manifest.json` (the signature and SHA256SUMS come
-/// after), the rows, and the manifest.
+/// after), the rows, and the manifest. A shard's bundle holds its rows (see
+/// [`controls::in_shard`]) and its accounts' state; `state/organization.json` is in shard 1's only,
+/// beside the organization-wide rows evaluated on it, so merged parts never disagree on it.
 pub fn assemble(c: &Collected) -> (Files, Vec<Row>, Manifest) {
-    let evaluated_at = &c.window.finished_at;
-    let rows = controls::evaluate(c.desired, c.actual, evaluated_at);
+    let mut rows = controls::evaluate(c.desired, c.actual, &c.window.finished_at);
+    if let Some(shard) = &c.shard {
+        rows.retain(|r| controls::in_shard(r, shard));
+    }
     let mut files = Files::default();
-
-    files.add(
-        "controls.json",
-        json(&ControlsFile::new(c.actual, evaluated_at, &rows)),
-    );
-    files.add("controls.csv", csv(&rows));
-    files.add(controls::ORGANIZATION_FILE, json(&OrgState::of(c.actual)));
+    if c.shard.is_none_or(|s| s.is_first()) {
+        files.add(controls::ORGANIZATION_FILE, json(&OrgState::of(c.actual)));
+    }
     for (id, account) in &c.actual.accounts {
-        files.add(
-            controls::account_file(id),
-            json(&AccountState::of(c.actual, id, account)),
-        );
+        if c.shard.is_none_or(|s| s.owns(id)) {
+            files.add(
+                controls::account_file(id),
+                json(&AccountState::of(c.actual, id, account)),
+            );
+        }
     }
     for (name, bytes) in &c.config_files {
-        files.add(format!("config/{name}"), bytes.clone());
+        files.add(format!("{CONFIG_DIR}{name}"), bytes.clone());
     }
-    files.add(
-        "report.html",
-        report::render(
-            &report::Header {
-                organization_id: &c.actual.organization_id,
-                management_account: c.actual.management_account.as_str(),
-                evaluated_at,
-                govern_version: GOVERN_VERSION,
-            },
-            &rows,
-        ),
-    );
     let manifest = Manifest {
         format_version: bundle::MANIFEST_VERSION,
         govern_version: GOVERN_VERSION.to_string(),
         caller: c.caller.clone(),
         organization_id: c.actual.organization_id.clone(),
         management_account: c.actual.management_account.to_string(),
+        config_digest: Some(c.config_digest.clone()),
+        shard: c.shard,
+        merged_from: Vec::new(),
         collection: c.window.clone(),
-        summary: controls::counts(&rows),
+        summary: BTreeMap::new(),
         previous_bundle_sha256: c.previous_bundle_sha256.clone(),
-        files: files.hashes(),
+        files: BTreeMap::new(),
     };
-    files.add(bundle::MANIFEST, json(&manifest));
+    let (files, manifest) = complete(files, &rows, manifest);
     (files, rows, manifest)
+}
+
+/// Where config files go in a bundle; `state/` holds what was discovered.
+pub const CONFIG_DIR: &str = "config/";
+pub const STATE_DIR: &str = "state/";
+
+/// Adds what is made from the rows (controls.json, controls.csv, report.html) to the state and
+/// config files already in `files`, then `manifest.json` over all of them, with its summary and
+/// hashes filled in. One path for collected and merged bundles, so they cannot drift apart.
+pub fn complete(mut files: Files, rows: &[Row], mut manifest: Manifest) -> (Files, Manifest) {
+    let evaluated_at = &manifest.collection.finished_at;
+    files.add(
+        "controls.json",
+        json(&ControlsFile::new(
+            &manifest.organization_id,
+            evaluated_at,
+            rows,
+        )),
+    );
+    files.add("controls.csv", csv(rows));
+    files.add(
+        "report.html",
+        report::render(
+            &report::Header {
+                organization_id: &manifest.organization_id,
+                management_account: &manifest.management_account,
+                evaluated_at,
+                govern_version: &manifest.govern_version,
+                shard: manifest.shard,
+                merged_from: manifest.merged_from.len(),
+            },
+            rows,
+        ),
+    );
+    manifest.summary = controls::counts(rows);
+    manifest.files = files.hashes();
+    files.add(bundle::MANIFEST, json(&manifest));
+    (files, manifest)
 }
 
 /// Pretty JSON with a final newline; maps are ordered, so equal values give equal bytes.
@@ -104,10 +142,10 @@ struct ControlsFile<'a> {
 }
 
 impl<'a> ControlsFile<'a> {
-    fn new(actual: &'a Actual, evaluated_at: &'a str, rows: &'a [Row]) -> Self {
+    fn new(organization_id: &'a str, evaluated_at: &'a str, rows: &'a [Row]) -> Self {
         Self {
             format_version: controls::FORMAT_VERSION,
-            organization_id: &actual.organization_id,
+            organization_id,
             evaluated_at,
             summary: controls::counts(rows),
             controls: controls::CATALOGUE,

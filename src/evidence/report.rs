@@ -12,6 +12,10 @@ pub struct Header<'a> {
     pub management_account: &'a str,
     pub evaluated_at: &'a str,
     pub govern_version: &'a str,
+    /// A partial bundle's shard: the page then says it shows that shard's rows only.
+    pub shard: Option<crate::plan::Shard>,
+    /// How many partial bundles a merged bundle was made of (0: not merged).
+    pub merged_from: usize,
 }
 
 fn esc(s: &str) -> String {
@@ -70,6 +74,30 @@ pub fn render(h: &Header, rows: &[Row]) -> String {
         at = esc(h.evaluated_at),
         v = esc(h.govern_version),
     );
+    if let Some(shard) = h.shard {
+        let _ = writeln!(
+            out,
+            "<p id=\"partial\"><strong>Partial bundle: shard {} of {}.</strong> It holds the rows \
+             of the member accounts of this shard{}; <code>govern evidence merge</code> makes one \
+             bundle of all {} shards.</p>",
+            shard.index,
+            shard.count,
+            if shard.is_first() {
+                " and those about the organization"
+            } else {
+                " only"
+            },
+            shard.count
+        );
+    }
+    if h.merged_from > 0 {
+        let _ = writeln!(
+            out,
+            "<p id=\"merged\">Merged from {} partial bundles (one per shard), listed with the \
+             SHA-256 of their manifests under <code>merged_from</code> in manifest.json.</p>",
+            h.merged_from
+        );
+    }
     let _ = writeln!(
         out,
         "<p id=\"totals\">{} results: {} PASS, {} FAIL, {} ERROR, {} NOT_APPLICABLE.</p>",

@@ -5,7 +5,7 @@ mod diff;
 mod members;
 mod order;
 pub mod saved;
-mod shard;
+pub mod shard;
 mod simulate;
 mod target;
 

@@ -52,6 +52,73 @@ impl Shard {
     }
 }
 
+/// Why some runs' outputs are not the N shards of one run, each once.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SetError {
+    #[error("{part} records shard {shard}, which is not I/N with 1 ≤ I ≤ N")]
+    Invalid { part: String, shard: Shard },
+    #[error("{part} is shard {shard}, {first} is of {count} shards")]
+    OtherCount {
+        part: String,
+        shard: Shard,
+        first: String,
+        count: u32,
+    },
+    #[error("{part} and {other} are both shard {shard}")]
+    Repeated {
+        part: String,
+        other: String,
+        shard: Shard,
+    },
+    #[error("shard(s) {0} missing")]
+    Missing(String),
+}
+
+/// Checks that `parts` (a name for messages, its shard) are shards 1 to N of N, each once, N being
+/// the first part's count; returns N. What `drift merge` and `evidence merge` check before merging.
+pub fn check_set<'a>(parts: impl IntoIterator<Item = (&'a str, Shard)>) -> Result<u32, SetError> {
+    let mut first: Option<(&str, u32)> = None;
+    let mut seen: Vec<Option<&str>> = Vec::new();
+    for (part, shard) in parts {
+        if shard.index == 0 || shard.index > shard.count {
+            return Err(SetError::Invalid {
+                part: part.to_string(),
+                shard,
+            });
+        }
+        let (first_part, count) = *first.get_or_insert((part, shard.count));
+        if seen.is_empty() {
+            seen = vec![None; count as usize];
+        }
+        if shard.count != count {
+            return Err(SetError::OtherCount {
+                part: part.to_string(),
+                shard,
+                first: first_part.to_string(),
+                count,
+            });
+        }
+        if let Some(other) = seen[(shard.index - 1) as usize].replace(part) {
+            return Err(SetError::Repeated {
+                part: part.to_string(),
+                other: other.to_string(),
+                shard,
+            });
+        }
+    }
+    let count = first.map_or(0, |(_, n)| n);
+    let missing: Vec<String> = seen
+        .iter()
+        .enumerate()
+        .filter(|(_, p)| p.is_none())
+        .map(|(i, _)| format!("{}/{count}", i + 1))
+        .collect();
+    if !missing.is_empty() {
+        return Err(SetError::Missing(missing.join(", ")));
+    }
+    Ok(count)
+}
+
 impl fmt::Display for Shard {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}/{}", self.index, self.count)
@@ -88,6 +155,26 @@ mod tests {
             let id = AccountId::parse(&n.to_string()).unwrap();
             assert_eq!(shards.iter().filter(|s| s.owns(&id)).count(), 1, "{n}");
         }
+        let set = |parts: &[(&'static str, u32, u32)]| {
+            check_set(
+                parts
+                    .iter()
+                    .map(|&(p, index, count)| (p, Shard { index, count })),
+            )
+            .map_err(|e| e.to_string())
+        };
+        assert_eq!(set(&[("b", 2, 2), ("a", 1, 2)]), Ok(2));
+        assert_eq!(set(&[("a", 1, 3)]), Err("shard(s) 2/3, 3/3 missing".into()));
+        assert_eq!(
+            set(&[("a", 1, 2), ("b", 1, 2)]),
+            Err("b and a are both shard 1/2".into())
+        );
+        assert_eq!(
+            set(&[("a", 1, 2), ("b", 2, 3)]),
+            Err("b is shard 2/3, a is of 2 shards".into())
+        );
+        assert!(set(&[("a", 0, 2)]).unwrap_err().contains("not I/N"));
+        assert!(set(&[("a", 3, 2)]).unwrap_err().contains("not I/N"));
         let one = Shard { index: 1, count: 1 };
         assert!(one.owns(&AccountId::parse("123456789012").unwrap()));
     }
