@@ -392,6 +392,9 @@ pub enum EvidenceAction {
     /// Merge the partial bundles of `govern evidence --shard I/N --out PART` (one per shard) into
     /// one bundle, as one unsharded run would have written it. Verifies every part first. No AWS
     /// access (unless --sign-key).
+    #[command(
+        after_help = "Examples:\n  govern evidence merge --out evidence/2026-q4 part-1 part-2 part-3\n  govern evidence merge --out evidence/2026-q4.zip --sign-key alias/evidence part-*.zip"
+    )]
     Merge(EvidenceMergeArgs),
 }
 
