@@ -46,6 +46,13 @@ fn import_then_plan(
 
     let (out, _) = govern(proxy, emu, &config, &["validate"]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    // What editors check it with (taplo / Even Better TOML, docs/org.schema.json) accepts it too.
+    let problems = support::schema_problems(&std::fs::read_to_string(&config).unwrap());
+    assert!(
+        problems.is_empty(),
+        "imported org.toml vs the schema:\n{}",
+        problems.join("\n")
+    );
 
     let before = proxy.counts();
     let (out, took) = govern(

@@ -76,3 +76,20 @@ pub fn stdout(o: &Output) -> String {
 pub fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
+
+/// The problems docs/org.schema.json (the schema editors validate org.toml with) finds in `text`,
+/// one line each; empty when it validates.
+#[allow(dead_code)]
+pub fn schema_problems(text: &str) -> Vec<String> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/org.schema.json");
+    let schema: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path).expect("docs/org.schema.json"))
+            .expect("the schema is JSON");
+    let validator = jsonschema::draft7::new(&schema).expect("a valid draft-07 schema");
+    let value: toml::Value = toml::from_str(text).expect("valid TOML");
+    let json = serde_json::to_value(value).expect("TOML maps to JSON");
+    validator
+        .iter_errors(&json)
+        .map(|e| format!("{}: {e}", e.instance_path()))
+        .collect()
+}

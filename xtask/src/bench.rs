@@ -719,7 +719,19 @@ fn run_govern(
         .map_err(|e| format!("cannot create {}: {e}", out_path.display()))?;
     let stderr = File::create(&err_path)
         .map_err(|e| format!("cannot create {}: {e}", err_path.display()))?;
-    let mut cmd = Command::new(govern);
+    // GOVERN_BENCH_WRAP runs govern under a profiler, e.g. "perf record -F 999 -o /tmp/perf.data --"
+    // (the CPU and RSS figures then include the profiler's own).
+    let wrap: Vec<String> = std::env::var("GOVERN_BENCH_WRAP")
+        .map(|w| w.split_whitespace().map(str::to_string).collect())
+        .unwrap_or_default();
+    let mut cmd = match wrap.split_first() {
+        Some((program, args)) => {
+            let mut c = Command::new(program);
+            c.args(args).arg(govern);
+            c
+        }
+        None => Command::new(govern),
+    };
     cmd.arg("--config")
         .arg(dir.join("org.toml"))
         .args(["--concurrency", &concurrency.to_string(), "plan", "--json"])
