@@ -16,7 +16,10 @@ fn main() -> ExitCode {
     };
     govern::logging::init(cli.verbose, cli.log_format, cli.color);
     install_error_renderer();
-    let runtime = match tokio::runtime::Runtime::new() {
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
         Ok(r) => r,
         Err(e) => {
             eprintln!("error: cannot start the async runtime: {e}");

@@ -26,6 +26,7 @@ use aws_smithy_runtime_api::client::http::{
 };
 use aws_smithy_runtime_api::client::orchestrator::HttpRequest;
 use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
+use governor::clock::DefaultClock;
 use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
 use tokio::sync::Semaphore;
 
@@ -212,12 +213,14 @@ struct Gate {
 }
 
 impl Gate {
-    fn new(limit: Limit) -> Self {
+    /// `clock` is shared: creating a clock calibrates it, which costs more than a request.
+    fn new(limit: Limit, clock: &DefaultClock) -> Self {
         let rate = limit.per_second.and_then(|r| {
             let burst = NonZeroU32::new(limit.burst.max(1))?;
             let period = std::time::Duration::from_secs_f64(1.0 / r);
-            Some(RateLimiter::direct(
+            Some(RateLimiter::direct_with_clock(
                 Quota::with_period(period)?.allow_burst(burst),
+                clock.clone(),
             ))
         });
         Self {
@@ -229,6 +232,7 @@ impl Gate {
 
 struct Gates {
     limits: Limits,
+    clock: DefaultClock,
     per_caller: Mutex<HashMap<Call, Arc<Gate>>>,
     per_org: Mutex<HashMap<String, Arc<Semaphore>>>,
 }
@@ -248,7 +252,7 @@ impl Gates {
                 }
                 let mut map = self.per_caller.lock().unwrap_or_else(|e| e.into_inner());
                 map.entry(id)
-                    .or_insert_with(|| Arc::new(Gate::new(limit)))
+                    .or_insert_with(|| Arc::new(Gate::new(limit, &self.clock)))
                     .clone()
             });
         let org = self.limits.org_in_flight.get(&key).map(|n| {
@@ -280,6 +284,7 @@ impl Throttled {
             inner,
             gates: Arc::new(Gates {
                 limits,
+                clock: DefaultClock::default(),
                 per_caller: Mutex::new(HashMap::new()),
                 per_org: Mutex::new(HashMap::new()),
             }),
@@ -422,7 +427,7 @@ mod tests {
     async fn a_rate_is_kept() {
         // 20/s with burst 1: the fifth request goes out no sooner than 200 ms after the first
         // (a lower bound only: pacing must hold, speed is not asserted).
-        let gate = Gate::new(Limit::rate(20.0, 1));
+        let gate = Gate::new(Limit::rate(20.0, 1), &DefaultClock::default());
         let start = std::time::Instant::now();
         for _ in 0..5 {
             gate.rate.as_ref().unwrap().until_ready().await;
