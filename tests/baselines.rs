@@ -149,20 +149,20 @@ async fn rotation_function(cfg: &SdkConfig) -> String {
     function.function_arn().expect("a function ARN").to_string()
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn baselines_across_twenty_one_accounts_through_the_binary() {
-    let emu = Emulator::start();
-    // RotateSecret runs the function's testSecret step even with RotateImmediately=false: without
-    // Docker, moto's simple Lambda backend answers it.
-    emu.moto_config(r#"{"lambda":{"use_docker":false}}"#);
-    let proxy = Proxy::start(&emu.endpoint(), Faults::none());
-    let cfg = emu.sdk_config().await;
-    let seeder = Seeder::new(&cfg).await;
+/// `n` member accounts named `name(i)` (email `name(i)@example.com`) under the root, and sessions
+/// into them for seeding, straight to the emulator.
+async fn seed_members(
+    cfg: &SdkConfig,
+    n: usize,
+    name: impl Fn(usize) -> String,
+) -> (Vec<String>, MemberSessions) {
+    let seeder = Seeder::new(cfg).await;
     let mut ids = Vec::new();
-    for i in 0..MEMBERS {
+    for i in 0..n {
+        let name = name(i);
         ids.push(
             seeder
-                .account(&format!("m{i:02}"), &format!("m{i:02}@example.com"), None)
+                .account(&name, &format!("{name}@example.com"), None)
                 .await,
         );
     }
@@ -174,6 +174,18 @@ async fn baselines_across_twenty_one_accounts_through_the_binary() {
         None,
         "seed",
     );
+    (ids, sessions)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn baselines_across_twenty_one_accounts_through_the_binary() {
+    let emu = Emulator::start();
+    // RotateSecret runs the function's testSecret step even with RotateImmediately=false: without
+    // Docker, moto's simple Lambda backend answers it.
+    emu.moto_config(r#"{"lambda":{"use_docker":false}}"#);
+    let proxy = Proxy::start(&emu.endpoint(), Faults::none());
+    let cfg = emu.sdk_config().await;
+    let (ids, sessions) = seed_members(&cfg, MEMBERS, |i| format!("m{i:02}")).await;
     let us = |i: usize| member(&sessions, &ids[i], "us-east-1");
     let eu = |i: usize| member(&sessions, &ids[i], "eu-west-1");
 
@@ -477,23 +489,7 @@ async fn contacts_and_regions_from_the_management_account_when_the_role_is_refus
     let emu = Emulator::start();
     let proxy = Proxy::start(&emu.endpoint(), Faults::none());
     let cfg = emu.sdk_config().await;
-    let seeder = Seeder::new(&cfg).await;
-    let mut ids = Vec::new();
-    for i in 0..3 {
-        ids.push(
-            seeder
-                .account(&format!("f{i}"), &format!("f{i}@example.com"), None)
-                .await,
-        );
-    }
-    let sessions = MemberSessions::new(
-        cfg.clone(),
-        AccountId::parse(MGMT).unwrap(),
-        "arn:aws:iam::123456789012:user/moto",
-        "OrganizationAccountAccessRole",
-        None,
-        "seed",
-    );
+    let (ids, sessions) = seed_members(&cfg, 3, |i| format!("f{i}")).await;
     let refused = ids[1].clone();
     // The refused account: security right, operations wrong, billing missing; an opt-in region on.
     let inside = member(&sessions, &refused, "us-east-1").await;

@@ -3,27 +3,10 @@
 
 use std::path::{Path, PathBuf};
 
+mod support;
+
 fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn validator() -> jsonschema::Validator {
-    let schema: serde_json::Value = serde_json::from_str(
-        &std::fs::read_to_string(repo().join("docs/org.schema.json"))
-            .expect("docs/org.schema.json exists (cargo xtask schema)"),
-    )
-    .expect("the schema is JSON");
-    jsonschema::draft7::new(&schema).expect("the schema is a valid draft-07 schema")
-}
-
-/// The problems the schema finds in `text`, one line each (empty: valid).
-fn problems(validator: &jsonschema::Validator, text: &str) -> Vec<String> {
-    let value: toml::Value = toml::from_str(text).expect("valid TOML");
-    let json = serde_json::to_value(value).expect("TOML maps to JSON");
-    validator
-        .iter_errors(&json)
-        .map(|e| format!("{}: {e}", e.instance_path()))
-        .collect()
 }
 
 /// Raw-string fixtures with an [organization] table in the integration tests (validate.rs holds
@@ -66,14 +49,13 @@ fn cases() -> Vec<(String, String)> {
 
 #[test]
 fn sample_and_fixtures_validate_against_the_schema() {
-    let validator = validator();
     let cases = cases();
     assert!(
         cases.len() >= 2,
         "expected the sample and at least one fixture: {cases:?}"
     );
     for (what, text) in &cases {
-        let found = problems(&validator, text);
+        let found = support::schema_problems(text);
         assert!(
             found.is_empty(),
             "{what} does not validate:\n{}",
@@ -94,10 +76,9 @@ fn the_sample_points_editors_at_the_schema() {
 
 #[test]
 fn the_schema_rejects_what_govern_rejects() {
-    let validator = validator();
     let base =
         "[organization]\nmanagement_account = \"123456789012\"\nhome_region = \"us-east-1\"\n";
-    assert!(problems(&validator, base).is_empty());
+    assert!(support::schema_problems(base).is_empty());
     for (bad, why) in [
         ("[organization]\nhome_region = \"us-east-1\"\n", "management_account is required"),
         (&format!("{base}colour = 1\n"), "unknown top-level key"),
@@ -109,7 +90,7 @@ fn the_schema_rejects_what_govern_rejects() {
         (&format!("{base}[contacts.legal]\nname = \"x\"\n"), "unknown contact type"),
     ] {
         assert!(
-            !problems(&validator, bad).is_empty(),
+            !support::schema_problems(bad).is_empty(),
             "{why}: the schema accepts\n{bad}"
         );
     }

@@ -1,3 +1,4 @@
+#![allow(dead_code)] // each suite uses a different part
 //! Helpers the end-to-end suites share: running the binary, sessions inside member accounts for
 //! seeding, and the proxy's request counts between two snapshots.
 
