@@ -10,7 +10,7 @@ mod chromium;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Output};
 use std::sync::Arc;
 
 use aws_sdk_kms::types::{KeySpec, KeyUsageType};
@@ -91,23 +91,18 @@ impl Stack {
     fn govern(&self, args: &[&str]) -> Output {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_govern"));
         cmd.arg("--config").arg(self.path("org.toml")).args(args);
-        self.proxy.configure(&self.emu, &mut cmd);
-        let out = cmd.stdin(Stdio::null()).output().expect("govern runs");
-        eprintln!(
-            "$ govern {}\n{}{}",
-            args.join(" "),
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
-        out
+        self.proxy.run(&self.emu, cmd)
     }
     /// `govern evidence --out <dir>/<name>`, asserting exit 0; returns the bundle's path.
     fn evidence(&self, name: &str, extra: &[&str]) -> PathBuf {
         let out = self.path(name);
         let mut args = vec!["evidence", "--out", out.to_str().unwrap()];
         args.extend_from_slice(extra);
+        let asked = self.proxy.count("sts:GetCallerIdentity");
         let o = self.govern(&args);
         assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+        // The caller is read once, when connecting; the manifest reuses it.
+        assert_eq!(self.proxy.count("sts:GetCallerIdentity") - asked, 1);
         out
     }
     fn verify(&self, bundle: &Path, extra: &[&str]) -> Output {

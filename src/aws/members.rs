@@ -15,6 +15,8 @@ pub struct MemberSessions {
     base: SdkConfig,
     management: AccountId,
     partition: String,
+    /// The caller's own ARN (GetCallerIdentity's, read once when connecting).
+    caller_arn: String,
     role: String,
     session_name: String,
     external_id: Option<String>,
@@ -37,11 +39,17 @@ impl MemberSessions {
             base,
             management,
             partition,
+            caller_arn: caller_arn.to_string(),
             role: role.to_string(),
             session_name: format!("govern-{command}"),
             external_id,
             cache: Mutex::new(HashMap::new()),
         }
+    }
+
+    /// The caller's ARN, as GetCallerIdentity answered when govern connected.
+    pub fn caller_arn(&self) -> &str {
+        &self.caller_arn
     }
 
     /// The management account's own configuration (the caller's).

@@ -100,15 +100,10 @@ async fn export(ctx: &Context, args: &EvidenceArgs, out: &Path) -> Result<u8> {
     let loaded = crate::config::load(&ctx.config)?;
     let config_digest = ConfigDigest::of(&ctx.config, &loaded.files)?.digest;
     let (clients, actual) = super::connect_and_discover(ctx, &loaded.desired, "evidence").await?;
-    let me = clients
-        .sts
-        .get_caller_identity()
-        .send()
-        .await
-        .map_err(|e| Error::aws("GetCallerIdentity", "the caller", e))?;
+    // Connecting checked the caller is the management account; its ARN was read then.
     let caller = Caller {
-        account: me.account().unwrap_or_default().to_string(),
-        arn: me.arn().unwrap_or_default().to_string(),
+        account: actual.management_account.to_string(),
+        arn: clients.members.caller_arn().to_string(),
     };
     let finished_at = now_rfc3339();
 
