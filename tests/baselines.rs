@@ -177,13 +177,33 @@ async fn seed_members(
     (ids, sessions)
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn baselines_across_twenty_one_accounts_through_the_binary() {
+/// The organization of the acceptance test, seeded straight into the emulator (uncounted): 21
+/// members with contacts right and wrong, keys and secrets in every state govern tells apart, an
+/// opt-in region outside `allowed_regions` and one account whose role is refused. Seeding is
+/// sequential, so with [`Emulator::seed_ids`] its ids are the same on every run.
+struct Seeded {
+    ids: Vec<String>,
+    sm: aws_sdk_secretsmanager::Client,
+    function: String,
+    off: String,
+    too_long: String,
+    asymmetric: String,
+    disabled: String,
+    doomed: String,
+    _dir: tempfile::TempDir,
+    config: std::path::PathBuf,
+}
+
+/// An emulator with Lambda answering without Docker (RotateSecret runs the function's testSecret
+/// step even with RotateImmediately=false; moto's simple Lambda backend answers it) and a proxy.
+fn baselines_stack() -> (Emulator, Proxy) {
     let emu = Emulator::start();
-    // RotateSecret runs the function's testSecret step even with RotateImmediately=false: without
-    // Docker, moto's simple Lambda backend answers it.
     emu.moto_config(r#"{"lambda":{"use_docker":false}}"#);
     let proxy = Proxy::start(&emu.endpoint(), Faults::none());
+    (emu, proxy)
+}
+
+async fn seed_twenty_one(emu: &Emulator, proxy: &Proxy) -> Seeded {
     let cfg = emu.sdk_config().await;
     let (ids, sessions) = seed_members(&cfg, MEMBERS, |i| format!("m{i:02}")).await;
     let us = |i: usize| member(&sessions, &ids[i], "us-east-1");
@@ -283,6 +303,36 @@ async fn baselines_across_twenty_one_accounts_through_the_binary() {
     let dir = tempfile::tempdir().unwrap();
     let config = dir.path().join("org.toml");
     std::fs::write(&config, org_toml()).unwrap();
+    let _ = rotating;
+    Seeded {
+        ids,
+        sm,
+        function,
+        off,
+        too_long,
+        asymmetric,
+        disabled,
+        doomed,
+        _dir: dir,
+        config,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn baselines_across_twenty_one_accounts_through_the_binary() {
+    let (emu, proxy) = baselines_stack();
+    let Seeded {
+        ids,
+        sm,
+        function,
+        off,
+        too_long,
+        asymmetric,
+        disabled,
+        doomed,
+        _dir,
+        config,
+    } = seed_twenty_one(&emu, &proxy).await;
 
     // ---- plan
     let before = proxy.counts();
@@ -737,4 +787,39 @@ async fn shards_split_the_accounts_and_merge_into_one_report() {
         "{}",
         stderr(&out)
     );
+}
+
+/// Golden outputs (tests/golden/baselines/) of the 21-account organization: plan, drift before and
+/// after apply, evidence controls and what import writes. Ids come from a seeded emulator.
+#[tokio::test(flavor = "multi_thread")]
+async fn golden_outputs_of_the_twenty_one_account_organization() {
+    use support::golden::{assert_golden, files_under, normalize};
+    let (emu, proxy) = baselines_stack();
+    emu.seed_ids(12);
+    let seeded = seed_twenty_one(&emu, &proxy).await;
+    let config = &seeded.config;
+    let dir = config.parent().unwrap().to_path_buf();
+    let run = |args: &[&str]| {
+        let (out, _) = govern(&proxy, &emu, config, args);
+        (out.status.code(), normalize(&stdout(&out), &dir))
+    };
+    let (code, plan) = run(&["plan", "--json"]);
+    assert_eq!(code, Some(1));
+    assert_golden("baselines/plan.json", &plan);
+    let (_, drift) = run(&["drift", "--format", "json"]);
+    assert_golden("baselines/drift-before.json", &drift);
+    let (code, _) = run(&["apply", "--auto-approve"]);
+    assert_eq!(code, Some(1));
+    let (_, drift) = run(&["drift", "--format", "json"]);
+    assert_golden("baselines/drift-after.json", &drift);
+    let bundle = dir.join("bundle");
+    run(&["evidence", "--out", bundle.to_str().unwrap()]);
+    let controls = std::fs::read_to_string(bundle.join("controls.json")).expect("controls.json");
+    assert_golden("baselines/controls.json", &normalize(&controls, &dir));
+    let imported = dir.join("imported");
+    std::fs::create_dir_all(&imported).unwrap();
+    run(&["import", "--out", imported.join("org.toml").to_str().unwrap()]);
+    for (name, text) in files_under(&imported) {
+        assert_golden(&format!("baselines/import/{name}"), &normalize(&text, &dir));
+    }
 }

@@ -7,6 +7,9 @@ use govern_testkit::seed::{demo_brownfield, Seeder};
 use govern_testkit::{Emulator, Faults, Proxy};
 use serde_json::Value;
 
+#[path = "support/golden.rs"]
+mod golden;
+
 /// The emulator behind the fault proxy, which answers the Account region opt-in APIs moto lacks.
 struct Stack {
     emu: Emulator,
@@ -465,4 +468,51 @@ async fn an_account_name_taken_with_another_email_is_a_conflict() {
         2,
         "no second account was created"
     );
+}
+
+/// Golden outputs (tests/golden/demo/) of the demo: the brownfield organization and the sample
+/// org.toml (copied with its policy files into a temp dir, so state stays out of the repo). Ids
+/// come from a seeded emulator.
+#[tokio::test(flavor = "multi_thread")]
+async fn golden_outputs_of_the_demo_organization() {
+    use golden::{assert_golden, files_under, normalize};
+    let emu = Stack::start();
+    emu.emu.seed_ids(9);
+    let cfg = emu.sdk_config().await;
+    demo_brownfield(&cfg).await;
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    std::fs::copy(sample(), root.join("org.toml")).unwrap();
+    std::fs::create_dir_all(root.join("baselines/scp")).unwrap();
+    for entry in std::fs::read_dir(repo().join("baselines/scp")).unwrap() {
+        let path = entry.unwrap().path();
+        std::fs::copy(&path, root.join("baselines/scp").join(path.file_name().unwrap())).unwrap();
+    }
+    let config = root.join("org.toml");
+    let run = |args: &[&str]| {
+        let out = govern(&emu, &config, args);
+        (out.status.code(), normalize(&stdout(&out), root))
+    };
+    let (code, plan) = run(&["plan", "--json"]);
+    assert_eq!(code, Some(0));
+    assert_golden("demo/plan.json", &plan);
+    let (_, drift) = run(&["drift", "--format", "json"]);
+    assert_golden("demo/drift-before.json", &drift);
+    let imported = root.join("imported");
+    std::fs::create_dir_all(&imported).unwrap();
+    run(&["import", "--out", imported.join("org.toml").to_str().unwrap()]);
+    for (name, text) in files_under(&imported) {
+        assert_golden(&format!("demo/import/{name}"), &normalize(&text, root));
+    }
+    // Apply creates OUs and accounts: seeded again, their ids do not depend on how many random
+    // draws the reads before took.
+    emu.emu.seed_ids(10);
+    let (code, _) = run(&["apply", "--auto-approve"]);
+    assert_eq!(code, Some(0));
+    let (_, drift) = run(&["drift", "--format", "json"]);
+    assert_golden("demo/drift-after.json", &drift);
+    let bundle = root.join("bundle");
+    run(&["evidence", "--out", bundle.to_str().unwrap()]);
+    let controls = std::fs::read_to_string(bundle.join("controls.json")).expect("controls.json");
+    assert_golden("demo/controls.json", &normalize(&controls, root));
 }

@@ -94,3 +94,5 @@ pub fn schema_problems(text: &str) -> Vec<String> {
         .map(|e| format!("{}: {e}", e.instance_path()))
         .collect()
 }
+
+pub mod golden;

@@ -105,6 +105,13 @@ impl Emulator {
         self.moto_api("config", json, "201");
     }
 
+    /// Seeds moto's random generator (`/moto-api/seed?a=N`): ids made after this (accounts, OUs,
+    /// policies, keys) are the same on every run, as long as the requests that make them come in the
+    /// same order. Golden outputs rely on it. Panics unless moto answers 200.
+    pub fn seed_ids(&self, seed: u64) {
+        self.moto_api(&format!("seed?a={seed}"), "", "200");
+    }
+
     /// Forgets every resource of every account (moto's `/moto-api/reset`): a fresh emulator for a
     /// loop that would otherwise start one per iteration. Panics unless moto answers 200.
     pub fn reset(&self) {

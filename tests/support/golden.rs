@@ -1,0 +1,111 @@
+//! Golden outputs: what govern printed or wrote for a fixed, seeded organization, kept under
+//! tests/golden/ and compared byte for byte (after the substitutions below) on every run. They were
+//! recorded before the redesign of issue 12 and guard that moving code changes no behaviour.
+//!
+//! `GOVERN_BLESS=1` rewrites them instead of comparing: do that only for a change of behaviour the
+//! commit message names.
+
+use std::path::{Path, PathBuf};
+
+fn golden_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden")
+}
+
+/// Replaces what differs from run to run and says nothing of behaviour: the temporary directory
+/// (`dir` → `<dir>`) and RFC 3339 timestamps (`<time>`).
+pub fn normalize(text: &str, dir: &Path) -> String {
+    let text = text.replace(&dir.display().to_string(), "<dir>");
+    let mut out = String::with_capacity(text.len());
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        if let Some(len) = timestamp_at(&bytes[i..]) {
+            out.push_str("<time>");
+            i += len;
+        } else {
+            let ch = text[i..].chars().next().expect("in bounds");
+            out.push(ch);
+            i += ch.len_utf8();
+        }
+    }
+    out
+}
+
+/// The length of an RFC 3339 UTC timestamp (`2026-12-01T22:43:27Z`, optionally with fractional
+/// seconds) starting at `b`, if one does.
+fn timestamp_at(b: &[u8]) -> Option<usize> {
+    let shape = b"dddd-dd-ddTdd:dd:dd";
+    if b.len() < shape.len() {
+        return None;
+    }
+    for (c, s) in b.iter().zip(shape) {
+        let ok = match s {
+            b'd' => c.is_ascii_digit(),
+            other => c == other,
+        };
+        if !ok {
+            return None;
+        }
+    }
+    let mut n = shape.len();
+    if b.get(n) == Some(&b'.') {
+        n += 1;
+        while b.get(n).is_some_and(u8::is_ascii_digit) {
+            n += 1;
+        }
+    }
+    (b.get(n) == Some(&b'Z')).then_some(n + 1)
+}
+
+/// Compares `actual` with tests/golden/`name` (or writes it under `GOVERN_BLESS=1`).
+pub fn assert_golden(name: &str, actual: &str) {
+    let path = golden_dir().join(name);
+    if std::env::var_os("GOVERN_BLESS").is_some_and(|v| v == "1") {
+        std::fs::create_dir_all(path.parent().expect("a parent")).expect("golden dir");
+        std::fs::write(&path, actual).expect("write golden");
+        return;
+    }
+    let want = std::fs::read_to_string(&path).unwrap_or_else(|e| {
+        panic!(
+            "{}: {e}; record it with GOVERN_BLESS=1 cargo xtask test",
+            path.display()
+        )
+    });
+    if want != actual {
+        let diff = similar::TextDiff::from_lines(want.as_str(), actual);
+        let shown = diff
+            .unified_diff()
+            .context_radius(3)
+            .header("golden", "this run")
+            .to_string();
+        panic!(
+            "{} differs from the golden output:\n{shown}",
+            path.display()
+        );
+    }
+}
+
+/// Every file under `root`, relative path → content, sorted: what `import` or `evidence` wrote.
+pub fn files_under(root: &Path) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).expect("read_dir") {
+            let entry = entry.expect("entry");
+            let path = entry.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                let rel = path
+                    .strip_prefix(root)
+                    .expect("under root")
+                    .display()
+                    .to_string();
+                let text = std::fs::read_to_string(&path).unwrap_or_else(|_| "<binary>".into());
+                out.push((rel, text));
+            }
+        }
+    }
+    out.sort();
+    out
+}
