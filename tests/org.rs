@@ -475,7 +475,7 @@ async fn an_account_name_taken_with_another_email_is_a_conflict() {
 /// come from a seeded emulator.
 #[tokio::test(flavor = "multi_thread")]
 async fn golden_outputs_of_the_demo_organization() {
-    use golden::{assert_golden, files_under, normalize};
+    use golden::{assert_golden, by_names, files_under, normalize};
     let emu = Stack::start();
     emu.emu.seed_ids(9);
     let cfg = emu.sdk_config().await;
@@ -496,6 +496,10 @@ async fn golden_outputs_of_the_demo_organization() {
     let (code, plan) = run(&["plan", "--json"]);
     assert_eq!(code, Some(0));
     assert_golden("demo/plan.json", &plan);
+    let (_, text) = run(&["plan"]);
+    assert_golden("demo/plan.txt", &text);
+    let (_, markdown) = run(&["plan", "--format", "markdown"]);
+    assert_golden("demo/plan.md", &markdown);
     let (_, drift) = run(&["drift", "--format", "json"]);
     assert_golden("demo/drift-before.json", &drift);
     let imported = root.join("imported");
@@ -510,9 +514,14 @@ async fn golden_outputs_of_the_demo_organization() {
     let (code, _) = run(&["apply", "--auto-approve"]);
     assert_eq!(code, Some(0));
     let (_, drift) = run(&["drift", "--format", "json"]);
-    assert_golden("demo/drift-after.json", &drift);
     let bundle = root.join("bundle");
     run(&["evidence", "--out", bundle.to_str().unwrap()]);
+    let organization =
+        std::fs::read_to_string(bundle.join("state/organization.json")).expect("organization");
+    assert_golden("demo/drift-after.json", &by_names(&drift, &organization));
     let controls = std::fs::read_to_string(bundle.join("controls.json")).expect("controls.json");
-    assert_golden("demo/controls.json", &normalize(&controls, root));
+    assert_golden(
+        "demo/controls.json",
+        &by_names(&normalize(&controls, root), &organization),
+    );
 }

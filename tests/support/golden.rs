@@ -109,3 +109,30 @@ pub fn files_under(root: &Path) -> Vec<(String, String)> {
     out.sort();
     out
 }
+
+/// For outputs made after an apply that created accounts and OUs, whose ids depend on how many
+/// random draws the emulator made meanwhile (its polls are timed): every account id becomes
+/// `<account NAME>` and every OU id `<ou PATH>`, read from the bundle's `state/organization.json`;
+/// then, for a JSON object with `rows`, the rows are sorted by their text (their order follows the
+/// ids).
+pub fn by_names(text: &str, organization_json: &str) -> String {
+    let org: serde_json::Value = serde_json::from_str(organization_json).expect("organization.json");
+    let mut text = text.to_string();
+    let mut ids: Vec<(String, String)> = Vec::new();
+    for (id, account) in org["accounts"].as_object().expect("accounts") {
+        ids.push((id.clone(), format!("<account {}>", account["name"].as_str().unwrap())));
+    }
+    for (path, ou) in org["ous"].as_object().expect("ous") {
+        ids.push((ou["id"].as_str().unwrap().to_string(), format!("<ou {path}>")));
+    }
+    for (id, name) in ids {
+        text = text.replace(&id, &name);
+    }
+    let Ok(mut value) = serde_json::from_str::<serde_json::Value>(&text) else {
+        return text;
+    };
+    if let Some(rows) = value.get_mut("rows").and_then(|r| r.as_array_mut()) {
+        rows.sort_by_key(|r| r.to_string());
+    }
+    serde_json::to_string_pretty(&value).expect("JSON") + "\n"
+}
