@@ -185,3 +185,12 @@ fn hint_for<E, R>(action: &str, code: Option<&str>, err: &SdkError<E, R>) -> Opt
         },
     }
 }
+
+impl From<govern_core::state::ReadError> for Error {
+    fn from(e: govern_core::state::ReadError) -> Self {
+        Error::Io {
+            context: format!("reading {}", e.path.display()),
+            source: e.source,
+        }
+    }
+}

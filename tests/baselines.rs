@@ -818,7 +818,11 @@ async fn golden_outputs_of_the_twenty_one_account_organization() {
     assert_golden("baselines/controls.json", &normalize(&controls, &dir));
     let imported = dir.join("imported");
     std::fs::create_dir_all(&imported).unwrap();
-    run(&["import", "--out", imported.join("org.toml").to_str().unwrap()]);
+    run(&[
+        "import",
+        "--out",
+        imported.join("org.toml").to_str().unwrap(),
+    ]);
     for (name, text) in files_under(&imported) {
         assert_golden(&format!("baselines/import/{name}"), &normalize(&text, &dir));
     }

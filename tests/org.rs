@@ -486,7 +486,11 @@ async fn golden_outputs_of_the_demo_organization() {
     std::fs::create_dir_all(root.join("baselines/scp")).unwrap();
     for entry in std::fs::read_dir(repo().join("baselines/scp")).unwrap() {
         let path = entry.unwrap().path();
-        std::fs::copy(&path, root.join("baselines/scp").join(path.file_name().unwrap())).unwrap();
+        std::fs::copy(
+            &path,
+            root.join("baselines/scp").join(path.file_name().unwrap()),
+        )
+        .unwrap();
     }
     let config = root.join("org.toml");
     let run = |args: &[&str]| {
@@ -504,7 +508,11 @@ async fn golden_outputs_of_the_demo_organization() {
     assert_golden("demo/drift-before.json", &drift);
     let imported = root.join("imported");
     std::fs::create_dir_all(&imported).unwrap();
-    run(&["import", "--out", imported.join("org.toml").to_str().unwrap()]);
+    run(&[
+        "import",
+        "--out",
+        imported.join("org.toml").to_str().unwrap(),
+    ]);
     for (name, text) in files_under(&imported) {
         assert_golden(&format!("demo/import/{name}"), &normalize(&text, root));
     }

@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 
-pub const LOCK_POLICY: &str = "govern-apply-lock";
+pub use crate::model::LOCK_POLICY;
 /// How long a lock stays valid without its holder; applies of large organizations take minutes.
 pub const LOCK_TTL: Duration = Duration::from_secs(60 * 60);
 

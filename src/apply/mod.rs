@@ -2,7 +2,6 @@
 //! independent changes go on. Around it: the rails checked first, the journal of every step, Ctrl-C,
 //! and the record of a success.
 
-mod digest;
 mod executor;
 pub mod interrupt;
 pub mod journal;
@@ -10,6 +9,6 @@ pub mod lock;
 pub mod rails;
 pub mod record;
 
-pub use digest::{sha256, ConfigDigest};
 pub use executor::{apply, apply_with, Outcome, Report};
+pub use govern_core::state::{sha256, ConfigDigest};
 pub use record::{classify, Classification, LastApply, Verdict};

@@ -219,7 +219,7 @@ async fn policies(org: &Client) -> Result<(BTreeMap<PolicyName, ActualPolicy>, P
     // The apply lock (an unattached SCP) is govern's own bookkeeping, not part of the organization.
     let summaries = summaries
         .into_iter()
-        .filter(|s| s.name() != Some(crate::apply::lock::LOCK_POLICY));
+        .filter(|s| s.name() != Some(crate::model::LOCK_POLICY));
     let read: Vec<_> = futures::stream::iter(summaries.map(|s| async move {
         let id = s.id().unwrap_or_default().to_string();
         let name = PolicyName::parse(s.name().unwrap_or_default())

@@ -116,14 +116,21 @@ pub fn files_under(root: &Path) -> Vec<(String, String)> {
 /// then, for a JSON object with `rows`, the rows are sorted by their text (their order follows the
 /// ids).
 pub fn by_names(text: &str, organization_json: &str) -> String {
-    let org: serde_json::Value = serde_json::from_str(organization_json).expect("organization.json");
+    let org: serde_json::Value =
+        serde_json::from_str(organization_json).expect("organization.json");
     let mut text = text.to_string();
     let mut ids: Vec<(String, String)> = Vec::new();
     for (id, account) in org["accounts"].as_object().expect("accounts") {
-        ids.push((id.clone(), format!("<account {}>", account["name"].as_str().unwrap())));
+        ids.push((
+            id.clone(),
+            format!("<account {}>", account["name"].as_str().unwrap()),
+        ));
     }
     for (path, ou) in org["ous"].as_object().expect("ous") {
-        ids.push((ou["id"].as_str().unwrap().to_string(), format!("<ou {path}>")));
+        ids.push((
+            ou["id"].as_str().unwrap().to_string(),
+            format!("<ou {path}>"),
+        ));
     }
     for (id, name) in ids {
         text = text.replace(&id, &name);

@@ -11,3 +11,7 @@ pub use baseline::*;
 pub use desired::*;
 pub use document::*;
 pub use ids::*;
+
+/// The name of the unattached SCP that is the organization's apply lock (govern::apply::lock):
+/// discovery leaves it out of the organization's policies, and org.toml cannot declare it.
+pub const LOCK_POLICY: &str = "govern-apply-lock";

@@ -5,7 +5,6 @@
 
 use std::collections::BTreeMap;
 
-use aws_smithy_types::date_time::{DateTime, Format};
 use serde::Deserialize;
 
 use crate::model::AccountId;
@@ -271,11 +270,7 @@ fn state_in_shard(path: &str, shard: &Shard) -> bool {
 /// Earliest start to latest finish.
 fn window<'a>(windows: impl Iterator<Item = &'a Window>) -> Window {
     // RFC 3339 as govern writes it; compared as times, so a differently written offset still orders.
-    let key = |s: &str| {
-        DateTime::from_str(s, Format::DateTime)
-            .map(|t| (t.secs(), t.subsec_nanos()))
-            .ok()
-    };
+    let key = |s: &str| crate::time::parse_rfc3339(s);
     let mut out: Option<Window> = None;
     for w in windows {
         let o = out.get_or_insert_with(|| w.clone());

@@ -1,4 +1,4 @@
-//! SHA-256 of the config files a run used: what tells an applied file from an edited one.
+//! The digests that tie a run to the files it used: the config digest, and SHA-256 itself.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -6,7 +6,14 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::error::{Error, Result};
+/// A config file that could not be read to hash it.
+#[derive(Debug, thiserror::Error)]
+#[error("reading {}: {source}", path.display())]
+pub struct ReadError {
+    pub path: PathBuf,
+    #[source]
+    pub source: std::io::Error,
+}
 
 /// The config files of one run and their SHA-256, by path relative to the config file's directory.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -24,12 +31,12 @@ pub fn sha256(bytes: &[u8]) -> String {
 
 impl ConfigDigest {
     /// Reads and hashes `files` (org.toml first, then what it names), as config loading listed them.
-    pub fn of(config: &Path, files: &[PathBuf]) -> Result<ConfigDigest> {
+    pub fn of(config: &Path, files: &[PathBuf]) -> Result<ConfigDigest, ReadError> {
         let base = config.parent().unwrap_or(Path::new(""));
         let mut hashed = BTreeMap::new();
         for file in files {
-            let bytes = std::fs::read(file).map_err(|source| Error::Io {
-                context: format!("reading {}", file.display()),
+            let bytes = std::fs::read(file).map_err(|source| ReadError {
+                path: file.clone(),
                 source,
             })?;
             let name = file.strip_prefix(base).unwrap_or(file);

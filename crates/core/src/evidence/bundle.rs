@@ -6,8 +6,8 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::apply::sha256;
 use crate::plan::Shard;
+use crate::state::sha256;
 
 use super::controls::Status;
 

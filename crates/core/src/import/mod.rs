@@ -272,7 +272,7 @@ pub(crate) fn ou_of(parent: &Parent) -> Option<&OuPath> {
 }
 
 /// `s` unless there is one.
-pub(crate) fn plural(n: usize) -> &'static str {
+pub fn plural(n: usize) -> &'static str {
     if n == 1 {
         ""
     } else {

@@ -125,7 +125,10 @@ fn der_item(b: &[u8]) -> Option<(u8, &[u8], &[u8])> {
 
 /// PEM of a DER SubjectPublicKeyInfo.
 pub fn pem(der: &[u8]) -> String {
-    let b64 = aws_smithy_types::base64::encode(der);
+    let b64 = {
+        use base64::Engine;
+        base64::engine::general_purpose::STANDARD.encode(der)
+    };
     let mut out = String::from("-----BEGIN PUBLIC KEY-----\n");
     for chunk in b64.as_bytes().chunks(64) {
         out.push_str(std::str::from_utf8(chunk).unwrap_or_default());

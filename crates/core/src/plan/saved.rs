@@ -12,8 +12,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use super::{Change, Plan, Target};
-use crate::apply::{sha256, ConfigDigest};
 use crate::model::{Actual, Member};
+use crate::state::{sha256, ConfigDigest};
 
 /// The saved plan file's `format_version`.
 pub const SAVED_FORMAT_VERSION: u32 = 1;

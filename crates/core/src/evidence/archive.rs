@@ -11,8 +11,6 @@ use std::collections::btree_map::Entry;
 use std::io::{Cursor, Read, Write};
 use std::path::{Component, Path};
 
-use aws_smithy_types::date_time::{DateTime, Format};
-
 use super::bundle::{Files, Manifest, Problem, MANIFEST};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -80,9 +78,9 @@ fn collection_time(files: &Files) -> Result<String, ArchiveError> {
 
 fn pack_zip(files: &Files, finished_at: &str) -> Result<Vec<u8>, ArchiveError> {
     let bad_time = || ArchiveError::BadTime(finished_at.to_string(), "zip");
-    let utc = DateTime::from_str(finished_at, Format::DateTime).map_err(|_| bad_time())?;
-    // Normalised to `YYYY-MM-DDTHH:MM:SS…Z` in UTC, so the fields sit at fixed offsets.
-    let utc = utc.fmt(Format::DateTime).map_err(|_| bad_time())?;
+    let (secs, _) = crate::time::parse_rfc3339(finished_at).ok_or_else(bad_time)?;
+    // Normalised to `YYYY-MM-DDTHH:MM:SSZ` in UTC, so the fields sit at fixed offsets.
+    let utc = crate::time::rfc3339(u64::try_from(secs).map_err(|_| bad_time())?);
     let field = |at: std::ops::Range<usize>| utc.get(at).and_then(|s| s.parse::<u16>().ok());
     let (Some(y), Some(mo), Some(d), Some(h), Some(mi), Some(s)) = (
         field(0..4),
@@ -109,9 +107,8 @@ fn pack_zip(files: &Files, finished_at: &str) -> Result<Vec<u8>, ArchiveError> {
 }
 
 fn pack_tar_gz(files: &Files, finished_at: &str) -> Result<Vec<u8>, ArchiveError> {
-    let secs = DateTime::from_str(finished_at, Format::DateTime)
-        .ok()
-        .and_then(|t| u32::try_from(t.secs()).ok())
+    let secs = crate::time::parse_rfc3339(finished_at)
+        .and_then(|(secs, _)| u32::try_from(secs).ok())
         .ok_or_else(|| ArchiveError::BadTime(finished_at.to_string(), "tar.gz"))?;
     let gz = flate2::GzBuilder::new()
         .mtime(secs)

@@ -5,8 +5,9 @@ use std::fmt::Write;
 
 use serde::Serialize;
 
-use crate::apply::{Classification, ConfigDigest, LastApply, Verdict};
+use crate::drift::{Classification, LastApply, Verdict};
 use crate::plan::{Plan, Shard};
+use crate::state::ConfigDigest;
 
 use super::Style;
 
@@ -123,7 +124,7 @@ pub fn drift_markdown(r: &DriftReport) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::apply::ConfigDigest;
+    use crate::state::ConfigDigest;
 
     fn empty() -> Plan {
         Plan {
@@ -139,7 +140,7 @@ mod tests {
     fn json_has_the_documented_shape() {
         let plan = empty();
         let config = ConfigDigest::from_files(Default::default());
-        let verdict = crate::apply::classify(&plan, &config, "o-1", None, "plans/");
+        let verdict = crate::drift::classify(&plan, &config, "o-1", None, "plans/");
         let r = DriftReport {
             verdict: &verdict,
             last_apply: None,
