@@ -1,7 +1,8 @@
 //! Saved plans end to end against moto: `plan -o`, `show`, and `apply FILE` refusing stale plans.
 
+use crate::support::Govern;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::Output;
 
 use govern_testkit::seed::Seeder;
 use govern_testkit::Emulator;
@@ -44,22 +45,11 @@ impl Org {
 }
 
 fn govern(emu: &Emulator, config: &Path, args: &[&str]) -> Output {
-    let out = Command::new(env!("CARGO_BIN_EXE_govern"))
-        .arg("--config")
-        .arg(config)
+    Govern::new(&[])
+        .config(config)
         .args(args)
-        .envs(emu.env())
-        .env("NO_COLOR", "1")
-        .stdin(Stdio::null())
-        .output()
-        .expect("govern runs");
-    eprintln!(
-        "$ govern {}\n{}{}",
-        args.join(" "),
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out
+        .against(emu)
+        .run()
 }
 
 fn stdout(o: &Output) -> String {

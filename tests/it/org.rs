@@ -1,14 +1,14 @@
 //! The organization slice end to end: the real govern binary against the moto emulator.
 
+use crate::support::Govern;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::Output;
 
 use govern_testkit::seed::{demo_brownfield, Seeder};
 use govern_testkit::{Emulator, Faults, Proxy};
 use serde_json::Value;
 
-#[path = "support/golden.rs"]
-mod golden;
+use crate::support::golden;
 
 /// The emulator behind the fault proxy, which answers the Account region opt-in APIs moto lacks.
 struct Stack {
@@ -32,21 +32,11 @@ fn repo() -> PathBuf {
 }
 
 fn govern(emu: &Stack, config: &Path, args: &[&str]) -> Output {
-    let out = Command::new(env!("CARGO_BIN_EXE_govern"))
-        .arg("--config")
-        .arg(config)
+    Govern::new(&[])
+        .config(config)
         .args(args)
-        .envs(emu.proxy.env(&emu.emu))
-        .stdin(Stdio::null())
-        .output()
-        .expect("govern runs");
-    eprintln!(
-        "$ govern {}\n{}{}",
-        args.join(" "),
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out
+        .through(&emu.proxy, &emu.emu)
+        .run()
 }
 
 fn stdout(o: &Output) -> String {
@@ -470,7 +460,7 @@ async fn an_account_name_taken_with_another_email_is_a_conflict() {
     );
 }
 
-/// Golden outputs (tests/golden/demo/) of the demo: the brownfield organization and the sample
+/// Golden outputs (tests/it/golden/demo/) of the demo: the brownfield organization and the sample
 /// org.toml (copied with its policy files into a temp dir, so state stays out of the repo). Ids
 /// come from a seeded emulator.
 #[tokio::test(flavor = "multi_thread")]

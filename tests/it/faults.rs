@@ -1,23 +1,23 @@
 //! Throttling discipline: under 30% throttling on every operation, plan gives the same result as
 //! without faults, and apply converges with no twins and no error shown to the user.
 
+use crate::support::Govern;
 use std::path::PathBuf;
-use std::process::{Command, Output, Stdio};
+use std::process::Output;
 
 use govern_testkit::seed::demo_brownfield;
 use govern_testkit::{Effect, Emulator, Faults, Proxy, Rule};
 use serde_json::Value;
 
 fn govern(emu: &Emulator, proxy: &Proxy, state: &std::path::Path, args: &[&str]) -> Output {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_govern"));
-    cmd.arg("--config")
-        .arg(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("org.toml"))
-        .arg("--state-dir")
-        .arg(state)
+    Govern::new(&[])
+        .config(&PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("org.toml"))
+        .state_dir(state)
         .args(args)
-        .stdin(Stdio::null());
-    proxy.configure(emu, &mut cmd);
-    cmd.output().expect("govern runs")
+        .through(proxy, emu)
+        .command()
+        .output()
+        .expect("govern runs")
 }
 
 /// The plan's changes by address and action (ids of nothing in particular are not compared).

@@ -4,8 +4,8 @@
 
 use std::path::{Path, PathBuf};
 
-use govern::config::policy_file;
-use govern::model::Limits;
+use ::govern::config::policy_file;
+use ::govern::model::Limits;
 
 fn corpus_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/scp-examples")

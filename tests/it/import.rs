@@ -6,17 +6,16 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
+use ::govern::aws::MemberSessions;
+use ::govern::config::templates::deny_regions;
+use ::govern::model::{AccountId, Region};
 use aws_config::SdkConfig;
-use govern::aws::MemberSessions;
-use govern::config::templates::deny_regions;
-use govern::model::{AccountId, Region};
 use govern_testkit::seed::{demo_brownfield, Seeder};
 use govern_testkit::shapes::{self, LongLived, NEAR_LIMIT_SCP, SHARED_SCP};
 use govern_testkit::{Emulator, Faults, OptStatus, Proxy};
 use serde_json::Value;
 
-mod support;
-use support::{delta, govern, member, put_contact, stderr, stdout};
+use crate::support::{delta, govern, member, put_contact, stderr, stdout};
 
 const MGMT: &str = "123456789012";
 const ROLE: &str = "OrganizationAccountAccessRole";
@@ -47,7 +46,7 @@ fn import_then_plan(
     let (out, _) = govern(proxy, emu, &config, &["validate"]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     // What editors check it with (taplo / Even Better TOML, docs/org.schema.json) accepts it too.
-    let problems = support::schema_problems(&std::fs::read_to_string(&config).unwrap());
+    let problems = crate::support::schema_problems(&std::fs::read_to_string(&config).unwrap());
     assert!(
         problems.is_empty(),
         "imported org.toml vs the schema:\n{}",

@@ -1,6 +1,7 @@
 //! One apply at a time, and an apply killed mid-way: against the emulator, with the fault proxy
 //! holding a request so the first apply is caught in the middle.
 
+use crate::support::Govern;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::Duration;
@@ -13,15 +14,12 @@ fn sample() -> PathBuf {
 }
 
 fn command(emu: &Emulator, proxy: &Proxy, state: &Path, args: &[&str]) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_govern"));
-    cmd.arg("--config")
-        .arg(sample())
-        .arg("--state-dir")
-        .arg(state)
+    Govern::new(&[])
+        .config(&sample())
+        .state_dir(state)
         .args(args)
-        .stdin(Stdio::null());
-    proxy.configure(emu, &mut cmd);
-    cmd
+        .through(proxy, emu)
+        .command()
 }
 
 fn run(emu: &Emulator, proxy: &Proxy, state: &Path, args: &[&str]) -> Output {

@@ -1,5 +1,5 @@
 //! Golden outputs: what govern printed or wrote for a fixed, seeded organization, kept under
-//! tests/golden/ and compared byte for byte (after the substitutions below) on every run. They were
+//! tests/it/golden/ and compared byte for byte (after the substitutions below) on every run. They were
 //! recorded before the redesign of issue 12 and guard that moving code changes no behaviour.
 //!
 //! `GOVERN_BLESS=1` rewrites them instead of comparing: do that only for a change of behaviour the
@@ -8,7 +8,7 @@
 use std::path::{Path, PathBuf};
 
 fn golden_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/it/golden")
 }
 
 /// Replaces what differs from run to run and says nothing of behaviour: the temporary directory
@@ -57,7 +57,7 @@ fn timestamp_at(b: &[u8]) -> Option<usize> {
     (b.get(n) == Some(&b'Z')).then_some(n + 1)
 }
 
-/// Compares `actual` with tests/golden/`name` (or writes it under `GOVERN_BLESS=1`).
+/// Compares `actual` with tests/it/golden/`name` (or writes it under `GOVERN_BLESS=1`).
 pub fn assert_golden(name: &str, actual: &str) {
     let path = golden_dir().join(name);
     if std::env::var_os("GOVERN_BLESS").is_some_and(|v| v == "1") {

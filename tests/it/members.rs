@@ -5,11 +5,11 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use ::govern::aws::{Clients, MemberSessions};
+use ::govern::discover::{self, Scope};
+use ::govern::model::*;
+use ::govern::plan::{plan, Change, FindingKind, Plan};
 use aws_config::SdkConfig;
-use govern::aws::{Clients, MemberSessions};
-use govern::discover::{self, Scope};
-use govern::model::*;
-use govern::plan::{plan, Change, FindingKind, Plan};
 use govern_testkit::seed::Seeder;
 use govern_testkit::Emulator;
 
@@ -88,7 +88,7 @@ async fn member_config(c: &Clients, id: &str, region: &str) -> SdkConfig {
         .config(&AccountId::parse(id).unwrap())
         .await
         .unwrap();
-    govern::aws::in_region(&cfg, region)
+    ::govern::aws::in_region(&cfg, region)
 }
 
 fn addresses(p: &Plan) -> Vec<String> {
@@ -218,9 +218,9 @@ async fn contacts_keys_and_secrets_across_twenty_accounts() {
     assert_eq!(secret.kind, FindingKind::NonCompliant);
     assert!(!p.is_incomplete());
 
-    let report = govern::apply::apply(&c, &p, &actual, |_, _| {}).await;
+    let report = ::govern::apply::apply(&c, &p, &actual, |_, _| {}).await;
     assert_eq!(
-        report.count(|o| *o == govern::apply::Outcome::Done),
+        report.count(|o| *o == ::govern::apply::Outcome::Done),
         p.changes.len(),
         "{:?}",
         report.outcomes

@@ -8,16 +8,15 @@
 
 use std::io::Write;
 
+use ::govern::aws::MemberSessions;
+use ::govern::model::AccountId;
 use aws_config::SdkConfig;
 use aws_sdk_kms::types::{KeySpec, KeyUsageType};
-use govern::aws::MemberSessions;
-use govern::model::AccountId;
 use govern_testkit::seed::Seeder;
 use govern_testkit::{Emulator, Faults, OptStatus, Proxy};
 use serde_json::Value;
 
-mod support;
-use support::{delta, govern, member, put_contact, stderr, stdout};
+use crate::support::{delta, govern, member, put_contact, stderr, stdout};
 
 const MGMT: &str = "123456789012";
 const MEMBERS: usize = 21;
@@ -789,11 +788,11 @@ async fn shards_split_the_accounts_and_merge_into_one_report() {
     );
 }
 
-/// Golden outputs (tests/golden/baselines/) of the 21-account organization: plan, drift before and
+/// Golden outputs (tests/it/golden/baselines/) of the 21-account organization: plan, drift before and
 /// after apply, evidence controls and what import writes. Ids come from a seeded emulator.
 #[tokio::test(flavor = "multi_thread")]
 async fn golden_outputs_of_the_twenty_one_account_organization() {
-    use support::golden::{assert_golden, files_under, normalize};
+    use crate::support::golden::{assert_golden, files_under, normalize};
     let (emu, proxy) = baselines_stack();
     emu.seed_ids(12);
     let seeded = seed_twenty_one(&emu, &proxy).await;

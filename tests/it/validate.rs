@@ -4,8 +4,8 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-use govern::config::{self, ConfigError, Problem};
-use govern::model::{BaselineKind, Contact, ContactType, OuPath, Parent, PolicyName};
+use ::govern::config::{self, ConfigError, Problem};
+use ::govern::model::{BaselineKind, Contact, ContactType, OuPath, Parent, PolicyName};
 
 /// Lines 1 to 3 of most test files.
 const BASE: &str = "[organization]
@@ -145,7 +145,7 @@ fn desired_holds_implied_ous_defaults_and_exact_sets() {
         .unwrap()
         .desired;
     assert_eq!(d.member_role, config::DEFAULT_MEMBER_ROLE);
-    assert_eq!(d.limits, govern::model::Limits::default());
+    assert_eq!(d.limits, ::govern::model::Limits::default());
     assert!(d.allowed_regions.is_empty());
     assert_eq!(
         d.ous.keys().map(OuPath::as_str).collect::<Vec<_>>(),
@@ -622,7 +622,7 @@ fn rule_9_minified_size_within_scp_max_chars() {
         serde_json::to_string_pretty(&serde_json::from_str::<serde_json::Value>(SCP).unwrap())
             .unwrap();
     f.write("a.json", &pretty);
-    let minified = govern::model::PolicyDocument::parse(SCP)
+    let minified = ::govern::model::PolicyDocument::parse(SCP)
         .unwrap()
         .minified_len();
     assert!(pretty.len() > 100 && minified <= 100);
@@ -654,7 +654,7 @@ fn rule_9_generated_documents_are_measured_too() {
         "allowed_regions = [\"us-east-1\"]\n[limits]\nscp_max_chars = 1000\n[policies.r]\ntemplate = \"deny-regions\"\n",
     ]));
     let len = config::templates::deny_regions(
-        &[govern::model::Region::parse("us-east-1").unwrap()],
+        &[::govern::model::Region::parse("us-east-1").unwrap()],
         &["OrganizationAccountAccessRole".to_string()],
     )
     .minified_len();
@@ -974,7 +974,7 @@ fn desired_holds_baselines_overrides_and_exemptions() {
     assert_eq!(rot.exempt_secrets[secret], "rotated by the vendor");
     let logging = b.logging.as_ref().unwrap();
     assert!(logging.trusted_services.is_empty() && logging.delegated_admin_for.is_empty());
-    let exempt = &b.exemptions[&govern::model::AccountId::parse("111122223333").unwrap()];
+    let exempt = &b.exemptions[&::govern::model::AccountId::parse("111122223333").unwrap()];
     assert_eq!(exempt[&BaselineKind::Contacts], "sandbox");
     assert_eq!(exempt[&BaselineKind::Kms], "vendor-managed");
     assert_eq!(exempt.len(), 2);

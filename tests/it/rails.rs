@@ -4,10 +4,10 @@
 
 use std::sync::Arc;
 
-use govern::apply::{apply, Outcome};
-use govern::aws::{Clients, MemberSessions};
-use govern::model::{AccountId, OuPath, PolicyName};
-use govern::plan::{Change, Plan, PlannedChange, Target, FORMAT_VERSION};
+use ::govern::apply::{apply, Outcome};
+use ::govern::aws::{Clients, MemberSessions};
+use ::govern::model::{AccountId, OuPath, PolicyName};
+use ::govern::plan::{Change, Plan, PlannedChange, Target, FORMAT_VERSION};
 use govern_testkit::seed::Seeder;
 use govern_testkit::Emulator;
 
@@ -29,7 +29,9 @@ async fn apply_refuses_to_detach_the_last_scp() {
             "test",
         )),
     };
-    let actual = govern::discover::organization(&clients.org).await.unwrap();
+    let actual = ::govern::discover::organization(&clients.org)
+        .await
+        .unwrap();
     let detach = Change::Detach {
         policy: PolicyName::full_aws_access(),
         target: Target::Ou {

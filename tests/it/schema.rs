@@ -3,8 +3,6 @@
 
 use std::path::{Path, PathBuf};
 
-mod support;
-
 fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
@@ -13,7 +11,7 @@ fn repo() -> PathBuf {
 /// deliberately broken ones and is left out).
 fn fixtures() -> Vec<(String, String)> {
     let mut out = Vec::new();
-    for entry in std::fs::read_dir(repo().join("tests")).unwrap() {
+    for entry in std::fs::read_dir(repo().join("tests/it")).unwrap() {
         let path = entry.unwrap().path();
         let name = path.file_name().unwrap().to_string_lossy().into_owned();
         if !name.ends_with(".rs") || name == "validate.rs" || name == "schema.rs" {
@@ -26,7 +24,10 @@ fn fixtures() -> Vec<(String, String)> {
             };
             if body.trim_start().starts_with("[organization]") || body.contains("\n[organization]")
             {
-                out.push((format!("tests/{name} fixture {}", i + 1), body.to_string()));
+                out.push((
+                    format!("tests/it/{name} fixture {}", i + 1),
+                    body.to_string(),
+                ));
             }
         }
     }
@@ -55,7 +56,7 @@ fn sample_and_fixtures_validate_against_the_schema() {
         "expected the sample and at least one fixture: {cases:?}"
     );
     for (what, text) in &cases {
-        let found = support::schema_problems(text);
+        let found = crate::support::schema_problems(text);
         assert!(
             found.is_empty(),
             "{what} does not validate:\n{}",
@@ -78,7 +79,7 @@ fn the_sample_points_editors_at_the_schema() {
 fn the_schema_rejects_what_govern_rejects() {
     let base =
         "[organization]\nmanagement_account = \"123456789012\"\nhome_region = \"us-east-1\"\n";
-    assert!(support::schema_problems(base).is_empty());
+    assert!(crate::support::schema_problems(base).is_empty());
     for (bad, why) in [
         ("[organization]\nhome_region = \"us-east-1\"\n", "management_account is required"),
         (&format!("{base}colour = 1\n"), "unknown top-level key"),
@@ -90,7 +91,7 @@ fn the_schema_rejects_what_govern_rejects() {
         (&format!("{base}[contacts.legal]\nname = \"x\"\n"), "unknown contact type"),
     ] {
         assert!(
-            !support::schema_problems(bad).is_empty(),
+            !crate::support::schema_problems(bad).is_empty(),
             "{why}: the schema accepts\n{bad}"
         );
     }
@@ -146,7 +147,7 @@ fn the_readme_reference_documents_every_key_of_the_schema() {
         &std::fs::read_to_string(repo().join("docs/org.schema.json")).unwrap(),
     )
     .unwrap();
-    let paths = govern::config::schema::property_paths(&schema);
+    let paths = ::govern::config::schema::property_paths(&schema);
     // Keys that hold a value: paths with nothing below them.
     let leaves: std::collections::BTreeSet<String> = paths
         .iter()

@@ -2,8 +2,9 @@
 //! errors that name the IAM action. The real binary against moto, through the proxy (which answers
 //! AccessDenied in each service's own error shape: moto enforces no IAM policies).
 
+use crate::support::Govern;
 use std::path::PathBuf;
-use std::process::{Command, Output};
+use std::process::Output;
 
 use govern_testkit::{Emulator, Faults, Proxy, Rule, Seeder};
 
@@ -34,12 +35,12 @@ impl Stack {
         let emu = Emulator::start();
         let proxy = Proxy::start(&emu.endpoint(), Faults::default());
         let base = emu.sdk_config().await;
-        let role = govern::aws::RoleSpec {
+        let role = ::govern::aws::RoleSpec {
             arn: ROLE,
             session_name: "seed",
             external_id: None,
         };
-        let management = govern::aws::assume(&base, &role).await.expect("assume");
+        let management = ::govern::aws::assume(&base, &role).await.expect("assume");
         let seeder = Seeder::new(&management).await;
         seeder.account("audit", "aws+audit@example.com", None).await;
         let dir = tempfile::tempdir().unwrap();
@@ -50,9 +51,11 @@ impl Stack {
         self.dir.path().join(p)
     }
     fn govern(&self, args: &[&str]) -> Output {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_govern"));
-        cmd.arg("--config").arg(self.path("org.toml")).args(args);
-        self.proxy.run(&self.emu, cmd)
+        Govern::new(&[])
+            .config(&self.path("org.toml"))
+            .args(args)
+            .through(&self.proxy, &self.emu)
+            .run()
     }
 }
 

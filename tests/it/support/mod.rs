@@ -4,12 +4,12 @@
 
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Output;
+use std::time::Duration;
 
+use ::govern::aws::MemberSessions;
+use ::govern::model::AccountId;
 use aws_config::SdkConfig;
-use govern::aws::MemberSessions;
-use govern::model::AccountId;
 use govern_testkit::{Emulator, Proxy};
 
 /// A session inside a member account, straight to the emulator (uncounted by the proxy).
@@ -18,7 +18,7 @@ pub async fn member(sessions: &MemberSessions, id: &str, region: &str) -> SdkCon
         .config(&AccountId::parse(id).unwrap())
         .await
         .unwrap_or_else(|e| panic!("seed: {e}"));
-    govern::aws::in_region(&cfg, region)
+    ::govern::aws::in_region(&cfg, region)
 }
 
 pub async fn put_contact(cfg: &SdkConfig, kind: &str, c: [&str; 4]) {
@@ -46,29 +46,13 @@ pub fn delta(
         .collect()
 }
 
-/// Runs the govern binary with `--config config` against the emulator through the proxy, and
-/// prints the command, its exit code, time and output (shown when a test fails).
+/// Runs the govern binary with `--config config` against the emulator through the proxy.
 pub fn govern(proxy: &Proxy, emu: &Emulator, config: &Path, args: &[&str]) -> (Output, Duration) {
-    let started = Instant::now();
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_govern"));
-    proxy.configure(emu, &mut cmd);
-    let out = cmd
-        .arg("--config")
-        .arg(config)
+    Govern::new(&[])
+        .config(config)
         .args(args)
-        .stdin(Stdio::null())
-        .output()
-        .expect("govern runs");
-    let took = started.elapsed();
-    eprintln!(
-        "$ govern {} (exit {:?}, {:.2} s)\n{}{}",
-        args.join(" "),
-        out.status.code(),
-        took.as_secs_f64(),
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    (out, took)
+        .through(proxy, emu)
+        .run_timed()
 }
 
 pub fn stdout(o: &Output) -> String {
@@ -95,4 +79,8 @@ pub fn schema_problems(text: &str) -> Vec<String> {
         .collect()
 }
 
+pub mod chromium;
 pub mod golden;
+pub mod govern;
+
+pub use self::govern::Govern;

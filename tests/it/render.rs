@@ -3,9 +3,9 @@
 
 use std::collections::BTreeMap;
 
-use govern::model::*;
-use govern::plan::*;
-use govern::render::{self, Style};
+use ::govern::model::*;
+use ::govern::plan::*;
+use ::govern::render::{self, Style};
 
 fn pn(s: &str) -> PolicyName {
     PolicyName::parse(s).unwrap()

@@ -1,11 +1,12 @@
 //! The command line as users and CI meet it: help examples, completions, logging that keeps stdout
 //! clean, and the govern invocations in docs/ci/ workflows.
 
+use crate::support::Govern;
 use std::path::PathBuf;
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Output};
 
+use ::govern::cli::Cli;
 use clap::{CommandFactory, Parser};
-use govern::cli::Cli;
 use govern_testkit::{Emulator, Faults, Proxy, Seeder};
 
 fn repo() -> PathBuf {
@@ -13,9 +14,7 @@ fn repo() -> PathBuf {
 }
 
 fn govern(args: &[&str]) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_govern"));
-    cmd.args(args).stdin(Stdio::null());
-    cmd
+    Govern::new(args).command()
 }
 
 fn text(o: &Output) -> String {
@@ -85,14 +84,13 @@ async fn json_logs_go_to_stderr_and_stdout_stays_the_plan() {
     Seeder::new(&emu.sdk_config().await).await;
     let state = tempfile::tempdir().unwrap();
     let plan_json = |flags: &[&str]| {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_govern"));
-        cmd.args(flags)
-            .args(["plan", "--json", "--config"])
-            .arg(repo().join("org.toml"))
-            .arg("--state-dir")
-            .arg(state.path())
-            .env_remove("RUST_LOG");
-        let out = proxy.run(&emu, cmd);
+        let out = Govern::new(flags)
+            .args(&["plan", "--json"])
+            .config(&repo().join("org.toml"))
+            .state_dir(state.path())
+            .env_remove("RUST_LOG")
+            .through(&proxy, &emu)
+            .run();
         assert_eq!(out.status.code(), Some(0), "{}", text(&out));
         out
     };

@@ -7,14 +7,15 @@
 //!
 //! Runs: 50, or GOVERN_FAULT_RUNS. The emulator is reset between runs (one server, not fifty).
 
+use crate::support::Govern;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::Output;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use govern::aws::{Clients, MemberSessions};
-use govern::model::{AccountId, Actual, Member};
+use ::govern::aws::{Clients, MemberSessions};
+use ::govern::model::{AccountId, Actual, Member};
 use govern_testkit::seed::demo_brownfield;
 use govern_testkit::{Effect, Emulator, Faults, Proxy, Rule};
 
@@ -25,28 +26,25 @@ fn sample() -> PathBuf {
 }
 
 fn govern(emu: &Emulator, proxy: &Proxy, state: &Path, args: &[&str], attempts: u32) -> Output {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_govern"));
-    cmd.arg("--config")
-        .arg(sample())
-        .arg("--state-dir")
-        .arg(state)
-        .arg("--max-attempts")
-        .arg(attempts.to_string())
+    Govern::new(&["--max-attempts", &attempts.to_string()])
+        .config(&sample())
+        .state_dir(state)
         .args(args)
         // Retries back off from 5 ms instead of 1 s: faults cost milliseconds on an emulator.
         .env("GOVERN_RETRY_BASE_MS", "5")
-        .stdin(Stdio::null());
-    proxy.configure(emu, &mut cmd);
-    cmd.output().expect("govern runs")
+        .through(proxy, emu)
+        .command()
+        .output()
+        .expect("govern runs")
 }
 
 /// The organization as facts keyed by names, paths and emails (never by ids, which differ per
 /// seeding): OUs, SCP documents, attachments, account placement, contacts, regions, trusted access,
 /// delegated administrators. Read straight from the emulator, not through the proxy.
 async fn facts(cfg: &aws_config::SdkConfig) -> BTreeMap<String, String> {
-    let loaded = govern::config::load(&sample()).expect("the sample org.toml loads");
+    let loaded = ::govern::config::load(&sample()).expect("the sample org.toml loads");
     let org = aws_sdk_organizations::Client::new(cfg);
-    let mut actual: Actual = govern::discover::organization(&org)
+    let mut actual: Actual = ::govern::discover::organization(&org)
         .await
         .expect("discovery works without faults");
     let clients = Clients {
@@ -61,9 +59,9 @@ async fn facts(cfg: &aws_config::SdkConfig) -> BTreeMap<String, String> {
             "campaign",
         )),
     };
-    let scope = govern::discover::Scope::of(&loaded.desired);
-    govern::discover::members(&clients, &mut actual, &scope, 8, || {}).await;
-    govern::discover::logging(&clients, &mut actual)
+    let scope = ::govern::discover::Scope::of(&loaded.desired);
+    ::govern::discover::members(&clients, &mut actual, &scope, 8, || {}).await;
+    ::govern::discover::logging(&clients, &mut actual)
         .await
         .expect("logging discovery");
 

@@ -5,17 +5,17 @@
 //! directory's files and verify the same way; `verify --previous` checks the chain; report.html,
 //! rendered by headless Chromium, shows the counts of controls.json.
 
-#[path = "support/chromium.rs"]
-mod chromium;
+use crate::support::chromium;
+use crate::support::Govern;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::Arc;
 
+use ::govern::aws::MemberSessions;
+use ::govern::model::AccountId;
 use aws_sdk_kms::types::{KeySpec, KeyUsageType};
-use govern::aws::MemberSessions;
-use govern::model::AccountId;
 use govern_testkit::seed::Seeder;
 use govern_testkit::{Emulator, Faults, Proxy};
 use serde_json::Value;
@@ -89,9 +89,11 @@ impl Stack {
         self.dir.path().join(p)
     }
     fn govern(&self, args: &[&str]) -> Output {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_govern"));
-        cmd.arg("--config").arg(self.path("org.toml")).args(args);
-        self.proxy.run(&self.emu, cmd)
+        Govern::new(&[])
+            .config(&self.path("org.toml"))
+            .args(args)
+            .through(&self.proxy, &self.emu)
+            .run()
     }
     /// `govern evidence --out <dir>/<name>`, asserting exit 0; returns the bundle's path.
     fn evidence(&self, name: &str, extra: &[&str]) -> PathBuf {
@@ -137,7 +139,7 @@ async fn member_config(
         .config(&AccountId::parse(id).unwrap())
         .await
         .unwrap();
-    govern::aws::in_region(&c, region)
+    ::govern::aws::in_region(&c, region)
 }
 
 /// The rows of controls.json, by (control id, resource).
@@ -533,7 +535,7 @@ async fn signed_bundles_verify_offline_and_with_kms() {
         let manifest = std::fs::read(bundle.join("manifest.json")).unwrap();
         assert_eq!(
             statement["manifest_sha256"],
-            govern::apply::sha256(&manifest)
+            ::govern::apply::sha256(&manifest)
         );
         assert!(std::fs::read_to_string(bundle.join("public-key.pem"))
             .unwrap()
@@ -563,8 +565,8 @@ async fn signed_bundles_verify_offline_and_with_kms() {
         let sums = std::fs::read_to_string(bundle.join("SHA256SUMS"))
             .unwrap()
             .replace(
-                &govern::apply::sha256(&manifest),
-                &govern::apply::sha256(&forged),
+                &::govern::apply::sha256(&manifest),
+                &::govern::apply::sha256(&forged),
             );
         std::fs::write(bundle.join("SHA256SUMS"), sums).unwrap();
         let bad = s.verify(&bundle, &[]);
@@ -661,8 +663,8 @@ fn manifest_of(bundle: &Path) -> Value {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn zip_and_tar_bundles_hold_the_same_files_verify_and_name_tampered_entries() {
-    use govern::evidence::archive::{self, Kind};
-    use govern::evidence::bundle;
+    use ::govern::evidence::archive::{self, Kind};
+    use ::govern::evidence::bundle;
 
     let s = Stack::start();
     let cfg = s.emu.sdk_config().await;
@@ -804,7 +806,7 @@ async fn verify_previous_checks_the_chain_of_bundles() {
     let cfg = s.emu.sdk_config().await;
     let _ = Seeder::new(&cfg).await;
     let q3 = s.evidence("q3", &[]);
-    let q3_sha = govern::apply::sha256(&std::fs::read(q3.join("manifest.json")).unwrap());
+    let q3_sha = ::govern::apply::sha256(&std::fs::read(q3.join("manifest.json")).unwrap());
     let q4 = s.evidence("q4.zip", &["--previous-bundle-sha256", &q3_sha]);
 
     let ok = s.verify(&q4, &["--previous", q3.to_str().unwrap()]);
@@ -837,7 +839,7 @@ async fn verify_previous_checks_the_chain_of_bundles() {
     // (It records another previous hash: two bundles of one state collected within the same
     // second are byte-identical, by design.)
     let other = s.evidence("other", &["--previous-bundle-sha256", &"0".repeat(64)]);
-    let other_sha = govern::apply::sha256(&std::fs::read(other.join("manifest.json")).unwrap());
+    let other_sha = ::govern::apply::sha256(&std::fs::read(other.join("manifest.json")).unwrap());
     assert_ne!(other_sha, q3_sha);
     let bad = s.verify(&q4, &["--previous", other.to_str().unwrap()]);
     assert_eq!(bad.status.code(), Some(1), "{}", text(&bad));
@@ -1225,7 +1227,7 @@ async fn shard_bundles_merge_into_the_bundle_of_one_run() {
         let part_manifest = std::fs::read(dir.join("manifest.json")).unwrap();
         assert_eq!(
             entry["manifest_sha256"],
-            govern::apply::sha256(&part_manifest)
+            ::govern::apply::sha256(&part_manifest)
         );
         let c = &manifest_of(dir)["collection"];
         assert_eq!(&entry["collection"], c);

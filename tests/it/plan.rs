@@ -3,8 +3,8 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use govern::model::*;
-use govern::plan::{plan, simulate, Change, FindingKind, Plan, Target};
+use ::govern::model::*;
+use ::govern::plan::{plan, simulate, Change, FindingKind, Plan, Target};
 use proptest::prelude::*;
 
 fn pn(s: &str) -> PolicyName {
@@ -948,7 +948,7 @@ fn the_logging_account_gets_trusted_access_and_delegation_in_order() {
 
 #[test]
 fn target_narrows_to_matching_changes_and_what_they_need() {
-    use govern::plan::{narrow, TargetFilter};
+    use ::govern::plan::{narrow, TargetFilter};
     let mut d = empty_desired();
     d.ous.insert(ou("Workloads"), DesiredOu::default());
     d.ous.insert(

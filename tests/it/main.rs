@@ -1,0 +1,26 @@
+//! govern's integration tests, in one binary (one link of the AWS SDK instead of nineteen): the
+//! real binary against the moto emulator (through the test proxy where AWS behaves differently or
+//! moto lacks an API), the pure planner and renderers, the config reader's messages, and the golden
+//! outputs. `support` holds the one way to run govern ([`support::Govern`]) and the shared fixtures.
+
+mod support;
+
+mod baselines;
+mod campaign;
+mod cli;
+mod corpus;
+mod credentials;
+mod drift;
+mod evidence;
+mod faults;
+mod iam;
+mod import;
+mod lock;
+mod members;
+mod org;
+mod plan;
+mod rails;
+mod render;
+mod saved_plans;
+mod schema;
+mod validate;
