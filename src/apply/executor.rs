@@ -13,7 +13,7 @@ use aws_sdk_organizations::Client;
 
 use crate::aws::{in_region, Clients};
 use crate::error::{Error, Result};
-use crate::model::{AccountId, Actual, OuPath, Parent, PolicyName, TargetKey};
+use crate::model::{AccountId, Actual, Address, OuPath, Parent, PolicyName, TargetKey};
 use crate::plan::{
     Change, Plan, PlannedChange, PolicyState, Target, MANAGED_BY_KEY, MANAGED_BY_VALUE,
 };
@@ -36,7 +36,7 @@ pub enum Outcome {
 
 #[derive(Debug, Default)]
 pub struct Report {
-    pub outcomes: Vec<(String, Outcome)>,
+    pub outcomes: Vec<(Address, Outcome)>,
 }
 
 impl Report {
@@ -128,7 +128,7 @@ pub async fn apply_with(
             .collect(),
     };
     let mut report = Report::default();
-    let mut not_done: BTreeSet<String> = BTreeSet::new();
+    let mut not_done: BTreeSet<Address> = BTreeSet::new();
     let mut halted: Option<String> = None;
 
     for planned in &plan.changes {
@@ -143,7 +143,9 @@ pub async fn apply_with(
         let outcome = if let Some(why) = &halted {
             Outcome::NotStarted { why: why.clone() }
         } else if let Some(dep) = blocked {
-            Outcome::Skipped { because: dep }
+            Outcome::Skipped {
+                because: dep.to_string(),
+            }
         } else if let Err(why) = progress(planned, None) {
             halted = Some(why.clone());
             Outcome::NotStarted { why }
@@ -243,7 +245,7 @@ fn policy_id(ids: &Ids, name: &PolicyName) -> Result<String> {
 }
 
 async fn run(clients: &Clients, ids: &mut Ids, change: &Change) -> Result<()> {
-    let on = change.address();
+    let on = change.address().to_string();
     // AWS request ids of the calls this change makes, for the journal.
     let mut rids: Vec<String> = Vec::new();
     let result = run_change(clients, ids, change, &on, &mut rids).await;

@@ -8,11 +8,11 @@ pub const DEFAULT_MAX_REMOVALS: usize = 5;
 
 /// Refuses a plan with more removals (deletes) than `max`, unless removals are explicitly allowed.
 pub fn check_removals(plan: &Plan, max: usize, allow: bool) -> Result<()> {
-    let removals: Vec<&str> = plan
+    let removals: Vec<String> = plan
         .changes
         .iter()
         .filter(|c| c.action == Action::Delete)
-        .map(|c| c.address.as_str())
+        .map(|c| c.address.to_string())
         .collect();
     if allow || removals.len() <= max {
         return Ok(());

@@ -11,7 +11,7 @@ use crate::aws::Clients;
 use crate::cli::ApplyArgs;
 use crate::config::Loaded;
 use crate::error::{Error, Result};
-use crate::model::Actual;
+use crate::model::{AccountId, Actual, Address};
 use crate::plan::Plan;
 use crate::{exit, render};
 
@@ -41,7 +41,7 @@ pub async fn run(ctx: &Context, args: &ApplyArgs) -> Result<u8> {
     }
     let total = execute(ctx, &clients, &plan, &actual, args.break_lock).await?;
     // A targeted apply is verified on what it targeted; the rest is the next plan's business.
-    let touched: BTreeSet<String> = plan.changes.iter().map(|c| c.address.clone()).collect();
+    let touched: BTreeSet<Address> = plan.changes.iter().map(|c| c.address.clone()).collect();
     let touched = (!ctx.targets.is_empty()).then_some(&touched);
     verify(ctx, &loaded, total, touched, &unread(&actual)).await?;
     Ok(exit::OK)
@@ -115,7 +115,7 @@ async fn execute_locked(
             };
             let _ = out.flush();
             journal
-                .record(&c.address, event.0, event.1, event.2)
+                .record(&c.address.to_string(), event.0, event.1, event.2)
                 .map_err(|e| e.to_string())
         },
     )
@@ -150,8 +150,8 @@ pub(super) async fn verify(
     ctx: &Context,
     loaded: &Loaded,
     total: usize,
-    touched: Option<&BTreeSet<String>>,
-    unread: &BTreeSet<String>,
+    touched: Option<&BTreeSet<Address>>,
+    unread: &BTreeSet<AccountId>,
 ) -> Result<()> {
     let (_, after) = super::connect_and_discover(ctx, &loaded.desired, "apply").await?;
     let again = crate::plan::plan(&loaded.desired, &after);
@@ -161,19 +161,16 @@ pub(super) async fn verify(
     };
     // A change in an account the plan could not read is newly visible, not a failure to converge
     // (e.g. contacts readable from the management account once this apply enabled trusted access).
-    let (left, others): (Vec<_>, Vec<_>) = again
-        .changes
-        .iter()
-        .map(|c| c.address.as_str())
-        .partition(|a| {
+    let (left, others): (Vec<_>, Vec<_>) =
+        again.changes.iter().map(|c| &c.address).partition(|a| {
             touched.is_none_or(|t| t.contains(*a))
-                && !crate::plan::address_account(a).is_some_and(|id| unread.contains(id))
+                && !a.account_id().is_some_and(|id| unread.contains(id))
         });
     if !left.is_empty() {
         return Err(Error::Inconsistent(format!(
             "{} change(s) still planned: {}",
             left.len(),
-            left.join(", ")
+            join(&left)
         )));
     }
     print!("\nApply complete: {total} change(s) made; ");
@@ -188,19 +185,19 @@ pub(super) async fn verify(
         println!(
             "{} other difference(s) appeared since the plan was made ({}): run `govern plan`.",
             others.len(),
-            others.join(", ")
+            join(&others)
         );
     }
     Ok(())
 }
 
-/// The accounts that could not be read (ids as text).
-pub(super) fn unread(actual: &Actual) -> BTreeSet<String> {
+/// The accounts that could not be read.
+pub(super) fn unread(actual: &Actual) -> BTreeSet<AccountId> {
     actual
         .members
         .iter()
         .filter(|(_, m)| matches!(m, crate::model::Member::Failed { .. }))
-        .map(|(id, _)| id.to_string())
+        .map(|(id, _)| id.clone())
         .collect()
 }
 
@@ -237,4 +234,12 @@ fn confirm() -> Result<()> {
         });
     }
     Ok(())
+}
+
+fn join(addresses: &[&Address]) -> String {
+    addresses
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(", ")
 }

@@ -44,7 +44,13 @@ pub async fn run(ctx: &Context, args: &ApplyArgs, file: &Path) -> Result<u8> {
     }
     check_removals(&saved.plan, args.max_removals, args.allow_removals)?;
     let total = super::apply::execute(ctx, &clients, &saved.plan, &actual, args.break_lock).await?;
-    let touched = saved.fingerprints.keys().cloned().collect();
+    // Fingerprints are keyed by address text; one that does not read back is no address govern
+    // plans, and cannot match a change.
+    let touched = saved
+        .fingerprints
+        .keys()
+        .filter_map(|a| a.parse().ok())
+        .collect();
     let unread = super::apply::unread(&actual);
     super::apply::verify(ctx, &loaded, total, Some(&touched), &unread).await?;
     Ok(exit::OK)

@@ -92,7 +92,7 @@ async fn member_config(c: &Clients, id: &str, region: &str) -> SdkConfig {
 }
 
 fn addresses(p: &Plan) -> Vec<String> {
-    let mut v: Vec<String> = p.changes.iter().map(|c| c.address.clone()).collect();
+    let mut v: Vec<String> = p.changes.iter().map(|c| c.address.to_string()).collect();
     v.sort();
     v
 }
@@ -204,7 +204,7 @@ async fn contacts_keys_and_secrets_across_twenty_accounts() {
     let finding = |id: &str| {
         p.findings
             .iter()
-            .find(|f| f.address.ends_with(id))
+            .find(|f| f.address.to_string().ends_with(id))
             .unwrap_or_else(|| panic!("no finding for {id}: {:#?}", p.findings))
     };
     assert!(finding(&asym).message.contains("RSA_2048 key"));

@@ -89,7 +89,7 @@ fn fresh_actual() -> Actual {
 }
 
 fn addresses(p: &Plan) -> Vec<String> {
-    p.changes.iter().map(|c| c.address.clone()).collect()
+    p.changes.iter().map(|c| c.address.to_string()).collect()
 }
 
 fn converges(d: &Desired, a: &Actual) -> Plan {
@@ -198,7 +198,7 @@ fn policies_are_created_updated_adopted_and_compared_as_json() {
     assert_eq!(
         p.unmanaged
             .iter()
-            .map(|u| u.address.as_str())
+            .map(|u| u.address.to_string())
             .collect::<Vec<_>>(),
         ["scp:legacy", "account:123456789012"]
     );
@@ -322,13 +322,13 @@ fn accounts_are_matched_by_id_then_email_moved_created_or_conflicting() {
         Vec::<String>::new(),
         "Prod exists already"
     );
-    let conflicts: Vec<_> = p.conflicts.iter().map(|c| c.address.as_str()).collect();
+    let conflicts: Vec<_> = p.conflicts.iter().map(|c| c.address.to_string()).collect();
     assert_eq!(conflicts, ["account:clash", "account:ghost"]);
     assert!(p.conflicts[0]
         .message
         .contains("already exists (333333333333"));
     assert!(p.conflicts[1].message.contains("not in this organization"));
-    let unmanaged: Vec<_> = p.unmanaged.iter().map(|u| u.address.as_str()).collect();
+    let unmanaged: Vec<_> = p.unmanaged.iter().map(|u| u.address.to_string()).collect();
     assert_eq!(unmanaged, ["account:123456789012", "account:333333333333"]);
 }
 
@@ -716,7 +716,7 @@ fn member_baselines_plan_exactly_the_out_of_policy_resources() {
     let findings: Vec<(String, FindingKind)> = p
         .findings
         .iter()
-        .map(|f| (f.address.clone(), f.kind))
+        .map(|f| (f.address.to_string(), f.kind))
         .collect();
     assert_eq!(
         findings,
@@ -788,8 +788,8 @@ fn an_unassumable_role_plans_trusted_access_for_the_management_fallback() {
         Change::EnableServiceAccess { service } if service == "account.amazonaws.com")));
     let f = &p.findings[0];
     assert_eq!(
-        (f.address.as_str(), f.kind),
-        (format!("account:{id}").as_str(), FindingKind::Error)
+        (f.address.to_string(), f.kind),
+        (format!("account:{id}"), FindingKind::Error)
     );
     assert!(
         f.message.starts_with(DENIED) && f.message.contains("this plan enables it"),

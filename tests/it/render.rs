@@ -32,7 +32,7 @@ fn planned(change: Change, depends_on: &[&str]) -> PlannedChange {
     PlannedChange {
         address: change.address(),
         action: change.action(),
-        depends_on: depends_on.iter().map(|s| s.to_string()).collect(),
+        depends_on: depends_on.iter().map(|s| s.parse().unwrap()).collect(),
         change,
     }
 }
@@ -134,16 +134,16 @@ fn org_plan() -> Plan {
     ]);
     p.unmanaged = vec![
         Unmanaged {
-            address: "ou:Sandbox".into(),
+            address: "ou:Sandbox".parse().unwrap(),
             note: "OU not declared".into(),
         },
         Unmanaged {
-            address: "account:222233334444".into(),
+            address: "account:222233334444".parse().unwrap(),
             note: "legacy-tools, not declared".into(),
         },
     ];
     p.conflicts = vec![Conflict {
-        address: "account:dev-app".into(),
+        address: "account:dev-app".parse().unwrap(),
         message: "an account named `dev-app` exists (444455556666) with email \
                   aws+dev@example.com, but org.toml declares aws+dev-app@example.com: AWS \
                   cannot change an account's root email through Organizations"
@@ -344,19 +344,19 @@ fn every_change_plan() -> Plan {
     p.conflicts = org_plan().conflicts;
     p.findings = vec![
         Finding {
-            address: "account:555566667777".into(),
+            address: "account:555566667777".parse().unwrap(),
             kind: FindingKind::Error,
             message: "could not assume OrganizationAccountAccessRole: AccessDenied".into(),
         },
         Finding {
-            address: "secret:111122223333/us-east-1/api-token".into(),
+            address: "secret:111122223333/us-east-1/api-token".parse().unwrap(),
             kind: FindingKind::NonCompliant,
             message: "rotation is off and the secret has no rotation function; govern does not \
                       invent one"
                 .into(),
         },
         Finding {
-            address: "kms:111122223333/us-east-1/aws/s3".into(),
+            address: "kms:111122223333/us-east-1/aws/s3".parse().unwrap(),
             kind: FindingKind::Skipped,
             message: "AWS-managed key: AWS rotates it".into(),
         },

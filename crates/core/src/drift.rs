@@ -150,7 +150,7 @@ mod tests {
             format_version: 1,
             changes: (0..n)
                 .map(|_| PlannedChange {
-                    address: "ou:Security".into(),
+                    address: "ou:Security".parse().unwrap(),
                     action: Action::Create,
                     depends_on: vec![],
                     change: Change::CreateOu { path: path.clone() },

@@ -221,7 +221,7 @@ fn a_brownfield_organization_plans_no_change() {
     assert_eq!(
         plan.unmanaged
             .iter()
-            .map(|u| u.address.as_str())
+            .map(|u| u.address.to_string())
             .collect::<Vec<_>>(),
         ["account:000000000004"]
     );

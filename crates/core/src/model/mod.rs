@@ -1,16 +1,20 @@
 //! The shared vocabulary: identifiers, what the file declares, what AWS holds.
 
 mod actual;
+mod address;
 mod baseline;
 mod desired;
 mod document;
 mod ids;
+mod policy_kind;
 
 pub use actual::*;
+pub use address::{AccountRef, Address};
 pub use baseline::*;
 pub use desired::*;
 pub use document::*;
 pub use ids::*;
+pub use policy_kind::PolicyKind;
 
 /// The name of the unattached SCP that is the organization's apply lock (govern::apply::lock):
 /// discovery leaves it out of the organization's policies, and org.toml cannot declare it.

@@ -9,7 +9,8 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 use crate::model::{
-    AccountId, Contact, ContactType, Email, OuPath, Parent, PolicyDocument, PolicyName, TargetKey,
+    AccountId, AccountRef, Address, Contact, ContactType, Email, OuPath, Parent, PolicyDocument,
+    PolicyKind, PolicyName, TargetKey,
 };
 
 /// The plan JSON's `format_version`. Bump it on any change that could break a reader.
@@ -55,14 +56,21 @@ impl Target {
     }
 }
 
+impl Target {
+    /// `root`, `ou:<path>`, `account:<id>`, or `account:<name>` for an account not created yet.
+    pub fn address(&self) -> Address {
+        match self {
+            Target::Root => Address::Root,
+            Target::Ou { path } => Address::Ou(path.clone()),
+            Target::Account { id: Some(id), .. } => Address::account(id),
+            Target::Account { name, id: None } => Address::Account(AccountRef::Name(name.clone())),
+        }
+    }
+}
+
 impl fmt::Display for Target {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Target::Root => f.write_str("root"),
-            Target::Ou { path } => write!(f, "ou:{path}"),
-            Target::Account { id: Some(id), .. } => write!(f, "account:{id}"),
-            Target::Account { name, id: None } => write!(f, "account:{name}"),
-        }
+        self.address().fmt(f)
     }
 }
 
@@ -180,48 +188,65 @@ impl Change {
     }
 
     /// The stable address of what this change touches.
-    pub fn address(&self) -> String {
+    pub fn address(&self) -> Address {
         match self {
-            Change::EnableScpPolicyType => "root:policy-type/SERVICE_CONTROL_POLICY".into(),
-            Change::CreateOu { path } => format!("ou:{path}"),
+            Change::EnableScpPolicyType => Address::PolicyType(PolicyKind::ServiceControlPolicy),
+            Change::CreateOu { path } => Address::Ou(path.clone()),
             Change::CreatePolicy { name, .. } | Change::UpdatePolicy { name, .. } => {
-                format!("scp:{name}")
+                Address::Policy {
+                    kind: PolicyKind::ServiceControlPolicy,
+                    name: name.clone(),
+                }
             }
-            Change::CreateAccount { name, .. } => format!("account:{name}"),
-            Change::MoveAccount { id, .. } => format!("account:{id}/parent"),
+            Change::CreateAccount { name, .. } => Address::Account(AccountRef::Name(name.clone())),
+            Change::MoveAccount { id, .. } => Address::AccountParent(id.clone()),
             Change::Attach { policy, target } | Change::Detach { policy, target } => {
-                format!("attach:scp:{policy}\u{2192}{target}")
+                Address::Attachment {
+                    kind: PolicyKind::ServiceControlPolicy,
+                    policy: policy.clone(),
+                    target: Box::new(target.address()),
+                }
             }
-            Change::EnableServiceAccess { service } => format!("org:service-access/{service}"),
+            Change::EnableServiceAccess { service } => Address::ServiceAccess(service.clone()),
             Change::RegisterDelegatedAdmin { service, .. } => {
-                format!("org:delegated-admin/{service}")
+                Address::DelegatedAdmin(service.clone())
             }
             Change::PutContact {
-                account: Some(id),
-                contact_type,
-                ..
-            } => format!("account:{id}/contact:{contact_type}"),
-            Change::PutContact {
-                account: None,
+                account,
                 account_name,
                 contact_type,
                 ..
-            } => format!("account:{account_name}/contact:{contact_type}"),
+            } => Address::Contact {
+                account: match account {
+                    Some(id) => AccountRef::Id(id.clone()),
+                    None => AccountRef::Name(account_name.clone()),
+                },
+                contact_type: *contact_type,
+            },
             Change::EnableKeyRotation {
                 account,
                 region,
                 key_id,
                 ..
-            } => format!("kms:{account}/{region}/{key_id}"),
+            } => Address::Key {
+                account: account.clone(),
+                region: region.clone(),
+                key_id: key_id.clone(),
+            },
             Change::SetSecretRotation {
                 account,
                 region,
                 name,
                 ..
-            } => format!("secret:{account}/{region}/{name}"),
-            Change::DisableRegion { account, region } => {
-                format!("account:{account}/region:{region}")
-            }
+            } => Address::Secret {
+                account: account.clone(),
+                region: region.clone(),
+                name: name.clone(),
+            },
+            Change::DisableRegion { account, region } => Address::Region {
+                account: account.clone(),
+                region: region.clone(),
+            },
         }
     }
 }
@@ -229,24 +254,24 @@ impl Change {
 /// A change in the plan, in the order apply runs it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PlannedChange {
-    pub address: String,
+    pub address: Address,
     pub action: Action,
     /// Addresses of earlier changes this one needs; if one of them fails, this one is not run.
-    pub depends_on: Vec<String>,
+    pub depends_on: Vec<Address>,
     pub change: Change,
 }
 
 /// Something in AWS the file does not declare: listed, never touched.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Unmanaged {
-    pub address: String,
+    pub address: Address,
     pub note: String,
 }
 
 /// A declaration govern cannot converge without a person deciding; apply refuses while any remain.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Conflict {
-    pub address: String,
+    pub address: Address,
     pub message: String,
 }
 
@@ -254,7 +279,7 @@ pub struct Conflict {
 /// resource govern skips (with why), or one that is out of policy and govern will not fix.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Finding {
-    pub address: String,
+    pub address: Address,
     pub kind: FindingKind,
     pub message: String,
 }

@@ -3,7 +3,10 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::model::{AccountId, Actual, Desired, DesiredAccount, Parent, PolicyName, TargetKey};
+use crate::model::{
+    AccountId, AccountRef, Actual, Address, Desired, DesiredAccount, Parent, PolicyKind,
+    PolicyName, TargetKey,
+};
 
 use super::change::{
     Change, Conflict, Plan, PolicyState, Target, Unmanaged, FORMAT_VERSION, MANAGED_BY_KEY,
@@ -81,7 +84,7 @@ fn plan_ous(
     for path in actual.ous.keys() {
         if !desired.ous.contains_key(path) {
             unmanaged.push(Unmanaged {
-                address: format!("ou:{path}"),
+                address: Address::Ou(path.clone()),
                 note: "OU not declared".into(),
             });
         }
@@ -104,7 +107,7 @@ fn plan_policies(
     for (name, want) in &desired.policies {
         match actual.policies.get(name) {
             Some(have) if have.aws_managed => conflicts.push(Conflict {
-                address: format!("scp:{name}"),
+                address: scp(name),
                 message: format!("`{name}` is the name of an AWS-managed policy; give the custom SCP another name"),
             }),
             // A tag-only difference is not a change: govern tags what it creates and what it
@@ -145,7 +148,7 @@ fn plan_policies(
     for (name, have) in &actual.policies {
         if !have.aws_managed && !desired.policies.contains_key(name) {
             unmanaged.push(Unmanaged {
-                address: format!("scp:{name}"),
+                address: scp(name),
                 note: "SCP not declared".into(),
             });
         }
@@ -165,7 +168,7 @@ fn plan_accounts(
     let mut claimed: BTreeMap<AccountId, String> = BTreeMap::new();
 
     for (key, want) in &desired.accounts {
-        let address = format!("account:{key}");
+        let address = Address::Account(AccountRef::Name(key.clone()));
         let mut conflict = |message: String| {
             conflicts.push(Conflict {
                 address: address.clone(),
@@ -216,7 +219,7 @@ fn plan_accounts(
                 "not declared"
             };
             unmanaged.push(Unmanaged {
-                address: format!("account:{id}"),
+                address: Address::account(id),
                 note: format!("{}, {role}", have.name),
             });
         }
@@ -317,9 +320,16 @@ fn current_attachments(actual: &Actual, key: Option<&TargetKey>) -> BTreeSet<Pol
 }
 
 /// Where a declared account's parent is, for rendering and ordering.
-pub(crate) fn parent_address(p: &Parent) -> Option<String> {
+pub(crate) fn parent_address(p: &Parent) -> Option<Address> {
     match p {
         Parent::Root => None,
-        Parent::Ou(path) => Some(format!("ou:{path}")),
+        Parent::Ou(path) => Some(Address::Ou(path.clone())),
+    }
+}
+
+fn scp(name: &PolicyName) -> Address {
+    Address::Policy {
+        kind: PolicyKind::ServiceControlPolicy,
+        name: name.clone(),
     }
 }

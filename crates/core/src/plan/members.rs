@@ -4,8 +4,8 @@
 use std::collections::BTreeMap;
 
 use crate::model::{
-    AccountId, Actual, BaselineKind, Contact, ContactType, Desired, KmsKey, Member, MemberState,
-    SecretInfo,
+    AccountId, Actual, Address, BaselineKind, Contact, ContactType, Desired, KmsKey, Member,
+    MemberState, SecretInfo,
 };
 
 use super::change::{Change, Finding, FindingKind};
@@ -35,7 +35,7 @@ pub(crate) fn plan_members(
             Member::Read(s) => s,
             Member::Skipped { reason } => {
                 findings.push(Finding {
-                    address: format!("account:{id}"),
+                    address: Address::account(id),
                     kind: FindingKind::Skipped,
                     message: reason.clone(),
                 });
@@ -54,7 +54,7 @@ pub(crate) fn plan_members(
                     );
                 }
                 findings.push(Finding {
-                    address: format!("account:{id}"),
+                    address: Address::account(id),
                     kind: FindingKind::Error,
                     message,
                 });
@@ -69,7 +69,7 @@ pub(crate) fn plan_members(
                 && (exempt_from(BaselineKind::Kms).is_none()
                     || exempt_from(BaselineKind::Secrets).is_none());
             findings.push(Finding {
-                address: format!("account:{id}"),
+                address: Address::account(id),
                 kind: if rotation_unread {
                     FindingKind::Error
                 } else {
@@ -84,7 +84,7 @@ pub(crate) fn plan_members(
         }
 
         match exempt_from(BaselineKind::Contacts) {
-            Some(reason) => skipped(findings, format!("account:{id}/contacts"), reason),
+            Some(reason) => skipped(findings, Address::Contacts(id.clone()), reason),
             None => {
                 let name = actual
                     .accounts
@@ -97,7 +97,7 @@ pub(crate) fn plan_members(
         }
         if let Some(rot) = &desired.baselines.key_rotation {
             match exempt_from(BaselineKind::Kms) {
-                Some(reason) => skipped(findings, format!("kms:{id}"), reason),
+                Some(reason) => skipped(findings, Address::Keys(id.clone()), reason),
                 None => {
                     for key in &state.keys {
                         kms_key(rot, id, key, changes, findings);
@@ -105,7 +105,7 @@ pub(crate) fn plan_members(
                 }
             }
             match exempt_from(BaselineKind::Secrets) {
-                Some(reason) => skipped(findings, format!("secret:{id}"), reason),
+                Some(reason) => skipped(findings, Address::Secrets(id.clone()), reason),
                 None => {
                     for secret in &state.secrets {
                         secret_rotation(rot, id, secret, changes, findings);
@@ -115,7 +115,7 @@ pub(crate) fn plan_members(
         }
         if !desired.allowed_regions.is_empty() {
             match exempt_from(BaselineKind::Regions) {
-                Some(reason) => skipped(findings, format!("account:{id}/regions"), reason),
+                Some(reason) => skipped(findings, Address::Regions(id.clone()), reason),
                 None => regions(desired, id, state, changes),
             }
         }
@@ -170,7 +170,7 @@ fn fallback_needs_access(desired: &Desired, actual: &Actual) -> bool {
     manages && !actual.service_access.contains(ACCOUNT_SERVICE)
 }
 
-fn skipped(findings: &mut Vec<Finding>, address: String, reason: &str) {
+fn skipped(findings: &mut Vec<Finding>, address: Address, reason: &str) {
     findings.push(Finding {
         address,
         kind: FindingKind::Skipped,
@@ -240,7 +240,11 @@ fn kms_key(
     changes: &mut Vec<Change>,
     findings: &mut Vec<Finding>,
 ) {
-    let address = format!("kms:{account}/{}/{}", key.region, key.id);
+    let address = Address::Key {
+        account: account.clone(),
+        region: key.region.clone(),
+        key_id: key.id.clone(),
+    };
     if let Some(reason) = rot.exempt_keys.get(&key.arn) {
         return skipped(findings, address, reason);
     }
@@ -277,7 +281,11 @@ fn secret_rotation(
     changes: &mut Vec<Change>,
     findings: &mut Vec<Finding>,
 ) {
-    let address = format!("secret:{account}/{}/{}", secret.region, secret.name);
+    let address = Address::Secret {
+        account: account.clone(),
+        region: secret.region.clone(),
+        name: secret.name.clone(),
+    };
     if let Some(reason) = rot.exempt_secrets.get(&secret.arn) {
         return skipped(findings, address, reason);
     }

@@ -18,13 +18,13 @@ pub use simulate::{simulate, SimulationError};
 pub use target::{narrow, TargetFilter, KINDS as TARGET_KINDS};
 
 /// The account an address is about, for the addresses of member baselines: `account:ID/…`,
-/// `kms:ID/…`, `secret:ID/…` (an account the plan creates is named, not numbered: None).
-pub fn address_account(address: &str) -> Option<&str> {
-    let (kind, rest) = address.split_once(':')?;
-    let id = rest.split('/').next().unwrap_or(rest);
-    (matches!(kind, "account" | "kms" | "secret") && model_id(id)).then_some(id)
-}
-
-fn model_id(s: &str) -> bool {
-    crate::model::AccountId::parse(s).is_ok()
+/// `kms:ID/…`, `secret:ID/…` (an account the plan creates is named, not numbered: None). For
+/// addresses kept as text (saved-plan fingerprints, journal lines); typed code asks
+/// [`crate::model::Address::account_id`].
+pub fn address_account(address: &str) -> Option<crate::model::AccountId> {
+    address
+        .parse::<crate::model::Address>()
+        .ok()?
+        .account_id()
+        .cloned()
 }

@@ -6,6 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::change::{Change, PlannedChange, Target};
 use super::diff::parent_address;
+use crate::model::{AccountRef, Address, PolicyKind};
 
 fn rank(c: &Change) -> u8 {
     match c {
@@ -26,20 +27,19 @@ fn rank(c: &Change) -> u8 {
     }
 }
 
-fn target_address(t: &Target) -> Option<String> {
+/// The change that creates a target, when the plan may: an OU or an account not created yet.
+fn target_address(t: &Target) -> Option<Address> {
     match t {
-        Target::Root => None,
-        Target::Ou { path } => Some(format!("ou:{path}")),
-        Target::Account { name, id: None } => Some(format!("account:{name}")),
-        Target::Account { id: Some(_), .. } => None,
+        Target::Root | Target::Account { id: Some(_), .. } => None,
+        Target::Ou { .. } | Target::Account { id: None, .. } => Some(t.address()),
     }
 }
 
 pub fn order(mut changes: Vec<Change>) -> Vec<PlannedChange> {
     // OU paths sort parent-first ("A" < "A/B"), so address order within a rank is also dependency order.
-    changes.sort_by_cached_key(|c| (rank(c), c.address()));
-    let present: BTreeSet<String> = changes.iter().map(Change::address).collect();
-    let needs = |addr: Option<String>, out: &mut Vec<String>| {
+    changes.sort_by_cached_key(|c| (rank(c), c.address().to_string()));
+    let present: BTreeSet<Address> = changes.iter().map(Change::address).collect();
+    let needs = |addr: Option<Address>, out: &mut Vec<Address>| {
         if let Some(a) = addr {
             if present.contains(&a) && !out.contains(&a) {
                 out.push(a);
@@ -47,7 +47,7 @@ pub fn order(mut changes: Vec<Change>) -> Vec<PlannedChange> {
         }
     };
     let enable = Change::EnableScpPolicyType.address();
-    let mut attaches_on: BTreeMap<&Target, Vec<String>> = BTreeMap::new();
+    let mut attaches_on: BTreeMap<&Target, Vec<Address>> = BTreeMap::new();
     for c in &changes {
         if let Change::Attach { target, .. } = c {
             attaches_on.entry(target).or_default().push(c.address());
@@ -72,7 +72,10 @@ pub fn order(mut changes: Vec<Change>) -> Vec<PlannedChange> {
                     ..
                 } => {
                     if account.is_none() {
-                        needs(Some(format!("account:{account_name}")), &mut deps);
+                        needs(
+                            Some(Address::Account(AccountRef::Name(account_name.clone()))),
+                            &mut deps,
+                        );
                     }
                 }
                 Change::RegisterDelegatedAdmin {
@@ -81,9 +84,12 @@ pub fn order(mut changes: Vec<Change>) -> Vec<PlannedChange> {
                     account,
                 } => {
                     // Trusted access first, and the account must exist.
-                    needs(Some(format!("org:service-access/{service}")), &mut deps);
+                    needs(Some(Address::ServiceAccess(service.clone())), &mut deps);
                     if account.is_none() {
-                        needs(Some(format!("account:{account_name}")), &mut deps);
+                        needs(
+                            Some(Address::Account(AccountRef::Name(account_name.clone()))),
+                            &mut deps,
+                        );
                     }
                 }
                 Change::CreateOu { path } => needs(parent_address(&path.parent()), &mut deps),
@@ -93,7 +99,13 @@ pub fn order(mut changes: Vec<Change>) -> Vec<PlannedChange> {
                 }
                 Change::Attach { policy, target } => {
                     needs(Some(enable.clone()), &mut deps);
-                    needs(Some(format!("scp:{policy}")), &mut deps);
+                    needs(
+                        Some(Address::Policy {
+                            kind: PolicyKind::ServiceControlPolicy,
+                            name: policy.clone(),
+                        }),
+                        &mut deps,
+                    );
                     needs(target_address(target), &mut deps);
                 }
                 Change::Detach { target, .. } => {

@@ -84,9 +84,7 @@ impl SavedPlan {
                 // An account that cannot be read now is not known to have changed: say which.
                 let unread = super::address_account(a).and_then(|id| {
                     actual.members.iter().find_map(|(m, state)| match state {
-                        crate::model::Member::Failed { reason, .. } if m.as_str() == id => {
-                            Some(reason)
-                        }
+                        crate::model::Member::Failed { reason, .. } if *m == id => Some(reason),
                         _ => None,
                     })
                 });
@@ -113,7 +111,7 @@ pub fn fingerprints(plan: &Plan, actual: &Actual) -> BTreeMap<String, String> {
         .iter()
         .map(|c| {
             let slice = json!({ "address": c.address, "state": slice(&c.change, actual) });
-            (c.address.clone(), sha256(canonical(&slice).as_bytes()))
+            (c.address.to_string(), sha256(canonical(&slice).as_bytes()))
         })
         .collect()
 }

@@ -12,7 +12,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::model::AccountId;
 
-use super::{address_account, Plan};
+use super::Plan;
+use crate::model::Address;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct Shard {
@@ -33,9 +34,9 @@ impl Shard {
         self.index == 1
     }
 
-    fn owns_address(&self, address: &str) -> bool {
-        match address_account(address).and_then(|id| AccountId::parse(id).ok()) {
-            Some(id) => self.owns(&id),
+    fn owns_address(&self, address: &Address) -> bool {
+        match address.account_id() {
+            Some(id) => self.owns(id),
             None => self.is_first(),
         }
     }

@@ -13,7 +13,7 @@ use super::change::{Change, Plan, Target};
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{address}: {message}")]
 pub struct SimulationError {
-    pub address: String,
+    pub address: crate::model::Address,
     pub message: String,
 }
 

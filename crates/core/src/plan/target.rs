@@ -4,6 +4,7 @@
 use std::collections::BTreeSet;
 
 use super::change::{Change, Plan};
+use crate::model::{AccountRef, Address, PolicyKind};
 
 /// One `--target` value.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -54,9 +55,10 @@ impl TargetFilter {
     fn matches(&self, change: &Change) -> bool {
         match self {
             Self::Kind(k) => kind(change) == k,
-            Self::Address(t) => parts(change)
-                .iter()
-                .any(|p| p == t || p.starts_with(&format!("{t}/"))),
+            Self::Address(t) => parts(change).iter().any(|p| {
+                let p = p.to_string();
+                p == *t || p.starts_with(&format!("{t}/"))
+            }),
         }
     }
 }
@@ -76,27 +78,42 @@ fn kind(change: &Change) -> &'static str {
 }
 
 /// The addresses a change answers to: its own, and what it acts on (an attachment answers to its
-/// policy and its target; a key, secret or contact to its account).
-fn parts(change: &Change) -> Vec<String> {
+/// policy and its target; a key, secret, region, contact, move or delegation to its account). The
+/// match names every kind of change, so a new one cannot escape `--target account:ID` unnoticed.
+fn parts(change: &Change) -> Vec<Address> {
     let mut out = vec![change.address()];
     match change {
         Change::Attach { policy, target } | Change::Detach { policy, target } => {
-            out.push(format!("scp:{policy}"));
-            out.push(target.to_string());
+            out.push(Address::Policy {
+                kind: PolicyKind::ServiceControlPolicy,
+                name: policy.clone(),
+            });
+            out.push(target.address());
         }
         Change::EnableKeyRotation { account, .. }
         | Change::SetSecretRotation { account, .. }
         | Change::DisableRegion { account, .. }
-        | Change::MoveAccount { id: account, .. } => out.push(format!("account:{account}")),
+        | Change::MoveAccount { id: account, .. } => out.push(Address::account(account)),
         Change::PutContact {
             account,
             account_name,
             ..
-        } => out.push(match account {
-            Some(id) => format!("account:{id}"),
-            None => format!("account:{account_name}"),
-        }),
-        _ => {}
+        }
+        | Change::RegisterDelegatedAdmin {
+            account,
+            account_name,
+            ..
+        } => out.push(Address::Account(match account {
+            Some(id) => AccountRef::Id(id.clone()),
+            None => AccountRef::Name(account_name.clone()),
+        })),
+        // Their own address is all they answer to.
+        Change::EnableScpPolicyType
+        | Change::CreateOu { .. }
+        | Change::CreatePolicy { .. }
+        | Change::UpdatePolicy { .. }
+        | Change::CreateAccount { .. }
+        | Change::EnableServiceAccess { .. } => {}
     }
     out
 }
@@ -107,7 +124,7 @@ pub fn narrow(mut plan: Plan, filters: &[TargetFilter]) -> Plan {
     if filters.is_empty() {
         return plan;
     }
-    let mut keep: BTreeSet<String> = plan
+    let mut keep: BTreeSet<Address> = plan
         .changes
         .iter()
         .filter(|c| filters.iter().any(|f| f.matches(&c.change)))

@@ -39,7 +39,7 @@ pub(crate) fn body(out: &mut String, plan: &Plan, level: usize) {
                 out,
                 "| {} | {} | {} |",
                 i + 1,
-                code(&c.address),
+                code(&c.address.to_string()),
                 action_cell(c.action)
             );
         }
@@ -53,7 +53,12 @@ pub(crate) fn body(out: &mut String, plan: &Plan, level: usize) {
         );
         out.push_str("| Address | Note |\n|---|---|\n");
         for u in &plan.unmanaged {
-            let _ = writeln!(out, "| {} | {} |", code(&u.address), cell(&u.note));
+            let _ = writeln!(
+                out,
+                "| {} | {} |",
+                code(&u.address.to_string()),
+                cell(&u.note)
+            );
         }
     }
     if !plan.conflicts.is_empty() {
@@ -63,7 +68,12 @@ pub(crate) fn body(out: &mut String, plan: &Plan, level: usize) {
         );
         out.push_str("| Address | Conflict |\n|---|---|\n");
         for c in &plan.conflicts {
-            let _ = writeln!(out, "| {} | {} |", code(&c.address), cell(&c.message));
+            let _ = writeln!(
+                out,
+                "| {} | {} |",
+                code(&c.address.to_string()),
+                cell(&c.message)
+            );
         }
     }
     if !plan.findings.is_empty() {
@@ -78,7 +88,7 @@ pub(crate) fn body(out: &mut String, plan: &Plan, level: usize) {
             let _ = writeln!(
                 out,
                 "| {kind} | {} | {} |",
-                code(&f.address),
+                code(&f.address.to_string()),
                 cell(&f.message)
             );
         }
@@ -111,7 +121,7 @@ fn documents(out: &mut String, plan: &Plan, h: &str) {
         };
         let new = after.pretty() + "\n";
         let diff = TextDiff::from_lines(&old, &new);
-        let _ = writeln!(out, "\n{}\n\n```diff", code(address));
+        let _ = writeln!(out, "\n{}\n\n```diff", code(&address.to_string()));
         for hunk in diff.unified_diff().context_radius(3).iter_hunks() {
             out.push_str(&hunk.to_string());
         }
@@ -185,7 +195,7 @@ mod tests {
                 })
                 .collect(),
             unmanaged: vec![Unmanaged {
-                address: "ou:Sandbox".into(),
+                address: "ou:Sandbox".parse().unwrap(),
                 note: "OU not declared | kept".into(),
             }],
             conflicts: vec![],

@@ -92,10 +92,15 @@ pub fn text(plan: &Plan, style: &Style) -> String {
 
     if !plan.unmanaged.is_empty() {
         out.heading("Unmanaged (in AWS, not in org.toml; left alone):", bold());
-        let rows: Vec<_> = plan
+        let addresses: Vec<String> = plan
             .unmanaged
             .iter()
-            .map(|u| (u.address.as_str(), u.note.as_str()))
+            .map(|u| u.address.to_string())
+            .collect();
+        let rows: Vec<_> = addresses
+            .iter()
+            .zip(&plan.unmanaged)
+            .map(|(a, u)| (a.as_str(), u.note.as_str()))
             .collect();
         rows_under(
             &mut out,
@@ -111,10 +116,15 @@ pub fn text(plan: &Plan, style: &Style) -> String {
             bold().red(),
         );
         let bang = format!("{HEAD}{} ", out.paint("!", bold().red()));
-        let rows: Vec<_> = plan
+        let addresses: Vec<String> = plan
             .conflicts
             .iter()
-            .map(|c| (c.address.as_str(), c.message.as_str()))
+            .map(|c| c.address.to_string())
+            .collect();
+        let rows: Vec<_> = addresses
+            .iter()
+            .zip(&plan.conflicts)
+            .map(|(a, c)| (a.as_str(), c.message.as_str()))
             .collect();
         rows_under(&mut out, &rows, &vec![bang; rows.len()], HEAD.len() + 2);
     }
@@ -145,10 +155,15 @@ pub fn text(plan: &Plan, style: &Style) -> String {
                 )
             })
             .collect();
-        let rows: Vec<_> = plan
+        let addresses: Vec<String> = plan
             .findings
             .iter()
-            .map(|f| (f.address.as_str(), f.message.as_str()))
+            .map(|f| f.address.to_string())
+            .collect();
+        let rows: Vec<_> = addresses
+            .iter()
+            .zip(&plan.findings)
+            .map(|(a, f)| (a.as_str(), f.message.as_str()))
             .collect();
         rows_under(&mut out, &rows, &prefixes, HEAD.len() + w + 2);
     }
