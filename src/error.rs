@@ -194,3 +194,21 @@ impl From<govern_core::state::ReadError> for Error {
         }
     }
 }
+
+impl Error {
+    /// The error for a plan that could not read every account; printed after the plan itself.
+    pub fn incomplete(plan: &crate::plan::Plan) -> Option<Error> {
+        let n = plan
+            .findings
+            .iter()
+            .filter(|f| f.kind == crate::plan::FindingKind::Error)
+            .count();
+        (n > 0).then(|| Error::Refused {
+            message: format!(
+                "the plan is incomplete: {n} account{} could not be read (see the errors under Findings)",
+                if n == 1 { "" } else { "s" }
+            ),
+            hint: Some("every other account was planned; fix access to those and run again".into()),
+        })
+    }
+}

@@ -5,12 +5,14 @@
 //! `govern-core` crate, which has no AWS SDK; it is re-exported here under the same names. AWS calls
 //! live only in `aws` (sessions), `discover`, `apply` and `evidence::sign`.
 
-pub use govern_core::{config, import, model, plan, render, state, time};
+pub use govern_core::{config, drift, import, model, plan, render, state, time};
 
 pub mod apply;
 pub mod aws;
+pub mod baselines;
 pub mod cli;
 pub mod commands;
+pub mod connect;
 pub mod discover;
 pub mod error;
 pub mod evidence;

@@ -11,9 +11,9 @@ use std::time::{Duration, Instant};
 use aws_sdk_organizations::types::{PolicyType, Tag};
 use aws_sdk_organizations::Client;
 
-use crate::aws::{in_region, Clients};
+use crate::aws::Clients;
 use crate::error::{Error, Result};
-use crate::model::{AccountId, Actual, Address, OuPath, Parent, PolicyName, TargetKey};
+use crate::model::{AccountId, AccountRef, Actual, Address, OuPath, Parent, PolicyName, TargetKey};
 use crate::plan::{
     Change, Plan, PlannedChange, PolicyState, Target, MANAGED_BY_KEY, MANAGED_BY_VALUE,
 };
@@ -485,90 +485,21 @@ async fn run_change(
                 Err(e) => return Err(Error::aws("RegisterDelegatedAdministrator", on, e)),
             }
         }
-        Change::PutContact {
-            account,
-            account_name,
-            contact_type,
-            after,
-            ..
-        } => {
-            let id = match account {
-                Some(id) => id.clone(),
-                None => ids.new_accounts.get(account_name).cloned().ok_or_else(|| {
-                    Error::Discovery(format!("account {account_name} was not created"))
-                })?,
+        Change::Member(m) => {
+            let id = match m.get().account() {
+                AccountRef::Id(id) => id,
+                AccountRef::Name(name) => {
+                    ids.new_accounts.get(&name).cloned().ok_or_else(|| {
+                        Error::Discovery(format!("account {name} was not created"))
+                    })?
+                }
             };
-            // From inside the account's own session, so no AccountId (which would need trusted
-            // access and spend the management account's quota), unless its role is unassumable.
-            let (config, on_account) = account_api(clients, ids, &id).await?;
-            aws_sdk_account::Client::new(&config)
-                .put_alternate_contact()
-                .set_account_id(on_account)
-                .alternate_contact_type(contact_type.api_name().into())
-                .name(&after.name)
-                .title(&after.title)
-                .email_address(&after.email)
-                .phone_number(&after.phone)
-                .send()
-                .await
-                .inspect(|o| note(rids, o))
-                .map_err(|e| Error::aws("PutAlternateContact", &on, e))?;
-        }
-        Change::EnableKeyRotation {
-            account,
-            region,
-            key_id,
-            period_days,
-            ..
-        } => {
-            let config = member_config(clients, account).await?;
-            aws_sdk_kms::Client::new(&in_region(&config, region))
-                .enable_key_rotation()
-                .key_id(key_id)
-                .rotation_period_in_days(*period_days as i32)
-                .send()
-                .await
-                .inspect(|o| note(rids, o))
-                .map_err(|e| Error::aws("EnableKeyRotation", &on, e))?;
-        }
-        Change::SetSecretRotation {
-            account,
-            region,
-            secret_arn,
-            days,
-            function,
-            ..
-        } => {
-            let config = member_config(clients, account).await?;
-            aws_sdk_secretsmanager::Client::new(&in_region(&config, region))
-                .rotate_secret()
-                .secret_id(secret_arn)
-                .rotation_lambda_arn(function)
-                .rotation_rules(
-                    aws_sdk_secretsmanager::types::RotationRulesType::builder()
-                        .automatically_after_days(i64::from(*days))
-                        .build(),
-                )
-                // Changing the schedule must not rotate now: that would change the value under
-                // running applications outside their own deploys.
-                .rotate_immediately(false)
-                .send()
-                .await
-                .inspect(|o| note(rids, o))
-                .map_err(|e| Error::aws("RotateSecret", &on, e))?;
-        }
-        Change::DisableRegion { account, region } => {
-            // Enable/DisableRegion: 1 request a second per account, 6 in flight per account and 50
-            // per organization: the session's gates (aws::throttle) keep to those.
-            let (config, on_account) = account_api(clients, ids, account).await?;
-            aws_sdk_account::Client::new(&config)
-                .disable_region()
-                .set_account_id(on_account)
-                .region_name(region)
-                .send()
-                .await
-                .inspect(|o| note(rids, o))
-                .map_err(|e| Error::aws("DisableRegion", &on, e))?;
+            let at = crate::baselines::At {
+                clients,
+                account: &id,
+                via_management: ids.via_management.contains(&id),
+            };
+            crate::baselines::write(m, &at, &on, rids).await?;
         }
         Change::Detach { policy, target } => {
             let key = target_key(ids, target)?;
@@ -705,35 +636,6 @@ async fn create_account(org: &Client, on: &str, name: &str, email: &str) -> Resu
             }
         }
     }
-}
-
-/// Where to call the Account API for `account`: its own session (no `AccountId`), or the management
-/// account with `AccountId` when the member role could not be assumed.
-async fn account_api(
-    clients: &Clients,
-    ids: &Ids,
-    account: &AccountId,
-) -> Result<(aws_config::SdkConfig, Option<String>)> {
-    if ids.via_management.contains(account) && !clients.members.is_management(account) {
-        return Ok((
-            clients.members.management().clone(),
-            Some(account.to_string()),
-        ));
-    }
-    Ok((member_config(clients, account).await?, None))
-}
-
-async fn member_config(clients: &Clients, account: &AccountId) -> Result<aws_config::SdkConfig> {
-    clients
-        .members
-        .config(account)
-        .await
-        .map_err(|reason| Error::Refused {
-            message: reason,
-            hint: Some(format!(
-                "does the member role exist in {account} and trust the management account?"
-            )),
-        })
 }
 
 /// Remembers an AWS answer's request id.

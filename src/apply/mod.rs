@@ -8,6 +8,7 @@ pub mod journal;
 pub mod lock;
 pub mod rails;
 pub mod record;
+pub mod transaction;
 
 pub use executor::{apply, apply_with, Outcome, Report};
 pub use govern_core::state::{sha256, ConfigDigest};

@@ -4,6 +4,7 @@
 use std::path::Path;
 
 use crate::apply::rails::check_removals;
+use crate::apply::transaction;
 use crate::apply::ConfigDigest;
 use crate::cli::ApplyArgs;
 use crate::error::{Error, Result};
@@ -43,7 +44,8 @@ pub async fn run(ctx: &Context, args: &ApplyArgs, file: &Path) -> Result<u8> {
         return Ok(exit::OK);
     }
     check_removals(&saved.plan, args.max_removals, args.allow_removals)?;
-    let total = super::apply::execute(ctx, &clients, &saved.plan, &actual, args.break_lock).await?;
+    let tx = ctx.transaction();
+    let total = transaction::execute(&tx, &clients, &saved.plan, &actual, args.break_lock).await?;
     // Fingerprints are keyed by address text; one that does not read back is no address govern
     // plans, and cannot match a change.
     let touched = saved
@@ -51,7 +53,7 @@ pub async fn run(ctx: &Context, args: &ApplyArgs, file: &Path) -> Result<u8> {
         .keys()
         .filter_map(|a| a.parse().ok())
         .collect();
-    let unread = super::apply::unread(&actual);
-    super::apply::verify(ctx, &loaded, total, Some(&touched), &unread).await?;
+    let unread = transaction::unread(&actual);
+    transaction::verify(&tx, &loaded, total, Some(&touched), &unread).await?;
     Ok(exit::OK)
 }

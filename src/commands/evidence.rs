@@ -6,18 +6,15 @@
 
 use std::path::Path;
 
-use aws_sdk_kms::primitives::Blob;
-use aws_sdk_kms::types::{MessageType, SigningAlgorithmSpec};
-
-use crate::apply::record::now_rfc3339;
-use crate::apply::sha256;
 use crate::apply::ConfigDigest;
 use crate::cli::{BundleFormat, EvidenceAction, EvidenceArgs, EvidenceMergeArgs, VerifyArgs};
+use crate::drift::now_rfc3339;
 use crate::error::{Error, Result};
 use crate::evidence::archive::{self, Kind};
-use crate::evidence::signature::{self, SignatureFile, Statement};
+use crate::evidence::signature;
 use crate::evidence::{self, bundle, Caller, Collected, Files, Manifest, Status, Window};
 use crate::exit;
+use crate::state::sha256;
 
 use super::Context;
 
@@ -162,7 +159,8 @@ impl Sealing<'_> {
     /// Signs (with a key), adds SHA256SUMS and writes the bundle as a directory or an archive.
     async fn write(&self, ctx: &Context, mut files: Files, manifest: &Manifest) -> Result<()> {
         if let Some(key) = self.sign_key {
-            sign(ctx, self.home_region, key, &mut files, manifest).await?;
+            crate::evidence::sign::sign(&ctx.session, self.home_region, key, &mut files, manifest)
+                .await?;
         }
         let sums = bundle::sums(&files.hashes());
         files.add(bundle::SUMS, sums);
@@ -330,115 +328,6 @@ fn bundle_name(base: &Path, file: &Path) -> String {
     }
 }
 
-async fn kms_client(
-    ctx: &Context,
-    fallback_region: &str,
-    key: &str,
-) -> Result<aws_sdk_kms::Client> {
-    let config = ctx.session.load(fallback_region).await?;
-    let config = match signature::arn_region(key) {
-        Some(region) => crate::aws::in_region(&config, region),
-        None => config,
-    };
-    Ok(aws_sdk_kms::Client::new(&config))
-}
-
-async fn sign(
-    ctx: &Context,
-    home_region: &str,
-    key: &str,
-    files: &mut Files,
-    manifest: &Manifest,
-) -> Result<()> {
-    let kms = kms_client(ctx, home_region, key).await?;
-    let public = kms
-        .get_public_key()
-        .key_id(key)
-        .send()
-        .await
-        .map_err(|e| Error::aws("GetPublicKey", key, e))?;
-    if public.key_usage().map(|u| u.as_str()) != Some("SIGN_VERIFY") {
-        return Err(Error::Refused {
-            message: format!(
-                "KMS key {key} has key usage {}, not SIGN_VERIFY",
-                public.key_usage().map(|u| u.as_str()).unwrap_or("unknown")
-            ),
-            hint: Some(
-                "create an asymmetric signing key, e.g. KeySpec RSA_2048 or ECC_NIST_P256 with KeyUsage SIGN_VERIFY".into(),
-            ),
-        });
-    }
-    let offered: Vec<&str> = public
-        .signing_algorithms()
-        .iter()
-        .map(|a| a.as_str())
-        .collect();
-    let Some(algorithm) = signature::PREFERRED
-        .iter()
-        .find(|a| offered.contains(a))
-        .copied()
-    else {
-        return Err(Error::Refused {
-            message: format!(
-                "KMS key {key} offers no signing algorithm govern can check offline ({})",
-                offered.join(", ")
-            ),
-            hint: Some("use an RSA or ECC_NIST_P256/P384 SIGN_VERIFY key".into()),
-        });
-    };
-    let der = public
-        .public_key()
-        .map(|b| b.as_ref().to_vec())
-        .unwrap_or_default();
-    let manifest_bytes = files.0.get(bundle::MANIFEST).cloned().unwrap_or_default();
-    let statement = serde_json::to_string(&Statement {
-        kind: signature::STATEMENT_TYPE.into(),
-        manifest_sha256: sha256(&manifest_bytes),
-        organization_id: manifest.organization_id.clone(),
-        signed_at: now_rfc3339(),
-    })
-    .expect("a statement always serializes");
-    debug_assert!(statement.len() <= signature::MAX_STATEMENT);
-    let signed = kms
-        .sign()
-        .key_id(key)
-        .message(Blob::new(statement.as_bytes()))
-        .message_type(MessageType::Raw)
-        .signing_algorithm(SigningAlgorithmSpec::from(algorithm))
-        .send()
-        .await
-        .map_err(|e| Error::aws("Sign", key, e))?;
-    let sig = signed
-        .signature()
-        .map(|b| b.as_ref().to_vec())
-        .unwrap_or_default();
-    signature::verify_offline(algorithm, &der, statement.as_bytes(), &sig).map_err(|why| {
-        Error::Inconsistent(format!(
-            "KMS Sign with {key} returned a signature its own public key does not verify: {why}"
-        ))
-    })?;
-    let file = SignatureFile {
-        statement,
-        algorithm: algorithm.to_string(),
-        message_type: "RAW".into(),
-        key_id: signed
-            .key_id()
-            .or(public.key_id())
-            .unwrap_or(key)
-            .to_string(),
-        key_spec: public
-            .key_spec()
-            .map(|s| s.as_str().to_string())
-            .unwrap_or_default(),
-        signature: aws_smithy_types::base64::encode(&sig),
-        public_key_sha256: sha256(&der),
-    };
-    files.add(bundle::SIGNATURE, evidence::json(&file));
-    files.add(bundle::PUBLIC_KEY_PEM, signature::pem(&der));
-    files.add(bundle::PUBLIC_KEY_DER, der);
-    Ok(())
-}
-
 /// What checking one bundle found: hashes, and the signature (offline; also through KMS with `kms`).
 struct Audit {
     checked: bundle::Checked,
@@ -598,59 +487,13 @@ async fn check_signature(
     signature_json: &[u8],
     kms: bool,
 ) -> std::result::Result<String, String> {
-    let file: SignatureFile = serde_json::from_slice(signature_json).map_err(|e| e.to_string())?;
-    let statement: Statement =
-        serde_json::from_str(&file.statement).map_err(|e| format!("statement: {e}"))?;
-    if statement.kind != signature::STATEMENT_TYPE {
-        return Err(format!("unknown statement type {}", statement.kind));
-    }
-    if Some(&statement.manifest_sha256) != checked.manifest_sha256.as_ref() {
-        return Err("the signed statement is for another manifest.json".into());
-    }
-    if let Some(m) = &checked.manifest {
-        if m.organization_id != statement.organization_id {
-            return Err("the signed statement names another organization".into());
-        }
-    }
-    let der = files
-        .0
-        .get(bundle::PUBLIC_KEY_DER)
-        .ok_or_else(|| format!("{} is missing", bundle::PUBLIC_KEY_DER))?;
-    if sha256(der) != file.public_key_sha256 {
-        return Err(format!(
-            "{} is not the key that signed",
-            bundle::PUBLIC_KEY_DER
-        ));
-    }
-    let sig = aws_smithy_types::base64::decode(&file.signature)
-        .map_err(|e| format!("signature is not base64: {e}"))?;
-    signature::verify_offline(&file.algorithm, der, file.statement.as_bytes(), &sig)?;
+    let signed = signature::check_offline(files, checked, signature_json)?;
     let mut note = format!(
         "signature valid (offline, {} with {}, signed {})",
-        file.algorithm, file.key_id, statement.signed_at
+        signed.file.algorithm, signed.file.key_id, signed.statement.signed_at
     );
     if kms {
-        let client = kms_client(ctx, "us-east-1", &file.key_id)
-            .await
-            .map_err(|e| e.to_string())?;
-        let out = client
-            .verify()
-            .key_id(&file.key_id)
-            .message(Blob::new(file.statement.as_bytes()))
-            .message_type(MessageType::Raw)
-            .signature(Blob::new(sig))
-            .signing_algorithm(SigningAlgorithmSpec::from(file.algorithm.as_str()))
-            .send()
-            .await
-            .map_err(|e| {
-                format!(
-                    "kms:Verify: {}",
-                    aws_smithy_types::error::display::DisplayErrorContext(&e)
-                )
-            })?;
-        if !out.signature_valid() {
-            return Err("KMS Verify says the signature is not valid".into());
-        }
+        crate::evidence::sign::kms_verify(&ctx.session, &signed).await?;
         note.push_str("; KMS Verify: valid");
     }
     Ok(note)

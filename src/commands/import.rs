@@ -8,8 +8,8 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-use crate::aws::{Clients, MemberSessions};
 use crate::cli::ImportArgs;
+use crate::connect::{connect, Also, Expect, Settings as Connect};
 use crate::discover::Scope;
 use crate::error::{Error, Result};
 use crate::exit;
@@ -35,19 +35,25 @@ pub async fn run(ctx: &Context, args: &ImportArgs) -> Result<u8> {
         ));
     }
 
-    let config = ctx.session.load("us-east-1").await?;
-    let session_region = config.region().map(|r| r.to_string());
-    let sts = aws_sdk_sts::Client::new(&config);
-    let me = super::caller(&sts).await?;
-    let org = aws_sdk_organizations::Client::new(&config);
-    let mut actual = crate::discover::organization(&org).await?;
-    let caller = me.account().unwrap_or_default();
-    if caller != actual.management_account.as_str() {
-        return Err(Error::WrongCaller {
-            caller: caller.to_string(),
-            declared: actual.management_account.to_string(),
-        });
-    }
+    // No org.toml yet: the session's region, else us-east-1 (Organizations is global).
+    let connection = connect(
+        &Connect {
+            session: &ctx.session,
+            region: "us-east-1",
+            member_role: &args.member_role,
+            external_id: args.external_id.clone(),
+            command: "import",
+        },
+        Expect::CallersOwn,
+    )
+    .await?;
+    let session_region = connection
+        .clients
+        .members
+        .management()
+        .region()
+        .map(|r| r.to_string());
+    let mut actual = connection.organization(Expect::CallersOwn).await?;
 
     // Read inside every account only what the file can say: all three contact types, opt-in
     // regions when a region deny becomes allowed_regions, and keys and secrets for the rotation note.
@@ -62,25 +68,18 @@ pub async fn run(ctx: &Context, args: &ImportArgs) -> Result<u8> {
         key_regions: key_regions.clone(),
         shard: None,
     };
-    let clients = Clients {
-        members: std::sync::Arc::new(MemberSessions::new(
-            config.clone(),
-            actual.management_account.clone(),
-            me.arn().unwrap_or_default(),
-            &args.member_role,
-            args.external_id.clone(),
-            "import",
-        )),
-        org,
-        sts,
-    };
-    let bar = super::progress_bar(actual.accounts.len());
-    crate::discover::members(&clients, &mut actual, &scope, ctx.concurrency, || {
-        bar.inc(1)
-    })
-    .await;
-    bar.finish_and_clear();
-    crate::discover::logging(&clients, &mut actual).await?;
+    connection
+        .members(
+            &mut actual,
+            &scope,
+            ctx.concurrency,
+            // Import has always read trusted access and delegations, and never the fallback.
+            Also {
+                fallback: false,
+                logging: true,
+            },
+        )
+        .await?;
 
     let imported = crate::import::generate(
         &actual,

@@ -12,7 +12,7 @@ mod validate;
 
 use std::io::IsTerminal;
 
-use crate::aws::{Clients, MemberSessions, Session};
+use crate::aws::{Clients, Session};
 use crate::cli::{Cli, ColorChoice, Command};
 use crate::error::{Error, Result};
 use crate::model::{Actual, Desired};
@@ -92,6 +92,22 @@ pub struct Context {
 }
 
 impl Context {
+    pub fn transaction(&self) -> crate::apply::transaction::Transaction<'_> {
+        crate::apply::transaction::Transaction {
+            config: &self.config,
+            state_dir: &self.state_dir,
+            reader: self.reader(),
+        }
+    }
+
+    pub fn reader(&self) -> crate::connect::Reader<'_> {
+        crate::connect::Reader {
+            session: &self.session,
+            shard: self.shard,
+            concurrency: self.concurrency,
+        }
+    }
+
     /// Plans, narrowed to `--target` when given.
     pub fn plan(&self, desired: &Desired, actual: &Actual) -> crate::plan::Plan {
         let plan = crate::plan::narrow(crate::plan::plan(desired, actual), &self.targets);
@@ -127,111 +143,17 @@ fn terminal_width() -> usize {
         .unwrap_or(100)
 }
 
-/// Who the credentials belong to: account and ARN (sts:GetCallerIdentity).
-pub(crate) async fn caller(
-    sts: &aws_sdk_sts::Client,
-) -> Result<aws_sdk_sts::operation::get_caller_identity::GetCallerIdentityOutput> {
-    sts.get_caller_identity()
-        .send()
-        .await
-        .map_err(|e| Error::aws("GetCallerIdentity", "the caller", e))
-}
-
-/// Connects as the management account declared in org.toml and reads the organization.
+/// Connects as the management account declared in org.toml and reads what the plan needs
+/// ([`crate::connect::declared`]).
 pub async fn connect_and_discover(
     ctx: &Context,
     desired: &Desired,
     command: &str,
 ) -> Result<(Clients, Actual)> {
-    let config = ctx.session.load(desired.home_region.as_str()).await?;
-    let sts = aws_sdk_sts::Client::new(&config);
-    let me = caller(&sts).await?;
-    let caller = me.account().unwrap_or_default();
-    if caller != desired.management_account.as_str() {
-        return Err(Error::WrongCaller {
-            caller: caller.to_string(),
-            declared: desired.management_account.to_string(),
-        });
-    }
-    tracing::info!(
-        command,
-        caller = me.arn().unwrap_or_default(),
-        account = caller,
-        assumed_role = ctx.session.assume_role.as_deref(),
-        "connected"
-    );
-    let members = MemberSessions::new(
-        config.clone(),
-        desired.management_account.clone(),
-        me.arn().unwrap_or_default(),
-        &desired.member_role,
-        desired.external_id.clone(),
-        command,
-    );
-    let clients = Clients {
-        org: aws_sdk_organizations::Client::new(&config),
-        sts,
-        members: std::sync::Arc::new(members),
-    };
-    let mut actual = crate::discover::organization(&clients.org).await?;
-    if actual.management_account != desired.management_account {
-        return Err(Error::WrongOrganization {
-            actual: actual.management_account.to_string(),
-            declared: desired.management_account.to_string(),
-        });
-    }
-    tracing::info!(
-        organization = %actual.organization_id,
-        accounts = actual.accounts.len(),
-        ous = actual.ous.len(),
-        policies = actual.policies.len(),
-        "organization read"
-    );
-    let mut scope = crate::discover::Scope::of(desired);
-    scope.shard = ctx.shard;
-    let bar = progress_bar(if scope.is_empty() {
-        0
-    } else {
-        actual.accounts.len()
-    });
-    crate::discover::members(&clients, &mut actual, &scope, ctx.concurrency, || {
-        bar.inc(1)
-    })
-    .await;
-    bar.finish_and_clear();
-    crate::discover::fallback(&clients, &mut actual, &scope, ctx.concurrency).await?;
-    if desired.baselines.logging.is_some() {
-        crate::discover::logging(&clients, &mut actual).await?;
-    }
-    Ok((clients, actual))
+    crate::connect::declared(&ctx.reader(), desired, command).await
 }
 
 /// The error for a plan that could not read every account; printed after the plan itself.
 pub(crate) fn incomplete(plan: &crate::plan::Plan) -> Option<Error> {
-    let n = plan
-        .findings
-        .iter()
-        .filter(|f| f.kind == crate::plan::FindingKind::Error)
-        .count();
-    (n > 0).then(|| Error::Refused {
-        message: format!(
-            "the plan is incomplete: {n} account{} could not be read (see the errors under Findings)",
-            if n == 1 { "" } else { "s" }
-        ),
-        hint: Some("every other account was planned; fix access to those and run again".into()),
-    })
-}
-
-/// A progress bar over accounts on stderr, drawn only on a terminal (hidden otherwise, so logs and
-/// pipes get nothing).
-fn progress_bar(accounts: usize) -> indicatif::ProgressBar {
-    if accounts == 0 || !std::io::stderr().is_terminal() {
-        return indicatif::ProgressBar::hidden();
-    }
-    let bar = indicatif::ProgressBar::new(accounts as u64);
-    bar.set_style(
-        indicatif::ProgressStyle::with_template("reading accounts {bar:30} {pos}/{len} {elapsed}")
-            .expect("a valid template"),
-    );
-    bar
+    Error::incomplete(plan)
 }

@@ -4,18 +4,16 @@
 //! Requests per account (R = allowed regions, K = keys, Km = keys whose rotation govern manages,
 //! S = secrets; pages aside): GetAlternateContact × declared contact types + ListRegions 1
 //! and per region: ListKeys 1 + DescribeKey K + GetKeyRotationStatus Km + ListSecrets 1 (S ≤ 100 a
-//! page); and sts:AssumeRole once per member account.
+//! page); and sts:AssumeRole once per member account. What each baseline reads is its own module's
+//! (`crate::baselines`); this file fans out over accounts and falls back to the management account.
 
 use std::collections::BTreeSet;
 
-use aws_sdk_account::types::RegionOptStatus;
 use futures::StreamExt;
 
 use crate::aws::{in_region, Clients};
-use crate::model::{
-    AccountId, Actual, Contact, ContactType, Desired, KmsKey, Member, MemberState, SecretInfo,
-};
-use crate::plan::{kms_skip_reason, ACCOUNT_SERVICE};
+use crate::model::{AccountId, Actual, ContactType, Desired, Member, MemberState};
+use crate::plan::ACCOUNT_SERVICE;
 
 /// What the baselines in org.toml need read.
 #[derive(Debug, Clone, Default)]
@@ -107,43 +105,6 @@ pub async fn members(
     }
 }
 
-/// A one-line reason naming the IAM action: the AWS error code and message when there is one, else
-/// the HTTP status, else the SDK's own account of what went wrong.
-fn why<E, R>(op: &str, e: aws_smithy_runtime_api::client::result::SdkError<E, R>) -> String
-where
-    E: aws_smithy_types::error::metadata::ProvideErrorMetadata + std::error::Error + 'static,
-    R: std::fmt::Debug + HttpStatus,
-{
-    use aws_smithy_types::error::metadata::ProvideErrorMetadata;
-    let op = crate::error::iam_action::<E>(op);
-    if let Some(code) = e.code() {
-        let message = e.message().unwrap_or("no message");
-        if crate::error::is_access_denied(Some(code)) {
-            return format!(
-                "{op}: {code}: {message} ({})",
-                crate::error::access_denied_hint(&op)
-            );
-        }
-        return format!("{op}: {code}: {message}");
-    }
-    if let Some(status) = e.raw_response().map(HttpStatus::status) {
-        return format!("{op}: HTTP {status} with no AWS error in the body (does this endpoint implement {op}?)");
-    }
-    format!(
-        "{op}: {}",
-        aws_smithy_types::error::display::DisplayErrorContext(e)
-    )
-}
-
-trait HttpStatus {
-    fn status(&self) -> u16;
-}
-impl HttpStatus for aws_smithy_runtime_api::http::Response {
-    fn status(&self) -> u16 {
-        self.status().as_u16()
-    }
-}
-
 async fn read_member(
     clients: &Clients,
     id: &AccountId,
@@ -176,52 +137,9 @@ async fn read_account_api(
     state: &mut MemberState,
 ) -> Result<(), String> {
     let on = on.map(AccountId::to_string);
-    for t in &scope.contacts {
-        match account
-            .get_alternate_contact()
-            .set_account_id(on.clone())
-            .alternate_contact_type(t.api_name().into())
-            .send()
-            .await
-        {
-            Ok(out) => {
-                if let Some(c) = out.alternate_contact() {
-                    state.contacts.insert(
-                        *t,
-                        Contact {
-                            name: c.name().unwrap_or_default().to_string(),
-                            title: c.title().unwrap_or_default().to_string(),
-                            email: c.email_address().unwrap_or_default().to_string(),
-                            phone: c.phone_number().unwrap_or_default().to_string(),
-                        },
-                    );
-                }
-            }
-            Err(e)
-                if e.as_service_error()
-                    .is_some_and(|s| s.is_resource_not_found_exception()) => {}
-            Err(e) => return Err(why("GetAlternateContact", e)),
-        }
-    }
+    crate::baselines::contacts::read(account, on.as_deref(), &scope.contacts, state).await?;
     if scope.regions {
-        // Only opted-in regions can need DisableRegion; asking for just those keeps it one page.
-        let mut pages = account
-            .list_regions()
-            .set_account_id(on.clone())
-            .region_opt_status_contains(RegionOptStatus::Enabled)
-            .region_opt_status_contains(RegionOptStatus::Enabling)
-            .into_paginator()
-            .send();
-        while let Some(page) = pages.next().await {
-            let page = page.map_err(|e| why("ListRegions", e))?;
-            for r in page.regions() {
-                if let (Some(name), Some(status)) = (r.region_name(), r.region_opt_status()) {
-                    state
-                        .regions
-                        .insert(name.to_string(), status.as_str().to_string());
-                }
-            }
-        }
+        crate::baselines::regions::read(account, on.as_deref(), state).await?;
     }
     Ok(())
 }
@@ -283,6 +201,7 @@ pub async fn fallback(
     Ok(())
 }
 
+/// Keys and secrets in each region of the scope, from inside the account.
 async fn read_keys_and_secrets(
     config: &aws_config::SdkConfig,
     scope: &Scope,
@@ -290,13 +209,13 @@ async fn read_keys_and_secrets(
 ) -> Result<(), String> {
     for region in &scope.key_regions {
         let regional = in_region(config, region);
-        read_keys(
+        crate::baselines::kms::read(
             &aws_sdk_kms::Client::new(&regional),
             region,
             &mut state.keys,
         )
         .await?;
-        read_secrets(
+        crate::baselines::secrets::read(
             &aws_sdk_secretsmanager::Client::new(&regional),
             region,
             &mut state.secrets,
@@ -304,121 +223,6 @@ async fn read_keys_and_secrets(
         .await?;
     }
     Ok(())
-}
-
-async fn read_keys(
-    kms: &aws_sdk_kms::Client,
-    region: &str,
-    out: &mut Vec<KmsKey>,
-) -> Result<(), String> {
-    let mut pages = kms.list_keys().limit(1000).into_paginator().send();
-    let mut ids = Vec::new();
-    while let Some(page) = pages.next().await {
-        let page = page.map_err(|e| why("ListKeys", e))?;
-        ids.extend(
-            page.keys()
-                .iter()
-                .filter_map(|k| k.key_id().map(str::to_string)),
-        );
-    }
-    for id in ids {
-        let d = kms
-            .describe_key()
-            .key_id(&id)
-            .send()
-            .await
-            .map_err(|e| why("DescribeKey", e))?;
-        let Some(m) = d.key_metadata() else { continue };
-        let mut key = KmsKey {
-            region: region.to_string(),
-            id: id.clone(),
-            arn: m.arn().unwrap_or_default().to_string(),
-            manager: m
-                .key_manager()
-                .map(|v| v.as_str().to_string())
-                .unwrap_or_default(),
-            spec: m
-                .key_spec()
-                .map(|v| v.as_str().to_string())
-                .unwrap_or_default(),
-            usage: m
-                .key_usage()
-                .map(|v| v.as_str().to_string())
-                .unwrap_or_default(),
-            origin: m
-                .origin()
-                .map(|v| v.as_str().to_string())
-                .unwrap_or_default(),
-            state: m
-                .key_state()
-                .map(|v| v.as_str().to_string())
-                .unwrap_or_default(),
-            rotation_enabled: None,
-            rotation_period_days: None,
-        };
-        if kms_skip_reason(&key).is_none() {
-            let r = kms
-                .get_key_rotation_status()
-                .key_id(&id)
-                .send()
-                .await
-                .map_err(|e| why("GetKeyRotationStatus", e))?;
-            key.rotation_enabled = Some(r.key_rotation_enabled());
-            key.rotation_period_days = r
-                .rotation_period_in_days()
-                .and_then(|d| u32::try_from(d).ok());
-        }
-        out.push(key);
-    }
-    Ok(())
-}
-
-/// ListSecrets returns rotation settings with the metadata: one call a page, and never the value.
-async fn read_secrets(
-    sm: &aws_sdk_secretsmanager::Client,
-    region: &str,
-    out: &mut Vec<SecretInfo>,
-) -> Result<(), String> {
-    let mut pages = sm.list_secrets().max_results(100).into_paginator().send();
-    while let Some(page) = pages.next().await {
-        let page = page.map_err(|e| why("ListSecrets", e))?;
-        for s in page.secret_list() {
-            let rules = s.rotation_rules();
-            let days = rules
-                .and_then(|r| r.automatically_after_days())
-                .and_then(|d| u32::try_from(d).ok())
-                .or_else(|| {
-                    rules
-                        .and_then(|r| r.schedule_expression())
-                        .and_then(rate_days)
-                });
-            out.push(SecretInfo {
-                region: region.to_string(),
-                arn: s.arn().unwrap_or_default().to_string(),
-                name: s.name().unwrap_or_default().to_string(),
-                rotation_enabled: s.rotation_enabled().unwrap_or(false),
-                rotation_days: days,
-                // ListSecrets can answer "" for "no function"; that is none.
-                rotation_lambda: s
-                    .rotation_lambda_arn()
-                    .filter(|f| !f.is_empty())
-                    .map(str::to_string),
-            });
-        }
-    }
-    Ok(())
-}
-
-/// `rate(10 days)` → 10. Cron schedules have no simple interval and read as unknown.
-fn rate_days(expr: &str) -> Option<u32> {
-    let inner = expr.strip_prefix("rate(")?.strip_suffix(')')?;
-    let (n, unit) = inner.split_once(' ')?;
-    let n: u32 = n.parse().ok()?;
-    match unit {
-        "day" | "days" => Some(n),
-        "hour" | "hours" => Some(n.div_ceil(24)),
-        _ => None,
-    }
 }
 
 /// The services with trusted access in the organization (ListAWSServiceAccessForOrganization).
@@ -487,15 +291,4 @@ pub async fn logging(clients: &Clients, actual: &mut Actual) -> crate::error::Re
         }
     }
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn rate_expressions() {
-        assert_eq!(super::rate_days("rate(30 days)"), Some(30));
-        assert_eq!(super::rate_days("rate(1 day)"), Some(1));
-        assert_eq!(super::rate_days("rate(36 hours)"), Some(2));
-        assert_eq!(super::rate_days("cron(0 16 1,15 * ? *)"), None);
-    }
 }

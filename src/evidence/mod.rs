@@ -2,3 +2,5 @@
 //! crate (re-exported here); signing a bundle's statement with a KMS key is the one AWS call.
 
 pub use govern_core::evidence::*;
+
+pub mod sign;

@@ -1014,10 +1014,8 @@ async fn report_renders_in_headless_chromium_with_the_counts_of_controls_json() 
         assert!(files.contains(r["evidence"].as_str().unwrap()), "{r}");
     }
     assert!(files.contains(&format!("state/accounts/{legacy}.json")));
-    assert!(
-        took < std::time::Duration::from_secs(20),
-        "chromium took {took:?} for one small page"
-    );
+    // How long Chromium took is printed above, not asserted: time belongs in the benchmark, and
+    // one loaded CI machine made a 20 s bound fail a correct report.
 }
 
 /// controls.csv's lines without the last field (`evaluated_at`).

@@ -15,6 +15,7 @@ mod evidence;
 mod faults;
 mod iam;
 mod import;
+mod layers;
 mod lock;
 mod members;
 mod org;

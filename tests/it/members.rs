@@ -8,7 +8,7 @@ use std::sync::Arc;
 use ::govern::aws::{Clients, MemberSessions};
 use ::govern::discover::{self, Scope};
 use ::govern::model::*;
-use ::govern::plan::{plan, Change, FindingKind, Plan};
+use ::govern::plan::{plan, Change, FindingKind, MemberChange, Plan};
 use aws_config::SdkConfig;
 use govern_testkit::seed::Seeder;
 use govern_testkit::Emulator;
@@ -186,7 +186,7 @@ async fn contacts_keys_and_secrets_across_twenty_accounts() {
     let contact_changes: Vec<_> = p
         .changes
         .iter()
-        .filter(|c| matches!(c.change, Change::PutContact { .. }))
+        .filter(|c| matches!(c.change, Change::Member(MemberChange::PutContact(_))))
         .collect();
     assert_eq!(contact_changes.len(), 22 * 2 - 3);
     assert!(addresses(&p).contains(&format!("account:{}/contact:operations", ids[0])));

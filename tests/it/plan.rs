@@ -4,7 +4,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use ::govern::model::*;
-use ::govern::plan::{plan, simulate, Change, FindingKind, Plan, Target};
+use ::govern::plan::{plan, simulate, Change, FindingKind, MemberChange, Plan, Target};
+use govern_core::baselines::contacts::PutContact;
 use proptest::prelude::*;
 
 fn pn(s: &str) -> PolicyName {
@@ -900,7 +901,9 @@ fn contacts_use_account_overrides_over_org_defaults() {
     let p = converges(&d, &a);
     let after_of = |acct: &AccountId| {
         p.changes.iter().find_map(|ch| match &ch.change {
-            Change::PutContact { account, after, .. } if account.as_ref() == Some(acct) => {
+            Change::Member(MemberChange::PutContact(PutContact { account, after, .. }))
+                if account.as_ref() == Some(acct) =>
+            {
                 Some(after.name.clone())
             }
             _ => None,

@@ -6,6 +6,10 @@ use std::collections::BTreeMap;
 use ::govern::model::*;
 use ::govern::plan::*;
 use ::govern::render::{self, Style};
+use govern_core::baselines::{
+    contacts::PutContact, kms::EnableKeyRotation, regions::DisableRegion,
+    secrets::SetSecretRotation,
+};
 
 fn pn(s: &str) -> PolicyName {
     PolicyName::parse(s).unwrap()
@@ -272,27 +276,27 @@ fn every_change_plan() -> Plan {
             &["account:audit"],
         ),
         planned(
-            Change::PutContact {
+            Change::Member(MemberChange::PutContact(PutContact {
                 account: Some(acct("111122223333")),
                 account_name: "prod-app".into(),
                 contact_type: ContactType::Security,
                 before: None,
                 after: contact("Security Operations", "security@example.com"),
-            },
+            })),
             &[],
         ),
         planned(
-            Change::PutContact {
+            Change::Member(MemberChange::PutContact(PutContact {
                 account: Some(acct("222233334444")),
                 account_name: "legacy".into(),
                 contact_type: ContactType::Security,
                 before: Some(contact("Old Team", "old@example.com")),
                 after: contact("Security Operations", "security@example.com"),
-            },
+            })),
             &[],
         ),
         planned(
-            Change::EnableKeyRotation {
+            Change::Member(MemberChange::EnableKeyRotation(EnableKeyRotation {
                 account: acct("111122223333"),
                 region: "eu-west-1".into(),
                 key_id: "1234abcd-12ab-34cd-56ef-1234567890ab".into(),
@@ -302,11 +306,11 @@ fn every_change_plan() -> Plan {
                 before_enabled: false,
                 before_period_days: None,
                 period_days: 365,
-            },
+            })),
             &[],
         ),
         planned(
-            Change::EnableKeyRotation {
+            Change::Member(MemberChange::EnableKeyRotation(EnableKeyRotation {
                 account: acct("111122223333"),
                 region: "us-east-1".into(),
                 key_id: "0987dcba-09fe-87dc-65ba-ab0987654321".into(),
@@ -316,11 +320,11 @@ fn every_change_plan() -> Plan {
                 before_enabled: true,
                 before_period_days: Some(730),
                 period_days: 365,
-            },
+            })),
             &[],
         ),
         planned(
-            Change::SetSecretRotation {
+            Change::Member(MemberChange::SetSecretRotation(SetSecretRotation {
                 account: acct("111122223333"),
                 region: "us-east-1".into(),
                 secret_arn: "arn:aws:secretsmanager:us-east-1:111122223333:secret:db-AbCdEf".into(),
@@ -329,14 +333,14 @@ fn every_change_plan() -> Plan {
                 before_days: Some(180),
                 days: 90,
                 function: "arn:aws:lambda:us-east-1:111122223333:function:rotate-db".into(),
-            },
+            })),
             &[],
         ),
         planned(
-            Change::DisableRegion {
+            Change::Member(MemberChange::DisableRegion(DisableRegion {
                 account: acct("111122223333"),
                 region: "ap-east-1".into(),
-            },
+            })),
             &[],
         ),
     ]);
@@ -701,10 +705,10 @@ fn type_name(c: &Change) -> &'static str {
         Change::Detach { .. } => "detach",
         Change::EnableServiceAccess { .. } => "enable_service_access",
         Change::RegisterDelegatedAdmin { .. } => "register_delegated_admin",
-        Change::PutContact { .. } => "put_contact",
-        Change::EnableKeyRotation { .. } => "enable_key_rotation",
-        Change::SetSecretRotation { .. } => "set_secret_rotation",
-        Change::DisableRegion { .. } => "disable_region",
+        Change::Member(MemberChange::PutContact(_)) => "put_contact",
+        Change::Member(MemberChange::EnableKeyRotation(_)) => "enable_key_rotation",
+        Change::Member(MemberChange::SetSecretRotation(_)) => "set_secret_rotation",
+        Change::Member(MemberChange::DisableRegion(_)) => "disable_region",
     }
 }
 const CHANGE_TYPES: usize = 14;

@@ -6,7 +6,9 @@
 //! `model` is the vocabulary they share; `state` the digests and records kept between runs.
 //! Discovery, apply and sessions (the AWS side) live in the `govern` crate.
 
+pub mod baselines;
 pub mod config;
+pub mod control;
 pub mod drift;
 pub mod evidence;
 pub mod import;

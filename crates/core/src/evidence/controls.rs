@@ -10,55 +10,13 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use serde::{Deserialize, Serialize};
-
+pub use crate::control::{account_file, Control, Eval, On, Row, Status, ORGANIZATION_FILE};
 use crate::model::{
-    AccountId, Actual, BaselineKind, Contact, ContactType, Desired, Member, MemberState, Parent,
-    PolicyName, TargetKey,
+    AccountId, AccountRef, Actual, Address, Desired, Parent, PolicyKind, PolicyName, TargetKey,
 };
-use crate::plan::{kms_skip_reason, DEFAULT_KMS_ROTATION_DAYS};
 
 /// `controls.json`'s `format_version`.
 pub const FORMAT_VERSION: u32 = 1;
-
-/// A row's outcome (Prowler PASS/FAIL/MANUAL, Security Hub PASSED/FAILED/NOT_AVAILABLE, Audit
-/// Manager Compliant/Non-compliant/Inconclusive map onto these; ERROR is "could not be read").
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-pub enum Status {
-    Fail,
-    Error,
-    Pass,
-    NotApplicable,
-}
-
-impl Status {
-    pub const ALL: [Status; 4] = [Self::Fail, Self::Error, Self::Pass, Self::NotApplicable];
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Pass => "PASS",
-            Self::Fail => "FAIL",
-            Self::NotApplicable => "NOT_APPLICABLE",
-            Self::Error => "ERROR",
-        }
-    }
-}
-
-impl std::fmt::Display for Status {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// One control of the catalogue.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub struct Control {
-    pub id: &'static str,
-    pub title: &'static str,
-    /// What it checks, in one sentence.
-    pub checks: &'static str,
-    pub frameworks: &'static [&'static str],
-}
 
 // No public anchor checks SCP targets (controls-mapping.md: "no anchor checks which targets an SCP is
 // attached to"), so this control cites no framework.
@@ -110,36 +68,6 @@ pub const CONTACT_BILLING: Control = Control {
     frameworks: &["CIS AWS Foundations 1.1"],
 };
 
-// CIS AWS Foundations 3.8 (v1.5/v2.0), 3.6 (v3.0/v4.0.1/v5.0); Security Hub KMS.4; Prowler
-// kms_cmk_rotation_enabled; PCI DSS 4.0.1 3.7.4; ISO/IEC 27001:2022 A.8.24.
-pub const KMS_ROTATION: Control = Control {
-    id: "GOV.KMS.1",
-    title: "KMS customer-managed key rotation on within the period",
-    checks: "Every enabled customer-managed symmetric KMS key with AWS-generated material, in each allowed region of each account, has automatic rotation on with a period no longer than kms_rotation_period_days.",
-    frameworks: &[
-        "CIS AWS Foundations 3.8 (v1.5/v2.0)",
-        "CIS AWS Foundations 3.6 (v3.0/v4.0.1/v5.0)",
-        "AWS Security Hub KMS.4",
-        "PCI DSS 4.0.1 3.7.4",
-        "ISO/IEC 27001:2022 A.8.24",
-    ],
-};
-
-// Security Hub SecretsManager.1 (rotation on) and SecretsManager.4 (maxDaysSinceRotation, default 90);
-// Prowler secretsmanager_automatic_rotation_enabled and secretsmanager_secret_rotated_periodically;
-// PCI DSS 4.0.1 8.6.3 and 8.3.9.
-pub const SECRET_ROTATION: Control = Control {
-    id: "GOV.SECRETS.1",
-    title: "Secrets rotation on within the maximum",
-    checks: "Every Secrets Manager secret, in each allowed region of each account, has automatic rotation on with an interval no longer than secret_max_rotation_days.",
-    frameworks: &[
-        "AWS Security Hub SecretsManager.1",
-        "AWS Security Hub SecretsManager.4",
-        "PCI DSS 4.0.1 8.6.3",
-        "PCI DSS 4.0.1 8.3.9",
-    ],
-};
-
 // The logging account is what CIS 3.1 / Security Hub CloudTrail.1 / SOC 2 CC7.2 (multi-region trail)
 // and CIS 3.5/3.3 / Security Hub Config.1 (Config everywhere) are delivered to; this control checks the
 // organization side (account, trusted access, delegated administration), not the trails themselves.
@@ -172,69 +100,29 @@ pub const UNMANAGED: Control = Control {
     frameworks: &["AWS Security Hub Account.2 (related)"],
 };
 
-/// The catalogue, in the order rows are written.
-pub const CATALOGUE: &[Control] = &[
-    SCP_ATTACHED,
-    DENY_REGIONS,
-    CONTACT_SECURITY,
-    CONTACT_OPERATIONS,
-    CONTACT_BILLING,
-    KMS_ROTATION,
-    SECRET_ROTATION,
-    LOGGING,
-    DECLARED_TREE,
-    UNMANAGED,
-];
-
-/// One control evaluated on one resource.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Row {
-    pub control_id: String,
-    pub title: String,
-    pub frameworks: Vec<String>,
-    /// Empty for organization-level resources (the root, OUs, trusted access).
-    pub account_id: String,
-    pub account_name: String,
-    /// `global` for resources that are not regional.
-    pub region: String,
-    /// govern's address of the resource (the same string as in plans).
-    pub resource: String,
-    /// The resource's ARN where it has one.
-    pub resource_arn: String,
-    pub status: Status,
-    pub expected: String,
-    pub observed: String,
-    /// The bundle file holding the state this row was evaluated on.
-    pub evidence: String,
-    pub evaluated_at: String,
-}
-
-pub const ORGANIZATION_FILE: &str = "state/organization.json";
-
-pub fn account_file(id: &AccountId) -> String {
-    format!("state/accounts/{id}.json")
+/// The catalogue, in the order rows are written: the organization's SCP controls, each baseline's
+/// (in registry order), then the organization's logging and tree controls.
+pub fn catalogue() -> Vec<Control> {
+    let mut all = vec![SCP_ATTACHED, DENY_REGIONS];
+    for b in crate::baselines::REGISTRY {
+        all.extend(b.controls().iter().map(|c| **c));
+    }
+    all.extend([LOGGING, DECLARED_TREE, UNMANAGED]);
+    all
 }
 
 /// Rows for every control, in catalogue order, then by account, region and resource.
 pub fn evaluate(desired: &Desired, actual: &Actual, evaluated_at: &str) -> Vec<Row> {
-    let mut e = Eval {
-        desired,
-        actual,
-        at: evaluated_at,
-        rows: Vec::new(),
-        declared: declared_ids(desired, actual),
-    };
+    let mut e = Eval::new(desired, actual, evaluated_at);
     e.scp_attached();
     e.deny_regions();
-    for t in ContactType::ALL {
-        e.contacts(t);
+    for b in crate::baselines::REGISTRY {
+        b.evaluate(&mut e);
     }
-    e.kms();
-    e.secrets();
     e.logging();
     e.tree();
     e.unmanaged();
-    let mut rows = e.rows;
+    let mut rows = e.into_rows();
     sort(&mut rows);
     rows
 }
@@ -242,7 +130,8 @@ pub fn evaluate(desired: &Desired, actual: &Actual, evaluated_at: &str) -> Vec<R
 /// The order rows are written in: catalogue order, then by account, region and resource. Stable, so
 /// merged shard rows land where one unsharded evaluation puts them.
 pub fn sort(rows: &mut [Row]) {
-    let order: BTreeMap<&str, usize> = CATALOGUE
+    let catalogue = catalogue();
+    let order: BTreeMap<&str, usize> = catalogue
         .iter()
         .enumerate()
         .map(|(i, c)| (c.id, i))
@@ -296,119 +185,7 @@ pub fn counts<'a>(rows: impl IntoIterator<Item = &'a Row>) -> BTreeMap<Status, u
     out
 }
 
-/// Declared account name → id of the existing account it matches (by id, else by email), as the
-/// planner resolves them.
-fn declared_ids(desired: &Desired, actual: &Actual) -> BTreeMap<String, AccountId> {
-    desired
-        .accounts
-        .iter()
-        .filter_map(|(name, a)| {
-            let id = match &a.id {
-                Some(id) => actual.accounts.contains_key(id).then(|| id.clone()),
-                None => actual
-                    .account_by_email(a.email.as_str())
-                    .map(|(id, _)| id.clone()),
-            }?;
-            Some((name.clone(), id))
-        })
-        .collect()
-}
-
-struct Eval<'a> {
-    desired: &'a Desired,
-    actual: &'a Actual,
-    at: &'a str,
-    rows: Vec<Row>,
-    declared: BTreeMap<String, AccountId>,
-}
-
-/// What a row is about, besides the control and its outcome.
-struct On {
-    account: Option<AccountId>,
-    region: Option<String>,
-    resource: String,
-    arn: String,
-}
-
-impl On {
-    fn org(resource: String, arn: String) -> On {
-        On {
-            account: None,
-            region: None,
-            resource,
-            arn,
-        }
-    }
-    fn account(id: &AccountId, resource: String, arn: String) -> On {
-        On {
-            account: Some(id.clone()),
-            region: None,
-            resource,
-            arn,
-        }
-    }
-}
-
 impl Eval<'_> {
-    fn push(
-        &mut self,
-        control: &Control,
-        on: On,
-        status: Status,
-        expected: impl Into<String>,
-        observed: impl Into<String>,
-    ) {
-        let (account_id, account_name, evidence) = match &on.account {
-            Some(id) => (
-                id.to_string(),
-                self.actual
-                    .accounts
-                    .get(id)
-                    .map(|a| a.name.clone())
-                    .unwrap_or_default(),
-                account_file(id),
-            ),
-            None => (String::new(), String::new(), ORGANIZATION_FILE.to_string()),
-        };
-        self.rows.push(Row {
-            control_id: control.id.to_string(),
-            title: control.title.to_string(),
-            frameworks: control.frameworks.iter().map(|s| s.to_string()).collect(),
-            account_id,
-            account_name,
-            region: on.region.unwrap_or_else(|| "global".into()),
-            resource: on.resource,
-            resource_arn: on.arn,
-            status,
-            expected: expected.into(),
-            observed: observed.into(),
-            evidence,
-            evaluated_at: self.at.to_string(),
-        });
-    }
-
-    fn org_arn(&self, kind: &str, id: &str) -> String {
-        format!(
-            "arn:aws:organizations::{}:{kind}/{}/{id}",
-            self.actual.management_account, self.actual.organization_id
-        )
-    }
-
-    fn account_arn(&self, id: &AccountId) -> String {
-        self.org_arn("account", id.as_str())
-    }
-
-    fn target_arn(&self, target: &TargetKey) -> String {
-        match target {
-            TargetKey::Root => self.org_arn("root", &self.actual.root_id),
-            TargetKey::Ou(p) => match self.actual.ous.get(p) {
-                Some(ou) => self.org_arn("ou", &ou.id),
-                None => String::new(),
-            },
-            TargetKey::Account(id) => self.account_arn(id),
-        }
-    }
-
     fn scp_attached(&mut self) {
         let mut targets: Vec<(TargetKey, bool, &BTreeSet<PolicyName>)> = Vec::new();
         if let Some(want) = &self.desired.root_policies {
@@ -431,7 +208,7 @@ impl Eval<'_> {
         if targets.is_empty() && missing_accounts.is_empty() {
             self.push(
                 &SCP_ATTACHED,
-                On::org("root".into(), self.target_arn(&TargetKey::Root)),
+                On::org(Address::Root, self.target_arn(&TargetKey::Root)),
                 Status::NotApplicable,
                 "",
                 "org.toml declares no SCP attachments",
@@ -439,7 +216,7 @@ impl Eval<'_> {
             return;
         }
         let on = On::org(
-            "root:policy-type/SERVICE_CONTROL_POLICY".into(),
+            Address::PolicyType(PolicyKind::ServiceControlPolicy),
             self.target_arn(&TargetKey::Root),
         );
         let (status, observed) = if self.actual.scp_enabled {
@@ -474,7 +251,11 @@ impl Eval<'_> {
                 let on = On {
                     account: account.clone(),
                     region: None,
-                    resource: format!("attach:scp:{policy}\u{2192}{target}"),
+                    resource: Address::Attachment {
+                        kind: PolicyKind::ServiceControlPolicy,
+                        policy: policy.clone(),
+                        target: Box::new(target.address()),
+                    },
                     arn: self.target_arn(&target),
                 };
                 self.push(&SCP_ATTACHED, on, status, expected, observed);
@@ -483,7 +264,11 @@ impl Eval<'_> {
         for (name, want) in missing_accounts {
             for policy in want {
                 let on = On::org(
-                    format!("attach:scp:{policy}\u{2192}account:{name}"),
+                    Address::Attachment {
+                        kind: PolicyKind::ServiceControlPolicy,
+                        policy: policy.clone(),
+                        target: Box::new(Address::Account(AccountRef::Name(name.clone()))),
+                    },
                     String::new(),
                 );
                 self.push(
@@ -507,7 +292,7 @@ impl Eval<'_> {
         if templates.is_empty() {
             self.push(
                 &DENY_REGIONS,
-                On::org("org".into(), String::new()),
+                On::org(Address::Capability("org"), String::new()),
                 Status::NotApplicable,
                 "",
                 "org.toml declares no policy from the deny-regions template",
@@ -522,7 +307,11 @@ impl Eval<'_> {
         for (id, account) in &self.actual.accounts {
             let on = On::account(
                 id,
-                format!("account:{id}/scp:region-deny"),
+                Address::InForce {
+                    account: id.clone(),
+                    kind: PolicyKind::ServiceControlPolicy,
+                    policy: PolicyName::parse("region-deny").expect("a valid name"),
+                },
                 self.account_arn(id),
             );
             if *id == self.actual.management_account {
@@ -596,251 +385,11 @@ impl Eval<'_> {
         }
     }
 
-    fn member(&self, id: &AccountId) -> Result<&MemberState, (Status, String)> {
-        match self.actual.members.get(id) {
-            Some(Member::Read(s)) => Ok(s),
-            Some(Member::Skipped { reason }) => Err((Status::NotApplicable, reason.clone())),
-            Some(Member::Failed { reason, .. }) => {
-                Err((Status::Error, format!("could not be read: {reason}")))
-            }
-            None => Err((Status::Error, "not read".into())),
-        }
-    }
-
-    /// The account's state as read from inside it: keys and secrets are not readable from the
-    /// management account, so an account read that way is an error for those controls.
-    fn member_inside(&self, id: &AccountId) -> Result<&MemberState, (Status, String)> {
-        let state = self.member(id)?;
-        match &state.via_management {
-            Some(reason) => Err((Status::Error, format!("could not be read: {reason}"))),
-            None => Ok(state),
-        }
-    }
-
-    fn exemption(&self, id: &AccountId, kind: BaselineKind) -> Option<String> {
-        self.desired
-            .baselines
-            .exemptions
-            .get(id)
-            .and_then(|e| e.get(&kind))
-            .map(|r| format!("exempt: {r}"))
-    }
-
-    fn contacts(&mut self, t: ContactType) {
-        let control = match t {
-            ContactType::Security => CONTACT_SECURITY,
-            ContactType::Operations => CONTACT_OPERATIONS,
-            ContactType::Billing => CONTACT_BILLING,
-        };
-        let desired = self.desired;
-        let overrides: BTreeMap<AccountId, &BTreeMap<ContactType, Contact>> = desired
-            .accounts
-            .iter()
-            .filter_map(|(name, a)| Some((self.declared.get(name)?.clone(), &a.contacts)))
-            .collect();
-        let ids: Vec<AccountId> = self.actual.accounts.keys().cloned().collect();
-        for id in ids {
-            let on = On::account(
-                &id,
-                format!("account:{id}/contact:{t}"),
-                self.account_arn(&id),
-            );
-            let want = overrides
-                .get(&id)
-                .and_then(|o| o.get(&t))
-                .or_else(|| desired.baselines.contacts.get(&t));
-            let Some(want) = want else {
-                self.push(
-                    &control,
-                    on,
-                    Status::NotApplicable,
-                    "",
-                    format!("org.toml declares no {t} contact"),
-                );
-                continue;
-            };
-            let expected = show_contact(want);
-            if let Some(reason) = self.exemption(&id, BaselineKind::Contacts) {
-                self.push(&control, on, Status::NotApplicable, expected, reason);
-                continue;
-            }
-            let (status, observed) = match self.member(&id) {
-                Ok(state) => match state.contacts.get(&t) {
-                    None => (Status::Fail, "not registered".to_string()),
-                    Some(have) if have == want => (Status::Pass, show_contact(have)),
-                    Some(have) => (Status::Fail, show_contact(have)),
-                },
-                Err(e) => e,
-            };
-            self.push(&control, on, status, expected, observed);
-        }
-    }
-
-    fn kms(&mut self) {
-        let Some(rot) = self.desired.baselines.key_rotation.clone() else {
-            self.push(
-                &KMS_ROTATION,
-                On::org("kms".into(), String::new()),
-                Status::NotApplicable,
-                "",
-                "org.toml has no [key_rotation]",
-            );
-            return;
-        };
-        let max = rot.kms_rotation_period_days;
-        let expected = format!("rotation on, every {max} days or less");
-        let ids: Vec<AccountId> = self.actual.accounts.keys().cloned().collect();
-        for id in ids {
-            let whole = On::account(&id, format!("kms:{id}"), String::new());
-            if let Some(reason) = self.exemption(&id, BaselineKind::Kms) {
-                self.push(
-                    &KMS_ROTATION,
-                    whole,
-                    Status::NotApplicable,
-                    &expected,
-                    reason,
-                );
-                continue;
-            }
-            let state = match self.member_inside(&id) {
-                Ok(s) => s.clone(),
-                Err((status, why)) => {
-                    self.push(&KMS_ROTATION, whole, status, &expected, why);
-                    continue;
-                }
-            };
-            if state.keys.is_empty() {
-                self.push(
-                    &KMS_ROTATION,
-                    whole,
-                    Status::NotApplicable,
-                    &expected,
-                    format!("no KMS keys in {}", self.regions()),
-                );
-                continue;
-            }
-            for key in &state.keys {
-                let on = On {
-                    account: Some(id.clone()),
-                    region: Some(key.region.clone()),
-                    resource: format!("kms:{id}/{}/{}", key.region, key.id),
-                    arn: key.arn.clone(),
-                };
-                let (status, observed) = if let Some(r) = rot.exempt_keys.get(&key.arn) {
-                    (Status::NotApplicable, format!("exempt: {r}"))
-                } else if let Some(r) = kms_skip_reason(key) {
-                    (Status::NotApplicable, r)
-                } else {
-                    let enabled = key.rotation_enabled.unwrap_or(false);
-                    let period = key
-                        .rotation_period_days
-                        .or(enabled.then_some(DEFAULT_KMS_ROTATION_DAYS));
-                    match (enabled, period) {
-                        (false, _) => (Status::Fail, "rotation off".to_string()),
-                        (true, Some(p)) if p <= max => {
-                            (Status::Pass, format!("rotation on, every {p} days"))
-                        }
-                        (true, Some(p)) => (Status::Fail, format!("rotation on, every {p} days")),
-                        (true, None) => (Status::Fail, "rotation on, period unknown".into()),
-                    }
-                };
-                self.push(&KMS_ROTATION, on, status, &expected, observed);
-            }
-        }
-    }
-
-    fn regions(&self) -> String {
-        self.desired
-            .allowed_regions
-            .iter()
-            .map(|r| r.as_str())
-            .collect::<Vec<_>>()
-            .join(", ")
-    }
-
-    fn secrets(&mut self) {
-        let Some(rot) = self.desired.baselines.key_rotation.clone() else {
-            self.push(
-                &SECRET_ROTATION,
-                On::org("secret".into(), String::new()),
-                Status::NotApplicable,
-                "",
-                "org.toml has no [key_rotation]",
-            );
-            return;
-        };
-        let max = rot.secret_max_rotation_days;
-        let expected = format!("rotation on, every {max} days or less");
-        let ids: Vec<AccountId> = self.actual.accounts.keys().cloned().collect();
-        for id in ids {
-            let whole = On::account(&id, format!("secret:{id}"), String::new());
-            if let Some(reason) = self.exemption(&id, BaselineKind::Secrets) {
-                self.push(
-                    &SECRET_ROTATION,
-                    whole,
-                    Status::NotApplicable,
-                    &expected,
-                    reason,
-                );
-                continue;
-            }
-            let state = match self.member_inside(&id) {
-                Ok(s) => s.clone(),
-                Err((status, why)) => {
-                    self.push(&SECRET_ROTATION, whole, status, &expected, why);
-                    continue;
-                }
-            };
-            if state.secrets.is_empty() {
-                self.push(
-                    &SECRET_ROTATION,
-                    whole,
-                    Status::NotApplicable,
-                    &expected,
-                    format!("no secrets in {}", self.regions()),
-                );
-                continue;
-            }
-            for s in &state.secrets {
-                let on = On {
-                    account: Some(id.clone()),
-                    region: Some(s.region.clone()),
-                    resource: format!("secret:{id}/{}/{}", s.region, s.name),
-                    arn: s.arn.clone(),
-                };
-                let (status, observed) = if let Some(r) = rot.exempt_secrets.get(&s.arn) {
-                    (Status::NotApplicable, format!("exempt: {r}"))
-                } else {
-                    let function = if s.rotation_lambda.is_some() {
-                        ""
-                    } else {
-                        ", no rotation function"
-                    };
-                    match (s.rotation_enabled, s.rotation_days) {
-                        (true, Some(d)) if d <= max => {
-                            (Status::Pass, format!("rotation on, every {d} days"))
-                        }
-                        (true, Some(d)) => (
-                            Status::Fail,
-                            format!("rotation on, every {d} days{function}"),
-                        ),
-                        (true, None) => (
-                            Status::Fail,
-                            format!("rotation on, interval unknown{function}"),
-                        ),
-                        (false, _) => (Status::Fail, format!("rotation off{function}")),
-                    }
-                };
-                self.push(&SECRET_ROTATION, on, status, &expected, observed);
-            }
-        }
-    }
-
     fn logging(&mut self) {
         let Some(logging) = self.desired.baselines.logging.clone() else {
             self.push(
                 &LOGGING,
-                On::org("logging".into(), String::new()),
+                On::org(Address::Capability("logging"), String::new()),
                 Status::NotApplicable,
                 "",
                 "org.toml has no [logging]",
@@ -861,19 +410,22 @@ impl Eval<'_> {
                     Some(p) if p != have => (Status::Fail, format!("{id} in {have}")),
                     _ => (Status::Pass, format!("{id} in {have}")),
                 };
-                let on = On::account(id, format!("account:{id}"), self.account_arn(id));
+                let on = On::account(id, Address::account(id), self.account_arn(id));
                 self.push(&LOGGING, on, status, expected, observed);
             }
             None => self.push(
                 &LOGGING,
-                On::org(format!("account:{name}"), String::new()),
+                On::org(
+                    Address::Account(AccountRef::Name(name.clone())),
+                    String::new(),
+                ),
                 Status::Fail,
                 expected,
                 "not in the organization",
             ),
         }
         for service in &logging.trusted_services {
-            let on = On::org(format!("org:service-access/{service}"), String::new());
+            let on = On::org(Address::ServiceAccess(service.clone()), String::new());
             let (status, observed) = if self.actual.service_access.contains(service) {
                 (Status::Pass, "enabled")
             } else {
@@ -882,7 +434,7 @@ impl Eval<'_> {
             self.push(&LOGGING, on, status, "trusted access enabled", observed);
         }
         for service in &logging.delegated_admin_for {
-            let on = On::org(format!("org:delegated-admin/{service}"), String::new());
+            let on = On::org(Address::DelegatedAdmin(service.clone()), String::new());
             let expected = format!("`{name}` is delegated administrator");
             let admins: Vec<String> = self
                 .actual
@@ -913,7 +465,7 @@ impl Eval<'_> {
             self.declared.iter().map(|(n, id)| (id, n)).collect();
         let mut rows = Vec::new();
         for (id, account) in &self.actual.accounts {
-            let on = On::account(id, format!("account:{id}/parent"), self.account_arn(id));
+            let on = On::account(id, Address::AccountParent(id.clone()), self.account_arn(id));
             let have = &account.parent;
             let (status, expected) = match by_id.get(id) {
                 Some(name) => {
@@ -959,7 +511,7 @@ impl Eval<'_> {
             .collect();
         let ids: Vec<AccountId> = self.actual.accounts.keys().cloned().collect();
         for id in ids {
-            let on = On::account(&id, format!("account:{id}"), self.account_arn(&id));
+            let on = On::account(&id, Address::account(&id), self.account_arn(&id));
             let expected = "declared in org.toml";
             if id == self.actual.management_account {
                 self.push(
@@ -988,8 +540,4 @@ impl Eval<'_> {
             }
         }
     }
-}
-
-fn show_contact(c: &Contact) -> String {
-    format!("{} <{}>, {}, {}", c.name, c.email, c.title, c.phone)
 }

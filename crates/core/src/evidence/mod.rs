@@ -137,7 +137,7 @@ struct ControlsFile<'a> {
     organization_id: &'a str,
     evaluated_at: &'a str,
     summary: BTreeMap<Status, usize>,
-    controls: &'static [controls::Control],
+    controls: Vec<controls::Control>,
     rows: &'a [Row],
 }
 
@@ -148,7 +148,7 @@ impl<'a> ControlsFile<'a> {
             organization_id,
             evaluated_at,
             summary: controls::counts(rows),
-            controls: controls::CATALOGUE,
+            controls: controls::catalogue(),
             rows,
         }
     }

@@ -145,6 +145,58 @@ pub fn arn_region(key: &str) -> Option<&str> {
     parts.nth(2).filter(|r| !r.is_empty())
 }
 
+/// A bundle's `signature.json`, checked offline against the bundle's manifest and public key.
+pub struct Checked {
+    pub file: SignatureFile,
+    pub statement: Statement,
+    /// The signature's bytes (for a KMS Verify on top).
+    pub signature: Vec<u8>,
+}
+
+/// Checks `signature_json` of a bundle whose files are `files` (and whose manifest hashes were
+/// checked into `checked`): the statement names this manifest and organization, the public key is
+/// the one that signed, and the signature holds. Err says why not.
+pub fn check_offline(
+    files: &super::Files,
+    checked: &super::bundle::Checked,
+    signature_json: &[u8],
+) -> Result<Checked, String> {
+    use base64::Engine;
+    let file: SignatureFile = serde_json::from_slice(signature_json).map_err(|e| e.to_string())?;
+    let statement: Statement =
+        serde_json::from_str(&file.statement).map_err(|e| format!("statement: {e}"))?;
+    if statement.kind != STATEMENT_TYPE {
+        return Err(format!("unknown statement type {}", statement.kind));
+    }
+    if Some(&statement.manifest_sha256) != checked.manifest_sha256.as_ref() {
+        return Err("the signed statement is for another manifest.json".into());
+    }
+    if let Some(m) = &checked.manifest {
+        if m.organization_id != statement.organization_id {
+            return Err("the signed statement names another organization".into());
+        }
+    }
+    let der = files
+        .0
+        .get(super::bundle::PUBLIC_KEY_DER)
+        .ok_or_else(|| format!("{} is missing", super::bundle::PUBLIC_KEY_DER))?;
+    if crate::state::sha256(der) != file.public_key_sha256 {
+        return Err(format!(
+            "{} is not the key that signed",
+            super::bundle::PUBLIC_KEY_DER
+        ));
+    }
+    let signature = base64::engine::general_purpose::STANDARD
+        .decode(&file.signature)
+        .map_err(|e| format!("signature is not base64: {e}"))?;
+    verify_offline(&file.algorithm, der, file.statement.as_bytes(), &signature)?;
+    Ok(Checked {
+        file,
+        statement,
+        signature,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -66,6 +66,17 @@ pub enum TargetKey {
     Account(AccountId),
 }
 
+impl TargetKey {
+    /// `root`, `ou:<path>` or `account:<id>`.
+    pub fn address(&self) -> super::Address {
+        match self {
+            TargetKey::Root => super::Address::Root,
+            TargetKey::Ou(p) => super::Address::Ou(p.clone()),
+            TargetKey::Account(a) => super::Address::account(a),
+        }
+    }
+}
+
 impl std::fmt::Display for TargetKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {

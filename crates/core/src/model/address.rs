@@ -108,7 +108,13 @@ pub enum Address {
     Secrets(AccountId),
     ServiceAccess(String),
     DelegatedAdmin(String),
+    /// What an evidence row is about when org.toml declares nothing of a capability: `org`,
+    /// `kms`, `secret`, `logging`.
+    Capability(&'static str),
 }
+
+/// The names [`Address::Capability`] takes.
+const CAPABILITIES: [&str; 4] = ["org", "kms", "secret", "logging"];
 
 const ARROW: char = '\u{2192}';
 
@@ -137,7 +143,8 @@ impl Address {
             | Address::Policy { .. }
             | Address::Attachment { .. }
             | Address::ServiceAccess(_)
-            | Address::DelegatedAdmin(_) => None,
+            | Address::DelegatedAdmin(_)
+            | Address::Capability(_) => None,
         }
     }
 
@@ -189,6 +196,7 @@ impl fmt::Display for Address {
             Address::Secrets(id) => write!(f, "secret:{id}"),
             Address::ServiceAccess(s) => write!(f, "org:service-access/{s}"),
             Address::DelegatedAdmin(s) => write!(f, "org:delegated-admin/{s}"),
+            Address::Capability(name) => f.write_str(name),
         }
     }
 }
@@ -202,6 +210,9 @@ impl FromStr for Address {
         let policy = |x: &str| PolicyName::parse(x).map_err(|_| bad());
         if s == "root" {
             return Ok(Address::Root);
+        }
+        if let Some(name) = CAPABILITIES.iter().find(|c| **c == s) {
+            return Ok(Address::Capability(name));
         }
         let (head, rest) = s.split_once(':').ok_or_else(bad)?;
         match head {
@@ -372,6 +383,8 @@ mod tests {
             format!("secret:{id}"),
             "org:service-access/cloudtrail.amazonaws.com".into(),
             "org:delegated-admin/config-multiaccountsetup.amazonaws.com".into(),
+            "kms".into(),
+            "org".into(),
         ] {
             let a: Address = s.parse().unwrap_or_else(|e| panic!("{s}: {e}"));
             assert_eq!(a.to_string(), s);

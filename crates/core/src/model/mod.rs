@@ -6,6 +6,7 @@ mod baseline;
 mod desired;
 mod document;
 mod ids;
+mod outcome;
 mod policy_kind;
 
 pub use actual::*;
@@ -14,6 +15,7 @@ pub use baseline::*;
 pub use desired::*;
 pub use document::*;
 pub use ids::*;
+pub use outcome::{Action, Finding, FindingKind};
 pub use policy_kind::PolicyKind;
 
 /// The name of the unattached SCP that is the organization's apply lock (govern::apply::lock):

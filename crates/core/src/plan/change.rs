@@ -8,32 +8,15 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
+pub use crate::baselines::MemberChange;
 use crate::model::{
-    AccountId, AccountRef, Address, Contact, ContactType, Email, OuPath, Parent, PolicyDocument,
-    PolicyKind, PolicyName, TargetKey,
+    AccountId, AccountRef, Address, Email, OuPath, Parent, PolicyDocument, PolicyKind, PolicyName,
+    TargetKey,
 };
+pub use crate::model::{Action, Finding, FindingKind};
 
 /// The plan JSON's `format_version`. Bump it on any change that could break a reader.
 pub const FORMAT_VERSION: u32 = 1;
-
-/// What a change does, and its display symbol.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Action {
-    Create,
-    Update,
-    Delete,
-}
-
-impl Action {
-    pub fn symbol(self) -> char {
-        match self {
-            Action::Create => '+',
-            Action::Update => '~',
-            Action::Delete => '-',
-        }
-    }
-}
 
 /// An SCP target as a plan names it. An account that does not exist yet has no id: apply resolves
 /// it by name once CreateAccount has answered.
@@ -128,39 +111,9 @@ pub enum Change {
         account_name: String,
         account: Option<AccountId>,
     },
-    /// PutAlternateContact, from inside the account's own session. `account` is None for an
-    /// account this plan creates (it has no contacts yet).
-    PutContact {
-        account: Option<AccountId>,
-        account_name: String,
-        contact_type: ContactType,
-        before: Option<Contact>,
-        after: Contact,
-    },
-    /// EnableKeyRotation with RotationPeriodInDays.
-    EnableKeyRotation {
-        account: AccountId,
-        region: String,
-        key_id: String,
-        key_arn: String,
-        before_enabled: bool,
-        before_period_days: Option<u32>,
-        period_days: u32,
-    },
-    /// RotateSecret with new RotationRules and RotateImmediately=false (the value is never read).
-    SetSecretRotation {
-        account: AccountId,
-        region: String,
-        secret_arn: String,
-        name: String,
-        before_enabled: bool,
-        before_days: Option<u32>,
-        days: u32,
-        /// The secret's rotation function, named again so RotateSecret keeps it.
-        function: String,
-    },
-    /// DisableRegion for an opt-in region outside allowed_regions.
-    DisableRegion { account: AccountId, region: String },
+    /// A member-account baseline's change (`crate::baselines`): serialized flat like the others.
+    #[serde(untagged)]
+    Member(MemberChange),
 }
 
 /// The tag govern puts on what it creates (and on SCPs it adopts and updates).
@@ -178,12 +131,9 @@ impl Change {
             | Change::RegisterDelegatedAdmin { .. } => Action::Create,
             Change::EnableScpPolicyType
             | Change::UpdatePolicy { .. }
-            | Change::MoveAccount { .. }
-            | Change::PutContact { .. }
-            | Change::EnableKeyRotation { .. }
-            | Change::SetSecretRotation { .. }
-            | Change::DisableRegion { .. } => Action::Update,
+            | Change::MoveAccount { .. } => Action::Update,
             Change::Detach { .. } => Action::Delete,
+            Change::Member(m) => m.get().action(),
         }
     }
 
@@ -211,42 +161,7 @@ impl Change {
             Change::RegisterDelegatedAdmin { service, .. } => {
                 Address::DelegatedAdmin(service.clone())
             }
-            Change::PutContact {
-                account,
-                account_name,
-                contact_type,
-                ..
-            } => Address::Contact {
-                account: match account {
-                    Some(id) => AccountRef::Id(id.clone()),
-                    None => AccountRef::Name(account_name.clone()),
-                },
-                contact_type: *contact_type,
-            },
-            Change::EnableKeyRotation {
-                account,
-                region,
-                key_id,
-                ..
-            } => Address::Key {
-                account: account.clone(),
-                region: region.clone(),
-                key_id: key_id.clone(),
-            },
-            Change::SetSecretRotation {
-                account,
-                region,
-                name,
-                ..
-            } => Address::Secret {
-                account: account.clone(),
-                region: region.clone(),
-                name: name.clone(),
-            },
-            Change::DisableRegion { account, region } => Address::Region {
-                account: account.clone(),
-                region: region.clone(),
-            },
+            Change::Member(m) => m.get().address(),
         }
     }
 }
@@ -273,26 +188,6 @@ pub struct Unmanaged {
 pub struct Conflict {
     pub address: Address,
     pub message: String,
-}
-
-/// Something a reviewer must see that is not a change: an account that could not be read, a
-/// resource govern skips (with why), or one that is out of policy and govern will not fix.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Finding {
-    pub address: Address,
-    pub kind: FindingKind,
-    pub message: String,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum FindingKind {
-    /// Could not be read: the plan is incomplete for this address.
-    Error,
-    /// Out of policy, and govern does not change it (e.g. a secret with no rotation function).
-    NonCompliant,
-    /// Outside what govern manages, with the reason (an AWS-managed key, an exemption).
-    Skipped,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]

@@ -9,9 +9,10 @@ pub mod shard;
 mod simulate;
 mod target;
 
+pub use crate::baselines::kms::{skip_reason as kms_skip_reason, DEFAULT_KMS_ROTATION_DAYS};
 pub use change::*;
 pub use diff::plan;
-pub use members::{kms_skip_reason, ACCOUNT_SERVICE, DEFAULT_KMS_ROTATION_DAYS};
+pub use members::ACCOUNT_SERVICE;
 pub use saved::{fingerprints, plan_id, SavedPlan};
 pub use shard::Shard;
 pub use simulate::{simulate, SimulationError};

@@ -20,10 +20,8 @@ fn rank(c: &Change) -> u8 {
         Change::Detach { .. } => 7,
         Change::EnableServiceAccess { .. } => 8,
         Change::RegisterDelegatedAdmin { .. } => 9,
-        Change::PutContact { .. } => 10,
-        Change::DisableRegion { .. } => 11,
-        Change::EnableKeyRotation { .. } => 12,
-        Change::SetSecretRotation { .. } => 13,
+        // Baselines rank from 10 (contacts 10, regions 11, KMS 12, secrets 13).
+        Change::Member(m) => m.get().rank(),
     }
 }
 
@@ -62,20 +60,11 @@ pub fn order(mut changes: Vec<Change>) -> Vec<PlannedChange> {
                 Change::EnableScpPolicyType
                 | Change::CreatePolicy { .. }
                 | Change::UpdatePolicy { .. }
-                | Change::EnableServiceAccess { .. }
-                | Change::DisableRegion { .. }
-                | Change::EnableKeyRotation { .. }
-                | Change::SetSecretRotation { .. } => {}
-                Change::PutContact {
-                    account,
-                    account_name,
-                    ..
-                } => {
-                    if account.is_none() {
-                        needs(
-                            Some(Address::Account(AccountRef::Name(account_name.clone()))),
-                            &mut deps,
-                        );
+                | Change::EnableServiceAccess { .. } => {}
+                // In an account this plan creates: after CreateAccount.
+                Change::Member(m) => {
+                    if let name @ AccountRef::Name(_) = m.get().account() {
+                        needs(Some(Address::Account(name)), &mut deps);
                     }
                 }
                 Change::RegisterDelegatedAdmin {

@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use super::{Change, Plan, Target};
-use crate::model::{Actual, Member};
+use crate::model::{AccountRef, Actual, Member};
 use crate::state::{sha256, ConfigDigest};
 
 /// The saved plan file's `format_version`.
@@ -155,38 +155,11 @@ fn slice(change: &Change, actual: &Actual) -> Value {
                 .collect();
             json!(admins)
         }
-        Change::PutContact {
-            account: Some(account),
-            contact_type,
-            ..
-        } => member(actual, account, |m| json!(m.contacts.get(contact_type))),
-        // An account the plan creates: nothing to compare until it exists.
-        Change::PutContact { account: None, .. } => json!(null),
-        Change::EnableKeyRotation {
-            account,
-            region,
-            key_id,
-            ..
-        } => member(actual, account, |m| {
-            json!(m
-                .keys
-                .iter()
-                .find(|k| &k.region == region && &k.id == key_id))
-        }),
-        Change::SetSecretRotation {
-            account,
-            region,
-            secret_arn,
-            ..
-        } => member(actual, account, |m| {
-            json!(m
-                .secrets
-                .iter()
-                .find(|s| &s.region == region && &s.arn == secret_arn))
-        }),
-        Change::DisableRegion { account, region } => {
-            member(actual, account, |m| json!(m.regions.get(region)))
-        }
+        Change::Member(m) => match m.get().account() {
+            AccountRef::Id(account) => member(actual, &account, |state| m.get().fingerprint(state)),
+            // An account the plan creates: nothing to compare until it exists.
+            AccountRef::Name(_) => json!(null),
+        },
     }
 }
 

@@ -4,7 +4,7 @@
 //! everywhere.
 
 use crate::model::{
-    AccountId, Actual, ActualAccount, ActualOu, ActualPolicy, PolicyName, TargetKey,
+    AccountId, AccountRef, Actual, ActualAccount, ActualOu, ActualPolicy, PolicyName, TargetKey,
 };
 
 use super::change::{Change, Plan, Target};
@@ -164,69 +164,21 @@ pub fn simulate(actual: &Actual, plan: &Plan) -> Result<Actual, SimulationError>
                     .or_default()
                     .insert(service.clone());
             }
-            Change::PutContact {
-                account,
-                account_name,
-                contact_type,
-                after,
-                ..
-            } => {
-                let id = match account {
-                    Some(id) => id.clone(),
-                    None => match resolve_target(
-                        &state,
-                        &Target::Account {
-                            name: account_name.clone(),
-                            id: None,
-                        },
-                    )
-                    .map_err(fail)?
-                    {
-                        TargetKey::Account(id) => id,
-                        _ => unreachable!("an account target resolves to an account"),
-                    },
+            Change::Member(m) => {
+                let id = match m.get().account() {
+                    AccountRef::Id(id) => id,
+                    AccountRef::Name(name) => {
+                        match resolve_target(&state, &Target::Account { name, id: None })
+                            .map_err(fail)?
+                        {
+                            TargetKey::Account(id) => id,
+                            _ => unreachable!("an account target resolves to an account"),
+                        }
+                    }
                 };
-                member(&mut state, &id)
-                    .map_err(fail)?
-                    .contacts
-                    .insert(*contact_type, after.clone());
-            }
-            Change::EnableKeyRotation {
-                account,
-                key_id,
-                region,
-                period_days,
-                ..
-            } => {
-                let m = member(&mut state, account).map_err(fail)?;
-                let key = m
-                    .keys
-                    .iter_mut()
-                    .find(|k| &k.id == key_id && &k.region == region)
-                    .ok_or_else(|| fail("no such key".into()))?;
-                key.rotation_enabled = Some(true);
-                key.rotation_period_days = Some(*period_days);
-            }
-            Change::SetSecretRotation {
-                account,
-                secret_arn,
-                days,
-                ..
-            } => {
-                let m = member(&mut state, account).map_err(fail)?;
-                let s = m
-                    .secrets
-                    .iter_mut()
-                    .find(|s| &s.arn == secret_arn)
-                    .ok_or_else(|| fail("no such secret".into()))?;
-                s.rotation_enabled = true;
-                s.rotation_days = Some(*days);
-            }
-            Change::DisableRegion { account, region } => {
-                member(&mut state, account)
-                    .map_err(fail)?
-                    .regions
-                    .insert(region.clone(), "DISABLED".into());
+                m.get()
+                    .simulate(member(&mut state, &id).map_err(fail)?)
+                    .map_err(fail)?;
             }
             Change::Detach { policy, target } => {
                 let key = resolve_target(&state, target).map_err(fail)?;

@@ -69,10 +69,7 @@ fn kind(change: &Change) -> &'static str {
         Change::CreatePolicy { .. } | Change::UpdatePolicy { .. } => "scp",
         Change::EnableScpPolicyType | Change::Attach { .. } | Change::Detach { .. } => "attachment",
         Change::CreateAccount { .. } | Change::MoveAccount { .. } => "account",
-        Change::PutContact { .. } => "contact",
-        Change::EnableKeyRotation { .. } => "kms",
-        Change::SetSecretRotation { .. } => "secret",
-        Change::DisableRegion { .. } => "region",
+        Change::Member(m) => m.get().target_kind(),
         Change::EnableServiceAccess { .. } | Change::RegisterDelegatedAdmin { .. } => "logging",
     }
 }
@@ -90,16 +87,9 @@ fn parts(change: &Change) -> Vec<Address> {
             });
             out.push(target.address());
         }
-        Change::EnableKeyRotation { account, .. }
-        | Change::SetSecretRotation { account, .. }
-        | Change::DisableRegion { account, .. }
-        | Change::MoveAccount { id: account, .. } => out.push(Address::account(account)),
-        Change::PutContact {
-            account,
-            account_name,
-            ..
-        }
-        | Change::RegisterDelegatedAdmin {
+        Change::MoveAccount { id: account, .. } => out.push(Address::account(account)),
+        Change::Member(m) => out.push(Address::Account(m.get().account())),
+        Change::RegisterDelegatedAdmin {
             account,
             account_name,
             ..

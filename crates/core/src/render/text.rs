@@ -5,7 +5,6 @@ use std::collections::BTreeMap;
 
 use owo_colors::{OwoColorize, Style as Paint};
 
-use crate::model::Contact;
 use crate::plan::{Action, Change, FindingKind, Plan, PlannedChange, Target};
 
 use super::columns;
@@ -199,10 +198,7 @@ fn hint(c: &Change) -> Option<&str> {
             Target::Account { name, id: Some(_) } => Some(name),
             _ => None,
         },
-        Change::PutContact { .. }
-        | Change::EnableKeyRotation { .. }
-        | Change::SetSecretRotation { .. }
-        | Change::DisableRegion { .. }
+        Change::Member(_)
         | Change::EnableScpPolicyType
         | Change::CreateOu { .. }
         | Change::CreatePolicy { .. }
@@ -258,67 +254,10 @@ fn change(out: &mut Out, c: &PlannedChange) {
             Some(id) => out.detail(&format!("administrator: account:{id} ({account_name})")),
             None => out.detail(&format!("administrator: account:{account_name}")),
         },
-        Change::PutContact { before, after, .. } => contact(out, before.as_ref(), after),
-        Change::EnableKeyRotation {
-            before_enabled,
-            before_period_days,
-            period_days,
-            ..
-        } => {
-            let was = match (before_enabled, before_period_days) {
-                (false, _) => "off".to_string(),
-                (true, Some(p)) => format!("every {p} days"),
-                (true, None) => "on, period not reported".to_string(),
-            };
-            out.detail(&format!("rotation: {was} → every {period_days} days"));
-        }
-        Change::SetSecretRotation {
-            before_enabled,
-            before_days,
-            days,
-            ..
-        } => {
-            let was = match (before_enabled, before_days) {
-                (false, _) => "off".to_string(),
-                (true, Some(d)) => format!("every {d} days"),
-                (true, None) => "on, schedule not in days".to_string(),
-            };
-            out.detail(&format!(
-                "rotation: {was} → every {days} days (not rotated now)"
-            ));
-        }
-        Change::DisableRegion { .. } => out.detail("opt-in status: ENABLED → DISABLED"),
-    }
-}
-
-/// The fields of an alternate contact that change, old → new.
-fn contact(out: &mut Out, before: Option<&Contact>, after: &Contact) {
-    let fields = |c: &Contact| {
-        [
-            ("name", c.name.clone()),
-            ("title", c.title.clone()),
-            ("email", c.email.clone()),
-            ("phone", c.phone.clone()),
-        ]
-    };
-    let shown = |v: &str| {
-        if v.is_empty() {
-            "(unset)".to_string()
-        } else {
-            format!("{v:?}")
-        }
-    };
-    let old = before.map(fields);
-    for (i, (field, new)) in fields(after).into_iter().enumerate() {
-        let was = old.as_ref().map(|o| o[i].1.clone()).unwrap_or_default();
-        if was != new {
-            let pad = 5 - field.len();
-            out.detail(&format!(
-                "{field}:{:pad$} {} → {}",
-                "",
-                shown(&was),
-                shown(&new)
-            ));
+        Change::Member(m) => {
+            for line in m.get().details() {
+                out.detail(&line);
+            }
         }
     }
 }

@@ -1,0 +1,197 @@
+//! One apply, around the executor: the organization's lock, the journal of every step, progress on
+//! stdout, Ctrl-C, then verification with a fresh read (Terraform's rule: the result must equal the
+//! plan) and the record of a success that `govern drift` relies on.
+
+use std::collections::BTreeSet;
+use std::io::Write;
+use std::path::Path;
+
+use super::interrupt::Interrupt;
+use super::journal::{Event, Journal};
+use super::{ConfigDigest, LastApply, Outcome};
+use crate::aws::Clients;
+use crate::config::Loaded;
+use crate::connect::Reader;
+use crate::error::{Error, Result};
+use crate::model::{AccountId, Actual, Address};
+use crate::plan::Plan;
+
+/// Where one apply keeps its state and how it reads AWS again.
+pub struct Transaction<'a> {
+    /// org.toml, for the record's config digest.
+    pub config: &'a Path,
+    /// Journals and the last-apply record.
+    pub state_dir: &'a Path,
+    pub reader: Reader<'a>,
+}
+
+/// Runs the plan's changes, printing and journaling each; fails when any change failed or apply
+/// was interrupted. Returns how many ran.
+pub async fn execute(
+    tx: &Transaction<'_>,
+    clients: &Clients,
+    plan: &Plan,
+    actual: &Actual,
+    break_lock: bool,
+) -> Result<usize> {
+    let lock = crate::apply::lock::acquire(
+        &clients.org,
+        &crate::apply::lock::this_process(),
+        break_lock,
+    )
+    .await?;
+    let result = execute_locked(tx, clients, plan, actual).await;
+    // Release whatever happened; a lock left behind would block the next apply for an hour.
+    let released = lock.release(&clients.org).await;
+    let total = result?;
+    released?;
+    Ok(total)
+}
+
+async fn execute_locked(
+    tx: &Transaction<'_>,
+    clients: &Clients,
+    plan: &Plan,
+    actual: &Actual,
+) -> Result<usize> {
+    let mut journal = Journal::open(tx.state_dir, &crate::plan::plan_id(plan))?;
+    let journal_path = journal.path().display().to_string();
+    println!("\nJournal: {journal_path}");
+    let interrupt = Interrupt::install();
+    let total = plan.changes.len();
+    let report = super::apply_with(
+        clients,
+        plan,
+        actual,
+        || interrupt.requested(),
+        |c, done| {
+            let mut out = std::io::stdout().lock();
+            let event = match done {
+                None => {
+                    let _ = write!(out, "  {} {} … ", c.action.symbol(), c.address);
+                    (Event::Started, None, &[][..])
+                }
+                Some((Outcome::Done, took, rids)) => {
+                    let _ = writeln!(out, "done ({:.1}s)", took.as_secs_f64());
+                    (Event::Finished, None, rids)
+                }
+                Some((Outcome::Failed(why), _, rids)) => {
+                    let _ = writeln!(out, "FAILED\n      {why}");
+                    (Event::Failed, Some(why.as_str()), rids)
+                }
+                Some((Outcome::Skipped { because }, _, _)) => {
+                    let _ = writeln!(
+                        out,
+                        "  ! {} not attempted: it depends on {because}",
+                        c.address
+                    );
+                    (Event::Skipped, Some(because.as_str()), &[][..])
+                }
+                Some((Outcome::NotStarted { why }, _, _)) => {
+                    (Event::Skipped, Some(why.as_str()), &[][..])
+                }
+            };
+            let _ = out.flush();
+            journal
+                .record(&c.address.to_string(), event.0, event.1, event.2)
+                .map_err(|e| e.to_string())
+        },
+    )
+    .await;
+    drop(interrupt);
+    let failed = report.count(|o| matches!(o, Outcome::Failed(_)));
+    let skipped = report.count(|o| matches!(o, Outcome::Skipped { .. }));
+    if let Some(why) = report.halted() {
+        return Err(Error::Interrupted {
+            why: why.to_string(),
+            done: report.count(|o| *o == Outcome::Done),
+            failed,
+            not_started: report.count(|o| !matches!(o, Outcome::Done | Outcome::Failed(_))),
+            total,
+            journal: journal_path,
+        });
+    }
+    if failed > 0 {
+        return Err(Error::ApplyFailed {
+            failed,
+            skipped,
+            total,
+        });
+    }
+    Ok(total)
+}
+
+/// Terraform's rule: after a write, the result must equal what was planned. A fresh plan must not
+/// list any address in `touched` (every address, when None). When it is empty, the organization
+/// matches the config: that is recorded for `govern drift`.
+pub async fn verify(
+    tx: &Transaction<'_>,
+    loaded: &Loaded,
+    total: usize,
+    touched: Option<&BTreeSet<Address>>,
+    unread: &BTreeSet<AccountId>,
+) -> Result<()> {
+    let (_, after) = crate::connect::declared(&tx.reader, &loaded.desired, "apply").await?;
+    let again = crate::plan::plan(&loaded.desired, &after);
+    let again = match tx.reader.shard {
+        Some(s) => s.narrow(again),
+        None => again,
+    };
+    // A change in an account the plan could not read is newly visible, not a failure to converge
+    // (e.g. contacts readable from the management account once this apply enabled trusted access).
+    let (left, others): (Vec<_>, Vec<_>) =
+        again.changes.iter().map(|c| &c.address).partition(|a| {
+            touched.is_none_or(|t| t.contains(*a))
+                && !a.account_id().is_some_and(|id| unread.contains(id))
+        });
+    if !left.is_empty() {
+        return Err(Error::Inconsistent(format!(
+            "{} change(s) still planned: {}",
+            left.len(),
+            join(&left)
+        )));
+    }
+    print!("\nApply complete: {total} change(s) made; ");
+    if let Some(e) = Error::incomplete(&again) {
+        println!("some accounts could not be read to verify it.");
+        return Err(e);
+    }
+    if others.is_empty() {
+        println!("the organization matches org.toml.");
+        record_success(tx, loaded, &after)?;
+    } else {
+        println!(
+            "{} other difference(s) appeared since the plan was made ({}): run `govern plan`.",
+            others.len(),
+            join(&others)
+        );
+    }
+    Ok(())
+}
+
+/// The accounts that could not be read.
+pub fn unread(actual: &Actual) -> BTreeSet<AccountId> {
+    actual
+        .members
+        .iter()
+        .filter(|(_, m)| matches!(m, crate::model::Member::Failed { .. }))
+        .map(|(id, _)| id.clone())
+        .collect()
+}
+
+/// Records that the organization matches these config files now, so `govern drift` can tell drift
+/// (the cloud moved since) from pending (the files changed since).
+pub fn record_success(tx: &Transaction<'_>, loaded: &Loaded, actual: &Actual) -> Result<()> {
+    let digest = ConfigDigest::of(tx.config, &loaded.files)?;
+    let record = LastApply::new(&actual.organization_id, digest);
+    super::record::write(tx.state_dir, &record)?;
+    Ok(())
+}
+
+fn join(addresses: &[&Address]) -> String {
+    addresses
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(", ")
+}

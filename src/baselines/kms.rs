@@ -1,0 +1,96 @@
+//! KMS keys in one region of one account (`govern_core::baselines::kms` for the rule).
+//!
+//! Requests (K = keys, Km = keys whose rotation govern manages): ListKeys 1 a page of 1,000 +
+//! DescribeKey K + GetKeyRotationStatus Km.
+
+use super::{note, why, At};
+use crate::aws::in_region;
+use crate::error::{Error, Result};
+use crate::model::KmsKey;
+use govern_core::baselines::kms::{skip_reason, EnableKeyRotation};
+
+pub async fn read(
+    kms: &aws_sdk_kms::Client,
+    region: &str,
+    out: &mut Vec<KmsKey>,
+) -> std::result::Result<(), String> {
+    let mut pages = kms.list_keys().limit(1000).into_paginator().send();
+    let mut ids = Vec::new();
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(|e| why("ListKeys", e))?;
+        ids.extend(
+            page.keys()
+                .iter()
+                .filter_map(|k| k.key_id().map(str::to_string)),
+        );
+    }
+    for id in ids {
+        let d = kms
+            .describe_key()
+            .key_id(&id)
+            .send()
+            .await
+            .map_err(|e| why("DescribeKey", e))?;
+        let Some(m) = d.key_metadata() else { continue };
+        let mut key = KmsKey {
+            region: region.to_string(),
+            id: id.clone(),
+            arn: m.arn().unwrap_or_default().to_string(),
+            manager: m
+                .key_manager()
+                .map(|v| v.as_str().to_string())
+                .unwrap_or_default(),
+            spec: m
+                .key_spec()
+                .map(|v| v.as_str().to_string())
+                .unwrap_or_default(),
+            usage: m
+                .key_usage()
+                .map(|v| v.as_str().to_string())
+                .unwrap_or_default(),
+            origin: m
+                .origin()
+                .map(|v| v.as_str().to_string())
+                .unwrap_or_default(),
+            state: m
+                .key_state()
+                .map(|v| v.as_str().to_string())
+                .unwrap_or_default(),
+            rotation_enabled: None,
+            rotation_period_days: None,
+        };
+        if skip_reason(&key).is_none() {
+            let r = kms
+                .get_key_rotation_status()
+                .key_id(&id)
+                .send()
+                .await
+                .map_err(|e| why("GetKeyRotationStatus", e))?;
+            key.rotation_enabled = Some(r.key_rotation_enabled());
+            key.rotation_period_days = r
+                .rotation_period_in_days()
+                .and_then(|d| u32::try_from(d).ok());
+        }
+        out.push(key);
+    }
+    Ok(())
+}
+
+/// EnableKeyRotation with RotationPeriodInDays, inside the account.
+pub async fn write(
+    c: &EnableKeyRotation,
+    at: &At<'_>,
+    on: &str,
+    rids: &mut Vec<String>,
+) -> Result<()> {
+    let config = at.inside().await?;
+    aws_sdk_kms::Client::new(&in_region(&config, &c.region))
+        .enable_key_rotation()
+        .key_id(&c.key_id)
+        .rotation_period_in_days(c.period_days as i32)
+        .send()
+        .await
+        .inspect(|o| note(rids, o))
+        .map_err(|e| Error::aws("EnableKeyRotation", on, e))?;
+    Ok(())
+}

@@ -1,0 +1,223 @@
+//! From credentials to `Actual`: the one path plan, drift, apply, evidence and import share.
+//!
+//! [`connect`] loads the session (the standard chain, `--profile`, `--region`, `--assume-role`),
+//! asks STS who the caller is (once per run: evidence reuses the answer) and builds the clients.
+//! [`Connection::organization`] reads the organization and checks it is the one the caller manages;
+//! [`Connection::members`] reads inside every account what the baselines need.
+
+use std::io::IsTerminal;
+
+use crate::aws::{Clients, MemberSessions, Session};
+use crate::discover::Scope;
+use crate::error::{Error, Result};
+use crate::model::{AccountId, Actual, Desired};
+use crate::plan::Shard;
+
+/// Whose organization the run expects.
+#[derive(Debug, Clone, Copy)]
+pub enum Expect<'a> {
+    /// org.toml's `management_account`: the caller must be it, and the organization its.
+    Declared(&'a AccountId),
+    /// Whatever organization the caller manages (import: there is no org.toml yet).
+    CallersOwn,
+}
+
+pub struct Connection {
+    pub clients: Clients,
+    /// The caller's account, as STS said.
+    pub caller_account: String,
+    /// The caller's ARN, as STS said.
+    pub caller_arn: String,
+}
+
+/// What [`Connection::members`] reads besides each account's baselines.
+#[derive(Debug, Clone, Copy)]
+pub struct Also {
+    /// Accounts whose member role is refused: their contacts and regions from the management
+    /// account, where trusted access for account.amazonaws.com allows it.
+    pub fallback: bool,
+    /// Trusted access and delegated administrators.
+    pub logging: bool,
+}
+
+/// What a run reads, besides where.
+pub struct Settings<'a> {
+    pub session: &'a Session,
+    /// The region when neither `--region` nor the chain sets one.
+    pub region: &'a str,
+    pub member_role: &'a str,
+    pub external_id: Option<String>,
+    /// For the session name `govern-<command>` that CloudTrail shows.
+    pub command: &'a str,
+}
+
+/// Loads the session and asks STS who the caller is; with [`Expect::Declared`], refuses a caller
+/// that is not the declared management account before anything else is read.
+pub async fn connect(settings: &Settings<'_>, expect: Expect<'_>) -> Result<Connection> {
+    let config = settings.session.load(settings.region).await?;
+    let sts = aws_sdk_sts::Client::new(&config);
+    let me = sts
+        .get_caller_identity()
+        .send()
+        .await
+        .map_err(|e| Error::aws("GetCallerIdentity", "the caller", e))?;
+    let caller_account = me.account().unwrap_or_default().to_string();
+    let caller_arn = me.arn().unwrap_or_default().to_string();
+    if let Expect::Declared(declared) = expect {
+        if caller_account != declared.as_str() {
+            return Err(Error::WrongCaller {
+                caller: caller_account,
+                declared: declared.to_string(),
+            });
+        }
+    }
+    tracing::info!(
+        command = settings.command,
+        caller = %caller_arn,
+        account = %caller_account,
+        assumed_role = settings.session.assume_role.as_deref(),
+        "connected"
+    );
+    // Member roles are assumed from the management account; for import, whose caller is checked
+    // against the organization once it is read, an unparsable id cannot be one and fails there.
+    let management = match expect {
+        Expect::Declared(declared) => declared.clone(),
+        Expect::CallersOwn => {
+            AccountId::parse(&caller_account).map_err(|_| Error::WrongCaller {
+                caller: caller_account.clone(),
+                declared: "the organization's management account".into(),
+            })?
+        }
+    };
+    let members = MemberSessions::new(
+        config.clone(),
+        management,
+        &caller_arn,
+        settings.member_role,
+        settings.external_id.clone(),
+        settings.command,
+    );
+    Ok(Connection {
+        clients: Clients {
+            org: aws_sdk_organizations::Client::new(&config),
+            sts,
+            members: std::sync::Arc::new(members),
+        },
+        caller_account,
+        caller_arn,
+    })
+}
+
+impl Connection {
+    /// The organization as the management account sees it, checked to be the expected one.
+    pub async fn organization(&self, expect: Expect<'_>) -> Result<Actual> {
+        let actual = crate::discover::organization(&self.clients.org).await?;
+        match expect {
+            Expect::Declared(declared) if actual.management_account != *declared => {
+                return Err(Error::WrongOrganization {
+                    actual: actual.management_account.to_string(),
+                    declared: declared.to_string(),
+                })
+            }
+            Expect::CallersOwn if self.caller_account != actual.management_account.as_str() => {
+                return Err(Error::WrongCaller {
+                    caller: self.caller_account.clone(),
+                    declared: actual.management_account.to_string(),
+                })
+            }
+            _ => {}
+        }
+        tracing::info!(
+            organization = %actual.organization_id,
+            accounts = actual.accounts.len(),
+            ous = actual.ous.len(),
+            policies = actual.policies.len(),
+            "organization read"
+        );
+        Ok(actual)
+    }
+
+    /// Inside every account (of the shard, with `scope.shard`), what `scope` asks for; then what
+    /// `also` asks for.
+    pub async fn members(
+        &self,
+        actual: &mut Actual,
+        scope: &Scope,
+        concurrency: usize,
+        also: Also,
+    ) -> Result<()> {
+        let bar = progress_bar(if scope.is_empty() {
+            0
+        } else {
+            actual.accounts.len()
+        });
+        crate::discover::members(&self.clients, actual, scope, concurrency, || bar.inc(1)).await;
+        bar.finish_and_clear();
+        if also.fallback {
+            crate::discover::fallback(&self.clients, actual, scope, concurrency).await?;
+        }
+        if also.logging {
+            crate::discover::logging(&self.clients, actual).await?;
+        }
+        Ok(())
+    }
+}
+
+/// How a run against a declared organization reads: the session, `--shard`, `--concurrency`.
+#[derive(Clone, Copy)]
+pub struct Reader<'a> {
+    pub session: &'a Session,
+    pub shard: Option<Shard>,
+    pub concurrency: usize,
+}
+
+/// Connects as the management account declared in org.toml and reads the organization and, as
+/// its baselines ask, inside every account (of `--shard`): what plan, drift, apply and evidence
+/// start from, and what apply's verification reads again.
+pub async fn declared(
+    reader: &Reader<'_>,
+    desired: &Desired,
+    command: &str,
+) -> Result<(Clients, Actual)> {
+    let expect = Expect::Declared(&desired.management_account);
+    let connection = connect(
+        &Settings {
+            session: reader.session,
+            region: desired.home_region.as_str(),
+            member_role: &desired.member_role,
+            external_id: desired.external_id.clone(),
+            command,
+        },
+        expect,
+    )
+    .await?;
+    let mut actual = connection.organization(expect).await?;
+    let mut scope = Scope::of(desired);
+    scope.shard = reader.shard;
+    connection
+        .members(
+            &mut actual,
+            &scope,
+            reader.concurrency,
+            Also {
+                fallback: true,
+                logging: desired.baselines.logging.is_some(),
+            },
+        )
+        .await?;
+    Ok((connection.clients, actual))
+}
+
+/// A progress bar over accounts on stderr, drawn only on a terminal (hidden otherwise, so logs and
+/// pipes get nothing).
+fn progress_bar(accounts: usize) -> indicatif::ProgressBar {
+    if accounts == 0 || !std::io::stderr().is_terminal() {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = indicatif::ProgressBar::new(accounts as u64);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("reading accounts {bar:30} {pos}/{len} {elapsed}")
+            .expect("a valid template"),
+    );
+    bar
+}
