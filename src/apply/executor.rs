@@ -263,11 +263,11 @@ async fn run_change(
     let on = on.to_string();
     let org = &clients.org;
     match change {
-        Change::EnableScpPolicyType => {
+        Change::EnablePolicyType { kind } => {
             let r = org
                 .enable_policy_type()
                 .root_id(&ids.root)
-                .policy_type(PolicyType::ServiceControlPolicy)
+                .policy_type(PolicyType::from(kind.api_name()))
                 .send()
                 .await
                 .inspect(|o| note(rids, o));
@@ -327,13 +327,13 @@ async fn run_change(
                 .or_default()
                 .insert(PolicyName::full_aws_access());
         }
-        Change::CreatePolicy { name, after } => {
+        Change::CreatePolicy { kind, name, after } => {
             let r = org
                 .create_policy()
                 .name(name.as_str())
                 .description(&after.description)
                 .content(after.document.minified())
-                .r#type(PolicyType::ServiceControlPolicy)
+                .r#type(PolicyType::from(kind.api_name()))
                 .set_tags(Some(tags(after)))
                 .send()
                 .await
@@ -430,7 +430,7 @@ async fn run_change(
                 Err(e) => return Err(Error::aws("MoveAccount", on, e)),
             }
         }
-        Change::Attach { policy, target } => {
+        Change::Attach { policy, target, .. } => {
             let key = target_key(ids, target)?;
             let r = org
                 .attach_policy()
@@ -501,7 +501,7 @@ async fn run_change(
             };
             crate::baselines::write(m, &at, &on, rids).await?;
         }
-        Change::Detach { policy, target } => {
+        Change::Detach { policy, target, .. } => {
             let key = target_key(ids, target)?;
             let attached = ids.attachments.get(&key).cloned().unwrap_or_default();
             // The rail: never detach the last SCP, whatever the plan says (AWS refuses it too, the

@@ -32,7 +32,7 @@ pub fn check_removals(plan: &Plan, max: usize, allow: bool) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::PolicyName;
+    use crate::model::{PolicyKind, PolicyName};
     use crate::plan::{Change, PlannedChange, Target};
 
     fn detaches(n: usize) -> Plan {
@@ -41,6 +41,7 @@ mod tests {
             changes: (0..n)
                 .map(|i| {
                     let c = Change::Detach {
+                        kind: PolicyKind::ServiceControlPolicy,
                         policy: PolicyName::parse(&format!("p{i}")).unwrap(),
                         target: Target::Root,
                     };

@@ -60,6 +60,7 @@ fn fresh_actual() -> Actual {
     policies.insert(
         PolicyName::full_aws_access(),
         ActualPolicy {
+            kind: PolicyKind::ServiceControlPolicy,
             id: "p-FullAWSAccess".into(),
             description: "Allows access to every operation".into(),
             document: PolicyDocument::parse(
@@ -77,7 +78,7 @@ fn fresh_actual() -> Actual {
         organization_id: "o-test".into(),
         management_account: acct(MGMT),
         root_id: "r-test".into(),
-        scp_enabled: true,
+        policy_types: [PolicyKind::ServiceControlPolicy].into(),
         ous: BTreeMap::new(),
         accounts,
         policies,
@@ -136,6 +137,7 @@ fn policies_are_created_updated_adopted_and_compared_as_json() {
         d.policies.insert(
             pn(name),
             DesiredPolicy {
+                kind: PolicyKind::ServiceControlPolicy,
                 description: "d".into(),
                 document: doc(action),
                 source: "test".into(),
@@ -153,6 +155,7 @@ fn policies_are_created_updated_adopted_and_compared_as_json() {
     a.policies.insert(
         pn("same"),
         ActualPolicy {
+            kind: PolicyKind::ServiceControlPolicy,
             id: "p-same".into(),
             description: "d".into(),
             document: respelled,
@@ -163,6 +166,7 @@ fn policies_are_created_updated_adopted_and_compared_as_json() {
     a.policies.insert(
         pn("changed"),
         ActualPolicy {
+            kind: PolicyKind::ServiceControlPolicy,
             id: "p-changed".into(),
             description: "d".into(),
             document: doc("kms:*"),
@@ -173,6 +177,7 @@ fn policies_are_created_updated_adopted_and_compared_as_json() {
     a.policies.insert(
         pn("legacy"),
         ActualPolicy {
+            kind: PolicyKind::ServiceControlPolicy,
             id: "p-legacy".into(),
             description: "".into(),
             document: doc("sqs:*"),
@@ -184,7 +189,11 @@ fn policies_are_created_updated_adopted_and_compared_as_json() {
     assert_eq!(addresses(&p), ["scp:new", "scp:changed"]);
     match &p.changes[1].change {
         Change::UpdatePolicy {
-            id, before, after, ..
+            kind: PolicyKind::ServiceControlPolicy,
+            id,
+            before,
+            after,
+            ..
         } => {
             assert_eq!(id, "p-changed");
             assert_eq!(before.document, doc("kms:*"));
@@ -211,6 +220,7 @@ fn attachments_attach_before_detach_and_only_on_declared_targets() {
     d.policies.insert(
         pn("deny"),
         DesiredPolicy {
+            kind: PolicyKind::ServiceControlPolicy,
             description: String::new(),
             document: doc("s3:*"),
             source: "test".into(),
@@ -227,6 +237,7 @@ fn attachments_attach_before_detach_and_only_on_declared_targets() {
     a.policies.insert(
         pn("deny"),
         ActualPolicy {
+            kind: PolicyKind::ServiceControlPolicy,
             id: "p-1".into(),
             description: String::new(),
             document: doc("s3:*"),
@@ -349,7 +360,7 @@ fn a_new_account_gets_its_attachments_after_it_exists() {
         },
     );
     let mut a = fresh_actual();
-    a.scp_enabled = false;
+    a.policy_types.clear();
     d.root_policies = Some(set(&["FullAWSAccess"]));
     let p = converges(&d, &a);
     assert_eq!(
@@ -404,7 +415,11 @@ fn arb_actual() -> impl Strategy<Value = Actual> {
     )
         .prop_map(|(ou_names, accts, pols, scp_enabled, seed)| {
             let mut a = fresh_actual();
-            a.scp_enabled = scp_enabled;
+            if scp_enabled {
+                a.policy_types.insert(PolicyKind::ServiceControlPolicy);
+            } else {
+                a.policy_types.clear();
+            }
             let ous = close_under_ancestors(ou_names.iter().map(|s| ou(s)).collect());
             for (i, p) in ous.iter().enumerate() {
                 a.ous.insert(
@@ -444,6 +459,7 @@ fn arb_actual() -> impl Strategy<Value = Actual> {
                 a.policies.insert(
                     pn(&format!("p{n}")),
                     ActualPolicy {
+                        kind: PolicyKind::ServiceControlPolicy,
                         id: format!("p-{n}"),
                         description: "old".into(),
                         document: doc(ACTIONS[action]),
@@ -513,6 +529,7 @@ fn arb_desired(actual: Actual) -> impl Strategy<Value = Desired> {
                     d.policies.insert(
                         pn(n),
                         DesiredPolicy {
+                            kind: PolicyKind::ServiceControlPolicy,
                             description: "new".into(),
                             document: doc(ACTIONS[actions[i]]),
                             source: "test".into(),
@@ -964,6 +981,7 @@ fn target_narrows_to_matching_changes_and_what_they_need() {
     d.policies.insert(
         pn("deny"),
         DesiredPolicy {
+            kind: PolicyKind::ServiceControlPolicy,
             description: String::new(),
             document: doc("s3:*"),
             source: "test".into(),

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use ::govern::apply::{apply, Outcome};
 use ::govern::aws::{Clients, MemberSessions};
-use ::govern::model::{AccountId, OuPath, PolicyName};
+use ::govern::model::{AccountId, OuPath, PolicyKind, PolicyName};
 use ::govern::plan::{Change, Plan, PlannedChange, Target, FORMAT_VERSION};
 use govern_testkit::seed::Seeder;
 use govern_testkit::Emulator;
@@ -33,6 +33,7 @@ async fn apply_refuses_to_detach_the_last_scp() {
         .await
         .unwrap();
     let detach = Change::Detach {
+        kind: PolicyKind::ServiceControlPolicy,
         policy: PolicyName::full_aws_access(),
         target: Target::Ou {
             path: OuPath::parse("Lonely").unwrap(),

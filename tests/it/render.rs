@@ -85,6 +85,7 @@ fn org_plan() -> Plan {
         ),
         planned(
             Change::UpdatePolicy {
+                kind: PolicyKind::ServiceControlPolicy,
                 name: pn("deny-leave-org"),
                 id: "p-4ruxkv0e".into(),
                 before: PolicyState {
@@ -119,6 +120,7 @@ fn org_plan() -> Plan {
         ),
         planned(
             Change::Attach {
+                kind: PolicyKind::ServiceControlPolicy,
                 policy: pn("deny-leave-org"),
                 target: Target::Ou {
                     path: ou("Security"),
@@ -128,6 +130,7 @@ fn org_plan() -> Plan {
         ),
         planned(
             Change::Detach {
+                kind: PolicyKind::ServiceControlPolicy,
                 policy: pn("legacy-deny-s3"),
                 target: Target::Ou {
                     path: ou("Security"),
@@ -158,8 +161,11 @@ fn org_plan() -> Plan {
 
 /// One change of every variant, with what surrounds them in a real plan.
 fn every_change_plan() -> Plan {
-    let mut p = plan(vec![
-        planned(Change::EnableScpPolicyType, &[]),
+    let mut p =
+        plan(vec![
+        planned(Change::EnablePolicyType {
+ kind: PolicyKind::ServiceControlPolicy,
+ }, &[]),
         planned(
             Change::CreateOu {
                 path: ou("Workloads"),
@@ -174,6 +180,7 @@ fn every_change_plan() -> Plan {
         ),
         planned(
             Change::CreatePolicy {
+                kind: PolicyKind::ServiceControlPolicy,
                 name: pn("deny-root-user"),
                 after: PolicyState {
                     description: "Nobody works as the root user of a member account".into(),
@@ -185,6 +192,7 @@ fn every_change_plan() -> Plan {
         ),
         planned(
             Change::UpdatePolicy {
+                kind: PolicyKind::ServiceControlPolicy,
                 name: pn("deny-leave-org"),
                 id: "p-4ruxkv0e".into(),
                 before: PolicyState {
@@ -219,6 +227,7 @@ fn every_change_plan() -> Plan {
         ),
         planned(
             Change::Attach {
+                kind: PolicyKind::ServiceControlPolicy,
                 policy: pn("deny-root-user"),
                 target: Target::Ou {
                     path: ou("Workloads"),
@@ -228,6 +237,7 @@ fn every_change_plan() -> Plan {
         ),
         planned(
             Change::Attach {
+                kind: PolicyKind::ServiceControlPolicy,
                 policy: pn("deny-leave-org"),
                 target: Target::Root,
             },
@@ -235,6 +245,7 @@ fn every_change_plan() -> Plan {
         ),
         planned(
             Change::Attach {
+                kind: PolicyKind::ServiceControlPolicy,
                 policy: pn("deny-root-user"),
                 target: Target::Account {
                     name: "audit".into(),
@@ -245,6 +256,7 @@ fn every_change_plan() -> Plan {
         ),
         planned(
             Change::Detach {
+                kind: PolicyKind::ServiceControlPolicy,
                 policy: pn("legacy-deny-s3"),
                 target: Target::Account {
                     name: "log-archive".into(),
@@ -454,6 +466,7 @@ fn an_unchanged_document_shows_no_diff() {
     let text = render::text(
         &plan(vec![planned(
             Change::UpdatePolicy {
+                kind: PolicyKind::ServiceControlPolicy,
                 name: pn("deny-leave-org"),
                 id: "p-1".into(),
                 before: state,
@@ -695,7 +708,9 @@ fn the_schema_is_strict_enough_to_catch_drift() {
 /// until it has a type name, a fixture in `every_change_plan`, a schema branch and a reference entry.
 fn type_name(c: &Change) -> &'static str {
     match c {
-        Change::EnableScpPolicyType => "enable_scp_policy_type",
+        Change::EnablePolicyType {
+            kind: PolicyKind::ServiceControlPolicy,
+        } => "enable_scp_policy_type",
         Change::CreateOu { .. } => "create_ou",
         Change::CreatePolicy { .. } => "create_policy",
         Change::UpdatePolicy { .. } => "update_policy",

@@ -7,7 +7,7 @@ use super::policy_file;
 use super::problems::{key_path, Problems, Source};
 use super::raw::{Entry, RawPolicy, Sp};
 use super::templates::{self, TEMPLATES};
-use crate::model::{DesiredPolicy, Limits, PolicyName, Region, FULL_AWS_ACCESS};
+use crate::model::{DesiredPolicy, Limits, PolicyKind, PolicyName, Region, FULL_AWS_ACCESS};
 
 /// AWS allows SCP descriptions of at most 512 characters.
 pub const MAX_DESCRIPTION: usize = 512;
@@ -75,6 +75,8 @@ pub(crate) fn declare(
             out.policies.insert(
                 name,
                 DesiredPolicy {
+                    // `[policies]` has no `kind` key yet: every declared policy is an SCP.
+                    kind: PolicyKind::ServiceControlPolicy,
                     description,
                     document,
                     source,

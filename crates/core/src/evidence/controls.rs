@@ -219,7 +219,7 @@ impl Eval<'_> {
             Address::PolicyType(PolicyKind::ServiceControlPolicy),
             self.target_arn(&TargetKey::Root),
         );
-        let (status, observed) = if self.actual.scp_enabled {
+        let (status, observed) = if self.actual.enabled(PolicyKind::ServiceControlPolicy) {
             (Status::Pass, "enabled")
         } else {
             (Status::Fail, "not enabled: no SCP is in force")
@@ -359,7 +359,7 @@ impl Eval<'_> {
                     }
                 }
             }
-            let (status, observed) = if !self.actual.scp_enabled {
+            let (status, observed) = if !self.actual.enabled(PolicyKind::ServiceControlPolicy) {
                 (
                     Status::Fail,
                     "the SCP policy type is not enabled: no SCP is in force".to_string(),

@@ -236,7 +236,7 @@ impl<'a> OrgState<'a> {
             organization_id: &a.organization_id,
             management_account: &a.management_account,
             root_id: &a.root_id,
-            scp_enabled: a.scp_enabled,
+            scp_enabled: a.enabled(crate::model::PolicyKind::ServiceControlPolicy),
             ous: &a.ous,
             accounts: &a.accounts,
             policies: &a.policies,

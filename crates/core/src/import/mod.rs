@@ -238,7 +238,7 @@ fn home_region(settings: &Settings, deny: Option<&RegionDeny>) -> Region {
 /// nothing is attached (org.toml never declares an empty set), or when an AWS-managed SCP other
 /// than FullAWSAccess is attached (org.toml cannot name it).
 fn attachments(actual: &Actual, target: &TargetKey) -> Attachments {
-    if !actual.scp_enabled {
+    if !actual.enabled(crate::model::PolicyKind::ServiceControlPolicy) {
         return Attachments::LeftOut("SCPs are not enabled on the root".into());
     }
     let attached = actual.attached(target);

@@ -95,12 +95,14 @@ pub(crate) fn outside(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::PolicyKind;
 
     fn regions(names: &[&str]) -> Vec<Region> {
         names.iter().map(|r| Region::parse(r).unwrap()).collect()
     }
     fn policy(document: PolicyDocument) -> ActualPolicy {
         ActualPolicy {
+            kind: PolicyKind::ServiceControlPolicy,
             id: "p-1".into(),
             description: String::new(),
             document,

@@ -200,7 +200,10 @@ fn policies(t: &mut Toml, m: &Model) {
 
 fn targets(t: &mut Toml, m: &Model) {
     t.blank();
-    if !m.actual.scp_enabled {
+    if !m
+        .actual
+        .enabled(crate::model::PolicyKind::ServiceControlPolicy)
+    {
         t.comment(
             "SCPs are not enabled on the root, so no target lists `policies` (that would plan \
              enabling them): govern leaves attachments as they are.",

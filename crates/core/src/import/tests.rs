@@ -4,7 +4,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::*;
 use crate::config::templates::deny_regions;
-use crate::model::{ActualAccount, ActualOu, ActualPolicy, PolicyDocument};
+use crate::model::{ActualAccount, ActualOu, ActualPolicy, PolicyDocument, PolicyKind};
 
 fn pn(s: &str) -> PolicyName {
     PolicyName::parse(s).unwrap()
@@ -23,6 +23,7 @@ fn doc(action: &str) -> PolicyDocument {
 }
 fn policy(document: PolicyDocument, description: &str, aws_managed: bool) -> ActualPolicy {
     ActualPolicy {
+        kind: PolicyKind::ServiceControlPolicy,
         id: "p-x".into(),
         description: description.into(),
         document,
@@ -53,7 +54,7 @@ fn brownfield() -> Actual {
         organization_id: "o-test".into(),
         management_account: id(123456789012),
         root_id: "r-1".into(),
-        scp_enabled: true,
+        policy_types: [PolicyKind::ServiceControlPolicy].into(),
         ous: BTreeMap::new(),
         accounts: BTreeMap::new(),
         policies: BTreeMap::new(),
@@ -292,7 +293,7 @@ fn home_region_moves_inside_allowed_regions() {
 #[test]
 fn with_scps_disabled_no_target_lists_policies() {
     let mut actual = brownfield();
-    actual.scp_enabled = false;
+    actual.policy_types.clear();
     let (imported, plan) = round_trip(&actual, &settings());
     assert!(plan.changes.is_empty(), "{:#?}", plan.changes);
     assert!(!imported.org_toml.contains("policies = ["));

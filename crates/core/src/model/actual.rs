@@ -5,15 +5,15 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
-use super::{AccountId, OuPath, Parent, PolicyDocument, PolicyName};
+use super::{AccountId, OuPath, Parent, PolicyDocument, PolicyKind, PolicyName};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Actual {
     pub organization_id: String,
     pub management_account: AccountId,
     pub root_id: String,
-    /// Whether the SERVICE_CONTROL_POLICY type is enabled on the root (attachments fail without it).
-    pub scp_enabled: bool,
+    /// The policy types enabled on the root (attachments of a type fail without it).
+    pub policy_types: BTreeSet<PolicyKind>,
     pub ous: BTreeMap<OuPath, ActualOu>,
     pub accounts: BTreeMap<AccountId, ActualAccount>,
     pub policies: BTreeMap<PolicyName, ActualPolicy>,
@@ -50,6 +50,8 @@ pub struct ActualAccount {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ActualPolicy {
+    #[serde(default, skip_serializing_if = "PolicyKind::is_default")]
+    pub kind: PolicyKind,
     pub id: String,
     pub description: String,
     pub document: PolicyDocument,
@@ -88,6 +90,10 @@ impl std::fmt::Display for TargetKey {
 }
 
 impl Actual {
+    /// Whether `kind` is enabled on the root.
+    pub fn enabled(&self, kind: PolicyKind) -> bool {
+        self.policy_types.contains(&kind)
+    }
     pub fn attached(&self, target: &TargetKey) -> BTreeSet<PolicyName> {
         self.attachments.get(target).cloned().unwrap_or_default()
     }

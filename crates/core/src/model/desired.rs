@@ -5,8 +5,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::{Deserialize, Serialize};
 
 use super::{
-    AccountId, Baselines, Contact, ContactType, Email, OuPath, Parent, PolicyDocument, PolicyName,
-    Region,
+    AccountId, Baselines, Contact, ContactType, Email, OuPath, Parent, PolicyDocument, PolicyKind,
+    PolicyName, Region,
 };
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -42,6 +42,21 @@ pub struct Limits {
     pub scps_per_target: usize,
 }
 
+impl Limits {
+    /// Characters of one minified document of `kind`.
+    pub fn max_chars(&self, kind: PolicyKind) -> usize {
+        match kind {
+            PolicyKind::ServiceControlPolicy => self.scp_max_chars,
+        }
+    }
+    /// Policies of `kind` attached to one target.
+    pub fn per_target(&self, kind: PolicyKind) -> usize {
+        match kind {
+            PolicyKind::ServiceControlPolicy => self.scps_per_target,
+        }
+    }
+}
+
 impl Default for Limits {
     fn default() -> Self {
         Self {
@@ -53,6 +68,8 @@ impl Default for Limits {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DesiredPolicy {
+    #[serde(default, skip_serializing_if = "PolicyKind::is_default")]
+    pub kind: PolicyKind,
     pub description: String,
     pub document: PolicyDocument,
     /// Where the document came from, for messages: a file path or `template deny-regions`.

@@ -69,18 +69,27 @@ pub struct PolicyState {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", tag = "type")]
 pub enum Change {
-    /// EnablePolicyType SERVICE_CONTROL_POLICY on the root; attachments fail until it is on.
-    EnableScpPolicyType,
+    /// EnablePolicyType on the root; attachments of the kind fail until it is on. (The JSON name
+    /// predates kinds; a kind other than SCP is written out.)
+    #[serde(rename = "enable_scp_policy_type")]
+    EnablePolicyType {
+        #[serde(default, skip_serializing_if = "PolicyKind::is_default")]
+        kind: PolicyKind,
+    },
     /// CreateOrganizationalUnit under the path's parent, tagged managed-by = govern.
     CreateOu { path: OuPath },
     /// CreatePolicy, tagged managed-by = govern.
     CreatePolicy {
+        #[serde(default, skip_serializing_if = "PolicyKind::is_default")]
+        kind: PolicyKind,
         name: PolicyName,
         after: PolicyState,
     },
     /// UpdatePolicy and/or TagResource on an existing custom SCP whose document or description
     /// differs (also how an SCP of the same name is adopted); the managed-by tag comes along.
     UpdatePolicy {
+        #[serde(default, skip_serializing_if = "PolicyKind::is_default")]
+        kind: PolicyKind,
         name: PolicyName,
         id: String,
         before: PolicyState,
@@ -100,9 +109,20 @@ pub enum Change {
         after: Parent,
     },
     /// AttachPolicy.
-    Attach { policy: PolicyName, target: Target },
-    /// DetachPolicy; planned only after every attach on the same target, and never the last SCP.
-    Detach { policy: PolicyName, target: Target },
+    Attach {
+        #[serde(default, skip_serializing_if = "PolicyKind::is_default")]
+        kind: PolicyKind,
+        policy: PolicyName,
+        target: Target,
+    },
+    /// DetachPolicy; planned only after every attach on the same target, and never the last
+    /// policy of a kind that needs one (SCP).
+    Detach {
+        #[serde(default, skip_serializing_if = "PolicyKind::is_default")]
+        kind: PolicyKind,
+        policy: PolicyName,
+        target: Target,
+    },
     /// EnableAWSServiceAccess for a service principal.
     EnableServiceAccess { service: String },
     /// RegisterDelegatedAdministrator: the logging account administers `service`.
@@ -129,7 +149,7 @@ impl Change {
             | Change::Attach { .. }
             | Change::EnableServiceAccess { .. }
             | Change::RegisterDelegatedAdmin { .. } => Action::Create,
-            Change::EnableScpPolicyType
+            Change::EnablePolicyType { .. }
             | Change::UpdatePolicy { .. }
             | Change::MoveAccount { .. } => Action::Update,
             Change::Detach { .. } => Action::Delete,
@@ -140,23 +160,30 @@ impl Change {
     /// The stable address of what this change touches.
     pub fn address(&self) -> Address {
         match self {
-            Change::EnableScpPolicyType => Address::PolicyType(PolicyKind::ServiceControlPolicy),
+            Change::EnablePolicyType { kind } => Address::PolicyType(*kind),
             Change::CreateOu { path } => Address::Ou(path.clone()),
-            Change::CreatePolicy { name, .. } | Change::UpdatePolicy { name, .. } => {
+            Change::CreatePolicy { kind, name, .. } | Change::UpdatePolicy { kind, name, .. } => {
                 Address::Policy {
-                    kind: PolicyKind::ServiceControlPolicy,
+                    kind: *kind,
                     name: name.clone(),
                 }
             }
             Change::CreateAccount { name, .. } => Address::Account(AccountRef::Name(name.clone())),
             Change::MoveAccount { id, .. } => Address::AccountParent(id.clone()),
-            Change::Attach { policy, target } | Change::Detach { policy, target } => {
-                Address::Attachment {
-                    kind: PolicyKind::ServiceControlPolicy,
-                    policy: policy.clone(),
-                    target: Box::new(target.address()),
-                }
+            Change::Attach {
+                kind,
+                policy,
+                target,
             }
+            | Change::Detach {
+                kind,
+                policy,
+                target,
+            } => Address::Attachment {
+                kind: *kind,
+                policy: policy.clone(),
+                target: Box::new(target.address()),
+            },
             Change::EnableServiceAccess { service } => Address::ServiceAccess(service.clone()),
             Change::RegisterDelegatedAdmin { service, .. } => {
                 Address::DelegatedAdmin(service.clone())

@@ -28,11 +28,13 @@ pub fn plan(desired: &Desired, actual: &Actual) -> Plan {
     let mut conflicts = Vec::new();
     let mut findings = Vec::new();
 
+    // A declared `policies` list manages attachments, which need their kind enabled on the root.
     let wants_attachments = desired.root_policies.is_some()
         || desired.ous.values().any(|o| o.policies.is_some())
         || desired.accounts.values().any(|a| a.policies.is_some());
-    if wants_attachments && !actual.scp_enabled {
-        changes.push(Change::EnableScpPolicyType);
+    let kind = PolicyKind::ServiceControlPolicy;
+    if wants_attachments && !actual.enabled(kind) {
+        changes.push(Change::EnablePolicyType { kind });
     }
 
     plan_ous(desired, actual, &mut changes, &mut unmanaged);
@@ -128,6 +130,7 @@ fn plan_policies(
                 };
                 if before != after {
                     changes.push(Change::UpdatePolicy {
+                        kind: want.kind,
                         name: name.clone(),
                         id: have.id.clone(),
                         before,
@@ -136,6 +139,7 @@ fn plan_policies(
                 }
             }
             None => changes.push(Change::CreatePolicy {
+                kind: want.kind,
                 name: name.clone(),
                 after: PolicyState {
                     description: want.description.clone(),
@@ -290,12 +294,14 @@ fn plan_attachments(
         let have = current_attachments(actual, target.key().as_ref());
         for policy in want.difference(&have) {
             changes.push(Change::Attach {
+                kind: kind_of(desired, policy),
                 policy: policy.clone(),
                 target: target.clone(),
             });
         }
         for policy in have.difference(want) {
             changes.push(Change::Detach {
+                kind: kind_of(desired, policy),
                 policy: policy.clone(),
                 target: target.clone(),
             });
@@ -313,10 +319,23 @@ fn current_attachments(actual: &Actual, key: Option<&TargetKey>) -> BTreeSet<Pol
         Some(TargetKey::Account(id)) => actual.accounts.contains_key(id),
     };
     let mut have = key.map(|k| actual.attached(k)).unwrap_or_default();
-    if !exists || !actual.scp_enabled {
-        have.insert(PolicyName::full_aws_access());
+    let kind = PolicyKind::ServiceControlPolicy;
+    if !exists || !actual.enabled(kind) {
+        if let Some(full) = kind.full_access() {
+            have.insert(PolicyName::parse(full).expect("an AWS-managed name is valid"));
+        }
     }
     have
+}
+
+/// The kind of a policy a target lists: its declaration's, or SCP for the AWS-managed
+/// FullAWSAccess (and for what no declaration names, which validation refuses first).
+fn kind_of(desired: &Desired, policy: &PolicyName) -> PolicyKind {
+    desired
+        .policies
+        .get(policy)
+        .map(|p| p.kind)
+        .unwrap_or_default()
 }
 
 /// Where a declared account's parent is, for rendering and ordering.

@@ -10,7 +10,7 @@ use crate::model::{AccountRef, Address, PolicyKind};
 
 fn rank(c: &Change) -> u8 {
     match c {
-        Change::EnableScpPolicyType => 0,
+        Change::EnablePolicyType { .. } => 0,
         Change::CreateOu { .. } => 1,
         Change::CreatePolicy { .. } => 2,
         Change::UpdatePolicy { .. } => 3,
@@ -44,11 +44,14 @@ pub fn order(mut changes: Vec<Change>) -> Vec<PlannedChange> {
             }
         }
     };
-    let enable = Change::EnableScpPolicyType.address();
-    let mut attaches_on: BTreeMap<&Target, Vec<Address>> = BTreeMap::new();
+    // Every attach on a target before any detach of the same kind from it.
+    let mut attaches_on: BTreeMap<(PolicyKind, &Target), Vec<Address>> = BTreeMap::new();
     for c in &changes {
-        if let Change::Attach { target, .. } = c {
-            attaches_on.entry(target).or_default().push(c.address());
+        if let Change::Attach { kind, target, .. } = c {
+            attaches_on
+                .entry((*kind, target))
+                .or_default()
+                .push(c.address());
         }
     }
 
@@ -57,7 +60,7 @@ pub fn order(mut changes: Vec<Change>) -> Vec<PlannedChange> {
         .map(|c| {
             let mut deps = Vec::new();
             match c {
-                Change::EnableScpPolicyType
+                Change::EnablePolicyType { .. }
                 | Change::CreatePolicy { .. }
                 | Change::UpdatePolicy { .. }
                 | Change::EnableServiceAccess { .. } => {}
@@ -86,21 +89,25 @@ pub fn order(mut changes: Vec<Change>) -> Vec<PlannedChange> {
                 | Change::MoveAccount { after: parent, .. } => {
                     needs(parent_address(parent), &mut deps)
                 }
-                Change::Attach { policy, target } => {
-                    needs(Some(enable.clone()), &mut deps);
+                Change::Attach {
+                    kind,
+                    policy,
+                    target,
+                } => {
+                    needs(Some(Address::PolicyType(*kind)), &mut deps);
                     needs(
                         Some(Address::Policy {
-                            kind: PolicyKind::ServiceControlPolicy,
+                            kind: *kind,
                             name: policy.clone(),
                         }),
                         &mut deps,
                     );
                     needs(target_address(target), &mut deps);
                 }
-                Change::Detach { target, .. } => {
-                    needs(Some(enable.clone()), &mut deps);
+                Change::Detach { kind, target, .. } => {
+                    needs(Some(Address::PolicyType(*kind)), &mut deps);
                     needs(target_address(target), &mut deps);
-                    for a in attaches_on.get(target).into_iter().flatten() {
+                    for a in attaches_on.get(&(*kind, target)).into_iter().flatten() {
                         needs(Some(a.clone()), &mut deps);
                     }
                 }

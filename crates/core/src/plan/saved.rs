@@ -119,7 +119,7 @@ pub fn fingerprints(plan: &Plan, actual: &Actual) -> BTreeMap<String, String> {
 /// The part of `actual` a change depends on.
 fn slice(change: &Change, actual: &Actual) -> Value {
     match change {
-        Change::EnableScpPolicyType => json!(actual.scp_enabled),
+        Change::EnablePolicyType { kind } => json!(actual.enabled(*kind)),
         Change::CreateOu { path } => json!({
             "ou": actual.ous.get(path),
             "parent": match path.parent() {
@@ -195,7 +195,7 @@ pub fn canonical(value: &impl Serialize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{AccountId, OuPath, PolicyName, TargetKey};
+    use crate::model::{AccountId, OuPath, PolicyKind, PolicyName, TargetKey};
     use crate::plan::{Action, PlannedChange};
 
     fn actual() -> Actual {
@@ -203,7 +203,7 @@ mod tests {
             organization_id: "o-1".into(),
             management_account: AccountId::parse("123456789012").unwrap(),
             root_id: "r-1".into(),
-            scp_enabled: true,
+            policy_types: [PolicyKind::ServiceControlPolicy].into(),
             ous: Default::default(),
             accounts: Default::default(),
             policies: Default::default(),
@@ -245,6 +245,7 @@ mod tests {
                 path: OuPath::parse("Security").unwrap(),
             },
             Change::Attach {
+                kind: PolicyKind::ServiceControlPolicy,
                 policy: deny.clone(),
                 target: Target::Root,
             },

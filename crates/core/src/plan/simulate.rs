@@ -26,17 +26,21 @@ pub fn simulate(actual: &Actual, plan: &Plan) -> Result<Actual, SimulationError>
             message,
         };
         match &planned.change {
-            Change::EnableScpPolicyType => {
-                state.scp_enabled = true;
-                let mut all = vec![TargetKey::Root];
-                all.extend(state.ous.keys().cloned().map(TargetKey::Ou));
-                all.extend(state.accounts.keys().cloned().map(TargetKey::Account));
-                for key in all {
-                    state
-                        .attachments
-                        .entry(key)
-                        .or_default()
-                        .insert(PolicyName::full_aws_access());
+            Change::EnablePolicyType { kind } => {
+                state.policy_types.insert(*kind);
+                // AWS attaches the kind's full-access policy everywhere when it is enabled.
+                if let Some(full) = kind.full_access() {
+                    let full = PolicyName::parse(full).expect("an AWS-managed name is valid");
+                    let mut all = vec![TargetKey::Root];
+                    all.extend(state.ous.keys().cloned().map(TargetKey::Ou));
+                    all.extend(state.accounts.keys().cloned().map(TargetKey::Account));
+                    for key in all {
+                        state
+                            .attachments
+                            .entry(key)
+                            .or_default()
+                            .insert(full.clone());
+                    }
                 }
             }
             Change::CreateOu { path } => {
@@ -58,11 +62,12 @@ pub fn simulate(actual: &Actual, plan: &Plan) -> Result<Actual, SimulationError>
                     .or_default()
                     .insert(PolicyName::full_aws_access());
             }
-            Change::CreatePolicy { name, after } => {
+            Change::CreatePolicy { kind, name, after } => {
                 next_id += 1;
                 state.policies.insert(
                     name.clone(),
                     ActualPolicy {
+                        kind: *kind,
                         id: format!("p-sim-{next_id}"),
                         description: after.description.clone(),
                         document: after.document.clone(),
@@ -124,7 +129,7 @@ pub fn simulate(actual: &Actual, plan: &Plan) -> Result<Actual, SimulationError>
                     .ok_or_else(|| fail("account does not exist".into()))?;
                 a.parent = after.clone();
             }
-            Change::Attach { policy, target } => {
+            Change::Attach { policy, target, .. } => {
                 if !state.policies.contains_key(policy) {
                     return Err(fail(format!("policy {policy} does not exist yet")));
                 }
@@ -180,7 +185,7 @@ pub fn simulate(actual: &Actual, plan: &Plan) -> Result<Actual, SimulationError>
                     .simulate(member(&mut state, &id).map_err(fail)?)
                     .map_err(fail)?;
             }
-            Change::Detach { policy, target } => {
+            Change::Detach { policy, target, .. } => {
                 let key = resolve_target(&state, target).map_err(fail)?;
                 let set = state.attachments.entry(key).or_default();
                 set.remove(policy);

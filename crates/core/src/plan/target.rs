@@ -4,7 +4,7 @@
 use std::collections::BTreeSet;
 
 use super::change::{Change, Plan};
-use crate::model::{AccountRef, Address, PolicyKind};
+use crate::model::{AccountRef, Address};
 
 /// One `--target` value.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -67,7 +67,9 @@ fn kind(change: &Change) -> &'static str {
     match change {
         Change::CreateOu { .. } => "ou",
         Change::CreatePolicy { .. } | Change::UpdatePolicy { .. } => "scp",
-        Change::EnableScpPolicyType | Change::Attach { .. } | Change::Detach { .. } => "attachment",
+        Change::EnablePolicyType { .. } | Change::Attach { .. } | Change::Detach { .. } => {
+            "attachment"
+        }
         Change::CreateAccount { .. } | Change::MoveAccount { .. } => "account",
         Change::Member(m) => m.get().target_kind(),
         Change::EnableServiceAccess { .. } | Change::RegisterDelegatedAdmin { .. } => "logging",
@@ -80,9 +82,18 @@ fn kind(change: &Change) -> &'static str {
 fn parts(change: &Change) -> Vec<Address> {
     let mut out = vec![change.address()];
     match change {
-        Change::Attach { policy, target } | Change::Detach { policy, target } => {
+        Change::Attach {
+            kind,
+            policy,
+            target,
+        }
+        | Change::Detach {
+            kind,
+            policy,
+            target,
+        } => {
             out.push(Address::Policy {
-                kind: PolicyKind::ServiceControlPolicy,
+                kind: *kind,
                 name: policy.clone(),
             });
             out.push(target.address());
@@ -98,7 +109,7 @@ fn parts(change: &Change) -> Vec<Address> {
             None => AccountRef::Name(account_name.clone()),
         })),
         // Their own address is all they answer to.
-        Change::EnableScpPolicyType
+        Change::EnablePolicyType { .. }
         | Change::CreateOu { .. }
         | Change::CreatePolicy { .. }
         | Change::UpdatePolicy { .. }

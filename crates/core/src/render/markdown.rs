@@ -151,7 +151,7 @@ pub(crate) fn code(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{OuPath, PolicyName};
+    use crate::model::{OuPath, PolicyKind, PolicyName};
     use crate::plan::{PlannedChange, PolicyState, Unmanaged};
 
     fn doc(action: &str) -> PolicyDocument {
@@ -177,6 +177,7 @@ mod tests {
                 path: OuPath::parse("Security").unwrap(),
             },
             Change::UpdatePolicy {
+                kind: PolicyKind::ServiceControlPolicy,
                 name: name.clone(),
                 id: "p-1".into(),
                 before: state("s3:*"),

@@ -199,7 +199,7 @@ fn hint(c: &Change) -> Option<&str> {
             _ => None,
         },
         Change::Member(_)
-        | Change::EnableScpPolicyType
+        | Change::EnablePolicyType { .. }
         | Change::CreateOu { .. }
         | Change::CreatePolicy { .. }
         | Change::CreateAccount { .. }
@@ -215,7 +215,7 @@ fn change(out: &mut Out, c: &PlannedChange) {
         .unwrap_or_default();
     out.line(&format!("{HEAD}{sym} {}{hint}", c.address));
     match &c.change {
-        Change::EnableScpPolicyType => out.detail("status: disabled → enabled"),
+        Change::EnablePolicyType { .. } => out.detail("status: disabled → enabled"),
         Change::CreateOu { path } => out.detail(&format!("parent: {}", path.parent())),
         Change::CreatePolicy { after, .. } => {
             out.detail(&format!("description: {:?}", after.description));
