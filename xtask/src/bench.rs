@@ -293,7 +293,7 @@ fn one(n: usize, o: &Options, moto: &Path, govern: &Path) -> Result<Figures, Str
     // KMS rotation periods it answers for moto.
     let cfg = runtime.block_on(proxy.sdk_config());
     let started = Instant::now();
-    let org = runtime.block_on(seed(&cfg, n))?;
+    let org = runtime.block_on(seed(&cfg, n, SEED_CONCURRENCY))?;
     let seed_time = started.elapsed();
     println!(
         "bench: seeded {n} accounts + management, {} OUs, {} custom SCPs, {} keys and {} secrets in {:.1} s ({} keys with rotation off, {} wrong contacts)",
@@ -378,7 +378,7 @@ fn ou_paths() -> Vec<String> {
     paths
 }
 
-async fn seed(cfg: &SdkConfig, n: usize) -> Result<Org, String> {
+async fn seed(cfg: &SdkConfig, n: usize, concurrency: usize) -> Result<Org, String> {
     let seeder = Seeder::new(cfg).await;
     let org = seeder.org.clone();
     org.enable_policy_type()
@@ -397,7 +397,7 @@ async fn seed(cfg: &SdkConfig, n: usize) -> Result<Org, String> {
         .unwrap_or_default()
         .to_string();
 
-    let ous = seeder.ous_bulk(&ou_paths(), SEED_CONCURRENCY).await;
+    let ous = seeder.ous_bulk(&ou_paths(), concurrency).await;
     let leaves: Vec<&(String, String)> = ous
         .iter()
         .filter(|(p, _)| p.matches('/').count() == 2)
@@ -412,7 +412,7 @@ async fn seed(cfg: &SdkConfig, n: usize) -> Result<Org, String> {
             )
         })
         .collect();
-    let ids = seeder.accounts_bulk(&specs, SEED_CONCURRENCY).await;
+    let ids = seeder.accounts_bulk(&specs, concurrency).await;
     let path_of: BTreeMap<&str, &str> = ous
         .iter()
         .map(|(p, id)| (id.as_str(), p.as_str()))
@@ -448,7 +448,7 @@ async fn seed(cfg: &SdkConfig, n: usize) -> Result<Org, String> {
         .enumerate()
         .map(|(i, (id, member))| (i, id, member))
         .collect();
-    let drift = bounded(indexed, SEED_CONCURRENCY, |(i, id, member)| {
+    let drift = bounded(indexed, concurrency, |(i, id, member)| {
         let cfg = cfg.clone();
         async move { seed_inside(&cfg, i, &id, member).await }
     })
@@ -1326,4 +1326,112 @@ fn write_results(dir: &Path, f: &Figures) -> Result<(PathBuf, PathBuf), String> 
     let md_path = dir.join(format!("{date}-{}.md", f.n));
     std::fs::write(&md_path, md).map_err(|e| format!("cannot write {}: {e}", md_path.display()))?;
     Ok((json_path, md_path))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Golden outputs of the bench organization
+
+/// `cargo xtask golden-bench OUT [N]`: seeds the bench organization of N accounts (100) one request
+/// at a time on a seeded emulator, so its ids are the same on every run, and writes what govern
+/// prints and writes for it into OUT: `plan.json`, `drift.json`, `controls.json` and `import/`.
+/// Run it on two commits and `diff -r` the two directories: how issue 12's redesign was shown to
+/// change no output at 100 accounts (the suite keeps the smaller golden organizations).
+pub fn golden(args: &[String]) -> Result<i32, String> {
+    let out = PathBuf::from(args.first().ok_or("usage: cargo xtask golden-bench OUT [N]")?);
+    let n: usize = match args.get(1) {
+        Some(n) => n.parse().map_err(|_| format!("N must be a number: {n}"))?,
+        None => 100,
+    };
+    let root = crate::repo_root();
+    let moto = crate::ensure_emulator(&root)?;
+    let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+        .args(["build", "--quiet", "--bin", "govern"])
+        .current_dir(&root)
+        .status()
+        .map_err(|e| format!("cannot run cargo: {e}"))?;
+    if !status.success() {
+        return Err("`cargo build --bin govern` failed (see above)".into());
+    }
+    let govern = crate::target_dir(&root)
+        .join("debug")
+        .join(format!("govern{}", std::env::consts::EXE_SUFFIX));
+    let emulator = Emulator::start_with_binary(&moto);
+    emulator.seed_ids(100);
+    let proxy = Proxy::start(&emulator.endpoint(), Faults::none());
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start a tokio runtime: {e}"))?;
+    let cfg = runtime.block_on(proxy.sdk_config());
+    let org = runtime.block_on(seed(&cfg, n, 1))?;
+    let dir = std::env::temp_dir().join(format!("govern-golden-bench-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join("scp")).map_err(|e| format!("cannot create {dir:?}: {e}"))?;
+    write_org_toml(&dir, &org)?;
+    std::fs::create_dir_all(out.join("import")).map_err(|e| format!("cannot create {out:?}: {e}"))?;
+    let shown = dir.display().to_string();
+    let run = |args: &[&str]| -> Result<String, String> {
+        let mut cmd = Command::new(&govern);
+        cmd.arg("--config")
+            .arg(dir.join("org.toml"))
+            .args(args)
+            .env("NO_COLOR", "1")
+            .stdin(Stdio::null());
+        proxy.configure(&emulator, &mut cmd);
+        let o = cmd.output().map_err(|e| format!("cannot run govern: {e}"))?;
+        Ok(String::from_utf8_lossy(&o.stdout).replace(&shown, "<dir>"))
+    };
+    let write = |name: &str, text: &str| {
+        std::fs::write(out.join(name), untimed(text)).map_err(|e| format!("cannot write {name}: {e}"))
+    };
+    write("plan.json", &run(&["plan", "--json"])?)?;
+    write("plan.txt", &run(&["plan"])?)?;
+    write("drift.json", &run(&["drift", "--format", "json"])?)?;
+    let bundle = dir.join("bundle");
+    run(&["evidence", "--out", bundle.to_str().unwrap_or_default()])?;
+    let controls = std::fs::read_to_string(bundle.join("controls.json"))
+        .map_err(|e| format!("no controls.json: {e}"))?;
+    write("controls.json", &controls.replace(&shown, "<dir>"))?;
+    let imported = dir.join("imported");
+    std::fs::create_dir_all(imported.join("x")).ok();
+    run(&["import", "--out", imported.join("org.toml").to_str().unwrap_or_default()])?;
+    let text = std::fs::read_to_string(imported.join("org.toml"))
+        .map_err(|e| format!("import wrote no org.toml: {e}"))?;
+    write("import/org.toml", &text)?;
+    println!("golden-bench: {n} accounts; outputs in {}", out.display());
+    let _ = std::fs::remove_dir_all(&dir);
+    Ok(0)
+}
+
+/// RFC 3339 UTC timestamps replaced by `<time>`: all that differs between two runs of one state.
+fn untimed(text: &str) -> String {
+    let b = text.as_bytes();
+    let shape = b"dddd-dd-ddTdd:dd:dd";
+    let mut out = String::with_capacity(text.len());
+    let mut i = 0;
+    while i < b.len() {
+        let fits = b.len() - i >= shape.len()
+            && b[i..i + shape.len()]
+                .iter()
+                .zip(shape)
+                .all(|(c, s)| if *s == b'd' { c.is_ascii_digit() } else { c == s });
+        if fits {
+            let mut j = i + shape.len();
+            if b.get(j) == Some(&b'.') {
+                j += 1;
+                while b.get(j).is_some_and(u8::is_ascii_digit) {
+                    j += 1;
+                }
+            }
+            if b.get(j) == Some(&b'Z') {
+                out.push_str("<time>");
+                i = j + 1;
+                continue;
+            }
+        }
+        let ch = text[i..].chars().next().unwrap_or_default();
+        out.push(ch);
+        i += ch.len_utf8().max(1);
+    }
+    out
 }

@@ -23,6 +23,9 @@ USAGE:
                                 to cargo as they are (`--workspace` is left out when they pick
                                 packages), e.g. cargo xtask test -p govern-testkit -- --nocapture
     cargo xtask bench [--accounts 100,1000] [--latency-ms 50]  Benchmark `govern plan` (bench/README.md).
+    cargo xtask golden-bench OUT [N]  Seed the bench organization (N = 100) one request at a time
+                                on a seeded emulator and write govern's outputs for it into OUT,
+                                to diff between two commits (docs/architecture.md).
     cargo xtask schema          Regenerate docs/org.schema.json from the config types.
     cargo xtask man [DIR]       Write man pages (govern.1, govern-plan.1, …) into DIR
                                 (default target/man).
@@ -93,6 +96,7 @@ fn main() {
         }
         Some("test") => test(&args[1..]),
         Some("bench") => bench::run(&args[1..]),
+        Some("golden-bench") => bench::golden(&args[1..]),
         Some("schema") if args.len() == 1 => docs::schema(&repo_root()),
         Some("man") if args.len() <= 2 => docs::man(&repo_root(), args.get(1).map(String::as_str)),
         Some("help" | "-h" | "--help") => {
