@@ -1337,7 +1337,10 @@ fn write_results(dir: &Path, f: &Figures) -> Result<(PathBuf, PathBuf), String> 
 /// Run it on two commits and `diff -r` the two directories: how issue 12's redesign was shown to
 /// change no output at 100 accounts (the suite keeps the smaller golden organizations).
 pub fn golden(args: &[String]) -> Result<i32, String> {
-    let out = PathBuf::from(args.first().ok_or("usage: cargo xtask golden-bench OUT [N]")?);
+    let out = PathBuf::from(
+        args.first()
+            .ok_or("usage: cargo xtask golden-bench OUT [N]")?,
+    );
     let n: usize = match args.get(1) {
         Some(n) => n.parse().map_err(|_| format!("N must be a number: {n}"))?,
         None => 100,
@@ -1368,7 +1371,8 @@ pub fn golden(args: &[String]) -> Result<i32, String> {
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(dir.join("scp")).map_err(|e| format!("cannot create {dir:?}: {e}"))?;
     write_org_toml(&dir, &org)?;
-    std::fs::create_dir_all(out.join("import")).map_err(|e| format!("cannot create {out:?}: {e}"))?;
+    std::fs::create_dir_all(out.join("import"))
+        .map_err(|e| format!("cannot create {out:?}: {e}"))?;
     let shown = dir.display().to_string();
     let run = |args: &[&str]| -> Result<String, String> {
         let mut cmd = Command::new(&govern);
@@ -1378,11 +1382,14 @@ pub fn golden(args: &[String]) -> Result<i32, String> {
             .env("NO_COLOR", "1")
             .stdin(Stdio::null());
         proxy.configure(&emulator, &mut cmd);
-        let o = cmd.output().map_err(|e| format!("cannot run govern: {e}"))?;
+        let o = cmd
+            .output()
+            .map_err(|e| format!("cannot run govern: {e}"))?;
         Ok(String::from_utf8_lossy(&o.stdout).replace(&shown, "<dir>"))
     };
     let write = |name: &str, text: &str| {
-        std::fs::write(out.join(name), untimed(text)).map_err(|e| format!("cannot write {name}: {e}"))
+        std::fs::write(out.join(name), untimed(text))
+            .map_err(|e| format!("cannot write {name}: {e}"))
     };
     write("plan.json", &run(&["plan", "--json"])?)?;
     write("plan.txt", &run(&["plan"])?)?;
@@ -1394,7 +1401,11 @@ pub fn golden(args: &[String]) -> Result<i32, String> {
     write("controls.json", &controls.replace(&shown, "<dir>"))?;
     let imported = dir.join("imported");
     std::fs::create_dir_all(imported.join("x")).ok();
-    run(&["import", "--out", imported.join("org.toml").to_str().unwrap_or_default()])?;
+    run(&[
+        "import",
+        "--out",
+        imported.join("org.toml").to_str().unwrap_or_default(),
+    ])?;
     let text = std::fs::read_to_string(imported.join("org.toml"))
         .map_err(|e| format!("import wrote no org.toml: {e}"))?;
     write("import/org.toml", &text)?;
@@ -1411,10 +1422,13 @@ fn untimed(text: &str) -> String {
     let mut i = 0;
     while i < b.len() {
         let fits = b.len() - i >= shape.len()
-            && b[i..i + shape.len()]
-                .iter()
-                .zip(shape)
-                .all(|(c, s)| if *s == b'd' { c.is_ascii_digit() } else { c == s });
+            && b[i..i + shape.len()].iter().zip(shape).all(|(c, s)| {
+                if *s == b'd' {
+                    c.is_ascii_digit()
+                } else {
+                    c == s
+                }
+            });
         if fits {
             let mut j = i + shape.len();
             if b.get(j) == Some(&b'.') {
