@@ -66,7 +66,8 @@ pub async fn run(ctx: &Context, args: &ImportArgs) -> Result<u8> {
         contacts: ContactType::ALL.into_iter().collect::<BTreeSet<_>>(),
         regions: deny.is_some(),
         key_regions: key_regions.clone(),
-        shard: None,
+        // What a baseline added later reads stays off unless import learns to write it.
+        ..Scope::default()
     };
     connection
         .members(

@@ -709,7 +709,7 @@ fn member_world() -> (Desired, Actual, AccountId) {
             secret("never", false, None, true),
             secret("orphan", false, None, false),
         ],
-        via_management: None,
+        ..MemberState::default()
     };
     a.members.insert(id.clone(), Member::Read(state));
     a.members

@@ -708,9 +708,7 @@ fn the_schema_is_strict_enough_to_catch_drift() {
 /// until it has a type name, a fixture in `every_change_plan`, a schema branch and a reference entry.
 fn type_name(c: &Change) -> &'static str {
     match c {
-        Change::EnablePolicyType {
-            kind: PolicyKind::ServiceControlPolicy,
-        } => "enable_scp_policy_type",
+        Change::EnablePolicyType { .. } => "enable_scp_policy_type",
         Change::CreateOu { .. } => "create_ou",
         Change::CreatePolicy { .. } => "create_policy",
         Change::UpdatePolicy { .. } => "update_policy",
