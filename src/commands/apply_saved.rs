@@ -33,6 +33,32 @@ pub async fn run(ctx: &Context, args: &ApplyArgs, file: &Path) -> Result<u8> {
             reasons,
         });
     }
+    // Same files, same state, same govern: the plan made again must be the file's, change for
+    // change. Anything else was written into the file after review, and is not applied.
+    let targets = saved
+        .targets
+        .iter()
+        .map(|t| crate::plan::TargetFilter::parse(t))
+        .collect::<std::result::Result<Vec<_>, _>>()
+        .map_err(|message| Error::Refused {
+            message: format!("{}: {message}", file.display()),
+            hint: None,
+        })?;
+    let now = super::narrowed(&loaded.desired, &actual, &targets, saved.shard);
+    let differences = saved.differences(&now);
+    if !differences.is_empty() {
+        return Err(Error::Refused {
+            message: format!(
+                "{} is not the plan that was reviewed: {}",
+                file.display(),
+                differences.join("; ")
+            ),
+            hint: Some(format!(
+                "make and review a new plan with `govern plan -o {}`",
+                file.display()
+            )),
+        });
+    }
     println!(
         "Applying the saved plan {} (plan {}, made {}):\n",
         file.display(),

@@ -45,6 +45,7 @@ pub async fn run(cli: Cli) -> Result<u8> {
             .unwrap_or_else(|| default_state_dir(&cli.config)),
         concurrency: cli.concurrency,
         shard: cli.shard,
+        target_args: cli.targets.clone(),
         targets: cli
             .targets
             .iter()
@@ -89,6 +90,8 @@ pub struct Context {
     pub shard: Option<crate::plan::Shard>,
     /// `--target` filters; empty: everything.
     pub targets: Vec<crate::plan::TargetFilter>,
+    /// The `--target` values as given (a saved plan records them).
+    pub target_args: Vec<String>,
 }
 
 impl Context {
@@ -110,11 +113,21 @@ impl Context {
 
     /// Plans, narrowed to `--target` when given.
     pub fn plan(&self, desired: &Desired, actual: &Actual) -> crate::plan::Plan {
-        let plan = crate::plan::narrow(crate::plan::plan(desired, actual), &self.targets);
-        match self.shard {
-            Some(s) => s.narrow(plan),
-            None => plan,
-        }
+        narrowed(desired, actual, &self.targets, self.shard)
+    }
+}
+
+/// The plan of `desired` against `actual`, narrowed to `targets` and `shard`.
+pub(crate) fn narrowed(
+    desired: &Desired,
+    actual: &Actual,
+    targets: &[crate::plan::TargetFilter],
+    shard: Option<crate::plan::Shard>,
+) -> crate::plan::Plan {
+    let plan = crate::plan::narrow(crate::plan::plan(desired, actual), targets);
+    match shard {
+        Some(s) => s.narrow(plan),
+        None => plan,
     }
 }
 

@@ -27,7 +27,9 @@ pub async fn run(ctx: &Context, args: &PlanArgs) -> Result<u8> {
     if let Some(path) = &args.out {
         let config = ConfigDigest::of(&ctx.config, &loaded.files)?;
         let caller = actual.management_account.to_string();
-        let saved = SavedPlan::new(plan.clone(), &actual, config, &caller, now_rfc3339());
+        let mut saved = SavedPlan::new(plan.clone(), &actual, config, &caller, now_rfc3339());
+        saved.targets = ctx.target_args.clone();
+        saved.shard = ctx.shard;
         super::saved_file::write(path, &saved)?;
         // Not on stdout when that carries JSON or Markdown.
         eprintln!(

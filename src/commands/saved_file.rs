@@ -48,6 +48,20 @@ pub fn read(path: &Path) -> Result<SavedPlan> {
             path.display()
         ))
     })?;
+    let broken = saved.integrity();
+    if !broken.is_empty() {
+        return Err(Error::Refused {
+            message: format!(
+                "{} is not the plan that was reviewed: {}",
+                path.display(),
+                broken.join("; ")
+            ),
+            hint: Some(format!(
+                "make and review a new plan with `govern plan -o {}`",
+                path.display()
+            )),
+        });
+    }
     let mine = env!("CARGO_PKG_VERSION");
     if saved.govern_version != mine {
         return Err(refuse(format!(

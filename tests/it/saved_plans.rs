@@ -318,3 +318,96 @@ async fn more_removals_than_max_removals_are_refused_unless_allowed() {
         .collect();
     assert_eq!(finished.len(), 6, "{lines:?}");
 }
+
+/// Issue 14: a saved plan is applied only as reviewed. Each edit below is made to a fresh copy of
+/// one reviewed plan; each is refused, naming what differs, and nothing changes in AWS.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_edited_saved_plan_is_refused_naming_what_differs() {
+    let emu = Emulator::start();
+    let seeder = Seeder::new(&emu.sdk_config().await).await;
+    // In AWS: deny-leave-org with another document (an update), and a legacy SCP on the root that the
+    // file does not list (a detach).
+    let other = DENY_LEAVE.replace("organizations:LeaveOrganization", "iam:CreateUser");
+    seeder.policy("deny-leave-org", &other, "old").await;
+    let legacy = seeder.policy("legacy", &other, "").await;
+    seeder.attach(&legacy, &seeder.root_id).await;
+    let org = Org::new();
+    let saved = save_plan(&emu, &org);
+    let changes = saved["plan"]["changes"].as_array().unwrap().clone();
+    let index_of = |ty: &str| {
+        changes
+            .iter()
+            .position(|c| c["change"]["type"] == ty)
+            .unwrap_or_else(|| panic!("no {ty} in {changes:#?}"))
+    };
+    let update = index_of("update_policy");
+    let detach = index_of("detach");
+    let policies_before = policy_names(&seeder).await.len();
+
+    // The plan id, recomputed the way govern computes it, so that an edit is not caught by it alone.
+    let rehash = |v: &mut Value| {
+        let plan: ::govern::plan::Plan = serde_json::from_value(v["plan"].clone()).unwrap();
+        v["plan_id"] = ::govern::plan::plan_id(&plan).into();
+    };
+    let apply_edited = |name: &str, edit: &dyn Fn(&mut Value)| {
+        let mut v = saved.clone();
+        edit(&mut v);
+        let file = org.path(&format!("plans/{name}.json"));
+        std::fs::write(&file, serde_json::to_string_pretty(&v).unwrap()).unwrap();
+        let out = govern(&emu, &org.config(), &["apply", file.to_str().unwrap()]);
+        assert_eq!(out.status.code(), Some(1), "{name}: {}", stderr(&out));
+        assert!(
+            !stdout(&out).contains("… done"),
+            "{name} changed AWS: {}",
+            stdout(&out)
+        );
+        stderr(&out)
+    };
+
+    // 1. A changed document in update_policy.after, plan id left as it was.
+    let doc = serde_json::json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]});
+    let err = apply_edited("document", &|v| {
+        v["plan"]["changes"][update]["change"]["after"]["document"] = doc.clone();
+    });
+    assert!(
+        err.contains("plan id") && err.contains("edited after"),
+        "{err}"
+    );
+    // 2. The same, with the plan id recomputed: the plan is made again and compared.
+    let err = apply_edited("document-rehashed", &|v| {
+        v["plan"]["changes"][update]["change"]["after"]["document"] = doc.clone();
+        rehash(v);
+    });
+    assert!(
+        err.contains("scp:deny-leave-org") && err.contains("change.after.document"),
+        "{err}"
+    );
+    // 3. A change injected before a reviewed one, reusing its address.
+    let err = apply_edited("injected", &|v| {
+        let mut twin = v["plan"]["changes"][update].clone();
+        twin["change"]["after"]["document"] = doc.clone();
+        v["plan"]["changes"]
+            .as_array_mut()
+            .unwrap()
+            .insert(update, twin);
+        rehash(v);
+    });
+    assert!(
+        err.contains("scp:deny-leave-org") && err.contains("twice"),
+        "{err}"
+    );
+    // 4. A removal relabelled as an update (which --max-removals would not count).
+    let err = apply_edited("action", &|v| {
+        v["plan"]["changes"][detach]["action"] = "update".into();
+        rehash(v);
+    });
+    assert!(
+        err.contains("attach:scp:legacy→root") && err.contains("action"),
+        "{err}"
+    );
+    assert_eq!(policy_names(&seeder).await.len(), policies_before);
+
+    // The reviewed file itself still applies.
+    let out = govern(&emu, &org.config(), &["apply", &org.plan_file()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+}

@@ -36,6 +36,12 @@ pub struct SavedPlan {
     pub config: ConfigDigest,
     /// For every address a change touches, the fingerprint of the state it was computed against.
     pub fingerprints: BTreeMap<String, String>,
+    /// The `--target` filters the plan was narrowed with, so apply can make it again the same way.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub targets: Vec<String>,
+    /// The `--shard` it was made for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shard: Option<super::Shard>,
     pub plan: Plan,
 }
 
@@ -57,8 +63,77 @@ impl SavedPlan {
             plan_id: plan_id(&plan),
             config,
             fingerprints: fingerprints(&plan, actual),
+            targets: Vec::new(),
+            shard: None,
             plan,
         }
+    }
+
+    /// What makes this file something other than what `govern plan` wrote (empty: it is intact):
+    /// a plan id that is not the hash of its plan, an address twice. A saved plan is untrusted
+    /// input: the file is reviewed, then sits in CI storage or a repository until apply reads it.
+    pub fn integrity(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        let id = plan_id(&self.plan);
+        if id != self.plan_id {
+            out.push(format!(
+                "its plan id {} is not the hash of its plan ({id}): the file was edited after `govern plan` wrote it",
+                self.plan_id
+            ));
+        }
+        let mut seen = std::collections::BTreeSet::new();
+        for c in &self.plan.changes {
+            if !seen.insert(c.address.to_string()) {
+                out.push(format!(
+                    "{} appears twice among its changes: a plan changes an address once",
+                    c.address
+                ));
+            }
+        }
+        out
+    }
+
+    /// How the saved changes differ from `now`, the plan made again from the same config files and
+    /// the same state (empty: they are equal, in content, order and actions). Each line names the
+    /// change and what differs: the first field, a change only one side has, or the order.
+    pub fn differences(&self, now: &Plan) -> Vec<String> {
+        let key = |c: &super::PlannedChange| c.address.to_string();
+        let fresh: BTreeMap<String, &super::PlannedChange> =
+            now.changes.iter().map(|c| (key(c), c)).collect();
+        let kept: BTreeMap<String, &super::PlannedChange> =
+            self.plan.changes.iter().map(|c| (key(c), c)).collect();
+        let mut out = Vec::new();
+        for c in &self.plan.changes {
+            match fresh.get(&key(c)) {
+                None => out.push(format!("{}: not planned now", c.address)),
+                Some(n) if *n != c => {
+                    let path = first_difference(
+                        &serde_json::to_value(c).expect("a change serializes"),
+                        &serde_json::to_value(n).expect("a change serializes"),
+                        "",
+                    )
+                    .unwrap_or_default();
+                    out.push(format!(
+                        "{}: {} differs from the plan made now",
+                        c.address,
+                        path.trim_start_matches('.')
+                    ));
+                }
+                Some(_) => {}
+            }
+        }
+        for c in &now.changes {
+            if !kept.contains_key(&key(c)) {
+                out.push(format!(
+                    "{}: planned now, not in the file (it appeared after the plan was made)",
+                    c.address
+                ));
+            }
+        }
+        if out.is_empty() && self.plan.changes != now.changes {
+            out.push("its changes are in another order than the plan made now runs them".into());
+        }
+        out
     }
 
     /// Why this plan must not be applied against `actual` with the config files `config` (empty:
@@ -96,6 +171,26 @@ impl SavedPlan {
             }
         }
         out
+    }
+}
+
+/// The JSON path of the first place two values differ (`.change.after.document`).
+fn first_difference(a: &Value, b: &Value, at: &str) -> Option<String> {
+    match (a, b) {
+        (Value::Object(x), Value::Object(y)) => {
+            let keys: std::collections::BTreeSet<&String> = x.keys().chain(y.keys()).collect();
+            keys.into_iter().find_map(|k| match (x.get(k), y.get(k)) {
+                (Some(p), Some(q)) => first_difference(p, q, &format!("{at}.{k}")),
+                _ => Some(format!("{at}.{k}")),
+            })
+        }
+        (Value::Array(x), Value::Array(y)) if x.len() == y.len() => x
+            .iter()
+            .zip(y)
+            .enumerate()
+            .find_map(|(i, (p, q))| first_difference(p, q, &format!("{at}[{i}]"))),
+        _ if a == b => None,
+        _ => Some(at.to_string()),
     }
 }
 
