@@ -66,6 +66,12 @@ pub struct Cli {
     #[arg(long, global = true, value_name = "DIR")]
     pub state_dir: Option<PathBuf>,
 
+    /// Read policy files that lie outside org.toml's directory (symlinks followed). Off by default:
+    /// org.toml often comes from a pull request, and its `file` names could point anywhere
+    /// (`/proc/self/environ`). Never pass it when validating a pull request's files.
+    #[arg(long, global = true)]
+    pub allow_outside_files: bool,
+
     /// Narrow plan, apply and drift to these resources (repeatable): an address or its start
     /// (`ou:Workloads`, `scp:deny-leave-org`, `account:111122223333`) or `kind:<kind>` (ou, scp,
     /// attachment, account, contact, kms, secret, region, logging). What they depend on comes along.

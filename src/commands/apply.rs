@@ -16,7 +16,7 @@ pub async fn run(ctx: &Context, args: &ApplyArgs) -> Result<u8> {
     if let Some(file) = &args.plan {
         return super::apply_saved::run(ctx, args, file).await;
     }
-    let loaded = crate::config::load(&ctx.config)?;
+    let loaded = ctx.load()?;
     let (clients, actual) = super::connect_and_discover(ctx, &loaded.desired, "apply").await?;
     let plan = ctx.plan(&loaded.desired, &actual);
     print!("{}", render::text(&plan, &ctx.style));

@@ -14,7 +14,7 @@ use super::Context;
 
 pub async fn run(ctx: &Context, args: &ApplyArgs, file: &Path) -> Result<u8> {
     let saved = super::saved_file::read(file)?;
-    let loaded = crate::config::load(&ctx.config)?;
+    let loaded = ctx.load()?;
     let config = ConfigDigest::of(&ctx.config, &loaded.files)?;
     let (clients, actual) = super::connect_and_discover(ctx, &loaded.desired, "apply").await?;
     if actual.management_account.as_str() != saved.caller_account {

@@ -14,7 +14,7 @@ pub async fn run(ctx: &Context, args: &DriftArgs) -> Result<u8> {
     if let Some(DriftAction::Merge(m)) = &args.action {
         return merge(ctx, args, m);
     }
-    let loaded = crate::config::load(&ctx.config)?;
+    let loaded = ctx.load()?;
     let digest = ConfigDigest::of(&ctx.config, &loaded.files)?;
     let last = record::read(&ctx.state_dir)?;
     let (_, actual) = super::connect_and_discover(ctx, &loaded.desired, "drift").await?;

@@ -94,7 +94,7 @@ async fn export(ctx: &Context, args: &EvidenceArgs, out: &Path) -> Result<u8> {
     let kind = archive_kind(args.bundle.format, out);
     check_out(out, kind)?;
     let started_at = now_rfc3339();
-    let loaded = crate::config::load(&ctx.config)?;
+    let loaded = ctx.load()?;
     let config_digest = ConfigDigest::of(&ctx.config, &loaded.files)?.digest;
     let (clients, actual) = super::connect_and_discover(ctx, &loaded.desired, "evidence").await?;
     // Connecting checked the caller is the management account; its ARN was read then.

@@ -46,6 +46,9 @@ pub async fn run(cli: Cli) -> Result<u8> {
         concurrency: cli.concurrency,
         shard: cli.shard,
         target_args: cli.targets.clone(),
+        load_options: crate::config::Options {
+            allow_outside: cli.allow_outside_files,
+        },
         targets: cli
             .targets
             .iter()
@@ -92,9 +95,16 @@ pub struct Context {
     pub targets: Vec<crate::plan::TargetFilter>,
     /// The `--target` values as given (a saved plan records them).
     pub target_args: Vec<String>,
+    /// How org.toml's files may be read (`--allow-outside-files`).
+    pub load_options: crate::config::Options,
 }
 
 impl Context {
+    /// org.toml and its files, read as this run allows.
+    pub fn load(&self) -> std::result::Result<crate::config::Loaded, crate::config::ConfigError> {
+        crate::config::load_with(&self.config, self.load_options)
+    }
+
     pub fn transaction(&self) -> crate::apply::transaction::Transaction<'_> {
         crate::apply::transaction::Transaction {
             config: &self.config,

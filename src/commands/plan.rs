@@ -10,7 +10,7 @@ use crate::{exit, render};
 use super::Context;
 
 pub async fn run(ctx: &Context, args: &PlanArgs) -> Result<u8> {
-    let loaded = crate::config::load(&ctx.config)?;
+    let loaded = ctx.load()?;
     let (_, actual) = super::connect_and_discover(ctx, &loaded.desired, "plan").await?;
     let plan = ctx.plan(&loaded.desired, &actual);
     match args.format() {

@@ -6,7 +6,7 @@ use crate::exit;
 use super::Context;
 
 pub fn run(ctx: &Context) -> Result<u8> {
-    let loaded = crate::config::load(&ctx.config)?;
+    let loaded = ctx.load()?;
     let d = &loaded.desired;
     println!(
         "{} is valid: {} SCPs, {} OUs, {} accounts ({} files read).",

@@ -4,7 +4,7 @@ use std::fmt;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use miette::{Diagnostic, LabeledSpan, NamedSource, SourceCode, SourceSpan};
+use miette::{Diagnostic, LabeledSpan, SourceCode, SourceSpan};
 
 /// All problems found in org.toml and the files it names. Validation goes on past the first error
 /// and reports them all, in file order.
@@ -31,8 +31,74 @@ pub struct Problem {
     pub key: Option<String>,
     pub message: String,
     pub help: Option<String>,
-    source: Option<NamedSource<Arc<str>>>,
+    source: Option<OneLine>,
     span: Option<SourceSpan>,
+}
+
+/// What a problem may show of its file: the offending line alone, at most [`MAX_SHOWN`] characters
+/// of it around the problem. The file may not be one the user meant to print (a name in org.toml
+/// can point anywhere), and a CI log keeps what it is shown.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct OneLine {
+    name: String,
+    /// The excerpt of the line.
+    text: String,
+    /// Its byte offset in the file.
+    offset: usize,
+    /// 0-based line and column (in characters) of its start.
+    line: usize,
+    column: usize,
+}
+
+/// Characters of a line a problem may show.
+const MAX_SHOWN: usize = 160;
+
+impl OneLine {
+    fn of(name: String, text: &str, span: &std::ops::Range<usize>) -> OneLine {
+        let line_start = text[..span.start].rfind('\n').map_or(0, |i| i + 1);
+        let line_end = text[span.start..]
+            .find('\n')
+            .map_or(text.len(), |i| span.start + i);
+        // Keep the excerpt around the problem: up to half of MAX_SHOWN characters before it.
+        let before: Vec<(usize, char)> = text[line_start..span.start].char_indices().collect();
+        let skip = before.len().saturating_sub(MAX_SHOWN / 2);
+        let start = before.get(skip).map_or(span.start, |(i, _)| line_start + i);
+        let end = text[start..line_end]
+            .char_indices()
+            .nth(MAX_SHOWN)
+            .map_or(line_end, |(i, _)| start + i)
+            .max(span.end.min(line_end));
+        let (line, column) = line_column(text, start);
+        OneLine {
+            name,
+            text: text[start..end].to_string(),
+            offset: start,
+            line: line - 1,
+            column: column - 1,
+        }
+    }
+}
+
+impl SourceCode for OneLine {
+    fn read_span<'a>(
+        &'a self,
+        span: &SourceSpan,
+        _before: usize,
+        _after: usize,
+    ) -> Result<Box<dyn miette::SpanContents<'a> + 'a>, miette::MietteError> {
+        let end = self.offset + self.text.len();
+        if span.offset() < self.offset || span.offset() + span.len() > end {
+            return Err(miette::MietteError::OutOfBounds);
+        }
+        Ok(Box::new(miette::MietteSpanContents::new_named(
+            self.name.clone(),
+            self.text.as_bytes(),
+            SourceSpan::from(self.offset..end),
+            self.line,
+            self.column,
+            1,
+        )))
+    }
 }
 
 impl Problem {
@@ -61,14 +127,14 @@ impl Problem {
         let start = floor_char_boundary(text, span.start);
         let end = floor_char_boundary(text, span.end.max(start));
         let (line, column) = line_column(text, start);
+        let shown = OneLine::of(file.display().to_string(), text, &(start..end));
         Self {
             line: Some(line),
             column: Some(column),
-            source: Some(NamedSource::new(
-                file.display().to_string(),
-                Arc::clone(text),
+            span: Some(SourceSpan::from(
+                start..end.min(shown.offset + shown.text.len()),
             )),
-            span: Some(SourceSpan::from(start..end)),
+            source: Some(shown),
             ..Self::new(file, message)
         }
     }

@@ -15,27 +15,43 @@ pub struct Loaded {
     pub files: Vec<PathBuf>,
 }
 
-/// Reads and validates org.toml at `path` and the SCP files it names (relative to its directory).
-/// On failure, every problem found is reported, in file order.
+/// How a run may read the files org.toml names.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Options {
+    /// Read policy files outside org.toml's directory (`--allow-outside-files`). Off by default:
+    /// org.toml often comes from a pull request, and a name in it could point anywhere.
+    pub allow_outside: bool,
+}
+
+/// Reads and validates org.toml at `path` and the SCP files it names (relative to its directory,
+/// and inside it). On failure, every problem found is reported, in file order.
 pub fn load(path: &Path) -> Result<Loaded, ConfigError> {
+    load_with(path, Options::default())
+}
+
+/// [`load`], with `options`.
+pub fn load_with(path: &Path, options: Options) -> Result<Loaded, ConfigError> {
     let fail = |problems: Vec<Problem>| ConfigError {
         file: path.to_path_buf(),
         problems,
     };
-    let text = std::fs::read_to_string(path).map_err(|e| {
-        fail(vec![Problem::new(
-            path,
-            format!("cannot read {}: {e}", path.display()),
-        )
-        .with_help(
-            "pass the path of org.toml with --config, or run govern from its directory",
-        )])
-    })?;
+    let text = super::files::read_plain(path, super::files::MAX_CONFIG_BYTES, "config file")
+        .map_err(|e| {
+            let help = match e {
+                super::files::Refused::Io(..) => {
+                    "pass the path of org.toml with --config, or run govern from its directory"
+                }
+                _ => "org.toml is a UTF-8 TOML text file",
+            };
+            fail(vec![
+                Problem::new(path, format!("cannot read {e}")).with_help(help)
+            ])
+        })?;
     let src = Source::new(path, text);
     let mut problems = Problems::default();
     let mut files = vec![path.to_path_buf()];
     let desired = raw::read(&src, &mut problems)
-        .and_then(|raw| validate::validate(&src, &raw, &mut problems, &mut files));
+        .and_then(|raw| validate::validate(&src, &raw, options, &mut problems, &mut files));
     match desired {
         Some(desired) if problems.is_empty() => Ok(Loaded { desired, files }),
         _ => Err(fail(problems.into_sorted())),

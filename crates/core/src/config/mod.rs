@@ -4,6 +4,7 @@
 //! - `validate` and `policies`: what they mean (ids, references, duplicates, limits);
 //! - `baselines` and `contacts`: the member-account baselines (contacts, key rotation, logging,
 //!   exemptions);
+//! - `files`: reading them as untrusted names: plain files, size caps, inside the directory;
 //! - `policy_file`: SCP JSON files; `templates`: generated SCPs;
 //! - `error`: problems that name file, line, column and key;
 //! - `schema`: the JSON Schema of org.toml for editors (docs/org.schema.json).
@@ -11,6 +12,7 @@
 mod baselines;
 mod contacts;
 mod error;
+pub mod files;
 mod load;
 mod policies;
 pub mod policy_file;
@@ -21,6 +23,6 @@ pub mod templates;
 mod validate;
 
 pub use error::{ConfigError, Problem};
-pub use load::{load, Loaded};
+pub use load::{load, load_with, Loaded, Options};
 pub use policies::MAX_DESCRIPTION;
 pub use validate::{DEFAULT_MEMBER_ROLE, MAX_ACCOUNT_NAME};

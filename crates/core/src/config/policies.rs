@@ -20,6 +20,8 @@ pub(crate) struct Context<'a> {
     pub limits: &'a Limits,
     pub allowed_regions: &'a Regions,
     pub member_role: &'a str,
+    /// Policy files may lie outside `dir` (`--allow-outside-files`).
+    pub allow_outside: bool,
 }
 
 /// `[organization] allowed_regions` as far as templates care.
@@ -164,21 +166,30 @@ fn from_file(
 ) -> Option<(crate::model::PolicyDocument, String)> {
     let key = key_path(&["policies", name, "file"]);
     let path = cx.dir.join(&file.value);
-    let text = match std::fs::read_to_string(&path) {
+    let read = if cx.allow_outside {
+        Ok(())
+    } else {
+        super::files::inside(&path, cx.dir)
+    }
+    .and_then(|()| super::files::read_plain(&path, super::files::MAX_POLICY_BYTES, "policy file"));
+    let text = match read {
         Ok(text) => text,
         Err(e) => {
-            problems.push(
-                cx.src
-                    .problem(
-                        &file.span,
-                        &key,
-                        format!("cannot read SCP file {}: {e}", path.display()),
-                    )
-                    .with_help(format!(
-                        "`file` is relative to the directory of org.toml ({})",
-                        display_dir(cx.dir)
-                    )),
-            );
+            let help = match e {
+                super::files::Refused::Outside { .. } => format!(
+                    "policy files are read from inside the directory of org.toml ({}); to read others, pass --allow-outside-files (never for a pull request's files)",
+                    display_dir(cx.dir)
+                ),
+                _ => format!(
+                    "`file` is a UTF-8 JSON file, relative to the directory of org.toml ({})",
+                    display_dir(cx.dir)
+                ),
+            };
+            let message = match &e {
+                super::files::Refused::Io(..) => format!("cannot read SCP file {e}"),
+                _ => format!("cannot read SCP file: {e}"),
+            };
+            problems.push(cx.src.problem(&file.span, &key, message).with_help(help));
             return None;
         }
     };

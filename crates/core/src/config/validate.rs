@@ -27,6 +27,7 @@ struct Organization {
 pub(crate) fn validate(
     src: &Source,
     raw: &RawFile,
+    options: super::load::Options,
     problems: &mut Problems,
     files: &mut Vec<PathBuf>,
 ) -> Option<Desired> {
@@ -39,6 +40,7 @@ pub(crate) fn validate(
         limits: &limits,
         allowed_regions: &org.allowed_regions,
         member_role: &org.member_role,
+        allow_outside: options.allow_outside,
     };
     let declared = policies::declare(&cx, &raw.policies, problems, files);
     let lists = Lists {

@@ -1,0 +1,182 @@
+//! Issue 14: hostile input. Files named by org.toml (and org.toml itself) are read only when they
+//! are plain files of a sane size inside the config directory; a problem shows at most its own line.
+
+use std::path::Path;
+use std::process::{Output, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::support::Govern;
+
+const CANARY: &str = "canary-7f3a9-not-for-logs";
+const HEAD: &str =
+    "[organization]\nmanagement_account = \"123456789012\"\nhome_region = \"us-east-1\"\n";
+
+/// `govern validate` with a canary in its environment, killed (and failed) after 30 s: a read that
+/// never ends must not hang a CI job.
+fn validate(config: &Path, extra: &[&str]) -> Output {
+    let mut cmd = Govern::new(&["validate"])
+        .config(config)
+        .args(extra)
+        .env("GOVERN_TEST_CANARY", CANARY)
+        .command();
+    let mut child = cmd
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("govern runs");
+    let started = Instant::now();
+    while child.try_wait().expect("wait").is_none() {
+        if started.elapsed() > Duration::from_secs(30) {
+            let _ = child.kill();
+            panic!("govern validate hung on {}", config.display());
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let out = child.wait_with_output().expect("output");
+    eprintln!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn org_with_policy_file(dir: &Path, file: &str) -> std::path::PathBuf {
+    let config = dir.join("org.toml");
+    std::fs::write(
+        &config,
+        format!("{HEAD}\n[policies.p]\nfile = \"{file}\"\n\n[root]\npolicies = [\"FullAWSAccess\", \"p\"]\n"),
+    )
+    .unwrap();
+    config
+}
+
+#[test]
+fn a_policy_file_outside_the_config_directory_is_not_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = org_with_policy_file(dir.path(), "/proc/self/environ");
+    let out = validate(&config, &[]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(!err.contains(CANARY), "the environment leaked:\n{err}");
+    assert!(
+        err.contains("policies.p.file") && err.contains("outside the directory of org.toml"),
+        "{err}"
+    );
+    assert!(err.contains("--allow-outside-files"), "{err}");
+    // A symlink inside the directory that points out of it is outside too.
+    std::os::unix::fs::symlink("/proc/self/environ", dir.path().join("env.json")).unwrap();
+    let config = org_with_policy_file(dir.path(), "env.json");
+    let err = stderr(&validate(&config, &[]));
+    assert!(!err.contains(CANARY), "the environment leaked:\n{err}");
+    assert!(err.contains("outside the directory of org.toml"), "{err}");
+}
+
+#[test]
+fn device_files_and_fifos_are_refused_without_reading() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("scp")).unwrap();
+    std::os::unix::fs::symlink("/dev/zero", dir.path().join("scp/zero.json")).unwrap();
+    let fifo = dir.path().join("scp/fifo.json");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .expect("mkfifo runs");
+    assert!(made.success());
+    for (file, opt_in) in [
+        ("scp/fifo.json", false),
+        ("scp/zero.json", true), // outside once resolved: allowed by the flag, refused as a device
+    ] {
+        let config = org_with_policy_file(dir.path(), file);
+        let flags: &[&str] = if opt_in {
+            &["--allow-outside-files"]
+        } else {
+            &[]
+        };
+        let out = validate(&config, flags);
+        assert_eq!(out.status.code(), Some(1), "{file}");
+        assert!(
+            stderr(&out).contains("not a regular file"),
+            "{file}: {}",
+            stderr(&out)
+        );
+    }
+}
+
+#[test]
+fn a_policy_file_over_the_size_cap_is_refused_before_reading() {
+    let dir = tempfile::tempdir().unwrap();
+    let big = dir.path().join("big.json");
+    let f = std::fs::File::create(&big).unwrap();
+    f.set_len(2 * 1024 * 1024).unwrap(); // sparse: 2 MiB of zeros
+    let config = org_with_policy_file(dir.path(), "big.json");
+    let out = validate(&config, &[]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("2097152 bytes, over the 1048576 a policy file may have"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn a_problem_shows_only_its_own_line_of_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("p.json"),
+        format!("{{\n  \"Version\": \"2012-10-17\",\n  \"Sid\": \"{CANARY}\",\n  \"Statement\": [,]\n}}\n"),
+    )
+    .unwrap();
+    let config = org_with_policy_file(dir.path(), "p.json");
+    let out = validate(&config, &[]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(
+        err.contains("\"Statement\": [,]"),
+        "the offending line is shown:\n{err}"
+    );
+    assert!(
+        !err.contains(CANARY),
+        "another line of the file was shown:\n{err}"
+    );
+}
+
+#[test]
+fn org_toml_that_is_not_a_plain_file_is_refused_and_not_echoed() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("org.toml");
+    std::os::unix::fs::symlink("/proc/self/environ", &config).unwrap();
+    let out = validate(&config, &[]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(!err.contains(CANARY), "the environment leaked:\n{err}");
+    assert!(err.contains("not a plain file"), "{err}");
+    // Not UTF-8: the byte offset, and what the file must be.
+    std::fs::remove_file(&config).unwrap();
+    std::fs::write(&config, b"[organization]\nmanagement_account = \"\xff\"\n").unwrap();
+    let err = stderr(&validate(&config, &[]));
+    assert!(
+        err.contains("not UTF-8 at byte 37") && err.contains("must be UTF-8"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_file_outside_is_read_when_allowed() {
+    let dir = tempfile::tempdir().unwrap();
+    let shared = tempfile::tempdir().unwrap();
+    let policy = shared.path().join("p.json");
+    std::fs::write(
+        &policy,
+        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"s3:*","Resource":"*"}]}"#,
+    )
+    .unwrap();
+    let config = org_with_policy_file(dir.path(), policy.to_str().unwrap());
+    assert_eq!(validate(&config, &[]).status.code(), Some(1));
+    let out = validate(&config, &["--allow-outside-files"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+}
