@@ -354,7 +354,10 @@ async fn audit(
             "missing: {} (--require-signature)",
             bundle::SIGNATURE
         )),
-        None => notes.push("not signed".to_string()),
+        None => notes.push(
+            "not signed: anyone who can write these files could have produced them (pass --require-signature to refuse unsigned bundles)"
+                .to_string(),
+        ),
         Some(bytes) => match check_signature(ctx, &opened.files, &checked, bytes, kms).await {
             Ok(note) => notes.push(note),
             Err(why) => problems.push(format!("invalid: {}: {why}", bundle::SIGNATURE)),

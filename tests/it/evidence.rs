@@ -449,6 +449,13 @@ async fn bundle_rows_are_exact_and_tampering_is_named() {
     let ok = s.verify(&bundle, &[]);
     assert_eq!(ok.status.code(), Some(0), "{}", text(&ok));
     assert!(text(&ok).contains("verifies"));
+    // Unsigned, it says plainly what that means, and how to refuse such bundles (issue 14).
+    assert!(
+        text(&ok).contains("not signed: anyone who can write these files could have produced them")
+            && text(&ok).contains("--require-signature"),
+        "{}",
+        text(&ok)
+    );
     assert_eq!(
         s.verify(&bundle, &["--require-signature"]).status.code(),
         Some(1)
@@ -729,7 +736,7 @@ async fn zip_and_tar_bundles_hold_the_same_files_verify_and_name_tampered_entrie
 
     // An archive is a function of the bundle: two archives of one directory are the same bytes, and
     // re-packing what the binary wrote gives back its exact bytes.
-    let files = bundle::read_dir(&dir).unwrap();
+    let (files, _) = bundle::read_dir(&dir).unwrap();
     for kind in [Kind::Zip, Kind::TarGz] {
         let a = archive::pack(&files, kind).unwrap();
         std::thread::sleep(std::time::Duration::from_millis(1100));

@@ -153,8 +153,41 @@ pub fn unpack(bytes: &[u8]) -> Result<Unpacked, ArchiveError> {
     Ok(out)
 }
 
+/// The number of entries the zip's end-of-central-directory record declares, when it has one that
+/// is not zip64 (whose count is 0xFFFF here).
+fn declared_entries(bytes: &[u8]) -> Option<usize> {
+    const EOCD: [u8; 4] = [0x50, 0x4b, 0x05, 0x06];
+    let start = bytes.len().checked_sub(22)?;
+    let floor = start.saturating_sub(u16::MAX as usize);
+    let at = (floor..=start).rev().find(|&i| bytes[i..i + 4] == EOCD)?;
+    let total = u16::from_le_bytes([bytes[at + 10], bytes[at + 11]]);
+    (total != u16::MAX).then_some(usize::from(total))
+}
+
 fn unpack_zip(bytes: &[u8], out: &mut Unpacked, budget: &mut u64) -> Result<(), ArchiveError> {
     let mut zip = zip::ZipArchive::new(Cursor::new(bytes))?;
+    // The zip crate indexes entries by name, so of two with one name it shows only one: compare
+    // with the count the archive itself declares. Extracting tools disagree on which copy wins, so
+    // neither may be trusted (a forged controls.json first, the genuine one last).
+    if let Some(declared) = declared_entries(bytes) {
+        if declared != zip.len() {
+            let names: Vec<String> = zip.file_names().map(str::to_string).collect();
+            let twice = names
+                .into_iter()
+                .find(|n| {
+                    let n = n.as_bytes();
+                    bytes.windows(n.len()).filter(|w| *w == n).count() > 2
+                })
+                .unwrap_or_else(|| "(an entry)".into());
+            out.problems.push(Problem::Invalid(
+                twice,
+                format!(
+                    "appears more than once in the archive ({declared} entries, {} names)",
+                    zip.len()
+                ),
+            ));
+        }
+    }
     for i in 0..zip.len() {
         let mut entry = zip.by_index(i)?;
         let name = entry.name().to_string();
@@ -323,5 +356,41 @@ mod tests {
     fn garbage_is_not_an_archive() {
         assert!(matches!(unpack(b"hello"), Err(ArchiveError::Unknown)));
         assert!(pack(&Files::default(), Kind::Zip).is_err());
+    }
+
+    /// Two entries named `controls.json`, the forged one first: the zip crate keeps one of them
+    /// by name, so the archive's own entry count is what tells.
+    #[test]
+    fn a_zip_with_a_name_twice_is_refused() {
+        let mut buf = Cursor::new(Vec::new());
+        {
+            let mut zip = zip::ZipWriter::new(&mut buf);
+            let options = zip::write::SimpleFileOptions::default()
+                .compression_method(zip::CompressionMethod::Stored);
+            zip.start_file("controls.jsoo", options).unwrap();
+            zip.write_all(b"{\"forged\": true}").unwrap();
+            zip.start_file("controls.json", options).unwrap();
+            zip.write_all(b"{\"genuine\": true}").unwrap();
+            zip.finish().unwrap();
+        }
+        let mut bytes = buf.into_inner();
+        // Rename the first entry to the second's name, in its local header and central record.
+        let from = b"controls.jsoo";
+        let mut i = 0;
+        while i + from.len() <= bytes.len() {
+            if &bytes[i..i + from.len()] == from {
+                bytes[i + from.len() - 1] = b'n';
+            }
+            i += 1;
+        }
+        let unpacked = unpack(&bytes).expect("a readable zip");
+        assert!(
+            unpacked.problems.iter().any(|p| matches!(
+                p,
+                Problem::Invalid(name, why) if name == "controls.json" && why.contains("more than once")
+            )),
+            "{:?}",
+            unpacked.problems
+        );
     }
 }

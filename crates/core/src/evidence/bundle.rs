@@ -109,29 +109,46 @@ fn parse_sums(text: &str) -> Option<BTreeMap<String, String>> {
         .collect()
 }
 
-/// Every regular file under `dir`, by `/`-separated relative path, with its bytes.
-pub fn read_dir(dir: &Path) -> std::io::Result<Files> {
-    fn walk(base: &Path, at: &Path, out: &mut Files) -> std::io::Result<()> {
+/// Every regular file under `dir`, by `/`-separated relative path, with its bytes; what is not a
+/// regular file (a symbolic link, a FIFO, a device) is named as a problem and never opened: a bundle
+/// is untrusted, and a link to `/dev/zero` or a FIFO would grow memory or hang `verify`.
+pub fn read_dir(dir: &Path) -> std::io::Result<(Files, Vec<Problem>)> {
+    fn walk(
+        base: &Path,
+        at: &Path,
+        out: &mut Files,
+        problems: &mut Vec<Problem>,
+    ) -> std::io::Result<()> {
         for entry in std::fs::read_dir(at)? {
             let entry = entry?;
             let path = entry.path();
-            if entry.file_type()?.is_dir() {
-                walk(base, &path, out)?;
-            } else {
-                let rel = path.strip_prefix(base).unwrap_or(&path);
-                let rel = rel
-                    .components()
-                    .map(|c| c.as_os_str().to_string_lossy().into_owned())
-                    .collect::<Vec<_>>()
-                    .join("/");
+            // file_type does not follow symbolic links.
+            let kind = entry.file_type()?;
+            let rel = path.strip_prefix(base).unwrap_or(&path);
+            let rel = rel
+                .components()
+                .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                .collect::<Vec<_>>()
+                .join("/");
+            if kind.is_dir() {
+                walk(base, &path, out, problems)?;
+            } else if kind.is_file() {
                 out.add(rel, std::fs::read(&path)?);
+            } else {
+                let what = if kind.is_symlink() {
+                    "a symbolic link"
+                } else {
+                    "a FIFO, socket or device"
+                };
+                problems.push(Problem::Invalid(rel, format!("{what}, not a regular file")));
             }
         }
         Ok(())
     }
     let mut out = Files::default();
-    walk(dir, dir, &mut out)?;
-    Ok(out)
+    let mut problems = Vec::new();
+    walk(dir, dir, &mut out, &mut problems)?;
+    Ok((out, problems))
 }
 
 /// A bundle read from disk, whatever its form.
@@ -170,10 +187,11 @@ pub fn open(path: &Path) -> Result<Opened, OpenError> {
         return Err(OpenError::NotFound(path.to_path_buf()));
     }
     if path.is_dir() {
+        let (files, problems) = read_dir(path).map_err(io)?;
         return Ok(Opened {
             form: "directory",
-            files: read_dir(path).map_err(io)?,
-            problems: Vec::new(),
+            files,
+            problems,
         });
     }
     let bytes = std::fs::read(path).map_err(io)?;
@@ -320,4 +338,38 @@ pub fn check(present: &Files) -> Checked {
     out.manifest = manifest;
     out.problems = problems;
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_directory_bundle_with_a_link_or_fifo_names_them_without_reading() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("manifest.json"), "{}").unwrap();
+        std::os::unix::fs::symlink("/dev/zero", dir.path().join("controls.json")).unwrap();
+        let made = std::process::Command::new("mkfifo")
+            .arg(dir.path().join("report.html"))
+            .status()
+            .unwrap();
+        assert!(made.success());
+        let (files, problems) = read_dir(dir.path()).unwrap();
+        assert_eq!(files.0.keys().collect::<Vec<_>>(), ["manifest.json"]);
+        let mut named: Vec<String> = problems
+            .iter()
+            .map(|p| match p {
+                Problem::Invalid(name, why) => format!("{name}: {why}"),
+                other => format!("{other:?}"),
+            })
+            .collect();
+        named.sort();
+        assert_eq!(
+            named,
+            [
+                "controls.json: a symbolic link, not a regular file",
+                "report.html: a FIFO, socket or device, not a regular file"
+            ]
+        );
+    }
 }
