@@ -56,11 +56,10 @@ pub struct Settings<'a> {
 pub async fn connect(settings: &Settings<'_>, expect: Expect<'_>) -> Result<Connection> {
     let config = settings.session.load(settings.region).await?;
     let sts = aws_sdk_sts::Client::new(&config);
-    let me = sts
-        .get_caller_identity()
-        .send()
-        .await
-        .map_err(|e| Error::aws("GetCallerIdentity", "the caller", e))?;
+    let me = sts.get_caller_identity().send().await.map_err(|e| {
+        let endpoint = crate::aws::endpoint(&config, "sts");
+        Error::first_call("GetCallerIdentity", "the caller", e, &endpoint)
+    })?;
     let caller_account = me.account().unwrap_or_default().to_string();
     let caller_arn = me.arn().unwrap_or_default().to_string();
     if let Expect::Declared(declared) = expect {

@@ -4,10 +4,13 @@ use tracing_subscriber::EnvFilter;
 
 use crate::cli::{ColorChoice, LogFormat};
 
-/// The filter for `-v` counts: govern's own events first, the SDK's retries from -vv on.
+/// The filter for `-v` counts: govern's own events first, the SDK's retries from -vv on. Without
+/// -v, the SDK's warnings about the credential chain and the profile files (a provider that failed,
+/// a file AWS_CONFIG_FILE names that is missing) are left out: govern's error says the same in one
+/// line, and -v shows them.
 fn directives(verbose: u8) -> &'static str {
     match verbose {
-        0 => "warn",
+        0 => "warn,aws_config=error,aws_runtime::env_config=error",
         1 => "warn,govern=info",
         2 => "info,govern=debug,aws_smithy_runtime::client::retries=debug",
         _ => "trace",

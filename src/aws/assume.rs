@@ -1,12 +1,19 @@
 //! One assumed-role session: used for `--assume-role` into the management account and for the
 //! member role inside each member account.
 
+use std::sync::Arc;
+
 use aws_config::sts::AssumeRoleProvider;
 use aws_config::SdkConfig;
 use aws_credential_types::provider::error::CredentialsError;
 use aws_credential_types::provider::{future, ProvideCredentials, SharedCredentialsProvider};
 use aws_credential_types::Credentials;
+use aws_sdk_sts::operation::assume_role::AssumeRoleError;
+use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
+use aws_smithy_runtime_api::client::result::SdkError;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
+
+use super::Endpoint;
 
 /// Why a role could not be assumed, with AWS's own code and message when it gave one.
 #[derive(Debug, Clone, thiserror::Error)]
@@ -15,6 +22,16 @@ pub struct AssumeError {
     pub arn: String,
     pub code: Option<String>,
     pub reason: String,
+    /// The SDK's error, when STS was asked and did not give the role.
+    pub sdk: Option<Arc<StsError>>,
+}
+
+/// An AssumeRole request that failed: whether STS could be reached, what its answer said.
+#[derive(Debug)]
+pub struct StsError {
+    pub error: SdkError<AssumeRoleError, HttpResponse>,
+    /// Where STS was asked.
+    pub endpoint: Endpoint,
 }
 
 /// The role to assume, and how.
@@ -35,6 +52,7 @@ pub async fn assume(base: &SdkConfig, role: &RoleSpec<'_>) -> Result<SdkConfig, 
         arn: arn.to_string(),
         code,
         reason,
+        sdk: None,
     };
     let mut request = aws_sdk_sts::Client::new(base)
         .assume_role()
@@ -43,15 +61,19 @@ pub async fn assume(base: &SdkConfig, role: &RoleSpec<'_>) -> Result<SdkConfig, 
     if let Some(x) = role.external_id {
         request = request.external_id(x);
     }
-    let out = request.send().await.map_err(|e| match e.code() {
-        Some(code) => fail(
-            Some(code.to_string()),
-            format!("{code}: {}", e.message().unwrap_or("no message")),
-        ),
-        None => fail(
-            None,
-            aws_smithy_types::error::display::DisplayErrorContext(&e).to_string(),
-        ),
+    let out = request.send().await.map_err(|e| {
+        let mut error = match e.code() {
+            Some(code) => fail(
+                Some(code.to_string()),
+                format!("{code}: {}", e.message().unwrap_or("no message")),
+            ),
+            None => fail(None, super::describe(&e)),
+        };
+        error.sdk = Some(Arc::new(StsError {
+            error: e,
+            endpoint: super::endpoint(base, "sts"),
+        }));
+        error
     })?;
     let c = out
         .credentials()
@@ -69,10 +91,7 @@ pub async fn assume(base: &SdkConfig, role: &RoleSpec<'_>) -> Result<SdkConfig, 
     if let Some(x) = role.external_id {
         builder = builder.external_id(x);
     }
-    let provider = Primed {
-        current: std::sync::Mutex::new(first),
-        refresh: builder.build().await,
-    };
+    let provider = Primed::new(first, builder.build().await);
     Ok(base
         .clone()
         .into_builder()
@@ -81,19 +100,29 @@ pub async fn assume(base: &SdkConfig, role: &RoleSpec<'_>) -> Result<SdkConfig, 
 }
 
 /// Hands out the credentials fetched when the session was opened until they near expiry, then
-/// refreshes through the SDK's assume-role provider. Every client made from the configuration (the
-/// Account API, KMS and Secrets Manager in each region) asks its own identity cache, so the
-/// credentials are kept here: one AssumeRole per session per hour, not one per client.
+/// refreshes through `refresh` (the SDK's assume-role provider, or the standard chain). Every client
+/// made from the configuration (the Account API, KMS and Secrets Manager in each region) asks its
+/// own identity cache, so the credentials are kept here: one AssumeRole (or SSO, or web identity
+/// exchange) per session per hour, not one per client.
 #[derive(Debug)]
-struct Primed {
+pub(super) struct Primed<P> {
     current: std::sync::Mutex<Credentials>,
-    refresh: AssumeRoleProvider,
+    refresh: P,
+}
+
+impl<P> Primed<P> {
+    pub(super) fn new(first: Credentials, refresh: P) -> Self {
+        Primed {
+            current: std::sync::Mutex::new(first),
+            refresh,
+        }
+    }
 }
 
 /// Refresh this long before expiry, so no request goes out with credentials about to lapse.
 const REFRESH_MARGIN: std::time::Duration = std::time::Duration::from_secs(5 * 60);
 
-impl ProvideCredentials for Primed {
+impl<P: ProvideCredentials> ProvideCredentials for Primed<P> {
     fn provide_credentials<'a>(&'a self) -> future::ProvideCredentials<'a>
     where
         Self: 'a,

@@ -13,6 +13,7 @@ mod credentials;
 mod drift;
 mod evidence;
 mod faults;
+mod first_minute;
 mod hostile;
 mod iam;
 mod import;

@@ -48,6 +48,10 @@ pub enum Effect {
     /// Answers the service's own access-denied error (see [`access_denied_reply`]), as AWS does when
     /// the caller's policies lack the operation's IAM action.
     AccessDenied,
+    /// Answers as AWS does to a request signed this far from its own clock, which runs this much
+    /// ahead of the caller's (see [`clock_skew_reply`]): the signature has expired, and the `Date`
+    /// header tells the time AWS thinks it is.
+    ClockSkew(Duration),
 }
 
 impl Effect {
@@ -106,6 +110,10 @@ impl Rule {
     }
     pub fn access_denied(op: &str) -> Rule {
         Rule::new(op, Effect::AccessDenied)
+    }
+    /// AWS's clock runs `ahead` of the caller's: see [`Effect::ClockSkew`].
+    pub fn clock_skew(op: &str, ahead: Duration) -> Rule {
+        Rule::new(op, Effect::ClockSkew(ahead))
     }
     /// Fires for the first `n` matching requests only.
     pub fn times(mut self, n: u64) -> Rule {
@@ -267,9 +275,20 @@ fn classify(
     let action = form_param(body, "Action")
         .or_else(|| uri.query().and_then(|q| form_param(q.as_bytes(), "Action")));
     if let Some(action) = action {
+        // The web identity and SAML exchanges are not signed: no credential scope names STS.
+        let service = match action.as_str() {
+            "AssumeRoleWithWebIdentity" | "AssumeRoleWithSAML" if service == "unknown" => {
+                "sts".to_string()
+            }
+            _ => service,
+        };
         return (format!("{service}:{action}"), Protocol::Query);
     }
     let path = uri.path();
+    // The SSO portal's GetRoleCredentials: unsigned, the user's SSO token in a header.
+    if service == "unknown" && path == "/federation/credentials" {
+        return ("sso:GetRoleCredentials".to_string(), Protocol::Rest);
+    }
     let segment = path.trim_start_matches('/');
     let account_path = !segment.is_empty()
         && !segment.contains('/')
@@ -341,11 +360,25 @@ fn status_reply(status: u16, protocol: Protocol) -> Reply {
 /// - Organizations (awsJson): 400 `AccessDeniedException` "You don't have permissions to access this
 ///   resource." (AWS names no action here);
 /// - other awsJson services (KMS, Secrets Manager): 400 `AccessDeniedException`;
-/// - awsQuery (STS): 403 XML `AccessDenied`;
-/// - restJson (Account): 403 with `x-amzn-ErrorType: AccessDeniedException`.
+/// - awsQuery (STS): 403 XML `AccessDenied` (for AssumeRoleWithWebIdentity, AWS's "Not authorized to
+///   perform sts:AssumeRoleWithWebIdentity");
+/// - restJson (Account): 403 with `x-amzn-ErrorType: AccessDeniedException`;
+/// - the SSO portal's GetRoleCredentials: 401 `UnauthorizedException` "Session token not found or
+///   invalid", its answer to an SSO access token that has expired or was revoked.
 fn access_denied_reply(op: &str, protocol: Protocol) -> Reply {
+    if op == "sso:GetRoleCredentials" {
+        return Reply::rest_error(
+            401,
+            "UnauthorizedException",
+            "Session token not found or invalid",
+            serde_json::json!({}),
+        );
+    }
     let message = if op.starts_with("organizations:") {
         "You don't have permissions to access this resource.".to_string()
+    } else if op == "sts:AssumeRoleWithWebIdentity" {
+        // The role's trust policy does not trust the token's issuer, audience or subject.
+        "Not authorized to perform sts:AssumeRoleWithWebIdentity".to_string()
     } else {
         format!("User is not authorized to perform: {op}")
     };
@@ -359,6 +392,90 @@ fn access_denied_reply(op: &str, protocol: Protocol) -> Reply {
             serde_json::json!({}),
         ),
     }
+}
+
+/// AWS's answer to a request whose SigV4 signing time (`X-Amz-Date`) is more than 5 minutes from
+/// its own clock, which runs `ahead` of the caller's:
+/// - awsQuery (STS): 403 XML `SignatureDoesNotMatch` "Signature expired: <signed> is now earlier
+///   than <now - 5 min> (<now> - 5 min.)";
+/// - awsJson (Organizations, KMS, …): 400 `InvalidSignatureException` with the same message;
+/// - restJson (Account): 403 `InvalidSignatureException`.
+///
+/// The `Date` header carries AWS's time, from which the SDK measures the skew.
+fn clock_skew_reply(headers: &HeaderMap, protocol: Protocol, ahead: Duration) -> Reply {
+    let aws_now = std::time::SystemTime::now() + ahead;
+    let signed = headers
+        .get("x-amz-date")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("an unknown time")
+        .to_string();
+    let message = format!(
+        "Signature expired: {signed} is now earlier than {} ({} - 5 min.)",
+        amz_date(aws_now - Duration::from_secs(300)),
+        amz_date(aws_now)
+    );
+    let mut reply = match protocol {
+        Protocol::Query => xml_error(403, "Sender", "SignatureDoesNotMatch", &message),
+        Protocol::Json => json_error(400, "InvalidSignatureException", &message),
+        Protocol::Rest => Reply::rest_error(
+            403,
+            "InvalidSignatureException",
+            &message,
+            serde_json::json!({}),
+        ),
+    };
+    reply.headers.push(("date", http_date(aws_now)));
+    reply
+}
+
+/// Civil date and time in UTC of a point in time: (year, month, day, hour, minute, second, weekday
+/// with 0 = Sunday).
+fn civil(t: std::time::SystemTime) -> (i64, u32, u32, u32, u32, u32, u32) {
+    let secs = t
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0);
+    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
+    // Howard Hinnant's civil_from_days.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    let weekday = (days + 4).rem_euclid(7) as u32;
+    (
+        year,
+        month,
+        day,
+        (rem / 3600) as u32,
+        (rem % 3600 / 60) as u32,
+        (rem % 60) as u32,
+        weekday,
+    )
+}
+
+/// SigV4's `20260101T120000Z`.
+fn amz_date(t: std::time::SystemTime) -> String {
+    let (y, mo, d, h, mi, s, _) = civil(t);
+    format!("{y:04}{mo:02}{d:02}T{h:02}{mi:02}{s:02}Z")
+}
+
+/// HTTP's `Thu, 01 Jan 2026 12:00:00 GMT`.
+fn http_date(t: std::time::SystemTime) -> String {
+    const DAYS: [&str; 7] = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let (y, mo, d, h, mi, s, wd) = civil(t);
+    format!(
+        "{}, {d:02} {} {y:04} {h:02}:{mi:02}:{s:02} GMT",
+        DAYS[wd as usize],
+        MONTHS[mo as usize - 1]
+    )
 }
 
 fn json_error(status: u16, code: &str, message: &str) -> Reply {
@@ -784,6 +901,9 @@ async fn handle(
         Some(Effect::Status(status)) => return Ok(reply(status_reply(status, protocol))),
         Some(Effect::Drop) => return Err(DropConnection),
         Some(Effect::AccessDenied) => return Ok(reply(access_denied_reply(&op, protocol))),
+        Some(Effect::ClockSkew(ahead)) => {
+            return Ok(reply(clock_skew_reply(&parts.headers, protocol, ahead)))
+        }
         Some(Effect::Latency(_) | Effect::RandomLatency { .. }) | None => {}
     }
 
@@ -993,6 +1113,25 @@ mod tests {
             ),
             ("sts:AssumeRole".to_string(), Protocol::Query)
         );
+        // Unsigned: no credential scope, but the action is STS's.
+        assert_eq!(
+            op(
+                Method::POST,
+                "/",
+                &[],
+                "Action=AssumeRoleWithWebIdentity&Version=2011-06-15"
+            ),
+            ("sts:AssumeRoleWithWebIdentity".to_string(), Protocol::Query)
+        );
+        assert_eq!(
+            op(
+                Method::GET,
+                "/federation/credentials?role_name=Admin&account_id=123456789012",
+                &[("x-amz-sso_bearer_token", "token")],
+                ""
+            ),
+            ("sso:GetRoleCredentials".to_string(), Protocol::Rest)
+        );
         let account = auth("account");
         assert_eq!(
             op(
@@ -1028,6 +1167,16 @@ mod tests {
             .0,
             "lambda:GET /2015-03-31/functions/"
         );
+    }
+
+    #[test]
+    fn dates_as_sigv4_and_http_write_them() {
+        let t = std::time::UNIX_EPOCH + Duration::from_secs(1_767_225_600);
+        assert_eq!(amz_date(t), "20260101T000000Z");
+        assert_eq!(http_date(t), "Thu, 01 Jan 2026 00:00:00 GMT");
+        let t = std::time::UNIX_EPOCH + Duration::from_secs(1_709_211_909);
+        assert_eq!(amz_date(t), "20240229T130509Z");
+        assert_eq!(http_date(t), "Thu, 29 Feb 2024 13:05:09 GMT");
     }
 
     #[test]

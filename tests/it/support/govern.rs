@@ -64,6 +64,28 @@ impl Govern {
         self
     }
 
+    /// A newcomer's machine in `home`: every inherited `AWS_*` variable (and GOVERN_ASSUME_ROLE,
+    /// RUST_LOG) removed, HOME set to `home`, the profile files at `home/.aws/config` and
+    /// `home/.aws/credentials` (AWS_CONFIG_FILE, AWS_SHARED_CREDENTIALS_FILE), and instance
+    /// metadata off (AWS_EC2_METADATA_DISABLED), so the credential chain tries nothing on the
+    /// network. No emulator credentials, region or endpoint: the test sets what it needs.
+    pub fn fresh_home(mut self, home: &Path) -> Govern {
+        for (key, _) in std::env::vars_os() {
+            if key.to_string_lossy().starts_with("AWS_") {
+                self.cmd.env_remove(&key);
+            }
+        }
+        let aws = home.join(".aws");
+        self.cmd
+            .env_remove("GOVERN_ASSUME_ROLE")
+            .env_remove("RUST_LOG")
+            .env("HOME", home)
+            .env("AWS_CONFIG_FILE", aws.join("config"))
+            .env("AWS_SHARED_CREDENTIALS_FILE", aws.join("credentials"))
+            .env("AWS_EC2_METADATA_DISABLED", "true");
+        self
+    }
+
     /// Straight to the emulator.
     pub fn against(mut self, emu: &Emulator) -> Govern {
         emu.configure(&mut self.cmd);
