@@ -131,7 +131,7 @@ async fn facts(cfg: &aws_config::SdkConfig) -> BTreeMap<String, String> {
 
 /// Twins that keyed facts cannot show: two OUs of one name under one parent, two SCPs of one name,
 /// two accounts with one email.
-async fn twins(cfg: &aws_config::SdkConfig) -> Vec<String> {
+pub(crate) async fn twins(cfg: &aws_config::SdkConfig) -> Vec<String> {
     let org = aws_sdk_organizations::Client::new(cfg);
     let mut found = Vec::new();
     let root = org.list_roots().send().await.unwrap().roots()[0]
