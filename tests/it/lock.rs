@@ -1,7 +1,7 @@
 //! One apply at a time, and an apply killed mid-way: against the emulator, with the fault proxy
 //! holding a request so the first apply is caught in the middle. Lost answers (the proxy lets a
 //! request act, then drops its answer, as AWS's network sometimes does): to the lock's own
-//! CreatePolicy and DeletePolicy.
+//! CreatePolicy and DeletePolicy, and to the creates of OUs, policies and accounts.
 
 use crate::support::Govern;
 use std::path::{Path, PathBuf};
@@ -355,3 +355,113 @@ async fn a_holder_whose_process_is_gone_is_reported_as_dead_and_named_by_its_cal
     assert_eq!(locks(&seeder).await, 0);
 }
 
+#[tokio::test(flavor = "multi_thread")]
+async fn lost_answers_to_creates_adopt_what_this_apply_made_and_make_no_twins() {
+    let emu = Emulator::start();
+    let proxy = Proxy::start(&emu.endpoint(), Faults::default());
+    let seeder = Seeder::new(&emu.sdk_config().await).await;
+    let state = tempfile::tempdir().unwrap();
+
+    // Once the apply holds the lock and starts its first OU, lose the answer to the first create
+    // of each kind: AWS made it, and the SDK's retry meets it.
+    let first_ou = proxy.hold("organizations:CreateOrganizationalUnit");
+    let child = spawn(&emu, &proxy, state.path(), &["apply", "--auto-approve"]);
+    assert!(first_ou.wait_until_held(Duration::from_secs(60)));
+    proxy.set_faults(
+        Faults::none()
+            .rule(Rule::lose_answer("organizations:CreateOrganizationalUnit").times(1))
+            .rule(Rule::lose_answer("organizations:CreatePolicy").times(1))
+            .rule(Rule::lose_answer("organizations:CreateAccount").times(1)),
+    );
+    first_ou.release();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", text(&out));
+    for op in ["CreateOrganizationalUnit", "CreatePolicy", "CreateAccount"] {
+        let op = format!("organizations:{op}");
+        assert!(proxy.count(&op) >= 2, "{op} was lost and retried");
+    }
+
+    let cfg = emu.sdk_config().await;
+    assert_eq!(crate::campaign::twins(&cfg).await, Vec::<String>::new());
+    assert_eq!(ou_names(&seeder).await, ["Security", "Workloads"]);
+    let accounts = seeder.org.list_accounts().send().await.unwrap();
+    assert_eq!(accounts.accounts().len(), 5, "no twin account");
+    let plan = run(&emu, &proxy, state.path(), &["plan", "--detailed-exitcode"]);
+    assert_eq!(plan.status.code(), Some(0), "converged");
+    assert_eq!(locks(&seeder).await, 0);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_create_that_meets_someone_elses_ou_or_policy_stops_with_a_conflict() {
+    let emu = Emulator::start();
+    let proxy = Proxy::start(&emu.endpoint(), Faults::default());
+    let seeder = Seeder::new(&emu.sdk_config().await).await;
+    let state = tempfile::tempdir().unwrap();
+
+    // While the apply creates its first OU (Security), someone makes the next OU by hand (no
+    // managed-by tag) and one of its SCPs with another document.
+    let first_ou = proxy.hold("organizations:CreateOrganizationalUnit");
+    let child = spawn(&emu, &proxy, state.path(), &["apply", "--auto-approve"]);
+    assert!(first_ou.wait_until_held(Duration::from_secs(60)));
+    seeder
+        .org
+        .create_organizational_unit()
+        .parent_id(&seeder.root_id)
+        .name("Workloads")
+        .send()
+        .await
+        .unwrap();
+    let by_hand = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"s3:*","Resource":"*"}]}"#;
+    seeder
+        .org
+        .create_policy()
+        .name("deny-root-user")
+        .description("made by hand")
+        .content(by_hand)
+        .r#type(aws_sdk_organizations::types::PolicyType::ServiceControlPolicy)
+        .send()
+        .await
+        .unwrap();
+    first_ou.release();
+    let out = child.wait_with_output().unwrap();
+    let all = text(&out);
+    eprintln!("{all}");
+    assert_eq!(out.status.code(), Some(1), "{all}");
+    let conflicts: Vec<&str> = all
+        .lines()
+        .filter(|l| {
+            l.contains("AWS says it exists already, but not as govern would have created it")
+        })
+        .collect();
+    assert!(
+        conflicts
+            .iter()
+            .any(|l| l.contains("ou:Workloads:") && l.contains("managed-by")),
+        "{all}"
+    );
+    assert!(
+        conflicts
+            .iter()
+            .any(|l| l.contains("scp:deny-root-user:") && l.contains("another document")),
+        "{all}"
+    );
+    // Nothing was adopted into govern's plan, nor twinned.
+    assert_eq!(
+        crate::campaign::twins(&emu.sdk_config().await).await,
+        Vec::<String>::new()
+    );
+    let policies = seeder
+        .org
+        .list_policies()
+        .filter(aws_sdk_organizations::types::PolicyType::ServiceControlPolicy)
+        .send()
+        .await
+        .unwrap();
+    let hand = policies
+        .policies()
+        .iter()
+        .find(|p| p.name() == Some("deny-root-user"))
+        .unwrap();
+    assert_eq!(hand.description(), Some("made by hand"));
+    assert_eq!(locks(&seeder).await, 0);
+}
