@@ -270,7 +270,8 @@ pub struct ApplyArgs {
     #[arg(long)]
     pub allow_removals: bool,
 
-    /// Take over the organization's apply lock from another holder (a crashed or stale apply).
+    /// Take over the organization's apply lock from another holder: an apply that crashed (shown as
+    /// "no longer running" when it ran on this host), was killed, or is stale.
     #[arg(long)]
     pub break_lock: bool,
 }

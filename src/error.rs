@@ -89,6 +89,12 @@ pub enum Error {
     #[diagnostic(help("make a new plan (`govern plan -o {path}`), review it, and apply that"))]
     StalePlan { path: String, reasons: Vec<String> },
 
+    /// A create AWS answered "it exists" (a retry after a lost answer, or someone else's since the
+    /// plan), where what exists is not what govern would have created.
+    #[error("{on}: AWS says it exists already, but not as govern would have created it: {found}")]
+    #[diagnostic(help("it was made outside this apply since the plan: run `govern plan` to see it as it is, then decide (keep it and adapt org.toml, or remove it)"))]
+    CreateConflict { on: String, found: String },
+
     #[error("inconsistent result after apply: {0}")]
     #[diagnostic(help("this is a bug in govern or an eventual-consistency delay in AWS; run `govern plan` again and report it if the changes persist"))]
     Inconsistent(String),

@@ -3,17 +3,32 @@
 //! Ids are resolved as apply goes: the plan names OUs by path, policies by name and new accounts by
 //! name, and what a create returns is remembered for the changes after it. Every call that can be
 //! repeated safely is made idempotent on AWS's answer (an attachment that already exists, a policy
-//! type already enabled), and the creates check by name before creating a twin.
+//! type already enabled).
+//!
+//! A create cannot simply be repeated. When its answer is lost after AWS acted, the SDK retries it
+//! and AWS answers that the thing exists (DuplicateOrganizationalUnitException,
+//! DuplicatePolicyException; for an account, a request that fails with EMAIL_ALREADY_EXISTS). Apply
+//! then asks whether its own write landed: it finds what has that name and adopts it only when it is
+//! what govern itself would have created — an OU with govern's managed-by tag (set by the create
+//! itself), a policy with the planned document and description, an account with the planned name
+//! and email. Anything else is someone else's since the plan: the change stops with
+//! [`Error::CreateConflict`] naming what differs, and no twin is made.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, Instant};
 
+use aws_sdk_organizations::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_organizations::types::{PolicyType, Tag};
 use aws_sdk_organizations::Client;
+use aws_smithy_runtime_api::http::Response as HttpResponse;
+use aws_smithy_types::error::display::DisplayErrorContext;
 
 use crate::aws::Clients;
 use crate::error::{Error, Result};
-use crate::model::{AccountId, AccountRef, Actual, Address, OuPath, Parent, PolicyName, TargetKey};
+use crate::model::{
+    AccountId, AccountRef, Actual, Address, OuPath, Parent, PolicyDocument, PolicyKind, PolicyName,
+    TargetKey,
+};
 use crate::plan::{
     Change, Plan, PlannedChange, PolicyState, Target, MANAGED_BY_KEY, MANAGED_BY_VALUE,
 };
@@ -54,6 +69,8 @@ impl Report {
 
 /// How long to wait for CreateAccount before giving up (AWS usually answers within minutes).
 const CREATE_ACCOUNT_TIMEOUT: Duration = Duration::from_secs(15 * 60);
+/// Polls of a CreateAccount's status that may go unanswered (each after the SDK's own retries).
+const MISSED_POLLS: u32 = 5;
 
 struct Ids {
     root: String,
@@ -310,14 +327,27 @@ async fn run_change(
                         Error::Discovery(format!("{on}: CreateOrganizationalUnit returned no id"))
                     })?,
                 // A retried request whose first answer was lost, or an OU created since the plan:
-                // adopt it, never make a twin. (moto allows twins; AWS answers this.)
+                // adopt only govern's own, never make a twin. (moto allows twins; AWS answers this,
+                // and the test proxy models it.)
                 Err(e)
                     if e.as_service_error()
                         .is_some_and(|s| s.is_duplicate_organizational_unit_exception()) =>
                 {
-                    find_ou(org, &parent, path.name()).await?.ok_or_else(|| {
+                    let id = find_ou(org, &parent, path.name()).await?.ok_or_else(|| {
                         Error::Discovery(format!("{on}: AWS says it exists but it cannot be found"))
-                    })?
+                    })?;
+                    let tags = resource_tags(org, &id, &on).await?;
+                    if tags.get(MANAGED_BY_KEY).map(String::as_str) != Some(MANAGED_BY_VALUE) {
+                        return Err(Error::CreateConflict {
+                            on,
+                            found: format!(
+                                "OU {id} of that name under {parent} lacks govern's tag \
+                                 {MANAGED_BY_KEY} = {MANAGED_BY_VALUE}, so govern did not create it"
+                            ),
+                        });
+                    }
+                    tracing::info!(address = %on, ou_id = %id, "adopted the OU this apply created");
+                    id
                 }
                 Err(e) => return Err(Error::aws("CreateOrganizationalUnit", on, e)),
             };
@@ -347,14 +377,24 @@ async fn run_change(
                     .ok_or_else(|| {
                         Error::Discovery(format!("{on}: CreatePolicy returned no id"))
                     })?,
+                // A retry after a lost answer, or created since the plan: adopt only a policy
+                // with what govern sent.
                 Err(e)
                     if e.as_service_error()
                         .is_some_and(|s| s.is_duplicate_policy_exception()) =>
                 {
-                    // A retry after a lost answer, or created since the plan: the next plan updates it.
-                    find_policy(org, name).await?.ok_or_else(|| {
+                    let found = find_policy(org, *kind, name).await?.ok_or_else(|| {
                         Error::Discovery(format!("{on}: AWS says it exists but it cannot be found"))
-                    })?
+                    })?;
+                    let differs = policy_differs(org, &found, after, &on).await?;
+                    if !differs.is_empty() {
+                        return Err(Error::CreateConflict {
+                            on,
+                            found: format!("policy {} has {}", found.id, differs.join(" and ")),
+                        });
+                    }
+                    tracing::info!(address = %on, policy_id = %found.id, "adopted the policy this apply created");
+                    found.id
                 }
                 Err(e) => return Err(Error::aws("CreatePolicy", on, e)),
             };
@@ -392,17 +432,25 @@ async fn run_change(
             email,
             parent,
         } => {
-            let id = create_account(org, &on, name, email.as_str()).await?;
+            let id = create_account(org, &ids.root, &on, name, email.as_str()).await?;
             if let Parent::Ou(_) = parent {
                 let dest = parent_id(ids, parent)?;
-                org.move_account()
+                let r = org
+                    .move_account()
                     .account_id(id.as_str())
                     .source_parent_id(&ids.root)
                     .destination_parent_id(dest)
                     .send()
                     .await
-                    .inspect(|o| note(rids, o))
-                    .map_err(|e| Error::aws("MoveAccount", &on, e))?;
+                    .inspect(|o| note(rids, o));
+                match r {
+                    Ok(_) => {}
+                    // Moved already: the SDK's retry after the first answer was lost.
+                    Err(e)
+                        if e.as_service_error()
+                            .is_some_and(|s| s.is_duplicate_account_exception()) => {}
+                    Err(e) => return Err(Error::aws("MoveAccount", on, e)),
+                }
             }
             ids.attachments
                 .entry(TargetKey::Account(id.clone()))
@@ -565,10 +613,20 @@ async fn find_ou(org: &Client, parent_id: &str, name: &str) -> Result<Option<Str
         .and_then(|o| o.id().map(str::to_string)))
 }
 
-async fn find_policy(org: &Client, name: &PolicyName) -> Result<Option<String>> {
+/// A policy found by name: its id and description (ListPolicies gives both).
+struct FoundPolicy {
+    id: String,
+    description: String,
+}
+
+async fn find_policy(
+    org: &Client,
+    kind: PolicyKind,
+    name: &PolicyName,
+) -> Result<Option<FoundPolicy>> {
     let all: Vec<_> = org
         .list_policies()
-        .filter(PolicyType::ServiceControlPolicy)
+        .filter(PolicyType::from(kind.api_name()))
         .max_results(crate::discover::PAGE_SIZE)
         .into_paginator()
         .send()
@@ -579,11 +637,66 @@ async fn find_policy(org: &Client, name: &PolicyName) -> Result<Option<String>> 
         .into_iter()
         .flat_map(|page| page.policies.unwrap_or_default())
         .find(|p| p.name() == Some(name.as_str()))
-        .and_then(|p| p.id().map(str::to_string)))
+        .and_then(|p| {
+            Some(FoundPolicy {
+                id: p.id()?.to_string(),
+                description: p.description().unwrap_or_default().to_string(),
+            })
+        }))
+}
+
+/// How `found` differs from the policy govern would have created (`planned`): its document
+/// (compared as JSON, as the planner does) and description; empty when it is govern's own.
+async fn policy_differs(
+    org: &Client,
+    found: &FoundPolicy,
+    planned: &PolicyState,
+    on: &str,
+) -> Result<Vec<String>> {
+    let described = org
+        .describe_policy()
+        .policy_id(&found.id)
+        .send()
+        .await
+        .map_err(|e| Error::aws("DescribePolicy", on, e))?;
+    let content = described
+        .policy()
+        .and_then(|p| p.content())
+        .unwrap_or_default();
+    let mut differs = Vec::new();
+    if PolicyDocument::parse(content).ok().as_ref() != Some(&planned.document) {
+        differs.push("another document".to_string());
+    }
+    if found.description != planned.description {
+        differs.push(format!("the description {:?}", found.description));
+    }
+    Ok(differs)
+}
+
+/// The tags of an Organizations resource (OU, policy, account).
+async fn resource_tags(org: &Client, id: &str, on: &str) -> Result<BTreeMap<String, String>> {
+    Ok(org
+        .list_tags_for_resource()
+        .resource_id(id)
+        .into_paginator()
+        .send()
+        .collect::<std::result::Result<Vec<_>, _>>()
+        .await
+        .map_err(|e| Error::aws("ListTagsForResource", on, e))?
+        .into_iter()
+        .flat_map(|page| page.tags.unwrap_or_default())
+        .map(|t| (t.key().to_string(), t.value().to_string()))
+        .collect())
 }
 
 /// CreateAccount is asynchronous: start it, then poll DescribeCreateAccountStatus.
-async fn create_account(org: &Client, on: &str, name: &str, email: &str) -> Result<AccountId> {
+async fn create_account(
+    org: &Client,
+    root_id: &str,
+    on: &str,
+    name: &str,
+    email: &str,
+) -> Result<AccountId> {
     let started = org
         .create_account()
         .account_name(name)
@@ -599,18 +712,52 @@ async fn create_account(org: &Client, on: &str, name: &str, email: &str) -> Resu
         .to_string();
     let deadline = Instant::now() + CREATE_ACCOUNT_TIMEOUT;
     let mut wait = Duration::from_millis(200);
+    let mut missed = 0;
     loop {
-        let status = org
+        let r = org
             .describe_create_account_status()
             .create_account_request_id(&request_id)
             .send()
-            .await
-            .map_err(|e| Error::aws("DescribeCreateAccountStatus", on, e))?;
+            .await;
+        let status = match r {
+            Ok(status) => status,
+            // The account is being made whatever one poll says. Giving up on a poll AWS did not
+            // answer (after the SDK's retries) would leave the account in the root, unmoved: it
+            // is a poll missed. The first polls may also answer
+            // CreateAccountStatusNotFoundException (eventual consistency; terraform-provider-aws
+            // treats it as pending).
+            Err(e)
+                if missed < MISSED_POLLS
+                    && Instant::now() < deadline
+                    && (transient(&e)
+                        || e.code() == Some("CreateAccountStatusNotFoundException")) =>
+            {
+                missed += 1;
+                tracing::debug!(address = %on, missed, error = %DisplayErrorContext(&e), "CreateAccount status poll missed");
+                tokio::time::sleep(wait).await;
+                wait = (wait * 2).min(Duration::from_secs(5));
+                continue;
+            }
+            Err(e) => return Err(Error::aws("DescribeCreateAccountStatus", on, e)),
+        };
         let s = status
             .create_account_status()
             .ok_or_else(|| Error::Discovery(format!("{on}: no account status")))?;
+        use aws_sdk_organizations::types::CreateAccountFailureReason as Why;
         use aws_sdk_organizations::types::CreateAccountState as S;
         match s.state() {
+            // A CreateAccount retried after its answer was lost: the first request made the
+            // account, and AWS fails the retry's request on the email. (moto makes a second
+            // account; the test proxy models AWS.)
+            Some(S::Failed) if s.failure_reason() == Some(&Why::EmailAlreadyExists) => {
+                if let Some(id) = adopt_account(org, root_id, on, name, email).await? {
+                    return Ok(id);
+                }
+                return Err(Error::Refused {
+                    message: format!("{on}: CreateAccount failed: EMAIL_ALREADY_EXISTS"),
+                    hint: Some("the email belongs to another AWS account: declare that account's id, or use another email".into()),
+                });
+            }
             Some(S::Succeeded) => {
                 return AccountId::parse(s.account_id().unwrap_or_default())
                     .map_err(|e| Error::Discovery(format!("{on}: {e}")));
@@ -635,6 +782,66 @@ async fn create_account(org: &Client, on: &str, name: &str, email: &str) -> Resu
                 wait = (wait * 2).min(Duration::from_secs(5));
             }
         }
+    }
+}
+
+/// The account govern asked CreateAccount for, when it exists: in the root (where CreateAccount
+/// puts it) with this email and name. Another account with the email in the root is a conflict;
+/// None when there is none (the email is another AWS account's).
+async fn adopt_account(
+    org: &Client,
+    root_id: &str,
+    on: &str,
+    name: &str,
+    email: &str,
+) -> Result<Option<AccountId>> {
+    let pages: Vec<_> = org
+        .list_accounts_for_parent()
+        .parent_id(root_id)
+        .max_results(crate::discover::PAGE_SIZE)
+        .into_paginator()
+        .send()
+        .collect::<std::result::Result<Vec<_>, _>>()
+        .await
+        .map_err(|e| Error::aws("ListAccountsForParent", on, e))?;
+    let Some(found) = pages
+        .into_iter()
+        .flat_map(|page| page.accounts.unwrap_or_default())
+        .find(|a| a.email().is_some_and(|e| e.eq_ignore_ascii_case(email)))
+    else {
+        return Ok(None);
+    };
+    let id = found.id().unwrap_or_default();
+    if found.name() != Some(name) {
+        return Err(Error::CreateConflict {
+            on: on.to_string(),
+            found: format!(
+                "account {id} has that email but is named {:?}",
+                found.name().unwrap_or_default()
+            ),
+        });
+    }
+    tracing::info!(address = %on, account_id = %id, "adopted the account this apply created");
+    AccountId::parse(id)
+        .map(Some)
+        .map_err(|e| Error::Discovery(format!("{on}: {e}")))
+}
+
+/// Whether AWS may answer the same request otherwise a moment later: no answer at all (a dropped
+/// connection, a timeout), a 5xx, or throttling.
+fn transient<E: ProvideErrorMetadata>(e: &SdkError<E, HttpResponse>) -> bool {
+    match e {
+        SdkError::DispatchFailure(_) | SdkError::TimeoutError(_) | SdkError::ResponseError(_) => {
+            true
+        }
+        SdkError::ServiceError(ctx) => {
+            ctx.raw().status().is_server_error()
+                || matches!(
+                    ctx.err().code(),
+                    Some("TooManyRequestsException" | "ThrottlingException" | "Throttling")
+                )
+        }
+        _ => false,
     }
 }
 

@@ -3,12 +3,20 @@
 //! The lock lives in the organization itself, so every process that can apply can see it: an
 //! unattached SCP named [`LOCK_POLICY`]. CreatePolicy refuses a second policy of the same name
 //! (DuplicatePolicyException), which makes taking the lock atomic without any other service or
-//! shared file. The description records who holds it, since when and until when; a lock past its
-//! expiry is stale and can be broken explicitly with `--break-lock`. The policy allows everything
-//! and is never attached, so it changes no permission.
+//! shared file. The description records who holds it (host user, credentials' caller ARN, host and
+//! pid), since when and until when; a lock past its expiry is stale and can be broken explicitly
+//! with `--break-lock`. The policy allows everything and is never attached, so it changes no
+//! permission.
+//!
+//! Answers get lost: AWS creates the lock, the answer never arrives, the SDK retries and AWS answers
+//! DuplicatePolicyException — to the run that holds the lock. So the description also carries a
+//! token drawn once per apply run: a run that finds a lock with its own token adopts it. A delete
+//! whose answer was lost is retried and answered PolicyNotFoundException, which is a release; and a
+//! run deletes only a lock whose token is its own.
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use aws_sdk_organizations::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_organizations::types::PolicyType;
 use aws_sdk_organizations::Client;
 use serde::{Deserialize, Serialize};
@@ -18,18 +26,141 @@ use crate::error::{Error, Result};
 pub use crate::model::LOCK_POLICY;
 /// How long a lock stays valid without its holder; applies of large organizations take minutes.
 pub const LOCK_TTL: Duration = Duration::from_secs(60 * 60);
+/// AWS's limit on a policy's description, which holds the [`Holder`] as JSON.
+const DESCRIPTION_MAX: usize = 512;
+/// Attempts per lock request, at least: a lock left behind blocks every apply for an hour and a
+/// lock not taken fails a run that could have run, so the lock's few calls get more tries than
+/// `--max-attempts` gives the many others.
+const LOCK_MIN_ATTEMPTS: u32 = 8;
 
+/// Who holds the lock, as the lock policy's description records it (JSON).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Holder {
+    /// `user@host pid N`: what older versions of govern write and read.
     pub holder: String,
     /// Seconds since the Unix epoch.
     pub started: u64,
     pub expires: u64,
+    /// Drawn once per apply run: how a run recognises its own lock after a lost answer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token: Option<String>,
+    /// The credentials' caller ARN, as STS GetCallerIdentity answered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub caller: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub host: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pid: Option<u32>,
+    /// When that process started, in clock ticks after boot (field 22 of /proc/PID/stat), so that
+    /// a pid the system has since given to another process is not taken for the holder.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pid_started: Option<u64>,
+}
+
+/// Whether a holder's process still runs, as far as this host can tell.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Liveness {
+    Running,
+    /// On this host, and its pid runs no more (or runs another process).
+    Gone,
+    /// Another host, a lock without a pid, or no /proc to look in.
+    Unknown,
+}
+
+impl Holder {
+    /// This apply run: the host user, the credentials' caller ARN, host, pid and a fresh token.
+    /// [`acquire`] sets the times.
+    pub fn this_run(caller_arn: &str) -> Holder {
+        let host = host();
+        let pid = std::process::id();
+        Holder {
+            holder: format!("{}@{host} pid {pid}", user()),
+            started: 0,
+            expires: 0,
+            token: Some(token()),
+            caller: (!caller_arn.is_empty()).then(|| caller_arn.to_string()),
+            host: Some(host),
+            pid: Some(pid),
+            pid_started: process_started(pid),
+        }
+    }
+
+    /// `user@host pid N (caller ARN)`.
+    pub fn name(&self) -> String {
+        match &self.caller {
+            Some(arn) => format!("{} ({arn})", self.holder),
+            None => self.holder.clone(),
+        }
+    }
+
+    pub fn liveness(&self) -> Liveness {
+        match (&self.host, self.pid) {
+            (Some(h), Some(pid)) if *h == host() => process_liveness(pid, self.pid_started),
+            _ => Liveness::Unknown,
+        }
+    }
+
+    /// The description AWS stores: this holder as JSON, the caller ARN cut short if the whole
+    /// would pass AWS's 512 characters.
+    fn description(&self) -> String {
+        let mut h = self.clone();
+        loop {
+            let text = serde_json::to_string(&h).expect("serializes");
+            let over = text.chars().count().saturating_sub(DESCRIPTION_MAX);
+            match h.caller.as_mut() {
+                Some(arn) if over > 0 => {
+                    let keep = arn.chars().count().saturating_sub(over + 1);
+                    *arn = arn.chars().take(keep).chain(['…']).collect();
+                    if keep == 0 {
+                        h.caller = None;
+                    }
+                }
+                _ => return text,
+            }
+        }
+    }
 }
 
 /// A held lock; call [`Lock::release`] when done (an unreleased lock expires after [`LOCK_TTL`]).
 pub struct Lock {
     policy_id: String,
+    holder: Holder,
+}
+
+/// What became of the lock when apply gave it back.
+#[derive(Debug)]
+pub enum Released {
+    /// Deleted (also when the delete's answer was lost and its retry found it gone).
+    Released,
+    /// Gone before this run gave it back: another process broke it (`--break-lock`) meanwhile.
+    Broken,
+    /// The lock policy now names another holder (`by`): left in place.
+    TakenOver { by: String },
+    /// Could not be given back: it stays until it expires or is broken.
+    Left { policy_id: String, error: Error },
+}
+
+impl Released {
+    /// A line for the user when the release was not plain, naming what happened to the lock.
+    pub fn warning(&self, expires: u64) -> Option<String> {
+        match self {
+            Released::Released => None,
+            Released::Broken => Some(
+                "warning: the apply lock was broken (--break-lock) by another process during this \
+                 apply; another apply may have run at the same time: run `govern plan` to check"
+                    .into(),
+            ),
+            Released::TakenOver { by } => Some(format!(
+                "warning: the apply lock was taken over during this apply by {by}; it is left in place"
+            )),
+            Released::Left { policy_id, error } => Some(format!(
+                "warning: the apply lock ({LOCK_POLICY}, {policy_id}) could not be released: \
+                 {error}. It refuses every apply until it expires at {}; this apply has ended, so \
+                 `govern apply --break-lock` can take it over",
+                crate::apply::record::rfc3339(expires)
+            )),
+        }
+    }
 }
 
 fn now() -> u64 {
@@ -39,30 +170,111 @@ fn now() -> u64 {
         .unwrap_or(0)
 }
 
-/// `user@host pid N`, for the message another process shows.
-pub fn this_process() -> String {
-    let user = std::env::var("USER").unwrap_or_else(|_| "unknown".into());
-    let host = std::fs::read_to_string("/etc/hostname")
+fn host() -> String {
+    std::fs::read_to_string("/etc/hostname")
         .ok()
         .map(|h| h.trim().to_string())
         .filter(|h| !h.is_empty())
-        .or_else(|| std::env::var("HOSTNAME").ok())
-        .unwrap_or_else(|| "unknown-host".into());
-    format!("{user}@{host} pid {}", std::process::id())
+        .or_else(|| std::env::var("HOSTNAME").ok().filter(|h| !h.is_empty()))
+        .unwrap_or_else(|| "unknown-host".into())
+}
+
+/// The host user: `USER` or `LOGNAME` (what login shells set), else the name of this process's uid
+/// in /etc/passwd (CI containers and cron often set neither), else `uid N`.
+fn user() -> String {
+    if let Some(name) = ["USER", "LOGNAME"]
+        .iter()
+        .find_map(|v| std::env::var(v).ok().filter(|s| !s.is_empty()))
+    {
+        return name;
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        if let Ok(uid) = std::fs::metadata("/proc/self").map(|m| m.uid()) {
+            let passwd = std::fs::read_to_string("/etc/passwd").unwrap_or_default();
+            let name = passwd.lines().find_map(|line| {
+                let mut fields = line.split(':');
+                let name = fields.next()?;
+                (fields.nth(1)? == uid.to_string()).then(|| name.to_string())
+            });
+            return name.unwrap_or_else(|| format!("uid {uid}"));
+        }
+    }
+    "unknown user".into()
+}
+
+/// 128 random bits, hex.
+fn token() -> String {
+    use ring::rand::SecureRandom;
+    let mut bytes = [0u8; 16];
+    if ring::rand::SystemRandom::new().fill(&mut bytes).is_err() {
+        // No system randomness: the time and pid still tell runs apart.
+        let nanos = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or(0);
+        bytes = (nanos ^ (u128::from(std::process::id()) << 96)).to_le_bytes();
+    }
+    hex::encode(bytes)
+}
+
+/// Field 22 of /proc/PID/stat (start time), and whether the process is a zombie; None without it.
+fn process_stat(pid: u32) -> Option<(u64, bool)> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // The command name (field 2) is in parentheses and may hold spaces: count after the last ')'.
+    let mut rest = stat[stat.rfind(')')? + 1..].split_whitespace();
+    let zombie = rest.next()? == "Z";
+    Some((rest.nth(18)?.parse().ok()?, zombie))
+}
+
+fn process_started(pid: u32) -> Option<u64> {
+    process_stat(pid).map(|(started, _)| started)
+}
+
+fn process_liveness(pid: u32, started: Option<u64>) -> Liveness {
+    if !std::path::Path::new("/proc/self/stat").exists() {
+        return Liveness::Unknown;
+    }
+    match process_stat(pid) {
+        None => Liveness::Gone,
+        Some((_, true)) => Liveness::Gone,
+        Some((now, _)) if started.is_some_and(|s| s != now) => Liveness::Gone,
+        Some(_) => Liveness::Running,
+    }
+}
+
+/// `org` with at least [`LOCK_MIN_ATTEMPTS`] attempts per request, and the session's backoff.
+fn with_lock_retries(org: &Client) -> Client {
+    let config = org.config();
+    let retry = config
+        .retry_config()
+        .cloned()
+        .unwrap_or_else(aws_config::retry::RetryConfig::standard);
+    let attempts = retry.max_attempts().max(LOCK_MIN_ATTEMPTS);
+    Client::from_conf(
+        config
+            .to_builder()
+            .retry_config(retry.with_max_attempts(attempts))
+            .build(),
+    )
 }
 
 const DOCUMENT: &str =
     r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#;
 
-pub async fn acquire(org: &Client, holder: &str, break_stale: bool) -> Result<Lock> {
-    let started = now();
-    let me = Holder {
-        holder: holder.to_string(),
-        started,
-        expires: started + LOCK_TTL.as_secs(),
-    };
-    let description = serde_json::to_string(&me).expect("serializes");
-    for attempt in 0..2 {
+/// How often [`acquire`] finds the lock gone or re-taken between its calls before it gives up.
+const CHANGES_OF_HANDS: usize = 3;
+
+/// Takes the organization's lock for `me` ([`Holder::this_run`]); with `break_lock`, takes it over
+/// from another holder first.
+pub async fn acquire(org: &Client, mut me: Holder, break_lock: bool) -> Result<Lock> {
+    let org = &with_lock_retries(org);
+    me.started = now();
+    me.expires = me.started + LOCK_TTL.as_secs();
+    let description = me.description();
+    let mut broke = false;
+    for _ in 0..CHANGES_OF_HANDS {
         let r = org
             .create_policy()
             .name(LOCK_POLICY)
@@ -71,7 +283,7 @@ pub async fn acquire(org: &Client, holder: &str, break_stale: bool) -> Result<Lo
             .description(&description)
             .send()
             .await;
-        match r {
+        let duplicate = match r {
             Ok(out) => {
                 let policy_id = out
                     .policy()
@@ -79,49 +291,119 @@ pub async fn acquire(org: &Client, holder: &str, break_stale: bool) -> Result<Lo
                     .and_then(|s| s.id())
                     .unwrap_or_default()
                     .to_string();
-                return Ok(Lock { policy_id });
+                return Ok(Lock {
+                    policy_id,
+                    holder: me,
+                });
             }
-            Err(e)
-                if e.as_service_error()
-                    .is_some_and(|s| s.is_duplicate_policy_exception()) =>
-            {
-                let (id, other) = current(org).await?;
-                let stale = other.as_ref().is_none_or(|h| h.expires < now());
-                if break_stale && attempt == 0 {
-                    eprintln!(
-                        "breaking the apply lock held by {} ({})",
-                        other
-                            .as_ref()
-                            .map(|h| h.holder.as_str())
-                            .unwrap_or("an unknown holder"),
-                        if stale { "stale" } else { "not yet expired" }
-                    );
-                    delete(org, &id).await?;
-                    continue;
+            Err(e) => e
+                .as_service_error()
+                .is_some_and(|s| s.is_duplicate_policy_exception())
+                .then_some(())
+                .ok_or(e),
+        };
+        if let Err(e) = duplicate {
+            // Did the create land anyway (its answer lost, and the retries too)?
+            if let Ok(Some((policy_id, Some(h)))) = current(org).await {
+                if h.token.is_some() && h.token == me.token {
+                    return Ok(Lock {
+                        policy_id,
+                        holder: me,
+                    });
                 }
-                return Err(held(other, stale));
             }
-            Err(e) => return Err(Error::aws("CreatePolicy", LOCK_POLICY, e)),
+            return Err(Error::aws("CreatePolicy", LOCK_POLICY, e));
         }
+        let Some((id, other)) = current(org).await? else {
+            // Released between the create and the read: try again.
+            continue;
+        };
+        if let Some(h) = &other {
+            if h.token.is_some() && h.token == me.token {
+                // This run's own create: its answer was lost and the SDK's retry met it.
+                tracing::info!(policy_id = %id, "adopted the apply lock this run created");
+                return Ok(Lock {
+                    policy_id: id,
+                    holder: me,
+                });
+            }
+        }
+        let stale = other.as_ref().is_none_or(|h| h.expires < now());
+        if break_lock && !broke {
+            eprintln!(
+                "breaking the apply lock held by {} ({})",
+                other
+                    .as_ref()
+                    .map(Holder::name)
+                    .unwrap_or_else(|| "an unknown holder".into()),
+                match other.as_ref().map(Holder::liveness) {
+                    Some(Liveness::Gone) => "its process is no longer running",
+                    _ if stale => "stale",
+                    _ => "not yet expired",
+                }
+            );
+            delete(org, &id).await?;
+            broke = true;
+            continue;
+        }
+        if broke {
+            return Err(Error::Refused {
+                message: format!(
+                    "another apply took the lock again right after it was broken: {}",
+                    other
+                        .as_ref()
+                        .map(Holder::name)
+                        .unwrap_or_else(|| "an unknown holder".into())
+                ),
+                hint: None,
+            });
+        }
+        return Err(held(other, stale));
     }
     Err(Error::Refused {
-        message: "another apply took the lock again right after it was broken".into(),
-        hint: None,
+        message: format!(
+            "the apply lock changed hands {CHANGES_OF_HANDS} times while govern tried to take it"
+        ),
+        hint: Some("another apply is starting or ending: run again".into()),
     })
 }
 
 fn held(other: Option<Holder>, stale: bool) -> Error {
-    let who = match &other {
-        Some(h) => format!(
-            "{} since {} (expires {})",
-            h.holder,
-            crate::apply::record::rfc3339(h.started),
-            crate::apply::record::rfc3339(h.expires)
-        ),
-        None => "an unknown holder".into(),
+    let Some(h) = other else {
+        return Error::Refused {
+            message: "another govern apply holds the organization's lock: an unknown holder (its \
+                      description is not govern's)"
+                .into(),
+            hint: Some(
+                "if no apply is running, `govern apply --break-lock` takes the lock over".into(),
+            ),
+        };
     };
+    let when = format!(
+        "since {} (expires {})",
+        crate::apply::record::rfc3339(h.started),
+        crate::apply::record::rfc3339(h.expires)
+    );
+    if h.liveness() == Liveness::Gone {
+        return Error::Refused {
+            message: format!(
+                "the organization's apply lock is held by pid {} on this host, which is no longer \
+                 running: {} {when}",
+                h.pid.unwrap_or_default(),
+                h.name()
+            ),
+            hint: Some(
+                "that apply ended without giving the lock back, so it is safe to break: run again \
+                 with --break-lock"
+                    .into(),
+            ),
+        };
+    }
     Error::Refused {
-        message: format!("another govern apply holds the organization's lock: {who}"),
+        message: format!(
+            "another govern apply holds the organization's lock: {} {when}",
+            h.name()
+        ),
         hint: Some(if stale {
             "the lock has expired: if that apply is gone, run again with --break-lock".into()
         } else {
@@ -131,7 +413,8 @@ fn held(other: Option<Holder>, stale: bool) -> Error {
     }
 }
 
-async fn current(org: &Client) -> Result<(String, Option<Holder>)> {
+/// The lock policy's id and holder, if there is one.
+async fn current(org: &Client) -> Result<Option<(String, Option<Holder>)>> {
     let mut pages = org
         .list_policies()
         .filter(PolicyType::ServiceControlPolicy)
@@ -148,26 +431,133 @@ async fn current(org: &Client) -> Result<(String, Option<Holder>)> {
             let holder = p
                 .description()
                 .and_then(|d| serde_json::from_str::<Holder>(d).ok());
-            return Ok((p.id().unwrap_or_default().to_string(), holder));
+            return Ok(Some((p.id().unwrap_or_default().to_string(), holder)));
         }
     }
-    Err(Error::Refused {
-        message: "the apply lock was released while govern was reading it; run again".into(),
-        hint: None,
-    })
+    Ok(None)
 }
 
+/// Deletes the lock policy `id`; one already gone counts as deleted (a retry whose first attempt's
+/// answer was lost, or another process's --break-lock).
 async fn delete(org: &Client, id: &str) -> Result<()> {
-    org.delete_policy()
-        .policy_id(id)
-        .send()
-        .await
-        .map_err(|e| Error::aws("DeletePolicy", LOCK_POLICY, e))?;
-    Ok(())
+    let r = org.delete_policy().policy_id(id).send().await;
+    match r {
+        Ok(_) => Ok(()),
+        Err(e) if is_not_found(&e) => Ok(()),
+        Err(e) => Err(Error::aws("DeletePolicy", LOCK_POLICY, e)),
+    }
+}
+
+fn is_not_found<E: ProvideErrorMetadata, R>(e: &SdkError<E, R>) -> bool {
+    e.code() == Some("PolicyNotFoundException")
 }
 
 impl Lock {
-    pub async fn release(self, org: &Client) -> Result<()> {
-        delete(org, &self.policy_id).await
+    pub fn policy_id(&self) -> &str {
+        &self.policy_id
+    }
+
+    /// When this lock expires on its own.
+    pub fn expires(&self) -> u64 {
+        self.holder.expires
+    }
+
+    /// Gives the lock back: deletes the lock policy if it is still this run's.
+    pub async fn release(self, org: &Client) -> Released {
+        let org = &with_lock_retries(org);
+        let read = org
+            .describe_policy()
+            .policy_id(&self.policy_id)
+            .send()
+            .await;
+        let description = match read {
+            Ok(out) => out
+                .policy()
+                .and_then(|p| p.policy_summary())
+                .and_then(|s| s.description())
+                .unwrap_or_default()
+                .to_string(),
+            Err(e) if is_not_found(&e) => return Released::Broken,
+            Err(e) => {
+                return Released::Left {
+                    policy_id: self.policy_id,
+                    error: Error::aws("DescribePolicy", LOCK_POLICY, e),
+                }
+            }
+        };
+        match serde_json::from_str::<Holder>(&description) {
+            Ok(h) if h.token.is_some() && h.token == self.holder.token => {}
+            Ok(other) => return Released::TakenOver { by: other.name() },
+            Err(_) => {
+                return Released::TakenOver {
+                    by: format!("an unknown holder (description {description:?})"),
+                }
+            }
+        }
+        match delete(org, &self.policy_id).await {
+            Ok(()) => Released::Released,
+            Err(error) => Released::Left {
+                policy_id: self.policy_id,
+                error,
+            },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_long_caller_is_cut_to_fit_awss_description_limit() {
+        let mut me = Holder::this_run(&format!(
+            "arn:aws:sts::123456789012:assumed-role/{}",
+            "r".repeat(900)
+        ));
+        me.started = 1;
+        me.expires = 2;
+        let d = me.description();
+        assert!(d.chars().count() <= DESCRIPTION_MAX, "{}", d.len());
+        let back: Holder = serde_json::from_str(&d).unwrap();
+        assert_eq!(back.token, me.token);
+        assert!(back
+            .caller
+            .unwrap()
+            .starts_with("arn:aws:sts::123456789012:assumed-role/rrr"));
+    }
+
+    #[test]
+    fn an_old_lock_reads_without_token_or_pid() {
+        let h: Holder =
+            serde_json::from_str(r#"{"holder":"ci@runner pid 7","started":1,"expires":2}"#)
+                .unwrap();
+        assert_eq!(h.token, None);
+        assert_eq!(h.liveness(), Liveness::Unknown);
+        assert_eq!(h.name(), "ci@runner pid 7");
+    }
+
+    #[test]
+    fn this_process_runs_and_a_pid_with_another_start_does_not() {
+        let me = Holder::this_run("arn:aws:iam::123456789012:user/me");
+        if !std::path::Path::new("/proc/self/stat").exists() {
+            return;
+        }
+        assert_eq!(me.liveness(), Liveness::Running);
+        let reused = Holder {
+            pid_started: me.pid_started.map(|s| s + 1),
+            ..me.clone()
+        };
+        assert_eq!(reused.liveness(), Liveness::Gone);
+        let elsewhere = Holder {
+            host: Some("another-host".into()),
+            ..me
+        };
+        assert_eq!(elsewhere.liveness(), Liveness::Unknown);
+    }
+
+    #[test]
+    fn tokens_differ_per_run() {
+        assert_ne!(token(), token());
+        assert_eq!(token().len(), 32);
     }
 }

@@ -27,6 +27,10 @@ pub struct Transaction<'a> {
 
 /// Runs the plan's changes, printing and journaling each; fails when any change failed or apply
 /// was interrupted. Returns how many ran.
+///
+/// The organization's lock is taken first and given back whatever happened. What became of the
+/// lock never changes the apply's own result (the caller goes on to verify and record a success):
+/// a lock that could not be given back, or that another process broke meanwhile, is a warning.
 pub async fn execute(
     tx: &Transaction<'_>,
     clients: &Clients,
@@ -34,18 +38,17 @@ pub async fn execute(
     actual: &Actual,
     break_lock: bool,
 ) -> Result<usize> {
-    let lock = crate::apply::lock::acquire(
-        &clients.org,
-        &crate::apply::lock::this_process(),
-        break_lock,
-    )
-    .await?;
+    let me = crate::apply::lock::Holder::this_run(clients.members.caller_arn());
+    let lock = crate::apply::lock::acquire(&clients.org, me, break_lock).await?;
+    let expires = lock.expires();
     let result = execute_locked(tx, clients, plan, actual).await;
     // Release whatever happened; a lock left behind would block the next apply for an hour.
     let released = lock.release(&clients.org).await;
-    let total = result?;
-    released?;
-    Ok(total)
+    if let Some(warning) = released.warning(expires) {
+        tracing::warn!(lock = ?released, "apply lock not released cleanly");
+        eprintln!("{warning}");
+    }
+    result
 }
 
 async fn execute_locked(

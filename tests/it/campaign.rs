@@ -1,9 +1,11 @@
 //! The fault campaign (issue 6): a seeded loop of plan + apply on the drifted demo organization
-//! with random faults on every operation (throttles, 500/503, dropped connections, latency spikes)
-//! and few retry attempts, so some runs fail for real. Every run must either converge or stop
-//! with a clear error (and a journal once a change started); a fault-free re-run must then
-//! converge; and no run may leave anything that is neither as it was nor as the fault-free
-//! reference apply leaves it (an unintended change: a twin, a stray attachment, a wrong value).
+//! with random faults on every operation (throttles, 500/503, dropped connections, answers lost
+//! after AWS acted, latency spikes) and few retry attempts, so some runs fail for real. Every run
+//! must either converge or stop with a clear error (and a journal once a change started); a
+//! fault-free re-run must then converge; and no run may leave anything that is neither as it was
+//! nor as the fault-free reference apply leaves it (an unintended change: a twin, a stray
+//! attachment, a wrong value). The apply lock must never be what fails a run, nor be left behind
+//! by a run that was not killed (issue 20).
 //!
 //! Runs: 50, or GOVERN_FAULT_RUNS. The emulator is reset between runs (one server, not fifty).
 
@@ -131,7 +133,7 @@ async fn facts(cfg: &aws_config::SdkConfig) -> BTreeMap<String, String> {
 
 /// Twins that keyed facts cannot show: two OUs of one name under one parent, two SCPs of one name,
 /// two accounts with one email.
-async fn twins(cfg: &aws_config::SdkConfig) -> Vec<String> {
+pub(crate) async fn twins(cfg: &aws_config::SdkConfig) -> Vec<String> {
     let org = aws_sdk_organizations::Client::new(cfg);
     let mut found = Vec::new();
     let root = org.list_roots().send().await.unwrap().roots()[0]
@@ -213,6 +215,44 @@ fn faults(seed: u64) -> Faults {
             )
             .probability(0.05),
         )
+        // Last, so that the rules above draw as they did before they were added. The lock's own
+        // calls (CreatePolicy also makes SCPs; DeletePolicy is only the lock's) lose their answer
+        // one time in four, so that each run's lock meets a lost answer often.
+        .rule(Rule::new("*", Effect::LoseAnswer).probability(0.02))
+        .rule(Rule::new("organizations:CreatePolicy", Effect::LoseAnswer).probability(0.25))
+        .rule(Rule::new("organizations:DeletePolicy", Effect::LoseAnswer).probability(0.25))
+}
+
+/// Whether the apply lock policy exists (read straight from the emulator).
+async fn lock_exists(cfg: &aws_config::SdkConfig) -> bool {
+    let org = aws_sdk_organizations::Client::new(cfg);
+    let mut pages = org
+        .list_policies()
+        .filter(aws_sdk_organizations::types::PolicyType::ServiceControlPolicy)
+        .into_paginator()
+        .send();
+    while let Some(page) = pages.next().await {
+        if page
+            .unwrap()
+            .policies()
+            .iter()
+            .any(|p| p.name() == Some(::govern::model::LOCK_POLICY))
+        {
+            return true;
+        }
+    }
+    false
+}
+
+/// A failed apply whose only reported cause is the apply lock: no change FAILED, and the error
+/// names the lock (taking it, or giving it back).
+fn failed_only_by_the_lock(o: &Output) -> bool {
+    let err = String::from_utf8_lossy(&o.stderr);
+    !o.status.success()
+        && !String::from_utf8_lossy(&o.stdout).contains("FAILED")
+        && (err.contains(::govern::model::LOCK_POLICY)
+            || err.contains("organization's lock")
+            || err.contains("apply lock"))
 }
 
 /// A failure the user can read: an error on stderr, or apply's per-change FAILED with its cause.
@@ -245,11 +285,16 @@ async fn fault_campaign_converges_without_unintended_changes() {
     let state = tempfile::tempdir().unwrap();
     let out = govern(&emu, &proxy, state.path(), &["apply", "--auto-approve"], 8);
     assert!(out.status.success(), "reference apply: {}", text(&out));
+    assert!(
+        !lock_exists(&cfg).await,
+        "the reference apply gave its lock back"
+    );
     let reference = facts(&cfg).await;
     assert_ne!(before, reference, "the demo organization has drift to fix");
 
     let started = Instant::now();
     let (mut first, mut rerun, mut stopped_plan, mut changes_made, mut bad) = (0, 0, 0, 0, 0);
+    let (mut lock_left, mut lock_failed) = (0, 0);
     let mut requests = 0u64;
     for run in 0..runs {
         emu.reset();
@@ -281,6 +326,21 @@ async fn fault_campaign_converges_without_unintended_changes() {
         };
         requests += proxy.counts().values().sum::<u64>();
         proxy.set_faults(Faults::none());
+        // No run here is killed: each must give its lock back, whatever happened.
+        if lock_exists(&cfg).await {
+            lock_left += 1;
+            eprintln!(
+                "run {run}: lock left behind: {}",
+                applied.as_ref().map(text).unwrap_or_default()
+            );
+        }
+        if applied.as_ref().is_some_and(failed_only_by_the_lock) {
+            lock_failed += 1;
+            eprintln!(
+                "run {run}: failed only because of the lock: {}",
+                applied.as_ref().map(text).unwrap_or_default()
+            );
+        }
 
         let partial = facts(&cfg).await;
         let wrong = unintended(&before, &partial, &reference);
@@ -292,7 +352,10 @@ async fn fault_campaign_converges_without_unintended_changes() {
         changes_made += made;
         if !wrong.is_empty() {
             bad += wrong.len();
-            eprintln!("run {run}: unintended: {wrong:#?}");
+            eprintln!(
+                "run {run}: unintended: {wrong:#?}\n{}",
+                applied.as_ref().map(text).unwrap_or_else(|| text(&plan))
+            );
         }
 
         match &applied {
@@ -339,9 +402,12 @@ async fn fault_campaign_converges_without_unintended_changes() {
     eprintln!(
         "fault campaign: {runs} runs in {:.1} s, {requests} requests under faults; converged first \
          time {first}, converged on re-run {rerun} (plan stopped {stopped_plan}), facts changed by \
-         faulty runs {changes_made}, unintended changes {bad}",
+         faulty runs {changes_made}, unintended changes {bad}, lock left behind after a non-killed \
+         run {lock_left}, runs failed only because of the lock {lock_failed}",
         started.elapsed().as_secs_f64()
     );
     assert_eq!(bad, 0, "unintended changes");
+    assert_eq!(lock_left, 0, "lock left behind after a non-killed run");
+    assert_eq!(lock_failed, 0, "runs failed only because of the lock");
     assert_eq!(first + rerun, runs as usize);
 }

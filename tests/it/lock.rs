@@ -1,5 +1,7 @@
 //! One apply at a time, and an apply killed mid-way: against the emulator, with the fault proxy
-//! holding a request so the first apply is caught in the middle.
+//! holding a request so the first apply is caught in the middle. Lost answers (the proxy lets a
+//! request act, then drops its answer, as AWS's network sometimes does): to the lock's own
+//! CreatePolicy and DeletePolicy, and to the creates of OUs, policies and accounts.
 
 use crate::support::Govern;
 use std::path::{Path, PathBuf};
@@ -7,7 +9,7 @@ use std::process::{Child, Command, Output, Stdio};
 use std::time::Duration;
 
 use govern_testkit::seed::Seeder;
-use govern_testkit::{Emulator, Faults, Proxy};
+use govern_testkit::{Emulator, Faults, Proxy, Rule};
 
 fn sample() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("org.toml")
@@ -81,6 +83,8 @@ async fn a_second_apply_waits_its_turn_and_says_who_holds_the_lock() {
             && err.contains(" pid "),
         "{err}"
     );
+    // The holder is named by the credentials' caller as well as the host user.
+    assert!(err.contains(&caller_arn(&emu).await), "{err}");
 
     hold.release();
     let first = first.wait_with_output().unwrap();
@@ -187,4 +191,277 @@ async fn ctrl_c_finishes_the_change_in_flight_and_starts_no_more() {
     let rerun = run(&emu, &proxy, state.path(), &["apply", "--auto-approve"]);
     assert!(rerun.status.success());
     assert_eq!(ou_names(&seeder).await, ["Security", "Workloads"]);
+}
+
+/// The ARN STS gives the emulator's credentials.
+async fn caller_arn(emu: &Emulator) -> String {
+    aws_sdk_sts::Client::new(&emu.sdk_config().await)
+        .get_caller_identity()
+        .send()
+        .await
+        .unwrap()
+        .arn()
+        .unwrap()
+        .to_string()
+}
+
+/// The lock policies in the organization (read straight from the emulator).
+async fn locks(seeder: &Seeder) -> usize {
+    seeder
+        .org
+        .list_policies()
+        .filter(aws_sdk_organizations::types::PolicyType::ServiceControlPolicy)
+        .max_results(20)
+        .send()
+        .await
+        .unwrap()
+        .policies()
+        .iter()
+        .filter(|p| p.name() == Some("govern-apply-lock"))
+        .count()
+}
+
+fn text(out: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_lost_answer_to_the_locks_create_policy_is_this_runs_lock_not_another_apply() {
+    let emu = Emulator::start();
+    // An apply's first CreatePolicy is the lock's: AWS creates it, the answer is lost, and the SDK's
+    // retry is answered DuplicatePolicyException.
+    let proxy = Proxy::start(
+        &emu.endpoint(),
+        Faults::none().rule(Rule::lose_answer("organizations:CreatePolicy").times(1)),
+    );
+    let seeder = Seeder::new(&emu.sdk_config().await).await;
+    let state = tempfile::tempdir().unwrap();
+
+    let out = run(&emu, &proxy, state.path(), &["apply", "--auto-approve"]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("the organization matches org.toml"),
+        "{}",
+        text(&out)
+    );
+    assert_eq!(locks(&seeder).await, 0, "the adopted lock was given back");
+    let plan = run(&emu, &proxy, state.path(), &["plan", "--detailed-exitcode"]);
+    assert_eq!(plan.status.code(), Some(0));
+    assert_eq!(
+        crate::campaign::twins(&emu.sdk_config().await).await,
+        Vec::<String>::new()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_lost_answer_to_the_locks_delete_policy_still_ends_a_complete_apply() {
+    let emu = Emulator::start();
+    // The only DeletePolicy of an apply is the lock's release: AWS deletes it, the answer is lost,
+    // and the SDK's retry is answered PolicyNotFoundException.
+    let proxy = Proxy::start(
+        &emu.endpoint(),
+        Faults::none().rule(Rule::lose_answer("organizations:DeletePolicy").times(1)),
+    );
+    let seeder = Seeder::new(&emu.sdk_config().await).await;
+    let state = tempfile::tempdir().unwrap();
+
+    let out = run(&emu, &proxy, state.path(), &["apply", "--auto-approve"]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(
+        proxy.count("organizations:DeletePolicy"),
+        2,
+        "lost, then retried"
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("Apply complete: ") && stdout.contains("the organization matches org.toml"),
+        "verified: {stdout}"
+    );
+    assert!(
+        state.path().join("last-apply.json").exists(),
+        "the record drift relies on"
+    );
+    assert!(
+        !String::from_utf8_lossy(&out.stderr).contains("warning"),
+        "a lock found deleted by the retry is released: {}",
+        text(&out)
+    );
+    assert_eq!(locks(&seeder).await, 0);
+    let again = run(&emu, &proxy, state.path(), &["apply", "--auto-approve"]);
+    assert!(again.status.success(), "{}", text(&again));
+    assert!(String::from_utf8_lossy(&again.stdout).contains("No changes."));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_holder_whose_process_is_gone_is_reported_as_dead_and_named_by_its_caller() {
+    let emu = Emulator::start();
+    let proxy = Proxy::start(&emu.endpoint(), Faults::default());
+    let seeder = Seeder::new(&emu.sdk_config().await).await;
+    let state = tempfile::tempdir().unwrap();
+
+    // An apply with no USER (nor LOGNAME) in its environment, as under cron or in a bare container,
+    // killed while it holds the lock.
+    let hold = proxy.hold("organizations:CreateOrganizationalUnit");
+    let mut victim = Govern::new(&[])
+        .config(&sample())
+        .state_dir(state.path())
+        .args(&["apply", "--auto-approve"])
+        .env_remove("USER")
+        .env_remove("LOGNAME")
+        .through(&proxy, &emu)
+        .command()
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    assert!(hold.wait_until_held(Duration::from_secs(60)));
+    let pid = victim.id();
+    victim.kill().unwrap();
+    victim.wait().unwrap();
+    hold.release();
+
+    let refused = run(&emu, &proxy, state.path(), &["apply", "--auto-approve"]);
+    assert_eq!(refused.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        err.contains(&format!(
+            "held by pid {pid} on this host, which is no longer running"
+        )),
+        "{err}"
+    );
+    assert!(err.contains("--break-lock"), "{err}");
+    assert!(err.contains(&caller_arn(&emu).await), "{err}");
+    assert!(
+        !err.contains("unknown@"),
+        "the host user is found without USER: {err}"
+    );
+
+    let rerun = run(
+        &emu,
+        &proxy,
+        state.path(),
+        &["apply", "--auto-approve", "--break-lock"],
+    );
+    assert!(rerun.status.success(), "{}", text(&rerun));
+    assert!(
+        String::from_utf8_lossy(&rerun.stderr).contains("its process is no longer running"),
+        "{}",
+        text(&rerun)
+    );
+    assert_eq!(locks(&seeder).await, 0);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn lost_answers_to_creates_adopt_what_this_apply_made_and_make_no_twins() {
+    let emu = Emulator::start();
+    let proxy = Proxy::start(&emu.endpoint(), Faults::default());
+    let seeder = Seeder::new(&emu.sdk_config().await).await;
+    let state = tempfile::tempdir().unwrap();
+
+    // Once the apply holds the lock and starts its first OU, lose the answer to the first create
+    // of each kind: AWS made it, and the SDK's retry meets it.
+    let first_ou = proxy.hold("organizations:CreateOrganizationalUnit");
+    let child = spawn(&emu, &proxy, state.path(), &["apply", "--auto-approve"]);
+    assert!(first_ou.wait_until_held(Duration::from_secs(60)));
+    proxy.set_faults(
+        Faults::none()
+            .rule(Rule::lose_answer("organizations:CreateOrganizationalUnit").times(1))
+            .rule(Rule::lose_answer("organizations:CreatePolicy").times(1))
+            .rule(Rule::lose_answer("organizations:CreateAccount").times(1)),
+    );
+    first_ou.release();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", text(&out));
+    for op in ["CreateOrganizationalUnit", "CreatePolicy", "CreateAccount"] {
+        let op = format!("organizations:{op}");
+        assert!(proxy.count(&op) >= 2, "{op} was lost and retried");
+    }
+
+    let cfg = emu.sdk_config().await;
+    assert_eq!(crate::campaign::twins(&cfg).await, Vec::<String>::new());
+    assert_eq!(ou_names(&seeder).await, ["Security", "Workloads"]);
+    let accounts = seeder.org.list_accounts().send().await.unwrap();
+    assert_eq!(accounts.accounts().len(), 5, "no twin account");
+    let plan = run(&emu, &proxy, state.path(), &["plan", "--detailed-exitcode"]);
+    assert_eq!(plan.status.code(), Some(0), "converged");
+    assert_eq!(locks(&seeder).await, 0);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_create_that_meets_someone_elses_ou_or_policy_stops_with_a_conflict() {
+    let emu = Emulator::start();
+    let proxy = Proxy::start(&emu.endpoint(), Faults::default());
+    let seeder = Seeder::new(&emu.sdk_config().await).await;
+    let state = tempfile::tempdir().unwrap();
+
+    // While the apply creates its first OU (Security), someone makes the next OU by hand (no
+    // managed-by tag) and one of its SCPs with another document.
+    let first_ou = proxy.hold("organizations:CreateOrganizationalUnit");
+    let child = spawn(&emu, &proxy, state.path(), &["apply", "--auto-approve"]);
+    assert!(first_ou.wait_until_held(Duration::from_secs(60)));
+    seeder
+        .org
+        .create_organizational_unit()
+        .parent_id(&seeder.root_id)
+        .name("Workloads")
+        .send()
+        .await
+        .unwrap();
+    let by_hand = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"s3:*","Resource":"*"}]}"#;
+    seeder
+        .org
+        .create_policy()
+        .name("deny-root-user")
+        .description("made by hand")
+        .content(by_hand)
+        .r#type(aws_sdk_organizations::types::PolicyType::ServiceControlPolicy)
+        .send()
+        .await
+        .unwrap();
+    first_ou.release();
+    let out = child.wait_with_output().unwrap();
+    let all = text(&out);
+    eprintln!("{all}");
+    assert_eq!(out.status.code(), Some(1), "{all}");
+    let conflicts: Vec<&str> = all
+        .lines()
+        .filter(|l| {
+            l.contains("AWS says it exists already, but not as govern would have created it")
+        })
+        .collect();
+    assert!(
+        conflicts
+            .iter()
+            .any(|l| l.contains("ou:Workloads:") && l.contains("managed-by")),
+        "{all}"
+    );
+    assert!(
+        conflicts
+            .iter()
+            .any(|l| l.contains("scp:deny-root-user:") && l.contains("another document")),
+        "{all}"
+    );
+    // Nothing was adopted into govern's plan, nor twinned.
+    assert_eq!(
+        crate::campaign::twins(&emu.sdk_config().await).await,
+        Vec::<String>::new()
+    );
+    let policies = seeder
+        .org
+        .list_policies()
+        .filter(aws_sdk_organizations::types::PolicyType::ServiceControlPolicy)
+        .send()
+        .await
+        .unwrap();
+    let hand = policies
+        .policies()
+        .iter()
+        .find(|p| p.name() == Some("deny-root-user"))
+        .unwrap();
+    assert_eq!(hand.description(), Some("made by hand"));
+    assert_eq!(locks(&seeder).await, 0);
 }

@@ -10,6 +10,7 @@ pub mod proxy;
 pub mod responders;
 pub mod seed;
 pub mod shapes;
+mod uniqueness;
 
 pub use emulator::{Emulator, MOTO_SERVER_ENV, REGION};
 pub use proxy::{op_matches, Effect, Faults, Hold, Proxy, Rule, When};

@@ -27,6 +27,7 @@ use hyper_util::client::legacy::Client;
 use hyper_util::rt::{TokioExecutor, TokioIo};
 
 use crate::responders::{credential_service, form_param, Identities, KmsPeriods, Regions, Reply};
+use crate::uniqueness::{Uniqueness, Upstream};
 use crate::Emulator;
 
 // ---------------------------------------------------------------------------------------------
@@ -45,6 +46,12 @@ pub enum Effect {
     Status(u16),
     /// Closes the connection without an answer.
     Drop,
+    /// Lets the request act (forwards it and waits for the upstream's answer), then closes the
+    /// connection instead of returning that answer. This models real AWS: an answer lost on the
+    /// way back after the service acted. The client cannot tell it from [`Effect::Drop`] and
+    /// retries, and the retry meets what the first attempt did (a create answers Duplicate…, a
+    /// delete NotFound): "did my write land?" is the caller's question to answer.
+    LoseAnswer,
     /// Answers the service's own access-denied error (see [`access_denied_reply`]), as AWS does when
     /// the caller's policies lack the operation's IAM action.
     AccessDenied,
@@ -108,6 +115,10 @@ impl Rule {
     pub fn drop_connection(op: &str) -> Rule {
         Rule::new(op, Effect::Drop)
     }
+    /// [`Effect::LoseAnswer`]: the request acts, its answer is lost.
+    pub fn lose_answer(op: &str) -> Rule {
+        Rule::new(op, Effect::LoseAnswer)
+    }
     pub fn access_denied(op: &str) -> Rule {
         Rule::new(op, Effect::AccessDenied)
     }
@@ -129,7 +140,7 @@ impl Rule {
 }
 
 /// The rules a proxy applies, in order: every matching latency rule that fires adds its delay; the
-/// first matching answering rule (throttle, status, drop) that fires answers.
+/// first matching answering rule (throttle, status, drop, lost answer) that fires answers.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Faults {
     pub seed: u64,
@@ -581,9 +592,11 @@ struct Shared {
     kms: KmsPeriods,
     /// Accounts whose roles sts:AssumeRole refuses ([`Proxy::deny_assume_role`]).
     denied_roles: Mutex<std::collections::BTreeSet<String>>,
+    /// AWS's uniqueness rules moto lacks (OU names under a parent, account emails).
+    uniqueness: Uniqueness,
 }
 
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
@@ -626,6 +639,7 @@ impl Proxy {
             regions: Regions::default(),
             kms: KmsPeriods::default(),
             denied_roles: Mutex::default(),
+            uniqueness: Uniqueness::default(),
         });
         let (shutdown, stop) = tokio::sync::oneshot::channel();
         let thread_shared = shared.clone();
@@ -896,7 +910,7 @@ async fn handle(
     if !decision.delay.is_zero() {
         tokio::time::sleep(decision.delay).await;
     }
-    match decision.answer {
+    let lose_answer = match decision.answer {
         Some(Effect::Throttle) => return Ok(reply(throttle_reply(&op, protocol))),
         Some(Effect::Status(status)) => return Ok(reply(status_reply(status, protocol))),
         Some(Effect::Drop) => return Err(DropConnection),
@@ -904,22 +918,90 @@ async fn handle(
         Some(Effect::ClockSkew(ahead)) => {
             return Ok(reply(clock_skew_reply(&parts.headers, protocol, ahead)))
         }
-        Some(Effect::Latency(_) | Effect::RandomLatency { .. }) | None => {}
+        Some(Effect::LoseAnswer) => true,
+        Some(Effect::Latency(_) | Effect::RandomLatency { .. }) | None => false,
+    };
+    let answer = answer(&shared, &client, &op, parts, body).await;
+    if lose_answer {
+        // The request has acted; its answer goes nowhere.
+        return Err(DropConnection);
     }
+    Ok(answer)
+}
 
+/// What AWS answers a request that no fault stopped.
+async fn answer(
+    shared: &Shared,
+    client: &HttpClient,
+    op: &str,
+    parts: http::request::Parts,
+    body: Bytes,
+) -> Response<Full<Bytes>> {
     if op == "sts:AssumeRole" {
-        if let Some(reply) = denied_assume_role(&shared, &parts.headers, &body) {
-            return Ok(reply);
+        if let Some(reply) = denied_assume_role(shared, &parts.headers, &body) {
+            return reply;
         }
     }
 
-    if REGION_OPS.contains(&op.as_str()) {
+    if REGION_OPS.contains(&op) {
         let caller = shared.identities.caller_account(&parts.headers);
         let name = op.trim_start_matches("account:");
-        return Ok(reply(shared.regions.handle(name, &caller, &body)));
+        return reply(shared.regions.handle(name, &caller, &body));
     }
 
-    Ok(forward(&shared, &client, &op, parts, body).await)
+    if op.starts_with("organizations:") {
+        let upstream = Asking {
+            shared,
+            client,
+            headers: &parts.headers,
+        };
+        if let Some(answer) = shared.uniqueness.check(op, &body, &upstream).await {
+            return reply(answer);
+        }
+    }
+
+    forward(shared, client, op, parts, body).await
+}
+
+/// The emulator, asked an Organizations question with the credentials of the request at hand.
+struct Asking<'a> {
+    shared: &'a Shared,
+    client: &'a HttpClient,
+    headers: &'a HeaderMap,
+}
+
+impl Upstream for Asking<'_> {
+    async fn organizations(
+        &self,
+        target: &str,
+        body: serde_json::Value,
+    ) -> Option<serde_json::Value> {
+        let authority = self.shared.upstream.authority()?.as_str();
+        let mut request = Request::builder()
+            .method(Method::POST)
+            .uri(format!("http://{authority}/"));
+        for (name, value) in self.headers {
+            if !is_hop_by_hop(name)
+                && name != http::header::CONTENT_LENGTH
+                && name != "x-amz-target"
+            {
+                request = request.header(name, value);
+            }
+        }
+        let request = request
+            .header(
+                "x-amz-target",
+                format!("AWSOrganizationsV20161128.{target}"),
+            )
+            .body(Full::new(Bytes::from(body.to_string())))
+            .ok()?;
+        let response = self.client.request(request).await.ok()?;
+        if response.status() != StatusCode::OK {
+            return None;
+        }
+        let bytes = response.into_body().collect().await.ok()?.to_bytes();
+        serde_json::from_slice(&bytes).ok()
+    }
 }
 
 /// The AccessDenied answer for an AssumeRole of a role in a denied account, if it is one.

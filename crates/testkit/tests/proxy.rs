@@ -224,6 +224,117 @@ async fn unavailable_and_dropped_connections_fail_without_retries_and_pass_with_
     }
 }
 
+/// A lost answer: the request acts, the caller sees a dropped connection, and a retry meets what
+/// the first attempt did.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_lost_answer_acts_and_its_retry_meets_what_it_did() {
+    let emulator = Emulator::start();
+    let proxy = Proxy::start(&emulator.endpoint(), Faults::none());
+    let base = proxy.sdk_config().await;
+    Seeder::new(&base).await;
+    let none = org(&retries(&base, RetryConfig::disabled()));
+    let std_client = org(&retries(&base, standard()));
+    let create = |client: &aws_sdk_organizations::Client, name: &str| {
+        client
+            .create_policy()
+            .name(name)
+            .description("lost")
+            .content(r#"{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"s3:*","Resource":"*"}]}"#)
+            .r#type(aws_sdk_organizations::types::PolicyType::ServiceControlPolicy)
+            .send()
+    };
+    let names = || async {
+        org(&base)
+            .list_policies()
+            .filter(aws_sdk_organizations::types::PolicyType::ServiceControlPolicy)
+            .send()
+            .await
+            .unwrap()
+            .policies()
+            .iter()
+            .filter_map(|p| p.name().map(str::to_string))
+            .collect::<Vec<_>>()
+    };
+
+    proxy.set_faults(Faults::none().rule(Rule::lose_answer("organizations:CreatePolicy").times(1)));
+    let err = create(&none, "first").await.expect_err("no answer");
+    assert!(
+        matches!(
+            err,
+            aws_sdk_organizations::error::SdkError::DispatchFailure(_)
+        ),
+        "a lost answer is a dispatch failure to the caller: {err:?}"
+    );
+    assert!(names().await.contains(&"first".to_string()), "yet it acted");
+
+    proxy.set_faults(Faults::none().rule(Rule::lose_answer("organizations:CreatePolicy").times(1)));
+    proxy.reset_counts();
+    let err = create(&std_client, "second")
+        .await
+        .expect_err("the retry meets the first");
+    assert_eq!(err.code(), Some("DuplicatePolicyException"), "{err:?}");
+    assert_eq!(proxy.count("organizations:CreatePolicy"), 2);
+}
+
+/// AWS refuses a second OU of one name under one parent, and fails a CreateAccount whose email an
+/// account has; moto does neither, the proxy does both.
+#[tokio::test(flavor = "multi_thread")]
+async fn ou_names_and_account_emails_are_unique_as_on_aws() {
+    let emulator = Emulator::start();
+    let proxy = Proxy::start(&emulator.endpoint(), Faults::none());
+    let cfg = proxy.sdk_config().await;
+    let seeder = Seeder::new(&cfg).await;
+    let org = org(&cfg);
+    let ou = || {
+        org.create_organizational_unit()
+            .parent_id(&seeder.root_id)
+            .name("Twin")
+            .send()
+    };
+    ou().await.unwrap();
+    let err = ou().await.expect_err("a second OU of that name");
+    assert_eq!(err.code(), Some("DuplicateOrganizationalUnitException"));
+
+    let account = || {
+        org.create_account()
+            .account_name("twin")
+            .email("twin@example.com")
+            .send()
+    };
+    let status = |out: aws_sdk_organizations::operation::create_account::CreateAccountOutput| {
+        out.create_account_status()
+            .unwrap()
+            .id()
+            .unwrap()
+            .to_string()
+    };
+    let first = status(account().await.unwrap());
+    let second = status(account().await.unwrap());
+    assert_ne!(first, second);
+    let failed = org
+        .describe_create_account_status()
+        .create_account_request_id(&second)
+        .send()
+        .await
+        .unwrap();
+    let failed = failed.create_account_status().unwrap();
+    assert_eq!(
+        failed.state(),
+        Some(&aws_sdk_organizations::types::CreateAccountState::Failed)
+    );
+    assert_eq!(
+        failed.failure_reason(),
+        Some(&aws_sdk_organizations::types::CreateAccountFailureReason::EmailAlreadyExists)
+    );
+    let accounts = org.list_accounts().send().await.unwrap();
+    let twins = accounts
+        .accounts()
+        .iter()
+        .filter(|a| a.email() == Some("twin@example.com"))
+        .count();
+    assert_eq!(twins, 1);
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn the_same_seed_and_requests_give_the_same_faults() {
     let emulator = Emulator::start();
