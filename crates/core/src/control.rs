@@ -246,4 +246,36 @@ impl<'a> Eval<'a> {
             .collect::<Vec<_>>()
             .join(", ")
     }
+
+    /// The rows of a control over what was read inside `id` (keys, secrets): when the account is
+    /// exempt from `kind`, could not be read from inside, or has nothing for the control (`none`
+    /// says what), one row for the whole account (`whole`) and None; else its state, to evaluate
+    /// resource by resource.
+    pub fn inside(
+        &mut self,
+        control: &Control,
+        id: &AccountId,
+        kind: BaselineKind,
+        whole: Address,
+        expected: &str,
+        none: impl Fn(&MemberState) -> Option<String>,
+    ) -> Option<MemberState> {
+        let on = || On::account(id, whole.clone(), String::new());
+        if let Some(reason) = self.exemption(id, kind) {
+            self.push(control, on(), Status::NotApplicable, expected, reason);
+            return None;
+        }
+        let state = match self.member_inside(id) {
+            Ok(s) => s.clone(),
+            Err((status, why)) => {
+                self.push(control, on(), status, expected, why);
+                return None;
+            }
+        };
+        if let Some(why) = none(&state) {
+            self.push(control, on(), Status::NotApplicable, expected, why);
+            return None;
+        }
+        Some(state)
+    }
 }

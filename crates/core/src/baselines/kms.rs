@@ -172,36 +172,22 @@ impl Baseline for Kms {
         let max = rot.kms_rotation_period_days;
         let expected = format!("rotation on, every {max} days or less");
         let ids: Vec<AccountId> = eval.actual.accounts.keys().cloned().collect();
+        let regions = eval.regions();
         for id in ids {
-            let whole = On::account(&id, Address::Keys(id.clone()), String::new());
-            if let Some(reason) = eval.exemption(&id, BaselineKind::Kms) {
-                eval.push(
-                    &KMS_ROTATION,
-                    whole,
-                    Status::NotApplicable,
-                    &expected,
-                    reason,
-                );
+            let Some(state) = eval.inside(
+                &KMS_ROTATION,
+                &id,
+                BaselineKind::Kms,
+                Address::Keys(id.clone()),
+                &expected,
+                |s| {
+                    s.keys
+                        .is_empty()
+                        .then(|| format!("no KMS keys in {regions}"))
+                },
+            ) else {
                 continue;
-            }
-            let state = match eval.member_inside(&id) {
-                Ok(s) => s.clone(),
-                Err((status, why)) => {
-                    eval.push(&KMS_ROTATION, whole, status, &expected, why);
-                    continue;
-                }
             };
-            if state.keys.is_empty() {
-                let regions = eval.regions();
-                eval.push(
-                    &KMS_ROTATION,
-                    whole,
-                    Status::NotApplicable,
-                    &expected,
-                    format!("no KMS keys in {regions}"),
-                );
-                continue;
-            }
             for key in &state.keys {
                 let on = On {
                     account: Some(id.clone()),

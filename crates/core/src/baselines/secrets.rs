@@ -129,36 +129,22 @@ impl Baseline for Secrets {
         let max = rot.secret_max_rotation_days;
         let expected = format!("rotation on, every {max} days or less");
         let ids: Vec<AccountId> = eval.actual.accounts.keys().cloned().collect();
+        let regions = eval.regions();
         for id in ids {
-            let whole = On::account(&id, Address::Secrets(id.clone()), String::new());
-            if let Some(reason) = eval.exemption(&id, BaselineKind::Secrets) {
-                eval.push(
-                    &SECRET_ROTATION,
-                    whole,
-                    Status::NotApplicable,
-                    &expected,
-                    reason,
-                );
+            let Some(state) = eval.inside(
+                &SECRET_ROTATION,
+                &id,
+                BaselineKind::Secrets,
+                Address::Secrets(id.clone()),
+                &expected,
+                |s| {
+                    s.secrets
+                        .is_empty()
+                        .then(|| format!("no secrets in {regions}"))
+                },
+            ) else {
                 continue;
-            }
-            let state = match eval.member_inside(&id) {
-                Ok(s) => s.clone(),
-                Err((status, why)) => {
-                    eval.push(&SECRET_ROTATION, whole, status, &expected, why);
-                    continue;
-                }
             };
-            if state.secrets.is_empty() {
-                let regions = eval.regions();
-                eval.push(
-                    &SECRET_ROTATION,
-                    whole,
-                    Status::NotApplicable,
-                    &expected,
-                    format!("no secrets in {regions}"),
-                );
-                continue;
-            }
             for s in &state.secrets {
                 let on = On {
                     account: Some(id.clone()),
