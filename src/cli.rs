@@ -72,6 +72,18 @@ pub struct Cli {
     #[arg(long, global = true)]
     pub allow_outside_files: bool,
 
+    /// Seconds to open a connection to AWS.
+    #[arg(long, global = true, value_name = "SECS", default_value_t = crate::aws::Timeouts::default().connect)]
+    pub connect_timeout: u64,
+
+    /// Seconds to wait for an answer once a request is sent.
+    #[arg(long, global = true, value_name = "SECS", default_value_t = crate::aws::Timeouts::default().read)]
+    pub read_timeout: u64,
+
+    /// Seconds one AWS operation may take, its retries included.
+    #[arg(long, global = true, value_name = "SECS", default_value_t = crate::aws::Timeouts::default().operation)]
+    pub operation_timeout: u64,
+
     /// Narrow plan, apply and drift to these resources (repeatable): an address or its start
     /// (`ou:Workloads`, `scp:deny-leave-org`, `account:111122223333`) or `kind:<kind>` (ou, scp,
     /// attachment, account, contact, kms, secret, region, logging). What they depend on comes along.

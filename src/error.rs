@@ -117,6 +117,15 @@ impl Error {
     {
         let code = err.code().map(str::to_string);
         let action = iam_action::<E>(operation);
+        if let Some((message, hint)) = not_an_answer(&err) {
+            return Error::Aws {
+                action,
+                on: on.to_string(),
+                code,
+                message,
+                hint: Some(hint),
+            };
+        }
         let hint = hint_for(&action, code.as_deref(), &err);
         let message = match (&code, err.message()) {
             (Some(c), Some(m)) => format!("{c}: {m}"),
@@ -559,6 +568,63 @@ pub fn access_denied_hint(action: &str) -> String {
         "the caller lacks permission for {action}; docs/iam/ has the policies govern needs \
          (govern-read.json for plan, drift and evidence; govern-apply.json for apply)"
     )
+}
+
+/// When what came back is not an AWS answer at all (too large, broken off, HTML or garbage, or
+/// nothing in time): one line naming the endpoint, and a help line. Never the SDK's debug dump.
+fn not_an_answer<E>(err: &SdkError<E, HttpResponse>) -> Option<(String, String)>
+where
+    E: ProvideErrorMetadata + StdError + 'static,
+{
+    use crate::aws::answer::{TooLarge, FROM_HEADER};
+    let from = err
+        .raw_response()
+        .and_then(|r| r.headers().get(FROM_HEADER))
+        .unwrap_or("the endpoint")
+        .to_string();
+    let check = "check AWS_ENDPOINT_URL and any proxy between govern and AWS".to_string();
+    if find::<TooLarge>(err).is_some() {
+        return Some((
+            format!(
+                "the answer from {from} is over {} MiB: not an AWS answer",
+                crate::aws::answer::MAX_ANSWER / (1024 * 1024)
+            ),
+            check,
+        ));
+    }
+    match err {
+        SdkError::TimeoutError(_) => Some((
+            "no answer within --operation-timeout (retries included)".into(),
+            "AWS or the endpoint is slow or unreachable: check the network, or raise --operation-timeout".into(),
+        )),
+        SdkError::DispatchFailure(d) if d.as_connector_error().is_some_and(|c| c.is_timeout()) => Some((
+            "the request timed out (--connect-timeout, --read-timeout)".into(),
+            "check the network, or raise the timeouts".into(),
+        )),
+        SdkError::ResponseError(_) => {
+            let why = chain(err)
+                .last()
+                .map(|e| e.to_string())
+                .unwrap_or_default();
+            Some((format!("the answer from {from} broke off: {why}"), check))
+        }
+        SdkError::ServiceError(_) if err.code().is_none() && err.message().is_none() => {
+            let raw = err.raw_response()?;
+            let kind = raw
+                .headers()
+                .get("content-type")
+                .unwrap_or("no content type")
+                .to_string();
+            Some((
+                format!(
+                    "not an AWS answer: HTTP {}, {kind}, from {from}",
+                    raw.status().as_u16()
+                ),
+                check,
+            ))
+        }
+        _ => None,
+    }
 }
 
 fn hint_for<E>(action: &str, code: Option<&str>, err: &SdkError<E, HttpResponse>) -> Option<String>

@@ -1,5 +1,6 @@
 //! The session layer: SDK configuration from the standard AWS chain, and the clients govern uses.
 
+pub mod answer;
 mod assume;
 pub mod chain;
 mod members;
@@ -35,6 +36,31 @@ pub struct Session {
     pub external_id: Option<String>,
     /// The command, for the session name `govern-<command>` that CloudTrail shows.
     pub command: &'static str,
+    /// Deadlines of every request (`--connect-timeout`, `--read-timeout`, `--operation-timeout`).
+    pub timeouts: Timeouts,
+}
+
+/// Every request has a deadline: an endpoint that accepts and never answers must not hang a nightly
+/// drift job. Seconds; the defaults are far above what AWS takes (AWS answers in well under a
+/// second; a page of 100 secrets in a few).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Timeouts {
+    /// To open a connection (TCP and TLS).
+    pub connect: u64,
+    /// For an answer once the request is sent (and between its parts).
+    pub read: u64,
+    /// For one operation, all its retries included.
+    pub operation: u64,
+}
+
+impl Default for Timeouts {
+    fn default() -> Self {
+        Self {
+            connect: 10,
+            read: 60,
+            operation: 300,
+        }
+    }
 }
 
 impl Default for Session {
@@ -48,6 +74,7 @@ impl Default for Session {
             assume_role: None,
             external_id: None,
             command: "govern",
+            timeouts: Timeouts::default(),
         }
     }
 }
@@ -100,7 +127,15 @@ impl Session {
         }
         .with_max_attempts(self.max_attempts.max(1))
         .with_initial_backoff(initial_backoff());
-        let mut loader = aws_config::defaults(BehaviorVersion::latest()).retry_config(retry);
+        let secs = std::time::Duration::from_secs;
+        let timeouts = aws_config::timeout::TimeoutConfig::builder()
+            .connect_timeout(secs(self.timeouts.connect))
+            .read_timeout(secs(self.timeouts.read))
+            .operation_timeout(secs(self.timeouts.operation))
+            .build();
+        let mut loader = aws_config::defaults(BehaviorVersion::latest())
+            .retry_config(retry)
+            .timeout_config(timeouts);
         if let Some(p) = &self.profile {
             loader = loader.profile_name(p);
         }

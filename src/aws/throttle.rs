@@ -322,10 +322,28 @@ impl HttpConnector for Connector {
             Some(call) => self.gates.for_call(&call),
             None => (None, None),
         };
-        if gate.is_none() && org.is_none() {
-            return self.inner.call(request);
-        }
+        // Every answer is capped and names its endpoint (super::answer).
+        let endpoint = request
+            .uri()
+            .parse::<http_1x::Uri>()
+            .ok()
+            .and_then(|u| {
+                Some(format!(
+                    "{}://{}",
+                    u.scheme_str().unwrap_or("https"),
+                    u.authority()?
+                ))
+            })
+            .unwrap_or_default();
         let inner = self.inner.clone();
+        if gate.is_none() && org.is_none() {
+            return HttpConnectorFuture::new(async move {
+                inner
+                    .call(request)
+                    .await
+                    .map(|r| super::answer::capped(r, &endpoint))
+            });
+        }
         HttpConnectorFuture::new(async move {
             // In-flight permits first (org-wide, then the caller's), then a token: a request
             // waiting for a slot does not hold a token it cannot use yet.
@@ -340,7 +358,10 @@ impl HttpConnector for Connector {
             if let Some(rate) = gate.as_ref().and_then(|g| g.rate.as_ref()) {
                 rate.until_ready().await;
             }
-            inner.call(request).await
+            inner
+                .call(request)
+                .await
+                .map(|r| super::answer::capped(r, &endpoint))
         })
     }
 }

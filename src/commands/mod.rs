@@ -32,6 +32,11 @@ pub async fn run(cli: Cli) -> Result<u8> {
             region: cli.region.clone(),
             limits,
             max_attempts: cli.max_attempts,
+            timeouts: crate::aws::Timeouts {
+                connect: cli.connect_timeout.max(1),
+                read: cli.read_timeout.max(1),
+                operation: cli.operation_timeout.max(1),
+            },
             adaptive: cli.retry_mode == crate::cli::RetryMode::Adaptive,
             assume_role: cli.assume_role.clone(),
             external_id: cli.external_id.clone(),

@@ -180,3 +180,150 @@ fn a_file_outside_is_read_when_allowed() {
     let out = validate(&config, &["--allow-outside-files"]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
 }
+
+/// A loopback endpoint that misbehaves in one way, for one test: it serves requests until dropped.
+struct Stub {
+    port: u16,
+    _thread: std::thread::JoinHandle<()>,
+}
+
+#[derive(Clone, Copy)]
+enum Misbehaviour {
+    /// Accepts, reads the request, never answers.
+    Silent,
+    /// Answers 200 with a body that never ends (bounded here to 1 GiB, far over govern's cap).
+    Endless,
+    /// Answers 200 with an HTML page.
+    Html,
+}
+
+impl Stub {
+    fn start(how: Misbehaviour) -> Stub {
+        use std::io::{Read, Write};
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let thread = std::thread::spawn(move || {
+            for stream in listener.incoming().take(32) {
+                let Ok(mut stream) = stream else { return };
+                std::thread::spawn(move || {
+                    let mut buf = [0u8; 65536];
+                    let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
+                    let _ = stream.read(&mut buf);
+                    match how {
+                        Misbehaviour::Silent => std::thread::sleep(Duration::from_secs(120)),
+                        Misbehaviour::Html => {
+                            let body = "<html><body><h1>Welcome to nginx!</h1></body></html>";
+                            let _ = write!(
+                                stream,
+                                "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: {}\r\n\r\n{body}",
+                                body.len()
+                            );
+                        }
+                        Misbehaviour::Endless => {
+                            let _ = stream.write_all(
+                                b"HTTP/1.1 200 OK\r\nContent-Type: text/xml\r\nTransfer-Encoding: chunked\r\n\r\n",
+                            );
+                            let chunk = vec![b'a'; 64 * 1024];
+                            for _ in 0..(16 * 1024) {
+                                let head = format!("{:x}\r\n", chunk.len());
+                                if stream.write_all(head.as_bytes()).is_err()
+                                    || stream.write_all(&chunk).is_err()
+                                    || stream.write_all(b"\r\n").is_err()
+                                {
+                                    return;
+                                }
+                            }
+                        }
+                    }
+                });
+            }
+        });
+        Stub {
+            port,
+            _thread: thread,
+        }
+    }
+}
+
+/// `govern plan` against `stub` with static test credentials, killed (and failed) after 90 s.
+fn plan_against(stub: &Stub, config: &Path, extra: &[&str]) -> (Output, Duration) {
+    let home = tempfile::tempdir().unwrap();
+    let mut cmd = Govern::new(&["plan"])
+        .config(config)
+        .args(extra)
+        .fresh_home(home.path())
+        .env(
+            "AWS_ENDPOINT_URL",
+            &format!("http://127.0.0.1:{}", stub.port),
+        )
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .env("AWS_REGION", "us-east-1")
+        .command();
+    let mut child = cmd
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("govern runs");
+    let started = Instant::now();
+    while child.try_wait().expect("wait").is_none() {
+        if started.elapsed() > Duration::from_secs(90) {
+            let _ = child.kill();
+            panic!("govern plan hung against a misbehaving endpoint");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let took = started.elapsed();
+    let out = child.wait_with_output().expect("output");
+    eprintln!("{}", String::from_utf8_lossy(&out.stderr));
+    (out, took)
+}
+
+fn plain_org(dir: &Path) -> std::path::PathBuf {
+    let config = dir.join("org.toml");
+    std::fs::write(&config, HEAD).unwrap();
+    config
+}
+
+#[test]
+fn an_endpoint_that_never_answers_times_out_naming_itself() {
+    let stub = Stub::start(Misbehaviour::Silent);
+    let dir = tempfile::tempdir().unwrap();
+    let (out, _) = plan_against(
+        &stub,
+        &plain_org(dir.path()),
+        &["--read-timeout", "2", "--max-attempts", "1"],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(
+        err.contains(&format!("127.0.0.1:{}", stub.port)) && err.contains("timed out"),
+        "{err}"
+    );
+    assert!(!err.contains('{'), "a debug structure on stderr:\n{err}");
+}
+
+#[test]
+fn a_never_ending_answer_is_cut_at_the_size_cap() {
+    let stub = Stub::start(Misbehaviour::Endless);
+    let dir = tempfile::tempdir().unwrap();
+    let (out, _) = plan_against(&stub, &plain_org(dir.path()), &["--max-attempts", "1"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(err.contains("over 64 MiB"), "{err}");
+    assert!(!err.contains('{'), "a debug structure on stderr:\n{err}");
+}
+
+#[test]
+fn an_html_answer_is_one_clear_line() {
+    let stub = Stub::start(Misbehaviour::Html);
+    let dir = tempfile::tempdir().unwrap();
+    let (out, _) = plan_against(&stub, &plain_org(dir.path()), &["--max-attempts", "1"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(
+        err.contains("not an AWS answer") && err.contains("text/html"),
+        "{err}"
+    );
+    assert!(!err.contains('{'), "a debug structure on stderr:\n{err}");
+}
