@@ -225,6 +225,12 @@ struct Case {
 fn cases() -> Vec<Case> {
     vec![
         Case {
+            name: "the_apply_locks_name_cannot_be_declared",
+            toml: toml(&[BASE, "[policies.govern-apply-lock]\ntemplate = \"deny-regions\"\n"]),
+            at: ":4:11: policies.govern-apply-lock: `govern-apply-lock` is the name of govern's apply lock and cannot be declared".to_string(),
+            help: Some("give the policy another name: govern creates and deletes `govern-apply-lock` itself while an apply runs".to_string()),
+        },
+        Case {
             name: "rule_2_unknown_key_names_the_allowed_ones",
             toml: toml(&[
         BASE,

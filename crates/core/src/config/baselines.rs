@@ -121,7 +121,7 @@ fn key_rotation(
                 continue;
             }
         };
-        let line = super::error::line_column(&src.text, arn.span.start).0;
+        let line = src.line(arn.span.start);
         if let Some(first) = seen.get(arn.value.as_str()) {
             problems.push(
                 src.problem(

@@ -54,7 +54,7 @@ struct OneLine {
 const MAX_SHOWN: usize = 160;
 
 impl OneLine {
-    fn of(name: String, text: &str, span: &std::ops::Range<usize>) -> OneLine {
+    fn of(name: String, text: &str, lines: &Lines, span: &std::ops::Range<usize>) -> OneLine {
         let line_start = text[..span.start].rfind('\n').map_or(0, |i| i + 1);
         let line_end = text[span.start..]
             .find('\n')
@@ -68,7 +68,7 @@ impl OneLine {
             .nth(MAX_SHOWN)
             .map_or(line_end, |(i, _)| start + i)
             .max(span.end.min(line_end));
-        let (line, column) = line_column(text, start);
+        let (line, column) = lines.line_column(text, start);
         OneLine {
             name,
             text: text[start..end].to_string(),
@@ -123,11 +123,23 @@ impl Problem {
         span: std::ops::Range<usize>,
         message: impl Into<String>,
     ) -> Self {
+        Self::at_in(file, text, &Lines::of(text), span, message)
+    }
+
+    /// [`Problem::at`] with the text's line index made once for all its problems: counting lines
+    /// again for every problem made validation quadratic in the size of the file.
+    pub(crate) fn at_in(
+        file: impl Into<PathBuf>,
+        text: &Arc<str>,
+        lines: &Lines,
+        span: std::ops::Range<usize>,
+        message: impl Into<String>,
+    ) -> Self {
         let file = file.into();
         let start = floor_char_boundary(text, span.start);
         let end = floor_char_boundary(text, span.end.max(start));
-        let (line, column) = line_column(text, start);
-        let shown = OneLine::of(file.display().to_string(), text, &(start..end));
+        let (line, column) = lines.line_column(text, start);
+        let shown = OneLine::of(file.display().to_string(), text, lines, &(start..end));
         Self {
             line: Some(line),
             column: Some(column),
@@ -192,7 +204,29 @@ impl Diagnostic for Problem {
     }
 }
 
-/// 1-based line and character column of byte `offset` in `text`.
+/// Where each line of a text starts, so that a position's line is a binary search.
+#[derive(Debug, Clone)]
+pub(crate) struct Lines(Vec<usize>);
+
+impl Lines {
+    pub fn of(text: &str) -> Lines {
+        let mut starts = vec![0];
+        starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
+        Lines(starts)
+    }
+
+    /// 1-based line and character column of byte `offset` in `text` (the text indexed).
+    pub fn line_column(&self, text: &str, offset: usize) -> (usize, usize) {
+        let offset = floor_char_boundary(text, offset);
+        let i = self.0.partition_point(|&s| s <= offset).max(1) - 1;
+        let column = text[self.0[i]..offset].chars().count() + 1;
+        (i + 1, column)
+    }
+}
+
+/// 1-based line and character column of byte `offset` in `text` (one position; many go through
+/// [`Lines`]).
+#[cfg(test)]
 pub(crate) fn line_column(text: &str, offset: usize) -> (usize, usize) {
     let offset = floor_char_boundary(text, offset);
     let before = &text[..offset];
@@ -256,5 +290,20 @@ mod tests {
         };
         assert_eq!(one.to_string(), "org.toml has 1 problem");
         assert_eq!(one.related().unwrap().count(), 1);
+    }
+
+    #[test]
+    fn the_line_index_agrees_with_counting() {
+        let text = "a\nçd\n\n[x]\nlast line without end";
+        let lines = Lines::of(text);
+        for offset in 0..=text.len() {
+            if text.is_char_boundary(offset) {
+                assert_eq!(
+                    lines.line_column(text, offset),
+                    line_column(text, offset),
+                    "{offset}"
+                );
+            }
+        }
     }
 }

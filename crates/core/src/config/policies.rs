@@ -60,6 +60,24 @@ pub(crate) fn declare(
             );
             continue;
         }
+        if entry.name == crate::model::LOCK_POLICY {
+            problems.push(
+                cx.src
+                    .problem(
+                        &entry.key_span,
+                        &key,
+                        format!(
+                            "`{}` is the name of govern's apply lock and cannot be declared",
+                            crate::model::LOCK_POLICY
+                        ),
+                    )
+                    .with_help(format!(
+                        "give the policy another name: govern creates and deletes `{}` itself while an apply runs",
+                        crate::model::LOCK_POLICY
+                    )),
+            );
+            continue;
+        }
         let name =
             match PolicyName::parse(&entry.name) {
                 Ok(name) => name,
@@ -199,7 +217,7 @@ fn from_file(
     match policy_file::parse(&path, &text, cx.limits) {
         Ok(doc) => Some((doc, file.value.clone())),
         Err(mut p) => {
-            let (line, _) = super::error::line_column(&cx.src.text, file.span.start);
+            let line = cx.src.line(file.span.start);
             let used = format!("(used by {key} in {} line {line})", cx.src.path.display());
             p.help = Some(match p.help.take() {
                 Some(h) => format!("{h} {used}"),

@@ -4,25 +4,34 @@ use std::ops::Range;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use super::error::Problem;
+use super::error::{Lines, Problem};
 
 /// A file as read, so problems can point into it.
 pub(crate) struct Source {
     pub path: PathBuf,
     pub text: Arc<str>,
+    /// Where its lines start, made once.
+    pub lines: Lines,
 }
 
 impl Source {
     pub fn new(path: impl Into<PathBuf>, text: impl Into<Arc<str>>) -> Self {
+        let text = text.into();
         Self {
             path: path.into(),
-            text: text.into(),
+            lines: Lines::of(&text),
+            text,
         }
     }
 
     /// A problem at `span` of this file about `key`.
     pub fn problem(&self, span: &Range<usize>, key: &str, message: impl Into<String>) -> Problem {
-        Problem::at(&self.path, &self.text, span.clone(), message).with_key(key)
+        Problem::at_in(&self.path, &self.text, &self.lines, span.clone(), message).with_key(key)
+    }
+
+    /// 1-based line of byte `offset`.
+    pub fn line(&self, offset: usize) -> usize {
+        self.lines.line_column(&self.text, offset).0
     }
 }
 

@@ -405,8 +405,10 @@ fn accounts(
 
         let id = a.id.as_ref().and_then(|v| {
             let id = account_id(src, v, &key_path(&base), "id", problems)?;
-            let line = super::error::line_column(&src.text, v.span.start).0;
-            if let Some((other, other_line)) = ids.get(id.as_str()) {
+            // Where the first one is, as a byte offset: its line is counted only when a twin is
+            // reported (counting it for every account made validation quadratic in their number).
+            if let Some((other, at)) = ids.get(id.as_str()) {
+                let other_line = src.line(*at);
                 problems.push(
                     src.problem(
                         &v.span,
@@ -416,7 +418,7 @@ fn accounts(
                     .with_help("each account id belongs to one [accounts.<name>] table"),
                 );
             } else {
-                ids.insert(id.as_str().to_string(), (name, line));
+                ids.insert(id.as_str().to_string(), (name, v.span.start));
             }
             Some(id)
         });
@@ -426,8 +428,8 @@ fn accounts(
             Some(v) => match Email::parse(&v.value) {
                 Ok(email) => {
                     let folded = v.value.to_lowercase();
-                    let line = super::error::line_column(&src.text, v.span.start).0;
-                    if let Some((other, other_line)) = emails.get(&folded) {
+                    if let Some((other, at)) = emails.get(&folded) {
+                        let other_line = src.line(*at);
                         problems.push(
                             src.problem(
                                 &v.span,
@@ -440,7 +442,7 @@ fn accounts(
                             .with_help("every AWS account has its own root email address"),
                         );
                     } else {
-                        emails.insert(folded, (name, line));
+                        emails.insert(folded, (name, v.span.start));
                     }
                     Some(email)
                 }
