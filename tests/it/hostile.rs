@@ -2,8 +2,8 @@
 //! are plain files of a sane size inside the config directory; a problem shows at most its own line.
 
 use std::path::Path;
-use std::process::{Output, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Output;
+use std::time::Duration;
 
 use crate::support::Govern;
 
@@ -14,31 +14,12 @@ const HEAD: &str =
 /// `govern validate` with a canary in its environment, killed (and failed) after 30 s: a read that
 /// never ends must not hang a CI job.
 fn validate(config: &Path, extra: &[&str]) -> Output {
-    let mut cmd = Govern::new(&["validate"])
+    Govern::new(&["validate"])
         .config(config)
         .args(extra)
         .env("GOVERN_TEST_CANARY", CANARY)
-        .command();
-    let mut child = cmd
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("govern runs");
-    let started = Instant::now();
-    while child.try_wait().expect("wait").is_none() {
-        if started.elapsed() > Duration::from_secs(30) {
-            let _ = child.kill();
-            panic!("govern validate hung on {}", config.display());
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    let out = child.wait_with_output().expect("output");
-    eprintln!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out
+        .run_within(Duration::from_secs(30))
+        .0
 }
 
 fn stderr(o: &Output) -> String {
@@ -248,7 +229,7 @@ impl Stub {
 /// `govern plan` against `stub` with static test credentials, killed (and failed) after 90 s.
 fn plan_against(stub: &Stub, config: &Path, extra: &[&str]) -> (Output, Duration) {
     let home = tempfile::tempdir().unwrap();
-    let mut cmd = Govern::new(&["plan"])
+    Govern::new(&["plan"])
         .config(config)
         .args(extra)
         .fresh_home(home.path())
@@ -259,24 +240,7 @@ fn plan_against(stub: &Stub, config: &Path, extra: &[&str]) -> (Output, Duration
         .env("AWS_ACCESS_KEY_ID", "testing")
         .env("AWS_SECRET_ACCESS_KEY", "testing")
         .env("AWS_REGION", "us-east-1")
-        .command();
-    let mut child = cmd
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("govern runs");
-    let started = Instant::now();
-    while child.try_wait().expect("wait").is_none() {
-        if started.elapsed() > Duration::from_secs(90) {
-            let _ = child.kill();
-            panic!("govern plan hung against a misbehaving endpoint");
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    let took = started.elapsed();
-    let out = child.wait_with_output().expect("output");
-    eprintln!("{}", String::from_utf8_lossy(&out.stderr));
-    (out, took)
+        .run_within(Duration::from_secs(90))
 }
 
 fn plain_org(dir: &Path) -> std::path::PathBuf {

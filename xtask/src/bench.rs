@@ -1388,7 +1388,7 @@ pub fn golden(args: &[String]) -> Result<i32, String> {
         Ok(String::from_utf8_lossy(&o.stdout).replace(&shown, "<dir>"))
     };
     let write = |name: &str, text: &str| {
-        std::fs::write(out.join(name), untimed(text))
+        std::fs::write(out.join(name), govern_testkit::untimed(text))
             .map_err(|e| format!("cannot write {name}: {e}"))
     };
     write("plan.json", &run(&["plan", "--json"])?)?;
@@ -1412,40 +1412,4 @@ pub fn golden(args: &[String]) -> Result<i32, String> {
     println!("golden-bench: {n} accounts; outputs in {}", out.display());
     let _ = std::fs::remove_dir_all(&dir);
     Ok(0)
-}
-
-/// RFC 3339 UTC timestamps replaced by `<time>`: all that differs between two runs of one state.
-fn untimed(text: &str) -> String {
-    let b = text.as_bytes();
-    let shape = b"dddd-dd-ddTdd:dd:dd";
-    let mut out = String::with_capacity(text.len());
-    let mut i = 0;
-    while i < b.len() {
-        let fits = b.len() - i >= shape.len()
-            && b[i..i + shape.len()].iter().zip(shape).all(|(c, s)| {
-                if *s == b'd' {
-                    c.is_ascii_digit()
-                } else {
-                    c == s
-                }
-            });
-        if fits {
-            let mut j = i + shape.len();
-            if b.get(j) == Some(&b'.') {
-                j += 1;
-                while b.get(j).is_some_and(u8::is_ascii_digit) {
-                    j += 1;
-                }
-            }
-            if b.get(j) == Some(&b'Z') {
-                out.push_str("<time>");
-                i = j + 1;
-                continue;
-            }
-        }
-        let ch = text[i..].chars().next().unwrap_or_default();
-        out.push(ch);
-        i += ch.len_utf8().max(1);
-    }
-    out
 }

@@ -754,28 +754,6 @@ impl Proxy {
         cmd.envs(self.env(emulator));
     }
 
-    /// Runs `cmd` (e.g. the govern binary) through this proxy ([`Proxy::configure`]) with no stdin,
-    /// and echoes its arguments, stdout and stderr to the test's output, which shows on failure.
-    pub fn run(&self, emulator: &Emulator, mut cmd: Command) -> std::process::Output {
-        self.configure(emulator, &mut cmd);
-        let out = cmd
-            .stdin(std::process::Stdio::null())
-            .output()
-            .unwrap_or_else(|e| panic!("cannot run {:?}: {e}", cmd.get_program()));
-        let args: Vec<String> = cmd
-            .get_args()
-            .map(|a| a.to_string_lossy().into_owned())
-            .collect();
-        eprintln!(
-            "$ {} {}\n{}{}",
-            cmd.get_program().to_string_lossy(),
-            args.join(" "),
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
-        out
-    }
-
     /// Like [`Emulator::sdk_config`], with this proxy as the endpoint.
     pub async fn sdk_config(&self) -> SdkConfig {
         crate::emulator::sdk_config_for(&self.endpoint()).await

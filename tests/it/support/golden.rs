@@ -14,47 +14,7 @@ fn golden_dir() -> PathBuf {
 /// Replaces what differs from run to run and says nothing of behaviour: the temporary directory
 /// (`dir` → `<dir>`) and RFC 3339 timestamps (`<time>`).
 pub fn normalize(text: &str, dir: &Path) -> String {
-    let text = text.replace(&dir.display().to_string(), "<dir>");
-    let mut out = String::with_capacity(text.len());
-    let bytes = text.as_bytes();
-    let mut i = 0;
-    while i < bytes.len() {
-        if let Some(len) = timestamp_at(&bytes[i..]) {
-            out.push_str("<time>");
-            i += len;
-        } else {
-            let ch = text[i..].chars().next().expect("in bounds");
-            out.push(ch);
-            i += ch.len_utf8();
-        }
-    }
-    out
-}
-
-/// The length of an RFC 3339 UTC timestamp (`2026-12-01T22:43:27Z`, optionally with fractional
-/// seconds) starting at `b`, if one does.
-fn timestamp_at(b: &[u8]) -> Option<usize> {
-    let shape = b"dddd-dd-ddTdd:dd:dd";
-    if b.len() < shape.len() {
-        return None;
-    }
-    for (c, s) in b.iter().zip(shape) {
-        let ok = match s {
-            b'd' => c.is_ascii_digit(),
-            other => c == other,
-        };
-        if !ok {
-            return None;
-        }
-    }
-    let mut n = shape.len();
-    if b.get(n) == Some(&b'.') {
-        n += 1;
-        while b.get(n).is_some_and(u8::is_ascii_digit) {
-            n += 1;
-        }
-    }
-    (b.get(n) == Some(&b'Z')).then_some(n + 1)
+    govern_testkit::untimed(&text.replace(&dir.display().to_string(), "<dir>"))
 }
 
 /// Compares `actual` with tests/it/golden/`name` (or writes it under `GOVERN_BLESS=1`).

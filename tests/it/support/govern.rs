@@ -108,6 +108,36 @@ impl Govern {
         self.run_timed().0
     }
 
+    /// Runs to the end, echoing like [`Govern::run`], or kills it and fails the test after `limit`:
+    /// for inputs that once made govern hang.
+    pub fn run_within(mut self, limit: Duration) -> (Output, Duration) {
+        let shown = self.shown.join(" ");
+        let mut child = self
+            .cmd
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("govern runs");
+        let started = Instant::now();
+        while child.try_wait().expect("wait").is_none() {
+            if started.elapsed() > limit {
+                let _ = child.kill();
+                panic!("govern {shown} did not end within {limit:?}");
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let took = started.elapsed();
+        let out = child.wait_with_output().expect("output");
+        eprintln!(
+            "$ govern {shown} (exit {:?}, {:.2} s)\n{}{}",
+            out.status.code(),
+            took.as_secs_f64(),
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        (out, took)
+    }
+
     pub fn run_timed(mut self) -> (Output, Duration) {
         let started = Instant::now();
         let out = self.cmd.output().expect("govern runs");
