@@ -190,6 +190,25 @@ pub async fn declared(
         expect,
     )
     .await?;
+    let actual = read(&connection, reader, desired).await?;
+    Ok((connection.clients, actual))
+}
+
+/// Reads the declared organization again through `clients`, the sessions of a run already
+/// connected (apply's verification): no second GetCallerIdentity, and member sessions reused from
+/// their cache instead of one more AssumeRole per account.
+pub async fn again(clients: &Clients, reader: &Reader<'_>, desired: &Desired) -> Result<Actual> {
+    let connection = Connection {
+        clients: clients.clone(),
+        caller_account: desired.management_account.to_string(),
+        caller_arn: clients.members.caller_arn().to_string(),
+    };
+    read(&connection, reader, desired).await
+}
+
+/// The organization and, as the baselines ask, inside every account (of `--shard`).
+async fn read(connection: &Connection, reader: &Reader<'_>, desired: &Desired) -> Result<Actual> {
+    let expect = Expect::Declared(&desired.management_account);
     let mut actual = connection.organization(expect).await?;
     let mut scope = Scope::of(desired);
     scope.shard = reader.shard;
@@ -204,7 +223,7 @@ pub async fn declared(
             },
         )
         .await?;
-    Ok((connection.clients, actual))
+    Ok(actual)
 }
 
 /// A progress bar over accounts on stderr, drawn only on a terminal (hidden otherwise, so logs and

@@ -129,12 +129,13 @@ async fn execute_locked(
 /// matches the config: that is recorded for `govern drift`.
 pub async fn verify(
     tx: &Transaction<'_>,
+    clients: &Clients,
     loaded: &Loaded,
     total: usize,
     touched: Option<&BTreeSet<Address>>,
     unread: &BTreeSet<AccountId>,
 ) -> Result<()> {
-    let (_, after) = crate::connect::declared(&tx.reader, &loaded.desired, "apply").await?;
+    let after = crate::connect::again(clients, &tx.reader, &loaded.desired).await?;
     let again = crate::plan::plan(&loaded.desired, &after);
     let again = match tx.reader.shard {
         Some(s) => s.narrow(again),

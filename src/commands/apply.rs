@@ -39,7 +39,15 @@ pub async fn run(ctx: &Context, args: &ApplyArgs) -> Result<u8> {
     // A targeted apply is verified on what it targeted; the rest is the next plan's business.
     let touched: BTreeSet<Address> = plan.changes.iter().map(|c| c.address.clone()).collect();
     let touched = (!ctx.targets.is_empty()).then_some(&touched);
-    transaction::verify(&tx, &loaded, total, touched, &transaction::unread(&actual)).await?;
+    transaction::verify(
+        &tx,
+        &clients,
+        &loaded,
+        total,
+        touched,
+        &transaction::unread(&actual),
+    )
+    .await?;
     Ok(exit::OK)
 }
 

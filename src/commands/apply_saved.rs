@@ -80,6 +80,6 @@ pub async fn run(ctx: &Context, args: &ApplyArgs, file: &Path) -> Result<u8> {
         .filter_map(|a| a.parse().ok())
         .collect();
     let unread = transaction::unread(&actual);
-    transaction::verify(&tx, &loaded, total, Some(&touched), &unread).await?;
+    transaction::verify(&tx, &clients, &loaded, total, Some(&touched), &unread).await?;
     Ok(exit::OK)
 }

@@ -458,7 +458,21 @@ async fn baselines_across_twenty_one_accounts_through_the_binary() {
     );
 
     // ---- apply: every change is made; the exit code still says an account could not be read.
+    let before = proxy.counts();
     let (out, _) = govern(&proxy, &emu, &config, &["apply", "--auto-approve"]);
+    let per_apply = delta(&before, &proxy.counts());
+    // Verification reads again through the sessions the apply opened: the caller is asked once,
+    // and each member role assumed once (twice for the refused one: its refusal is not cached).
+    assert_eq!(
+        per_apply.get("sts:GetCallerIdentity"),
+        Some(&1),
+        "{per_apply:?}"
+    );
+    assert_eq!(
+        per_apply.get("sts:AssumeRole"),
+        Some(&(MEMBERS as u64 + 1)),
+        "{per_apply:?}"
+    );
     let text = stdout(&out);
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     for (_, address) in &want_changes {

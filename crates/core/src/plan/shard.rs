@@ -15,11 +15,28 @@ use crate::model::AccountId;
 use super::Plan;
 use crate::model::Address;
 
+/// Shard `index` of `count`, 1 ≤ index ≤ count: checked wherever one is made, also when read from a
+/// file (a saved plan, a drift report, a bundle), so that `owns` never divides by zero.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(try_from = "RawShard")]
 pub struct Shard {
     /// 1-based.
     pub index: u32,
     pub count: u32,
+}
+
+/// A shard as a file spells it, before it is checked.
+#[derive(Deserialize)]
+struct RawShard {
+    index: u32,
+    count: u32,
+}
+
+impl TryFrom<RawShard> for Shard {
+    type Error = String;
+    fn try_from(raw: RawShard) -> Result<Shard, String> {
+        format!("{}/{}", raw.index, raw.count).parse()
+    }
 }
 
 impl Shard {
@@ -143,6 +160,25 @@ impl FromStr for Shard {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Shards come from files too (saved plans, drift reports, bundles): an impossible one is
+    /// refused when read, never divided by.
+    #[test]
+    fn an_impossible_shard_does_not_deserialize() {
+        for bad in [
+            r#"{"index":0,"count":0}"#,
+            r#"{"index":3,"count":2}"#,
+            r#"{"index":0,"count":4}"#,
+        ] {
+            assert!(serde_json::from_str::<Shard>(bad).is_err(), "{bad}");
+        }
+        let ok: Shard = serde_json::from_str(r#"{"index":2,"count":4}"#).unwrap();
+        assert_eq!(ok.to_string(), "2/4");
+        assert_eq!(
+            serde_json::to_string(&ok).unwrap(),
+            r#"{"index":2,"count":4}"#
+        );
+    }
 
     #[test]
     fn parses_and_partitions() {
