@@ -10,6 +10,7 @@ pub mod proxy;
 pub mod responders;
 pub mod seed;
 pub mod shapes;
+pub mod strict;
 mod uniqueness;
 pub mod untimed;
 
@@ -17,6 +18,7 @@ pub use emulator::{Emulator, MOTO_SERVER_ENV, REGION};
 pub use proxy::{op_matches, Effect, Faults, Hold, Proxy, Rule, When};
 pub use responders::{Identities, KmsPeriods, OptStatus, Regions, DEFAULT_ACCOUNT};
 pub use seed::{demo_brownfield, Seeder, DEMO_DENY_LEAVE_ORG_DRIFTED, DEMO_LEGACY_DENY_S3};
+pub use strict::{Behaviour, Strict};
 pub use untimed::untimed;
 
 /// The Display of an SDK error with its whole source chain, for panic messages.

@@ -594,6 +594,8 @@ struct Shared {
     denied_roles: Mutex<std::collections::BTreeSet<String>>,
     /// AWS's uniqueness rules moto lacks (OU names under a parent, account emails).
     uniqueness: Uniqueness,
+    /// The strict-AWS layer ([`crate::strict`]).
+    strict: crate::strict::State,
 }
 
 pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -640,6 +642,7 @@ impl Proxy {
             kms: KmsPeriods::default(),
             denied_roles: Mutex::default(),
             uniqueness: Uniqueness::default(),
+            strict: crate::strict::State::default(),
         });
         let (shutdown, stop) = tokio::sync::oneshot::channel();
         let thread_shared = shared.clone();
@@ -730,6 +733,17 @@ impl Proxy {
     /// Undoes [`Proxy::deny_assume_role`] for `account`.
     pub fn allow_assume_role(&self, account: &str) {
         lock(&self.shared.denied_roles).remove(account);
+    }
+
+    /// The strict-AWS layer: which behaviours are on ([`crate::strict::State::set`]) and what they
+    /// remember. Off unless switched on.
+    pub fn strict(&self) -> &crate::strict::State {
+        &self.shared.strict
+    }
+
+    /// Switches the strict-AWS layer's behaviours (see [`crate::strict::Strict`]).
+    pub fn set_strict(&self, strict: crate::strict::Strict) {
+        self.shared.strict.set(strict);
     }
 
     /// Access keys issued through the proxy by STS AssumeRole, and their accounts.
@@ -921,6 +935,17 @@ async fn answer(
         }
     }
 
+    let call = crate::strict::Call {
+        op,
+        caller: shared.identities.caller_account(&parts.headers),
+        region: crate::responders::credential_region(&parts.headers),
+        headers: &parts.headers,
+        body: &body,
+    };
+    if let Some(answer) = shared.strict.before(&call) {
+        return reply(answer);
+    }
+
     if REGION_OPS.contains(&op) {
         let caller = shared.identities.caller_account(&parts.headers);
         let name = op.trim_start_matches("account:");
@@ -1054,6 +1079,16 @@ async fn forward(
             _ => {}
         }
     }
+    let call = crate::strict::Call {
+        op,
+        caller: shared.identities.caller_account(&parts.headers),
+        region: crate::responders::credential_region(&parts.headers),
+        headers: &parts.headers,
+        body: &body,
+    };
+    shared
+        .strict
+        .after(&call, res_parts.status.as_u16(), &mut res_body);
     let mut out = Response::new(Full::new(res_body));
     *out.status_mut() = res_parts.status;
     for (name, value) in &res_parts.headers {

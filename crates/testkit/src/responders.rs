@@ -96,6 +96,11 @@ pub(crate) fn credential_service(headers: &http::HeaderMap) -> Option<String> {
     credential_scope(headers).and_then(|parts| parts.get(3).cloned())
 }
 
+/// The region of the Authorization header's credential scope.
+pub(crate) fn credential_region(headers: &http::HeaderMap) -> Option<String> {
+    credential_scope(headers).and_then(|parts| parts.get(2).cloned())
+}
+
 fn credential_scope(headers: &http::HeaderMap) -> Option<Vec<String>> {
     let auth = headers.get(http::header::AUTHORIZATION)?.to_str().ok()?;
     let start = auth.find("Credential=")? + "Credential=".len();

@@ -1,0 +1,25 @@
+//! The strict layer's behaviours for the Organizations API.
+
+use bytes::Bytes;
+
+use super::{Call, Strict};
+use crate::responders::Reply;
+
+/// What these behaviours remember.
+#[derive(Debug, Default)]
+pub struct State {}
+
+impl State {
+    pub(crate) fn before(&self, _strict: &Strict, _call: &Call<'_>) -> Option<Reply> {
+        None
+    }
+
+    pub(crate) fn after(
+        &self,
+        _strict: &Strict,
+        _call: &Call<'_>,
+        _status: u16,
+        _body: &mut Bytes,
+    ) {
+    }
+}
