@@ -132,6 +132,8 @@ impl Command {
             Command::Evidence(_) => "evidence",
             Command::Import(_) => "import",
             Command::Completions { .. } => "completions",
+            Command::Schema { .. } => "schema",
+            Command::Man { .. } => "man",
         }
     }
 }
@@ -221,6 +223,25 @@ pub enum Command {
     Completions {
         #[arg(value_enum)]
         shell: clap_complete::Shell,
+    },
+
+    /// Print the JSON Schema of org.toml (the one this binary checks against), for editors:
+    /// `#:schema ./org.schema.json` on org.toml's first line. No AWS access.
+    #[command(
+        after_help = "Examples:\n  govern schema > org.schema.json\n  govern schema --output org.schema.json"
+    )]
+    Schema {
+        /// Write it to FILE instead of stdout.
+        #[arg(long, short = 'o', value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
+
+    /// Write man pages for govern and each subcommand (govern.1, govern-plan.1, …) into DIR.
+    #[command(after_help = "Example:\n  govern man ~/.local/share/man/man1 && man govern-plan")]
+    Man {
+        /// The directory (created if missing).
+        #[arg(value_name = "DIR")]
+        dir: PathBuf,
     },
 }
 

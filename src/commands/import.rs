@@ -1,4 +1,5 @@
-//! `govern import --out FILE`: read the organization once, as `plan` does, and write org.toml and
+//! `govern import --out FILE`: read the organization once, as `plan` does, and write org.toml (with
+//! org.schema.json beside it for editors) and
 //! its SCP files so that the next `govern plan` plans no change. Only reads AWS.
 //!
 //! The text is made by the pure [`crate::import`]; this file does the I/O: discovery, the refusal
@@ -160,6 +161,9 @@ fn write(out: &Path, dir: &Path, imported: &Imported, force: bool) -> Result<()>
         std::fs::rename(stage.0.join(rel), &to).map_err(|e| io(&to, "write", e))?;
     }
     std::fs::rename(&staged, out).map_err(|e| io(out, "write", e))?;
+    // Generated, never edited by hand: replaced without asking, so it matches this govern.
+    let schema = dir.join(crate::import::SCHEMA_FILE);
+    put(&schema, &crate::config::schema::generate())?;
     Ok(())
 }
 

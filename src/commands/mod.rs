@@ -4,6 +4,8 @@ mod apply;
 mod apply_saved;
 mod drift;
 mod evidence;
+mod generated;
+pub use generated::write_man_pages;
 mod import;
 mod plan;
 mod saved_file;
@@ -77,6 +79,8 @@ pub async fn run(cli: Cli) -> Result<u8> {
             clap_complete::generate(*shell, &mut cmd, "govern", &mut std::io::stdout());
             Ok(crate::exit::OK)
         }
+        Command::Schema { output } => generated::schema(output.as_deref()),
+        Command::Man { dir } => generated::man(dir),
     }
 }
 

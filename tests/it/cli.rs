@@ -77,6 +77,41 @@ fn completions_for_every_shell() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("possible values"));
 }
 
+/// An installed govern documents itself: the schema it checks org.toml against, and its man pages,
+/// without a source checkout.
+#[test]
+fn the_binary_prints_its_schema_and_writes_man_pages() {
+    let out = govern(&["schema"]).output().unwrap();
+    assert!(out.status.success(), "{}", text(&out));
+    let committed = std::fs::read_to_string(repo().join("docs/org.schema.json")).unwrap();
+    assert_eq!(String::from_utf8_lossy(&out.stdout), committed);
+
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("schema.json");
+    let out = govern(&["schema", "--output", file.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(out.stdout.is_empty(), "{}", text(&out));
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), committed);
+
+    let man = dir.path().join("man1");
+    let out = govern(&["man", man.to_str().unwrap()]).output().unwrap();
+    assert!(out.status.success(), "{}", text(&out));
+    for page in [
+        "govern.1",
+        "govern-plan.1",
+        "govern-drift-merge.1",
+        "govern-evidence-verify.1",
+    ] {
+        let roff =
+            std::fs::read_to_string(man.join(page)).unwrap_or_else(|e| panic!("{page}: {e}"));
+        assert!(roff.contains(".TH"), "{page} is not a man page:\n{roff}");
+    }
+    let page = std::fs::read_to_string(man.join("govern-plan.1")).unwrap();
+    assert!(page.contains("detailed\\-exitcode"), "{page}");
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn json_logs_go_to_stderr_and_stdout_stays_the_plan() {
     let emu = Emulator::start();

@@ -25,6 +25,9 @@ use crate::model::{
     Parent, PolicyName, Region, TargetKey,
 };
 
+/// The JSON Schema import writes beside org.toml, and names on its first line for editors.
+pub const SCHEMA_FILE: &str = "org.schema.json";
+
 /// Where SCP files go, relative to org.toml's directory.
 pub const SCP_DIR: &str = "baselines/scp";
 

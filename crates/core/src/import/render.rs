@@ -21,6 +21,9 @@ pub(crate) fn render(m: &Model) -> String {
 }
 
 fn header(t: &mut Toml, m: &Model) {
+    // Editors (taplo, Even Better TOML) complete and check keys from the schema named here; import
+    // writes the file beside org.toml.
+    t.verbatim(&format!("#:schema ./{}", super::SCHEMA_FILE));
     t.comment(&format!(
         "The organization {} as `govern import` read it. `govern plan` on this file, against the \
          same organization, plans no change: edit it to change the organization, and run \

@@ -15,6 +15,11 @@ impl Toml {
         self.text
     }
 
+    /// A line as it is (e.g. the `#:schema` directive, which must not be wrapped).
+    pub fn verbatim(&mut self, l: &str) {
+        self.line(l);
+    }
+
     /// `# text`, wrapped at word boundaries.
     pub fn comment(&mut self, text: &str) {
         let mut line = String::from("#");

@@ -41,11 +41,16 @@ pub fn drift_summary_line(r: &DriftReport) -> String {
     }
 }
 
+/// The verdict first (a scheduled job's log is read from the top), then the differences, headed as
+/// what they are: drift does not act, so it does not say "govern will perform".
 pub fn drift_text(r: &DriftReport, style: &Style) -> String {
-    let mut out = super::text(r.plan, style);
-    out.push('\n');
-    out.push_str(&drift_summary_line(r));
-    out.push('\n');
+    let mut out = drift_summary_line(r);
+    out.push_str("\n\n");
+    out.push_str(&super::text::text_headed(
+        r.plan,
+        style,
+        "Differences from org.toml (`govern apply` would make these changes):",
+    ));
     out
 }
 

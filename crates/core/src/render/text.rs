@@ -66,6 +66,11 @@ fn bold() -> Paint {
 }
 
 pub fn text(plan: &Plan, style: &Style) -> String {
+    text_headed(plan, style, "govern will perform the following actions:")
+}
+
+/// [`text`] with another heading over the changes (drift reports differences, not actions).
+pub fn text_headed(plan: &Plan, style: &Style, heading: &str) -> String {
     let mut out = Out {
         buf: String::new(),
         style,
@@ -81,7 +86,7 @@ pub fn text(plan: &Plan, style: &Style) -> String {
         };
         out.line(&format!("{t} {why}"));
     } else {
-        let t = out.paint("govern will perform the following actions:", bold());
+        let t = out.paint(heading, bold());
         out.line(&t);
         for c in &plan.changes {
             out.line("");
