@@ -102,6 +102,8 @@ pub(crate) struct Call<'a> {
     pub region: Option<String>,
     pub headers: &'a HeaderMap,
     pub body: &'a [u8],
+    /// The proxy's region opt-in state (what the Account API answers).
+    pub regions: &'a crate::Regions,
 }
 
 /// The strict layer's switches and what its behaviours remember.
