@@ -692,7 +692,10 @@ impl Error {
         let plural = |n: usize| if n == 1 { "" } else { "s" };
         let mut what = Vec::new();
         if accounts > 0 {
-            what.push(format!("{accounts} account{} could not be read", plural(accounts)));
+            what.push(format!(
+                "{accounts} account{} could not be read",
+                plural(accounts)
+            ));
         }
         if parts > 0 {
             what.push(format!(

@@ -92,7 +92,9 @@ pub async fn read(
                 Err(e) => {
                     // Unread rather than "rotation off": planning EnableKeyRotation on a guess
                     // would be wrong.
-                    state.unread.push(unread(&id, why("GetKeyRotationStatus", e)));
+                    state
+                        .unread
+                        .push(unread(&id, why("GetKeyRotationStatus", e)));
                     continue;
                 }
             }

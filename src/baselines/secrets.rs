@@ -22,10 +22,7 @@ pub async fn read(
             let schedule = rules
                 .and_then(|r| r.schedule_expression())
                 .filter(|e| !e.is_empty());
-            let days = interval(
-                schedule,
-                rules.and_then(|r| r.automatically_after_days()),
-            );
+            let days = interval(schedule, rules.and_then(|r| r.automatically_after_days()));
             out.push(SecretInfo {
                 region: region.to_string(),
                 arn: s.arn().unwrap_or_default().to_string(),
@@ -119,7 +116,10 @@ mod tests {
     fn a_schedule_expression_is_the_schedule() {
         // AutomaticallyAfterDays is stale once a schedule is set, until the next rotation.
         assert_eq!(super::interval(Some("rate(30 days)"), Some(365)), Some(30));
-        assert_eq!(super::interval(Some("cron(0 16 1,15 * ? *)"), Some(14)), None);
+        assert_eq!(
+            super::interval(Some("cron(0 16 1,15 * ? *)"), Some(14)),
+            None
+        );
         assert_eq!(super::interval(None, Some(14)), Some(14));
     }
 

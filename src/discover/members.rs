@@ -261,13 +261,9 @@ async fn read_keys_and_secrets(
             }
         }
         let regional = in_region(config, region);
-        let kms = crate::baselines::kms::read(
-            &aws_sdk_kms::Client::new(&regional),
-            id,
-            region,
-            state,
-        )
-        .await;
+        let kms =
+            crate::baselines::kms::read(&aws_sdk_kms::Client::new(&regional), id, region, state)
+                .await;
         match kms {
             Err(r) if r.region_not_enabled() => {
                 state.unread.push(skipped(

@@ -792,7 +792,11 @@ fn exemptions_and_unreadable_accounts_are_findings_not_changes() {
 #[test]
 fn unknown_periods_replicas_and_managed_rotation() {
     let (mut d, mut a, id) = member_world();
-    d.baselines.key_rotation.as_mut().unwrap().kms_rotation_period_days = 365;
+    d.baselines
+        .key_rotation
+        .as_mut()
+        .unwrap()
+        .kms_rotation_period_days = 365;
     let Member::Read(state) = a.members.get_mut(&id).unwrap() else {
         unreachable!()
     };
@@ -848,7 +852,12 @@ fn unknown_periods_replicas_and_managed_rotation() {
         panic!()
     };
     assert_eq!(
-        (s.managed_by.as_deref(), s.window.as_deref(), s.as_schedule, s.function.as_str()),
+        (
+            s.managed_by.as_deref(),
+            s.window.as_deref(),
+            s.as_schedule,
+            s.function.as_str()
+        ),
         (Some("rds"), Some("4h"), true, "")
     );
     let findings: Vec<(String, FindingKind, bool)> = p
@@ -865,8 +874,16 @@ fn unknown_periods_replicas_and_managed_rotation() {
     assert_eq!(
         findings,
         [
-            (format!("kms:{id}/us-east-1/mrk-1"), FindingKind::Skipped, true),
-            (format!("secret:{id}/us-east-1/copy"), FindingKind::Skipped, true),
+            (
+                format!("kms:{id}/us-east-1/mrk-1"),
+                FindingKind::Skipped,
+                true
+            ),
+            (
+                format!("secret:{id}/us-east-1/copy"),
+                FindingKind::Skipped,
+                true
+            ),
         ]
     );
 }
@@ -904,15 +921,33 @@ fn unread_parts_are_findings_and_the_rest_is_planned() {
     let p = plan(&d, &a);
     assert!(p.is_incomplete());
     assert_eq!(p.changes.len(), 5, "{:?}", addresses(&p));
-    let at = |address: String| p.findings.iter().find(|f| f.address == address).map(|f| f.kind);
-    assert_eq!(at(format!("kms:{id}/us-east-1/shut-out")), Some(FindingKind::Error));
-    assert_eq!(at(format!("account:{id}/region:me-south-1")), Some(FindingKind::Skipped));
-    d.baselines
-        .exemptions
-        .insert(id.clone(), [(BaselineKind::Kms, "vendor".to_string())].into());
+    let at = |address: String| {
+        p.findings
+            .iter()
+            .find(|f| f.address == address)
+            .map(|f| f.kind)
+    };
+    assert_eq!(
+        at(format!("kms:{id}/us-east-1/shut-out")),
+        Some(FindingKind::Error)
+    );
+    assert_eq!(
+        at(format!("account:{id}/region:me-south-1")),
+        Some(FindingKind::Skipped)
+    );
+    d.baselines.exemptions.insert(
+        id.clone(),
+        [(BaselineKind::Kms, "vendor".to_string())].into(),
+    );
     let p = plan(&d, &a);
-    assert!(!p.is_incomplete(), "the unreadable key is exempt with the rest");
-    assert_eq!(at(format!("account:{id}/region:me-south-1")), Some(FindingKind::Skipped));
+    assert!(
+        !p.is_incomplete(),
+        "the unreadable key is exempt with the rest"
+    );
+    assert_eq!(
+        at(format!("account:{id}/region:me-south-1")),
+        Some(FindingKind::Skipped)
+    );
 }
 
 /// Issue 13, item 6 in the planner: AWS runs at most 50 Region opt-in changes at once per
@@ -944,7 +979,10 @@ fn region_changes_keep_within_the_organization_quota() {
         );
         // Nine accounts with six opt-in Regions enabled; the tenth has one being disabled.
         let regions = if i < 9 {
-            opt_in.iter().map(|r| (r.to_string(), "ENABLED".to_string())).collect()
+            opt_in
+                .iter()
+                .map(|r| (r.to_string(), "ENABLED".to_string()))
+                .collect()
         } else {
             [("il-central-1".to_string(), "DISABLING".to_string())].into()
         };
@@ -961,9 +999,18 @@ fn region_changes_keep_within_the_organization_quota() {
     let waiting: Vec<&str> = p
         .findings
         .iter()
-        .filter(|f| f.message.contains("50 Region opt-in changes at once per organization"))
+        .filter(|f| {
+            f.message
+                .contains("50 Region opt-in changes at once per organization")
+        })
         .map(|f| f.address.to_string())
-        .map(|a| if a.contains("/region:") { "waits" } else { "other" })
+        .map(|a| {
+            if a.contains("/region:") {
+                "waits"
+            } else {
+                "other"
+            }
+        })
         .collect();
     assert_eq!(waiting, ["waits"; 5]);
     // The last account's last Regions wait.

@@ -170,7 +170,10 @@ async fn one_unreadable_resource_does_not_blank_the_account() {
             contact(a),
             contact(b),
             contact(c),
-            ("enable_key_rotation", format!("kms:{a}/us-east-1/{readable}")),
+            (
+                "enable_key_rotation",
+                format!("kms:{a}/us-east-1/{readable}")
+            ),
         ])
     );
     assert_eq!(
@@ -365,8 +368,14 @@ async fn replicas_are_changed_through_their_primaries() {
     assert_eq!(
         listed(&plan, "changes"),
         pairs(&[
-            ("enable_key_rotation", format!("kms:{a}/us-east-1/{primary}")),
-            ("set_secret_rotation", format!("secret:{a}/us-east-1/shared")),
+            (
+                "enable_key_rotation",
+                format!("kms:{a}/us-east-1/{primary}")
+            ),
+            (
+                "set_secret_rotation",
+                format!("secret:{a}/us-east-1/shared")
+            ),
         ])
     );
     assert_eq!(

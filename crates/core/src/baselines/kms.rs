@@ -205,7 +205,13 @@ impl Baseline for Kms {
                     resource: u.address.clone(),
                     arn: String::new(),
                 };
-                eval.push(&KMS_ROTATION, on, Status::Error, &expected, u.reason.clone());
+                eval.push(
+                    &KMS_ROTATION,
+                    on,
+                    Status::Error,
+                    &expected,
+                    u.reason.clone(),
+                );
             }
             for key in &state.keys {
                 let on = On {

@@ -9,8 +9,8 @@ use serde_json::{json, Value};
 
 use super::{Account, Baseline, BaselineChange, MemberChange};
 use crate::control::{Control, Eval};
-use crate::model::{Finding, FindingKind};
 use crate::model::{AccountId, AccountRef, Address, BaselineKind, Desired, MemberState};
+use crate::model::{Finding, FindingKind};
 
 pub struct Regions;
 

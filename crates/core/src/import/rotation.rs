@@ -34,7 +34,8 @@ pub(crate) fn note(read: &BTreeMap<AccountId, &MemberState>, regions: &[String])
         // A replica is counted once, as its primary.
         for s in member.secrets.iter().filter(|s| s.replica_of().is_none()) {
             secrets += 1;
-            let rotates = s.rotation_lambda.is_some() || crate::baselines::secrets::managed_by(s).is_some();
+            let rotates =
+                s.rotation_lambda.is_some() || crate::baselines::secrets::managed_by(s).is_some();
             match (s.rotation_enabled, s.rotation_days, rotates) {
                 (_, _, false) => no_function += 1,
                 (true, Some(d), _) => *secret_days.entry(d).or_default() += 1,

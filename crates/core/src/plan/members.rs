@@ -172,7 +172,11 @@ pub(crate) fn plan_members(
 /// Keeps DisableRegion within the organization's quota of opt-in changes in progress (those
 /// already running count): the first ones in account and Region order are planned, the rest are
 /// findings for a later plan.
-fn organization_region_quota(actual: &Actual, changes: &mut Vec<Change>, findings: &mut Vec<Finding>) {
+fn organization_region_quota(
+    actual: &Actual,
+    changes: &mut Vec<Change>,
+    findings: &mut Vec<Finding>,
+) {
     use crate::baselines::regions::{deferred, in_progress, ORGANIZATION_QUOTA};
     use crate::baselines::MemberChange;
     let running: usize = actual

@@ -104,7 +104,10 @@ impl State {
         if strict.has(Behaviour::Replicas)
             && matches!(call.op, "kms:EnableKeyRotation" | "kms:DisableKeyRotation")
         {
-            let id = request(call).get("KeyId").and_then(Value::as_str).map(key_id)?;
+            let id = request(call)
+                .get("KeyId")
+                .and_then(Value::as_str)
+                .map(key_id)?;
             let region = call.region.clone().unwrap_or_default();
             if lock(&self.replica_keys).contains(&format!("{}/{region}/{id}", call.caller)) {
                 // A replica shares its primary's automatic rotation, which KMS synchronizes from
@@ -164,7 +167,10 @@ impl State {
     fn denial(&self, call: &Call<'_>) -> Option<Reply> {
         match call.op {
             "kms:DescribeKey" | "kms:GetKeyRotationStatus" => {
-                let id = request(call).get("KeyId").and_then(Value::as_str).map(key_id)?;
+                let id = request(call)
+                    .get("KeyId")
+                    .and_then(Value::as_str)
+                    .map(key_id)?;
                 if !lock(&self.denied_keys).contains(&id) {
                     return None;
                 }
