@@ -5,8 +5,9 @@
 //! rotation govern manages, S = secrets; pages aside): GetAlternateContact × declared contact
 //! types + ListRegions 1 (none when the account is exempt from the regions baseline) and per
 //! region: ListKeys 1 + DescribeKey K + GetKeyRotationStatus Km + ListSecrets 1 (S ≤ 100 a page);
-//! and sts:AssumeRole once per member account. A refused read fails only its own part. What each baseline reads is its own module's
-//! (`crate::baselines`); this file fans out over accounts and falls back to the management account.
+//! and sts:AssumeRole once per member account. A refused read fails only its own part. What each
+//! baseline reads is its own module's (`crate::baselines`); this file fans out over accounts and
+//! falls back to the management account.
 
 use std::collections::BTreeSet;
 

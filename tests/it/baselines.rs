@@ -11,7 +11,7 @@ use ::govern::model::AccountId;
 use aws_config::SdkConfig;
 use aws_sdk_kms::types::{KeySpec, KeyUsageType};
 use govern_testkit::seed::Seeder;
-use govern_testkit::{Emulator, Faults, OptStatus, Proxy};
+use govern_testkit::{Emulator, Faults, OptStatus, Proxy, Strict};
 use serde_json::Value;
 
 use crate::support::{delta, govern, member, put_contact, rotation_function, stderr, stdout};
@@ -152,6 +152,9 @@ fn baselines_stack() -> (Emulator, Proxy) {
     let emu = Emulator::start();
     emu.moto_config(r#"{"lambda":{"use_docker":false}}"#);
     let proxy = Proxy::start(&emu.endpoint(), Faults::none());
+    // Stricter than moto inside member accounts (issue 13): this organization converges with the
+    // strict layer's member-account behaviours on.
+    proxy.set_strict(Strict::members());
     (emu, proxy)
 }
 

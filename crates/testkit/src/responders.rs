@@ -701,6 +701,45 @@ mod tests {
     }
 
     #[test]
+    fn strict_transitions_refuse_the_opposite_call_and_count_changes_in_progress() {
+        let regions = Regions::default();
+        let acct = "111122223333";
+        let call = |op: &str, region: &str| {
+            regions
+                .handle_transitions(
+                    op,
+                    acct,
+                    format!(r#"{{"RegionName":"{region}"}}"#).as_bytes(),
+                    2,
+                )
+                .status
+        };
+        assert_eq!(call("EnableRegion", "me-south-1"), 200);
+        // ENABLING: DisableRegion is a conflict until two reads have shown it.
+        assert_eq!(call("DisableRegion", "me-south-1"), 409);
+        assert_eq!(regions.in_progress(Some(acct)), 1);
+        for r in [
+            "af-south-1",
+            "ap-east-1",
+            "ap-south-2",
+            "ap-southeast-3",
+            "ap-southeast-4",
+        ] {
+            assert_eq!(call("EnableRegion", r), 200, "{r}");
+        }
+        // Six in progress: a seventh change waits, whatever the requests in flight.
+        assert_eq!(call("EnableRegion", "eu-south-1"), 409);
+        for _ in 0..2 {
+            regions.handle("ListRegions", acct, b"{}");
+        }
+        assert_eq!(regions.in_progress(Some(acct)), 0);
+        assert!(regions.usable(acct, "me-south-1"));
+        assert_eq!(call("EnableRegion", "eu-south-1"), 200);
+        assert_eq!(call("DisableRegion", "me-south-1"), 200);
+        assert!(!regions.usable(acct, "me-south-1"), "DISABLING");
+    }
+
+    #[test]
     fn transitions_show_for_the_configured_reads() {
         let regions = Regions::default();
         regions.set_transition_reads(1);
