@@ -678,17 +678,37 @@ impl From<govern_core::state::ReadError> for Error {
 impl Error {
     /// The error for a plan that could not read every account; printed after the plan itself.
     pub fn incomplete(plan: &crate::plan::Plan) -> Option<Error> {
-        let n = plan
+        let errors: Vec<_> = plan
             .findings
             .iter()
             .filter(|f| f.kind == crate::plan::FindingKind::Error)
+            .collect();
+        // Whole accounts, and parts of accounts (a key, a Region list) read on their own.
+        let accounts = errors
+            .iter()
+            .filter(|f| matches!(f.address, crate::model::Address::Account(_)))
             .count();
-        (n > 0).then(|| Error::Refused {
+        let parts = errors.len() - accounts;
+        let plural = |n: usize| if n == 1 { "" } else { "s" };
+        let mut what = Vec::new();
+        if accounts > 0 {
+            what.push(format!(
+                "{accounts} account{} could not be read",
+                plural(accounts)
+            ));
+        }
+        if parts > 0 {
+            what.push(format!(
+                "{parts} part{} of accounts could not be read",
+                plural(parts)
+            ));
+        }
+        (!errors.is_empty()).then(|| Error::Refused {
             message: format!(
-                "the plan is incomplete: {n} account{} could not be read (see the errors under Findings)",
-                if n == 1 { "" } else { "s" }
+                "the plan is incomplete: {} (see the errors under Findings)",
+                what.join(", ")
             ),
-            hint: Some("every other account was planned; fix access to those and run again".into()),
+            hint: Some("everything else was planned; fix access to those and run again".into()),
         })
     }
 }

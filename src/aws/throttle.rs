@@ -9,8 +9,10 @@
 //! Defaults (per calling account and region), from the AWS Account Management quotas page
 //! (docs.aws.amazon.com/accounts/latest/reference/quotas.html, read 2026-11-23):
 //! GetAlternateContact 10/s (burst 15), PutAlternateContact 5/s (burst 8), ListRegions and
-//! GetRegionOptStatus 5/s, Enable/DisableRegion 1/s with 6 in flight per account and 50 per
-//! organization. Organizations publishes no rates: it gets an in-flight cap only and its
+//! GetRegionOptStatus 5/s, Enable/DisableRegion 1/s, and requests in flight capped at 6 per
+//! account and 50 per organization. (AWS's quotas of 6 and 50 count opt-in changes in progress,
+//! ENABLING or DISABLING for minutes to hours after the request: the planner keeps within those,
+//! `govern_core::baselines::regions`; these caps only bound requests.) Organizations publishes no rates: it gets an in-flight cap only and its
 //! TooManyRequestsException is retried. KMS and Secrets Manager quotas are in the hundreds per
 //! second per account and region, far above what one account's baseline needs: capped in flight
 //! only.

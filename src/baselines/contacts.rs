@@ -6,18 +6,21 @@ use std::collections::BTreeSet;
 
 use super::{note, why, At};
 use crate::error::{Error, Result};
-use crate::model::{Contact, ContactType, MemberState};
+use crate::model::{
+    AccountId, AccountRef, Address, BaselineKind, Contact, ContactType, MemberState, Unread,
+};
 use govern_core::baselines::contacts::PutContact;
 
 /// The declared contact types of the account, from inside it (`on` = None) or from the management
 /// account for `on` (needs trusted access for account.amazonaws.com, and spends the management
-/// account's quotas). A type that is not set is absent.
+/// account's quotas). A type that is not set is absent; one AWS refuses is unread, on its own.
 pub async fn read(
     account: &aws_sdk_account::Client,
     on: Option<&str>,
+    id: &AccountId,
     types: &BTreeSet<ContactType>,
     state: &mut MemberState,
-) -> std::result::Result<(), String> {
+) {
     for t in types {
         match account
             .get_alternate_contact()
@@ -42,10 +45,17 @@ pub async fn read(
             Err(e)
                 if e.as_service_error()
                     .is_some_and(|s| s.is_resource_not_found_exception()) => {}
-            Err(e) => return Err(why("GetAlternateContact", e)),
+            Err(e) => state.unread.push(Unread {
+                address: Address::Contact {
+                    account: AccountRef::Id(id.clone()),
+                    contact_type: *t,
+                },
+                baselines: [BaselineKind::Contacts].into(),
+                reason: why("GetAlternateContact", e),
+                refused: true,
+            }),
         }
     }
-    Ok(())
 }
 
 /// PutAlternateContact from inside the account's own session, so no AccountId (which would need

@@ -3,35 +3,50 @@
 //! Requests (K = keys, Km = keys whose rotation govern manages): ListKeys 1 a page of 1,000 +
 //! DescribeKey K + GetKeyRotationStatus Km.
 
-use super::{note, why, At};
+use super::{note, why, At, Refusal};
 use crate::aws::in_region;
 use crate::error::{Error, Result};
-use crate::model::KmsKey;
+use crate::model::{AccountId, Address, BaselineKind, KmsKey, MemberState, Unread};
 use govern_core::baselines::kms::{skip_reason, EnableKeyRotation};
 
+/// The region's keys into `state.keys`. A key AWS will not describe (its key policy can shut the
+/// account out whatever IAM allows) is unread on its own; a refused ListKeys fails the region.
 pub async fn read(
     kms: &aws_sdk_kms::Client,
+    account: &AccountId,
     region: &str,
-    out: &mut Vec<KmsKey>,
-) -> std::result::Result<(), String> {
+    state: &mut MemberState,
+) -> std::result::Result<(), Refusal> {
     let mut pages = kms.list_keys().limit(1000).into_paginator().send();
     let mut ids = Vec::new();
     while let Some(page) = pages.next().await {
-        let page = page.map_err(|e| why("ListKeys", e))?;
+        let page = page.map_err(|e| Refusal::of("ListKeys", e))?;
         ids.extend(
             page.keys()
                 .iter()
                 .filter_map(|k| k.key_id().map(str::to_string)),
         );
     }
+    let unread = |id: &str, reason: String| Unread {
+        address: Address::Key {
+            account: account.clone(),
+            region: region.to_string(),
+            key_id: id.to_string(),
+        },
+        baselines: [BaselineKind::Kms].into(),
+        reason,
+        refused: true,
+    };
     for id in ids {
-        let d = kms
-            .describe_key()
-            .key_id(&id)
-            .send()
-            .await
-            .map_err(|e| why("DescribeKey", e))?;
+        let d = match kms.describe_key().key_id(&id).send().await {
+            Ok(d) => d,
+            Err(e) => {
+                state.unread.push(unread(&id, why("DescribeKey", e)));
+                continue;
+            }
+        };
         let Some(m) = d.key_metadata() else { continue };
+        let multi = m.multi_region_configuration();
         let mut key = KmsKey {
             region: region.to_string(),
             id: id.clone(),
@@ -58,20 +73,33 @@ pub async fn read(
                 .unwrap_or_default(),
             rotation_enabled: None,
             rotation_period_days: None,
+            multi_region: multi
+                .and_then(|c| c.multi_region_key_type())
+                .map(|t| t.as_str().to_string()),
+            primary_region: multi
+                .and_then(|c| c.primary_key())
+                .and_then(|p| p.region())
+                .map(str::to_string),
         };
         if skip_reason(&key).is_none() {
-            let r = kms
-                .get_key_rotation_status()
-                .key_id(&id)
-                .send()
-                .await
-                .map_err(|e| why("GetKeyRotationStatus", e))?;
-            key.rotation_enabled = Some(r.key_rotation_enabled());
-            key.rotation_period_days = r
-                .rotation_period_in_days()
-                .and_then(|d| u32::try_from(d).ok());
+            match kms.get_key_rotation_status().key_id(&id).send().await {
+                Ok(r) => {
+                    key.rotation_enabled = Some(r.key_rotation_enabled());
+                    key.rotation_period_days = r
+                        .rotation_period_in_days()
+                        .and_then(|d| u32::try_from(d).ok());
+                }
+                Err(e) => {
+                    // Unread rather than "rotation off": planning EnableKeyRotation on a guess
+                    // would be wrong.
+                    state
+                        .unread
+                        .push(unread(&id, why("GetKeyRotationStatus", e)));
+                    continue;
+                }
+            }
         }
-        out.push(key);
+        state.keys.push(key);
     }
     Ok(())
 }

@@ -110,6 +110,40 @@ where
     )
 }
 
+/// A read AWS refused: its error code (when it sent one) and [`why`]'s one-line reason.
+#[derive(Debug, Clone)]
+pub struct Refusal {
+    pub code: Option<String>,
+    pub reason: String,
+}
+
+impl Refusal {
+    pub(crate) fn of<E, R>(
+        op: &str,
+        e: aws_smithy_runtime_api::client::result::SdkError<E, R>,
+    ) -> Refusal
+    where
+        E: aws_smithy_types::error::metadata::ProvideErrorMetadata + std::error::Error + 'static,
+        R: std::fmt::Debug + HttpStatus,
+    {
+        use aws_smithy_types::error::metadata::ProvideErrorMetadata;
+        Refusal {
+            code: e.code().map(str::to_string),
+            reason: why(op, e),
+        }
+    }
+
+    /// A regional service that does not know the account's credentials in this Region: an
+    /// opt-in Region the account has not enabled answers UnrecognizedClientException (KMS,
+    /// Secrets Manager) or InvalidClientTokenId.
+    pub fn region_not_enabled(&self) -> bool {
+        matches!(
+            self.code.as_deref(),
+            Some("UnrecognizedClientException" | "InvalidClientTokenId")
+        )
+    }
+}
+
 pub(crate) trait HttpStatus {
     fn status(&self) -> u16;
 }

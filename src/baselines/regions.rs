@@ -7,8 +7,10 @@ use crate::error::{Error, Result};
 use crate::model::MemberState;
 use govern_core::baselines::regions::DisableRegion;
 
-/// The account's opted-in regions. Only opted-in regions can need DisableRegion; asking for just
-/// those (ENABLED, ENABLING) keeps it one page.
+/// The account's usable and changing Regions: opted in (ENABLED), enabled by default, and those
+/// with an opt-in change in progress (ENABLING, DISABLING: they count against the quotas). A
+/// Region not listed is DISABLED. KMS and Secrets Manager are read only in the usable ones. One
+/// page of at most 50 (AWS has fewer Regions).
 pub async fn read(
     account: &aws_sdk_account::Client,
     on: Option<&str>,
@@ -19,6 +21,9 @@ pub async fn read(
         .set_account_id(on.map(str::to_string))
         .region_opt_status_contains(RegionOptStatus::Enabled)
         .region_opt_status_contains(RegionOptStatus::Enabling)
+        .region_opt_status_contains(RegionOptStatus::Disabling)
+        .region_opt_status_contains(RegionOptStatus::EnabledByDefault)
+        .max_results(50)
         .into_paginator()
         .send();
     while let Some(page) = pages.next().await {
@@ -34,8 +39,10 @@ pub async fn read(
     Ok(())
 }
 
-/// Enable/DisableRegion: 1 request a second per account, 6 in flight per account and 50 per
-/// organization: the session's gates (aws::throttle) keep to those.
+/// DisableRegion: 1 request a second per account (the session's gates in aws::throttle). The
+/// quotas of 6 opt-in changes in progress per account and 50 per organization count changes that
+/// run for minutes to hours after the request: the planner keeps within them
+/// (`govern_core::baselines::regions`).
 pub async fn write(c: &DisableRegion, at: &At<'_>, on: &str, rids: &mut Vec<String>) -> Result<()> {
     let (config, on_account) = at.account_api().await?;
     aws_sdk_account::Client::new(&config)

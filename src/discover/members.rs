@@ -1,18 +1,22 @@
 //! Inside every active account, through its own session: alternate contacts, opt-in regions, KMS
 //! keys and secrets in each allowed region. Reads only what org.toml's baselines need.
 //!
-//! Requests per account (R = allowed regions, K = keys, Km = keys whose rotation govern manages,
-//! S = secrets; pages aside): GetAlternateContact × declared contact types + ListRegions 1
-//! and per region: ListKeys 1 + DescribeKey K + GetKeyRotationStatus Km + ListSecrets 1 (S ≤ 100 a
-//! page); and sts:AssumeRole once per member account. What each baseline reads is its own module's
-//! (`crate::baselines`); this file fans out over accounts and falls back to the management account.
+//! Requests per account (R = allowed regions the account has enabled, K = keys, Km = keys whose
+//! rotation govern manages, S = secrets; pages aside): GetAlternateContact × declared contact
+//! types + ListRegions 1 (none when the account is exempt from the regions baseline) and per
+//! region: ListKeys 1 + DescribeKey K + GetKeyRotationStatus Km + ListSecrets 1 (S ≤ 100 a page);
+//! and sts:AssumeRole once per member account. A refused read fails only its own part. What each
+//! baseline reads is its own module's (`crate::baselines`); this file fans out over accounts and
+//! falls back to the management account.
 
 use std::collections::BTreeSet;
 
 use futures::StreamExt;
 
 use crate::aws::{in_region, Clients};
-use crate::model::{AccountId, Actual, ContactType, Desired, Member, MemberState};
+use crate::model::{
+    AccountId, Actual, Address, BaselineKind, ContactType, Desired, Member, MemberState, Unread,
+};
 use crate::plan::ACCOUNT_SERVICE;
 
 /// What the baselines in org.toml need read.
@@ -24,6 +28,9 @@ pub struct Scope {
     pub key_regions: Vec<String>,
     /// Read only this shard's accounts (`--shard`).
     pub shard: Option<crate::plan::Shard>,
+    /// Accounts exempt from the regions baseline: their Regions are not read (ListRegions is not
+    /// called for them).
+    pub regions_exempt: BTreeSet<AccountId>,
 }
 
 impl Scope {
@@ -42,11 +49,19 @@ impl Scope {
         } else {
             Vec::new()
         };
+        let regions_exempt = desired
+            .baselines
+            .exemptions
+            .iter()
+            .filter(|(_, e)| e.contains_key(&BaselineKind::Regions))
+            .map(|(id, _)| id.clone())
+            .collect();
         Self {
             contacts,
             regions: !desired.allowed_regions.is_empty(),
             key_regions,
             shard: None,
+            regions_exempt,
         }
     }
     pub fn is_empty(&self) -> bool {
@@ -112,36 +127,51 @@ async fn read_member(
 ) -> Result<MemberState, (String, bool)> {
     let config = clients.members.config(id).await.map_err(|e| (e, true))?;
     let mut state = MemberState::default();
-    // From inside the account's own session: no AccountId, the account's own quotas.
-    read_account_api(
+    // From inside the account's own session: no AccountId, the account's own quotas. What AWS
+    // refuses is unread on its own (`state.unread`); the rest of the account is read and planned.
+    let regions_read = read_account_api(
         &aws_sdk_account::Client::new(&config),
         None,
+        id,
         scope,
         &mut state,
     )
-    .await
-    .map_err(|e| (e, false))?;
-    read_keys_and_secrets(&config, scope, &mut state)
-        .await
-        .map_err(|e| (e, false))?;
+    .await;
+    read_keys_and_secrets(&config, id, scope, regions_read, &mut state).await;
     Ok(state)
 }
 
 /// Alternate contacts and opt-in regions through the Account API: from inside the account
 /// (`on` = None) or from the management account for `on` (needs trusted access for
-/// account.amazonaws.com, and spends the management account's quotas).
+/// account.amazonaws.com, and spends the management account's quotas). Whether the account's
+/// Regions were read.
 async fn read_account_api(
     account: &aws_sdk_account::Client,
     on: Option<&AccountId>,
+    id: &AccountId,
     scope: &Scope,
     state: &mut MemberState,
-) -> Result<(), String> {
+) -> bool {
     let on = on.map(AccountId::to_string);
-    crate::baselines::contacts::read(account, on.as_deref(), &scope.contacts, state).await?;
-    if scope.regions {
-        crate::baselines::regions::read(account, on.as_deref(), state).await?;
+    crate::baselines::contacts::read(account, on.as_deref(), id, &scope.contacts, state).await;
+    if !scope.regions || scope.regions_exempt.contains(id) {
+        return false;
     }
-    Ok(())
+    match crate::baselines::regions::read(account, on.as_deref(), state).await {
+        Ok(()) => true,
+        Err(reason) => {
+            state.regions.clear();
+            state.unread.push(Unread {
+                address: Address::Regions(id.clone()),
+                baselines: [BaselineKind::Regions].into(),
+                reason: format!(
+                    "{reason}; the account's Regions were not read (its keys and secrets are read where the services answer)"
+                ),
+                refused: true,
+            });
+            false
+        }
+    }
 }
 
 /// The fallback for accounts whose member role could not be assumed: when trusted access for
@@ -182,16 +212,9 @@ pub async fn fallback(
     let management = &management;
     let mut read = futures::stream::iter(unassumable.into_iter().map(|(id, reason)| async move {
         let mut state = MemberState::default();
-        let member = match read_account_api(management, Some(&id), scope, &mut state).await {
-            Ok(()) => {
-                state.via_management = Some(reason);
-                Member::Read(state)
-            }
-            Err(e) => Member::Failed {
-                reason: format!("{reason}; from the management account: {e}"),
-                unassumable: true,
-            },
-        };
+        read_account_api(management, Some(&id), &id, scope, &mut state).await;
+        state.via_management = Some(reason);
+        let member = Member::Read(state);
         (id, member)
     }))
     .buffer_unordered(concurrency.max(1));
@@ -201,28 +224,81 @@ pub async fn fallback(
     Ok(())
 }
 
-/// Keys and secrets in each region of the scope, from inside the account.
+/// Keys and secrets in each region of the scope the account can use, from inside the account.
+///
+/// With the account's Regions read (`regions_read`), a Region it has not enabled (or is still
+/// enabling, or disabling) is not called at all: AWS would refuse the account's credentials there.
+/// Without them (the account is exempt from the regions baseline, or ListRegions was refused),
+/// govern calls each Region and takes KMS's refusal of the credentials (UnrecognizedClientException)
+/// as "not enabled": that costs one refused ListKeys per such Region and no extra permission.
+/// Either way the skipped Region is said (a note, not an error: there is nothing there to read).
 async fn read_keys_and_secrets(
     config: &aws_config::SdkConfig,
+    id: &AccountId,
     scope: &Scope,
+    regions_read: bool,
     state: &mut MemberState,
-) -> Result<(), String> {
+) {
+    let skipped = |region: &str, reason: String| Unread {
+        address: Address::Region {
+            account: id.clone(),
+            region: region.to_string(),
+        },
+        baselines: [BaselineKind::Kms, BaselineKind::Secrets].into(),
+        reason,
+        refused: false,
+    };
     for region in &scope.key_regions {
+        if regions_read {
+            let status = state.regions.get(region).map(String::as_str);
+            if !matches!(status, Some("ENABLED" | "ENABLED_BY_DEFAULT")) {
+                let why = match status {
+                    Some("ENABLING") => "opt-in Region still enabling in this account: its KMS keys and secrets are read once it is enabled",
+                    Some("DISABLING") => "opt-in Region being disabled in this account: its KMS keys and secrets are not read",
+                    _ => "opt-in Region not enabled in this account: AWS refuses calls there, so its KMS keys and secrets are not read",
+                };
+                state.unread.push(skipped(region, why.to_string()));
+                continue;
+            }
+        }
         let regional = in_region(config, region);
-        crate::baselines::kms::read(
-            &aws_sdk_kms::Client::new(&regional),
-            region,
-            &mut state.keys,
-        )
-        .await?;
-        crate::baselines::secrets::read(
+        let kms =
+            crate::baselines::kms::read(&aws_sdk_kms::Client::new(&regional), id, region, state)
+                .await;
+        match kms {
+            Err(r) if r.region_not_enabled() => {
+                state.unread.push(skipped(
+                    region,
+                    format!(
+                        "{}: the Region does not know the account's credentials, so it is not enabled in this account; its KMS keys and secrets are not read",
+                        r.reason
+                    ),
+                ));
+                continue;
+            }
+            Err(r) => state.unread.push(Unread {
+                address: Address::Keys(id.clone()),
+                baselines: [BaselineKind::Kms].into(),
+                reason: format!("{region}: {}", r.reason),
+                refused: true,
+            }),
+            Ok(()) => {}
+        }
+        if let Err(r) = crate::baselines::secrets::read(
             &aws_sdk_secretsmanager::Client::new(&regional),
             region,
             &mut state.secrets,
         )
-        .await?;
+        .await
+        {
+            state.unread.push(Unread {
+                address: Address::Secrets(id.clone()),
+                baselines: [BaselineKind::Secrets].into(),
+                reason: format!("{region}: {}", r.reason),
+                refused: true,
+            });
+        }
     }
-    Ok(())
 }
 
 /// The services with trusted access in the organization (ListAWSServiceAccessForOrganization).

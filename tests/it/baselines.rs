@@ -6,17 +6,15 @@
 //! Seeding goes straight to the emulator (not through the proxy), so the proxy's counts are
 //! govern's requests only.
 
-use std::io::Write;
-
 use ::govern::aws::MemberSessions;
 use ::govern::model::AccountId;
 use aws_config::SdkConfig;
 use aws_sdk_kms::types::{KeySpec, KeyUsageType};
 use govern_testkit::seed::Seeder;
-use govern_testkit::{Emulator, Faults, OptStatus, Proxy};
+use govern_testkit::{Emulator, Faults, OptStatus, Proxy, Strict};
 use serde_json::Value;
 
-use crate::support::{delta, govern, member, put_contact, stderr, stdout};
+use crate::support::{delta, govern, member, put_contact, rotation_function, stderr, stdout};
 
 const MGMT: &str = "123456789012";
 const MEMBERS: usize = 21;
@@ -103,51 +101,6 @@ async fn create_key(kms: &aws_sdk_kms::Client, spec: Option<KeySpec>) -> String 
         .to_string()
 }
 
-/// A zip archive with one stored (uncompressed) file: the rotation function's code. moto stores it
-/// and never runs it (Lambda is configured without Docker).
-fn function_zip() -> Vec<u8> {
-    let mut buf = std::io::Cursor::new(Vec::new());
-    {
-        let mut zip = zip::ZipWriter::new(&mut buf);
-        let options = zip::write::SimpleFileOptions::default()
-            .compression_method(zip::CompressionMethod::Stored);
-        zip.start_file("index.py", options).unwrap();
-        zip.write_all(b"def handler(event, context):\n    return None\n")
-            .unwrap();
-        zip.finish().unwrap();
-    }
-    buf.into_inner()
-}
-
-/// An IAM role and a Lambda function in the account, as RotateSecret needs one; returns its ARN.
-async fn rotation_function(cfg: &SdkConfig) -> String {
-    let iam = aws_sdk_iam::Client::new(cfg);
-    let trust = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
-    let role = iam
-        .create_role()
-        .role_name("secret-rotation")
-        .assume_role_policy_document(trust)
-        .send()
-        .await
-        .expect("seed: CreateRole");
-    let role_arn = role.role().expect("a role").arn().to_string();
-    let function = aws_sdk_lambda::Client::new(cfg)
-        .create_function()
-        .function_name("rotate-db-password")
-        .runtime(aws_sdk_lambda::types::Runtime::Python312)
-        .role(role_arn)
-        .handler("index.handler")
-        .code(
-            aws_sdk_lambda::types::FunctionCode::builder()
-                .zip_file(aws_smithy_types::Blob::new(function_zip()))
-                .build(),
-        )
-        .send()
-        .await
-        .unwrap_or_else(|e| panic!("seed: CreateFunction: {e:?}"));
-    function.function_arn().expect("a function ARN").to_string()
-}
-
 /// `n` member accounts named `name(i)` (email `name(i)@example.com`) under the root, and sessions
 /// into them for seeding, straight to the emulator.
 async fn seed_members(
@@ -199,6 +152,9 @@ fn baselines_stack() -> (Emulator, Proxy) {
     let emu = Emulator::start();
     emu.moto_config(r#"{"lambda":{"use_docker":false}}"#);
     let proxy = Proxy::start(&emu.endpoint(), Faults::none());
+    // Stricter than moto inside member accounts (issue 13): this organization converges with the
+    // strict layer's member-account behaviours on.
+    proxy.set_strict(Strict::members());
     (emu, proxy)
 }
 

@@ -19,7 +19,7 @@ use std::time::{Duration, Instant};
 use ::govern::aws::{Clients, MemberSessions};
 use ::govern::model::{AccountId, Actual, Member};
 use govern_testkit::seed::demo_brownfield;
-use govern_testkit::{Effect, Emulator, Faults, Proxy, Rule};
+use govern_testkit::{Effect, Emulator, Faults, Proxy, Rule, Strict};
 
 const MGMT: &str = "123456789012";
 
@@ -277,6 +277,9 @@ async fn fault_campaign_converges_without_unintended_changes() {
         .unwrap_or(50);
     let emu = Emulator::start();
     let proxy = Proxy::start(&emu.endpoint(), Faults::none());
+    // As strict as AWS inside member accounts (issue 13; the Organizations behaviours join with
+    // theirs): measured 50 runs, 0 unintended changes.
+    proxy.set_strict(Strict::members());
     let cfg = emu.sdk_config().await;
 
     // The reference: the same organization, applied without faults.

@@ -674,6 +674,8 @@ fn member_world() -> (Desired, Actual, AccountId) {
         state: "Enabled".into(),
         rotation_enabled: Some(enabled),
         rotation_period_days: period,
+        multi_region: None,
+        primary_region: None,
     };
     let secret = |name: &str, enabled: bool, days: Option<u32>, lambda: bool| SecretInfo {
         region: "us-east-1".into(),
@@ -683,6 +685,10 @@ fn member_world() -> (Desired, Actual, AccountId) {
         rotation_days: days,
         rotation_lambda: lambda
             .then(|| "arn:aws:lambda:us-east-1:111111111111:function:rot".into()),
+        schedule: None,
+        window: None,
+        owning_service: None,
+        primary_region: None,
     };
     let mut imported = key("imported", false, None);
     imported.origin = "EXTERNAL".into();
@@ -777,6 +783,241 @@ fn exemptions_and_unreadable_accounts_are_findings_not_changes() {
     let p = plan(&d, &a);
     assert!(p.is_incomplete());
     assert_eq!(p.findings[0].address, format!("account:{id}"));
+}
+
+/// Issue 13, items 7 and 8 in the planner: a period GetKeyRotationStatus did not return is
+/// unknown (the key may rotate every 730 days), never 365; a Multi-Region replica key and a replica
+/// secret are skipped with the reason; a secret whose rotation a service manages is not "without a
+/// rotation function"; a ScheduleExpression's window is kept by the change.
+#[test]
+fn unknown_periods_replicas_and_managed_rotation() {
+    let (mut d, mut a, id) = member_world();
+    d.baselines
+        .key_rotation
+        .as_mut()
+        .unwrap()
+        .kms_rotation_period_days = 365;
+    let Member::Read(state) = a.members.get_mut(&id).unwrap() else {
+        unreachable!()
+    };
+    let template = state.keys[0].clone();
+    let mut mystery = template.clone();
+    mystery.id = "mystery".into();
+    mystery.rotation_enabled = Some(true);
+    mystery.rotation_period_days = None;
+    let mut replica = template.clone();
+    replica.id = "mrk-1".into();
+    replica.multi_region = Some("REPLICA".into());
+    replica.primary_region = Some("eu-west-1".into());
+    state.keys = vec![mystery, replica];
+    let orphan = state.secrets[3].clone();
+    let mut managed = orphan.clone();
+    managed.name = "rds-db".into();
+    managed.arn.push_str("-rds");
+    managed.rotation_enabled = true;
+    managed.rotation_days = Some(180);
+    managed.schedule = Some("rate(180 days)".into());
+    managed.window = Some("4h".into());
+    managed.owning_service = Some("rds".into());
+    let mut copy = state.secrets[0].clone();
+    copy.name = "copy".into();
+    copy.primary_region = Some("eu-west-1".into());
+    state.secrets = vec![managed, copy];
+
+    let p = plan(&d, &a);
+    assert_eq!(
+        addresses(&p),
+        [
+            format!("account:{id}/region:af-south-1"),
+            format!("kms:{id}/us-east-1/mystery"),
+            format!("secret:{id}/us-east-1/rds-db"),
+        ]
+    );
+    let change = |address: String| {
+        p.changes
+            .iter()
+            .find(|c| c.address == address)
+            .map(|c| c.change.clone())
+            .unwrap()
+    };
+    let Change::Member(MemberChange::EnableKeyRotation(k)) =
+        change(format!("kms:{id}/us-east-1/mystery"))
+    else {
+        panic!()
+    };
+    assert_eq!((k.before_enabled, k.before_period_days), (true, None));
+    let Change::Member(MemberChange::SetSecretRotation(s)) =
+        change(format!("secret:{id}/us-east-1/rds-db"))
+    else {
+        panic!()
+    };
+    assert_eq!(
+        (
+            s.managed_by.as_deref(),
+            s.window.as_deref(),
+            s.as_schedule,
+            s.function.as_str()
+        ),
+        (Some("rds"), Some("4h"), true, "")
+    );
+    let findings: Vec<(String, FindingKind, bool)> = p
+        .findings
+        .iter()
+        .map(|f| {
+            (
+                f.address.to_string(),
+                f.kind,
+                f.message.contains("replica") && f.message.contains("eu-west-1"),
+            )
+        })
+        .collect();
+    assert_eq!(
+        findings,
+        [
+            (
+                format!("kms:{id}/us-east-1/mrk-1"),
+                FindingKind::Skipped,
+                true
+            ),
+            (
+                format!("secret:{id}/us-east-1/copy"),
+                FindingKind::Skipped,
+                true
+            ),
+        ]
+    );
+}
+
+/// Issue 13, item 1 in the planner: what was not read is a finding at its own address (an error
+/// where AWS refused, a note where govern did not read on purpose), moot under an exemption; the
+/// rest of the account is planned.
+#[test]
+fn unread_parts_are_findings_and_the_rest_is_planned() {
+    let (mut d, mut a, id) = member_world();
+    let Member::Read(state) = a.members.get_mut(&id).unwrap() else {
+        unreachable!()
+    };
+    state.unread = vec![
+        Unread {
+            address: Address::Key {
+                account: id.clone(),
+                region: "us-east-1".into(),
+                key_id: "shut-out".into(),
+            },
+            baselines: [BaselineKind::Kms].into(),
+            reason: "kms:DescribeKey: AccessDeniedException".into(),
+            refused: true,
+        },
+        Unread {
+            address: Address::Region {
+                account: id.clone(),
+                region: "me-south-1".into(),
+            },
+            baselines: [BaselineKind::Kms, BaselineKind::Secrets].into(),
+            reason: "opt-in Region not enabled in this account".into(),
+            refused: false,
+        },
+    ];
+    let p = plan(&d, &a);
+    assert!(p.is_incomplete());
+    assert_eq!(p.changes.len(), 5, "{:?}", addresses(&p));
+    let at = |address: String| {
+        p.findings
+            .iter()
+            .find(|f| f.address == address)
+            .map(|f| f.kind)
+    };
+    assert_eq!(
+        at(format!("kms:{id}/us-east-1/shut-out")),
+        Some(FindingKind::Error)
+    );
+    assert_eq!(
+        at(format!("account:{id}/region:me-south-1")),
+        Some(FindingKind::Skipped)
+    );
+    d.baselines.exemptions.insert(
+        id.clone(),
+        [(BaselineKind::Kms, "vendor".to_string())].into(),
+    );
+    let p = plan(&d, &a);
+    assert!(
+        !p.is_incomplete(),
+        "the unreadable key is exempt with the rest"
+    );
+    assert_eq!(
+        at(format!("account:{id}/region:me-south-1")),
+        Some(FindingKind::Skipped)
+    );
+}
+
+/// Issue 13, item 6 in the planner: AWS runs at most 50 Region opt-in changes at once per
+/// organization, counting those in progress: the plan disables the first ones in account and
+/// Region order, and says the rest wait.
+#[test]
+fn region_changes_keep_within_the_organization_quota() {
+    let mut d = empty_desired();
+    d.allowed_regions = vec![Region::parse("us-east-1").unwrap()];
+    let mut a = fresh_actual();
+    let opt_in = [
+        "af-south-1",
+        "ap-east-1",
+        "ap-south-2",
+        "ap-southeast-3",
+        "ap-southeast-4",
+        "eu-central-2",
+    ];
+    for i in 0..10u64 {
+        let id = acct(&format!("{:012}", 111_111_111_100 + i));
+        a.accounts.insert(
+            id.clone(),
+            ActualAccount {
+                name: format!("m{i}"),
+                email: format!("m{i}@example.com"),
+                status: "ACTIVE".into(),
+                parent: Parent::Root,
+            },
+        );
+        // Nine accounts with six opt-in Regions enabled; the tenth has one being disabled.
+        let regions = if i < 9 {
+            opt_in
+                .iter()
+                .map(|r| (r.to_string(), "ENABLED".to_string()))
+                .collect()
+        } else {
+            [("il-central-1".to_string(), "DISABLING".to_string())].into()
+        };
+        a.members.insert(
+            id,
+            Member::Read(MemberState {
+                regions,
+                ..MemberState::default()
+            }),
+        );
+    }
+    let p = plan(&d, &a);
+    assert_eq!(p.changes.len(), 49, "50 less the one in progress");
+    let waiting: Vec<&str> = p
+        .findings
+        .iter()
+        .filter(|f| {
+            f.message
+                .contains("50 Region opt-in changes at once per organization")
+        })
+        .map(|f| f.address.to_string())
+        .map(|a| {
+            if a.contains("/region:") {
+                "waits"
+            } else {
+                "other"
+            }
+        })
+        .collect();
+    assert_eq!(waiting, ["waits"; 5]);
+    // The last account's last Regions wait.
+    assert_eq!(
+        p.findings.last().unwrap().address.to_string(),
+        format!("account:{:012}/region:eu-central-2", 111_111_111_108u64)
+    );
 }
 
 const DENIED: &str =

@@ -941,6 +941,7 @@ async fn answer(
         region: crate::responders::credential_region(&parts.headers),
         headers: &parts.headers,
         body: &body,
+        regions: &shared.regions,
     };
     if let Some(answer) = shared.strict.before(&call) {
         return reply(answer);
@@ -1085,6 +1086,7 @@ async fn forward(
         region: crate::responders::credential_region(&parts.headers),
         headers: &parts.headers,
         body: &body,
+        regions: &shared.regions,
     };
     shared
         .strict

@@ -281,6 +281,16 @@ fn default_status(region: &str) -> Option<OptStatus> {
 }
 
 impl RegionsInner {
+    /// Operations in progress (ENABLING/DISABLING) in `account`, or in every account.
+    fn busy(&self, account: Option<&str>) -> usize {
+        self.by_account
+            .iter()
+            .filter(|(a, _)| account.is_none_or(|want| want == a.as_str()))
+            .flat_map(|(_, regions)| regions.values())
+            .filter(|s| s.transitional_reads > 0)
+            .count()
+    }
+
     fn account(&mut self, account: &str) -> &mut BTreeMap<String, RegionState> {
         self.by_account
             .entry(account.to_string())
@@ -318,8 +328,62 @@ impl Regions {
         lock(&self.state).transition_reads = reads;
     }
 
+    /// Starts a transition as Enable/DisableRegion would: the settled status becomes `target`, and
+    /// the next `reads` reads show ENABLING/DISABLING (an operation in progress until then).
+    pub fn start(&self, account: &str, region: &str, target: OptStatus, reads: u32) {
+        lock(&self.state).account(account).insert(
+            region.to_string(),
+            RegionState {
+                status: target,
+                transitional_reads: reads,
+            },
+        );
+    }
+
+    /// Whether the account can use the region now: enabled (by default or settled ENABLED, not
+    /// still ENABLING). A region the proxy does not know counts as usable. Reads nothing.
+    pub fn usable(&self, account: &str, region: &str) -> bool {
+        let mut state = lock(&self.state);
+        match state.account(account).get(region) {
+            None => true,
+            Some(s) => {
+                s.transitional_reads == 0
+                    && matches!(s.status, OptStatus::Enabled | OptStatus::EnabledByDefault)
+            }
+        }
+    }
+
+    /// Region opt-in operations in progress (ENABLING or DISABLING): in `account`, or in every
+    /// account when None.
+    pub fn in_progress(&self, account: Option<&str>) -> usize {
+        lock(&self.state).busy(account)
+    }
+
     /// Answers one of the Account region operations (`op` is e.g. "ListRegions") for `caller`.
     pub(crate) fn handle(&self, op: &str, caller: &str, body: &[u8]) -> Reply {
+        self.answer(op, caller, body, None)
+    }
+
+    /// [`Regions::handle`], with Enable/DisableRegion as AWS runs them when `transitions` is set
+    /// (the strict layer's [`crate::Behaviour::RegionTransitions`]): each change is an operation
+    /// in progress for that many reads; the opposite call is refused while one runs (409
+    /// ConflictException, "a Region that is currently being disabled (in a status of DISABLING)",
+    /// https://docs.aws.amazon.com/accounts/latest/reference/API_EnableRegion.html#API_EnableRegion_Errors),
+    /// and so is a change beyond the quotas of 6 operations in progress per account and 50 per
+    /// organization ("Number of concurrent region-opt requests", https://docs.aws.amazon.com/accounts/latest/reference/quotas.html).
+    /// AWS documents the quota but not the error code it answers beyond it; this answers
+    /// ConflictException too, which the SDK does not retry (retrying would not help for hours).
+    pub(crate) fn handle_transitions(
+        &self,
+        op: &str,
+        caller: &str,
+        body: &[u8],
+        reads: u32,
+    ) -> Reply {
+        self.answer(op, caller, body, Some(reads))
+    }
+
+    fn answer(&self, op: &str, caller: &str, body: &[u8], transitions: Option<u32>) -> Reply {
         let input: Value = if body.iter().all(u8::is_ascii_whitespace) {
             json!({})
         } else {
@@ -347,7 +411,8 @@ impl Regions {
             Some(_) => return validation("AccountId must be 12 digits", "fieldValidationFailed"),
         };
         let mut state = lock(&self.state);
-        let transition_reads = state.transition_reads;
+        let transition_reads = transitions.unwrap_or(state.transition_reads);
+        let (account_busy, org_busy) = (state.busy(Some(&account)), state.busy(None));
         let regions = state.account(&account);
         if op == "ListRegions" {
             return list_regions(regions, &input);
@@ -380,6 +445,31 @@ impl Regions {
                 } else {
                     OptStatus::Disabled
                 };
+                if transitions.is_some() {
+                    let running = region.transitional_reads > 0;
+                    if running && region.status != target {
+                        let now = if region.status == OptStatus::Enabled {
+                            "ENABLING"
+                        } else {
+                            "DISABLING"
+                        };
+                        return conflict(&format!(
+                            "{name} is {now}: {op} is refused until that finishes"
+                        ));
+                    }
+                    if region.status != target && !running {
+                        if account_busy >= 6 {
+                            return conflict(&format!(
+                                "{account} already has {account_busy} Region opt-in operations in progress (at most 6 per account)"
+                            ));
+                        }
+                        if org_busy >= 50 {
+                            return conflict(&format!(
+                                "the organization already has {org_busy} Region opt-in operations in progress (at most 50)"
+                            ));
+                        }
+                    }
+                }
                 if region.status != target {
                     *region = RegionState {
                         status: target,
@@ -400,6 +490,10 @@ impl Regions {
             ),
         }
     }
+}
+
+fn conflict(message: &str) -> Reply {
+    Reply::rest_error(409, "ConflictException", message, json!({}))
 }
 
 fn validation(message: &str, reason: &str) -> Reply {
@@ -604,6 +698,45 @@ mod tests {
             OPT_IN_REGIONS.len() - 10
         );
         assert!(page.get("NextToken").is_none());
+    }
+
+    #[test]
+    fn strict_transitions_refuse_the_opposite_call_and_count_changes_in_progress() {
+        let regions = Regions::default();
+        let acct = "111122223333";
+        let call = |op: &str, region: &str| {
+            regions
+                .handle_transitions(
+                    op,
+                    acct,
+                    format!(r#"{{"RegionName":"{region}"}}"#).as_bytes(),
+                    2,
+                )
+                .status
+        };
+        assert_eq!(call("EnableRegion", "me-south-1"), 200);
+        // ENABLING: DisableRegion is a conflict until two reads have shown it.
+        assert_eq!(call("DisableRegion", "me-south-1"), 409);
+        assert_eq!(regions.in_progress(Some(acct)), 1);
+        for r in [
+            "af-south-1",
+            "ap-east-1",
+            "ap-south-2",
+            "ap-southeast-3",
+            "ap-southeast-4",
+        ] {
+            assert_eq!(call("EnableRegion", r), 200, "{r}");
+        }
+        // Six in progress: a seventh change waits, whatever the requests in flight.
+        assert_eq!(call("EnableRegion", "eu-south-1"), 409);
+        for _ in 0..2 {
+            regions.handle("ListRegions", acct, b"{}");
+        }
+        assert_eq!(regions.in_progress(Some(acct)), 0);
+        assert!(regions.usable(acct, "me-south-1"));
+        assert_eq!(call("EnableRegion", "eu-south-1"), 200);
+        assert_eq!(call("DisableRegion", "me-south-1"), 200);
+        assert!(!regions.usable(acct, "me-south-1"), "DISABLING");
     }
 
     #[test]

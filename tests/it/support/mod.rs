@@ -3,6 +3,7 @@
 //! seeding, and the proxy's request counts between two snapshots.
 
 use std::collections::BTreeMap;
+use std::io::Write;
 use std::path::Path;
 use std::process::Output;
 use std::time::Duration;
@@ -77,6 +78,51 @@ pub fn schema_problems(text: &str) -> Vec<String> {
         .iter_errors(&json)
         .map(|e| format!("{}: {e}", e.instance_path()))
         .collect()
+}
+
+/// A zip archive with one stored (uncompressed) file: the rotation function's code. moto stores it
+/// and never runs it (Lambda is configured without Docker).
+fn function_zip() -> Vec<u8> {
+    let mut buf = std::io::Cursor::new(Vec::new());
+    {
+        let mut zip = zip::ZipWriter::new(&mut buf);
+        let options = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Stored);
+        zip.start_file("index.py", options).unwrap();
+        zip.write_all(b"def handler(event, context):\n    return None\n")
+            .unwrap();
+        zip.finish().unwrap();
+    }
+    buf.into_inner()
+}
+
+/// An IAM role and a Lambda function in the account, as RotateSecret needs one; returns its ARN.
+pub async fn rotation_function(cfg: &SdkConfig) -> String {
+    let iam = aws_sdk_iam::Client::new(cfg);
+    let trust = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
+    let role = iam
+        .create_role()
+        .role_name("secret-rotation")
+        .assume_role_policy_document(trust)
+        .send()
+        .await
+        .expect("seed: CreateRole");
+    let role_arn = role.role().expect("a role").arn().to_string();
+    let function = aws_sdk_lambda::Client::new(cfg)
+        .create_function()
+        .function_name("rotate-db-password")
+        .runtime(aws_sdk_lambda::types::Runtime::Python312)
+        .role(role_arn)
+        .handler("index.handler")
+        .code(
+            aws_sdk_lambda::types::FunctionCode::builder()
+                .zip_file(aws_smithy_types::Blob::new(function_zip()))
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("seed: CreateFunction: {e:?}"));
+    function.function_arn().expect("a function ARN").to_string()
 }
 
 pub mod chromium;

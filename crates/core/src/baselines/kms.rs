@@ -15,8 +15,8 @@ use crate::model::{Finding, FindingKind};
 
 pub struct Kms;
 
-/// The rotation period AWS uses when EnableKeyRotation is called without one. GetKeyRotationStatus
-/// reports the period on AWS; moto never does, so an enabled key with no period reads as this.
+/// The rotation period AWS uses when EnableKeyRotation is called without one (import suggests it
+/// when nothing rotates yet). A period GetKeyRotationStatus did not return is unknown, never this.
 pub const DEFAULT_KMS_ROTATION_DAYS: u32 = 365;
 
 /// EnableKeyRotation with RotationPeriodInDays.
@@ -36,6 +36,14 @@ pub struct EnableKeyRotation {
 pub fn skip_reason(key: &KmsKey) -> Option<String> {
     if key.manager != "CUSTOMER" {
         return Some("AWS-managed key: AWS rotates it every year".into());
+    }
+    if key.is_replica() {
+        // A replica shares its primary's rotation, which KMS synchronizes; it cannot be set on
+        // the replica (https://docs.aws.amazon.com/kms/latest/developerguide/multi-region-keys-overview.html).
+        let primary = key.primary_region.as_deref().unwrap_or("another Region");
+        return Some(format!(
+            "Multi-Region replica key: its rotation follows the primary key in {primary}, where govern sets it"
+        ));
     }
     if key.state == "PendingDeletion" || key.state == "PendingReplicaDeletion" {
         return Some("pending deletion".into());
@@ -83,10 +91,8 @@ pub fn verdict(rot: &KeyRotation, key: &KmsKey) -> Verdict {
         return Verdict::NotManaged(reason);
     }
     let enabled = key.rotation_enabled.unwrap_or(false);
-    let period = key
-        .rotation_period_days
-        .or(enabled.then_some(DEFAULT_KMS_ROTATION_DAYS));
-    match (enabled, period) {
+    // A period the API did not return is unknown: the key may rotate every 730 days.
+    match (enabled, key.rotation_period_days) {
         (false, _) => Verdict::Off,
         (true, Some(p)) if p <= rot.kms_rotation_period_days => Verdict::Compliant { period: p },
         (true, period) => Verdict::TooLong { period },
@@ -181,13 +187,32 @@ impl Baseline for Kms {
                 Address::Keys(id.clone()),
                 &expected,
                 |s| {
-                    s.keys
-                        .is_empty()
+                    (s.keys.is_empty() && !s.unread.iter().any(unread_keys))
                         .then(|| format!("no KMS keys in {regions}"))
                 },
             ) else {
                 continue;
             };
+            // Keys (or a region's key list) AWS would not let govern read: not evaluated.
+            for u in state.unread.iter().filter(|u| unread_keys(u)) {
+                let region = match &u.address {
+                    Address::Key { region, .. } => Some(region.clone()),
+                    _ => None,
+                };
+                let on = On {
+                    account: Some(id.clone()),
+                    region,
+                    resource: u.address.clone(),
+                    arn: String::new(),
+                };
+                eval.push(
+                    &KMS_ROTATION,
+                    on,
+                    Status::Error,
+                    &expected,
+                    u.reason.clone(),
+                );
+            }
             for key in &state.keys {
                 let on = On {
                     account: Some(id.clone()),
@@ -217,6 +242,11 @@ impl Baseline for Kms {
             }
         }
     }
+}
+
+/// A refused read of keys: one key, or a region's key list.
+fn unread_keys(u: &crate::model::Unread) -> bool {
+    u.refused && u.baselines.contains(&BaselineKind::Kms)
 }
 
 impl BaselineChange for EnableKeyRotation {

@@ -1,15 +1,16 @@
-//! Opt-in regions outside `allowed_regions`: every account's opted-in regions (ListRegions,
-//! filtered to ENABLED and ENABLING) are disabled (DisableRegion, 1/s and 6 in flight per account,
-//! 50 per organization) unless allowed (`govern::baselines::regions`). Regions enabled by default
-//! cannot be disabled: the deny-regions SCP covers them.
+//! Opt-in regions outside `allowed_regions`: every account's opted-in regions (ListRegions) are
+//! disabled (DisableRegion) unless allowed (`govern::baselines::regions`), within AWS's quotas of 6
+//! opt-in changes in progress per account and 50 per organization (the rest waits for a later
+//! plan); a Region still ENABLING is left until it is enabled. Regions enabled by default cannot be
+//! disabled: the deny-regions SCP covers them.
 
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use super::{Account, Baseline, BaselineChange, MemberChange};
 use crate::control::{Control, Eval};
-use crate::model::Finding;
 use crate::model::{AccountId, AccountRef, Address, BaselineKind, Desired, MemberState};
+use crate::model::{Finding, FindingKind};
 
 pub struct Regions;
 
@@ -40,14 +41,34 @@ impl Baseline for Regions {
         Address::Regions(account.clone())
     }
 
-    fn plan(
-        &self,
-        cx: &Account<'_>,
-        changes: &mut Vec<MemberChange>,
-        _findings: &mut Vec<Finding>,
-    ) {
+    fn plan(&self, cx: &Account<'_>, changes: &mut Vec<MemberChange>, findings: &mut Vec<Finding>) {
+        // Opt-in changes already in progress count against the account's quota.
+        let mut allowed = ACCOUNT_QUOTA.saturating_sub(in_progress(cx.state));
         for (region, status) in &cx.state.regions {
-            if must_disable(cx.desired, region, status) {
+            if !must_disable(cx.desired, region, status) {
+                continue;
+            }
+            let address = Address::Region {
+                account: cx.id.clone(),
+                region: region.clone(),
+            };
+            if status == "ENABLING" {
+                // AWS refuses DisableRegion while the Region is being enabled (ConflictException).
+                findings.push(Finding {
+                    address,
+                    kind: FindingKind::NonCompliant,
+                    message: "enabling: disable it once enabled".into(),
+                });
+            } else if allowed == 0 {
+                findings.push(Finding {
+                    address,
+                    kind: FindingKind::NonCompliant,
+                    message: deferred(&format!(
+                        "{ACCOUNT_QUOTA} Region opt-in changes at once per account"
+                    )),
+                });
+            } else {
+                allowed -= 1;
                 changes.push(MemberChange::DisableRegion(DisableRegion {
                     account: cx.id.clone(),
                     region: region.clone(),
@@ -62,6 +83,27 @@ impl Baseline for Regions {
     }
 
     fn evaluate(&self, _eval: &mut Eval<'_>) {}
+}
+
+/// Region opt-in changes (EnableRegion, DisableRegion) AWS runs at once per account and per
+/// organization: "Number of concurrent region-opt requests", counted while the change is in
+/// progress (ENABLING or DISABLING, minutes to hours), not while the HTTP request is
+/// (https://docs.aws.amazon.com/accounts/latest/reference/quotas.html).
+pub const ACCOUNT_QUOTA: usize = 6;
+pub const ORGANIZATION_QUOTA: usize = 50;
+
+/// The account's opt-in changes in progress, as read.
+pub fn in_progress(state: &MemberState) -> usize {
+    state
+        .regions
+        .values()
+        .filter(|s| *s == "ENABLING" || *s == "DISABLING")
+        .count()
+}
+
+/// The finding's message for a DisableRegion left for a later plan by a quota.
+pub fn deferred(quota: &str) -> String {
+    format!("not disabled by this plan: AWS runs at most {quota}, counting those in progress; plan again once they finish")
 }
 
 impl BaselineChange for DisableRegion {

@@ -25,8 +25,27 @@ pub struct SetSecretRotation {
     pub before_enabled: bool,
     pub before_days: Option<u32>,
     pub days: u32,
-    /// The secret's rotation function, named again so RotateSecret keeps it.
+    /// The secret's rotation function, named again so RotateSecret keeps it; empty for managed
+    /// rotation.
     pub function: String,
+    /// The service that manages the secret's rotation (OwningService): RotateSecret then names no
+    /// function.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub managed_by: Option<String>,
+    /// The secret's rotation window (Duration), sent again so the change keeps it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub window: Option<String>,
+    /// Write the schedule as ScheduleExpression `rate(N days)` (the secret has a schedule
+    /// expression, or a window, which starts by one) instead of AutomaticallyAfterDays.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub as_schedule: bool,
+}
+
+impl SetSecretRotation {
+    /// The ScheduleExpression RotateSecret sends when [`SetSecretRotation::as_schedule`].
+    pub fn schedule(&self) -> String {
+        format!("rate({} days)", self.days)
+    }
 }
 
 /// The compliance rule, for the planner and the evidence alike: rotation on, at most every
@@ -44,6 +63,15 @@ pub fn has_function(secret: &SecretInfo) -> bool {
         .rotation_lambda
         .as_deref()
         .is_some_and(|f| !f.is_empty())
+}
+
+/// The service managing the secret's rotation when it has no rotation function of its own
+/// (managed rotation: https://docs.aws.amazon.com/secretsmanager/latest/userguide/rotate-secrets_managed.html).
+pub fn managed_by(secret: &SecretInfo) -> Option<&str> {
+    secret
+        .owning_service
+        .as_deref()
+        .filter(|s| !s.is_empty() && !has_function(secret))
 }
 
 // Security Hub SecretsManager.1 (rotation on) and SecretsManager.4 (maxDaysSinceRotation, default 90);
@@ -88,7 +116,20 @@ impl Baseline for Secrets {
                 super::skipped(findings, address, reason);
                 continue;
             }
-            if !has_function(secret) {
+            if let Some(primary) = secret.replica_of() {
+                // AWS refuses changes to a replica in its own Region; the primary's rotation is
+                // the replica's.
+                findings.push(Finding {
+                    address,
+                    kind: FindingKind::Skipped,
+                    message: format!(
+                        "replica of the secret in {primary}: its rotation is set on the primary"
+                    ),
+                });
+                continue;
+            }
+            let managed_by = managed_by(secret);
+            if !has_function(secret) && managed_by.is_none() {
                 findings.push(Finding {
                     address,
                     kind: FindingKind::NonCompliant,
@@ -106,6 +147,9 @@ impl Baseline for Secrets {
                     before_days: secret.rotation_days,
                     days: rot.secret_max_rotation_days,
                     function: secret.rotation_lambda.clone().unwrap_or_default(),
+                    managed_by: managed_by.map(str::to_string),
+                    window: secret.window.clone(),
+                    as_schedule: secret.schedule.is_some() || secret.window.is_some(),
                 }));
             }
         }
@@ -158,11 +202,16 @@ impl Baseline for Secrets {
                 };
                 let (status, observed) = if let Some(r) = rot.exempt_secrets.get(&s.arn) {
                     (Status::NotApplicable, format!("exempt: {r}"))
+                } else if let Some(primary) = s.replica_of() {
+                    (
+                        Status::NotApplicable,
+                        format!("replica of the secret in {primary}, evaluated there"),
+                    )
                 } else if compliant(&rot, s) {
                     let d = s.rotation_days.unwrap_or_default();
                     (Status::Pass, format!("rotation on, every {d} days"))
                 } else {
-                    let function = if s.rotation_lambda.is_some() {
+                    let function = if s.rotation_lambda.is_some() || managed_by(s).is_some() {
                         ""
                     } else {
                         ", no rotation function"
@@ -214,6 +263,9 @@ impl BaselineChange for SetSecretRotation {
             .ok_or_else(|| "no such secret".to_string())?;
         s.rotation_enabled = true;
         s.rotation_days = Some(self.days);
+        if self.as_schedule {
+            s.schedule = Some(self.schedule());
+        }
         Ok(())
     }
 
@@ -230,8 +282,15 @@ impl BaselineChange for SetSecretRotation {
             (true, Some(d)) => format!("every {d} days"),
             (true, None) => "on, schedule not in days".to_string(),
         };
+        let mut how = String::new();
+        if let Some(service) = &self.managed_by {
+            how.push_str(&format!(", managed by {service}"));
+        }
+        if let Some(window) = &self.window {
+            how.push_str(&format!(", keeps its {window} window"));
+        }
         vec![format!(
-            "rotation: {was} → every {} days (not rotated now)",
+            "rotation: {was} → every {} days (not rotated now{how})",
             self.days
         )]
     }

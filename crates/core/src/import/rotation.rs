@@ -18,26 +18,26 @@ pub(crate) struct RotationNote {
 
 pub(crate) fn note(read: &BTreeMap<AccountId, &MemberState>, regions: &[String]) -> RotationNote {
     let mut key_periods: BTreeMap<u32, usize> = BTreeMap::new();
-    let (mut keys, mut keys_off) = (0, 0);
+    let (mut keys, mut keys_off, mut period_unknown) = (0, 0, 0);
     let mut secret_days: BTreeMap<u32, usize> = BTreeMap::new();
     let (mut secrets, mut secrets_off, mut no_function, mut unknown) = (0, 0, 0, 0);
     for member in read.values() {
         for key in member.keys.iter().filter(|k| kms_skip_reason(k).is_none()) {
             keys += 1;
-            // As the planner reads it: an enabled key with no period rotates yearly.
+            // As the planner reads it: a period the API did not return is unknown, not 365.
             match (key.rotation_enabled, key.rotation_period_days) {
-                (Some(true), p) => {
-                    *key_periods
-                        .entry(p.unwrap_or(DEFAULT_KMS_ROTATION_DAYS))
-                        .or_default() += 1
-                }
+                (Some(true), Some(p)) => *key_periods.entry(p).or_default() += 1,
+                (Some(true), None) => period_unknown += 1,
                 _ => keys_off += 1,
             }
         }
-        for s in &member.secrets {
+        // A replica is counted once, as its primary.
+        for s in member.secrets.iter().filter(|s| s.replica_of().is_none()) {
             secrets += 1;
-            match (s.rotation_enabled, s.rotation_days, &s.rotation_lambda) {
-                (_, _, None) => no_function += 1,
+            let rotates =
+                s.rotation_lambda.is_some() || crate::baselines::secrets::managed_by(s).is_some();
+            match (s.rotation_enabled, s.rotation_days, rotates) {
+                (_, _, false) => no_function += 1,
                 (true, Some(d), _) => *secret_days.entry(d).or_default() += 1,
                 (true, None, _) => unknown += 1,
                 (false, _, _) => secrets_off += 1,
@@ -50,7 +50,14 @@ pub(crate) fn note(read: &BTreeMap<AccountId, &MemberState>, regions: &[String])
             .collect::<Vec<_>>()
             .join(", ")
     };
-    let rotating: usize = key_periods.values().sum();
+    let rotating: usize = key_periods.values().sum::<usize>() + period_unknown;
+    let mut periods = every(&key_periods);
+    if period_unknown > 0 {
+        if !periods.is_empty() {
+            periods.push_str(", ");
+        }
+        periods.push_str(&format!("{period_unknown} at a period not reported"));
+    }
     let mut today = format!(
         "Today, in {} of {} account{}: ",
         if regions.is_empty() {
@@ -68,7 +75,7 @@ pub(crate) fn note(read: &BTreeMap<AccountId, &MemberState>, regions: &[String])
             "{keys} customer-managed key{} whose rotation govern would manage, {rotating} rotating{}, \
              {keys_off} not",
             plural(keys),
-            if rotating > 0 { format!(" ({})", every(&key_periods)) } else { String::new() },
+            if rotating > 0 { format!(" ({periods})") } else { String::new() },
         ));
     }
     let rotating: usize = secret_days.values().sum();
@@ -130,6 +137,8 @@ mod tests {
             state: "Enabled".into(),
             rotation_enabled: enabled,
             rotation_period_days: period,
+            multi_region: None,
+            primary_region: None,
         }
     }
     fn secret(enabled: bool, days: Option<u32>, function: bool) -> SecretInfo {
@@ -141,6 +150,10 @@ mod tests {
             rotation_days: days,
             rotation_lambda: function
                 .then(|| "arn:aws:lambda:us-east-1:111122223333:function:f".into()),
+            schedule: None,
+            window: None,
+            owning_service: None,
+            primary_region: None,
         }
     }
 
@@ -165,7 +178,7 @@ mod tests {
         assert_eq!(
             n.today,
             "Today, in us-east-1 of 1 account: 3 customer-managed keys whose rotation govern would \
-             manage, 2 rotating (1 every 365 days, 1 every 730 days), 1 not; 3 secrets, 1 rotating \
+             manage, 2 rotating (1 every 730 days, 1 at a period not reported), 1 not; 3 secrets, 1 rotating \
              (1 every 30 days), 1 not, 1 without a rotation function (govern never invents one)."
         );
         assert_eq!((n.kms_days, n.secret_days), (730, 30));

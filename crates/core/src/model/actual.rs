@@ -136,6 +136,24 @@ pub struct MemberState {
     /// read from the management account instead, with `AccountId`; keys and secrets were not read.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub via_management: Option<String>,
+    /// What was not read inside the account, each part on its own (a key whose policy shuts govern
+    /// out, a refused ListRegions, a region the account has not enabled): the rest of the account
+    /// was read and is planned.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unread: Vec<Unread>,
+}
+
+/// One part of an account that was not read, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Unread {
+    /// What it is about: a key, the account's regions, one region, a contact.
+    pub address: super::Address,
+    /// The baselines it concerns: an exemption from all of them makes it moot.
+    pub baselines: BTreeSet<super::BaselineKind>,
+    pub reason: String,
+    /// AWS refused the read (the plan is incomplete there), as opposed to a part govern did not
+    /// read on purpose (a region the account has not enabled).
+    pub refused: bool,
 }
 
 impl Member {
@@ -163,7 +181,15 @@ pub struct KmsKey {
     pub state: String,
     /// Read only for keys whose rotation govern manages.
     pub rotation_enabled: Option<bool>,
+    /// As GetKeyRotationStatus returned it; None when it did not (then the period is unknown, never
+    /// assumed).
     pub rotation_period_days: Option<u32>,
+    /// MultiRegionKeyType (PRIMARY or REPLICA) of a Multi-Region key; None for a single-Region key.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub multi_region: Option<String>,
+    /// The Region of a Multi-Region key's primary key.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub primary_region: Option<String>,
 }
 
 /// A secret as ListSecrets reports it: metadata only, never the value.
@@ -173,7 +199,39 @@ pub struct SecretInfo {
     pub arn: String,
     pub name: String,
     pub rotation_enabled: bool,
-    /// AutomaticallyAfterDays, or N from a `rate(N days)` schedule.
+    /// The interval of RotationRules.ScheduleExpression when there is one (N of `rate(N days)`;
+    /// None for a cron schedule), else AutomaticallyAfterDays (which AWS derives from the schedule
+    /// only after each rotation, so it is stale when a schedule is set).
     pub rotation_days: Option<u32>,
     pub rotation_lambda: Option<String>,
+    /// RotationRules.ScheduleExpression (`rate(…)` or `cron(…)`), when set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub schedule: Option<String>,
+    /// RotationRules.Duration, the rotation window (`3h`), when set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub window: Option<String>,
+    /// The service that manages the secret's rotation (OwningService: `rds`, …), when one does:
+    /// managed rotation needs no rotation function.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owning_service: Option<String>,
+    /// The primary secret's Region when this is a replica (PrimaryRegion): a replica is changed
+    /// through its primary only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub primary_region: Option<String>,
+}
+
+impl SecretInfo {
+    /// A replica of a secret whose primary is in another Region.
+    pub fn replica_of(&self) -> Option<&str> {
+        self.primary_region
+            .as_deref()
+            .filter(|p| !p.is_empty() && *p != self.region)
+    }
+}
+
+impl KmsKey {
+    /// A Multi-Region replica key: rotation follows its primary key.
+    pub fn is_replica(&self) -> bool {
+        self.multi_region.as_deref() == Some("REPLICA")
+    }
 }

@@ -78,6 +78,29 @@ pub(crate) fn plan_members(
             });
         }
 
+        // Parts of the account not read: an error where AWS refused (the plan is incomplete
+        // there), a note where govern did not read on purpose; moot when every baseline they
+        // concern is exempt or undeclared.
+        for unread in &state.unread {
+            let concerned = unread.baselines.iter().any(|k| {
+                exempt_from(*k).is_none()
+                    && REGISTRY
+                        .iter()
+                        .any(|b| b.kind() == *k && b.declared(desired))
+            });
+            if concerned {
+                findings.push(Finding {
+                    address: unread.address.clone(),
+                    kind: if unread.refused {
+                        FindingKind::Error
+                    } else {
+                        FindingKind::Skipped
+                    },
+                    message: unread.reason.clone(),
+                });
+            }
+        }
+
         let name = actual
             .accounts
             .get(id)
@@ -105,6 +128,8 @@ pub(crate) fn plan_members(
             }
         }
     }
+
+    organization_region_quota(actual, changes, findings);
 
     // Accounts this plan creates have nothing inside them yet: each baseline plans what one apply
     // must set, so the next plan is empty and nothing is changed that the reviewed plan did not show.
@@ -142,6 +167,44 @@ pub(crate) fn plan_members(
     }
 
     logging(desired, actual, declared, changes);
+}
+
+/// Keeps DisableRegion within the organization's quota of opt-in changes in progress (those
+/// already running count): the first ones in account and Region order are planned, the rest are
+/// findings for a later plan.
+fn organization_region_quota(
+    actual: &Actual,
+    changes: &mut Vec<Change>,
+    findings: &mut Vec<Finding>,
+) {
+    use crate::baselines::regions::{deferred, in_progress, ORGANIZATION_QUOTA};
+    use crate::baselines::MemberChange;
+    let running: usize = actual
+        .members
+        .values()
+        .filter_map(|m| match m {
+            Member::Read(s) => Some(in_progress(s)),
+            _ => None,
+        })
+        .sum();
+    let mut allowed = ORGANIZATION_QUOTA.saturating_sub(running);
+    changes.retain(|c| {
+        let Change::Member(MemberChange::DisableRegion(d)) = c else {
+            return true;
+        };
+        if allowed > 0 {
+            allowed -= 1;
+            return true;
+        }
+        findings.push(Finding {
+            address: crate::baselines::BaselineChange::address(d),
+            kind: FindingKind::NonCompliant,
+            message: deferred(&format!(
+                "{ORGANIZATION_QUOTA} Region opt-in changes at once per organization"
+            )),
+        });
+        false
+    });
 }
 
 /// The service principal whose trusted access lets the management account read and set member

@@ -72,6 +72,18 @@ impl Strict {
     pub fn aws() -> Strict {
         Strict(Behaviour::ALL.iter().copied().collect())
     }
+    /// The behaviours inside member accounts ([`members`]).
+    pub fn members() -> Strict {
+        [
+            Behaviour::ResourceDenial,
+            Behaviour::OptInRegions,
+            Behaviour::RegionTransitions,
+            Behaviour::Replicas,
+            Behaviour::ManagedRotation,
+        ]
+        .into_iter()
+        .fold(Strict::none(), Strict::with)
+    }
     /// This behaviour alone.
     pub fn only(behaviour: Behaviour) -> Strict {
         Strict::none().with(behaviour)
@@ -102,6 +114,8 @@ pub(crate) struct Call<'a> {
     pub region: Option<String>,
     pub headers: &'a HeaderMap,
     pub body: &'a [u8],
+    /// The proxy's region opt-in state (what the Account API answers).
+    pub regions: &'a crate::Regions,
 }
 
 /// The strict layer's switches and what its behaviours remember.
