@@ -170,3 +170,108 @@ fn the_readme_reference_documents_every_key_of_the_schema() {
     );
     assert!(leaves.len() > 30, "{leaves:?}");
 }
+
+/// Every property name anywhere in a JSON value (objects' keys, recursively), and the values a
+/// schema names with `const` and `enum` (change types such as `create_ou`).
+fn property_names(value: &serde_json::Value, into: &mut std::collections::BTreeSet<String>) {
+    match value {
+        serde_json::Value::Object(map) => {
+            for (k, v) in map {
+                into.insert(k.clone());
+                match (k.as_str(), v) {
+                    ("const", serde_json::Value::String(s)) => {
+                        into.insert(s.clone());
+                    }
+                    ("enum", serde_json::Value::Array(items)) => {
+                        into.extend(items.iter().filter_map(|i| i.as_str().map(String::from)));
+                    }
+                    _ => {}
+                }
+                property_names(v, into);
+            }
+        }
+        serde_json::Value::Array(items) => items.iter().for_each(|v| property_names(v, into)),
+        _ => {}
+    }
+}
+
+/// The docs name only keys that exist: every `snake_case` name in backticks in README.md and
+/// docs/*.md is a key of org.toml (its schema), of the plan or drift JSON (their schemas, their
+/// golden outputs), of evidence's controls.json (golden), or one of the few names listed here with
+/// what they are. docs/evidence.md once named `exempt_keys` and `exempt_secrets`, which org.toml never
+/// had (it is `[[key_rotation.exempt]]` and `[exemptions."<id>"]`).
+#[test]
+fn the_docs_name_only_keys_that_exist() {
+    let mut known = std::collections::BTreeSet::new();
+    for file in [
+        "docs/org.schema.json",
+        "docs/plan.schema.json",
+        "docs/drift.schema.json",
+    ] {
+        let text = std::fs::read_to_string(repo().join(file)).unwrap();
+        let value: serde_json::Value = serde_json::from_str(&text).unwrap();
+        property_names(&value, &mut known);
+    }
+    for dir in ["tests/it/golden/demo", "tests/it/golden/baselines"] {
+        for entry in std::fs::read_dir(repo().join(dir)).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_some_and(|e| e == "json") {
+                let text = std::fs::read_to_string(&path).unwrap();
+                let value: serde_json::Value = serde_json::from_str(&text).unwrap();
+                property_names(&value, &mut known);
+            }
+        }
+    }
+    // Names that are not keys of those outputs, with what they are.
+    let other = [
+        "moto_server",            // the emulator's executable
+        "took_ms",                // a field of govern's debug log lines
+        "previous_bundle_sha256", // evidence manifest.json (written at run time, not golden)
+        "signed_at",              // evidence manifest.json
+        "merged_from",            // evidence manifest.json of a merged bundle
+        "created_at",             // a saved plan file (docs/saved-plan.md)
+        "caller_account",         // a saved plan file
+        "plan_id",                // a saved plan file
+        "non_compliant",          // a value of findings[].kind (open-ended, so not an enum)
+        "required_regions",       // the made-up baseline docs/architecture.md counts files with
+        "per_target",             // `Limits::per_target`, a function named in docs/architecture.md
+        "started_at",             // evidence manifest.json
+        "finished_at",            // evidence manifest.json
+        "config_digest",          // evidence manifest.json
+    ];
+    known.extend(other.iter().map(|s| s.to_string()));
+
+    let mut docs = vec![repo().join("README.md")];
+    for entry in std::fs::read_dir(repo().join("docs")).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "md") {
+            docs.push(path);
+        }
+    }
+    let mut unknown = Vec::new();
+    for path in docs {
+        let text = std::fs::read_to_string(&path).unwrap();
+        for (n, line) in text.lines().enumerate() {
+            for (i, chunk) in line.split('`').enumerate() {
+                let snake = i % 2 == 1
+                    && chunk.contains('_')
+                    && chunk.starts_with(|c: char| c.is_ascii_lowercase())
+                    && chunk
+                        .bytes()
+                        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
+                if snake && !known.contains(chunk) {
+                    unknown.push(format!(
+                        "{}:{}: `{chunk}`",
+                        path.strip_prefix(repo()).unwrap().display(),
+                        n + 1
+                    ));
+                }
+            }
+        }
+    }
+    assert!(
+        unknown.is_empty(),
+        "the docs name keys no schema or output has (fix the doc, or list the name with what it is):\n{}",
+        unknown.join("\n")
+    );
+}
