@@ -4,6 +4,38 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+/// The help heading of the options that only commands reaching AWS use.
+pub const AWS_OPTIONS: &str = "AWS options";
+/// The help heading of the options that narrow plan, apply, drift and evidence.
+pub const SCOPE_OPTIONS: &str = "Scope options";
+
+/// Subcommands that never reach AWS: their help leaves out the AWS and scope options (which stay
+/// global, so `govern --profile x validate` still parses).
+const OFFLINE: &[&str] = &["validate", "show", "schema", "man", "completions"];
+
+/// The command line as parsed, documented and completed: [`Cli`]'s, with each subcommand's help
+/// showing only the options it uses.
+pub fn command() -> clap::Command {
+    use clap::CommandFactory;
+    let mut cmd = Cli::command();
+    // clap copies a global option into each subcommand that does not define one of the same name
+    // when it builds; an offline subcommand gets its own hidden copy instead, so its help leaves it
+    // out and its value still reaches the same field.
+    let aws: Vec<clap::Arg> = cmd
+        .get_arguments()
+        .filter(|a| {
+            a.is_global_set()
+                && matches!(a.get_help_heading(), Some(h) if h == AWS_OPTIONS || h == SCOPE_OPTIONS)
+        })
+        .map(|a| a.clone().hide(true))
+        .collect();
+    for name in OFFLINE {
+        cmd = cmd.mut_subcommand(*name, |sub| sub.args(aws.iter().cloned()));
+    }
+    cmd.build();
+    cmd
+}
+
 #[derive(Debug, Parser)]
 #[command(
     name = "govern",
@@ -26,11 +58,11 @@ pub struct Cli {
     pub config: PathBuf,
 
     /// AWS profile to use instead of the default chain's.
-    #[arg(long, global = true)]
+    #[arg(long, global = true, help_heading = AWS_OPTIONS)]
     pub profile: Option<String>,
 
     /// AWS region for API calls (default: the chain's, else org.toml's home_region).
-    #[arg(long, global = true)]
+    #[arg(long, global = true, help_heading = AWS_OPTIONS)]
     pub region: Option<String>,
 
     /// Assume this role (in the management account) on top of the chain's credentials first, e.g.
@@ -39,12 +71,11 @@ pub struct Cli {
         long,
         global = true,
         value_name = "ROLE_ARN",
-        env = "GOVERN_ASSUME_ROLE"
-    )]
+        env = "GOVERN_ASSUME_ROLE", help_heading = AWS_OPTIONS)]
     pub assume_role: Option<String>,
 
     /// The ExternalId the --assume-role role's trust policy requires.
-    #[arg(long, global = true, value_name = "ID", requires = "assume_role")]
+    #[arg(long, global = true, value_name = "ID", requires = "assume_role", help_heading = AWS_OPTIONS)]
     pub external_id: Option<String>,
 
     /// When to color output; NO_COLOR in the environment always turns it off.
@@ -73,47 +104,47 @@ pub struct Cli {
     pub allow_outside_files: bool,
 
     /// Seconds to open a connection to AWS.
-    #[arg(long, global = true, value_name = "SECS", default_value_t = crate::aws::Timeouts::default().connect)]
+    #[arg(long, global = true, value_name = "SECS", default_value_t = crate::aws::Timeouts::default().connect, help_heading = AWS_OPTIONS)]
     pub connect_timeout: u64,
 
     /// Seconds to wait for an answer once a request is sent.
-    #[arg(long, global = true, value_name = "SECS", default_value_t = crate::aws::Timeouts::default().read)]
+    #[arg(long, global = true, value_name = "SECS", default_value_t = crate::aws::Timeouts::default().read, help_heading = AWS_OPTIONS)]
     pub read_timeout: u64,
 
     /// Seconds one AWS operation may take, its retries included.
-    #[arg(long, global = true, value_name = "SECS", default_value_t = crate::aws::Timeouts::default().operation)]
+    #[arg(long, global = true, value_name = "SECS", default_value_t = crate::aws::Timeouts::default().operation, help_heading = AWS_OPTIONS)]
     pub operation_timeout: u64,
 
     /// Narrow plan, apply and drift to these resources (repeatable): an address or its start
     /// (`ou:Workloads`, `scp:deny-leave-org`, `account:111122223333`) or `kind:<kind>` (ou, scp,
     /// attachment, account, contact, kms, secret, region, logging). What they depend on comes along.
-    #[arg(long = "target", global = true, value_name = "ADDRESS|kind:KIND")]
+    #[arg(long = "target", global = true, value_name = "ADDRESS|kind:KIND", help_heading = SCOPE_OPTIONS)]
     pub targets: Vec<String>,
 
     /// Override a client-side API limit (repeatable), per calling account and region:
     /// `SERVICE:OPERATION=RATE[/s][,inflight=N]`, `SERVICE:*=…` for a whole service, `=none` to
     /// lift one. Defaults follow AWS's published quotas (README, "Rate limits").
-    #[arg(long = "api-limit", global = true, value_name = "SPEC")]
+    #[arg(long = "api-limit", global = true, value_name = "SPEC", help_heading = AWS_OPTIONS)]
     pub api_limits: Vec<String>,
 
     /// Attempts per AWS request, the first included; throttling and 5xx answers are retried with
     /// jittered exponential backoff.
-    #[arg(long, global = true, value_name = "N", default_value_t = crate::aws::MAX_ATTEMPTS)]
+    #[arg(long, global = true, value_name = "N", default_value_t = crate::aws::MAX_ATTEMPTS, help_heading = AWS_OPTIONS)]
     pub max_attempts: u32,
 
     /// `standard`: exponential backoff; `adaptive`: also slows the client down after throttles.
-    #[arg(long, global = true, value_enum, default_value_t = RetryMode::Standard)]
+    #[arg(long, global = true, value_enum, default_value_t = RetryMode::Standard, help_heading = AWS_OPTIONS)]
     pub retry_mode: RetryMode,
 
     /// Work on one part of the member accounts only (1-based I of N; account id mod N + 1), so N
     /// jobs split a large organization; shard 1 also carries the organization-wide changes.
     /// Merge the shards' `drift --format json` reports with `govern drift merge`, their evidence
     /// bundles with `govern evidence merge`.
-    #[arg(long, global = true, value_name = "I/N")]
+    #[arg(long, global = true, value_name = "I/N", help_heading = SCOPE_OPTIONS)]
     pub shard: Option<crate::plan::Shard>,
 
     /// Member accounts read or changed at once.
-    #[arg(long, global = true, default_value_t = crate::discover::DEFAULT_CONCURRENCY)]
+    #[arg(long, global = true, default_value_t = crate::discover::DEFAULT_CONCURRENCY, help_heading = AWS_OPTIONS)]
     pub concurrency: usize,
 
     #[command(subcommand)]

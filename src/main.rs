@@ -1,12 +1,15 @@
 use std::process::ExitCode;
 
-use clap::Parser;
+use clap::FromArgMatches;
 use govern::cli::Cli;
 
 fn main() -> ExitCode {
     // clap exits 2 on a usage error, which CI would read as "changes" (plan --detailed-exitcode,
     // drift): usage errors exit 1 like every other error.
-    let cli = match Cli::try_parse() {
+    let parsed = govern::cli::command()
+        .try_get_matches()
+        .and_then(|matches| Cli::from_arg_matches(&matches));
+    let cli = match parsed {
         Ok(cli) => cli,
         Err(e) if !e.use_stderr() => e.exit(),
         Err(e) => {

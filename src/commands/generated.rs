@@ -3,8 +3,6 @@
 
 use std::path::Path;
 
-use clap::CommandFactory;
-
 use crate::error::{Error, Result};
 use crate::exit;
 
@@ -33,9 +31,9 @@ pub fn man(dir: &Path) -> Result<u8> {
 /// creating it; returns how many. `cargo xtask man` calls this too.
 pub fn write_man_pages(dir: &Path) -> std::result::Result<usize, (String, std::io::Error)> {
     std::fs::create_dir_all(dir).map_err(|e| (format!("cannot create {}", dir.display()), e))?;
-    let mut cmd = crate::cli::Cli::command();
-    // Building fills in each subcommand's bin name (`govern plan`) for the SYNOPSIS lines.
-    cmd.build();
+    // Built (which fills in each subcommand's bin name, `govern plan`, for the SYNOPSIS lines), and
+    // each page shows only the options its command uses.
+    let cmd = crate::cli::command();
     let mut written = 0;
     pages(&cmd, "", dir, &mut written)?;
     Ok(written)

@@ -75,7 +75,7 @@ pub async fn run(cli: Cli) -> Result<u8> {
         Command::Evidence(args) => evidence::run(&ctx, args).await,
         Command::Import(args) => import::run(&ctx, args).await,
         Command::Completions { shell } => {
-            let mut cmd = <Cli as clap::CommandFactory>::command();
+            let mut cmd = crate::cli::command();
             clap_complete::generate(*shell, &mut cmd, "govern", &mut std::io::stdout());
             Ok(crate::exit::OK)
         }

@@ -77,6 +77,52 @@ fn completions_for_every_shell() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("possible values"));
 }
 
+/// Help fits the command: validate and show never reach AWS, so their help leaves out the AWS and
+/// scope options (which still parse there, being global); the commands that reach AWS show them
+/// under their own headings.
+#[test]
+fn help_shows_only_the_options_a_command_uses() {
+    for offline in ["validate", "show", "schema"] {
+        let out = govern(&[offline, "--help"]).output().unwrap();
+        assert!(out.status.success(), "{}", text(&out));
+        let help = String::from_utf8_lossy(&out.stdout);
+        for absent in [
+            "--profile",
+            "--assume-role",
+            "--max-attempts",
+            "--target",
+            "--shard",
+            "AWS options",
+        ] {
+            assert!(
+                !help.contains(absent),
+                "`govern {offline} --help` shows {absent}:\n{help}"
+            );
+        }
+        assert!(help.contains("--config"), "{help}");
+    }
+    for online in ["plan", "apply", "drift", "import"] {
+        let out = govern(&[online, "--help"]).output().unwrap();
+        let help = String::from_utf8_lossy(&out.stdout);
+        let aws = help
+            .find("AWS options:")
+            .unwrap_or_else(|| panic!("{online}:\n{help}"));
+        let profile = help.find("--profile").unwrap();
+        assert!(
+            profile > aws,
+            "{online}: --profile is not under AWS options:\n{help}"
+        );
+        assert!(help.contains("Scope options:"), "{online}:\n{help}");
+    }
+    // Still accepted where hidden, and the value reaches the same field.
+    let matches = ::govern::cli::command()
+        .try_get_matches_from(["govern", "validate", "--profile", "p", "--concurrency", "3"])
+        .unwrap();
+    let cli = <Cli as clap::FromArgMatches>::from_arg_matches(&matches).unwrap();
+    assert_eq!(cli.profile.as_deref(), Some("p"));
+    assert_eq!(cli.concurrency, 3);
+}
+
 /// An installed govern documents itself: the schema it checks org.toml against, and its man pages,
 /// without a source checkout.
 #[test]
