@@ -98,7 +98,7 @@ pub async fn connect(settings: &Settings<'_>, expect: Expect<'_>) -> Result<Conn
     );
     Ok(Connection {
         clients: Clients {
-            org: aws_sdk_organizations::Client::new(&config),
+            org: crate::aws::throttle::organizations(&config),
             sts,
             members: std::sync::Arc::new(members),
         },

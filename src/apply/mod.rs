@@ -11,5 +11,6 @@ pub mod record;
 pub mod transaction;
 
 pub use executor::{apply, apply_with, Outcome, Report};
+pub(crate) use executor::poll_delay;
 pub use govern_core::state::{sha256, ConfigDigest};
 pub use record::{classify, Classification, LastApply, Verdict};

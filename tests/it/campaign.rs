@@ -277,6 +277,9 @@ async fn fault_campaign_converges_without_unintended_changes() {
         .unwrap_or(50);
     let emu = Emulator::start();
     let proxy = Proxy::start(&emu.endpoint(), Faults::none());
+    // The strict-AWS layer on (issue 13): every run also meets transient Organizations errors,
+    // asynchronous account creation and policy types, and stale reads after writes.
+    proxy.set_strict(govern_testkit::Strict::aws());
     let cfg = emu.sdk_config().await;
 
     // The reference: the same organization, applied without faults.
@@ -298,6 +301,7 @@ async fn fault_campaign_converges_without_unintended_changes() {
     let mut requests = 0u64;
     for run in 0..runs {
         emu.reset();
+        proxy.strict().reset();
         proxy.set_faults(Faults::none());
         demo_brownfield(&cfg).await;
         assert_eq!(

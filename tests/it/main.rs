@@ -26,4 +26,5 @@ mod rails;
 mod render;
 mod saved_plans;
 mod schema;
+mod strict_org;
 mod validate;
