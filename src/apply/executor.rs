@@ -437,21 +437,34 @@ async fn run_change(
             let id = create_account(org, &ids.root, &on, name, email.as_str(), role).await?;
             if let Parent::Ou(_) = parent {
                 let dest = parent_id(ids, parent)?;
-                let r = org
-                    .move_account()
-                    .account_id(id.as_str())
-                    .source_parent_id(&ids.root)
-                    .destination_parent_id(dest)
-                    .send()
-                    .await
-                    .inspect(|o| note(rids, o));
-                match r {
-                    Ok(_) => {}
-                    // Moved already: the SDK's retry after the first answer was lost.
-                    Err(e)
-                        if e.as_service_error()
-                            .is_some_and(|s| s.is_duplicate_account_exception()) => {}
-                    Err(e) => return Err(Error::aws("MoveAccount", on, e)),
+                // The account exists now: left in the root by one unlucky answer, it would be
+                // somewhere org.toml never said. So the move gets more tries than the SDK's.
+                let mut tries = 0;
+                loop {
+                    let r = org
+                        .move_account()
+                        .account_id(id.as_str())
+                        .source_parent_id(&ids.root)
+                        .destination_parent_id(&dest)
+                        .send()
+                        .await
+                        .inspect(|o| note(rids, o));
+                    match r {
+                        Ok(_) => break,
+                        // Moved already: the SDK's retry after the first answer was lost.
+                        Err(e)
+                            if e.as_service_error()
+                                .is_some_and(|s| s.is_duplicate_account_exception()) =>
+                        {
+                            break
+                        }
+                        Err(e) if tries < MISSED_POLLS && transient(&e) => {
+                            tracing::info!(address = %on, tries, error = %DisplayErrorContext(&e), "moving the new account: trying again");
+                            tokio::time::sleep(poll_delay(tries)).await;
+                            tries += 1;
+                        }
+                        Err(e) => return Err(Error::aws("MoveAccount", on, e)),
+                    }
                 }
             }
             ids.attachments
@@ -937,7 +950,7 @@ async fn adopt_account(
 }
 
 /// Whether AWS may answer the same request otherwise a moment later: no answer at all (a dropped
-/// connection, a timeout), a 5xx, or throttling.
+/// connection, a timeout), a 5xx, throttling, or one of Organizations' transient errors.
 fn transient<E: ProvideErrorMetadata>(e: &SdkError<E, HttpResponse>) -> bool {
     match e {
         SdkError::DispatchFailure(_) | SdkError::TimeoutError(_) | SdkError::ResponseError(_) => {
@@ -949,6 +962,10 @@ fn transient<E: ProvideErrorMetadata>(e: &SdkError<E, HttpResponse>) -> bool {
                     ctx.err().code(),
                     Some("TooManyRequestsException" | "ThrottlingException" | "Throttling")
                 )
+                || ctx
+                    .err()
+                    .code()
+                    .is_some_and(|c| crate::aws::throttle::ORGANIZATIONS_TRANSIENT.contains(&c))
         }
         _ => false,
     }
@@ -958,5 +975,29 @@ fn transient<E: ProvideErrorMetadata>(e: &SdkError<E, HttpResponse>) -> bool {
 fn note(rids: &mut Vec<String>, out: &impl aws_sdk_organizations::operation::RequestId) {
     if let Some(id) = out.request_id() {
         rids.push(id.to_string());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use aws_sdk_organizations::types::CreateAccountFailureReason as Why;
+
+    /// Each FAILED reason gets its own hint (before issue 13 every reason got the hint of
+    /// EMAIL_ALREADY_EXISTS).
+    #[test]
+    fn each_create_account_failure_is_named_for_what_it_is() {
+        let hint = |w: Why| failure_hint(&w);
+        assert!(hint(Why::EmailAlreadyExists).contains("email belongs to another AWS account"));
+        assert!(hint(Why::AccountLimitExceeded).contains("quota"));
+        assert!(hint(Why::ConcurrentAccountModification).contains("run govern apply again"));
+        assert!(hint(Why::MissingPaymentInstrument).contains("payment method"));
+        assert!(hint(Why::PendingBusinessValidatioNv).contains("business details"));
+        for w in Why::values().iter().map(|v| Why::from(*v)) {
+            if w != Why::EmailAlreadyExists {
+                assert!(!hint(w.clone()).contains("email belongs"), "{w:?}");
+            }
+        }
+        assert!(hint(Why::from("SOMETHING_NEW")).contains("SOMETHING_NEW"));
     }
 }

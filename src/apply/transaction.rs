@@ -148,9 +148,17 @@ pub async fn verify(
     known: &BTreeSet<Address>,
 ) -> Result<u8> {
     let mut read = 0;
+    // After the first read, only the accounts of changes not visible yet are read again.
+    let mut previous: Option<(Actual, BTreeSet<AccountId>)> = None;
     let (after, again, others) = loop {
         read += 1;
-        let after = crate::connect::again(clients, &tx.reader, &loaded.desired).await?;
+        let after = match &previous {
+            None => crate::connect::again(clients, &tx.reader, &loaded.desired).await?,
+            Some((before, accounts)) => {
+                crate::connect::again_only(clients, &tx.reader, &loaded.desired, before, accounts)
+                    .await?
+            }
+        };
         let again = crate::plan::plan(&loaded.desired, &after);
         let again = match tx.reader.shard {
             Some(s) => s.narrow(again),
@@ -159,8 +167,11 @@ pub async fn verify(
         // A change in an account the plan could not read is newly visible, not a failure to
         // converge (e.g. contacts readable from the management account once this apply enabled
         // trusted access).
-        let (left, others): (Vec<Address>, Vec<Address>) =
-            again.changes.iter().map(|c| c.address.clone()).partition(|a| {
+        let (left, others): (Vec<Address>, Vec<Address>) = again
+            .changes
+            .iter()
+            .map(|c| c.address.clone())
+            .partition(|a| {
                 touched.is_none_or(|t| t.contains(a))
                     && !a.account_id().is_some_and(|id| unread.contains(id))
             });
@@ -179,6 +190,11 @@ pub async fn verify(
             left.len(),
             join(&left.iter().collect::<Vec<_>>())
         );
+        let accounts = left
+            .iter()
+            .filter_map(|a| a.account_id().cloned())
+            .collect();
+        previous = Some((after, accounts));
         tokio::time::sleep(super::poll_delay(read - 1)).await;
     };
     print!("\nApply complete: {total} change(s) made; ");

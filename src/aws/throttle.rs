@@ -426,7 +426,9 @@ impl aws_smithy_runtime_api::client::retries::classifiers::ClassifyRetry
         "govern: Organizations' transient errors"
     }
 
-    fn priority(&self) -> aws_smithy_runtime_api::client::retries::classifiers::RetryClassifierPriority {
+    fn priority(
+        &self,
+    ) -> aws_smithy_runtime_api::client::retries::classifiers::RetryClassifierPriority {
         use aws_smithy_runtime_api::client::retries::classifiers::RetryClassifierPriority;
         RetryClassifierPriority::run_after(RetryClassifierPriority::transient_error_classifier())
     }
@@ -525,7 +527,8 @@ mod tests {
             let body = format!(r#"{{"__type":"{code}","Message":"Try again later."}}"#);
             assert_eq!(error_code(None, body.as_bytes()).as_deref(), Some(*code));
         }
-        let namespaced = br#"{"__type":"com.amazonaws.organizations#ConcurrentModificationException"}"#;
+        let namespaced =
+            br#"{"__type":"com.amazonaws.organizations#ConcurrentModificationException"}"#;
         assert_eq!(
             error_code(None, namespaced).as_deref(),
             Some("ConcurrentModificationException")

@@ -85,5 +85,14 @@ pub async fn run(ctx: &Context, args: &ApplyArgs, file: &Path) -> Result<u8> {
         .into_iter()
         .map(|c| c.address)
         .collect();
-    transaction::verify(&tx, &clients, &loaded, total, Some(&touched), &unread, &known).await
+    transaction::verify(
+        &tx,
+        &clients,
+        &loaded,
+        total,
+        Some(&touched),
+        &unread,
+        &known,
+    )
+    .await
 }

@@ -1355,9 +1355,20 @@ async fn signing_keys_the_offline_check_cannot_verify_are_refused_before_signing
         let arn = key.key_metadata().unwrap().arn().unwrap().to_string();
         let out = s.path(&format!("refused-{}", spec.as_str()));
         let signs = s.proxy.count("kms:Sign");
-        let o = s.govern(&["evidence", "--out", out.to_str().unwrap(), "--sign-key", &arn]);
+        let o = s.govern(&[
+            "evidence",
+            "--out",
+            out.to_str().unwrap(),
+            "--sign-key",
+            &arn,
+        ]);
         assert_eq!(o.status.code(), Some(1), "{}", text(&o));
-        assert_eq!(s.proxy.count("kms:Sign"), signs, "{} was used to sign", spec.as_str());
+        assert_eq!(
+            s.proxy.count("kms:Sign"),
+            signs,
+            "{} was used to sign",
+            spec.as_str()
+        );
         let t = text(&o);
         assert!(t.contains(spec.as_str()), "{t}");
         assert!(t.contains("RSA_2048") && t.contains("ECC_NIST_P384"), "{t}");

@@ -139,11 +139,7 @@ async fn attachments_wait_for_the_policy_type_to_be_enabled() {
     demo_brownfield(&cfg).await;
     let out = s.run(&sample(), &["apply", "--auto-approve"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
-    assert!(
-        text(&out).contains("matches org.toml"),
-        "{}",
-        text(&out)
-    );
+    assert!(text(&out).contains("matches org.toml"), "{}", text(&out));
     converged(&s, &sample());
 }
 
@@ -201,7 +197,10 @@ async fn apply_exits_3_when_other_differences_appeared() {
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    assert!(hold.wait_until_held(Duration::from_secs(60)), "apply never wrote");
+    assert!(
+        hold.wait_until_held(Duration::from_secs(60)),
+        "apply never wrote"
+    );
     aws_sdk_organizations::Client::new(&cfg)
         .update_policy()
         .policy_id(&kept)
@@ -255,7 +254,8 @@ async fn an_scp_that_locks_govern_out_is_a_conflict() {
             r#"{{"Version":"2012-10-17","Statement":[{{"Sid":"{sid}","Effect":"Deny","Resource":"*",{rest}}}]}}"#
         )
     };
-    let exempt = r#""Condition":{"ArnNotLike":{"aws:PrincipalArn":"arn:aws:iam::*:role/GovernAdmin"}}"#;
+    let exempt =
+        r#""Condition":{"ArnNotLike":{"aws:PrincipalArn":"arn:aws:iam::*:role/GovernAdmin"}}"#;
     let cases: Vec<(String, Option<&str>)> = vec![
         (statement("NoKms", r#""Action":"kms:*""#), Some("kms:")),
         (
@@ -277,7 +277,13 @@ async fn an_scp_that_locks_govern_out_is_a_conflict() {
         s.write("guard.json", &doc);
         let out = s.run(&config, &["plan"]);
         let t = text(&out);
-        let sid = doc.split("\"Sid\":\"").nth(1).unwrap().split('"').next().unwrap();
+        let sid = doc
+            .split("\"Sid\":\"")
+            .nth(1)
+            .unwrap()
+            .split('"')
+            .next()
+            .unwrap();
         let ok = match denied {
             Some(action) => {
                 out.status.code() == Some(1)

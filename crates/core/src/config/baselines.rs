@@ -247,7 +247,11 @@ fn logging(
     // RegisterDelegatedAdministrator needs the service's trusted access, and a service that
     // supports a delegated administrator at all (crate::config::delegated).
     let path = key_path(&["logging", "delegated_admin_for"]);
-    for s in l.delegated_admin_for.as_ref().map_or(&[][..], |l| &l.value[..]) {
+    for s in l
+        .delegated_admin_for
+        .as_ref()
+        .map_or(&[][..], |l| &l.value[..])
+    {
         if !delegated.contains(&s.value) {
             continue;
         }

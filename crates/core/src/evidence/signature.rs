@@ -255,13 +255,19 @@ mod tests {
     #[test]
     fn only_specs_the_offline_check_verifies_are_chosen() {
         let ecdsa = ["ECDSA_SHA_256"];
-        assert_eq!(choose_algorithm("ECC_NIST_P256", &ecdsa), Ok("ECDSA_SHA_256"));
+        assert_eq!(
+            choose_algorithm("ECC_NIST_P256", &ecdsa),
+            Ok("ECDSA_SHA_256")
+        );
         assert_eq!(
             choose_algorithm("ECC_NIST_P384", &["ECDSA_SHA_384"]),
             Ok("ECDSA_SHA_384")
         );
         let rsa = ["RSASSA_PSS_SHA_512", "RSASSA_PKCS1_V1_5_SHA_256"];
-        assert_eq!(choose_algorithm("RSA_4096", &rsa), Ok("RSASSA_PKCS1_V1_5_SHA_256"));
+        assert_eq!(
+            choose_algorithm("RSA_4096", &rsa),
+            Ok("RSASSA_PKCS1_V1_5_SHA_256")
+        );
         for (spec, offered) in [
             ("ECC_SECG_P256K1", "ECDSA_SHA_256"),
             ("ECC_NIST_P521", "ECDSA_SHA_512"),

@@ -248,7 +248,10 @@ mod tests {
         assert!(wildcard("kms:*", "kms:ListKeys"));
         assert!(wildcard("KMS:list*", "kms:ListKeys"));
         assert!(wildcard("*", "account:GetAlternateContact"));
-        assert!(wildcard("account:Get*Contact", "account:GetAlternateContact"));
+        assert!(wildcard(
+            "account:Get*Contact",
+            "account:GetAlternateContact"
+        ));
         assert!(wildcard("kms:?istKeys", "kms:ListKeys"));
         assert!(!wildcard("kms:List", "kms:ListKeys"));
         assert!(!wildcard("km*:Describe", "kms:ListKeys"));
@@ -265,35 +268,72 @@ mod tests {
                 .extend(extra.as_object().unwrap().clone());
             s
         };
-        assert!(denies(&deny(json!({"Action": "kms:*"})), "kms:ListKeys", role));
-        assert!(!denies(&deny(json!({"Action": "kms:*"})), "account:ListRegions", role));
-        assert!(denies(&deny(json!({"NotAction": ["s3:*"]})), "kms:ListKeys", role));
-        assert!(!denies(&deny(json!({"NotAction": ["kms:*"]})), "kms:ListKeys", role));
+        assert!(denies(
+            &deny(json!({"Action": "kms:*"})),
+            "kms:ListKeys",
+            role
+        ));
+        assert!(!denies(
+            &deny(json!({"Action": "kms:*"})),
+            "account:ListRegions",
+            role
+        ));
+        assert!(denies(
+            &deny(json!({"NotAction": ["s3:*"]})),
+            "kms:ListKeys",
+            role
+        ));
+        assert!(!denies(
+            &deny(json!({"NotAction": ["kms:*"]})),
+            "kms:ListKeys",
+            role
+        ));
         let allow = json!({"Effect": "Allow", "Action": "*", "Resource": "*"});
         assert!(!denies(&allow, "kms:ListKeys", role));
         let exempt = |op: &str, arn: &str| {
             deny(json!({"Action": "*", "Condition": {op: {"aws:PrincipalArn": [arn]}}}))
         };
         // The role's ARN is exempted: no denial.
-        assert!(!denies(&exempt("ArnNotLike", "arn:*:iam::*:role/GovernAdmin"), "kms:ListKeys", role));
-        assert!(!denies(&exempt("StringNotLikeIfExists", "arn:aws:iam::*:role/Govern*"), "kms:ListKeys", role));
+        assert!(!denies(
+            &exempt("ArnNotLike", "arn:*:iam::*:role/GovernAdmin"),
+            "kms:ListKeys",
+            role
+        ));
+        assert!(!denies(
+            &exempt("StringNotLikeIfExists", "arn:aws:iam::*:role/Govern*"),
+            "kms:ListKeys",
+            role
+        ));
         // Another role exempted: the member role is denied.
-        assert!(denies(&exempt("ArnNotLike", "arn:*:iam::*:role/Other"), "kms:ListKeys", role));
+        assert!(denies(
+            &exempt("ArnNotLike", "arn:*:iam::*:role/Other"),
+            "kms:ListKeys",
+            role
+        ));
         // One account's role only: denied in the others.
-        assert!(denies(&exempt("ArnNotEquals", "arn:aws:iam::111122223333:role/GovernAdmin"), "kms:ListKeys", role));
+        assert!(denies(
+            &exempt("ArnNotEquals", "arn:aws:iam::111122223333:role/GovernAdmin"),
+            "kms:ListKeys",
+            role
+        ));
         // Only the root user is denied (the demo's deny-root-user): not the role.
-        assert!(!denies(&exempt("ArnLike", "arn:*:iam::*:root"), "kms:ListKeys", role));
+        assert!(!denies(
+            &exempt("ArnLike", "arn:*:iam::*:root"),
+            "kms:ListKeys",
+            role
+        ));
         // A condition on something else may not hold at run time: not refused.
-        let region = deny(json!({"Action": "*", "Condition": {"StringNotEquals": {"aws:RequestedRegion": ["us-east-1"]}}}));
+        let region = deny(
+            json!({"Action": "*", "Condition": {"StringNotEquals": {"aws:RequestedRegion": ["us-east-1"]}}}),
+        );
         assert!(!denies(&region, "kms:ListKeys", role));
     }
 
     #[test]
     fn the_list_is_the_member_roles_policy() {
-        let file: Value = serde_json::from_str(include_str!(
-            "../../../../docs/iam/govern-member-role.json"
-        ))
-        .unwrap();
+        let file: Value =
+            serde_json::from_str(include_str!("../../../../docs/iam/govern-member-role.json"))
+                .unwrap();
         let mut in_file: Vec<&str> = statements(&file)
             .iter()
             .flat_map(|s| strings(s.get("Action")))

@@ -318,7 +318,10 @@ impl Inner {
                 call.region.as_deref().unwrap_or("")
             ),
         };
-        if ["Describe", "List", "Get"].iter().any(|p| name.starts_with(p)) {
+        if ["Describe", "List", "Get"]
+            .iter()
+            .any(|p| name.starts_with(p))
+        {
             let key = format!(
                 "{scope}\n{}\n{}",
                 call.op,
@@ -355,10 +358,9 @@ impl Inner {
             "organizations:UpdatePolicy" => {
                 vec![("organizations:DescribePolicy", fields(&["PolicyId"]))]
             }
-            "organizations:TagResource" => vec![(
-                "organizations:ListTagsForResource",
-                fields(&["ResourceId"]),
-            )],
+            "organizations:TagResource" => {
+                vec![("organizations:ListTagsForResource", fields(&["ResourceId"]))]
+            }
             "organizations:AttachPolicy" | "organizations:DetachPolicy" => vec![
                 ("organizations:ListTargetsForPolicy", fields(&["PolicyId"])),
                 ("organizations:ListPoliciesForTarget", fields(&["TargetId"])),
@@ -395,8 +397,7 @@ impl Inner {
                 let mut parts = key.splitn(3, '\n');
                 let (_, op, read) = (parts.next(), parts.next(), parts.next().unwrap_or(""));
                 touched.iter().any(|(read_op, names)| {
-                    Some(*read_op) == op
-                        && names.iter().all(|n| read.contains(&format!("\"{n}\"")))
+                    Some(*read_op) == op && names.iter().all(|n| read.contains(&format!("\"{n}\"")))
                 })
             })
             .cloned()
