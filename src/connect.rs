@@ -98,7 +98,7 @@ pub async fn connect(settings: &Settings<'_>, expect: Expect<'_>) -> Result<Conn
     );
     Ok(Connection {
         clients: Clients {
-            org: aws_sdk_organizations::Client::new(&config),
+            org: crate::aws::throttle::organizations(&config),
             sts,
             members: std::sync::Arc::new(members),
         },
@@ -204,6 +204,47 @@ pub async fn again(clients: &Clients, reader: &Reader<'_>, desired: &Desired) ->
         caller_arn: clients.members.caller_arn().to_string(),
     };
     read(&connection, reader, desired).await
+}
+
+/// Reads the organization again, and inside `accounts` only; every other account's baselines are
+/// `previous`'s. Apply's verification polls this way while some changes do not read back yet (AWS
+/// is eventually consistent): the organization is one quick read, the accounts are the cost.
+pub async fn again_only(
+    clients: &Clients,
+    reader: &Reader<'_>,
+    desired: &Desired,
+    previous: &Actual,
+    accounts: &std::collections::BTreeSet<AccountId>,
+) -> Result<Actual> {
+    let connection = Connection {
+        clients: clients.clone(),
+        caller_account: desired.management_account.to_string(),
+        caller_arn: clients.members.caller_arn().to_string(),
+    };
+    let mut actual = connection
+        .organization(Expect::Declared(&desired.management_account))
+        .await?;
+    let mut scope = Scope::of(desired);
+    scope.shard = reader.shard;
+    if !accounts.is_empty() && !scope.is_empty() {
+        let mut partial = actual.clone();
+        partial.accounts.retain(|id, _| accounts.contains(id));
+        crate::discover::members(clients, &mut partial, &scope, reader.concurrency, || {}).await;
+        actual.members = partial.members;
+    }
+    for (id, member) in &previous.members {
+        if actual.accounts.contains_key(id) {
+            actual
+                .members
+                .entry(id.clone())
+                .or_insert_with(|| member.clone());
+        }
+    }
+    crate::discover::fallback(clients, &mut actual, &scope, reader.concurrency).await?;
+    if desired.baselines.logging.is_some() {
+        crate::discover::logging(clients, &mut actual).await?;
+    }
+    Ok(actual)
 }
 
 /// The organization and, as the baselines ask, inside every account (of `--shard`).

@@ -8,3 +8,7 @@ pub const ERROR: u8 = 1;
 pub const CHANGES: u8 = 2;
 /// `drift`: the organization differs from the file (drift or pending changes).
 pub const DRIFT: u8 = 2;
+/// `apply`: every change was made and verified, but other differences appeared since the plan was
+/// made (the organization was changed meanwhile, or an account became readable): the organization
+/// does not match org.toml, and CI should notice.
+pub const DIFFERENCES: u8 = 3;

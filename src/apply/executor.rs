@@ -295,6 +295,7 @@ async fn run_change(
                         .is_some_and(|s| s.is_policy_type_already_enabled_exception()) => {}
                 Err(e) => return Err(Error::aws("EnablePolicyType", on, e)),
             }
+            wait_for_policy_type(org, &ids.root, *kind, &on).await?;
             // AWS attaches FullAWSAccess everywhere when SCPs are enabled.
             let full = PolicyName::full_aws_access();
             ids.attachments
@@ -432,31 +433,48 @@ async fn run_change(
             email,
             parent,
         } => {
-            let id = create_account(org, &ids.root, &on, name, email.as_str()).await?;
+            let role = clients.members.role();
+            let id = create_account(org, &ids.root, &on, name, email.as_str(), role).await?;
             if let Parent::Ou(_) = parent {
                 let dest = parent_id(ids, parent)?;
-                let r = org
-                    .move_account()
-                    .account_id(id.as_str())
-                    .source_parent_id(&ids.root)
-                    .destination_parent_id(dest)
-                    .send()
-                    .await
-                    .inspect(|o| note(rids, o));
-                match r {
-                    Ok(_) => {}
-                    // Moved already: the SDK's retry after the first answer was lost.
-                    Err(e)
-                        if e.as_service_error()
-                            .is_some_and(|s| s.is_duplicate_account_exception()) => {}
-                    Err(e) => return Err(Error::aws("MoveAccount", on, e)),
+                // The account exists now: left in the root by one unlucky answer, it would be
+                // somewhere org.toml never said. So the move gets more tries than the SDK's.
+                let mut tries = 0;
+                loop {
+                    let r = org
+                        .move_account()
+                        .account_id(id.as_str())
+                        .source_parent_id(&ids.root)
+                        .destination_parent_id(&dest)
+                        .send()
+                        .await
+                        .inspect(|o| note(rids, o));
+                    match r {
+                        Ok(_) => break,
+                        // Moved already: the SDK's retry after the first answer was lost.
+                        Err(e)
+                            if e.as_service_error()
+                                .is_some_and(|s| s.is_duplicate_account_exception()) =>
+                        {
+                            break
+                        }
+                        Err(e) if tries < MISSED_POLLS && transient(&e) => {
+                            tracing::info!(address = %on, tries, error = %DisplayErrorContext(&e), "moving the new account: trying again");
+                            tokio::time::sleep(poll_delay(tries)).await;
+                            tries += 1;
+                        }
+                        Err(e) => return Err(Error::aws("MoveAccount", on, e)),
+                    }
                 }
             }
             ids.attachments
                 .entry(TargetKey::Account(id.clone()))
                 .or_default()
                 .insert(PolicyName::full_aws_access());
-            ids.new_accounts.insert(name.clone(), id);
+            ids.new_accounts.insert(name.clone(), id.clone());
+            // Before its contacts and before verification: the new account's role can be assumed
+            // only minutes after SUCCEEDED.
+            wait_for_role(clients, &id, &on).await?;
         }
         Change::MoveAccount {
             id, before, after, ..
@@ -696,11 +714,15 @@ async fn create_account(
     on: &str,
     name: &str,
     email: &str,
+    role: &str,
 ) -> Result<AccountId> {
+    // RoleName: AWS creates this role (trusting the management account) in the new account;
+    // without it, OrganizationAccountAccessRole, and a different member_role would never exist.
     let started = org
         .create_account()
         .account_name(name)
         .email(email)
+        .role_name(role)
         .tags(managed_tag())
         .send()
         .await
@@ -763,12 +785,13 @@ async fn create_account(
                     .map_err(|e| Error::Discovery(format!("{on}: {e}")));
             }
             Some(S::Failed) => {
+                let reason = s.failure_reason();
                 return Err(Error::Refused {
                     message: format!(
                         "{on}: CreateAccount failed: {}",
-                        s.failure_reason().map(|r| r.as_str()).unwrap_or("no reason given")
+                        reason.map(|r| r.as_str()).unwrap_or("no reason given")
                     ),
-                    hint: Some("EMAIL_ALREADY_EXISTS means the email belongs to another AWS account: declare that account's id, or use another email".into()),
+                    hint: reason.map(failure_hint),
                 })
             }
             _ if Instant::now() > deadline => {
@@ -783,6 +806,105 @@ async fn create_account(
             }
         }
     }
+}
+
+/// What to do about a CreateAccount FAILED reason (CreateAccountStatus.FailureReason in the
+/// Organizations API reference).
+fn failure_hint(reason: &aws_sdk_organizations::types::CreateAccountFailureReason) -> String {
+    use aws_sdk_organizations::types::CreateAccountFailureReason as Why;
+    match reason {
+        Why::EmailAlreadyExists => "the email belongs to another AWS account: declare that account's id, or use another email".into(),
+        Why::AccountLimitExceeded => "the organization has as many accounts as its quota allows: ask for a higher quota in Service Quotas, or close accounts".into(),
+        Why::ConcurrentAccountModification => "another request was changing the organization's accounts at the same time: run govern apply again".into(),
+        Why::InvalidEmail => "AWS does not accept the email address: declare another".into(),
+        Why::InvalidAddress => "the management account's address is not valid: correct it in the Billing console".into(),
+        Why::GovcloudAccountAlreadyExists => "a GovCloud account already exists for this email: use another email".into(),
+        Why::InternalFailure => "AWS failed internally: run govern apply again later".into(),
+        Why::InvalidPaymentInstrument | Why::MissingPaymentInstrument => "the management account needs a valid payment method: add one in the Billing console".into(),
+        Why::FailedBusinessValidation
+        | Why::InvalidIdentityForBusinessValidation
+        | Why::MissingBusinessValidation
+        | Why::PendingBusinessValidatioNv
+        | Why::UnknownBusinessValidation => "AWS has not validated the management account's business details: see the Billing console or AWS Support".into(),
+        Why::UpdateExistingResourcePolicyWithTagsNotSupported => "tags could not be set on the new account: create it without tags".into(),
+        other => format!("AWS's reason {}: see CreateAccountStatus in the Organizations API reference", other.as_str()),
+    }
+}
+
+/// How many times a new account's role is tried before apply gives up on it (with the delays of
+/// [`poll_delay`], about four minutes on AWS).
+const ROLE_ATTEMPTS: u32 = 12;
+
+/// The delay before poll `n` (0-based): the session's first retry delay (1 s;
+/// GOVERN_RETRY_BASE_MS in tests), doubling, at most 30 s.
+pub(crate) fn poll_delay(n: u32) -> Duration {
+    (crate::aws::initial_backoff() * 2u32.saturating_pow(n.min(16))).min(Duration::from_secs(30))
+}
+
+/// Waits until the member role of the account CreateAccount just made can be assumed: AWS says it
+/// may take several minutes after SUCCEEDED. Bounded; each refusal is printed.
+async fn wait_for_role(clients: &Clients, id: &AccountId, on: &str) -> Result<()> {
+    if clients.members.is_management(id) {
+        return Ok(());
+    }
+    let role = clients.members.role();
+    let mut last = String::new();
+    for attempt in 0..ROLE_ATTEMPTS {
+        match clients.members.config(id).await {
+            Ok(_) => return Ok(()),
+            Err(why) => {
+                eprintln!(
+                    "      waiting for role {role} in the new account {id} ({}/{ROLE_ATTEMPTS}): {why}",
+                    attempt + 1
+                );
+                tracing::info!(address = %on, account = %id, attempt, error = %why, "new account's role not assumable yet");
+                last = why;
+                tokio::time::sleep(poll_delay(attempt)).await;
+            }
+        }
+    }
+    Err(Error::Refused {
+        message: format!(
+            "{on}: account {id} was created, but its role {role} could not be assumed after {ROLE_ATTEMPTS} attempts: {last}"
+        ),
+        hint: Some(format!(
+            "check that role {role} exists in {id} and trusts the management account, then run govern apply again"
+        )),
+    })
+}
+
+/// Polls ListRoots until `kind` reads ENABLED on the root: EnablePolicyType answers while the type
+/// is still PENDING_ENABLE, and AttachPolicy is refused until it is enabled. Bounded.
+async fn wait_for_policy_type(org: &Client, root: &str, kind: PolicyKind, on: &str) -> Result<()> {
+    use aws_sdk_organizations::types::PolicyTypeStatus;
+    const POLLS: u32 = 10;
+    let mut status = String::from("unknown");
+    for n in 0..POLLS {
+        let roots = org
+            .list_roots()
+            .send()
+            .await
+            .map_err(|e| Error::aws("ListRoots", on, e))?;
+        let found = roots
+            .roots()
+            .iter()
+            .filter(|r| r.id() == Some(root))
+            .flat_map(|r| r.policy_types())
+            .find(|t| t.r#type().map(|t| t.as_str()) == Some(kind.api_name()))
+            .and_then(|t| t.status().cloned());
+        match found {
+            Some(PolicyTypeStatus::Enabled) => return Ok(()),
+            other => {
+                status = other.map_or("not listed".into(), |s| s.as_str().to_string());
+                tracing::info!(address = %on, status = %status, poll = n, "policy type not enabled yet");
+                tokio::time::sleep(poll_delay(n)).await;
+            }
+        }
+    }
+    Err(Error::Refused {
+        message: format!("{on}: the policy type is still {status} after {POLLS} reads of the root"),
+        hint: Some("run govern apply again in a few minutes".into()),
+    })
 }
 
 /// The account govern asked CreateAccount for, when it exists: in the root (where CreateAccount
@@ -828,7 +950,7 @@ async fn adopt_account(
 }
 
 /// Whether AWS may answer the same request otherwise a moment later: no answer at all (a dropped
-/// connection, a timeout), a 5xx, or throttling.
+/// connection, a timeout), a 5xx, throttling, or one of Organizations' transient errors.
 fn transient<E: ProvideErrorMetadata>(e: &SdkError<E, HttpResponse>) -> bool {
     match e {
         SdkError::DispatchFailure(_) | SdkError::TimeoutError(_) | SdkError::ResponseError(_) => {
@@ -840,6 +962,10 @@ fn transient<E: ProvideErrorMetadata>(e: &SdkError<E, HttpResponse>) -> bool {
                     ctx.err().code(),
                     Some("TooManyRequestsException" | "ThrottlingException" | "Throttling")
                 )
+                || ctx
+                    .err()
+                    .code()
+                    .is_some_and(|c| crate::aws::throttle::ORGANIZATIONS_TRANSIENT.contains(&c))
         }
         _ => false,
     }
@@ -849,5 +975,29 @@ fn transient<E: ProvideErrorMetadata>(e: &SdkError<E, HttpResponse>) -> bool {
 fn note(rids: &mut Vec<String>, out: &impl aws_sdk_organizations::operation::RequestId) {
     if let Some(id) = out.request_id() {
         rids.push(id.to_string());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use aws_sdk_organizations::types::CreateAccountFailureReason as Why;
+
+    /// Each FAILED reason gets its own hint (before issue 13 every reason got the hint of
+    /// EMAIL_ALREADY_EXISTS).
+    #[test]
+    fn each_create_account_failure_is_named_for_what_it_is() {
+        let hint = |w: Why| failure_hint(&w);
+        assert!(hint(Why::EmailAlreadyExists).contains("email belongs to another AWS account"));
+        assert!(hint(Why::AccountLimitExceeded).contains("quota"));
+        assert!(hint(Why::ConcurrentAccountModification).contains("run govern apply again"));
+        assert!(hint(Why::MissingPaymentInstrument).contains("payment method"));
+        assert!(hint(Why::PendingBusinessValidatioNv).contains("business details"));
+        for w in Why::values().iter().map(|v| Why::from(*v)) {
+            if w != Why::EmailAlreadyExists {
+                assert!(!hint(w.clone()).contains("email belongs"), "{w:?}");
+            }
+        }
+        assert!(hint(Why::from("SOMETHING_NEW")).contains("SOMETHING_NEW"));
     }
 }

@@ -124,9 +124,20 @@ async fn execute_locked(
     Ok(total)
 }
 
+/// Reads of the organization apply's verification makes at most, when what it wrote does not read
+/// back yet: AWS is eventually consistent (Organizations, KMS and Secrets Manager may answer the old
+/// value right after a write), so a change still planned is read again, with growing delays
+/// (`poll_delay`: about a minute in all on AWS), before it is called inconsistent.
+pub const VERIFY_READS: u32 = 6;
+
 /// Terraform's rule: after a write, the result must equal what was planned. A fresh plan must not
 /// list any address in `touched` (every address, when None). When it is empty, the organization
 /// matches the config: that is recorded for `govern drift`.
+///
+/// `known` holds every address the plan before apply listed (targeted or not): what is left of them
+/// outside `touched` was left out on purpose. Any other difference appeared since the plan (someone
+/// changed the organization meanwhile, or an account became readable): apply reports it and returns
+/// [`exit::DIFFERENCES`](crate::exit::DIFFERENCES), so that CI notices; else [`exit::OK`](crate::exit::OK).
 pub async fn verify(
     tx: &Transaction<'_>,
     clients: &Clients,
@@ -134,43 +145,86 @@ pub async fn verify(
     total: usize,
     touched: Option<&BTreeSet<Address>>,
     unread: &BTreeSet<AccountId>,
-) -> Result<()> {
-    let after = crate::connect::again(clients, &tx.reader, &loaded.desired).await?;
-    let again = crate::plan::plan(&loaded.desired, &after);
-    let again = match tx.reader.shard {
-        Some(s) => s.narrow(again),
-        None => again,
-    };
-    // A change in an account the plan could not read is newly visible, not a failure to converge
-    // (e.g. contacts readable from the management account once this apply enabled trusted access).
-    let (left, others): (Vec<_>, Vec<_>) =
-        again.changes.iter().map(|c| &c.address).partition(|a| {
-            touched.is_none_or(|t| t.contains(*a))
-                && !a.account_id().is_some_and(|id| unread.contains(id))
-        });
-    if !left.is_empty() {
-        return Err(Error::Inconsistent(format!(
-            "{} change(s) still planned: {}",
+    known: &BTreeSet<Address>,
+) -> Result<u8> {
+    let mut read = 0;
+    // After the first read, only the accounts of changes not visible yet are read again.
+    let mut previous: Option<(Actual, BTreeSet<AccountId>)> = None;
+    let (after, again, others) = loop {
+        read += 1;
+        let after = match &previous {
+            None => crate::connect::again(clients, &tx.reader, &loaded.desired).await?,
+            Some((before, accounts)) => {
+                crate::connect::again_only(clients, &tx.reader, &loaded.desired, before, accounts)
+                    .await?
+            }
+        };
+        let again = crate::plan::plan(&loaded.desired, &after);
+        let again = match tx.reader.shard {
+            Some(s) => s.narrow(again),
+            None => again,
+        };
+        // A change in an account the plan could not read is newly visible, not a failure to
+        // converge (e.g. contacts readable from the management account once this apply enabled
+        // trusted access).
+        let (left, others): (Vec<Address>, Vec<Address>) = again
+            .changes
+            .iter()
+            .map(|c| c.address.clone())
+            .partition(|a| {
+                touched.is_none_or(|t| t.contains(a))
+                    && !a.account_id().is_some_and(|id| unread.contains(id))
+            });
+        if left.is_empty() {
+            break (after, again, others);
+        }
+        if read >= VERIFY_READS {
+            return Err(Error::Inconsistent(format!(
+                "{} change(s) still planned after {read} reads: {}",
+                left.len(),
+                join(&left.iter().collect::<Vec<_>>())
+            )));
+        }
+        println!(
+            "  {} change(s) not visible yet (AWS is eventually consistent), reading again ({read}/{VERIFY_READS}): {}",
             left.len(),
-            join(&left)
-        )));
-    }
+            join(&left.iter().collect::<Vec<_>>())
+        );
+        let accounts = left
+            .iter()
+            .filter_map(|a| a.account_id().cloned())
+            .collect();
+        previous = Some((after, accounts));
+        tokio::time::sleep(super::poll_delay(read - 1)).await;
+    };
     print!("\nApply complete: {total} change(s) made; ");
     if let Some(e) = Error::incomplete(&again) {
         println!("some accounts could not be read to verify it.");
         return Err(e);
     }
+    let (left_out, appeared): (Vec<&Address>, Vec<&Address>) =
+        others.iter().partition(|a| known.contains(*a));
     if others.is_empty() {
         println!("the organization matches org.toml.");
         record_success(tx, loaded, &after)?;
-    } else {
-        println!(
-            "{} other difference(s) appeared since the plan was made ({}): run `govern plan`.",
-            others.len(),
-            join(&others)
-        );
+        return Ok(crate::exit::OK);
     }
-    Ok(())
+    if appeared.is_empty() {
+        println!(
+            "{} change(s) outside the target remain ({}): run `govern plan`.",
+            left_out.len(),
+            join(&left_out)
+        );
+        return Ok(crate::exit::OK);
+    }
+    println!(
+        "{} other difference(s) appeared since the plan was made ({}): the organization does not \
+         match org.toml; run `govern plan` (exit code {}).",
+        appeared.len(),
+        join(&appeared),
+        crate::exit::DIFFERENCES
+    );
+    Ok(crate::exit::DIFFERENCES)
 }
 
 /// The accounts that could not be read.

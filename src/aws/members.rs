@@ -63,6 +63,11 @@ impl MemberSessions {
         *account == self.management
     }
 
+    /// The member role's name (`[organization] member_role`).
+    pub fn role(&self) -> &str {
+        &self.role
+    }
+
     pub fn role_arn(&self, account: &AccountId) -> String {
         format!("arn:{}:iam::{account}:role/{}", self.partition, self.role)
     }

@@ -280,7 +280,7 @@ pub fn describe(err: &(dyn std::error::Error + 'static)) -> String {
 /// The first retry waits up to this long (then exponentially more, jittered, at most 20 s): the
 /// SDK's 1 s, unless GOVERN_RETRY_BASE_MS sets it, which the fault-campaign test does so that
 /// hundreds of injected faults cost milliseconds against an emulator, not minutes.
-fn initial_backoff() -> std::time::Duration {
+pub(crate) fn initial_backoff() -> std::time::Duration {
     std::env::var("GOVERN_RETRY_BASE_MS")
         .ok()
         .and_then(|v| v.parse().ok())

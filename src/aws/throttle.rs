@@ -368,6 +368,83 @@ impl HttpConnector for Connector {
     }
 }
 
+// ---------------------------------------------------------------------------------------------
+// Retrying Organizations' transient errors
+
+/// Organizations errors AWS answers routinely and that go away when the same request is sent again
+/// a moment later (Organizations API reference, each write's errors): "The target of the operation
+/// is currently being modified by a different request. Try again later."
+/// (ConcurrentModificationException); "Changes to the effective policy are in progress … Try again
+/// later." (PolicyChangesInProgressException); "your organization hasn't finished initializing …
+/// Try again later." (FinalizingOrganizationException). None is in the SDK's retry lists
+/// (aws-runtime `THROTTLING_ERRORS`, `TRANSIENT_ERRORS`), so they are added here: retried with the
+/// session's backoff, within its `--max-attempts` (bounded). TooManyRequestsException is already
+/// the SDK's throttling.
+pub const ORGANIZATIONS_TRANSIENT: &[&str] = &[
+    "ConcurrentModificationException",
+    "PolicyChangesInProgressException",
+    "FinalizingOrganizationException",
+];
+
+/// The error code of an awsJson error answer: `__type` (`Namespace#Code` or `Code`), else the
+/// `x-amzn-errortype` header.
+pub fn error_code(headers_code: Option<&str>, body: &[u8]) -> Option<String> {
+    let from_body = serde_json::from_slice::<serde_json::Value>(body)
+        .ok()
+        .and_then(|v| v.get("__type")?.as_str().map(str::to_string));
+    let code = from_body.or_else(|| headers_code.map(str::to_string))?;
+    let code = code.rsplit('#').next().unwrap_or(&code);
+    Some(code.split(':').next().unwrap_or(code).to_string())
+}
+
+/// Marks [`ORGANIZATIONS_TRANSIENT`] answers as transient for the SDK's retry loop.
+#[derive(Debug, Default)]
+pub struct OrganizationsTransient;
+
+impl aws_smithy_runtime_api::client::retries::classifiers::ClassifyRetry
+    for OrganizationsTransient
+{
+    fn classify_retry(
+        &self,
+        ctx: &aws_smithy_runtime_api::client::interceptors::context::InterceptorContext,
+    ) -> aws_smithy_runtime_api::client::retries::classifiers::RetryAction {
+        use aws_smithy_runtime_api::client::retries::classifiers::RetryAction;
+        if !matches!(ctx.output_or_error(), Some(Err(_))) {
+            return RetryAction::NoActionIndicated;
+        }
+        let Some(response) = ctx.response() else {
+            return RetryAction::NoActionIndicated;
+        };
+        let body = response.body().bytes().unwrap_or_default();
+        match error_code(response.headers().get("x-amzn-errortype"), body) {
+            Some(code) if ORGANIZATIONS_TRANSIENT.contains(&code.as_str()) => {
+                RetryAction::transient_error()
+            }
+            _ => RetryAction::NoActionIndicated,
+        }
+    }
+
+    fn name(&self) -> &'static str {
+        "govern: Organizations' transient errors"
+    }
+
+    fn priority(
+        &self,
+    ) -> aws_smithy_runtime_api::client::retries::classifiers::RetryClassifierPriority {
+        use aws_smithy_runtime_api::client::retries::classifiers::RetryClassifierPriority;
+        RetryClassifierPriority::run_after(RetryClassifierPriority::transient_error_classifier())
+    }
+}
+
+/// The Organizations client of `config`, retrying [`ORGANIZATIONS_TRANSIENT`] errors.
+pub fn organizations(config: &aws_config::SdkConfig) -> aws_sdk_organizations::Client {
+    aws_sdk_organizations::Client::from_conf(
+        aws_sdk_organizations::config::Builder::from(config)
+            .retry_classifier(OrganizationsTransient)
+            .build(),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -444,6 +521,25 @@ mod tests {
         ] {
             assert!(l.set(bad).is_err(), "{bad} accepted");
         }
+    }
+
+    #[test]
+    fn organizations_error_codes_are_read_from_the_answer() {
+        for code in ORGANIZATIONS_TRANSIENT {
+            let body = format!(r#"{{"__type":"{code}","Message":"Try again later."}}"#);
+            assert_eq!(error_code(None, body.as_bytes()).as_deref(), Some(*code));
+        }
+        let namespaced =
+            br#"{"__type":"com.amazonaws.organizations#ConcurrentModificationException"}"#;
+        assert_eq!(
+            error_code(None, namespaced).as_deref(),
+            Some("ConcurrentModificationException")
+        );
+        assert_eq!(
+            error_code(Some("FinalizingOrganizationException:http://x"), b"").as_deref(),
+            Some("FinalizingOrganizationException")
+        );
+        assert_eq!(error_code(None, b"not json"), None);
     }
 
     #[tokio::test]

@@ -39,6 +39,12 @@ pub async fn run(ctx: &Context, args: &ApplyArgs) -> Result<u8> {
     // A targeted apply is verified on what it targeted; the rest is the next plan's business.
     let touched: BTreeSet<Address> = plan.changes.iter().map(|c| c.address.clone()).collect();
     let touched = (!ctx.targets.is_empty()).then_some(&touched);
+    // Everything the plan would list without --target: what verification may find left out.
+    let known: BTreeSet<Address> = crate::plan::plan(&loaded.desired, &actual)
+        .changes
+        .into_iter()
+        .map(|c| c.address)
+        .collect();
     transaction::verify(
         &tx,
         &clients,
@@ -46,9 +52,9 @@ pub async fn run(ctx: &Context, args: &ApplyArgs) -> Result<u8> {
         total,
         touched,
         &transaction::unread(&actual),
+        &known,
     )
-    .await?;
-    Ok(exit::OK)
+    .await
 }
 
 fn confirm() -> Result<()> {

@@ -80,6 +80,19 @@ pub async fn run(ctx: &Context, args: &ApplyArgs, file: &Path) -> Result<u8> {
         .filter_map(|a| a.parse().ok())
         .collect();
     let unread = transaction::unread(&actual);
-    transaction::verify(&tx, &clients, &loaded, total, Some(&touched), &unread).await?;
-    Ok(exit::OK)
+    let known = crate::plan::plan(&loaded.desired, &actual)
+        .changes
+        .into_iter()
+        .map(|c| c.address)
+        .collect();
+    transaction::verify(
+        &tx,
+        &clients,
+        &loaded,
+        total,
+        Some(&touched),
+        &unread,
+        &known,
+    )
+    .await
 }

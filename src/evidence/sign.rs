@@ -52,24 +52,26 @@ pub async fn sign(
             ),
         });
     }
+    // Refused before KMS signs: a signature the offline check cannot verify is of no use, and
+    // was once only found out after signing (issue 13).
     let offered: Vec<&str> = public
         .signing_algorithms()
         .iter()
         .map(|a| a.as_str())
         .collect();
-    let Some(algorithm) = signature::PREFERRED
-        .iter()
-        .find(|a| offered.contains(a))
-        .copied()
-    else {
-        return Err(Error::Refused {
-            message: format!(
-                "KMS key {key} offers no signing algorithm govern can check offline ({})",
-                offered.join(", ")
-            ),
-            hint: Some("use an RSA or ECC_NIST_P256/P384 SIGN_VERIFY key".into()),
-        });
-    };
+    // KeySpec, else the older CustomerMasterKeySpec (same values; some endpoints send only it).
+    #[allow(deprecated)]
+    let spec = public
+        .key_spec()
+        .map(|s| s.as_str())
+        .or(public.customer_master_key_spec().map(|s| s.as_str()))
+        .unwrap_or("unknown");
+    let algorithm = signature::choose_algorithm(spec, &offered).map_err(|why| Error::Refused {
+        message: format!("KMS key {key} cannot sign evidence: {why}"),
+        hint: Some(
+            "create a SIGN_VERIFY key with KeySpec RSA_2048, RSA_3072, RSA_4096, ECC_NIST_P256 or ECC_NIST_P384".into(),
+        ),
+    })?;
     let der = public
         .public_key()
         .map(|b| b.as_ref().to_vec())

@@ -551,9 +551,10 @@ async fn contacts_and_regions_from_the_management_account_when_the_role_is_refus
     );
 
     // ---- 2. apply: trusted access on, the others' contacts set; the refused account's
-    // differences are newly visible, named, and left for the next plan (nobody reviewed them).
+    // differences are newly visible, named, and left for the next plan (nobody reviewed them);
+    // the organization does not match org.toml, so apply exits 3 (issue 13: CI must notice).
     let (out, _) = govern(&proxy, &emu, &config, &["apply", "--auto-approve"]);
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
     let text = stdout(&out);
     assert!(
         text.contains("other difference(s) appeared since the plan was made")

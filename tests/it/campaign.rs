@@ -277,9 +277,10 @@ async fn fault_campaign_converges_without_unintended_changes() {
         .unwrap_or(50);
     let emu = Emulator::start();
     let proxy = Proxy::start(&emu.endpoint(), Faults::none());
-    // As strict as AWS inside member accounts (issue 13; the Organizations behaviours join with
-    // theirs): measured 50 runs, 0 unintended changes.
-    proxy.set_strict(Strict::members());
+    // The strict-AWS layer all on (issue 13): inside member accounts (denied resources, opt-in
+    // Regions, Region transitions and quotas, replicas, managed rotation) and in Organizations
+    // (transient errors, asynchronous account creation and policy types, stale reads after writes).
+    proxy.set_strict(Strict::aws());
     let cfg = emu.sdk_config().await;
 
     // The reference: the same organization, applied without faults.
@@ -301,6 +302,7 @@ async fn fault_campaign_converges_without_unintended_changes() {
     let mut requests = 0u64;
     for run in 0..runs {
         emu.reset();
+        proxy.strict().reset();
         proxy.set_faults(Faults::none());
         demo_brownfield(&cfg).await;
         assert_eq!(

@@ -40,7 +40,7 @@ secret_max_rotation_days = 90
 
 [logging]
 account = "log-archive"
-trusted_services = ["cloudtrail.amazonaws.com"]
+trusted_services = ["cloudtrail.amazonaws.com", "config-multiaccountsetup.amazonaws.com"]
 delegated_admin_for = ["config-multiaccountsetup.amazonaws.com"]
 
 [policies.deny-leave-org]
@@ -1334,4 +1334,43 @@ async fn shard_bundles_merge_into_the_bundle_of_one_run() {
         "{}",
         text(&o)
     );
+}
+
+/// Issue 13 item 10: a signing key whose curve the offline verifier cannot check (secp256k1, P-521)
+/// is refused before KMS signs anything, naming the key spec and what is accepted.
+#[tokio::test(flavor = "multi_thread")]
+async fn signing_keys_the_offline_check_cannot_verify_are_refused_before_signing() {
+    let s = Stack::start();
+    let cfg = s.emu.sdk_config().await;
+    let _ = Seeder::new(&cfg).await;
+    let kms = aws_sdk_kms::Client::new(&cfg);
+    for spec in [KeySpec::EccSecgP256K1, KeySpec::EccNistP521] {
+        let key = kms
+            .create_key()
+            .key_spec(spec.clone())
+            .key_usage(KeyUsageType::SignVerify)
+            .send()
+            .await
+            .unwrap();
+        let arn = key.key_metadata().unwrap().arn().unwrap().to_string();
+        let out = s.path(&format!("refused-{}", spec.as_str()));
+        let signs = s.proxy.count("kms:Sign");
+        let o = s.govern(&[
+            "evidence",
+            "--out",
+            out.to_str().unwrap(),
+            "--sign-key",
+            &arn,
+        ]);
+        assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+        assert_eq!(
+            s.proxy.count("kms:Sign"),
+            signs,
+            "{} was used to sign",
+            spec.as_str()
+        );
+        let t = text(&o);
+        assert!(t.contains(spec.as_str()), "{t}");
+        assert!(t.contains("RSA_2048") && t.contains("ECC_NIST_P384"), "{t}");
+    }
 }

@@ -191,7 +191,7 @@ async fn a_long_lived_organization_imports_plans_empty_and_reimports_with_a_smal
         format!("[exemptions.{}]\ncontacts = \"imported: no security, operations contact;", id(5)),
         format!("[exemptions.{}]\ncontacts = \"imported: no operations contact;", id(6)),
         // Logging, recovered exactly; key rotation commented out with what is there today.
-        "[logging]\naccount = \"acct 01\"\ntrusted_services = [\"cloudtrail.amazonaws.com\", \"config.amazonaws.com\"]\ndelegated_admin_for = [\"config-multiaccountsetup.amazonaws.com\"]".into(),
+        "[logging]\naccount = \"acct 01\"\ntrusted_services = [\"cloudtrail.amazonaws.com\", \"config-multiaccountsetup.amazonaws.com\", \"config.amazonaws.com\"]\ndelegated_admin_for = [\"config-multiaccountsetup.amazonaws.com\"]".into(),
         "2 customer-managed keys whose rotation govern would manage, 1 rotating (1 every 730 days), 1 not".into(),
         "# [key_rotation]\n# kms_rotation_period_days = 730\n".into(),
     ] {

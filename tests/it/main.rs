@@ -27,4 +27,5 @@ mod render;
 mod saved_plans;
 mod schema;
 mod strict_members;
+mod strict_org;
 mod validate;

@@ -430,6 +430,27 @@ fn cases() -> Vec<Case> {
             at: ":7:11: logging.account: no account named `log-archive` is declared under [accounts]".to_string(),
             help: Some("declared accounts: audit; the logging account is declared like any other, as [accounts.<name>]".to_string()),
         },
+        Case {
+            name: "delegated_admin_needs_trusted_access",
+            toml: toml(&[
+        BASE,
+        "[accounts.audit]\nemail = \"aws+audit@example.com\"\n",
+        "[logging]\naccount = \"audit\"\ntrusted_services = [\"cloudtrail.amazonaws.com\"]\n",
+        "delegated_admin_for = [\"config.amazonaws.com\"]\n",
+    ]),
+            at: ":9:24: logging.delegated_admin_for: `config.amazonaws.com` is not in trusted_services: a delegated administrator needs the service's trusted access".to_string(),
+            help: Some("add \"config.amazonaws.com\" to logging.trusted_services".to_string()),
+        },
+        Case {
+            name: "logging_account_is_not_the_management_account",
+            toml: toml(&[
+        BASE,
+        "[accounts.mgmt]\nid = \"123456789012\"\nemail = \"aws+mgmt@example.com\"\n",
+        "[logging]\naccount = \"mgmt\"\ntrusted_services = [\"cloudtrail.amazonaws.com\"]\n",
+    ]),
+            at: ":8:11: logging.account: `mgmt` is the management account (123456789012); the logging account must be a member account".to_string(),
+            help: Some("declare a member account for logs, e.g. [accounts.log-archive], and name it here".to_string()),
+        },
     ]
 }
 
@@ -989,7 +1010,11 @@ fn the_sample_declares_member_account_baselines() {
     assert_eq!(logging.account, "log-archive");
     assert_eq!(
         logging.trusted_services.iter().collect::<Vec<_>>(),
-        ["cloudtrail.amazonaws.com", "config.amazonaws.com"]
+        [
+            "cloudtrail.amazonaws.com",
+            "config-multiaccountsetup.amazonaws.com",
+            "config.amazonaws.com"
+        ]
     );
     assert_eq!(
         logging.delegated_admin_for.iter().collect::<Vec<_>>(),
@@ -1256,4 +1281,28 @@ fn exemptions_are_keyed_by_account_id_and_give_reasons() {
             f.at(":7:11: exemptions.111122223333.secrets: the reason cannot be empty"),
         ]
     );
+}
+
+#[test]
+fn delegated_admin_only_for_services_that_support_it() {
+    let f = Fixture::new();
+    let e = f.error(&toml(&[
+        BASE,
+        "[accounts.audit]\nemail = \"aws+audit@example.com\"\n",
+        "[logging]\naccount = \"audit\"\ntrusted_services = [\"ram.amazonaws.com\"]\n",
+        "delegated_admin_for = [\"ram.amazonaws.com\"]\n",
+    ]));
+    assert_eq!(
+        lines(&e),
+        [f.at(":9:24: logging.delegated_admin_for: `ram.amazonaws.com` does not support a delegated administrator: RegisterDelegatedAdministrator refuses it")]
+    );
+    let help = e.problems[0].help.clone().unwrap_or_default();
+    for listed in [
+        "AWS services that you can use with AWS Organizations",
+        "config-multiaccountsetup.amazonaws.com",
+        "securityhub.amazonaws.com",
+        "sso.amazonaws.com",
+    ] {
+        assert!(help.contains(listed), "{listed} not in the help: {help}");
+    }
 }

@@ -249,8 +249,12 @@ fn demo() -> Result<i32, String> {
     // moto lacks the Account region opt-in APIs; the test kit's proxy answers for them (and passes
     // everything else through), exactly as in the tests.
     let proxy = Proxy::start(&emulator.endpoint(), Faults::default());
+    // The strict-AWS layer, every behaviour on: the demo meets what real AWS does that moto does
+    // not (transient Organizations errors, asynchronous account creation and policy types, stale
+    // reads after writes, …), as the acceptance tests do.
+    proxy.set_strict(govern_testkit::Strict::aws());
     println!(
-        "proxy: {} (answers ListRegions/GetRegionOptStatus/DisableRegion for moto)",
+        "proxy: {} (answers ListRegions/GetRegionOptStatus/DisableRegion for moto; strict-AWS layer on)",
         proxy.endpoint()
     );
     let runtime = tokio::runtime::Builder::new_current_thread()
@@ -280,6 +284,11 @@ fn demo() -> Result<i32, String> {
         let mut cmd = Command::new(&govern);
         cmd.args(&args).current_dir(&root);
         proxy.configure(&emulator, &mut cmd);
+        // Retries and polls start from 200 ms instead of 1 s: the strict layer's delays are counted
+        // in answers, not minutes, and the demo is for people waiting at a terminal.
+        if std::env::var_os("GOVERN_RETRY_BASE_MS").is_none() {
+            cmd.env("GOVERN_RETRY_BASE_MS", "200");
+        }
         if std::env::var_os("NO_COLOR").is_none() {
             // The demo is for people: keep govern's colours unless the user asked otherwise.
             cmd.env_remove("NO_COLOR");

@@ -489,7 +489,7 @@ fn http_date(t: std::time::SystemTime) -> String {
     )
 }
 
-fn json_error(status: u16, code: &str, message: &str) -> Reply {
+pub(crate) fn json_error(status: u16, code: &str, message: &str) -> Reply {
     Reply {
         status,
         headers: vec![("content-type", "application/x-amz-json-1.1".to_string())],
@@ -499,7 +499,7 @@ fn json_error(status: u16, code: &str, message: &str) -> Reply {
     }
 }
 
-fn xml_error(status: u16, kind: &str, code: &str, message: &str) -> Reply {
+pub(crate) fn xml_error(status: u16, kind: &str, code: &str, message: &str) -> Reply {
     let body = format!(
         "<ErrorResponse><Error><Type>{kind}</Type><Code>{code}</Code><Message>{message}</Message></Error><RequestId>{}</RequestId></ErrorResponse>",
         request_id()

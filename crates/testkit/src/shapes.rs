@@ -56,8 +56,8 @@ pub fn long_lived_account(i: usize) -> String {
 ///   to the deepest OU, `region-deny` to `Workloads/Prod`, `region-deny-old` to `Workloads`,
 ///   [`SHARED_SCP`] to every member account, `legacy-04` to `acct 03`; the other legacy SCPs
 ///   nowhere. FullAWSAccess stays wherever AWS attaches it.
-/// - SCPs enabled on the root; trusted access for CloudTrail and Config; `acct 01` delegated
-///   administrator for config-multiaccountsetup.
+/// - SCPs enabled on the root; trusted access for CloudTrail, Config and Config multi-account
+///   setup; `acct 01` delegated administrator for config-multiaccountsetup.
 pub async fn long_lived(
     cfg: &aws_config::SdkConfig,
     region_deny: &str,
@@ -155,7 +155,12 @@ pub async fn long_lived(
         seeder.attach(&policies[SHARED_SCP], id).await;
     }
 
-    for service in ["cloudtrail.amazonaws.com", "config.amazonaws.com"] {
+    // Trusted access first for the delegated administrator's service too, as AWS requires.
+    for service in [
+        "cloudtrail.amazonaws.com",
+        "config.amazonaws.com",
+        "config-multiaccountsetup.amazonaws.com",
+    ] {
         org.enable_aws_service_access()
             .service_principal(service)
             .send()

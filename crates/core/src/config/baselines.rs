@@ -216,6 +216,73 @@ fn logging(
         "delegated_admin_for",
         problems,
     );
+    // The logging account receives the organization's logs: it must be a member account.
+    if let (Some(v), Some(management)) = (
+        &l.account,
+        raw.organization
+            .as_ref()
+            .and_then(|o| o.body.management_account.as_ref()),
+    ) {
+        let declared = raw.accounts.iter().find(|a| a.name == v.value);
+        if declared
+            .and_then(|a| a.body.id.as_ref())
+            .is_some_and(|id| id.value == management.value)
+        {
+            problems.push(
+                src.problem(
+                    &v.span,
+                    "logging.account",
+                    format!(
+                        "`{}` is the management account ({}); the logging account must be a \
+                         member account",
+                        v.value, management.value
+                    ),
+                )
+                .with_help(
+                    "declare a member account for logs, e.g. [accounts.log-archive], and name it here",
+                ),
+            );
+        }
+    }
+    // RegisterDelegatedAdministrator needs the service's trusted access, and a service that
+    // supports a delegated administrator at all (crate::config::delegated).
+    let path = key_path(&["logging", "delegated_admin_for"]);
+    for s in l
+        .delegated_admin_for
+        .as_ref()
+        .map_or(&[][..], |l| &l.value[..])
+    {
+        if !delegated.contains(&s.value) {
+            continue;
+        }
+        if !super::delegated::supported(&s.value) {
+            problems.push(
+                src.problem(
+                    &s.span,
+                    &path,
+                    format!(
+                        "`{}` does not support a delegated administrator: \
+                         RegisterDelegatedAdministrator refuses it",
+                        s.value
+                    ),
+                )
+                .with_help(super::delegated::help()),
+            );
+        } else if !trusted.contains(&s.value) {
+            problems.push(
+                src.problem(
+                    &s.span,
+                    &path,
+                    format!(
+                        "`{}` is not in trusted_services: a delegated administrator needs the \
+                         service's trusted access",
+                        s.value
+                    ),
+                )
+                .with_help(format!("add \"{}\" to logging.trusted_services", s.value)),
+            );
+        }
+    }
     if problems.len() > before {
         return None;
     }

@@ -11,6 +11,7 @@
 
 mod baselines;
 mod contacts;
+pub mod delegated;
 mod error;
 pub mod files;
 mod load;

@@ -50,8 +50,60 @@ pub const PREFERRED: &[&str] = &[
     "RSASSA_PSS_SHA_384",
     "RSASSA_PKCS1_V1_5_SHA_512",
     "RSASSA_PSS_SHA_512",
-    "ECDSA_SHA_512",
 ];
+
+/// The KMS key specs whose signatures [`verify_offline`] checks, with the algorithms it checks for
+/// each: RSA keys (ring verifies 2048- to 8192-bit moduli) and the NIST P-256 and P-384 curves.
+/// ECC_SECG_P256K1 (secp256k1) and ECC_NIST_P521 sign with ECDSA_SHA_256 / ECDSA_SHA_512 on curves
+/// ring does not verify; SM2 is China-only. Those are refused before KMS signs.
+pub const SIGNABLE: &[(&str, &[&str])] = &[
+    ("RSA_2048", RSA_ALGORITHMS),
+    ("RSA_3072", RSA_ALGORITHMS),
+    ("RSA_4096", RSA_ALGORITHMS),
+    ("ECC_NIST_P256", &["ECDSA_SHA_256"]),
+    ("ECC_NIST_P384", &["ECDSA_SHA_384"]),
+];
+
+const RSA_ALGORITHMS: &[&str] = &[
+    "RSASSA_PKCS1_V1_5_SHA_256",
+    "RSASSA_PSS_SHA_256",
+    "RSASSA_PKCS1_V1_5_SHA_384",
+    "RSASSA_PSS_SHA_384",
+    "RSASSA_PKCS1_V1_5_SHA_512",
+    "RSASSA_PSS_SHA_512",
+];
+
+/// The algorithm to sign with, for a key of `key_spec` that offers `offered` (GetPublicKey's
+/// SigningAlgorithms): the most preferred one the offline check verifies for that spec. Err names
+/// what is wrong and what is accepted.
+pub fn choose_algorithm(key_spec: &str, offered: &[&str]) -> Result<&'static str, String> {
+    let accepted = || {
+        SIGNABLE
+            .iter()
+            .map(|(spec, _)| *spec)
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let Some((_, checked)) = SIGNABLE.iter().find(|(spec, _)| *spec == key_spec) else {
+        return Err(format!(
+            "its key spec {key_spec} signs in a way govern's offline check cannot verify; \
+             accepted key specs: {}",
+            accepted()
+        ));
+    };
+    PREFERRED
+        .iter()
+        .find(|a| checked.contains(a) && offered.contains(a))
+        .copied()
+        .ok_or_else(|| {
+            format!(
+                "it offers no signing algorithm govern's offline check verifies for {key_spec} \
+                 (offered: {}; checked: {})",
+                offered.join(", "),
+                checked.join(", ")
+            )
+        })
+}
 
 /// Checks `signature` over `message` with the DER SubjectPublicKeyInfo KMS GetPublicKey returns.
 pub fn verify_offline(
@@ -199,6 +251,35 @@ pub fn check_offline(
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn only_specs_the_offline_check_verifies_are_chosen() {
+        let ecdsa = ["ECDSA_SHA_256"];
+        assert_eq!(
+            choose_algorithm("ECC_NIST_P256", &ecdsa),
+            Ok("ECDSA_SHA_256")
+        );
+        assert_eq!(
+            choose_algorithm("ECC_NIST_P384", &["ECDSA_SHA_384"]),
+            Ok("ECDSA_SHA_384")
+        );
+        let rsa = ["RSASSA_PSS_SHA_512", "RSASSA_PKCS1_V1_5_SHA_256"];
+        assert_eq!(
+            choose_algorithm("RSA_4096", &rsa),
+            Ok("RSASSA_PKCS1_V1_5_SHA_256")
+        );
+        for (spec, offered) in [
+            ("ECC_SECG_P256K1", "ECDSA_SHA_256"),
+            ("ECC_NIST_P521", "ECDSA_SHA_512"),
+            ("SM2", "SM2DSA"),
+        ] {
+            let why = choose_algorithm(spec, &[offered]).unwrap_err();
+            assert!(why.contains(spec) && why.contains("ECC_NIST_P384"), "{why}");
+        }
+        // A P-256 key offering only an algorithm of another curve: refused too.
+        assert!(choose_algorithm("ECC_NIST_P256", &["ECDSA_SHA_512"]).is_err());
+    }
+
     use super::*;
 
     #[test]

@@ -47,9 +47,19 @@ pub(crate) fn logging(actual: &Actual, declared: &BTreeMap<AccountId, String>) -
         .iter()
         .chain(admins.iter().flat_map(|(_, s)| s.iter()))
         .all(|s| service_principal(s));
+    // What validate requires of [logging] (crate::config::delegated): delegated services have
+    // trusted access and support a delegated administrator.
+    let consistent = |services: &BTreeSet<String>| {
+        services
+            .iter()
+            .all(|s| actual.service_access.contains(s) && crate::config::delegated::supported(s))
+    };
     let why = match admins.as_slice() {
         [] => "no account is a delegated administrator, so none is recognisably the log archive",
         [(id, _)] if !declared.contains_key(*id) => "the delegated administrator is not declared",
+        [(_, services)] if all_valid && !consistent(services) => {
+            "a delegated administrator's service lacks trusted access or does not support one"
+        }
         [(id, services)] if all_valid => {
             return LoggingImport::Exact {
                 account: (*id).clone(),

@@ -180,7 +180,11 @@ fn brownfield() -> Actual {
             reason: "account is SUSPENDED".into(),
         },
     );
-    a.service_access = ["cloudtrail.amazonaws.com".to_string()].into();
+    a.service_access = [
+        "cloudtrail.amazonaws.com".to_string(),
+        "config-multiaccountsetup.amazonaws.com".to_string(),
+    ]
+    .into();
     a.delegated_admins = [(
         id(1),
         ["config-multiaccountsetup.amazonaws.com".to_string()].into(),
@@ -237,7 +241,7 @@ fn a_brownfield_organization_plans_no_change() {
         "[accounts.prod]\nid = \"000000000002\"",
         "[accounts.\"prod (000000000003)\"]",
         "[accounts.prod.contacts.security]\nname = \"Other\"",
-        "[logging]\naccount = \"Shared services\"\ntrusted_services = [\"cloudtrail.amazonaws.com\"]\ndelegated_admin_for = [\"config-multiaccountsetup.amazonaws.com\"]",
+        "[logging]\naccount = \"Shared services\"\ntrusted_services = [\"cloudtrail.amazonaws.com\", \"config-multiaccountsetup.amazonaws.com\"]\ndelegated_admin_for = [\"config-multiaccountsetup.amazonaws.com\"]",
         "# [key_rotation]\n# kms_rotation_period_days = 365\n# secret_max_rotation_days = 90\n",
         "[exemptions.000000000001]\nregions = \"imported: af-south-1 opted in",
         "[exemptions.000000000003]\ncontacts = \"imported: no security contact;",

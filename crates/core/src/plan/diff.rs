@@ -45,6 +45,8 @@ pub fn plan(desired: &Desired, actual: &Actual) -> Plan {
         &mut unmanaged,
         &mut conflicts,
     );
+    // An SCP that would shut govern's member role out of member accounts (issue 13).
+    conflicts.extend(super::lockout::conflicts(desired));
     let resolved = plan_accounts(
         desired,
         actual,

@@ -2,6 +2,7 @@
 
 mod change;
 mod diff;
+pub mod lockout;
 mod members;
 mod order;
 pub mod saved;

@@ -134,6 +134,11 @@ impl State {
         crate::proxy::lock(&self.strict).clone()
     }
 
+    /// Forgets what the behaviours remember (after the emulator was reset); the switches stay.
+    pub fn reset(&self) {
+        self.organizations.reset();
+    }
+
     /// Answers the request itself, before the emulator sees it; None lets it go on.
     pub(crate) fn before(&self, call: &Call<'_>) -> Option<Reply> {
         let strict = self.get();
