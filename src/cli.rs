@@ -313,6 +313,47 @@ pub struct PlanArgs {
     /// Also save the plan to FILE (e.g. plans/<name>.json), for `govern apply FILE` after review.
     #[arg(long, short = 'o', value_name = "FILE")]
     pub out: Option<PathBuf>,
+
+    #[command(flatten)]
+    pub report: ReportOptions,
+}
+
+/// How much of a plan text and Markdown show (JSON always has everything).
+#[derive(Debug, Args)]
+pub struct ReportOptions {
+    /// Findings (not changes: unread parts, non-compliant and skipped resources): `summary` shows
+    /// every error and groups the rest by kind and reason with a count; `all` one a line; `none`
+    /// only their count.
+    #[arg(long, global = true, value_enum, default_value_t = FindingsChoice::Summary)]
+    pub findings: FindingsChoice,
+
+    /// Markdown only: cut the output to at most N characters, keeping the summary and the list of
+    /// changes and saying where the whole plan is (a GitHub comment holds 65536).
+    #[arg(long, global = true, value_name = "N")]
+    pub max_chars: Option<usize>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FindingsChoice {
+    All,
+    Summary,
+    None,
+}
+
+impl ReportOptions {
+    /// `style` with these choices.
+    pub fn style(&self, style: &crate::render::Style) -> crate::render::Style {
+        use crate::render::FindingsView;
+        crate::render::Style {
+            findings: match self.findings {
+                FindingsChoice::All => FindingsView::All,
+                FindingsChoice::Summary => FindingsView::Summary,
+                FindingsChoice::None => FindingsView::None,
+            },
+            max_chars: self.max_chars,
+            ..*style
+        }
+    }
 }
 
 #[derive(Debug, Args)]
@@ -380,6 +421,9 @@ pub struct DriftArgs {
     /// Write the report to FILE; stdout then gets a one-line summary.
     #[arg(long, global = true, value_name = "FILE")]
     pub output: Option<PathBuf>,
+
+    #[command(flatten)]
+    pub report: ReportOptions,
 }
 
 #[derive(Debug, Args)]
@@ -395,6 +439,9 @@ pub struct ShowArgs {
     /// The same as `--format json`.
     #[arg(long, conflicts_with = "format")]
     pub json: bool,
+
+    #[command(flatten)]
+    pub report: ReportOptions,
 }
 
 #[derive(Debug, Args)]

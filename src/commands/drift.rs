@@ -40,14 +40,14 @@ pub async fn run(ctx: &Context, args: &DriftArgs) -> Result<u8> {
 
 /// Prints or writes the report in the format asked for.
 fn emit(ctx: &Context, args: &DriftArgs, report: &DriftReport) -> Result<()> {
-    let style = match args.output {
+    let style = args.report.style(&match args.output {
         Some(_) => Style::plain(),
         None => ctx.style,
-    };
+    });
     let body = match args.format {
         Format::Text => render::drift_text(report, &style),
         Format::Json => render::drift_json(report),
-        Format::Markdown => render::drift_markdown(report),
+        Format::Markdown => render::drift_markdown(report, &style),
     };
     match &args.output {
         Some(path) => {
@@ -99,6 +99,8 @@ struct ShardPlan {
     unmanaged: Vec<crate::plan::Unmanaged>,
     conflicts: Vec<crate::plan::Conflict>,
     findings: Vec<crate::plan::Finding>,
+    #[serde(default)]
+    account_names: std::collections::BTreeMap<crate::model::AccountId, String>,
 }
 
 /// `govern drift merge`: the shards' JSON reports → one report, as if one job had run. Refuses
@@ -165,12 +167,14 @@ fn merge(ctx: &Context, args: &DriftArgs, m: &MergeArgs) -> Result<u8> {
         unmanaged: Vec::new(),
         conflicts: Vec::new(),
         findings: Vec::new(),
+        account_names: Default::default(),
     };
     for (_, r) in reports {
         plan.changes.extend(r.plan.changes);
         plan.unmanaged.extend(r.plan.unmanaged);
         plan.conflicts.extend(r.plan.conflicts);
         plan.findings.extend(r.plan.findings);
+        plan.account_names.extend(r.plan.account_names);
     }
     let verdict = crate::apply::classify(
         &plan,

@@ -144,10 +144,12 @@ pub(crate) fn narrowed(
     shard: Option<crate::plan::Shard>,
 ) -> crate::plan::Plan {
     let plan = crate::plan::narrow(crate::plan::plan(desired, actual), targets);
-    match shard {
+    let mut plan = match shard {
         Some(s) => s.narrow(plan),
         None => plan,
-    }
+    };
+    plan.prune_names();
+    plan
 }
 
 /// Colors only on a terminal, never with NO_COLOR (https://no-color.org), unless forced.
@@ -161,6 +163,7 @@ fn style(choice: ColorChoice) -> Style {
     Style {
         color,
         width: terminal_width(),
+        ..Style::plain()
     }
 }
 

@@ -13,10 +13,11 @@ pub async fn run(ctx: &Context, args: &PlanArgs) -> Result<u8> {
     let loaded = ctx.load()?;
     let (_, actual) = super::connect_and_discover(ctx, &loaded.desired, "plan").await?;
     let plan = ctx.plan(&loaded.desired, &actual);
+    let style = args.report.style(&ctx.style);
     match args.format() {
-        Format::Text => print!("{}", render::text(&plan, &ctx.style)),
+        Format::Text => print!("{}", render::text(&plan, &style)),
         Format::Json => print!("{}", render::json(&plan)),
-        Format::Markdown => print!("{}", render::markdown(&plan)),
+        Format::Markdown => print!("{}", render::markdown(&plan, &style)),
     }
     if !plan.conflicts.is_empty() {
         return Err(conflicts(plan.conflicts.len()));

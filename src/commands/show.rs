@@ -17,14 +17,15 @@ pub fn run(ctx: &Context, args: &ShowArgs) -> Result<u8> {
         saved.organization_id,
         saved.caller_account
     );
+    let style = args.report.style(&ctx.style);
     match format {
         Format::Text => {
             println!("Saved {about}\n");
-            print!("{}", render::text(&saved.plan, &ctx.style));
+            print!("{}", render::text(&saved.plan, &style));
         }
         Format::Json => print!("{}", render::json(&saved.plan)),
         Format::Markdown => {
-            let md = render::markdown(&saved.plan);
+            let md = render::markdown(&saved.plan, &style);
             let body = md.strip_prefix("## govern plan\n\n").unwrap_or(&md);
             print!(
                 "## govern plan `{}`\n\nSaved {about}.\n\n{body}",

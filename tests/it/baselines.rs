@@ -776,6 +776,16 @@ async fn golden_outputs_of_the_twenty_one_account_organization() {
     let (code, plan) = run(&["plan", "--json"]);
     assert_eq!(code, Some(1));
     assert_golden("baselines/plan.json", &plan);
+    // What people read (issue 17): names beside ids, values before → after, and the findings
+    // summarized by kind and reason (every error in full) unless `--findings all`.
+    let (_, text) = run(&["plan", "--color", "never"]);
+    assert_golden("baselines/plan.txt", &text);
+    let (_, all) = run(&["plan", "--color", "never", "--findings", "all"]);
+    assert_golden("baselines/plan-findings-all.txt", &all);
+    let (_, markdown) = run(&["plan", "--format", "markdown"]);
+    assert_golden("baselines/plan.md", &markdown);
+    let (_, drift) = run(&["drift", "--format", "markdown"]);
+    assert_golden("baselines/drift-before.md", &drift);
     let (_, drift) = run(&["drift", "--format", "json"]);
     assert_golden("baselines/drift-before.json", &drift);
     let (code, _) = run(&["apply", "--auto-approve"]);

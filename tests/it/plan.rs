@@ -1256,3 +1256,38 @@ fn target_narrows_to_matching_changes_and_what_they_need() {
         .contains("kinds: ou, scp, attachment"));
     assert!(TargetFilter::parse("Workloads").is_err());
 }
+
+#[test]
+fn target_narrows_findings_to_what_it_selects() {
+    use ::govern::plan::{narrow, TargetFilter};
+    let t = |s: &str| TargetFilter::parse(s).unwrap();
+    let finding = |address: &str, kind| Finding {
+        address: address.parse::<Address>().unwrap(),
+        kind,
+        message: "m".into(),
+    };
+    let mut full = plan(&empty_desired(), &fresh_actual());
+    full.findings = vec![
+        finding("kms:111122223333/us-east-1/k-1", FindingKind::Skipped),
+        finding("account:444455556666", FindingKind::Error),
+        finding(
+            "secret:444455556666/us-east-1/db",
+            FindingKind::NonCompliant,
+        ),
+    ];
+    let kept =
+        |p: &Plan| -> Vec<String> { p.findings.iter().map(|f| f.address.to_string()).collect() };
+    // An account's findings are its own and those of what is inside it.
+    assert_eq!(
+        kept(&narrow(full.clone(), &[t("account:444455556666")])),
+        ["account:444455556666", "secret:444455556666/us-east-1/db"]
+    );
+    assert_eq!(
+        kept(&narrow(full.clone(), &[t("kind:kms")])),
+        ["kms:111122223333/us-east-1/k-1"]
+    );
+    assert!(narrow(full.clone(), &[t("ou:Security")])
+        .findings
+        .is_empty());
+    assert_eq!(narrow(full.clone(), &[]).findings.len(), 3);
+}

@@ -50,6 +50,7 @@ async fn apply_refuses_to_detach_the_last_scp() {
         unmanaged: vec![],
         conflicts: vec![],
         findings: vec![],
+        account_names: Default::default(),
     };
     let report = apply(&clients, &plan, &actual, |_, _| {}).await;
     match &report.outcomes[0].1 {

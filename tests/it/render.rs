@@ -47,13 +47,11 @@ fn plan(changes: Vec<PlannedChange>) -> Plan {
         unmanaged: vec![],
         conflicts: vec![],
         findings: vec![],
+        account_names: Default::default(),
     }
 }
 fn plain() -> Style {
-    Style {
-        color: false,
-        width: 100,
-    }
+    Style::plain()
 }
 
 const LEAVE_OLD: &str = r#"{"Version":"2012-10-17","Statement":[{"Sid":"DenyLeaveOrganization",
@@ -490,7 +488,7 @@ fn colour_on_paints_and_colour_off_does_not() {
         &p,
         &Style {
             color: true,
-            width: 100,
+            ..Style::plain()
         },
     );
     let off = render::text(&p, &plain());
@@ -534,8 +532,8 @@ fn narrow_terminals_wrap_notes_between_words_under_their_column() {
     let text = render::text(
         &p,
         &Style {
-            color: false,
             width: 60,
+            ..Style::plain()
         },
     );
     let conflicts: Vec<&str> = text

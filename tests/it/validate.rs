@@ -1306,3 +1306,50 @@ fn delegated_admin_only_for_services_that_support_it() {
         assert!(help.contains(listed), "{listed} not in the help: {help}");
     }
 }
+
+/// Values, not only keys, get a "did you mean" when one declared or known value is nearest
+/// (issue 17): OU paths, policy names, regions, the logging account, service principals.
+#[test]
+fn misspelt_values_get_did_you_mean() {
+    let f = Fixture::new();
+    let help = |parts: &[&str]| -> String {
+        let e = f.error(&toml(parts));
+        assert_eq!(e.problems.len(), 1, "{:?}", e.problems);
+        e.problems[0].help.clone().unwrap_or_default()
+    };
+    let ou = help(&[
+        BASE,
+        "[ous.\"Workloads/Prod\"]\n[accounts.a]\nemail = \"aws+a@example.com\"\nou = \"Workloads/Prd\"\n",
+    ]);
+    assert!(
+        ou.starts_with("did you mean `Workloads/Prod`? declared OUs:"),
+        "{ou}"
+    );
+    let scp = help(&[BASE, "[root]\npolicies = [\"FullAWSAcess\"]\n"]);
+    assert!(scp.starts_with("did you mean `FullAWSAccess`? "), "{scp}");
+    let region = help(&[BASE, "allowed_regions = [\"us-east-1\", \"eu-wset-1\"]\n"]);
+    assert!(region.starts_with("did you mean `eu-west-1`? "), "{region}");
+    let logging = help(&[
+        BASE,
+        "[accounts.log-archive]\nemail = \"aws+log@example.com\"\n",
+        "[logging]\naccount = \"log-archvie\"\ntrusted_services = [\"cloudtrail.amazonaws.com\"]\n",
+    ]);
+    assert!(
+        logging.starts_with("did you mean `log-archive`? declared accounts:"),
+        "{logging}"
+    );
+    let service = help(&[
+        BASE,
+        "[accounts.log-archive]\nemail = \"aws+log@example.com\"\n",
+        "[logging]\naccount = \"log-archive\"\n",
+        "trusted_services = [\"cloudtrail.amazonaws.com\", \"guarduty.amazonaws.com\"]\n",
+        "delegated_admin_for = [\"guarduty.amazonaws.com\"]\n",
+    ]);
+    assert!(
+        service.starts_with("did you mean `guardduty.amazonaws.com`? "),
+        "{service}"
+    );
+    // No near value: no guess.
+    let far = help(&[BASE, "[root]\npolicies = [\"zzz\"]\n"]);
+    assert!(!far.contains("did you mean"), "{far}");
+}

@@ -159,6 +159,7 @@ mod tests {
             unmanaged: vec![],
             conflicts: vec![],
             findings: vec![],
+            account_names: Default::default(),
         }
     }
 

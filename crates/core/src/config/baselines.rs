@@ -199,7 +199,8 @@ fn logging(
                     ),
                 )
                 .with_help(format!(
-                    "{listed}; the logging account is declared like any other, as [accounts.<name>]"
+                    "{}{listed}; the logging account is declared like any other, as [accounts.<name>]",
+                    super::raw::did_you_mean(&v.value, names.iter().copied())
                 )),
             );
         }
@@ -266,7 +267,14 @@ fn logging(
                         s.value
                     ),
                 )
-                .with_help(super::delegated::help()),
+                .with_help(format!(
+                    "{}{}",
+                    super::raw::did_you_mean(
+                        &s.value,
+                        super::delegated::SUPPORTED.iter().map(|(p, _)| *p)
+                    ),
+                    super::delegated::help()
+                )),
             );
         } else if !trusted.contains(&s.value) {
             problems.push(

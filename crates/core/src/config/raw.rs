@@ -564,6 +564,41 @@ fn closest<'a>(key: &str, allowed: &[&'a str]) -> Option<&'a str> {
         .map(|(_, a)| a)
 }
 
+/// `did you mean `x`? ` when exactly one of `candidates` is nearest to `value` and close enough to
+/// be a likely typo (case aside), else nothing: values, not only keys, get the hint (issue 17).
+pub(crate) fn did_you_mean<'a>(
+    value: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> String {
+    let lower = value.to_lowercase();
+    let mut best: Option<(usize, &str)> = None;
+    let mut tie = false;
+    for c in candidates {
+        if c == value {
+            continue;
+        }
+        let d = edit_distance(&lower, &c.to_lowercase());
+        // Within 2 edits (more for long values), and not a rewrite of a short one (`b` is not a
+        // typo of `a`).
+        let shorter = c.chars().count().min(value.chars().count());
+        if d > 2.max(c.chars().count() / 4) || d * 2 > shorter {
+            continue;
+        }
+        match best {
+            Some((b, _)) if d > b => {}
+            Some((b, other)) if d == b => tie |= other != c,
+            _ => {
+                best = Some((d, c));
+                tie = false;
+            }
+        }
+    }
+    match best {
+        Some((_, c)) if !tie => format!("did you mean `{c}`? "),
+        _ => String::new(),
+    }
+}
+
 fn edit_distance(a: &str, b: &str) -> usize {
     let b: Vec<char> = b.chars().collect();
     let mut prev: Vec<usize> = (0..=b.len()).collect();
@@ -581,6 +616,23 @@ fn edit_distance(a: &str, b: &str) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn typos_in_values_find_the_one_nearest_value() {
+        let regions = ["eu-west-1", "eu-west-2", "eu-west-3", "us-east-1"];
+        assert_eq!(
+            did_you_mean("eu-wset-1", regions),
+            "did you mean `eu-west-1`? "
+        );
+        // Three at the same distance: no guess.
+        assert_eq!(did_you_mean("eu-west-9", regions), "");
+        assert_eq!(
+            did_you_mean("fullawsaccess", ["FullAWSAccess", "deny-all"]),
+            "did you mean `FullAWSAccess`? "
+        );
+        assert_eq!(did_you_mean("Workloads/Stage", ["Workloads/Prod"]), "");
+        assert_eq!(did_you_mean("b", ["a"]), "");
+    }
 
     #[test]
     fn typos_find_their_key() {

@@ -303,7 +303,17 @@ impl Lists<'_> {
                             &key,
                             format!("no SCP named `{}` is declared under [policies]", item.value),
                         )
-                        .with_help(self.declared_help()),
+                        .with_help(format!(
+                            "{}{}",
+                            super::raw::did_you_mean(
+                                &item.value,
+                                self.declared
+                                    .iter()
+                                    .map(String::as_str)
+                                    .chain([FULL_AWS_ACCESS])
+                            ),
+                            self.declared_help()
+                        )),
                 );
             }
             set.insert(name);
@@ -524,7 +534,8 @@ fn ou_ref(
             format!("OU `{path}` is not declared under [ous]"),
         )
         .with_help(format!(
-            "{listed}; add [{}], or leave out `ou` to place the account under the root",
+            "{}{listed}; add [{}], or leave out `ou` to place the account under the root",
+            super::raw::did_you_mean(path.as_str(), declared.iter().copied()),
             key_path(&["ous", path.as_str()])
         )),
     );
@@ -560,6 +571,7 @@ fn is_role_name(s: &str) -> bool {
 /// The known regions that look like `typo` (same `area-direction` prefix), or all of them.
 fn known_regions_help(typo: &str) -> String {
     let known = crate::model::KNOWN_REGIONS;
+    let guess = super::raw::did_you_mean(typo, known.iter().copied());
     let prefix = typo.rsplit_once('-').map_or(typo, |(head, _)| head);
     let like: Vec<&str> = known
         .iter()
@@ -567,9 +579,9 @@ fn known_regions_help(typo: &str) -> String {
         .filter(|r| r.rsplit_once('-').is_some_and(|(head, _)| head == prefix))
         .collect();
     if like.is_empty() {
-        format!("known regions: {}", known.join(", "))
+        format!("{guess}known regions: {}", known.join(", "))
     } else {
-        format!("known regions like it: {}", like.join(", "))
+        format!("{guess}known regions like it: {}", like.join(", "))
     }
 }
 

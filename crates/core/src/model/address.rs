@@ -125,6 +125,15 @@ impl Address {
 
     /// The account this address is inside of, when it names one by id: its baselines, its parent,
     /// its keys and secrets (an account the plan creates has no id yet: None).
+    /// The account this address is inside of or attached to: [`Address::account_id`], and an
+    /// attachment's account target.
+    pub fn account_in(&self) -> Option<&AccountId> {
+        match self {
+            Address::Attachment { target, .. } => target.account_id(),
+            other => other.account_id(),
+        }
+    }
+
     pub fn account_id(&self) -> Option<&AccountId> {
         match self {
             Address::Account(a) | Address::Contact { account: a, .. } => a.id(),

@@ -232,6 +232,11 @@ pub struct Plan {
     pub conflicts: Vec<Conflict>,
     #[serde(default)]
     pub findings: Vec<Finding>,
+    /// The name of every account an address above names by id, so that people read
+    /// `account:111122223333 (prod-app)`. For readers only: apply never looks at it, and a saved
+    /// plan's names are not checked against AWS.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub account_names: BTreeMap<AccountId, String>,
 }
 
 impl Plan {
@@ -254,4 +259,82 @@ impl Plan {
     pub fn is_empty(&self) -> bool {
         self.changes.is_empty()
     }
+
+    /// Every account id an address of the plan names: changes (and what they act on), findings,
+    /// unmanaged items, conflicts.
+    pub fn account_ids(&self) -> std::collections::BTreeSet<AccountId> {
+        let mut ids = std::collections::BTreeSet::new();
+        let mut add = |a: &Address| {
+            if let Some(id) = a.account_in() {
+                ids.insert(id.clone());
+            }
+        };
+        for c in &self.changes {
+            add(&c.address);
+            match &c.change {
+                Change::MoveAccount { id, .. } => add(&Address::account(id)),
+                Change::RegisterDelegatedAdmin {
+                    account: Some(id), ..
+                } => add(&Address::account(id)),
+                _ => {}
+            }
+        }
+        self.findings.iter().for_each(|f| add(&f.address));
+        self.unmanaged.iter().for_each(|u| add(&u.address));
+        self.conflicts.iter().for_each(|c| add(&c.address));
+        ids
+    }
+
+    /// Names `account_names` from `names` for exactly the ids the plan mentions (call it again
+    /// after narrowing, to drop the names of accounts no longer mentioned).
+    pub fn name_accounts(&mut self, names: impl Fn(&AccountId) -> Option<String>) {
+        self.account_names = self
+            .account_ids()
+            .into_iter()
+            .filter_map(|id| names(&id).map(|n| (id, n)))
+            .collect();
+    }
+
+    /// `name_accounts` with the names the plan already has (after narrowing).
+    pub fn prune_names(&mut self) {
+        let names = std::mem::take(&mut self.account_names);
+        self.name_accounts(|id| names.get(id).cloned());
+    }
+
+    /// An address as people read it: `account:111122223333 (prod-app)` when it names an account
+    /// whose name the plan knows.
+    pub fn label(&self, address: &Address) -> String {
+        label(&self.account_names, address)
+    }
+
+    /// The name of the account `address` is in, when the plan knows it.
+    pub fn name_of(&self, address: &Address) -> Option<&str> {
+        self.account_names
+            .get(address.account_in()?)
+            .map(String::as_str)
+    }
+}
+
+/// `address (name)` when `address` is in an account named in `names`.
+pub fn label(names: &BTreeMap<AccountId, String>, address: &Address) -> String {
+    match address.account_in().and_then(|id| names.get(id)) {
+        // A name from AWS: its control characters never reach a terminal raw.
+        Some(name) => format!("{address} ({})", printable(name)),
+        None => address.to_string(),
+    }
+}
+
+/// `text` with its control characters (ESC, newlines, …) written as escapes: names come from AWS,
+/// and a terminal must not interpret them.
+pub fn printable(text: &str) -> String {
+    text.chars()
+        .flat_map(|c| {
+            let escaped: Vec<char> = if c.is_control() {
+                c.escape_default().collect()
+            } else {
+                vec![c]
+            };
+            escaped
+        })
+        .collect()
 }

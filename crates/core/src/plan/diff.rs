@@ -65,13 +65,16 @@ pub fn plan(desired: &Desired, actual: &Actual) -> Plan {
         .collect();
     plan_members(desired, actual, &declared, &mut changes, &mut findings);
 
-    Plan {
+    let mut plan = Plan {
         format_version: FORMAT_VERSION,
         changes: order(changes),
         unmanaged,
         conflicts,
         findings,
-    }
+        account_names: Default::default(),
+    };
+    plan.name_accounts(|id| actual.accounts.get(id).map(|a| a.name.clone()));
+    plan
 }
 
 fn plan_ous(

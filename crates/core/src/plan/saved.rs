@@ -329,6 +329,7 @@ mod tests {
             unmanaged: vec![],
             conflicts: vec![],
             findings: vec![],
+            account_names: Default::default(),
         }
     }
 

@@ -55,12 +55,45 @@ impl TargetFilter {
     fn matches(&self, change: &Change) -> bool {
         match self {
             Self::Kind(k) => kind(change) == k,
-            Self::Address(t) => parts(change).iter().any(|p| {
-                let p = p.to_string();
-                p == *t || p.starts_with(&format!("{t}/"))
-            }),
+            Self::Address(t) => parts(change).iter().any(|p| under(p, t)),
         }
     }
+
+    /// Whether a finding about `address` concerns what this filter selects: the address or its
+    /// account for an address filter, the kind of thing for `kind:`.
+    fn matches_address(&self, address: &Address) -> bool {
+        match self {
+            Self::Kind(k) => address_kind(address) == Some(k.as_str()),
+            Self::Address(t) => {
+                under(address, t)
+                    || address
+                        .account_in()
+                        .is_some_and(|id| under(&Address::account(id), t))
+            }
+        }
+    }
+}
+
+/// `address` is `t` or inside it.
+fn under(address: &Address, t: &str) -> bool {
+    let p = address.to_string();
+    p == *t || p.starts_with(&format!("{t}/"))
+}
+
+/// The `kind:` a finding's address belongs to (as [`kind`] for changes).
+fn address_kind(address: &Address) -> Option<&'static str> {
+    Some(match address {
+        Address::Ou(_) => "ou",
+        Address::Policy { .. } => "scp",
+        Address::PolicyType(_) | Address::Attachment { .. } | Address::Root => "attachment",
+        Address::Account(_) | Address::AccountParent(_) => "account",
+        Address::Contact { .. } | Address::Contacts(_) => "contact",
+        Address::Key { .. } | Address::Keys(_) => "kms",
+        Address::Secret { .. } | Address::Secrets(_) => "secret",
+        Address::Region { .. } | Address::Regions(_) => "region",
+        Address::ServiceAccess(_) | Address::DelegatedAdmin(_) => "logging",
+        Address::InForce { .. } | Address::Capability(_) => return None,
+    })
 }
 
 fn kind(change: &Change) -> &'static str {
@@ -119,8 +152,9 @@ fn parts(change: &Change) -> Vec<Address> {
     out
 }
 
-/// The plan with only the changes the filters match, plus what those depend on. No filters: the
-/// plan unchanged. Unmanaged items, conflicts and findings are kept: they are for the reader.
+/// The plan with only the changes the filters match, plus what those depend on, and the findings
+/// about what the filters select (a targeted plan is not drowned by the rest's findings). No
+/// filters: the plan unchanged. Unmanaged items and conflicts are kept: conflicts stop apply.
 pub fn narrow(mut plan: Plan, filters: &[TargetFilter]) -> Plan {
     if filters.is_empty() {
         return plan;
@@ -138,5 +172,7 @@ pub fn narrow(mut plan: Plan, filters: &[TargetFilter]) -> Plan {
         }
     }
     plan.changes.retain(|c| keep.contains(&c.address));
+    plan.findings
+        .retain(|f| filters.iter().any(|t| t.matches_address(&f.address)));
     plan
 }

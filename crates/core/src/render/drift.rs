@@ -87,7 +87,7 @@ pub fn drift_json(r: &DriftReport) -> String {
     s
 }
 
-pub fn drift_markdown(r: &DriftReport) -> String {
+pub fn drift_markdown(r: &DriftReport, style: &Style) -> String {
     let c = r.verdict.classification;
     let mut out = String::new();
     let title = match c {
@@ -122,8 +122,9 @@ pub fn drift_markdown(r: &DriftReport) -> String {
         }
         out.push('\n');
     }
-    super::markdown::body(&mut out, r.plan, 3);
-    out
+    let head = out.clone();
+    super::markdown::body(&mut out, r.plan, 3, style);
+    super::markdown::fit(out, r.plan, style, &head)
 }
 
 #[cfg(test)]
@@ -138,6 +139,7 @@ mod tests {
             unmanaged: vec![],
             conflicts: vec![],
             findings: vec![],
+            account_names: Default::default(),
         }
     }
 
@@ -161,6 +163,6 @@ mod tests {
         assert!(v["last_apply"].is_null());
         assert_eq!(v["plan"]["format_version"], 1);
         assert_eq!(v["plan"]["summary"]["add"], 0);
-        assert!(drift_markdown(&r).starts_with("## govern drift: no drift\n"));
+        assert!(drift_markdown(&r, &Style::plain()).starts_with("## govern drift: no drift\n"));
     }
 }

@@ -1,6 +1,10 @@
 //! `--json`: the plan as documented in docs/plan-json.md.
 
+use std::collections::BTreeMap;
+
 use serde::Serialize;
+
+use crate::model::AccountId;
 
 use crate::plan::{Conflict, Finding, Plan, PlannedChange, Summary, Unmanaged};
 
@@ -13,6 +17,8 @@ pub(crate) struct PlanJson<'a> {
     unmanaged: &'a [Unmanaged],
     conflicts: &'a [Conflict],
     findings: &'a [Finding],
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    account_names: &'a BTreeMap<AccountId, String>,
 }
 
 pub fn json(plan: &Plan) -> String {
@@ -30,5 +36,6 @@ pub(crate) fn document(plan: &Plan) -> PlanJson<'_> {
         unmanaged: &plan.unmanaged,
         conflicts: &plan.conflicts,
         findings: &plan.findings,
+        account_names: &plan.account_names,
     }
 }

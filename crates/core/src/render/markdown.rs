@@ -1,23 +1,74 @@
 //! Plan → GitHub-flavoured Markdown, for PR comments and job summaries: a heading, a summary table,
-//! the changes as a table, SCP documents as ```diff blocks, then unmanaged, conflicts and findings.
+//! the changes as a table with their values before → after, policy documents as ```diff blocks
+//! (long ones folded), then unmanaged, conflicts and findings; cut to fit a comment when asked.
 
 use std::fmt::Write;
 
 use similar::TextDiff;
 
 use crate::model::PolicyDocument;
-use crate::plan::{Action, Change, FindingKind, Plan};
+use crate::plan::{Action, Change, Plan};
 
 use super::text::summary_line;
+use super::{details, findings, Style};
 
-pub fn markdown(plan: &Plan) -> String {
+/// Documents longer than this many diff lines fold into a `<details>` block.
+const FOLD_LINES: usize = 30;
+
+pub fn markdown(plan: &Plan, style: &Style) -> String {
     let mut out = String::from("## govern plan\n\n");
-    body(&mut out, plan, 3);
+    body(&mut out, plan, 3, style);
+    fit(out, plan, style, "## govern plan\n\n")
+}
+
+/// `full` when it fits `style.max_chars`; else the summary and as many change rows as fit, and
+/// where the whole plan is. `head` starts the cut version.
+pub(crate) fn fit(full: String, plan: &Plan, style: &Style, head: &str) -> String {
+    let Some(max) = style.max_chars else {
+        return full;
+    };
+    if full.chars().count() <= max {
+        return full;
+    }
+    let mut out = head.to_string();
+    let _ = writeln!(out, "**{}**\n", summary_line(plan));
+    let _ = writeln!(
+        out,
+        "> The whole plan is {} characters, more than the {max} this comment may hold: it is \
+         in the job's artifacts (`govern show PLAN.json --format markdown` prints it from the \
+         saved plan). Below, the changes without their details.\n",
+        full.chars().count()
+    );
+    if !plan.findings.is_empty() {
+        let _ = writeln!(out, "Findings: {}.\n", findings::counts(plan));
+    }
+    out.push_str("| # | Address | Action |\n|---:|---|---|\n");
+    // Room for the last line, which says how many rows did not fit.
+    let reserve = 120;
+    let mut len = out.chars().count();
+    for (i, c) in plan.changes.iter().enumerate() {
+        let row = format!(
+            "| {} | {} | {} |\n",
+            i + 1,
+            code(&plan.label(&c.address)),
+            action_cell(c.action)
+        );
+        len += row.chars().count();
+        if len + reserve > max {
+            let _ = writeln!(
+                out,
+                "\n… and {} more changes, in the artifact.",
+                plan.changes.len() - i
+            );
+            break;
+        }
+        out.push_str(&row);
+    }
     out
 }
 
 /// The plan's sections, their headings at `level` (the drift report nests them one deeper).
-pub(crate) fn body(out: &mut String, plan: &Plan, level: usize) {
+pub(crate) fn body(out: &mut String, plan: &Plan, level: usize, style: &Style) {
     let h = "#".repeat(level);
     if plan.changes.is_empty() {
         out.push_str("**No changes.** The organization matches org.toml.\n");
@@ -33,14 +84,25 @@ pub(crate) fn body(out: &mut String, plan: &Plan, level: usize) {
             let _ = writeln!(out, "| {} | {n} |", action_cell(action));
         }
         let _ = writeln!(out, "\n{h} Changes\n");
-        out.push_str("| # | Address | Action |\n|---:|---|---|\n");
+        out.push_str("| # | Address | Action | Before → after |\n|---:|---|---|---|\n");
         for (i, c) in plan.changes.iter().enumerate() {
+            let details: Vec<String> = details::of(&c.change)
+                .into_iter()
+                .map(|d| {
+                    cell(&format!(
+                        "{}{}",
+                        d.label.trim_end(),
+                        spaced(&d.text, d.label)
+                    ))
+                })
+                .collect();
             let _ = writeln!(
                 out,
-                "| {} | {} | {} |",
+                "| {} | {} | {} | {} |",
                 i + 1,
-                code(&c.address.to_string()),
-                action_cell(c.action)
+                code(&plan.label(&c.address)),
+                action_cell(c.action),
+                details.join("<br>")
             );
         }
         documents(out, plan, &h);
@@ -56,7 +118,7 @@ pub(crate) fn body(out: &mut String, plan: &Plan, level: usize) {
             let _ = writeln!(
                 out,
                 "| {} | {} |",
-                code(&u.address.to_string()),
+                code(&plan.label(&u.address)),
                 cell(&u.note)
             );
         }
@@ -71,31 +133,47 @@ pub(crate) fn body(out: &mut String, plan: &Plan, level: usize) {
             let _ = writeln!(
                 out,
                 "| {} | {} |",
-                code(&c.address.to_string()),
+                code(&plan.label(&c.address)),
                 cell(&c.message)
             );
         }
     }
     if !plan.findings.is_empty() {
-        let _ = writeln!(out, "\n{h} Findings (not changes)\n");
-        out.push_str("| Kind | Address | Finding |\n|---|---|---|\n");
-        for f in &plan.findings {
-            let kind = match f.kind {
-                FindingKind::Error => "error",
-                FindingKind::NonCompliant => "non-compliant",
-                FindingKind::Skipped => "skipped",
-            };
-            let _ = writeln!(
-                out,
-                "| {kind} | {} | {} |",
-                code(&f.address.to_string()),
-                cell(&f.message)
-            );
+        let _ = writeln!(
+            out,
+            "\n{h} Findings (not changes): {}\n",
+            findings::counts(plan)
+        );
+        if findings::abridged(plan, style.findings) {
+            out.push_str("Summarized: `--findings all` lists each.\n\n");
+        }
+        let rows = findings::rows(plan, style.findings);
+        if !rows.is_empty() {
+            out.push_str("| Kind | About | Finding |\n|---|---|---|\n");
+            for r in rows {
+                let _ = writeln!(
+                    out,
+                    "| {} | {} | {} |",
+                    findings::word(r.kind),
+                    code(&r.about),
+                    cell(&r.message)
+                );
+            }
         }
     }
 }
 
-/// SCP documents that a change creates or rewrites, as unified diffs of their normalized JSON.
+/// A detail's value after its label: `label` ends in its own spacing in text; one space here.
+fn spaced(text: &str, label: &str) -> String {
+    if label.trim().is_empty() {
+        text.to_string()
+    } else {
+        format!(" {text}")
+    }
+}
+
+/// Policy documents that a change creates or rewrites, as unified diffs of their normalized JSON;
+/// a long one folded into `<details>` so the review page stays short.
 fn documents(out: &mut String, plan: &Plan, h: &str) {
     let empty = PolicyDocument::from_value(serde_json::Value::Null);
     let docs: Vec<_> = plan
@@ -112,7 +190,7 @@ fn documents(out: &mut String, plan: &Plan, h: &str) {
     if docs.is_empty() {
         return;
     }
-    let _ = writeln!(out, "\n{h} SCP documents");
+    let _ = writeln!(out, "\n{h} Policy documents");
     for (address, before, after) in docs {
         let old = if before.value().is_null() {
             String::new()
@@ -121,11 +199,24 @@ fn documents(out: &mut String, plan: &Plan, h: &str) {
         };
         let new = after.pretty() + "\n";
         let diff = TextDiff::from_lines(&old, &new);
-        let _ = writeln!(out, "\n{}\n\n```diff", code(&address.to_string()));
+        let mut body = String::new();
         for hunk in diff.unified_diff().context_radius(3).iter_hunks() {
-            out.push_str(&hunk.to_string());
+            body.push_str(&hunk.to_string());
         }
-        out.push_str("```\n");
+        let lines = body.lines().count();
+        if lines > FOLD_LINES {
+            let _ = writeln!(
+                out,
+                "\n<details><summary><code>{}</code> ({lines} lines)</summary>\n\n```diff\n{body}```\n\n</details>",
+                html(&address.to_string())
+            );
+        } else {
+            let _ = writeln!(
+                out,
+                "\n{}\n\n```diff\n{body}```",
+                code(&address.to_string())
+            );
+        }
     }
 }
 
@@ -136,6 +227,13 @@ fn action_cell(a: Action) -> String {
         Action::Delete => "delete",
     };
     format!("`{}` {word}", a.symbol())
+}
+
+/// Text inside HTML (a `<summary>`): Markdown is not read there, so HTML's own escapes.
+fn html(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
 }
 
 /// A table cell: pipes escaped, lines joined.
@@ -201,13 +299,17 @@ mod tests {
             }],
             conflicts: vec![],
             findings: vec![],
+            account_names: Default::default(),
         };
-        let md = markdown(&plan);
+        let md = markdown(&plan, &Style::plain());
         assert!(md.starts_with("## govern plan\n"), "{md}");
         assert!(md.contains("| Action | Count |"), "{md}");
         assert!(md.contains("| `+` create | 1 |"), "{md}");
-        assert!(md.contains("| 1 | `ou:Security` | `+` create |"), "{md}");
-        assert!(md.contains("| 2 | `scp:deny-x` | `~` update |"), "{md}");
+        assert!(
+            md.contains("| 1 | `ou:Security` | `+` create | parent: root |"),
+            "{md}"
+        );
+        assert!(md.contains("| 2 | `scp:deny-x` | `~` update |  |"), "{md}");
         assert!(md.contains("```diff\n@@"), "{md}");
         assert!(md.contains("-      \"Action\": \"s3:*\","), "{md}");
         assert!(md.contains("+      \"Action\": \"ec2:*\","), "{md}");
@@ -222,7 +324,77 @@ mod tests {
             unmanaged: vec![],
             conflicts: vec![],
             findings: vec![],
+            account_names: Default::default(),
         };
-        assert!(markdown(&plan).contains("**No changes.**"));
+        assert!(markdown(&plan, &Style::plain()).contains("**No changes.**"));
+    }
+
+    fn moves(n: usize) -> Plan {
+        let changes: Vec<PlannedChange> = (0..n)
+            .map(|i| {
+                let c = Change::MoveAccount {
+                    name: format!("app-{i}"),
+                    id: crate::model::AccountId::parse(&format!(
+                        "{:012}",
+                        100_000_000_000u64 + i as u64
+                    ))
+                    .unwrap(),
+                    before: crate::model::Parent::Root,
+                    after: crate::model::Parent::Ou(OuPath::parse("Workloads").unwrap()),
+                };
+                PlannedChange {
+                    address: c.address(),
+                    action: c.action(),
+                    depends_on: vec![],
+                    change: c,
+                }
+            })
+            .collect();
+        let mut plan = Plan {
+            format_version: 1,
+            changes,
+            unmanaged: vec![],
+            conflicts: vec![],
+            findings: vec![],
+            account_names: Default::default(),
+        };
+        plan.name_accounts(|id| Some(format!("app-{}", &id.as_str()[9..])));
+        plan
+    }
+
+    #[test]
+    fn changes_show_before_and_after_and_the_account_name() {
+        let md = markdown(&moves(1), &Style::plain());
+        assert!(
+            md.contains(
+                "| 1 | `account:100000000000/parent (app-000)` | `~` update | parent: root → ou:Workloads |"
+            ),
+            "{md}"
+        );
+    }
+
+    #[test]
+    fn a_plan_too_long_for_a_comment_is_cut_to_fit_and_says_where_the_rest_is() {
+        let plan = moves(3_000);
+        let full = markdown(&plan, &Style::plain());
+        assert!(full.chars().count() > 65_536, "the test needs a long plan");
+        let style = Style {
+            max_chars: Some(65_536),
+            ..Style::plain()
+        };
+        let cut = markdown(&plan, &style);
+        assert!(cut.chars().count() <= 65_536, "{}", cut.chars().count());
+        assert!(
+            cut.starts_with("## govern plan\n\n**Plan: 0 to add, 3000 to change"),
+            "{cut}"
+        );
+        assert!(
+            cut.contains("govern show PLAN.json --format markdown"),
+            "{cut}"
+        );
+        assert!(cut.contains("more changes, in the artifact."), "{cut}");
+        // A plan that fits is not touched.
+        let small = moves(2);
+        assert_eq!(markdown(&small, &style), markdown(&small, &Style::plain()));
     }
 }

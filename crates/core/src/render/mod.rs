@@ -2,8 +2,10 @@
 //! so they never disagree. Rendering never looks at the environment: the edge decides the `Style`.
 
 mod columns;
+mod details;
 mod docdiff;
 mod drift;
+mod findings;
 mod json;
 mod markdown;
 mod text;
@@ -11,6 +13,7 @@ mod text;
 pub use drift::{
     drift_json, drift_markdown, drift_summary_line, drift_text, DriftReport, DRIFT_FORMAT_VERSION,
 };
+pub use findings::FindingsView;
 pub use json::json;
 pub use markdown::markdown;
 pub use text::{summary_line, text};
@@ -20,6 +23,11 @@ pub use text::{summary_line, text};
 pub struct Style {
     pub color: bool,
     pub width: usize,
+    /// How many findings text and Markdown show (`--findings`).
+    pub findings: FindingsView,
+    /// Markdown longer than this is cut to a summary that says where the whole plan is (a GitHub
+    /// comment holds 65,536 characters). `None`: never cut.
+    pub max_chars: Option<usize>,
 }
 
 impl Style {
@@ -27,6 +35,8 @@ impl Style {
         Self {
             color: false,
             width: 100,
+            findings: FindingsView::Summary,
+            max_chars: None,
         }
     }
 }

@@ -1,14 +1,14 @@
 //! The human plan, shaped like `terraform plan`: `+` create, `~` update, `-` remove, SCP documents as
 //! a unified diff of their normalized JSON. Reads only the `Plan`, the same data `--json` prints.
 
-use std::collections::BTreeMap;
-
 use owo_colors::{OwoColorize, Style as Paint};
 
-use crate::plan::{Action, Change, FindingKind, Plan, PlannedChange, Target};
+use crate::plan::{printable, Action, Change, FindingKind, Plan, PlannedChange, Target};
 
 use super::columns;
+use super::details;
 use super::docdiff::{self, Line};
+use super::findings;
 use super::Style;
 
 /// `Plan: 2 to add, 1 to change, 0 to remove.`
@@ -90,7 +90,7 @@ pub fn text_headed(plan: &Plan, style: &Style, heading: &str) -> String {
         out.line(&t);
         for c in &plan.changes {
             out.line("");
-            change(&mut out, c);
+            change(&mut out, plan, c);
         }
     }
 
@@ -99,7 +99,7 @@ pub fn text_headed(plan: &Plan, style: &Style, heading: &str) -> String {
         let addresses: Vec<String> = plan
             .unmanaged
             .iter()
-            .map(|u| u.address.to_string())
+            .map(|x| plan.label(&x.address))
             .collect();
         let rows: Vec<_> = addresses
             .iter()
@@ -123,7 +123,7 @@ pub fn text_headed(plan: &Plan, style: &Style, heading: &str) -> String {
         let addresses: Vec<String> = plan
             .conflicts
             .iter()
-            .map(|c| c.address.to_string())
+            .map(|x| plan.label(&x.address))
             .collect();
         let rows: Vec<_> = addresses
             .iter()
@@ -134,42 +134,43 @@ pub fn text_headed(plan: &Plan, style: &Style, heading: &str) -> String {
     }
 
     if !plan.findings.is_empty() {
-        out.heading("Findings (not changes; govern reports them):", bold());
+        let view = out.style.findings;
+        let mut heading = format!(
+            "Findings (not changes; govern reports them): {}",
+            findings::counts(plan)
+        );
+        if findings::abridged(plan, view) {
+            heading.push_str(" (`--findings all` lists each)");
+        }
+        out.heading(&heading, bold());
+        let rows = findings::rows(plan, view);
         let kind = |k: FindingKind| match k {
-            FindingKind::Error => ("error", bold().red()),
-            FindingKind::NonCompliant => ("non-compliant", Paint::new().yellow()),
-            FindingKind::Skipped => ("skipped", Paint::new().dimmed()),
+            FindingKind::Error => bold().red(),
+            FindingKind::NonCompliant => Paint::new().yellow(),
+            FindingKind::Skipped => Paint::new().dimmed(),
         };
-        let w = plan
-            .findings
+        let w = rows
             .iter()
-            .map(|f| kind(f.kind).0.len())
+            .map(|r| findings::word(r.kind).len())
             .max()
             .unwrap_or(0);
-        let prefixes: Vec<_> = plan
-            .findings
+        let prefixes: Vec<_> = rows
             .iter()
-            .map(|f| {
-                let (tag, paint) = kind(f.kind);
+            .map(|r| {
+                let tag = findings::word(r.kind);
                 format!(
                     "{HEAD}{}{:pad$}  ",
-                    out.paint(tag, paint),
+                    out.paint(tag, kind(r.kind)),
                     "",
                     pad = w - tag.len()
                 )
             })
             .collect();
-        let addresses: Vec<String> = plan
-            .findings
+        let cells: Vec<_> = rows
             .iter()
-            .map(|f| f.address.to_string())
+            .map(|r| (r.about.as_str(), r.message.as_str()))
             .collect();
-        let rows: Vec<_> = addresses
-            .iter()
-            .zip(&plan.findings)
-            .map(|(a, f)| (a.as_str(), f.message.as_str()))
-            .collect();
-        rows_under(&mut out, &rows, &prefixes, HEAD.len() + w + 2);
+        rows_under(&mut out, &cells, &prefixes, HEAD.len() + w + 2);
     }
 
     if !plan.changes.is_empty() {
@@ -213,81 +214,33 @@ fn hint(c: &Change) -> Option<&str> {
     }
 }
 
-fn change(out: &mut Out, c: &PlannedChange) {
+fn change(out: &mut Out, plan: &Plan, c: &PlannedChange) {
     let sym = out.paint(&c.action.symbol().to_string(), action_paint(c.action));
-    let hint = hint(&c.change)
-        .map(|h| format!("   ({h})"))
-        .unwrap_or_default();
-    out.line(&format!("{HEAD}{sym} {}{hint}", c.address));
-    match &c.change {
-        Change::EnablePolicyType { .. } => out.detail("status: disabled → enabled"),
-        Change::CreateOu { path } => out.detail(&format!("parent: {}", path.parent())),
-        Change::CreatePolicy { after, .. } => {
-            out.detail(&format!("description: {:?}", after.description));
-            tags(out, &BTreeMap::new(), &after.tags);
-            out.detail("document:");
-            document(out, &docdiff::added(&after.document));
-        }
+    let label = plan.label(&c.address);
+    // The account's name when the plan knows it, else what the change itself names.
+    let hint = match hint(&c.change) {
+        Some(h) if plan.name_of(&c.address).is_none() => format!("   ({})", printable(h)),
+        _ => String::new(),
+    };
+    out.line(&format!("{HEAD}{sym} {label}{hint}"));
+    for d in details::of(&c.change) {
+        let t = match d.action {
+            Some(a) => out.paint(&d.text, action_paint(a)),
+            None => d.text,
+        };
+        out.detail(&format!("{}{t}", d.label));
+    }
+    // Policy documents: the new one whole, or the change as a unified diff.
+    let lines = match &c.change {
+        Change::CreatePolicy { after, .. } => docdiff::added(&after.document),
         Change::UpdatePolicy { before, after, .. } => {
-            if before.description != after.description {
-                out.detail(&format!(
-                    "description: {:?} → {:?}",
-                    before.description, after.description
-                ));
-            }
-            tags(out, &before.tags, &after.tags);
-            let diff = docdiff::unified(&before.document, &after.document);
-            if !diff.is_empty() {
-                out.detail("document:");
-                document(out, &diff);
-            }
+            docdiff::unified(&before.document, &after.document)
         }
-        Change::CreateAccount { email, parent, .. } => {
-            out.detail(&format!("email:  {email}"));
-            out.detail(&format!("parent: {parent}"));
-        }
-        Change::MoveAccount { before, after, .. } => {
-            out.detail(&format!("parent: {before} → {after}"))
-        }
-        // The address says it all: which SCP, which target; the sign says attach or detach.
-        Change::Attach { .. } | Change::Detach { .. } | Change::EnableServiceAccess { .. } => {}
-        Change::RegisterDelegatedAdmin {
-            account_name,
-            account,
-            ..
-        } => match account {
-            Some(id) => out.detail(&format!("administrator: account:{id} ({account_name})")),
-            None => out.detail(&format!("administrator: account:{account_name}")),
-        },
-        Change::Member(m) => {
-            for line in m.get().details() {
-                out.detail(&line);
-            }
-        }
-    }
-}
-
-/// Tag changes, one a line under a single `tags:` label: `+` added, `~` changed, `-` removed.
-fn tags(out: &mut Out, before: &BTreeMap<String, String>, after: &BTreeMap<String, String>) {
-    let mut lines = Vec::new();
-    for (k, v) in after {
-        match before.get(k) {
-            None => lines.push((Action::Create, format!("+ {k} = {v:?}"))),
-            Some(old) if old != v => {
-                lines.push((Action::Update, format!("~ {k} = {old:?} → {v:?}")))
-            }
-            Some(_) => {}
-        }
-    }
-    for (k, v) in before {
-        if !after.contains_key(k) {
-            lines.push((Action::Delete, format!("- {k} = {v:?}")));
-        }
-    }
-    for (i, (action, l)) in lines.iter().enumerate() {
-        let label = if i == 0 { "tags: " } else { "      " };
-        let l = out.paint(l, action_paint(*action));
-        out.detail(&format!("{label}{l}"));
+        _ => Vec::new(),
+    };
+    if !lines.is_empty() {
+        out.detail("document:");
+        document(out, &lines);
     }
 }
 
