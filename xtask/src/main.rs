@@ -8,6 +8,7 @@ use std::process::{Command, Stdio};
 
 mod bench;
 mod docs;
+mod sandbox;
 use govern_testkit::{demo_brownfield, Emulator, Faults, Proxy, MOTO_SERVER_ENV};
 
 const USAGE: &str = "\
@@ -26,6 +27,10 @@ USAGE:
     cargo xtask golden-bench OUT [N]  Seed the bench organization (N = 100) one request at a time
                                 on a seeded emulator and write govern's outputs for it into OUT,
                                 to diff between two commits (docs/architecture.md).
+    cargo xtask sandbox [--seed] [--lenient]  Start the emulator behind the strict-AWS proxy (the
+                                demo's and the tests' stack), optionally seed the sample brownfield
+                                organization, print the environment to export, and serve until
+                                Ctrl-C: try govern without AWS (README, 'Try it without AWS').
     cargo xtask schema          Regenerate docs/org.schema.json from the config types.
     cargo xtask man [DIR]       Write man pages (govern.1, govern-plan.1, …) into DIR
                                 (default target/man).
@@ -96,6 +101,7 @@ fn main() {
         }
         Some("test") => test(&args[1..]),
         Some("bench") => bench::run(&args[1..]),
+        Some("sandbox") => sandbox::run(&args[1..]),
         Some("golden-bench") => bench::golden(&args[1..]),
         Some("schema") if args.len() == 1 => docs::schema(&repo_root()),
         Some("man") if args.len() <= 2 => docs::man(&repo_root(), args.get(1).map(String::as_str)),
