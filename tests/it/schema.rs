@@ -127,6 +127,12 @@ fn readme_keys() -> std::collections::BTreeSet<String> {
     for line in section.lines().filter(|l| l.starts_with("| `")) {
         let cell = line[1..].split(" |").next().unwrap_or("");
         let mut base = String::new();
+        // A top-level key (`include`) is a row's first name with no dot.
+        if let Some(first) = cell.split('`').nth(1) {
+            if !first.is_empty() && first.chars().all(|c| c.is_ascii_lowercase() || c == '_') {
+                keys.insert(first.to_string());
+            }
+        }
         for code in cell.split('`').skip(1).step_by(2) {
             let key = match code.strip_prefix('.') {
                 Some(leaf) => format!("{}.{leaf}", base.rsplit_once('.').map_or("", |(b, _)| b)),

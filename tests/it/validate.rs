@@ -243,7 +243,7 @@ fn cases() -> Vec<Case> {
             name: "rule_2_unknown_table_at_the_top",
             toml: toml(&[BASE, "[loging]\naccount = \"log-archive\"\n"]),
             at: ":4:2: loging: unknown key `loging`".to_string(),
-            help: Some("did you mean `logging`? allowed top-level tables: organization, limits, policies, root, ous, accounts, contacts, key_rotation, logging, exemptions".to_string()),
+            help: Some("did you mean `logging`? allowed at the top level: include, organization, limits, policies, root, ous, accounts, contacts, key_rotation, logging, exemptions".to_string()),
         },
         Case {
             name: "rule_3_duplicate_account_id",
@@ -1352,4 +1352,115 @@ fn misspelt_values_get_did_you_mean() {
     // No near value: no guess.
     let far = help(&[BASE, "[root]\npolicies = [\"zzz\"]\n"]);
     assert!(!far.contains("did you mean"), "{far}");
+}
+
+// ---- include: a configuration over several files (issue 17) ----------------------------------
+
+/// Accounts, OUs and exemptions in files of their own load as if written in org.toml, and the files
+/// are the configuration's (its digest, saved plans and bundles cover them).
+#[test]
+fn included_files_load_as_part_of_the_configuration() {
+    let f = Fixture::new();
+    f.write(
+        "accounts/prod.toml",
+        "# Production\n[accounts.prod-app]\nemail = \"aws+prod@example.com\"\nou = \"Workloads/Prod\"\n",
+    );
+    f.write(
+        "accounts/dev.toml",
+        "[accounts.dev-app]\nemail = \"aws+dev@example.com\"\n\n[ous.\"Workloads/Prod\"]\n",
+    );
+    f.write("accounts/.prod.toml.swp", "not toml");
+    let loaded = f
+        .load(&toml(&["include = [\"accounts/*.toml\"]\n", BASE]))
+        .unwrap_or_else(|e| panic!("{}", lines(&e).join("\n")));
+    let names: Vec<&str> = loaded.desired.accounts.keys().map(String::as_str).collect();
+    assert_eq!(names, ["dev-app", "prod-app"]);
+    assert!(loaded
+        .desired
+        .ous
+        .keys()
+        .any(|p| p.as_str() == "Workloads/Prod"));
+    let files: Vec<PathBuf> = loaded.files.clone();
+    assert_eq!(
+        files,
+        [
+            f.path("org.toml"),
+            f.path("accounts/dev.toml"),
+            f.path("accounts/prod.toml")
+        ]
+    );
+}
+
+/// A problem in an included file names that file and its own line, and sorts after org.toml's.
+#[test]
+fn problems_in_included_files_name_their_file_and_line() {
+    let f = Fixture::new();
+    let prod = f.write(
+        "accounts/prod.toml",
+        "[accounts.prod-app]\nemail = \"aws+prod@example.com\"\n\n[accounts.other]\nemail = \"not an email\"\n",
+    );
+    let dev = f.write(
+        "accounts/dev.toml",
+        "[accounts.dev-app]\nemail = \"AWS+PROD@example.com\"\nou = \"Nowhere\"\n",
+    );
+    let problems = f.problems(&toml(&[
+        "include = [\"accounts/*.toml\"]\n",
+        BASE,
+        "[accounts.x]\nemail = \"aws+x@example.com\"\nou = \"Missing\"\n",
+    ]));
+    assert_eq!(
+        problems,
+        [
+            f.at(":7:6: accounts.x.ou: OU `Missing` is not declared under [ous]"),
+            format!("{}:3:6: accounts.dev-app.ou: OU `Nowhere` is not declared under [ous]", dev.display()),
+            format!("{}:2:9: accounts.prod-app.email: email `aws+prod@example.com` is also used by account `dev-app` ({} line 2); emails compare case-insensitively", prod.display(), dev.display()),
+            format!("{}:5:9: accounts.other.email: `not an email` is not a valid email address: it contains white space", prod.display()),
+        ]
+    );
+}
+
+#[test]
+fn included_files_hold_only_accounts_ous_and_exemptions() {
+    let f = Fixture::new();
+    let extra = f.write(
+        "more.toml",
+        "[accounts.a]\nemail = \"aws+a@example.com\"\n[organization]\nhome_region = \"eu-west-1\"\n",
+    );
+    let p = f.problem(&toml(&["include = [\"more.toml\"]\n", BASE]));
+    assert_eq!(
+        p.to_string(),
+        format!(
+            "{}:3:2: organization: `organization` cannot be in an included file",
+            extra.display()
+        )
+    );
+    // Keys before the first table would land in org.toml's last table: refused.
+    let loose = f.write("loose.toml", "email = \"aws+a@example.com\"\n");
+    let p = f.problem(&toml(&["include = [\"loose.toml\"]\n", BASE]));
+    assert_eq!(
+        p.to_string(),
+        format!(
+            "{}:1:1: email: `email` cannot be in an included file",
+            loose.display()
+        )
+    );
+    // Patterns stay inside the directory; a name without `*` must exist.
+    for (pattern, message) in [
+        (
+            "../x.toml",
+            "`../x.toml` is not a relative path inside org.toml's directory",
+        ),
+        (
+            "/etc/*.toml",
+            "`/etc/*.toml` is not a relative path inside org.toml's directory",
+        ),
+        ("missing.toml", "`missing.toml` does not exist"),
+    ] {
+        let p = f.problem(&toml(&[&format!("include = [\"{pattern}\"]\n"), BASE]));
+        assert_eq!(
+            p.to_string(),
+            f.at(&format!(":1:12: include: {message}")),
+            "{pattern}"
+        );
+    }
 }

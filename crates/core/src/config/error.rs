@@ -33,6 +33,9 @@ pub struct Problem {
     pub help: Option<String>,
     source: Option<OneLine>,
     span: Option<SourceSpan>,
+    /// Where the problem sorts among all of the configuration's (its byte in the files read one
+    /// after another), when that differs from its offset in its own file (an included file).
+    order: Option<usize>,
 }
 
 /// What a problem may show of its file: the offending line alone, at most [`MAX_SHOWN`] characters
@@ -113,6 +116,7 @@ impl Problem {
             help: None,
             source: None,
             span: None,
+            order: None,
         }
     }
 
@@ -164,6 +168,16 @@ impl Problem {
     /// Byte offset of the problem in its file, when known.
     pub fn offset(&self) -> Option<usize> {
         self.span.map(|s| s.offset())
+    }
+
+    /// Where the problem sorts in the configuration: [`Problem::offset`] unless it was placed.
+    pub(crate) fn order(&self) -> Option<usize> {
+        self.order.or_else(|| self.offset())
+    }
+
+    pub(crate) fn ordered_at(mut self, at: usize) -> Self {
+        self.order = Some(at);
+        self
     }
 }
 

@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use super::error::{ConfigError, Problem};
-use super::problems::{Problems, Source};
+use super::problems::Problems;
 use super::{raw, validate};
 use crate::model::Desired;
 
@@ -47,9 +47,12 @@ pub fn load_with(path: &Path, options: Options) -> Result<Loaded, ConfigError> {
                 Problem::new(path, format!("cannot read {e}")).with_help(help)
             ])
         })?;
-    let src = Source::new(path, text);
+    let (src, found) = super::include::read(path, text, options.allow_outside);
     let mut problems = Problems::default();
-    let mut files = vec![path.to_path_buf()];
+    for (at, p) in found {
+        problems.push_at(at, p);
+    }
+    let mut files: Vec<PathBuf> = src.files().map(Path::to_path_buf).collect();
     let desired = raw::read(&src, &mut problems)
         .and_then(|raw| validate::validate(&src, &raw, options, &mut problems, &mut files));
     match desired {

@@ -5,6 +5,7 @@
 //! - `baselines` and `contacts`: the member-account baselines (contacts, key rotation, logging,
 //!   exemptions);
 //! - `files`: reading them as untrusted names: plain files, size caps, inside the directory;
+//! - `include`: accounts, OUs and exemptions in files of their own (`include = ["accounts/*.toml"]`);
 //! - `policy_file`: SCP JSON files; `templates`: generated SCPs;
 //! - `error`: problems that name file, line, column and key;
 //! - `schema`: the JSON Schema of org.toml for editors (docs/org.schema.json).
@@ -14,6 +15,7 @@ mod contacts;
 pub mod delegated;
 mod error;
 pub mod files;
+mod include;
 mod load;
 mod policies;
 pub mod policy_file;

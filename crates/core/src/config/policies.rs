@@ -217,8 +217,8 @@ fn from_file(
     match policy_file::parse(&path, &text, cx.limits) {
         Ok(doc) => Some((doc, file.value.clone())),
         Err(mut p) => {
-            let line = cx.src.line(file.span.start);
-            let used = format!("(used by {key} in {} line {line})", cx.src.path.display());
+            let (config, line) = cx.src.place(file.span.start);
+            let used = format!("(used by {key} in {} line {line})", config.display());
             p.help = Some(match p.help.take() {
                 Some(h) => format!("{h} {used}"),
                 None => used,

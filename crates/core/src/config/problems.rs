@@ -6,32 +6,105 @@ use std::sync::Arc;
 
 use super::error::{Lines, Problem};
 
-/// A file as read, so problems can point into it.
+/// The configuration as read, so problems can point into it: org.toml, then the files its
+/// `include` names, read as one TOML text (each included file starts with a table header, so the
+/// joined text means what the files mean). A position in the joined text maps back to its file
+/// and line.
 pub(crate) struct Source {
+    /// org.toml: relative names in it and in the included files are taken from its directory.
     pub path: PathBuf,
+    /// The joined text.
     pub text: Arc<str>,
+    /// Each file's part of `text`, in order; the first is org.toml's.
+    segments: Vec<Segment>,
+}
+
+struct Segment {
+    /// Its first byte in the joined text.
+    start: usize,
+    path: PathBuf,
+    text: Arc<str>,
     /// Where its lines start, made once.
-    pub lines: Lines,
+    lines: Lines,
 }
 
 impl Source {
     pub fn new(path: impl Into<PathBuf>, text: impl Into<Arc<str>>) -> Self {
-        let text = text.into();
+        Self::joined(vec![(path.into(), text.into())])
+    }
+
+    /// Files read one after another; the first is org.toml.
+    pub fn joined(files: Vec<(PathBuf, Arc<str>)>) -> Self {
+        let mut joined = String::new();
+        let mut segments = Vec::new();
+        for (path, text) in files {
+            if !joined.is_empty() && !joined.ends_with('\n') {
+                joined.push('\n');
+            }
+            segments.push(Segment {
+                start: joined.len(),
+                path,
+                lines: Lines::of(&text),
+                text: text.clone(),
+            });
+            joined.push_str(&text);
+        }
         Self {
-            path: path.into(),
-            lines: Lines::of(&text),
-            text,
+            path: segments[0].path.clone(),
+            text: joined.into(),
+            segments,
         }
     }
 
-    /// A problem at `span` of this file about `key`.
-    pub fn problem(&self, span: &Range<usize>, key: &str, message: impl Into<String>) -> Problem {
-        Problem::at_in(&self.path, &self.text, &self.lines, span.clone(), message).with_key(key)
+    fn segment(&self, offset: usize) -> &Segment {
+        let i = self.segments.partition_point(|s| s.start <= offset).max(1) - 1;
+        &self.segments[i]
     }
 
-    /// 1-based line of byte `offset`.
+    /// A problem at `span` of the joined text about `key`, pointing into the file it is in.
+    pub fn problem(&self, span: &Range<usize>, key: &str, message: impl Into<String>) -> Problem {
+        self.problem_at(span, message).with_key(key)
+    }
+
+    /// [`Source::problem`] without a key (a TOML syntax error).
+    pub fn problem_at(&self, span: &Range<usize>, message: impl Into<String>) -> Problem {
+        let seg = self.segment(span.start);
+        let local = span.start - seg.start..span.end.saturating_sub(seg.start).min(seg.text.len());
+        let p = Problem::at_in(&seg.path, &seg.text, &seg.lines, local, message);
+        if seg.start == 0 {
+            p
+        } else {
+            p.ordered_at(span.start)
+        }
+    }
+
+    /// The file and 1-based line of byte `offset` of the joined text.
+    pub fn place(&self, offset: usize) -> (&std::path::Path, usize) {
+        let seg = self.segment(offset);
+        (
+            &seg.path,
+            seg.lines.line_column(&seg.text, offset - seg.start).0,
+        )
+    }
+
+    /// `line N` for a place in org.toml, `<file> line N` for one in an included file.
+    pub fn line_ref(&self, offset: usize) -> String {
+        let (path, line) = self.place(offset);
+        if path == self.path {
+            format!("line {line}")
+        } else {
+            format!("{} line {line}", path.display())
+        }
+    }
+
+    /// 1-based line of byte `offset` in its file.
     pub fn line(&self, offset: usize) -> usize {
-        self.lines.line_column(&self.text, offset).0
+        self.place(offset).1
+    }
+
+    /// The files read, org.toml first.
+    pub fn files(&self) -> impl Iterator<Item = &std::path::Path> {
+        self.segments.iter().map(|s| s.path.as_path())
     }
 }
 
@@ -45,7 +118,7 @@ pub(crate) struct Problems {
 impl Problems {
     /// A problem sorted by its own position (org.toml problems).
     pub fn push(&mut self, problem: Problem) {
-        let at = problem.offset().unwrap_or(0);
+        let at = problem.order().unwrap_or(0);
         self.list.push((at, problem));
     }
 

@@ -87,6 +87,10 @@ pub(crate) struct RawAccount {
 /// The keys each table allows, with what each one holds (used in `help`).
 const TOP: &[(&str, &str)] = &[
     (
+        "include",
+        "more files of [accounts], [ous] and [exemptions] tables, like [\"accounts/*.toml\"]",
+    ),
+    (
         "organization",
         "the management account, home region and allowed regions",
     ),
@@ -197,13 +201,8 @@ fn syntax_error(src: &Source, e: &toml_edit::TomlError) -> super::error::Problem
     } else {
         "org.toml must be valid TOML (https://toml.io/en/v1.0.0); strings need quotes"
     };
-    super::error::Problem::at(
-        &src.path,
-        &src.text,
-        span,
-        format!("invalid TOML: {message}"),
-    )
-    .with_help(help)
+    src.problem_at(&span, format!("invalid TOML: {message}"))
+        .with_help(help)
 }
 
 struct Reader<'a> {
@@ -331,7 +330,7 @@ impl Reader<'_> {
                 None => String::new(),
             };
             if path.is_empty() {
-                help.push_str(&format!("allowed top-level tables: {}", names.join(", ")));
+                help.push_str(&format!("allowed at the top level: {}", names.join(", ")));
             } else {
                 help.push_str(&format!(
                     "allowed keys in [{}]: {}",

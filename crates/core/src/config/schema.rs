@@ -27,6 +27,9 @@ pub fn generate() -> String {
 #[schemars(title = "govern org.toml", deny_unknown_fields)]
 #[allow(dead_code)]
 pub struct OrgToml {
+    /// More files of [accounts.<name>], [ous."<path>"] and [exemptions."<id>"] tables, relative to
+    /// org.toml's directory; `*` in a file name matches any characters (`accounts/*.toml`).
+    include: Option<Vec<String>>,
     /// The management account, home region and allowed regions.
     organization: Organization,
     /// SCP quotas; the defaults are AWS's current ones.

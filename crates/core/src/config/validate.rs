@@ -418,12 +418,14 @@ fn accounts(
             // Where the first one is, as a byte offset: its line is counted only when a twin is
             // reported (counting it for every account made validation quadratic in their number).
             if let Some((other, at)) = ids.get(id.as_str()) {
-                let other_line = src.line(*at);
+                let other_line = src.line_ref(*at);
                 problems.push(
                     src.problem(
                         &v.span,
                         &key_path(&["accounts", name, "id"]),
-                        format!("account id `{id}` is also used by account `{other}` (line {other_line})"),
+                        format!(
+                            "account id `{id}` is also used by account `{other}` ({other_line})"
+                        ),
                     )
                     .with_help("each account id belongs to one [accounts.<name>] table"),
                 );
@@ -439,13 +441,13 @@ fn accounts(
                 Ok(email) => {
                     let folded = v.value.to_lowercase();
                     if let Some((other, at)) = emails.get(&folded) {
-                        let other_line = src.line(*at);
+                        let other_line = src.line_ref(*at);
                         problems.push(
                             src.problem(
                                 &v.span,
                                 &key_path(&["accounts", name, "email"]),
                                 format!(
-                                    "email `{}` is also used by account `{other}` (line {other_line}); emails compare case-insensitively",
+                                    "email `{}` is also used by account `{other}` ({other_line}); emails compare case-insensitively",
                                     v.value
                                 ),
                             )
