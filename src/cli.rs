@@ -11,7 +11,7 @@ pub const SCOPE_OPTIONS: &str = "Scope options";
 
 /// Subcommands that never reach AWS: their help leaves out the AWS and scope options (which stay
 /// global, so `govern --profile x validate` still parses).
-const OFFLINE: &[&str] = &["validate", "show", "schema", "man", "completions"];
+const OFFLINE: &[&str] = &["validate", "fmt", "show", "schema", "man", "completions"];
 
 /// The command line as parsed, documented and completed: [`Cli`]'s, with each subcommand's help
 /// showing only the options it uses.
@@ -156,6 +156,7 @@ impl Command {
     pub fn name(&self) -> &'static str {
         match self {
             Command::Validate => "validate",
+            Command::Fmt(_) => "fmt",
             Command::Plan(_) => "plan",
             Command::Apply(_) => "apply",
             Command::Drift(_) => "drift",
@@ -204,6 +205,13 @@ pub enum Command {
     /// Check org.toml and its policy files offline; no AWS access.
     #[command(after_help = "Example:\n  govern validate --config org.toml")]
     Validate,
+
+    /// Put org.toml and the files it includes in canonical order (tables only move; keys, values
+    /// and comments stay as written); no AWS access.
+    #[command(
+        after_help = "Examples:\n  govern fmt\n  govern fmt --check   # in CI: exit 1 when a file is not in order"
+    )]
+    Fmt(FmtArgs),
 
     /// Show what apply would change.
     #[command(
@@ -294,6 +302,13 @@ pub struct ImportArgs {
     /// The ExternalId the member role's trust policy requires; written to the file.
     #[arg(long, value_name = "ID")]
     pub external_id: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct FmtArgs {
+    /// Change nothing; list the files not in canonical order and exit 1 when there are any.
+    #[arg(long)]
+    pub check: bool,
 }
 
 #[derive(Debug, Args)]

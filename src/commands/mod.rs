@@ -4,6 +4,7 @@ mod apply;
 mod apply_saved;
 mod drift;
 mod evidence;
+mod fmt;
 mod generated;
 pub use generated::write_man_pages;
 mod import;
@@ -68,6 +69,7 @@ pub async fn run(cli: Cli) -> Result<u8> {
     };
     match &cli.command {
         Command::Validate => validate::run(&ctx),
+        Command::Fmt(args) => fmt::run(&ctx, args),
         Command::Plan(args) => plan::run(&ctx, args).await,
         Command::Apply(args) => apply::run(&ctx, args).await,
         Command::Drift(args) => drift::run(&ctx, args).await,

@@ -82,7 +82,7 @@ fn completions_for_every_shell() {
 /// under their own headings.
 #[test]
 fn help_shows_only_the_options_a_command_uses() {
-    for offline in ["validate", "show", "schema"] {
+    for offline in ["validate", "fmt", "show", "schema"] {
         let out = govern(&[offline, "--help"]).output().unwrap();
         assert!(out.status.success(), "{}", text(&out));
         let help = String::from_utf8_lossy(&out.stdout);
@@ -334,4 +334,77 @@ fn govern_lines_are_found_in_scripts() {
             vec!["govern", "drift", "--output", "d.md"],
         ]
     );
+}
+
+/// `govern fmt` puts org.toml and its included files in canonical order (issue 17), keeping what
+/// they mean; `--check` changes nothing and fails while a file is out of order.
+#[test]
+fn fmt_orders_the_configuration_and_check_fails_until_it_is() {
+    let dir = tempfile::tempdir().unwrap();
+    let org = dir.path().join("org.toml");
+    std::fs::write(
+        &org,
+        "include = [\"accounts/*.toml\"]\n\n[ous.Workloads]\n\n[organization]\nmanagement_account = \"123456789012\"\nhome_region = \"us-east-1\"\n",
+    )
+    .unwrap();
+    let accounts = dir.path().join("accounts/team.toml");
+    std::fs::create_dir_all(accounts.parent().unwrap()).unwrap();
+    std::fs::write(
+        &accounts,
+        "[accounts.zeta]\nemail = \"aws+z@example.com\"\n\n# alpha's comment\n[accounts.alpha]\nemail = \"aws+a@example.com\"\nou = \"Workloads\"\n",
+    )
+    .unwrap();
+    let config = org.to_str().unwrap();
+    let run = |args: &[&str]| govern(args).output().unwrap();
+    let before = run(&["validate", "--config", config]);
+    assert!(before.status.success(), "{}", text(&before));
+
+    let check = run(&["fmt", "--check", "--config", config]);
+    assert_eq!(check.status.code(), Some(1), "{}", text(&check));
+    let listed = String::from_utf8_lossy(&check.stdout).into_owned();
+    assert!(
+        listed.contains(&format!("not in canonical order: {}", org.display())),
+        "{listed}"
+    );
+    assert!(
+        listed.contains(&format!("not in canonical order: {}", accounts.display())),
+        "{listed}"
+    );
+    assert!(
+        std::fs::read_to_string(&org)
+            .unwrap()
+            .starts_with("include"),
+        "--check wrote"
+    );
+
+    let fmt = run(&["fmt", "--config", config]);
+    assert!(fmt.status.success(), "{}", text(&fmt));
+    // Tables move with the comments above them; keys and values stay as written.
+    assert_eq!(
+        std::fs::read_to_string(&accounts).unwrap(),
+        "\n# alpha's comment\n[accounts.alpha]\nemail = \"aws+a@example.com\"\nou = \"Workloads\"\n[accounts.zeta]\nemail = \"aws+z@example.com\"\n"
+    );
+    assert!(run(&["fmt", "--check", "--config", config])
+        .status
+        .success());
+    let after = run(&["validate", "--config", config]);
+    assert_eq!(
+        String::from_utf8_lossy(&after.stdout),
+        String::from_utf8_lossy(&before.stdout)
+    );
+}
+
+/// What `govern import` writes is already in canonical order.
+#[test]
+fn imported_files_are_in_canonical_order() {
+    for golden in ["demo", "baselines"] {
+        let path = repo().join(format!("tests/it/golden/{golden}/import/org.toml"));
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert_eq!(
+            ::govern::config::fmt::canonical(&text).unwrap(),
+            text,
+            "{} is not in fmt's order",
+            path.display()
+        );
+    }
 }

@@ -60,3 +60,25 @@ pub fn load_with(path: &Path, options: Options) -> Result<Loaded, ConfigError> {
         _ => Err(fail(problems.into_sorted())),
     }
 }
+
+/// org.toml at `path` and the files its `include` names, org.toml first (for `govern fmt`): only
+/// what reading them needs is checked, not what they mean.
+pub fn config_files(path: &Path, options: Options) -> Result<Vec<PathBuf>, ConfigError> {
+    let text = super::files::read_plain(path, super::files::MAX_CONFIG_BYTES, "config file")
+        .map_err(|e| ConfigError {
+            file: path.to_path_buf(),
+            problems: vec![Problem::new(path, format!("cannot read {e}"))],
+        })?;
+    let (src, found) = super::include::read(path, text, options.allow_outside);
+    if !found.is_empty() {
+        let mut problems = Problems::default();
+        for (at, p) in found {
+            problems.push_at(at, p);
+        }
+        return Err(ConfigError {
+            file: path.to_path_buf(),
+            problems: problems.into_sorted(),
+        });
+    }
+    Ok(src.files().map(Path::to_path_buf).collect())
+}

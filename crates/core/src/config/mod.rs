@@ -5,6 +5,7 @@
 //! - `baselines` and `contacts`: the member-account baselines (contacts, key rotation, logging,
 //!   exemptions);
 //! - `files`: reading them as untrusted names: plain files, size caps, inside the directory;
+//! - `fmt`: `govern fmt`, tables in canonical order;
 //! - `include`: accounts, OUs and exemptions in files of their own (`include = ["accounts/*.toml"]`);
 //! - `policy_file`: SCP JSON files; `templates`: generated SCPs;
 //! - `error`: problems that name file, line, column and key;
@@ -15,6 +16,7 @@ mod contacts;
 pub mod delegated;
 mod error;
 pub mod files;
+pub mod fmt;
 mod include;
 mod load;
 mod policies;
@@ -26,6 +28,6 @@ pub mod templates;
 mod validate;
 
 pub use error::{ConfigError, Problem};
-pub use load::{load, load_with, Loaded, Options};
+pub use load::{config_files, load, load_with, Loaded, Options};
 pub use policies::MAX_DESCRIPTION;
 pub use validate::{DEFAULT_MEMBER_ROLE, MAX_ACCOUNT_NAME};
