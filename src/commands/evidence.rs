@@ -115,6 +115,7 @@ async fn export(ctx: &Context, args: &EvidenceArgs, out: &Path) -> Result<u8> {
         actual: &actual,
         config_files,
         config_digest,
+        config_git: config_git(base, &loaded.files),
         caller,
         window: Window {
             started_at,
@@ -144,6 +145,51 @@ async fn export(ctx: &Context, args: &EvidenceArgs, out: &Path) -> Result<u8> {
         );
     }
     Ok(exit::OK)
+}
+
+/// The commit org.toml's git repository is at, and whether the config files differ from it. `git`
+/// runs as a subprocess when it is installed; None when it is not, or when org.toml is in no
+/// repository (or one with no commit yet): the bundle then claims no commit.
+fn config_git(base: &Path, files: &[std::path::PathBuf]) -> Option<evidence::ConfigGit> {
+    let dir = if base.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        base
+    };
+    let git = |args: &[&std::ffi::OsStr]| -> Option<String> {
+        let out = std::process::Command::new("git")
+            .arg("-C")
+            .arg(dir)
+            // A repository's own config must not make a read run programs (fsmonitor hooks).
+            .args(["-c", "core.fsmonitor=false"])
+            .args(args)
+            .stdin(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .output()
+            .ok()?;
+        out.status
+            .success()
+            .then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())
+    };
+    let commit = git(&["rev-parse".as_ref(), "--verify".as_ref(), "HEAD".as_ref()])?;
+    let mut status: Vec<&std::ffi::OsStr> = vec![
+        "status".as_ref(),
+        "--porcelain".as_ref(),
+        "--untracked-files=all".as_ref(),
+        "--".as_ref(),
+    ];
+    // Absolute paths: `-C` changes the directory relative paths are taken from.
+    let absolute: Vec<std::path::PathBuf> = files
+        .iter()
+        .map(|f| std::fs::canonicalize(f).unwrap_or_else(|_| f.clone()))
+        .collect();
+    status.extend(absolute.iter().map(|f| f.as_os_str()));
+    // A file git cannot report on (outside the repository) cannot be shown to be committed.
+    let uncommitted_changes = git(&status).is_none_or(|s| !s.is_empty());
+    Some(evidence::ConfigGit {
+        commit,
+        uncommitted_changes,
+    })
 }
 
 /// How and where a finished bundle is written.

@@ -20,6 +20,7 @@ mod import;
 mod layers;
 mod lock;
 mod members;
+mod ocsf;
 mod org;
 mod plan;
 mod rails;
