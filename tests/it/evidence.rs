@@ -1430,8 +1430,9 @@ async fn changed_scp_content_and_reenabled_region_fail_in_evidence() {
     s.proxy
         .regions()
         .set(&prod, "eu-west-1", govern_testkit::OptStatus::Enabled);
-    s.proxy
-        .set_strict(govern_testkit::Strict::only(govern_testkit::Behaviour::ResourceDenial));
+    s.proxy.set_strict(govern_testkit::Strict::only(
+        govern_testkit::Behaviour::ResourceDenial,
+    ));
     s.proxy.strict().members.deny_list_regions(&legacy);
 
     // org.toml in a git repository: the bundle names the commit.
@@ -1484,13 +1485,23 @@ async fn changed_scp_content_and_reenabled_region_fail_in_evidence() {
         "PASS"
     );
     let l = row(&r, "GOV.REGION.1", &format!("account:{legacy}/regions"));
-    assert_eq!(l["status"], "ERROR", "a refused ListRegions is not compliance: {l}");
-    assert!(l["observed"].as_str().unwrap().contains("ListRegions"), "{l}");
+    assert_eq!(
+        l["status"], "ERROR",
+        "a refused ListRegions is not compliance: {l}"
+    );
+    assert!(
+        l["observed"].as_str().unwrap().contains("ListRegions"),
+        "{l}"
+    );
 
     // The config digest and the commit, in the manifest and on the report's first lines.
     let manifest = manifest_of(&bundle);
     let digest = manifest["config_digest"].as_str().unwrap().to_string();
-    assert_eq!(manifest["config_git"]["commit"], commit.as_str(), "{manifest}");
+    assert_eq!(
+        manifest["config_git"]["commit"],
+        commit.as_str(),
+        "{manifest}"
+    );
     assert_eq!(manifest["config_git"]["uncommitted_changes"], false);
     let html = std::fs::read_to_string(bundle.join("report.html")).unwrap();
     let head = &html[..html.find("<h2>").unwrap()];
@@ -1558,8 +1569,13 @@ async fn ocsf_findings_validate_against_the_ocsf_schema_and_framework_csvs_are_v
     assert!(c["compliance"]["standards"]
         .as_array()
         .unwrap()
-        .contains(&Value::from("CIS Amazon Web Services Foundations Benchmark")));
-    assert_eq!(c["compliance"]["requirements"][0], "CIS AWS Foundations 1.2");
+        .contains(&Value::from(
+            "CIS Amazon Web Services Foundations Benchmark"
+        )));
+    assert_eq!(
+        c["compliance"]["requirements"][0],
+        "CIS AWS Foundations 1.2"
+    );
     assert_eq!(c["cloud"]["provider"], "AWS");
     assert_eq!(c["cloud"]["account"]["uid"], dev.as_str());
     assert_eq!(c["cloud"]["account"]["name"], "dev-app");
@@ -1572,7 +1588,8 @@ async fn ocsf_findings_validate_against_the_ocsf_schema_and_framework_csvs_are_v
     let k = records
         .iter()
         .find(|f| {
-            f["compliance"]["control"] == "GOV.KMS.1" && f["cloud"]["account"]["uid"] == prod.as_str()
+            f["compliance"]["control"] == "GOV.KMS.1"
+                && f["cloud"]["account"]["uid"] == prod.as_str()
         })
         .unwrap();
     assert_eq!(k["cloud"]["org"]["ou_name"], "Workloads/Prod");

@@ -49,7 +49,9 @@ impl Attr {
         self.get("type").and_then(Value::as_str).unwrap_or("")
     }
     fn is_array(&self) -> bool {
-        self.get("is_array").and_then(Value::as_bool).unwrap_or(false)
+        self.get("is_array")
+            .and_then(Value::as_bool)
+            .unwrap_or(false)
     }
     fn required(&self) -> bool {
         self.get("requirement").and_then(Value::as_str) == Some("required")
@@ -187,7 +189,12 @@ impl Schema {
     fn base_type(&self, ty: &str) -> String {
         let mut t = ty.to_string();
         for _ in 0..5 {
-            match self.types.get(&t).and_then(|d| d.get("type")).and_then(Value::as_str) {
+            match self
+                .types
+                .get(&t)
+                .and_then(|d| d.get("type"))
+                .and_then(Value::as_str)
+            {
                 Some(next) => t = next.to_string(),
                 None => break,
             }
@@ -272,7 +279,10 @@ impl Schema {
         }
         for (k, value) in obj {
             let Some(attr) = shape.attrs.get(k) else {
-                problems.push(format!("{}: not an attribute of this class or object", path(k)));
+                problems.push(format!(
+                    "{}: not an attribute of this class or object",
+                    path(k)
+                ));
                 continue;
             };
             if attr.deprecated() {
@@ -395,10 +405,7 @@ fn sample() -> Value {
 fn a_record_of_govern_conforms_and_the_validator_names_what_breaks_one() {
     let schema = Schema::load(&["cloud"]);
     let good = sample();
-    assert_eq!(
-        schema.check_compliance_finding(&good),
-        Vec::<String>::new()
-    );
+    assert_eq!(schema.check_compliance_finding(&good), Vec::<String>::new());
 
     // Each breakage is named; the validator is what the bundle test relies on.
     let broken = |f: &dyn Fn(&mut Value)| {
@@ -411,9 +418,16 @@ fn a_record_of_govern_conforms_and_the_validator_names_what_breaks_one() {
     });
     assert_eq!(p, ["compliance: required, missing"]);
     let p = broken(&|v| v["compliance"]["status_id"] = json!(7));
-    assert!(p.iter().any(|x| x.starts_with("compliance.status_id: 7 is not one of")), "{p:?}");
+    assert!(
+        p.iter()
+            .any(|x| x.starts_with("compliance.status_id: 7 is not one of")),
+        "{p:?}"
+    );
     let p = broken(&|v| v["compliance"]["status"] = json!("Pass"));
-    assert_eq!(p, ["compliance.status: `Pass`, but compliance.status_id 3 is `Fail`"]);
+    assert_eq!(
+        p,
+        ["compliance.status: `Pass`, but compliance.status_id 3 is `Fail`"]
+    );
     let p = broken(&|v| v["cloud"]["account"]["colour"] = json!("red"));
     assert_eq!(
         p,
@@ -424,7 +438,10 @@ fn a_record_of_govern_conforms_and_the_validator_names_what_breaks_one() {
     let p = broken(&|v| v["class_uid"] = json!(2001));
     assert_eq!(p, [r#"class_uid: 2001 is not one of ["2003"]"#]);
     let p = broken(&|v| v["type_uid"] = json!(200302));
-    assert!(p.contains(&"type_uid: expected 200301".to_string()), "{p:?}");
+    assert!(
+        p.contains(&"type_uid: expected 200301".to_string()),
+        "{p:?}"
+    );
     let p = broken(&|v| v["compliance"]["standards"] = json!("CIS"));
     assert_eq!(p, ["compliance.standards: not an array"]);
     let p = broken(&|v| {
@@ -437,7 +454,10 @@ fn a_record_of_govern_conforms_and_the_validator_names_what_breaks_one() {
         org.remove("ou_uid");
         org.remove("ou_name");
     });
-    assert_eq!(p, [r#"cloud.org: constraint at_least_one of ["name", "uid"]"#]);
+    assert_eq!(
+        p,
+        [r#"cloud.org: constraint at_least_one of ["name", "uid"]"#]
+    );
     // The cloud profile is what allows `cloud`: without it, the attribute is unknown.
     assert!(Schema::load(&[])
         .check_compliance_finding(&good)

@@ -100,7 +100,13 @@ impl Baseline for Regions {
         for id in ids {
             let on = On::account(&id, Address::Regions(id.clone()), eval.account_arn(&id));
             if let Some(reason) = eval.exemption(&id, BaselineKind::Regions) {
-                eval.push(&OPT_IN_REGIONS, on, Status::NotApplicable, &expected, reason);
+                eval.push(
+                    &OPT_IN_REGIONS,
+                    on,
+                    Status::NotApplicable,
+                    &expected,
+                    reason,
+                );
                 continue;
             }
             let (status, observed) = match eval.member(&id) {
@@ -159,7 +165,10 @@ fn observe(desired: &Desired, id: &AccountId, state: &MemberState) -> (Status, S
     let observed = if opted_in.is_empty() {
         "no opt-in Region enabled".to_string()
     } else {
-        format!("opt-in Regions enabled, all allowed: {}", opted_in.join(", "))
+        format!(
+            "opt-in Regions enabled, all allowed: {}",
+            opted_in.join(", ")
+        )
     };
     (Status::Pass, observed)
 }

@@ -137,7 +137,13 @@ mod tests {
         let files: std::collections::BTreeMap<String, String> = csvs(&rows).into_iter().collect();
         assert_eq!(
             files.keys().cloned().collect::<Vec<_>>(),
-            ["cis.csv", "iso27001.csv", "pci.csv", "securityhub.csv", "soc2.csv"]
+            [
+                "cis.csv",
+                "iso27001.csv",
+                "pci.csv",
+                "securityhub.csv",
+                "soc2.csv"
+            ]
         );
         let cis = &files["cis.csv"];
         assert_eq!(cis.lines().count(), 2, "{cis}");

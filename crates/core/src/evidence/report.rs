@@ -97,7 +97,9 @@ pub fn render(h: &Header, rows: &[Row]) -> String {
                     }
                 );
             }
-            None => out.push_str(" (no git commit: org.toml is in no git repository, or git is not installed)"),
+            None => out.push_str(
+                " (no git commit: org.toml is in no git repository, or git is not installed)",
+            ),
         }
         out.push_str(".</p>\n");
     }
