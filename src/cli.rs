@@ -155,7 +155,7 @@ impl Command {
     /// The subcommand's name, as typed.
     pub fn name(&self) -> &'static str {
         match self {
-            Command::Validate => "validate",
+            Command::Validate(_) => "validate",
             Command::Plan(_) => "plan",
             Command::Apply(_) => "apply",
             Command::Drift(_) => "drift",
@@ -202,8 +202,10 @@ pub enum Format {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Check org.toml and its policy files offline; no AWS access.
-    #[command(after_help = "Example:\n  govern validate --config org.toml")]
-    Validate,
+    #[command(
+        after_help = "Examples:\n  govern validate --config org.toml\n  govern validate --format sarif > govern.sarif   # for GitHub code scanning (docs/ci/plan.yml)"
+    )]
+    Validate(ValidateArgs),
 
     /// Show what apply would change.
     #[command(
@@ -380,6 +382,23 @@ pub struct DriftArgs {
     /// Write the report to FILE; stdout then gets a one-line summary.
     #[arg(long, global = true, value_name = "FILE")]
     pub output: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct ValidateArgs {
+    /// Output format: `sarif` prints a SARIF 2.1.0 log on stdout, one result per problem at its
+    /// file and line (the problems also go to stderr as text; exit 1 when there are any).
+    #[arg(long, value_enum, default_value_t = ValidateFormat::Text)]
+    pub format: ValidateFormat,
+}
+
+/// How `govern validate` reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ValidateFormat {
+    /// One line per problem on stderr, or a summary of what is valid.
+    Text,
+    /// A SARIF 2.1.0 log, for GitHub code scanning (github/codeql-action/upload-sarif).
+    Sarif,
 }
 
 #[derive(Debug, Args)]

@@ -1306,3 +1306,109 @@ fn delegated_admin_only_for_services_that_support_it() {
         assert!(help.contains(listed), "{listed} not in the help: {help}");
     }
 }
+
+// ---- SARIF (issue 17) ---------------------------------------------------------------------------
+
+/// `govern validate --format sarif`, run in `dir` (as CI runs it in the checkout's root).
+fn validate_sarif(dir: &Path, config: &str) -> (Option<i32>, serde_json::Value, String) {
+    let mut cmd =
+        crate::support::Govern::new(&["validate", "--format", "sarif", "--config", config])
+            .command();
+    let out = cmd.current_dir(dir).output().unwrap();
+    let log = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "stdout is not JSON ({e}): {}",
+            String::from_utf8_lossy(&out.stdout)
+        )
+    });
+    (
+        out.status.code(),
+        log,
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// Issue 17: a file with two problems, one in org.toml and one in the SCP file it names, gives a
+/// SARIF 2.1.0 log with two results, each at its file (relative to the working directory, as
+/// GitHub code scanning wants) and line; the log has the shape GitHub reads (version, $schema, the
+/// tool's name and the rules the results name). The problems still go to stderr, and exit 1.
+#[test]
+fn sarif_puts_each_problem_at_its_file_and_line() {
+    let f = Fixture::new();
+    f.write(
+        "scp/bad.json",
+        "{\n  \"Version\": \"2012-10-17\",\n  \"Statement\": [\n    {\"Effect\": \"Deny\"}\n    {\"Effect\": \"Deny\"}\n  ]\n}\n",
+    );
+    f.write(
+        "org.toml",
+        &toml(&[
+            BASE,
+            "[policies.a]\nfile = \"scp/bad.json\"\n",
+            "[accounts.a]\nemail = \"not-an-email\"\n",
+        ]),
+    );
+    let (code, log, stderr) = validate_sarif(f.dir.path(), "org.toml");
+    assert_eq!(code, Some(1), "{stderr}");
+    assert!(stderr.contains("org.toml has 2 problems"), "{stderr}");
+
+    assert_eq!(log["version"], "2.1.0");
+    assert!(log["$schema"]
+        .as_str()
+        .unwrap()
+        .ends_with("sarif-schema-2.1.0.json"));
+    let run = &log["runs"][0];
+    assert_eq!(run["tool"]["driver"]["name"], "govern");
+    let rules: Vec<&str> = run["tool"]["driver"]["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_str().unwrap())
+        .collect();
+    let results = run["results"].as_array().unwrap();
+    let mut at: Vec<(String, u64, String)> = results
+        .iter()
+        .map(|r| {
+            let loc = &r["locations"][0]["physicalLocation"];
+            assert!(
+                rules.contains(&r["ruleId"].as_str().unwrap()),
+                "{r} names a rule of the driver"
+            );
+            assert_eq!(
+                rules[r["ruleIndex"].as_u64().unwrap() as usize],
+                r["ruleId"].as_str().unwrap()
+            );
+            assert_eq!(r["level"], "error");
+            (
+                loc["artifactLocation"]["uri"].as_str().unwrap().to_string(),
+                loc["region"]["startLine"].as_u64().unwrap(),
+                r["message"]["text"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    at.sort();
+    assert_eq!(at.len(), 2, "{log:#}");
+    assert_eq!((at[0].0.as_str(), at[0].1), ("org.toml", 7), "{at:?}");
+    assert!(
+        at[0]
+            .2
+            .starts_with("accounts.a.email: `not-an-email` is not a valid email address"),
+        "{at:?}"
+    );
+    assert_eq!(
+        results.iter().find(|r| r["ruleId"] == "org-toml").unwrap()["locations"][0]
+            ["physicalLocation"]["region"]["startColumn"],
+        9
+    );
+    assert_eq!((at[1].0.as_str(), at[1].1), ("scp/bad.json", 5), "{at:?}");
+    assert!(at[1].2.contains("SCP file is not valid JSON"), "{at:?}");
+
+    // A valid file: a log with no results, exit 0.
+    f.write("scp/bad.json", SCP);
+    f.write(
+        "org.toml",
+        &toml(&[BASE, "[policies.a]\nfile = \"scp/bad.json\"\n"]),
+    );
+    let (code, log, stderr) = validate_sarif(f.dir.path(), "org.toml");
+    assert_eq!(code, Some(0), "{stderr}");
+    assert_eq!(log["runs"][0]["results"], serde_json::json!([]));
+}
