@@ -426,6 +426,11 @@ pub struct EvidenceArgs {
     #[arg(long, value_name = "PATH")]
     pub out: Option<PathBuf>,
 
+    /// Also import the rows into AWS Security Hub as ASFF findings (BatchImportFindings), each
+    /// from its own account, in org.toml's home_region; with or without --out.
+    #[arg(long)]
+    pub to_security_hub: bool,
+
     #[command(flatten)]
     pub bundle: BundleOptions,
 }

@@ -34,13 +34,13 @@ pub async fn run(ctx: &Context, args: &EvidenceArgs) -> Result<u8> {
     match &args.action {
         Some(EvidenceAction::Verify(v)) => verify(ctx, v).await,
         Some(EvidenceAction::Merge(m)) => merge(ctx, m).await,
-        None => match &args.out {
-            Some(out) => export(ctx, args, out).await,
-            None => Err(Error::Refused {
-                message: "`govern evidence` needs --out PATH".into(),
-                hint: Some("govern evidence --out evidence/2026-q4".into()),
-            }),
-        },
+        None if args.out.is_some() || args.to_security_hub => {
+            export(ctx, args, args.out.as_deref()).await
+        }
+        None => Err(Error::Refused {
+            message: "`govern evidence` needs --out PATH (or --to-security-hub)".into(),
+            hint: Some("govern evidence --out evidence/2026-q4".into()),
+        }),
     }
 }
 
@@ -90,9 +90,11 @@ fn check_out(out: &Path, kind: Option<Kind>) -> Result<()> {
     Ok(())
 }
 
-async fn export(ctx: &Context, args: &EvidenceArgs, out: &Path) -> Result<u8> {
-    let kind = archive_kind(args.bundle.format, out);
-    check_out(out, kind)?;
+async fn export(ctx: &Context, args: &EvidenceArgs, out: Option<&Path>) -> Result<u8> {
+    let kind = out.and_then(|out| archive_kind(args.bundle.format, out));
+    if let Some(out) = out {
+        check_out(out, kind)?;
+    }
     let started_at = now_rfc3339();
     let loaded = ctx.load()?;
     let config_digest = ConfigDigest::of(&ctx.config, &loaded.files)?.digest;
@@ -125,26 +127,70 @@ async fn export(ctx: &Context, args: &EvidenceArgs, out: &Path) -> Result<u8> {
         shard: ctx.shard,
     };
     let (files, rows, manifest) = evidence::assemble(&collected);
-    let sealing = Sealing {
-        sign_key: args.bundle.sign_key.as_deref(),
-        home_region: loaded.desired.home_region.as_str(),
-        kind,
-        out,
-    };
-    sealing.write(ctx, files, &manifest).await?;
+    if let Some(out) = out {
+        let sealing = Sealing {
+            sign_key: args.bundle.sign_key.as_deref(),
+            home_region: loaded.desired.home_region.as_str(),
+            kind,
+            out,
+        };
+        sealing.write(ctx, files, &manifest).await?;
 
-    let what = match ctx.shard {
-        Some(shard) => format!("Partial evidence bundle (shard {shard})"),
-        None => "Evidence bundle".to_string(),
-    };
-    sealing.report(&what, &rows);
-    if let Some(shard) = ctx.shard {
-        println!(
-            "Merge the {} shards' bundles into one with `govern evidence merge --out DIR PART...`.",
-            shard.count
-        );
+        let what = match ctx.shard {
+            Some(shard) => format!("Partial evidence bundle (shard {shard})"),
+            None => "Evidence bundle".to_string(),
+        };
+        sealing.report(&what, &rows);
+        if let Some(shard) = ctx.shard {
+            println!(
+                "Merge the {} shards' bundles into one with `govern evidence merge --out DIR PART...`.",
+                shard.count
+            );
+        }
+    }
+    if args.to_security_hub {
+        return to_security_hub(ctx, &clients, &actual, &loaded.desired, &rows).await;
     }
     Ok(exit::OK)
+}
+
+/// `--to-security-hub`: imports the rows into Security Hub in the home region (every finding from
+/// its own account's session); exit 1 when any finding or account was not imported.
+async fn to_security_hub(
+    ctx: &Context,
+    clients: &crate::aws::Clients,
+    actual: &crate::model::Actual,
+    desired: &crate::model::Desired,
+    rows: &[evidence::Row],
+) -> Result<u8> {
+    let region = desired.home_region.as_str();
+    let by_account = evidence::asff::findings(
+        &actual.organization_id,
+        actual.management_account.as_str(),
+        rows,
+    );
+    let done = crate::evidence::security_hub::import(
+        &clients.members,
+        region,
+        by_account,
+        ctx.concurrency,
+    )
+    .await;
+    println!(
+        "Imported {} findings into AWS Security Hub in {region} ({} active, {} archived) from {} accounts in {} BatchImportFindings calls.",
+        done.accepted,
+        done.active,
+        done.accepted - done.active,
+        done.accounts,
+        done.calls
+    );
+    if done.failed.is_empty() {
+        return Ok(exit::OK);
+    }
+    for line in &done.failed {
+        eprintln!("not imported: {line}");
+    }
+    Ok(exit::ERROR)
 }
 
 /// The commit org.toml's git repository is at, and whether the config files differ from it. `git`

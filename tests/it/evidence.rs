@@ -1659,3 +1659,156 @@ async fn ocsf_findings_validate_against_the_ocsf_schema_and_framework_csvs_are_v
     assert!(out.contains("changed: findings.ocsf.jsonl"), "{out}");
     assert!(out.contains("missing: cis.csv"), "{out}");
 }
+
+/// The findings govern imported into Security Hub in `account` (us-east-1), by id: (record state,
+/// compliance status). moto's GetFindings ignores filters; govern's findings are told by their id.
+/// The SDK's GetFindings answer (AwsSecurityFinding, hundreds of nested optional types) is decoded
+/// on a thread of its own with a large stack: a debug build overflows a tokio worker's 2 MiB.
+async fn hub_findings(
+    cfg: &aws_config::SdkConfig,
+    account: &str,
+) -> BTreeMap<String, (String, String)> {
+    let config = if account == MGMT {
+        cfg.clone()
+    } else {
+        member_config(cfg, account, "us-east-1").await
+    };
+    let account = account.to_string();
+    std::thread::Builder::new()
+        .stack_size(64 << 20)
+        .spawn(move || {
+            tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap()
+                .block_on(read_hub(config, account))
+        })
+        .unwrap()
+        .join()
+        .unwrap()
+}
+
+async fn read_hub(
+    config: aws_config::SdkConfig,
+    account: String,
+) -> BTreeMap<String, (String, String)> {
+    let hub = aws_sdk_securityhub::Client::new(&config);
+    let mut out = BTreeMap::new();
+    let mut pages = hub.get_findings().max_results(100).into_paginator().send();
+    while let Some(page) = pages.next().await {
+        for f in page.unwrap().findings() {
+            assert_eq!(f.aws_account_id(), Some(account.as_str()), "{f:?}");
+            let id = f.id().unwrap().to_string();
+            let state = f
+                .record_state()
+                .map(|s| s.as_str().to_string())
+                .unwrap_or_default();
+            let status = f
+                .compliance()
+                .and_then(|c| c.status())
+                .map(|s| s.as_str().to_string())
+                .unwrap_or_default();
+            assert!(
+                out.insert(id.clone(), (state, status)).is_none(),
+                "{id} twice"
+            );
+        }
+    }
+    out
+}
+
+/// Issue 17: `govern evidence --to-security-hub` imports every row as an ASFF finding into its own
+/// account's Security Hub (the management account's for rows about the organization), in calls of
+/// at most 100 findings; a re-run updates the same findings (stable ids, no duplicates); a failure
+/// fixed out of band is archived by the next run. moto 5.2.5 answers BatchImportFindings and
+/// GetFindings (keyed by account and region) itself; the proxy only passes them through.
+#[tokio::test(flavor = "multi_thread")]
+async fn security_hub_import_updates_in_place_and_archives_what_was_resolved() {
+    let s = Stack::start();
+    let [_log, prod, dev, _legacy] = seeded_with_failures(&s, 0).await;
+    let cfg = s.emu.sdk_config().await;
+    // 105 more keys in prod-app: its findings need two calls.
+    let kms = aws_sdk_kms::Client::new(&member_config(&cfg, &prod, "us-east-1").await);
+    for _ in 0..105 {
+        kms.create_key().send().await.unwrap();
+    }
+    let bundle = s.evidence("bundle", &["--to-security-hub"]);
+    let r = rows(&bundle);
+    let org_id = manifest_of(&bundle)["organization_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let id_of = |control: &str, resource: &str| format!("govern:{org_id}:{control}:{resource}");
+
+    // Every row is one finding, in the account it is about.
+    let mut per_account: BTreeMap<String, usize> = BTreeMap::new();
+    for v in r.values() {
+        let account = match v["account_id"].as_str().unwrap() {
+            "" => MGMT.to_string(),
+            a => a.to_string(),
+        };
+        *per_account.entry(account).or_default() += 1;
+    }
+    let calls: u64 = per_account.values().map(|n| n.div_ceil(100) as u64).sum();
+    assert!(per_account[&prod] > 100, "{per_account:?}");
+    assert_eq!(
+        s.proxy.count("securityhub:POST /findings/import"),
+        calls,
+        "at most 100 findings a call, one account per call"
+    );
+    let mut before = BTreeMap::new();
+    for (account, n) in &per_account {
+        let found = hub_findings(&cfg, account).await;
+        assert_eq!(found.len(), *n, "{account}: {found:?}");
+        before.insert(account.clone(), found);
+    }
+    let contact = id_of("GOV.CONTACT.1", &format!("account:{dev}/contact:security"));
+    assert_eq!(
+        before[&dev][&contact],
+        ("ACTIVE".to_string(), "FAILED".to_string())
+    );
+    let passing = id_of("GOV.ORG.1", &format!("account:{dev}/parent"));
+    assert_eq!(
+        before[&dev][&passing],
+        ("ARCHIVED".to_string(), "PASSED".to_string())
+    );
+    assert_eq!(
+        before[MGMT][&id_of("GOV.SCP.3", "scp:deny-leave-org")].0,
+        "ARCHIVED"
+    );
+
+    // dev-app's security contact set back by hand: the next run archives that finding, and
+    // updates every other in place.
+    let acct = aws_sdk_account::Client::new(&member_config(&cfg, &dev, "us-east-1").await);
+    acct.put_alternate_contact()
+        .alternate_contact_type("SECURITY".into())
+        .name("Security Operations")
+        .title("Security lead")
+        .email_address("security@example.com")
+        .phone_number("+1 555 0100")
+        .send()
+        .await
+        .unwrap();
+    let o = s.govern(&["evidence", "--to-security-hub"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert!(
+        text(&o).contains(&format!(
+            "Imported {} findings into AWS Security Hub in us-east-1",
+            r.len()
+        )),
+        "{}",
+        text(&o)
+    );
+    for (account, found) in &before {
+        let after = hub_findings(&cfg, account).await;
+        assert_eq!(
+            after.keys().collect::<Vec<_>>(),
+            found.keys().collect::<Vec<_>>(),
+            "{account}: the same findings, no duplicates"
+        );
+    }
+    assert_eq!(
+        hub_findings(&cfg, &dev).await[&contact],
+        ("ARCHIVED".to_string(), "PASSED".to_string())
+    );
+}

@@ -9,9 +9,11 @@
 //! - `signature`: the signed statement and offline signature checks;
 //! - `report`: the self-contained HTML page;
 //! - `frameworks`: the frameworks cited, and one CSV per framework;
-//! - `ocsf`: every row as an OCSF Compliance Finding (`findings.ocsf.jsonl`).
+//! - `ocsf`: every row as an OCSF Compliance Finding (`findings.ocsf.jsonl`);
+//! - `asff`: every row as a Security Hub (ASFF) finding, for `--to-security-hub`.
 
 pub mod archive;
+pub mod asff;
 pub mod bundle;
 pub mod controls;
 pub mod frameworks;
