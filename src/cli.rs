@@ -237,8 +237,8 @@ pub enum Command {
     /// HTML report), verify one, or merge the partial bundles of `--shard` runs.
     #[command(
         args_conflicts_with_subcommands = true,
-        after_help = "Exit codes: 0 bundle written (even when controls fail) or verified, 1 error or tampered bundle.\n\n\
-        Examples:\n  govern evidence --out evidence/2026-q4\n  govern evidence --out evidence/2026-q4.zip\n  govern evidence --out evidence/2026-q4 --sign-key arn:aws:kms:us-east-1:123456789012:key/…\n  govern evidence verify evidence/2026-q4 --kms\n  govern evidence verify evidence/2026-q4.zip --previous evidence/2026-q3.zip\n  govern evidence --shard 2/4 --out evidence/2026-q4-2   # one of 4 CI jobs\n  govern evidence merge --out evidence/2026-q4 evidence/2026-q4-*   # one bundle from the 4"
+        after_help = "Exit codes: 0 bundle written (even when controls fail) or verified, 1 error, tampered bundle, or findings not imported into Security Hub.\n\n\
+        Examples:\n  govern evidence --out evidence/2026-q4\n  govern evidence --out evidence/2026-q4.zip\n  govern evidence --out evidence/2026-q4 --sign-key arn:aws:kms:us-east-1:123456789012:key/…\n  govern evidence verify evidence/2026-q4 --kms\n  govern evidence verify evidence/2026-q4.zip --previous evidence/2026-q3.zip\n  govern evidence --shard 2/4 --out evidence/2026-q4-2   # one of 4 CI jobs\n  govern evidence merge --out evidence/2026-q4 evidence/2026-q4-*   # one bundle from the 4\n  govern evidence --out evidence/2026-q4 --to-security-hub   # and import the rows as ASFF findings"
     )]
     Evidence(EvidenceArgs),
 
