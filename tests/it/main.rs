@@ -25,6 +25,7 @@ mod org;
 mod plan;
 mod rails;
 mod render;
+mod sarif;
 mod saved_plans;
 mod schema;
 mod strict_members;
