@@ -222,6 +222,8 @@ fn config_git(base: &Path, files: &[std::path::PathBuf]) -> Option<evidence::Con
         "status".as_ref(),
         "--porcelain".as_ref(),
         "--untracked-files=all".as_ref(),
+        // An ignored config file is not in the commit either.
+        "--ignored=matching".as_ref(),
         "--".as_ref(),
     ];
     // Absolute paths: `-C` changes the directory relative paths are taken from.
