@@ -155,7 +155,7 @@ impl Command {
     /// The subcommand's name, as typed.
     pub fn name(&self) -> &'static str {
         match self {
-            Command::Validate => "validate",
+            Command::Validate(_) => "validate",
             Command::Fmt(_) => "fmt",
             Command::Plan(_) => "plan",
             Command::Apply(_) => "apply",
@@ -203,8 +203,10 @@ pub enum Format {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Check org.toml and its policy files offline; no AWS access.
-    #[command(after_help = "Example:\n  govern validate --config org.toml")]
-    Validate,
+    #[command(
+        after_help = "Examples:\n  govern validate --config org.toml\n  govern validate --format sarif > govern.sarif   # for GitHub code scanning (docs/ci/plan.yml)"
+    )]
+    Validate(ValidateArgs),
 
     /// Put org.toml and the files it includes in canonical order (tables only move; keys, values
     /// and comments stay as written); no AWS access.
@@ -243,8 +245,8 @@ pub enum Command {
     /// HTML report), verify one, or merge the partial bundles of `--shard` runs.
     #[command(
         args_conflicts_with_subcommands = true,
-        after_help = "Exit codes: 0 bundle written (even when controls fail) or verified, 1 error or tampered bundle.\n\n\
-        Examples:\n  govern evidence --out evidence/2026-q4\n  govern evidence --out evidence/2026-q4.zip\n  govern evidence --out evidence/2026-q4 --sign-key arn:aws:kms:us-east-1:123456789012:key/…\n  govern evidence verify evidence/2026-q4 --kms\n  govern evidence verify evidence/2026-q4.zip --previous evidence/2026-q3.zip\n  govern evidence --shard 2/4 --out evidence/2026-q4-2   # one of 4 CI jobs\n  govern evidence merge --out evidence/2026-q4 evidence/2026-q4-*   # one bundle from the 4"
+        after_help = "Exit codes: 0 bundle written (even when controls fail) or verified, 1 error, tampered bundle, or findings not imported into Security Hub.\n\n\
+        Examples:\n  govern evidence --out evidence/2026-q4\n  govern evidence --out evidence/2026-q4.zip\n  govern evidence --out evidence/2026-q4 --sign-key arn:aws:kms:us-east-1:123456789012:key/…\n  govern evidence verify evidence/2026-q4 --kms\n  govern evidence verify evidence/2026-q4.zip --previous evidence/2026-q3.zip\n  govern evidence --shard 2/4 --out evidence/2026-q4-2   # one of 4 CI jobs\n  govern evidence merge --out evidence/2026-q4 evidence/2026-q4-*   # one bundle from the 4\n  govern evidence --out evidence/2026-q4 --to-security-hub   # and import the rows as ASFF findings"
     )]
     Evidence(EvidenceArgs),
 
@@ -442,6 +444,23 @@ pub struct DriftArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct ValidateArgs {
+    /// Output format: `sarif` prints a SARIF 2.1.0 log on stdout, one result per problem at its
+    /// file and line (the problems also go to stderr as text; exit 1 when there are any).
+    #[arg(long, value_enum, default_value_t = ValidateFormat::Text)]
+    pub format: ValidateFormat,
+}
+
+/// How `govern validate` reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ValidateFormat {
+    /// One line per problem on stderr, or a summary of what is valid.
+    Text,
+    /// A SARIF 2.1.0 log, for GitHub code scanning (github/codeql-action/upload-sarif).
+    Sarif,
+}
+
+#[derive(Debug, Args)]
 pub struct ShowArgs {
     /// The saved plan.
     #[arg(value_name = "PLAN_FILE")]
@@ -468,6 +487,11 @@ pub struct EvidenceArgs {
     /// create.
     #[arg(long, value_name = "PATH")]
     pub out: Option<PathBuf>,
+
+    /// Also import the rows into AWS Security Hub as ASFF findings (BatchImportFindings), each
+    /// from its own account, in org.toml's home_region; with or without --out.
+    #[arg(long)]
+    pub to_security_hub: bool,
 
     #[command(flatten)]
     pub bundle: BundleOptions,

@@ -34,13 +34,13 @@ pub async fn run(ctx: &Context, args: &EvidenceArgs) -> Result<u8> {
     match &args.action {
         Some(EvidenceAction::Verify(v)) => verify(ctx, v).await,
         Some(EvidenceAction::Merge(m)) => merge(ctx, m).await,
-        None => match &args.out {
-            Some(out) => export(ctx, args, out).await,
-            None => Err(Error::Refused {
-                message: "`govern evidence` needs --out PATH".into(),
-                hint: Some("govern evidence --out evidence/2026-q4".into()),
-            }),
-        },
+        None if args.out.is_some() || args.to_security_hub => {
+            export(ctx, args, args.out.as_deref()).await
+        }
+        None => Err(Error::Refused {
+            message: "`govern evidence` needs --out PATH (or --to-security-hub)".into(),
+            hint: Some("govern evidence --out evidence/2026-q4".into()),
+        }),
     }
 }
 
@@ -90,9 +90,11 @@ fn check_out(out: &Path, kind: Option<Kind>) -> Result<()> {
     Ok(())
 }
 
-async fn export(ctx: &Context, args: &EvidenceArgs, out: &Path) -> Result<u8> {
-    let kind = archive_kind(args.bundle.format, out);
-    check_out(out, kind)?;
+async fn export(ctx: &Context, args: &EvidenceArgs, out: Option<&Path>) -> Result<u8> {
+    let kind = out.and_then(|out| archive_kind(args.bundle.format, out));
+    if let Some(out) = out {
+        check_out(out, kind)?;
+    }
     let started_at = now_rfc3339();
     let loaded = ctx.load()?;
     let config_digest = ConfigDigest::of(&ctx.config, &loaded.files)?.digest;
@@ -115,6 +117,7 @@ async fn export(ctx: &Context, args: &EvidenceArgs, out: &Path) -> Result<u8> {
         actual: &actual,
         config_files,
         config_digest,
+        config_git: config_git(base, &loaded.files),
         caller,
         window: Window {
             started_at,
@@ -124,26 +127,117 @@ async fn export(ctx: &Context, args: &EvidenceArgs, out: &Path) -> Result<u8> {
         shard: ctx.shard,
     };
     let (files, rows, manifest) = evidence::assemble(&collected);
-    let sealing = Sealing {
-        sign_key: args.bundle.sign_key.as_deref(),
-        home_region: loaded.desired.home_region.as_str(),
-        kind,
-        out,
-    };
-    sealing.write(ctx, files, &manifest).await?;
+    if let Some(out) = out {
+        let sealing = Sealing {
+            sign_key: args.bundle.sign_key.as_deref(),
+            home_region: loaded.desired.home_region.as_str(),
+            kind,
+            out,
+        };
+        sealing.write(ctx, files, &manifest).await?;
 
-    let what = match ctx.shard {
-        Some(shard) => format!("Partial evidence bundle (shard {shard})"),
-        None => "Evidence bundle".to_string(),
-    };
-    sealing.report(&what, &rows);
-    if let Some(shard) = ctx.shard {
-        println!(
-            "Merge the {} shards' bundles into one with `govern evidence merge --out DIR PART...`.",
-            shard.count
-        );
+        let what = match ctx.shard {
+            Some(shard) => format!("Partial evidence bundle (shard {shard})"),
+            None => "Evidence bundle".to_string(),
+        };
+        sealing.report(&what, &rows);
+        if let Some(shard) = ctx.shard {
+            println!(
+                "Merge the {} shards' bundles into one with `govern evidence merge --out DIR PART...`.",
+                shard.count
+            );
+        }
+    }
+    if args.to_security_hub {
+        return to_security_hub(ctx, &clients, &actual, &loaded.desired, &rows).await;
     }
     Ok(exit::OK)
+}
+
+/// `--to-security-hub`: imports the rows into Security Hub in the home region (every finding from
+/// its own account's session); exit 1 when any finding or account was not imported.
+async fn to_security_hub(
+    ctx: &Context,
+    clients: &crate::aws::Clients,
+    actual: &crate::model::Actual,
+    desired: &crate::model::Desired,
+    rows: &[evidence::Row],
+) -> Result<u8> {
+    let region = desired.home_region.as_str();
+    let by_account = evidence::asff::findings(
+        &actual.organization_id,
+        actual.management_account.as_str(),
+        rows,
+    );
+    let done = crate::evidence::security_hub::import(
+        &clients.members,
+        region,
+        by_account,
+        ctx.concurrency,
+    )
+    .await;
+    println!(
+        "Imported {} findings into AWS Security Hub in {region} ({} active, {} archived) from {} accounts in {} BatchImportFindings calls.",
+        done.accepted,
+        done.active,
+        done.accepted - done.active,
+        done.accounts,
+        done.calls
+    );
+    if done.failed.is_empty() {
+        return Ok(exit::OK);
+    }
+    for line in &done.failed {
+        eprintln!("not imported: {line}");
+    }
+    Ok(exit::ERROR)
+}
+
+/// The commit org.toml's git repository is at, and whether the config files differ from it. `git`
+/// runs as a subprocess when it is installed; None when it is not, or when org.toml is in no
+/// repository (or one with no commit yet): the bundle then claims no commit.
+fn config_git(base: &Path, files: &[std::path::PathBuf]) -> Option<evidence::ConfigGit> {
+    let dir = if base.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        base
+    };
+    let git = |args: &[&std::ffi::OsStr]| -> Option<String> {
+        let out = std::process::Command::new("git")
+            .arg("-C")
+            .arg(dir)
+            // A repository's own config must not make a read run programs (fsmonitor hooks).
+            .args(["-c", "core.fsmonitor=false"])
+            .args(args)
+            .stdin(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .output()
+            .ok()?;
+        out.status
+            .success()
+            .then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())
+    };
+    let commit = git(&["rev-parse".as_ref(), "--verify".as_ref(), "HEAD".as_ref()])?;
+    let mut status: Vec<&std::ffi::OsStr> = vec![
+        "status".as_ref(),
+        "--porcelain".as_ref(),
+        "--untracked-files=all".as_ref(),
+        // An ignored config file is not in the commit either.
+        "--ignored=matching".as_ref(),
+        "--".as_ref(),
+    ];
+    // Absolute paths: `-C` changes the directory relative paths are taken from.
+    let absolute: Vec<std::path::PathBuf> = files
+        .iter()
+        .map(|f| std::fs::canonicalize(f).unwrap_or_else(|_| f.clone()))
+        .collect();
+    status.extend(absolute.iter().map(|f| f.as_os_str()));
+    // A file git cannot report on (outside the repository) cannot be shown to be committed.
+    let uncommitted_changes = git(&status).is_none_or(|s| !s.is_empty());
+    Some(evidence::ConfigGit {
+        commit,
+        uncommitted_changes,
+    })
 }
 
 /// How and where a finished bundle is written.

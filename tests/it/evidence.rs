@@ -1034,6 +1034,23 @@ fn untimed_csv(bundle: &Path) -> Vec<String> {
         .collect()
 }
 
+/// findings.ocsf.jsonl's records without their time fields.
+fn untimed_ocsf(bundle: &Path) -> Vec<Value> {
+    std::fs::read_to_string(bundle.join("findings.ocsf.jsonl"))
+        .unwrap()
+        .lines()
+        .map(|l| {
+            let mut v: Value = serde_json::from_str(l).unwrap();
+            v.as_object_mut().unwrap().remove("time");
+            v["finding_info"]
+                .as_object_mut()
+                .unwrap()
+                .remove("created_time");
+            v
+        })
+        .collect()
+}
+
 /// controls.json's rows without their time field.
 fn untimed_rows(bundle: &Path) -> Vec<Value> {
     let v: Value =
@@ -1204,6 +1221,7 @@ async fn shard_bundles_merge_into_the_bundle_of_one_run() {
     );
     assert_eq!(untimed_rows(&merged), whole_rows, "rows, in the same order");
     assert_eq!(untimed_csv(&merged), untimed_csv(&whole));
+    assert_eq!(untimed_ocsf(&merged), untimed_ocsf(&whole));
     assert_eq!(files_with(&merged, "state/"), files_with(&whole, "state/"));
     assert_eq!(
         files_with(&merged, "config/"),
@@ -1373,4 +1391,424 @@ async fn signing_keys_the_offline_check_cannot_verify_are_refused_before_signing
         assert!(t.contains(spec.as_str()), "{t}");
         assert!(t.contains("RSA_2048") && t.contains("ECC_NIST_P384"), "{t}");
     }
+}
+
+/// Issue 17: what drift catches, evidence must not PASS. After an apply, an SCP still attached where
+/// declared but whose document was changed out of band FAILs GOV.SCP.3 naming the policy; an opt-in
+/// Region re-enabled outside allowed_regions FAILs GOV.REGION.1 for that account, naming the Region;
+/// an account whose ListRegions AWS refused is ERROR for it, never assumed compliant. The manifest
+/// and report carry the config digest and, org.toml being in a git repository, the commit.
+#[tokio::test(flavor = "multi_thread")]
+async fn changed_scp_content_and_reenabled_region_fail_in_evidence() {
+    let s = Stack::start();
+    let [log, prod, dev, legacy] = seeded_with_failures(&s, 0).await;
+    let cfg = s.emu.sdk_config().await;
+    let org = aws_sdk_organizations::Client::new(&cfg);
+    let policies = org
+        .list_policies()
+        .filter(aws_sdk_organizations::types::PolicyType::ServiceControlPolicy)
+        .send()
+        .await
+        .unwrap();
+    let id = policies
+        .policies()
+        .iter()
+        .find(|p| p.name() == Some("deny-leave-org"))
+        .and_then(|p| p.id())
+        .unwrap()
+        .to_string();
+    org.update_policy()
+        .policy_id(&id)
+        .content(r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#)
+        .send()
+        .await
+        .unwrap();
+    s.proxy
+        .regions()
+        .set(&dev, "af-south-1", govern_testkit::OptStatus::Enabled);
+    // prod-app: an opt-in Region that is allowed is no failure.
+    s.proxy
+        .regions()
+        .set(&prod, "eu-west-1", govern_testkit::OptStatus::Enabled);
+    s.proxy.set_strict(govern_testkit::Strict::only(
+        govern_testkit::Behaviour::ResourceDenial,
+    ));
+    s.proxy.strict().members.deny_list_regions(&legacy);
+
+    // org.toml in a git repository: the bundle names the commit.
+    let git = |args: &[&str]| {
+        let o = Command::new("git")
+            .args(["-c", "user.name=t", "-c", "user.email=t@example.com"])
+            .args(args)
+            .current_dir(s.dir.path())
+            .output()
+            .expect("git runs");
+        assert!(o.status.success(), "git {args:?}: {}", text(&o));
+        String::from_utf8(o.stdout).unwrap().trim().to_string()
+    };
+    git(&["init", "-q"]);
+    git(&["add", "org.toml", "scp"]);
+    git(&["commit", "-q", "-m", "org"]);
+    let commit = git(&["rev-parse", "HEAD"]);
+
+    let bundle = s.evidence("bundle", &[]);
+    let r = rows(&bundle);
+
+    // Still attached where declared: GOV.SCP.1 passes; the content control does not.
+    assert_eq!(
+        status(&r, "GOV.SCP.1", "attach:scp:deny-leave-org→root"),
+        "PASS"
+    );
+    let c = row(&r, "GOV.SCP.3", "scp:deny-leave-org");
+    assert_eq!(c["status"], "FAIL", "{c}");
+    assert!(
+        c["observed"].as_str().unwrap().contains("deny-leave-org"),
+        "the failure names the policy: {c}"
+    );
+    assert!(c["resource_arn"]
+        .as_str()
+        .unwrap()
+        .contains(&format!("/service_control_policy/{id}")));
+    assert_eq!(status(&r, "GOV.SCP.3", "scp:region-deny"), "PASS");
+
+    let d = row(&r, "GOV.REGION.1", &format!("account:{dev}/regions"));
+    assert_eq!(d["status"], "FAIL", "{d}");
+    assert!(
+        d["observed"].as_str().unwrap().contains("af-south-1"),
+        "{d}"
+    );
+    assert_eq!(d["account_name"], "dev-app");
+    let p = row(&r, "GOV.REGION.1", &format!("account:{prod}/regions"));
+    assert_eq!(p["status"], "PASS", "{p}");
+    assert_eq!(
+        status(&r, "GOV.REGION.1", &format!("account:{log}/regions")),
+        "PASS"
+    );
+    let l = row(&r, "GOV.REGION.1", &format!("account:{legacy}/regions"));
+    assert_eq!(
+        l["status"], "ERROR",
+        "a refused ListRegions is not compliance: {l}"
+    );
+    assert!(
+        l["observed"].as_str().unwrap().contains("ListRegions"),
+        "{l}"
+    );
+
+    // The config digest and the commit, in the manifest and on the report's first lines.
+    let manifest = manifest_of(&bundle);
+    let digest = manifest["config_digest"].as_str().unwrap().to_string();
+    assert_eq!(
+        manifest["config_git"]["commit"],
+        commit.as_str(),
+        "{manifest}"
+    );
+    assert_eq!(manifest["config_git"]["uncommitted_changes"], false);
+    let html = std::fs::read_to_string(bundle.join("report.html")).unwrap();
+    let head = &html[..html.find("<h2>").unwrap()];
+    assert!(head.contains(&digest), "{head}");
+    assert!(head.contains(&commit), "{head}");
+    assert_eq!(s.verify(&bundle, &[]).status.code(), Some(0));
+
+    // An edit not yet committed is said so; outside a repository nothing is claimed.
+    std::fs::write(s.path("org.toml"), format!("{ORG_TOML}\n# edited\n")).unwrap();
+    let edited = s.evidence("edited", &[]);
+    assert_eq!(
+        manifest_of(&edited)["config_git"]["uncommitted_changes"],
+        true
+    );
+    std::fs::remove_dir_all(s.path(".git")).unwrap();
+    let plain = s.evidence("plain", &[]);
+    assert!(manifest_of(&plain).get("config_git").is_none());
+}
+
+/// Issue 17: every row is also an OCSF Compliance Finding (class 2003) in findings.ocsf.jsonl, each
+/// valid against the vendored OCSF 1.6.0 schema (tests/it/ocsf.rs), with the compliance fields, the
+/// account and organization, and the OU path; one CSV per framework sits beside controls.csv; the
+/// manifest hashes them, so `verify` names a changed or missing one.
+#[tokio::test(flavor = "multi_thread")]
+async fn ocsf_findings_validate_against_the_ocsf_schema_and_framework_csvs_are_verified() {
+    let s = Stack::start();
+    let [_log, prod, dev, _legacy] = seeded_with_failures(&s, 0).await;
+    let bundle = s.evidence("bundle", &[]);
+    let r = rows(&bundle);
+    let manifest = manifest_of(&bundle);
+    let org_id = manifest["organization_id"].as_str().unwrap().to_string();
+
+    let jsonl = std::fs::read_to_string(bundle.join("findings.ocsf.jsonl")).unwrap();
+    let records: Vec<Value> = jsonl
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(records.len(), r.len(), "one finding per row");
+    let mut uids = std::collections::BTreeSet::new();
+    for rec in &records {
+        let profiles: Vec<&str> = rec["metadata"]["profiles"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p.as_str().unwrap())
+            .collect();
+        let problems = crate::ocsf::Schema::load(&profiles).check_compliance_finding(rec);
+        assert!(problems.is_empty(), "{problems:?} in {rec}");
+        assert_eq!(rec["class_uid"], 2003);
+        assert_eq!(rec["metadata"]["version"], "1.6.0");
+        assert!(uids.insert(rec["finding_info"]["uid"].as_str().unwrap().to_string()));
+    }
+    let find = |control: &str, resource: &str| {
+        records
+            .iter()
+            .find(|f| {
+                f["compliance"]["control"] == control && f["resources"][0]["name"] == resource
+            })
+            .unwrap_or_else(|| panic!("no finding {control} {resource}"))
+    };
+    let c = find("GOV.CONTACT.1", &format!("account:{dev}/contact:security"));
+    assert_eq!(c["compliance"]["status"], "Fail");
+    assert_eq!(c["compliance"]["status_id"], 3);
+    assert_eq!(c["compliance"]["status_code"], "FAIL");
+    assert!(c["compliance"]["standards"]
+        .as_array()
+        .unwrap()
+        .contains(&Value::from(
+            "CIS Amazon Web Services Foundations Benchmark"
+        )));
+    assert_eq!(
+        c["compliance"]["requirements"][0],
+        "CIS AWS Foundations 1.2"
+    );
+    assert_eq!(c["cloud"]["provider"], "AWS");
+    assert_eq!(c["cloud"]["account"]["uid"], dev.as_str());
+    assert_eq!(c["cloud"]["account"]["name"], "dev-app");
+    assert_eq!(c["cloud"]["org"]["uid"], org_id.as_str());
+    assert_eq!(c["cloud"]["org"]["ou_name"], "Workloads");
+    assert!(c["cloud"]["org"]["ou_uid"]
+        .as_str()
+        .unwrap()
+        .starts_with("ou-"));
+    let k = records
+        .iter()
+        .find(|f| {
+            f["compliance"]["control"] == "GOV.KMS.1"
+                && f["cloud"]["account"]["uid"] == prod.as_str()
+        })
+        .unwrap();
+    assert_eq!(k["cloud"]["org"]["ou_name"], "Workloads/Prod");
+    assert_eq!(k["cloud"]["region"], "us-east-1");
+    assert!(k["resources"][0]["uid"]
+        .as_str()
+        .unwrap()
+        .starts_with("arn:aws:kms:us-east-1:"));
+    let p = find("GOV.ORG.2", &format!("account:{MGMT}"));
+    assert_eq!(p["compliance"]["status"], "Pass");
+    // The rows in controls.json say where each account sits, too.
+    let row = row(&r, "GOV.ORG.1", &format!("account:{prod}/parent"));
+    assert_eq!(row["ou_path"], "ou:Workloads/Prod");
+
+    // One CSV per framework: the rows citing it, with only its references.
+    let header = std::fs::read_to_string(bundle.join("controls.csv"))
+        .unwrap()
+        .lines()
+        .next()
+        .unwrap()
+        .to_string();
+    for (file, prefix) in [
+        ("cis.csv", "CIS AWS Foundations "),
+        ("securityhub.csv", "AWS Security Hub "),
+        ("pci.csv", "PCI DSS "),
+        ("iso27001.csv", "ISO/IEC 27001:2022 "),
+        ("soc2.csv", "SOC 2 "),
+    ] {
+        let csv = std::fs::read_to_string(bundle.join(file)).unwrap();
+        let mut lines = csv.lines();
+        assert_eq!(lines.next().unwrap(), header, "{file}");
+        let citing = r
+            .values()
+            .filter(|v| {
+                v["frameworks"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .any(|f| f.as_str().unwrap().starts_with(prefix))
+            })
+            .count();
+        assert!(citing > 0, "some row cites {prefix}");
+        assert_eq!(lines.count(), citing, "{file}");
+        assert!(
+            manifest["files"].get(file).is_some(),
+            "the manifest hashes {file}"
+        );
+    }
+    let pci = std::fs::read_to_string(bundle.join("pci.csv")).unwrap();
+    assert!(pci.contains(&format!(
+        ",PCI DSS 4.0.1 8.6.3; PCI DSS 4.0.1 8.3.9,{dev},dev-app,eu-west-1,secret:{dev}/eu-west-1/db-password,"
+    )), "{pci}");
+    assert!(!pci.contains("Security Hub"), "{pci}");
+    assert!(manifest["files"].get("findings.ocsf.jsonl").is_some());
+
+    // verify covers them.
+    assert_eq!(s.verify(&bundle, &[]).status.code(), Some(0));
+    std::fs::write(
+        bundle.join("findings.ocsf.jsonl"),
+        jsonl.replace("\"Fail\"", "\"Pass\""),
+    )
+    .unwrap();
+    std::fs::remove_file(bundle.join("cis.csv")).unwrap();
+    let bad = s.verify(&bundle, &[]);
+    assert_eq!(bad.status.code(), Some(1));
+    let out = text(&bad);
+    assert!(out.contains("changed: findings.ocsf.jsonl"), "{out}");
+    assert!(out.contains("missing: cis.csv"), "{out}");
+}
+
+/// The findings govern imported into Security Hub in `account` (us-east-1), by id: (record state,
+/// compliance status). moto's GetFindings ignores filters; govern's findings are told by their id.
+/// The SDK's GetFindings answer (AwsSecurityFinding, hundreds of nested optional types) is decoded
+/// on a thread of its own with a large stack: a debug build overflows a tokio worker's 2 MiB.
+async fn hub_findings(
+    cfg: &aws_config::SdkConfig,
+    account: &str,
+) -> BTreeMap<String, (String, String)> {
+    let config = if account == MGMT {
+        cfg.clone()
+    } else {
+        member_config(cfg, account, "us-east-1").await
+    };
+    let account = account.to_string();
+    std::thread::Builder::new()
+        .stack_size(64 << 20)
+        .spawn(move || {
+            tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap()
+                .block_on(read_hub(config, account))
+        })
+        .unwrap()
+        .join()
+        .unwrap()
+}
+
+async fn read_hub(
+    config: aws_config::SdkConfig,
+    account: String,
+) -> BTreeMap<String, (String, String)> {
+    let hub = aws_sdk_securityhub::Client::new(&config);
+    let mut out = BTreeMap::new();
+    let mut pages = hub.get_findings().max_results(100).into_paginator().send();
+    while let Some(page) = pages.next().await {
+        for f in page.unwrap().findings() {
+            assert_eq!(f.aws_account_id(), Some(account.as_str()), "{f:?}");
+            let id = f.id().unwrap().to_string();
+            let state = f
+                .record_state()
+                .map(|s| s.as_str().to_string())
+                .unwrap_or_default();
+            let status = f
+                .compliance()
+                .and_then(|c| c.status())
+                .map(|s| s.as_str().to_string())
+                .unwrap_or_default();
+            assert!(
+                out.insert(id.clone(), (state, status)).is_none(),
+                "{id} twice"
+            );
+        }
+    }
+    out
+}
+
+/// Issue 17: `govern evidence --to-security-hub` imports every row as an ASFF finding into its own
+/// account's Security Hub (the management account's for rows about the organization), in calls of
+/// at most 100 findings; a re-run updates the same findings (stable ids, no duplicates); a failure
+/// fixed out of band is archived by the next run. moto 5.2.5 answers BatchImportFindings and
+/// GetFindings (keyed by account and region) itself; the proxy only passes them through.
+#[tokio::test(flavor = "multi_thread")]
+async fn security_hub_import_updates_in_place_and_archives_what_was_resolved() {
+    let s = Stack::start();
+    let [_log, prod, dev, _legacy] = seeded_with_failures(&s, 0).await;
+    let cfg = s.emu.sdk_config().await;
+    // 105 more keys in prod-app: its findings need two calls.
+    let kms = aws_sdk_kms::Client::new(&member_config(&cfg, &prod, "us-east-1").await);
+    for _ in 0..105 {
+        kms.create_key().send().await.unwrap();
+    }
+    let bundle = s.evidence("bundle", &["--to-security-hub"]);
+    let r = rows(&bundle);
+    let org_id = manifest_of(&bundle)["organization_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let id_of = |control: &str, resource: &str| format!("govern:{org_id}:{control}:{resource}");
+
+    // Every row is one finding, in the account it is about.
+    let mut per_account: BTreeMap<String, usize> = BTreeMap::new();
+    for v in r.values() {
+        let account = match v["account_id"].as_str().unwrap() {
+            "" => MGMT.to_string(),
+            a => a.to_string(),
+        };
+        *per_account.entry(account).or_default() += 1;
+    }
+    let calls: u64 = per_account.values().map(|n| n.div_ceil(100) as u64).sum();
+    assert!(per_account[&prod] > 100, "{per_account:?}");
+    assert_eq!(
+        s.proxy.count("securityhub:POST /findings/import"),
+        calls,
+        "at most 100 findings a call, one account per call"
+    );
+    let mut before = BTreeMap::new();
+    for (account, n) in &per_account {
+        let found = hub_findings(&cfg, account).await;
+        assert_eq!(found.len(), *n, "{account}: {found:?}");
+        before.insert(account.clone(), found);
+    }
+    let contact = id_of("GOV.CONTACT.1", &format!("account:{dev}/contact:security"));
+    assert_eq!(
+        before[&dev][&contact],
+        ("ACTIVE".to_string(), "FAILED".to_string())
+    );
+    let passing = id_of("GOV.ORG.1", &format!("account:{dev}/parent"));
+    assert_eq!(
+        before[&dev][&passing],
+        ("ARCHIVED".to_string(), "PASSED".to_string())
+    );
+    assert_eq!(
+        before[MGMT][&id_of("GOV.SCP.3", "scp:deny-leave-org")].0,
+        "ARCHIVED"
+    );
+
+    // dev-app's security contact set back by hand: the next run archives that finding, and
+    // updates every other in place.
+    let acct = aws_sdk_account::Client::new(&member_config(&cfg, &dev, "us-east-1").await);
+    acct.put_alternate_contact()
+        .alternate_contact_type("SECURITY".into())
+        .name("Security Operations")
+        .title("Security lead")
+        .email_address("security@example.com")
+        .phone_number("+1 555 0100")
+        .send()
+        .await
+        .unwrap();
+    let o = s.govern(&["evidence", "--to-security-hub"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert!(
+        text(&o).contains(&format!(
+            "Imported {} findings into AWS Security Hub in us-east-1",
+            r.len()
+        )),
+        "{}",
+        text(&o)
+    );
+    for (account, found) in &before {
+        let after = hub_findings(&cfg, account).await;
+        assert_eq!(
+            after.keys().collect::<Vec<_>>(),
+            found.keys().collect::<Vec<_>>(),
+            "{account}: the same findings, no duplicates"
+        );
+    }
+    assert_eq!(
+        hub_findings(&cfg, &dev).await[&contact],
+        ("ARCHIVED".to_string(), "PASSED".to_string())
+    );
 }

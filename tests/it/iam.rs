@@ -11,9 +11,16 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 /// The services govern calls: the SDK crate `aws-sdk-<name>`, whose name is the IAM prefix.
-const SERVICES: &[&str] = &["organizations", "sts", "account", "kms", "secretsmanager"];
+const SERVICES: &[&str] = &[
+    "organizations",
+    "sts",
+    "account",
+    "kms",
+    "secretsmanager",
+    "securityhub",
+];
 /// Services whose calls are also made inside member accounts, through the member role.
-const MEMBER_SERVICES: &[&str] = &["account", "kms", "secretsmanager"];
+const MEMBER_SERVICES: &[&str] = &["account", "kms", "secretsmanager", "securityhub"];
 /// How the code names its clients, for operations more than one service has (`tag_resource`).
 const RECEIVERS: &[(&str, &str)] = &[
     ("org", "organizations"),
@@ -129,11 +136,17 @@ impl Call {
         self.file.starts_with("apply/")
             || (self.file.starts_with("baselines/") && self.function == "write")
     }
-    /// Made inside member accounts too: discovery, apply and the baselines.
+    /// Made inside member accounts too: discovery, apply, the baselines, and the Security Hub
+    /// import (each account imports its own findings).
     fn in_members(&self) -> bool {
-        ["discover/", "apply/", "baselines/"]
-            .iter()
-            .any(|d| self.file.starts_with(d))
+        [
+            "discover/",
+            "apply/",
+            "baselines/",
+            "evidence/security_hub.rs",
+        ]
+        .iter()
+        .any(|d| self.file.starts_with(d))
     }
 }
 
@@ -288,6 +301,10 @@ fn policies_list_exactly_the_actions_the_code_calls() {
         ("organizations:TagResource", "apply/executor.rs"),
         ("sts:AssumeRole", "aws/assume.rs"),
         ("kms:Sign", "evidence/sign.rs"),
+        (
+            "securityhub:BatchImportFindings",
+            "evidence/security_hub.rs",
+        ),
         ("account:PutAlternateContact", "baselines/contacts.rs"),
     ] {
         assert!(
@@ -312,13 +329,22 @@ fn policies_list_exactly_the_actions_the_code_calls() {
     assert_same("govern-read.json", with_implied(read.clone()));
     assert_same("govern-apply.json", with_implied(all));
     assert_same("govern-member-role.json", with_implied(member));
-    // Nothing a read-only run calls needs a write permission.
+    // Nothing a read-only run calls needs a write permission. `evidence --to-security-hub` writes
+    // findings to Security Hub, never to the organization.
     assert!(
         read.iter().all(|a| {
             let op = a.split(':').nth(1).unwrap();
-            ["Describe", "List", "Get", "AssumeRole", "Sign", "Verify"]
-                .iter()
-                .any(|p| op.starts_with(p))
+            [
+                "Describe",
+                "List",
+                "Get",
+                "AssumeRole",
+                "Sign",
+                "Verify",
+                "BatchImportFindings",
+            ]
+            .iter()
+            .any(|p| op.starts_with(p))
         }),
         "a read-only command calls a write: {read:?}"
     );

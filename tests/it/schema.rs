@@ -203,7 +203,8 @@ fn property_names(value: &serde_json::Value, into: &mut std::collections::BTreeS
 
 /// The docs name only keys that exist: every `snake_case` name in backticks in README.md and
 /// docs/*.md is a key of org.toml (its schema), of the plan or drift JSON (their schemas, their
-/// golden outputs), of evidence's controls.json (golden), or one of the few names listed here with
+/// golden outputs), of evidence's controls.json (golden) or OCSF findings (the vendored OCSF
+/// dictionary), or one of the few names listed here with
 /// what they are. docs/evidence.md once named `exempt_keys` and `exempt_secrets`, which org.toml never
 /// had (it is `[[key_rotation.exempt]]` and `[exemptions."<id>"]`).
 #[test]
@@ -228,6 +229,11 @@ fn the_docs_name_only_keys_that_exist() {
             }
         }
     }
+    // Evidence's findings.ocsf.jsonl: OCSF's attribute names, from the vendored dictionary.
+    let ocsf =
+        std::fs::read_to_string(repo().join("tests/ocsf/schema-1.6.0/dictionary.json")).unwrap();
+    let ocsf: serde_json::Value = serde_json::from_str(&ocsf).unwrap();
+    known.extend(ocsf["attributes"].as_object().unwrap().keys().cloned());
     // Names that are not keys of those outputs, with what they are.
     let other = [
         "moto_server",            // the emulator's executable
@@ -244,6 +250,8 @@ fn the_docs_name_only_keys_that_exist() {
         "started_at",             // evidence manifest.json
         "finished_at",            // evidence manifest.json
         "config_digest",          // evidence manifest.json
+        "config_git",             // evidence manifest.json
+        "uncommitted_changes",    // evidence manifest.json, in config_git
     ];
     known.extend(other.iter().map(|s| s.to_string()));
 

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::model::{
-    AccountId, Actual, Address, BaselineKind, Desired, Member, MemberState, TargetKey,
+    AccountId, Actual, Address, BaselineKind, Desired, Member, MemberState, Parent, TargetKey,
 };
 
 /// A row's outcome (Prowler PASS/FAIL/MANUAL, Security Hub PASSED/FAILED/NOT_AVAILABLE, Audit
@@ -57,6 +57,13 @@ pub struct Row {
     /// Empty for organization-level resources (the root, OUs, trusted access).
     pub account_id: String,
     pub account_name: String,
+    /// Where the row's account sits: `root` or `ou:<path>`, as in plans; empty for
+    /// organization-level rows (and in bundles written before govern recorded it).
+    #[serde(default)]
+    pub ou_path: String,
+    /// The id of that root or OU (`r-…`, `ou-…`), where AWS has it.
+    #[serde(default)]
+    pub ou_id: String,
     /// `global` for resources that are not regional.
     pub region: String,
     /// govern's address of the resource (the same string as in plans).
@@ -168,12 +175,31 @@ impl<'a> Eval<'a> {
             ),
             None => (String::new(), String::new(), ORGANIZATION_FILE.to_string()),
         };
+        let parent = on
+            .account
+            .as_ref()
+            .and_then(|id| self.actual.accounts.get(id))
+            .map(|a| &a.parent);
+        let (ou_path, ou_id) = match parent {
+            None => (String::new(), String::new()),
+            Some(Parent::Root) => ("root".to_string(), self.actual.root_id.clone()),
+            Some(p @ Parent::Ou(path)) => (
+                p.to_string(),
+                self.actual
+                    .ous
+                    .get(path)
+                    .map(|o| o.id.clone())
+                    .unwrap_or_default(),
+            ),
+        };
         self.rows.push(Row {
             control_id: control.id.to_string(),
             title: control.title.to_string(),
             frameworks: control.frameworks.iter().map(|s| s.to_string()).collect(),
             account_id,
             account_name,
+            ou_path,
+            ou_id,
             region: on.region.unwrap_or_else(|| "global".into()),
             resource: on.resource.to_string(),
             resource_arn: on.arn,

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use super::{Account, Baseline, BaselineChange, MemberChange};
-use crate::control::{Control, Eval};
+use crate::control::{Control, Eval, On, Status};
 use crate::model::{AccountId, AccountRef, Address, BaselineKind, Desired, MemberState};
 use crate::model::{Finding, FindingKind};
 
@@ -77,12 +77,100 @@ impl Baseline for Regions {
         }
     }
 
-    // No evidence control yet: the deny-regions SCP control (GOV.SCP.2) covers regions today.
     fn controls(&self) -> &'static [&'static Control] {
-        &[]
+        &[&OPT_IN_REGIONS]
     }
 
-    fn evaluate(&self, _eval: &mut Eval<'_>) {}
+    /// One row per account: the opt-in Regions it has enabled (or is enabling) outside
+    /// allowed_regions, by the same rule the planner disables them by. Regions AWS did not list
+    /// (a refused ListRegions, an account not read) are ERROR, never assumed disabled.
+    fn evaluate(&self, eval: &mut Eval<'_>) {
+        if !self.declared(eval.desired) {
+            eval.push(
+                &OPT_IN_REGIONS,
+                On::org(Address::Capability("org"), String::new()),
+                Status::NotApplicable,
+                "",
+                "org.toml declares no allowed_regions",
+            );
+            return;
+        }
+        let expected = format!("no opt-in Region enabled outside {}", eval.regions());
+        let ids: Vec<AccountId> = eval.actual.accounts.keys().cloned().collect();
+        for id in ids {
+            let on = On::account(&id, Address::Regions(id.clone()), eval.account_arn(&id));
+            if let Some(reason) = eval.exemption(&id, BaselineKind::Regions) {
+                eval.push(
+                    &OPT_IN_REGIONS,
+                    on,
+                    Status::NotApplicable,
+                    &expected,
+                    reason,
+                );
+                continue;
+            }
+            let (status, observed) = match eval.member(&id) {
+                Err(e) => e,
+                Ok(state) => observe(eval.desired, &id, state),
+            };
+            eval.push(&OPT_IN_REGIONS, on, status, &expected, observed);
+        }
+    }
+}
+
+// No public anchor checks an account's opt-in Regions (CIS and Security Hub have none; Prowler's
+// organizations_scp_check_deny_regions reads the region-deny SCP, which GOV.SCP.2 covers): none cited.
+pub const OPT_IN_REGIONS: Control = Control {
+    id: "GOV.REGION.1",
+    title: "No opt-in Region enabled outside allowed_regions",
+    checks: "Every account has no opt-in Region enabled, or being enabled, outside allowed_regions, as the Account API's ListRegions reports it.",
+    frameworks: &[],
+};
+
+/// GOV.REGION.1's outcome for one account read.
+fn observe(desired: &Desired, id: &AccountId, state: &MemberState) -> (Status, String) {
+    let whole = Address::Regions(id.clone());
+    if let Some(unread) = state.unread.iter().find(|u| u.address == whole) {
+        return (
+            Status::Error,
+            format!("could not be read: {}", unread.reason),
+        );
+    }
+    if state.regions.is_empty() {
+        // ListRegions always lists the Regions enabled by default; nothing at all is an answer
+        // govern cannot take as "none enabled".
+        return (
+            Status::Error,
+            "ListRegions listed no Region at all: unknown, not taken as compliant".into(),
+        );
+    }
+    let outside: Vec<String> = state
+        .regions
+        .iter()
+        .filter(|(r, s)| must_disable(desired, r, s))
+        .map(|(r, s)| format!("{r} ({s})"))
+        .collect();
+    if !outside.is_empty() {
+        return (
+            Status::Fail,
+            format!("enabled outside allowed_regions: {}", outside.join(", ")),
+        );
+    }
+    let opted_in: Vec<&str> = state
+        .regions
+        .iter()
+        .filter(|(_, s)| *s == "ENABLED" || *s == "ENABLING")
+        .map(|(r, _)| r.as_str())
+        .collect();
+    let observed = if opted_in.is_empty() {
+        "no opt-in Region enabled".to_string()
+    } else {
+        format!(
+            "opt-in Regions enabled, all allowed: {}",
+            opted_in.join(", ")
+        )
+    };
+    (Status::Pass, observed)
 }
 
 /// Region opt-in changes (EnableRegion, DisableRegion) AWS runs at once per account and per

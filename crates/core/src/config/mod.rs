@@ -9,7 +9,8 @@
 //! - `include`: accounts, OUs and exemptions in files of their own (`include = ["accounts/*.toml"]`);
 //! - `policy_file`: SCP JSON files; `templates`: generated SCPs;
 //! - `error`: problems that name file, line, column and key;
-//! - `schema`: the JSON Schema of org.toml for editors (docs/org.schema.json).
+//! - `schema`: the JSON Schema of org.toml for editors (docs/org.schema.json);
+//! - `sarif`: problems as a SARIF 2.1.0 log (`govern validate --format sarif`).
 
 mod baselines;
 mod contacts;
@@ -23,6 +24,7 @@ mod policies;
 pub mod policy_file;
 mod problems;
 mod raw;
+pub mod sarif;
 pub mod schema;
 pub mod templates;
 mod validate;

@@ -33,6 +33,10 @@ pub struct Manifest {
     /// bundles written before govern recorded it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub config_digest: Option<String>,
+    /// The git commit org.toml's repository was at when the bundle was collected, when org.toml
+    /// is in a git repository and `git` is installed; absent otherwise (nothing is claimed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub config_git: Option<ConfigGit>,
     /// Set in a partial bundle (`govern evidence --shard I/N`): it holds this shard's rows only.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub shard: Option<Shard>,
@@ -46,6 +50,16 @@ pub struct Manifest {
     pub previous_bundle_sha256: Option<String>,
     /// Every file of the bundle but those in [`AFTER_MANIFEST`], by path relative to the bundle.
     pub files: BTreeMap<String, String>,
+}
+
+/// Where the config files stand in git.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConfigGit {
+    /// `git rev-parse HEAD` in org.toml's directory.
+    pub commit: String,
+    /// Whether org.toml or a file it names differs from that commit (or is not in it), so the
+    /// config in the bundle is not exactly the commit's.
+    pub uncommitted_changes: bool,
 }
 
 /// One partial bundle a merged bundle was made of.

@@ -36,6 +36,15 @@ pub const DENY_REGIONS: Control = Control {
     frameworks: &["Prowler organizations_scp_check_deny_regions"],
 };
 
+// No public anchor compares an SCP's document in AWS with the file it was declared from (Prowler's
+// organizations_scp_check_deny_regions reads the content of region-deny SCPs only): none cited.
+pub const SCP_CONTENT: Control = Control {
+    id: "GOV.SCP.3",
+    title: "SCP documents as declared",
+    checks: "Every SCP org.toml declares exists in AWS with the document of its file or template (compared as JSON: whitespace and key order aside).",
+    frameworks: &[],
+};
+
 // CIS AWS Foundations 1.2 (v1.5, v2.0, v3.0, v4.0.1, v5.0); Security Hub Account.1; Prowler
 // account_security_contact_information_is_registered (MANUAL in Prowler); ISO/IEC 27001:2022 A.5.5;
 // PCI DSS 4.0 A1.2.3.1. CIS 1.1 / Prowler account_maintain_current_contact_details for "matching".
@@ -103,7 +112,7 @@ pub const UNMANAGED: Control = Control {
 /// The catalogue, in the order rows are written: the organization's SCP controls, each baseline's
 /// (in registry order), then the organization's logging and tree controls.
 pub fn catalogue() -> Vec<Control> {
-    let mut all = vec![SCP_ATTACHED, DENY_REGIONS];
+    let mut all = vec![SCP_ATTACHED, DENY_REGIONS, SCP_CONTENT];
     for b in crate::baselines::REGISTRY {
         all.extend(b.controls().iter().map(|c| **c));
     }
@@ -116,6 +125,7 @@ pub fn evaluate(desired: &Desired, actual: &Actual, evaluated_at: &str) -> Vec<R
     let mut e = Eval::new(desired, actual, evaluated_at);
     e.scp_attached();
     e.deny_regions();
+    e.scp_content();
     for b in crate::baselines::REGISTRY {
         b.evaluate(&mut e);
     }
@@ -160,6 +170,8 @@ pub fn sort(rows: &mut [Row]) {
 /// - GOV.SCP.2, GOV.ORG.1, GOV.ORG.2 give one row per account from the organization's structure,
 ///   which every shard reads; their rows follow the account too, so that the work (and the report)
 ///   splits evenly and each partial bundle holds the state file of every row it has.
+/// - GOV.REGION.1 reads the account's Regions: one row per account, following it.
+/// - GOV.SCP.3 is about the organization's SCPs (no account): shard 1.
 /// - GOV.SCP.1 and GOV.LOG.1 are about the organization (the policy type, the root's and OUs'
 ///   attachments, trusted access, delegated administrators): those rows carry no account and go to
 ///   shard 1, which carries the organization-wide work as it does in plans. The few rows of theirs
@@ -383,6 +395,74 @@ impl Eval<'_> {
             };
             self.push(&DENY_REGIONS, on, status, &expected, observed);
         }
+    }
+
+    /// One row per declared SCP: its document in AWS against the file's (or template's). A policy
+    /// missing from AWS, or an AWS-managed one of that name, is a FAIL naming it; the document is
+    /// never assumed (discovery refuses a policy whose content AWS did not return).
+    fn scp_content(&mut self) {
+        if self.desired.policies.is_empty() {
+            self.push(
+                &SCP_CONTENT,
+                On::org(Address::Capability("org"), String::new()),
+                Status::NotApplicable,
+                "",
+                "org.toml declares no SCP",
+            );
+            return;
+        }
+        let declared: Vec<(PolicyName, crate::model::DesiredPolicy)> = self
+            .desired
+            .policies
+            .iter()
+            .map(|(n, p)| (n.clone(), p.clone()))
+            .collect();
+        for (name, want) in declared {
+            let expected = format!("document of {}", want.source);
+            let (status, observed, arn) = match self.actual.policies.get(&name) {
+                None => (
+                    Status::Fail,
+                    format!("`{name}` does not exist in the organization"),
+                    String::new(),
+                ),
+                Some(have) => {
+                    let arn = self.policy_arn(&have.id);
+                    if have.aws_managed {
+                        (
+                            Status::Fail,
+                            format!("`{name}` is an AWS-managed policy, not the declared one"),
+                            arn,
+                        )
+                    } else if have.document == want.document {
+                        (Status::Pass, format!("`{name}`: the same document"), arn)
+                    } else {
+                        (
+                            Status::Fail,
+                            format!(
+                                "`{name}`: the document in AWS differs from {} (AWS's is in {ORGANIZATION_FILE})",
+                                want.source
+                            ),
+                            arn,
+                        )
+                    }
+                }
+            };
+            let on = On::org(
+                Address::Policy {
+                    kind: want.kind,
+                    name: name.clone(),
+                },
+                arn,
+            );
+            self.push(&SCP_CONTENT, on, status, expected, observed);
+        }
+    }
+
+    fn policy_arn(&self, id: &str) -> String {
+        format!(
+            "arn:aws:organizations::{}:policy/{}/service_control_policy/{id}",
+            self.actual.management_account, self.actual.organization_id
+        )
     }
 
     fn logging(&mut self) {

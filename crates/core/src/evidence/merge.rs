@@ -157,6 +157,9 @@ pub fn merge(
         organization_id: first.manifest.organization_id.clone(),
         management_account: first.manifest.management_account.clone(),
         config_digest: first.manifest.config_digest.clone(),
+        // Shard 1's: the config files are identical in every part (checked), the checkout they
+        // were read from may not be.
+        config_git: first.manifest.config_git.clone(),
         shard: None,
         merged_from: parts
             .iter()
@@ -310,6 +313,8 @@ mod tests {
             frameworks: vec![],
             account_id: account.into(),
             account_name: String::new(),
+            ou_path: String::new(),
+            ou_id: String::new(),
             region: "global".into(),
             resource: format!("account:{account}"),
             resource_arn: String::new(),
@@ -353,6 +358,7 @@ mod tests {
                 organization_id: "o-1".into(),
                 management_account: "123456789012".into(),
                 config_digest: Some("c".into()),
+                config_git: None,
                 shard: Some(shard),
                 merged_from: vec![],
                 collection: w("2026-03-04T05:06:08Z", "2026-03-04T05:06:09Z"),

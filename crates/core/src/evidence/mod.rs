@@ -7,12 +7,18 @@
 //! - `merge`: partial bundles of `--shard` runs into one, as one run would have written it;
 //! - `archive`: the bundle as one deterministic .zip or .tar.gz, and reading one back;
 //! - `signature`: the signed statement and offline signature checks;
-//! - `report`: the self-contained HTML page.
+//! - `report`: the self-contained HTML page;
+//! - `frameworks`: the frameworks cited, and one CSV per framework;
+//! - `ocsf`: every row as an OCSF Compliance Finding (`findings.ocsf.jsonl`);
+//! - `asff`: every row as a Security Hub (ASFF) finding, for `--to-security-hub`.
 
 pub mod archive;
+pub mod asff;
 pub mod bundle;
 pub mod controls;
+pub mod frameworks;
 pub mod merge;
+pub mod ocsf;
 pub mod report;
 pub mod signature;
 
@@ -24,7 +30,7 @@ use crate::model::{AccountId, Actual, ActualOu, ActualPolicy, Desired, Member, O
 use crate::model::{ActualAccount, PolicyName};
 use crate::plan::Shard;
 
-pub use bundle::{Caller, Files, Manifest, Window};
+pub use bundle::{Caller, ConfigGit, Files, Manifest, Window};
 pub use controls::{Row, Status};
 
 /// What one run collected; everything the bundle is made of.
@@ -35,6 +41,8 @@ pub struct Collected<'a> {
     pub config_files: Vec<(String, Vec<u8>)>,
     /// `ConfigDigest::digest` of those files.
     pub config_digest: String,
+    /// The commit the config files are at, when they are in a git repository.
+    pub config_git: Option<ConfigGit>,
     pub caller: Caller,
     pub window: Window,
     pub previous_bundle_sha256: Option<String>,
@@ -75,6 +83,7 @@ pub fn assemble(c: &Collected) -> (Files, Vec<Row>, Manifest) {
         organization_id: c.actual.organization_id.clone(),
         management_account: c.actual.management_account.to_string(),
         config_digest: Some(c.config_digest.clone()),
+        config_git: c.config_git.clone(),
         shard: c.shard,
         merged_from: Vec::new(),
         collection: c.window.clone(),
@@ -90,7 +99,8 @@ pub fn assemble(c: &Collected) -> (Files, Vec<Row>, Manifest) {
 pub const CONFIG_DIR: &str = "config/";
 pub const STATE_DIR: &str = "state/";
 
-/// Adds what is made from the rows (controls.json, controls.csv, report.html) to the state and
+/// Adds what is made from the rows (controls.json, controls.csv, one CSV per framework,
+/// findings.ocsf.jsonl, report.html) to the state and
 /// config files already in `files`, then `manifest.json` over all of them, with its summary and
 /// hashes filled in. One path for collected and merged bundles, so they cannot drift apart.
 pub fn complete(mut files: Files, rows: &[Row], mut manifest: Manifest) -> (Files, Manifest) {
@@ -104,6 +114,20 @@ pub fn complete(mut files: Files, rows: &[Row], mut manifest: Manifest) -> (File
         )),
     );
     files.add("controls.csv", csv(rows));
+    for (name, text) in frameworks::csvs(rows) {
+        files.add(name, text);
+    }
+    files.add(
+        ocsf::FILE,
+        ocsf::jsonl(
+            &ocsf::Context {
+                organization_id: &manifest.organization_id,
+                management_account: &manifest.management_account,
+                govern_version: &manifest.govern_version,
+            },
+            rows,
+        ),
+    );
     files.add(
         "report.html",
         report::render(
@@ -112,6 +136,8 @@ pub fn complete(mut files: Files, rows: &[Row], mut manifest: Manifest) -> (File
                 management_account: &manifest.management_account,
                 evaluated_at,
                 govern_version: &manifest.govern_version,
+                config_digest: manifest.config_digest.as_deref(),
+                config_git: manifest.config_git.as_ref(),
                 shard: manifest.shard,
                 merged_from: manifest.merged_from.len(),
             },
@@ -304,6 +330,8 @@ mod tests {
             frameworks: vec!["a".into(), "b".into()],
             account_id: String::new(),
             account_name: "say \"hi\", ok".into(),
+            ou_path: String::new(),
+            ou_id: String::new(),
             region: "global".into(),
             resource: "r".into(),
             resource_arn: String::new(),
@@ -329,6 +357,8 @@ mod tests {
             frameworks: vec![],
             account_id: "111122223333".into(),
             account_name: name.into(),
+            ou_path: String::new(),
+            ou_id: String::new(),
             region: "global".into(),
             resource: "r".into(),
             resource_arn: String::new(),

@@ -12,6 +12,9 @@ pub struct Header<'a> {
     pub management_account: &'a str,
     pub evaluated_at: &'a str,
     pub govern_version: &'a str,
+    /// `manifest.json`'s config_digest and config_git: which configuration was evaluated.
+    pub config_digest: Option<&'a str>,
+    pub config_git: Option<&'a super::ConfigGit>,
     /// A partial bundle's shard: the page then says it shows that shard's rows only.
     pub shard: Option<crate::plan::Shard>,
     /// How many partial bundles a merged bundle was made of (0: not merged).
@@ -74,6 +77,32 @@ pub fn render(h: &Header, rows: &[Row]) -> String {
         at = esc(h.evaluated_at),
         v = esc(h.govern_version),
     );
+    if let Some(digest) = h.config_digest {
+        let _ = write!(
+            out,
+            "<p id=\"config\">Configuration evaluated: org.toml and the files it names, in \
+             <a href=\"config/org.toml\">config/</a>, config digest <code>{}</code>",
+            esc(digest)
+        );
+        match h.config_git {
+            Some(g) => {
+                let _ = write!(
+                    out,
+                    " at git commit <code>{}</code>{}",
+                    esc(&g.commit),
+                    if g.uncommitted_changes {
+                        " with uncommitted changes to those files"
+                    } else {
+                        ""
+                    }
+                );
+            }
+            None => out.push_str(
+                " (no git commit: org.toml is in no git repository, or git is not installed)",
+            ),
+        }
+        out.push_str(".</p>\n");
+    }
     if let Some(shard) = h.shard {
         let _ = writeln!(
             out,

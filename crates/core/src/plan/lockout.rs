@@ -33,6 +33,7 @@ pub const MEMBER_ACTIONS: &[(&str, Need)] = &[
     ("secretsmanager:ListSecrets", Need::KeyRotation),
     ("secretsmanager:RotateSecret", Need::KeyRotation),
     ("lambda:InvokeFunction", Need::KeyRotation),
+    ("securityhub:BatchImportFindings", Need::SecurityHubImport),
 ];
 
 /// Which declaration makes govern need an action in member accounts.
@@ -44,6 +45,9 @@ pub enum Need {
     Regions,
     /// `[key_rotation]`.
     KeyRotation,
+    /// `govern evidence --to-security-hub` only, which org.toml does not declare: an SCP denying
+    /// it locks no plan or apply out, so it is never a reason to refuse one.
+    SecurityHubImport,
 }
 
 /// The actions govern needs in member accounts under `desired`.
@@ -56,6 +60,7 @@ fn needed(desired: &Desired) -> Vec<&'static str> {
             Need::Contacts => contacts,
             Need::Regions => !desired.allowed_regions.is_empty(),
             Need::KeyRotation => desired.baselines.key_rotation.is_some(),
+            Need::SecurityHubImport => false,
         })
         .map(|(action, _)| *action)
         .collect()
