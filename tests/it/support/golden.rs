@@ -72,7 +72,7 @@ pub fn files_under(root: &Path) -> Vec<(String, String)> {
 
 /// For outputs made after an apply that created accounts and OUs, whose ids depend on how many
 /// random draws the emulator made meanwhile (its polls are timed): every account id becomes
-/// `<account NAME>` and every OU id `<ou PATH>`, read from the bundle's `state/organization.json`;
+/// `<account NAME>`, every OU id `<ou PATH>` and every policy id `<policy NAME>`, read from the bundle's `state/organization.json`;
 /// then, for a JSON object with `rows`, the rows are sorted by their text (their order follows the
 /// ids).
 pub fn by_names(text: &str, organization_json: &str) -> String {
@@ -91,6 +91,14 @@ pub fn by_names(text: &str, organization_json: &str) -> String {
             ou["id"].as_str().unwrap().to_string(),
             format!("<ou {path}>"),
         ));
+    }
+    // Policies created by the apply: their ids are drawn as the accounts' are.
+    if let Some(policies) = org["policies"].as_object() {
+        for (name, policy) in policies {
+            if let Some(id) = policy["id"].as_str() {
+                ids.push((id.to_string(), format!("<policy {name}>")));
+            }
+        }
     }
     for (id, name) in ids {
         text = text.replace(&id, &name);

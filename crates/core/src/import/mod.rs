@@ -194,7 +194,7 @@ pub fn generate(actual: &Actual, settings: &Settings) -> Imported {
         exemptions,
         region_deny: region_deny.clone(),
     };
-    let org_toml = render::render(&model);
+    let (org_toml, account_files) = render::render(&model);
 
     let scp_files = files
         .iter()
@@ -204,6 +204,7 @@ pub fn generate(actual: &Actual, settings: &Settings) -> Imported {
                 format!("{}\n", actual.policies[name].document.pretty()),
             )
         })
+        .chain(account_files)
         .collect();
     Imported {
         org_toml,

@@ -6,18 +6,100 @@ use super::toml::Toml;
 use super::{ou_of, Attachments, Model, SCP_DIR};
 use crate::model::{BaselineKind, Contact, ContactType};
 
-pub(crate) fn render(m: &Model) -> String {
+/// Past this many accounts, they go to files of their own (`include`): one per top-level OU, so
+/// that org.toml stays readable and a team's accounts are one file to review.
+pub(crate) const SPLIT_ACCOUNTS_AT: usize = 200;
+
+/// Where split accounts go, relative to org.toml.
+pub(crate) const ACCOUNTS_DIR: &str = "accounts";
+
+/// org.toml's text, and the account files beside it (path relative to org.toml → text) when the
+/// organization has more than [`SPLIT_ACCOUNTS_AT`] accounts.
+pub(crate) fn render(m: &Model) -> (String, Vec<(String, String)>) {
+    let split = m.accounts.len() > SPLIT_ACCOUNTS_AT;
     let mut t = Toml::default();
     header(&mut t, m);
+    if split {
+        t.blank();
+        t.comment(&format!(
+            "{} accounts: they are in {ACCOUNTS_DIR}/, one file per top-level OU ({ACCOUNTS_DIR}/root.toml \
+             for those under the root).",
+            m.accounts.len()
+        ));
+        t.strings("include", [format!("{ACCOUNTS_DIR}/*.toml").as_str()]);
+    }
     organization(&mut t, m);
     contacts(&mut t, m);
     key_rotation(&mut t, m);
     logging(&mut t, m);
     policies(&mut t, m);
     targets(&mut t, m);
-    accounts(&mut t, m);
+    let mut files = Vec::new();
+    if split {
+        for (file, group) in by_top_ou(m) {
+            // No `#:schema` line: the schema is org.toml's, and an included file has no
+            // [organization].
+            let mut f = Toml::default();
+            for a in group {
+                account(&mut f, m, a);
+            }
+            files.push((format!("{ACCOUNTS_DIR}/{file}"), f.finish()));
+        }
+        not_declared(&mut t, m);
+    } else {
+        accounts(&mut t, m);
+    }
     exemptions(&mut t, m);
-    t.finish()
+    (t.finish(), files)
+}
+
+/// Accounts by the file they go to: `root.toml`, or the top-level OU's name made a file name
+/// (`Workloads` → `workloads.toml`; a second OU with the same file name gets `-2`, …).
+fn by_top_ou<'m, 'a>(m: &'m Model<'a>) -> Vec<(String, Vec<&'m super::AccountEntry<'a>>)> {
+    let mut groups: std::collections::BTreeMap<String, Vec<&super::AccountEntry>> =
+        std::collections::BTreeMap::new();
+    for a in &m.accounts {
+        let top = ou_of(&a.account.parent)
+            .map(|p| p.as_str().split('/').next().unwrap_or_default().to_string());
+        groups.entry(top.unwrap_or_default()).or_default().push(a);
+    }
+    let mut used = std::collections::BTreeSet::new();
+    groups
+        .into_iter()
+        .map(|(top, group)| {
+            let base = if top.is_empty() {
+                "root".to_string()
+            } else {
+                slug(&top)
+            };
+            let mut name = format!("{base}.toml");
+            let mut n = 2;
+            while !used.insert(name.clone()) {
+                name = format!("{base}-{n}.toml");
+                n += 1;
+            }
+            (name, group)
+        })
+        .collect()
+}
+
+/// An OU name as a file name: lowercase ASCII letters and digits, other runs as one `-`.
+fn slug(name: &str) -> String {
+    let mut out = String::new();
+    for c in name.chars() {
+        if c.is_ascii_alphanumeric() {
+            out.push(c.to_ascii_lowercase());
+        } else if !out.ends_with('-') {
+            out.push('-');
+        }
+    }
+    let out = out.trim_matches('-').to_string();
+    // `root` is taken by the accounts under the root; a name of no ASCII letter still needs one.
+    if out.is_empty() || out == "root" {
+        format!("ou-{out}")
+    } else {
+        out
+    }
 }
 
 fn header(t: &mut Toml, m: &Model) {
@@ -245,6 +327,13 @@ fn accounts(t: &mut Toml, m: &Model) {
          the root). govern never creates a declared account that exists, nor closes one.",
     );
     for a in &m.accounts {
+        account(t, m, a);
+    }
+    not_declared(t, m);
+}
+
+fn account(t: &mut Toml, m: &Model, a: &super::AccountEntry) {
+    {
         let mut notes = Vec::new();
         if *a.id == m.actual.management_account {
             notes.push("The management account: SCPs do not restrict it.".to_string());
@@ -273,6 +362,9 @@ fn accounts(t: &mut Toml, m: &Model) {
             contact_fields(t, c);
         }
     }
+}
+
+fn not_declared(t: &mut Toml, m: &Model) {
     for (id, why) in &m.not_declared {
         let name = &m.actual.accounts[id].name;
         t.comment(&format!(

@@ -349,3 +349,73 @@ fn an_organization_with_nothing_but_the_management_account() {
     assert!(imported.org_toml.contains("No alternate contact type"));
     assert!(imported.files.is_empty());
 }
+
+/// Past 200 accounts, import writes them to accounts/<top-level OU>.toml files that org.toml
+/// includes (issue 17); the round trip still plans no change, and every account is in one file.
+#[test]
+fn a_large_organization_is_written_in_one_file_per_top_level_ou() {
+    let mut actual = brownfield();
+    let before = actual.accounts.len();
+    for i in 0..250u64 {
+        let parent = match i % 3 {
+            0 => Parent::Root,
+            1 => Parent::Ou(ou("Sandbox")),
+            _ => Parent::Ou(ou("Ünits/Zwei Drei")),
+        };
+        actual.accounts.insert(
+            id(500_000_000_000 + i),
+            ActualAccount {
+                name: format!("team-{i:03}"),
+                email: format!("aws+team-{i:03}@example.com"),
+                status: "ACTIVE".into(),
+                parent,
+            },
+        );
+    }
+    let (imported, plan) = round_trip(&actual, &settings());
+    assert!(plan.changes.is_empty(), "{:#?}", plan.changes);
+    assert!(
+        imported
+            .org_toml
+            .contains("\ninclude = [\"accounts/*.toml\"]\n"),
+        "{}",
+        imported.org_toml
+    );
+    assert!(!imported.org_toml.contains("\n[accounts."));
+    let files: Vec<&str> = imported
+        .files
+        .keys()
+        .map(String::as_str)
+        .filter(|f| f.starts_with("accounts/"))
+        .collect();
+    assert_eq!(
+        files,
+        [
+            "accounts/nits.toml",
+            "accounts/root.toml",
+            "accounts/sandbox.toml"
+        ]
+    );
+    let declared: usize = imported
+        .files
+        .iter()
+        .filter(|(f, _)| f.starts_with("accounts/"))
+        .map(|(_, text)| {
+            text.matches("\n[accounts.").count() + usize::from(text.starts_with("[accounts."))
+        })
+        .sum();
+    let mut loaded = load(&imported).accounts.len();
+    // The account whose email cannot be declared is a comment in org.toml, as in one file.
+    loaded += 1;
+    assert_eq!(loaded, before + 250);
+    assert!(declared >= 250, "{declared}");
+    for (f, text) in &imported.files {
+        if f.starts_with("accounts/") {
+            assert_eq!(
+                crate::config::fmt::canonical(text).unwrap(),
+                *text,
+                "{f} is not in fmt's order"
+            );
+        }
+    }
+}
