@@ -670,9 +670,9 @@ fn rule_7_policies_named_in_lists_must_be_declared() {
     assert_eq!(
         problems,
         [
-            f.at(":7:30: root.policies: no SCP named `b` is declared under [policies]"),
-            f.at(":9:13: ous.Security.policies: no SCP named `fullawsaccess` is declared under [policies]"),
-            f.at(":12:18: accounts.x.policies: no SCP named `c` is declared under [policies]"),
+            f.at(":7:30: root.policies: no policy named `b` is declared under [policies]"),
+            f.at(":9:13: ous.Security.policies: no policy named `fullawsaccess` is declared under [policies]"),
+            f.at(":12:18: accounts.x.policies: no policy named `c` is declared under [policies]"),
         ]
     );
     let e = f.error(&toml(&[
@@ -681,7 +681,7 @@ fn rule_7_policies_named_in_lists_must_be_declared() {
     ]));
     assert_eq!(
         e.problems[0].help.as_deref(),
-        Some("declared SCPs: a; FullAWSAccess is AWS-managed and needs no declaration")
+        Some("declared policies: a; FullAWSAccess is AWS-managed and needs no declaration")
     );
 }
 

@@ -8,8 +8,8 @@ use super::policies::{self, Regions};
 use super::problems::{key_path, Problems, Source};
 use super::raw::{Entry, List, RawFile, RawLimits, RawOrganization, Sp};
 use crate::model::{
-    AccountId, Desired, DesiredAccount, DesiredOu, Email, Limits, OuPath, Parent, PolicyName,
-    Region, FULL_AWS_ACCESS,
+    AccountId, Desired, DesiredAccount, DesiredOu, Email, KindLimits, Limits, OuPath, Parent,
+    PolicyKind, PolicyName, Region,
 };
 
 pub const DEFAULT_MEMBER_ROLE: &str = "OrganizationAccountAccessRole";
@@ -237,13 +237,33 @@ fn limits(src: &Source, raw: &RawLimits, problems: &mut Problems) -> Limits {
         "scps_per_target",
         &mut limits.scps_per_target,
     );
+    for (key, value) in &raw.kinds {
+        let Some(kind) = PolicyKind::ALL.into_iter().find(|k| {
+            let (chars, per) = Limits::keys(*k);
+            chars == *key || per == *key
+        }) else {
+            continue;
+        };
+        let mut kl = limits
+            .kinds
+            .get(&kind)
+            .copied()
+            .unwrap_or_else(|| KindLimits::default_for(kind));
+        let field = if Limits::keys(kind).0 == *key {
+            &mut kl.max_chars
+        } else {
+            &mut kl.per_target
+        };
+        positive(&Some(value.clone()), key, field);
+        limits.kinds.insert(kind, kl);
+    }
     limits
 }
 
 /// Checks `policies` lists of the root, OUs and accounts.
 struct Lists<'a> {
     src: &'a Source,
-    declared: &'a [String],
+    declared: &'a [(String, PolicyKind)],
     limits: &'a Limits,
 }
 
@@ -273,6 +293,7 @@ impl Lists<'_> {
             return None;
         }
         let mut set = BTreeSet::new();
+        let mut per_kind: BTreeMap<PolicyKind, usize> = BTreeMap::new();
         for item in &list.value {
             let name = match PolicyName::parse(&item.value) {
                 Ok(n) => n,
@@ -290,37 +311,67 @@ impl Lists<'_> {
                             format!("`{}` is listed twice", item.value),
                         )
                         .with_help(
-                            "`policies` is the exact set of SCPs attached here: list each once",
+                            "`policies` is the exact set of policies attached here: list each once",
                         ),
                 );
                 continue;
             }
-            if item.value != FULL_AWS_ACCESS && !self.declared.contains(&item.value) {
-                problems.push(
+            let kind = self
+                .declared
+                .iter()
+                .find(|(n, _)| *n == item.value)
+                .map(|(_, k)| *k)
+                .or_else(|| PolicyKind::of_full_access(&item.value));
+            match kind {
+                Some(kind) => *per_kind.entry(kind).or_default() += 1,
+                None => problems.push(
                     self.src
                         .problem(
                             &item.span,
                             &key,
-                            format!("no SCP named `{}` is declared under [policies]", item.value),
+                            format!("no policy named `{}` is declared under [policies]", item.value),
                         )
                         .with_help(self.declared_help()),
-                );
+                ),
             }
             set.insert(name);
         }
-        if set.len() > self.limits.scps_per_target {
+        for (kind, n) in &per_kind {
+            let max = self.limits.per_target(*kind);
+            if *n > max {
+                let (_, limit_key) = Limits::keys(*kind);
+                let counts = match kind.full_access() {
+                    Some(full) => format!("; {full} counts"),
+                    None => String::new(),
+                };
+                problems.push(
+                    self.src
+                        .problem(
+                            &list.span,
+                            &key,
+                            format!(
+                                "{n} {}s attached, over the limit of {max} per target ([limits] {limit_key}{counts})",
+                                kind.noun()
+                            ),
+                        )
+                        .with_help(format!(
+                            "merge {}s, or attach some to a parent OU instead: they are inherited",
+                            kind.noun()
+                        )),
+                );
+            }
+        }
+        if problems.len() == before && !per_kind.contains_key(&PolicyKind::ServiceControlPolicy) {
             problems.push(
                 self.src
                     .problem(
                         &list.span,
                         &key,
-                        format!(
-                            "{} SCPs attached, over the limit of {} per target ([limits] scps_per_target; FullAWSAccess counts)",
-                            set.len(),
-                            self.limits.scps_per_target
-                        ),
+                        "the list names no SCP: `policies` is the exact set of SCPs too, and every target keeps at least one",
                     )
-                    .with_help("merge SCPs, or attach some to a parent OU instead: SCPs are inherited"),
+                    .with_help(
+                        "add \"FullAWSAccess\" (AWS's default) or the SCPs attached here, or leave out `policies` to leave this target's attachments as they are",
+                    ),
             );
         }
         (problems.len() == before).then_some(set)
@@ -328,12 +379,13 @@ impl Lists<'_> {
 
     fn declared_help(&self) -> String {
         if self.declared.is_empty() {
-            "no SCPs are declared under [policies]; FullAWSAccess is AWS-managed and needs no declaration"
+            "no policies are declared under [policies]; FullAWSAccess is AWS-managed and needs no declaration"
                 .into()
         } else {
+            let names: Vec<&str> = self.declared.iter().map(|(n, _)| n.as_str()).collect();
             format!(
-                "declared SCPs: {}; FullAWSAccess is AWS-managed and needs no declaration",
-                self.declared.join(", ")
+                "declared policies: {}; FullAWSAccess is AWS-managed and needs no declaration",
+                names.join(", ")
             )
         }
     }

@@ -4,8 +4,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::model::{
-    AccountId, AccountRef, Actual, Address, Desired, DesiredAccount, Parent, PolicyKind,
-    PolicyName, TargetKey,
+    AccountId, AccountRef, Actual, Address, Desired, DesiredAccount, Parent, PolicyKey,
+    PolicyKind, PolicyName, TargetKey,
 };
 
 use super::change::{
@@ -28,13 +28,32 @@ pub fn plan(desired: &Desired, actual: &Actual) -> Plan {
     let mut conflicts = Vec::new();
     let mut findings = Vec::new();
 
-    // A declared `policies` list manages attachments, which need their kind enabled on the root.
-    let wants_attachments = desired.root_policies.is_some()
-        || desired.ous.values().any(|o| o.policies.is_some())
-        || desired.accounts.values().any(|a| a.policies.is_some());
-    let kind = PolicyKind::ServiceControlPolicy;
-    if wants_attachments && !actual.enabled(kind) {
-        changes.push(Change::EnablePolicyType { kind });
+    // A declared `policies` list manages attachments, which need their kind enabled on the root:
+    // SCPs for any list (as before kinds), another kind where a list names one of its policies.
+    // A declared policy needs its kind enabled too ("Before you can create a policy of a given
+    // type, you must first enable that policy type", CreatePolicy in the Organizations API
+    // reference); SCPs keep their old rule, so an SCP-only file plans as before.
+    let mut needed: BTreeSet<PolicyKind> = desired
+        .policies
+        .values()
+        .map(|p| p.kind)
+        .filter(|k| *k != PolicyKind::ServiceControlPolicy)
+        .collect();
+    for list in desired.lists() {
+        needed.insert(PolicyKind::ServiceControlPolicy);
+        needed.extend(list.iter().filter_map(|p| desired.kind_of(p)));
+    }
+    for kind in needed {
+        if !actual.enabled(kind) {
+            changes.push(Change::EnablePolicyType { kind });
+        }
+    }
+    // A type AWS has enabled that this govern does not know: listed, never touched.
+    for name in &actual.unknown_policy_types {
+        unmanaged.push(Unmanaged {
+            address: Address::Root,
+            note: format!("policy type {name} is enabled on the root; this govern does not know it"),
+        });
     }
 
     plan_ous(desired, actual, &mut changes, &mut unmanaged);
@@ -109,10 +128,13 @@ fn plan_policies(
     conflicts: &mut Vec<Conflict>,
 ) {
     for (name, want) in &desired.policies {
-        match actual.policies.get(name) {
+        match actual.policy(want.kind, name) {
             Some(have) if have.aws_managed => conflicts.push(Conflict {
-                address: scp(name),
-                message: format!("`{name}` is the name of an AWS-managed policy; give the custom SCP another name"),
+                address: policy_address(want.kind, name),
+                message: format!(
+                    "`{name}` is the name of an AWS-managed policy; give the custom {} another name",
+                    want.kind.noun()
+                ),
             }),
             // A tag-only difference is not a change: govern tags what it creates and what it
             // updates anyway, but leaves an SCP that already says what org.toml says as it is. So
@@ -151,11 +173,15 @@ fn plan_policies(
             }),
         }
     }
-    for (name, have) in &actual.policies {
-        if !have.aws_managed && !desired.policies.contains_key(name) {
+    for (key, have) in &actual.policies {
+        let declared = desired
+            .policies
+            .get(&key.name)
+            .is_some_and(|p| p.kind == key.kind);
+        if !have.aws_managed && !declared {
             unmanaged.push(Unmanaged {
-                address: scp(name),
-                note: "SCP not declared".into(),
+                address: policy_address(key.kind, &key.name),
+                note: format!("{} not declared", key.kind.noun()),
             });
         }
     }
@@ -292,52 +318,60 @@ fn plan_attachments(
         ));
     }
 
+    let kinds = desired.managed_kinds();
     for (target, want) in targets {
-        let have = current_attachments(actual, target.key().as_ref());
-        for policy in want.difference(&have) {
-            changes.push(Change::Attach {
-                kind: kind_of(desired, policy),
-                policy: policy.clone(),
-                target: target.clone(),
-            });
-        }
-        for policy in have.difference(want) {
-            changes.push(Change::Detach {
-                kind: kind_of(desired, policy),
-                policy: policy.clone(),
-                target: target.clone(),
-            });
+        for kind in &kinds {
+            let kind = *kind;
+            // RCPFullAWSAccess cannot be detached: listing it or not changes nothing.
+            let fixed = |p: &PolicyName| kind.full_access_is_fixed() && kind.is_full_access(p);
+            let want: BTreeSet<PolicyName> = want
+                .iter()
+                .filter(|p| desired.kind_of(p).unwrap_or_default() == kind && !fixed(p))
+                .cloned()
+                .collect();
+            let have: BTreeSet<PolicyName> = current_attachments(actual, target.key().as_ref(), kind)
+                .into_iter()
+                .filter(|p| !fixed(p))
+                .collect();
+            for policy in want.difference(&have) {
+                changes.push(Change::Attach {
+                    kind,
+                    policy: policy.clone(),
+                    target: target.clone(),
+                });
+            }
+            for policy in have.difference(&want) {
+                changes.push(Change::Detach {
+                    kind,
+                    policy: policy.clone(),
+                    target: target.clone(),
+                });
+            }
         }
     }
 }
 
-/// What a target will have attached when the plan's attachment steps run. AWS attaches FullAWSAccess
-/// to every new OU and account, and to every target when the SCP policy type is enabled.
-fn current_attachments(actual: &Actual, key: Option<&TargetKey>) -> BTreeSet<PolicyName> {
+/// What a target will have attached of `kind` when the plan's attachment steps run. AWS attaches
+/// the kind's full-access policy (FullAWSAccess) to every new OU and account, and to every target
+/// when the policy type is enabled.
+fn current_attachments(
+    actual: &Actual,
+    key: Option<&TargetKey>,
+    kind: PolicyKind,
+) -> BTreeSet<PolicyName> {
     let exists = match key {
         None => false,
         Some(TargetKey::Root) => true,
         Some(TargetKey::Ou(p)) => actual.ous.contains_key(p),
         Some(TargetKey::Account(id)) => actual.accounts.contains_key(id),
     };
-    let mut have = key.map(|k| actual.attached(k)).unwrap_or_default();
-    let kind = PolicyKind::ServiceControlPolicy;
+    let mut have = key.map(|k| actual.attached(k, kind)).unwrap_or_default();
     if !exists || !actual.enabled(kind) {
-        if let Some(full) = kind.full_access() {
-            have.insert(PolicyName::parse(full).expect("an AWS-managed name is valid"));
+        if let Some(full) = PolicyKey::full_access(kind) {
+            have.insert(full.name);
         }
     }
     have
-}
-
-/// The kind of a policy a target lists: its declaration's, or SCP for the AWS-managed
-/// FullAWSAccess (and for what no declaration names, which validation refuses first).
-fn kind_of(desired: &Desired, policy: &PolicyName) -> PolicyKind {
-    desired
-        .policies
-        .get(policy)
-        .map(|p| p.kind)
-        .unwrap_or_default()
 }
 
 /// Where a declared account's parent is, for rendering and ordering.
@@ -348,9 +382,9 @@ pub(crate) fn parent_address(p: &Parent) -> Option<Address> {
     }
 }
 
-fn scp(name: &PolicyName) -> Address {
+fn policy_address(kind: PolicyKind, name: &PolicyName) -> Address {
     Address::Policy {
-        kind: PolicyKind::ServiceControlPolicy,
+        kind,
         name: name.clone(),
     }
 }

@@ -61,9 +61,12 @@ pub fn order(mut changes: Vec<Change>) -> Vec<PlannedChange> {
             let mut deps = Vec::new();
             match c {
                 Change::EnablePolicyType { .. }
-                | Change::CreatePolicy { .. }
                 | Change::UpdatePolicy { .. }
                 | Change::EnableServiceAccess { .. } => {}
+                // A policy of a type the plan enables: after it is enabled.
+                Change::CreatePolicy { kind, .. } => {
+                    needs(Some(Address::PolicyType(*kind)), &mut deps)
+                }
                 // In an account this plan creates: after CreateAccount.
                 Change::Member(m) => {
                     if let name @ AccountRef::Name(_) = m.get().account() {
