@@ -16,6 +16,7 @@ mod faults;
 mod first_minute;
 mod hostile;
 mod iam;
+mod kinds;
 mod import;
 mod layers;
 mod lock;
