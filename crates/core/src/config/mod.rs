@@ -5,7 +5,8 @@
 //! - `baselines` and `contacts`: the member-account baselines (contacts, key rotation, logging,
 //!   exemptions);
 //! - `files`: reading them as untrusted names: plain files, size caps, inside the directory;
-//! - `policy_file`: SCP JSON files; `templates`: generated SCPs;
+//! - `policy_file`: policy JSON files of every kind; `grammar`: each kind's document rules;
+//!   `templates`: generated SCPs;
 //! - `error`: problems that name file, line, column and key;
 //! - `schema`: the JSON Schema of org.toml for editors (docs/org.schema.json).
 
@@ -14,6 +15,7 @@ mod contacts;
 pub mod delegated;
 mod error;
 pub mod files;
+pub mod grammar;
 mod load;
 mod policies;
 pub mod policy_file;

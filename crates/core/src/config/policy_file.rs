@@ -57,6 +57,16 @@ pub fn parse_kind(
         Grammar::Management => management_shape(&value, kind),
     }
     .map_err(|(message, help)| Problem::new(path, message).with_help(help))?;
+    if let Some(f) = super::grammar::check(kind, &value) {
+        let problem = match super::grammar::locate(text, &f.path) {
+            Some(range) => {
+                let text: Arc<str> = Arc::from(text);
+                Problem::at(path, &text, range, f.message)
+            }
+            None => Problem::new(path, f.message),
+        };
+        return Err(problem.with_help(f.help));
+    }
     let doc = PolicyDocument::from_value(value);
     within_limit(&doc, kind, limits)
         .map_err(|(message, help)| Problem::new(path, message).with_help(help))?;
@@ -83,7 +93,7 @@ pub(crate) fn within_limit(
              {noun}s, or raise [limits] {key} if your organization's quota is higher"
         ),
         Grammar::Management => format!(
-            "shorten the document or split it into two {noun}s (children inherit and merge them), \
+            "shorten the document or split it into two (children inherit and merge them), \
              or raise [limits] {key} if your organization's quota is higher"
         ),
     };

@@ -350,13 +350,13 @@ impl Lists<'_> {
                             &list.span,
                             &key,
                             format!(
-                                "{n} {}s attached, over the limit of {max} per target ([limits] {limit_key}{counts})",
-                                kind.noun()
+                                "{n} {} attached, over the limit of {max} per target ([limits] {limit_key}{counts})",
+                                plural(kind.noun())
                             ),
                         )
                         .with_help(format!(
-                            "merge {}s, or attach some to a parent OU instead: they are inherited",
-                            kind.noun()
+                            "merge {}, or attach some to a parent OU instead: they are inherited",
+                            plural(kind.noun())
                         )),
                 );
             }
@@ -636,5 +636,13 @@ mod tests {
         assert!(!is_role_name(""));
         assert!(!is_role_name("has space"));
         assert!(!is_role_name(&"x".repeat(65)));
+    }
+}
+
+/// "SCPs", "tag policies".
+fn plural(noun: &str) -> String {
+    match noun.strip_suffix("policy") {
+        Some(stem) => format!("{stem}policies"),
+        None => format!("{noun}s"),
     }
 }
