@@ -430,6 +430,23 @@ async fn run_change(
                     .map_err(|e| Error::aws("TagResource", &on, e))?;
             }
         }
+        Change::DeletePolicy { kind, name, id, .. } => {
+            let r = org
+                .delete_policy()
+                .policy_id(id)
+                .send()
+                .await
+                .inspect(|o| note(rids, o));
+            match r {
+                Ok(_) => {}
+                // Deleted already: a retry after a lost answer.
+                Err(e)
+                    if e.as_service_error()
+                        .is_some_and(|s| s.is_policy_not_found_exception()) => {}
+                Err(e) => return Err(Error::aws("DeletePolicy", on, e)),
+            }
+            ids.policies.remove(&PolicyKey::new(*kind, name.clone()));
+        }
         Change::CreateAccount {
             name,
             email,

@@ -95,6 +95,15 @@ pub enum Change {
         before: PolicyState,
         after: PolicyState,
     },
+    /// DeletePolicy of a policy govern manages (tagged managed-by = govern) that org.toml no
+    /// longer declares; every detach of it runs first (AWS refuses to delete an attached policy).
+    DeletePolicy {
+        #[serde(default, skip_serializing_if = "PolicyKind::is_default")]
+        kind: PolicyKind,
+        name: PolicyName,
+        id: String,
+        before: PolicyState,
+    },
     /// CreateAccount, wait for it, then MoveAccount into its OU.
     CreateAccount {
         name: String,
@@ -152,7 +161,7 @@ impl Change {
             Change::EnablePolicyType { .. }
             | Change::UpdatePolicy { .. }
             | Change::MoveAccount { .. } => Action::Update,
-            Change::Detach { .. } => Action::Delete,
+            Change::Detach { .. } | Change::DeletePolicy { .. } => Action::Delete,
             Change::Member(m) => m.get().action(),
         }
     }
@@ -162,7 +171,9 @@ impl Change {
         match self {
             Change::EnablePolicyType { kind } => Address::PolicyType(*kind),
             Change::CreateOu { path } => Address::Ou(path.clone()),
-            Change::CreatePolicy { kind, name, .. } | Change::UpdatePolicy { kind, name, .. } => {
+            Change::CreatePolicy { kind, name, .. }
+            | Change::UpdatePolicy { kind, name, .. }
+            | Change::DeletePolicy { kind, name, .. } => {
                 Address::Policy {
                     kind: *kind,
                     name: name.clone(),

@@ -74,6 +74,7 @@ pub fn plan(desired: &Desired, actual: &Actual) -> Plan {
         &mut conflicts,
     );
     plan_attachments(desired, actual, &resolved, &mut changes);
+    plan_deletions(desired, actual, &mut changes, &mut conflicts);
     let declared: DeclaredIds = resolved
         .iter()
         .filter_map(|(name, r)| match r {
@@ -178,7 +179,8 @@ fn plan_policies(
             .policies
             .get(&key.name)
             .is_some_and(|p| p.kind == key.kind);
-        if !have.aws_managed && !declared {
+        // govern's own, gone from the file: deleted (plan_deletions), not listed.
+        if !have.aws_managed && !declared && !is_managed(have) {
             unmanaged.push(Unmanaged {
                 address: policy_address(key.kind, &key.name),
                 note: format!("{} not declared", key.kind.noun()),
@@ -372,6 +374,120 @@ fn current_attachments(
         }
     }
     have
+}
+
+/// Whether govern manages the policy: it carries govern's tag (set on what govern creates, adopts
+/// and updates).
+fn is_managed(p: &crate::model::ActualPolicy) -> bool {
+    p.tags.get(MANAGED_BY_KEY).map(String::as_str) == Some(MANAGED_BY_VALUE)
+}
+
+/// A policy govern manages that org.toml no longer declares is deleted: detached from every target
+/// it is attached to (where the attachments plan has not detached it already), then deleted. A
+/// deletion that would leave a target without an SCP is a conflict instead: AWS requires one.
+fn plan_deletions(
+    desired: &Desired,
+    actual: &Actual,
+    changes: &mut Vec<Change>,
+    conflicts: &mut Vec<Conflict>,
+) {
+    let gone: Vec<(&PolicyKey, &crate::model::ActualPolicy)> = actual
+        .policies
+        .iter()
+        .filter(|(key, p)| {
+            !p.aws_managed
+                && is_managed(p)
+                && !desired
+                    .policies
+                    .get(&key.name)
+                    .is_some_and(|d| d.kind == key.kind)
+        })
+        .collect();
+    if gone.is_empty() {
+        return;
+    }
+    let planned: BTreeSet<Address> = changes.iter().map(Change::address).collect();
+    let deleted: BTreeSet<&PolicyKey> = gone.iter().map(|(k, _)| *k).collect();
+    for (key, have) in gone {
+        let mut detaches = Vec::new();
+        let mut blocked = None;
+        for (target_key, set) in &actual.attachments {
+            if !set.contains(key) {
+                continue;
+            }
+            let target = match target_key {
+                TargetKey::Root => Target::Root,
+                TargetKey::Ou(path) => Target::Ou { path: path.clone() },
+                TargetKey::Account(id) => Target::Account {
+                    name: declared_name(desired, actual, id),
+                    id: Some(id.clone()),
+                },
+            };
+            let detach = Change::Detach {
+                kind: key.kind,
+                policy: key.name.clone(),
+                target: target.clone(),
+            };
+            if planned.contains(&detach.address()) {
+                continue;
+            }
+            // What stays of this kind on the target: what is attached and not deleted, plus what
+            // the plan attaches there.
+            if key.kind.needs_one_attached() {
+                let stays = set
+                    .iter()
+                    .any(|k| k.kind == key.kind && !deleted.contains(k))
+                    || changes.iter().any(|c| {
+                        matches!(c, Change::Attach { kind, target: t, .. }
+                            if *kind == key.kind && t.address() == target.address())
+                            // Enabling the type attaches its full-access policy everywhere.
+                            || matches!(c, Change::EnablePolicyType { kind }
+                                if *kind == key.kind && kind.full_access().is_some())
+                    });
+                if !stays {
+                    blocked = Some(target_key.clone());
+                    break;
+                }
+            }
+            detaches.push(detach);
+        }
+        let address = policy_address(key.kind, &key.name);
+        if let Some(target) = blocked {
+            conflicts.push(Conflict {
+                address,
+                message: format!(
+                    "`{}` is tagged {MANAGED_BY_KEY} = {MANAGED_BY_VALUE} and no longer in org.toml, but it is the only {} attached to {target}: deleting it would leave the target without one (AWS requires one). Declare the {} of {target} in org.toml, or declare `{}` again",
+                    key.name,
+                    key.kind.noun(),
+                    key.kind.noun(),
+                    key.name
+                ),
+            });
+            continue;
+        }
+        changes.extend(detaches);
+        changes.push(Change::DeletePolicy {
+            kind: key.kind,
+            name: key.name.clone(),
+            id: have.id.clone(),
+            before: PolicyState {
+                description: have.description.clone(),
+                document: have.document.clone(),
+                tags: have.tags.clone(),
+            },
+        });
+    }
+}
+
+/// The name a plan gives an existing account: its key in org.toml, else its name in AWS.
+fn declared_name(desired: &Desired, actual: &Actual, id: &AccountId) -> String {
+    desired
+        .accounts
+        .iter()
+        .find(|(_, a)| a.id.as_ref() == Some(id))
+        .map(|(k, _)| k.clone())
+        .or_else(|| actual.accounts.get(id).map(|a| a.name.clone()))
+        .unwrap_or_else(|| id.to_string())
 }
 
 /// Where a declared account's parent is, for rendering and ordering.

@@ -225,6 +225,16 @@ fn slice(change: &Change, actual: &Actual) -> Value {
         Change::CreatePolicy { kind, name, .. } | Change::UpdatePolicy { kind, name, .. } => {
             json!(actual.policy(*kind, name))
         }
+        Change::DeletePolicy { kind, name, .. } => {
+            let key = crate::model::PolicyKey::new(*kind, name.clone());
+            let targets: Vec<String> = actual
+                .attachments
+                .iter()
+                .filter(|(_, s)| s.contains(&key))
+                .map(|(t, _)| t.to_string())
+                .collect();
+            json!({ "policy": actual.policy(*kind, name), "targets": targets })
+        }
         Change::CreateAccount { name, email, .. } => {
             // Anything that would make this a twin: an account of that name or email.
             let same: BTreeMap<_, _> = actual

@@ -86,6 +86,15 @@ pub fn simulate(actual: &Actual, plan: &Plan) -> Result<Actual, SimulationError>
                 p.document = after.document.clone();
                 p.tags = after.tags.clone();
             }
+            Change::DeletePolicy { kind, name, .. } => {
+                let key = PolicyKey::new(*kind, name.clone());
+                if let Some((t, _)) = state.attachments.iter().find(|(_, s)| s.contains(&key)) {
+                    return Err(fail(format!("policy is still attached to {t}")));
+                }
+                if state.policies.remove(&key).is_none() {
+                    return Err(fail("policy does not exist".into()));
+                }
+            }
             Change::CreateAccount {
                 name,
                 email,

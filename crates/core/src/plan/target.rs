@@ -66,7 +66,9 @@ impl TargetFilter {
 fn kind(change: &Change) -> &'static str {
     match change {
         Change::CreateOu { .. } => "ou",
-        Change::CreatePolicy { .. } | Change::UpdatePolicy { .. } => "scp",
+        Change::CreatePolicy { .. }
+        | Change::UpdatePolicy { .. }
+        | Change::DeletePolicy { .. } => "scp",
         Change::EnablePolicyType { .. } | Change::Attach { .. } | Change::Detach { .. } => {
             "attachment"
         }
@@ -113,6 +115,7 @@ fn parts(change: &Change) -> Vec<Address> {
         | Change::CreateOu { .. }
         | Change::CreatePolicy { .. }
         | Change::UpdatePolicy { .. }
+        | Change::DeletePolicy { .. }
         | Change::CreateAccount { .. }
         | Change::EnableServiceAccess { .. } => {}
     }

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use owo_colors::{OwoColorize, Style as Paint};
 
-use crate::plan::{Action, Change, FindingKind, Plan, PlannedChange, Target};
+use crate::plan::{Action, Change, FindingKind, Plan, PlannedChange, Target, MANAGED_BY_KEY};
 
 use super::columns;
 use super::docdiff::{self, Line};
@@ -198,7 +198,7 @@ fn rows_under(out: &mut Out, rows: &[(&str, &str)], prefixes: &[String], lead: u
 fn hint(c: &Change) -> Option<&str> {
     match c {
         Change::MoveAccount { name, .. } => Some(name),
-        Change::UpdatePolicy { id, .. } => Some(id),
+        Change::UpdatePolicy { id, .. } | Change::DeletePolicy { id, .. } => Some(id),
         Change::Attach { target, .. } | Change::Detach { target, .. } => match target {
             Target::Account { name, id: Some(_) } => Some(name),
             _ => None,
@@ -241,6 +241,17 @@ fn change(out: &mut Out, c: &PlannedChange) {
                 out.detail("document:");
                 document(out, &diff);
             }
+        }
+        Change::DeletePolicy { before, .. } => {
+            out.detail(&format!(
+                "{MANAGED_BY_KEY} = {}, no longer in org.toml",
+                before
+                    .tags
+                    .get(MANAGED_BY_KEY)
+                    .map(String::as_str)
+                    .unwrap_or_default()
+            ));
+            out.detail(&format!("description: {:?}", before.description));
         }
         Change::CreateAccount { email, parent, .. } => {
             out.detail(&format!("email:  {email}"));
