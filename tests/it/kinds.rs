@@ -240,3 +240,138 @@ async fn a_policy_type_govern_does_not_know_is_listed_as_unmanaged() {
     let out = stack.run(&imported, &["plan", "--detailed-exitcode"]);
     assert_eq!(out.status.code(), Some(0), "plan after import: {}", text(&out));
 }
+
+const BASE: &str =
+    "[organization]\nmanagement_account = \"123456789012\"\nhome_region = \"us-east-1\"\n";
+
+/// org.toml with `policies` (name, kind prefix) declared, each with its kind's document, and the
+/// targets' lists.
+fn file(dir: &Path, policies: &[(&str, PolicyKind)], targets: &str) -> std::path::PathBuf {
+    let mut toml = BASE.to_string();
+    std::fs::create_dir_all(dir.join("policies")).unwrap();
+    for (name, kind) in policies {
+        std::fs::write(dir.join(format!("policies/{name}.json")), document(*kind)).unwrap();
+        toml.push_str(&format!(
+            "\n[policies.{name}]\nkind = \"{}\"\nfile = \"policies/{name}.json\"\n",
+            kind.prefix()
+        ));
+    }
+    toml.push_str(targets);
+    let path = dir.join("org.toml");
+    std::fs::write(&path, toml).unwrap();
+    path
+}
+
+async fn policy_names(seeder: &Seeder, kind: PolicyKind) -> Vec<String> {
+    let out = seeder
+        .org
+        .list_policies()
+        .filter(aws_sdk_organizations::types::PolicyType::from(
+            kind.api_name(),
+        ))
+        .send()
+        .await
+        .unwrap();
+    out.policies()
+        .iter()
+        .filter_map(|p| p.name().map(str::to_string))
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_policy_govern_made_and_the_file_dropped_is_detached_then_deleted() {
+    let (stack, seeder) = Stack::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let scp = PolicyKind::ServiceControlPolicy;
+    let tag = PolicyKind::TagPolicy;
+    let v1 = file(
+        dir.path(),
+        &[("gone-scp", scp), ("gone-tag", tag), ("solo", scp)],
+        "\n[root]\npolicies = [\"FullAWSAccess\", \"gone-scp\", \"gone-tag\"]\n\
+         \n[ous.Workloads]\npolicies = [\"FullAWSAccess\", \"gone-scp\", \"gone-tag\"]\n\
+         \n[ous.Legacy]\npolicies = [\"FullAWSAccess\", \"solo\"]\n",
+    );
+    let out = stack.run(&v1, &["apply", "--auto-approve"]);
+    assert!(out.status.success(), "apply v1: {}", text(&out));
+
+    // `solo` becomes the only SCP of ou:Legacy (AWS refuses that detach; moto allows it).
+    let legacy = seeder.ou("Legacy").await;
+    seeder.detach("p-FullAWSAccess", &legacy).await;
+
+    // Dropping `solo` and Legacy's list would leave ou:Legacy without an SCP: a conflict, no delete.
+    let v2 = file(
+        dir.path(),
+        &[("gone-scp", scp), ("gone-tag", tag)],
+        "\n[root]\npolicies = [\"FullAWSAccess\", \"gone-scp\", \"gone-tag\"]\n\
+         \n[ous.Workloads]\npolicies = [\"FullAWSAccess\", \"gone-scp\", \"gone-tag\"]\n\
+         \n[ous.Legacy]\n",
+    );
+    // A plan with a conflict prints it and exits non-zero.
+    let out = stack.run(&v2, &["plan", "--json"]);
+    assert!(!out.status.success(), "{}", text(&out));
+    let plan: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(addresses(&plan, "changes"), Vec::<String>::new(), "{plan:#}");
+    let conflicts = plan["conflicts"].as_array().unwrap();
+    assert_eq!(conflicts.len(), 1, "{plan:#}");
+    assert_eq!(conflicts[0]["address"], "scp:solo");
+    assert!(
+        conflicts[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("it is the only SCP attached to ou:Legacy"),
+        "{plan:#}"
+    );
+
+    // Dropping the two others: detached everywhere first, then deleted.
+    let v3 = file(
+        dir.path(),
+        &[("solo", scp)],
+        "\n[root]\npolicies = [\"FullAWSAccess\"]\n\
+         \n[ous.Workloads]\npolicies = [\"FullAWSAccess\"]\n\
+         \n[ous.Legacy]\npolicies = [\"solo\"]\n",
+    );
+    let plan = plan_json(&stack, &v3);
+    let mut changes = addresses(&plan, "changes");
+    changes.sort();
+    assert_eq!(
+        changes,
+        [
+            "attach:scp:gone-scp→ou:Workloads",
+            "attach:scp:gone-scp→root",
+            "attach:tag:gone-tag→ou:Workloads",
+            "attach:tag:gone-tag→root",
+            "scp:gone-scp",
+            "tag:gone-tag",
+        ],
+        "{plan:#}"
+    );
+    for c in plan["changes"].as_array().unwrap() {
+        assert_eq!(c["action"], "delete", "{c:#}");
+        if c["change"]["type"] == "delete_policy" {
+            let name = c["change"]["name"].as_str().unwrap();
+            let prefix = if name == "gone-tag" { "tag" } else { "scp" };
+            assert_eq!(
+                c["depends_on"],
+                serde_json::json!([
+                    format!("attach:{prefix}:{name}→ou:Workloads"),
+                    format!("attach:{prefix}:{name}→root"),
+                ]),
+                "{c:#}"
+            );
+        }
+    }
+    let out = stack.run(&v3, &["plan"]);
+    assert!(text(&out).contains("  - scp:gone-scp"), "{}", text(&out));
+
+    // Six removals: more than --max-removals' default of 5.
+    let out = stack.run(&v3, &["apply", "--auto-approve"]);
+    assert!(!out.status.success(), "{}", text(&out));
+    assert!(text(&out).contains("more than --max-removals 5"), "{}", text(&out));
+    let out = stack.run(&v3, &["apply", "--auto-approve", "--max-removals", "6"]);
+    assert!(out.status.success(), "apply v3: {}", text(&out));
+    let out = stack.run(&v3, &["plan", "--detailed-exitcode"]);
+    assert_eq!(out.status.code(), Some(0), "re-plan: {}", text(&out));
+    assert!(!policy_names(&seeder, scp).await.contains(&"gone-scp".to_string()));
+    assert!(policy_names(&seeder, scp).await.contains(&"solo".to_string()));
+    assert!(!policy_names(&seeder, tag).await.contains(&"gone-tag".to_string()));
+}
