@@ -404,17 +404,39 @@ async fn run_change(
             ids.policies.insert(PolicyKey::new(*kind, name.clone()), id);
         }
         Change::UpdatePolicy {
-            id, before, after, ..
+            kind,
+            name,
+            from,
+            id,
+            before,
+            after,
         } => {
-            if before.document != after.document || before.description != after.description {
+            if before.document != after.document
+                || before.description != after.description
+                || from.is_some()
+            {
+                // A `[[moved]]` rename sets the name too (idempotent: a retry sets it again).
                 org.update_policy()
                     .policy_id(id)
+                    .set_name(from.as_ref().map(|_| name.as_str().to_string()))
                     .description(&after.description)
                     .content(after.document.minified())
                     .send()
                     .await
                     .inspect(|o| note(rids, o))
                     .map_err(|e| Error::aws("UpdatePolicy", &on, e))?;
+            }
+            if let Some(from) = from {
+                let old = PolicyKey::new(*kind, from.clone());
+                let new = PolicyKey::new(*kind, name.clone());
+                if let Some(pid) = ids.policies.remove(&old) {
+                    ids.policies.insert(new.clone(), pid);
+                }
+                for set in ids.attachments.values_mut() {
+                    if set.remove(&old) {
+                        set.insert(new.clone());
+                    }
+                }
             }
             let added: Vec<Tag> = tags(after)
                 .into_iter()
@@ -605,7 +627,10 @@ async fn run_change(
                     .all(|p| *p == policy)
             {
                 return Err(Error::Refused {
-                    message: format!("{on}: refusing to detach the last {} from {target}", kind.noun()),
+                    message: format!(
+                        "{on}: refusing to detach the last {} from {target}",
+                        kind.noun()
+                    ),
                     hint: Some(format!(
                         "declare at least one other {} for this target in org.toml",
                         kind.noun()

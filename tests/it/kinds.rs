@@ -238,7 +238,12 @@ async fn a_policy_type_govern_does_not_know_is_listed_as_unmanaged() {
     let out = stack.run(&imported, &["import", "--out", imported.to_str().unwrap()]);
     assert!(out.status.success(), "import: {}", text(&out));
     let out = stack.run(&imported, &["plan", "--detailed-exitcode"]);
-    assert_eq!(out.status.code(), Some(0), "plan after import: {}", text(&out));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "plan after import: {}",
+        text(&out)
+    );
 }
 
 const BASE: &str =
@@ -310,7 +315,11 @@ async fn a_policy_govern_made_and_the_file_dropped_is_detached_then_deleted() {
     let out = stack.run(&v2, &["plan", "--json"]);
     assert!(!out.status.success(), "{}", text(&out));
     let plan: Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(addresses(&plan, "changes"), Vec::<String>::new(), "{plan:#}");
+    assert_eq!(
+        addresses(&plan, "changes"),
+        Vec::<String>::new(),
+        "{plan:#}"
+    );
     let conflicts = plan["conflicts"].as_array().unwrap();
     assert_eq!(conflicts.len(), 1, "{plan:#}");
     assert_eq!(conflicts[0]["address"], "scp:solo");
@@ -366,12 +375,94 @@ async fn a_policy_govern_made_and_the_file_dropped_is_detached_then_deleted() {
     // Six removals: more than --max-removals' default of 5.
     let out = stack.run(&v3, &["apply", "--auto-approve"]);
     assert!(!out.status.success(), "{}", text(&out));
-    assert!(text(&out).contains("more than --max-removals 5"), "{}", text(&out));
+    assert!(
+        text(&out).contains("more than --max-removals 5"),
+        "{}",
+        text(&out)
+    );
     let out = stack.run(&v3, &["apply", "--auto-approve", "--max-removals", "6"]);
     assert!(out.status.success(), "apply v3: {}", text(&out));
     let out = stack.run(&v3, &["plan", "--detailed-exitcode"]);
     assert_eq!(out.status.code(), Some(0), "re-plan: {}", text(&out));
-    assert!(!policy_names(&seeder, scp).await.contains(&"gone-scp".to_string()));
-    assert!(policy_names(&seeder, scp).await.contains(&"solo".to_string()));
-    assert!(!policy_names(&seeder, tag).await.contains(&"gone-tag".to_string()));
+    assert!(!policy_names(&seeder, scp)
+        .await
+        .contains(&"gone-scp".to_string()));
+    assert!(policy_names(&seeder, scp)
+        .await
+        .contains(&"solo".to_string()));
+    assert!(!policy_names(&seeder, tag)
+        .await
+        .contains(&"gone-tag".to_string()));
+}
+
+async fn policy_id(seeder: &Seeder, kind: PolicyKind, name: &str) -> Option<String> {
+    let out = seeder
+        .org
+        .list_policies()
+        .filter(aws_sdk_organizations::types::PolicyType::from(
+            kind.api_name(),
+        ))
+        .send()
+        .await
+        .unwrap();
+    out.policies()
+        .iter()
+        .find(|p| p.name() == Some(name))
+        .and_then(|p| p.id().map(str::to_string))
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_moved_policy_is_renamed_in_place_and_keeps_its_id() {
+    let (stack, seeder) = Stack::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let scp = PolicyKind::ServiceControlPolicy;
+    let tag = PolicyKind::TagPolicy;
+    let targets = |a: &str, b: &str| {
+        format!(
+            "\n[root]\npolicies = [\"FullAWSAccess\", \"{a}\", \"{b}\"]\n\
+             \n[ous.Workloads]\npolicies = [\"FullAWSAccess\", \"{a}\"]\n"
+        )
+    };
+    let v1 = file(
+        dir.path(),
+        &[("old-scp", scp), ("old-tag", tag)],
+        &targets("old-scp", "old-tag"),
+    );
+    let out = stack.run(&v1, &["apply", "--auto-approve"]);
+    assert!(out.status.success(), "apply v1: {}", text(&out));
+    let scp_id = policy_id(&seeder, scp, "old-scp").await.unwrap();
+    let tag_id = policy_id(&seeder, tag, "old-tag").await.unwrap();
+
+    let v2 = file(
+        dir.path(),
+        &[("new-scp", scp), ("new-tag", tag)],
+        &format!(
+            "{}\n[[moved]]\nfrom = \"scp:old-scp\"\nto = \"scp:new-scp\"\n\
+             \n[[moved]]\nfrom = \"tag:old-tag\"\nto = \"tag:new-tag\"\n",
+            targets("new-scp", "new-tag")
+        ),
+    );
+    let out = stack.run(&v2, &["validate"]);
+    assert!(out.status.success(), "validate: {}", text(&out));
+    let plan = plan_json(&stack, &v2);
+    assert_eq!(
+        addresses(&plan, "changes"),
+        ["scp:new-scp", "tag:new-tag"],
+        "only the renames, no detach, attach or delete: {plan:#}"
+    );
+    assert_eq!(plan["changes"][0]["change"]["from"], "old-scp");
+    let out = stack.run(&v2, &["plan"]);
+    assert!(
+        text(&out).contains("name: \"old-scp\" → \"new-scp\""),
+        "{}",
+        text(&out)
+    );
+    let out = stack.run(&v2, &["apply", "--auto-approve"]);
+    assert!(out.status.success(), "apply v2: {}", text(&out));
+    assert_eq!(policy_id(&seeder, scp, "new-scp").await, Some(scp_id));
+    assert_eq!(policy_id(&seeder, tag, "new-tag").await, Some(tag_id));
+    assert_eq!(policy_id(&seeder, scp, "old-scp").await, None);
+    // Still attached where it was, and nothing left to do (the [[moved]] is now a no-op).
+    let out = stack.run(&v2, &["plan", "--detailed-exitcode"]);
+    assert_eq!(out.status.code(), Some(0), "re-plan: {}", text(&out));
 }

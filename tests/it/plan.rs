@@ -47,6 +47,7 @@ fn empty_desired() -> Desired {
         ous: BTreeMap::new(),
         accounts: BTreeMap::new(),
         baselines: Baselines::default(),
+        moved: Vec::new(),
     }
 }
 

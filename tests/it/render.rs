@@ -87,6 +87,7 @@ fn org_plan() -> Plan {
             Change::UpdatePolicy {
                 kind: PolicyKind::ServiceControlPolicy,
                 name: pn("deny-leave-org"),
+                from: None,
                 id: "p-4ruxkv0e".into(),
                 before: PolicyState {
                     description: "old".into(),
@@ -161,11 +162,13 @@ fn org_plan() -> Plan {
 
 /// One change of every variant, with what surrounds them in a real plan.
 fn every_change_plan() -> Plan {
-    let mut p =
-        plan(vec![
-        planned(Change::EnablePolicyType {
- kind: PolicyKind::ServiceControlPolicy,
- }, &[]),
+    let mut p = plan(vec![
+        planned(
+            Change::EnablePolicyType {
+                kind: PolicyKind::ServiceControlPolicy,
+            },
+            &[],
+        ),
         planned(
             Change::CreateOu {
                 path: ou("Workloads"),
@@ -194,6 +197,7 @@ fn every_change_plan() -> Plan {
             Change::UpdatePolicy {
                 kind: PolicyKind::ServiceControlPolicy,
                 name: pn("deny-leave-org"),
+                from: None,
                 id: "p-4ruxkv0e".into(),
                 before: PolicyState {
                     description: "old".into(),
@@ -272,7 +276,9 @@ fn every_change_plan() -> Plan {
                 id: "p-95ouzbjq".into(),
                 before: PolicyState {
                     description: "retired".into(),
-                    document: doc(r#"{"tags": {"costcenter": {"tag_key": {"@@assign": "CostCenter"}}}}"#),
+                    document: doc(
+                        r#"{"tags": {"costcenter": {"tag_key": {"@@assign": "CostCenter"}}}}"#,
+                    ),
                     tags: tags(&[("managed-by", "govern")]),
                 },
             },
@@ -484,6 +490,7 @@ fn an_unchanged_document_shows_no_diff() {
             Change::UpdatePolicy {
                 kind: PolicyKind::ServiceControlPolicy,
                 name: pn("deny-leave-org"),
+                from: None,
                 id: "p-1".into(),
                 before: state,
                 after,

@@ -1535,7 +1535,10 @@ fn every_document_grammar_rule_names_file_line_and_help() {
         let json = f.write("p.json", case.doc);
         let toml = toml(&[
             BASE,
-            &format!("[policies.p]\nkind = \"{}\"\nfile = \"p.json\"\n", case.kind),
+            &format!(
+                "[policies.p]\nkind = \"{}\"\nfile = \"p.json\"\n",
+                case.kind
+            ),
         ]);
         let e = match f.load(&toml) {
             Ok(_) => {
@@ -1578,7 +1581,10 @@ fn a_kind_is_one_govern_knows() {
     // The API name is accepted too.
     f.write("t.json", TAG);
     let loaded = f
-        .load(&toml(&[BASE, "[policies.t]\nkind = \"TAG_POLICY\"\nfile = \"t.json\"\n"]))
+        .load(&toml(&[
+            BASE,
+            "[policies.t]\nkind = \"TAG_POLICY\"\nfile = \"t.json\"\n",
+        ]))
         .unwrap();
     assert_eq!(
         loaded.desired.policies[&PolicyName::parse("t").unwrap()].kind,
@@ -1611,7 +1617,10 @@ fn size_and_per_target_limits_are_per_kind() {
     let len = TAG.replace(' ', "").chars().count();
     let problems = f.problems(&toml(&[
         BASE,
-        &format!("[limits]\ntag_max_chars = {}\ntag_per_target = 1\n", len - 1),
+        &format!(
+            "[limits]\ntag_max_chars = {}\ntag_per_target = 1\n",
+            len - 1
+        ),
         "[policies.t]\nkind = \"tag\"\nfile = \"t.json\"\n",
         "[policies.u]\nkind = \"tag\"\nfile = \"u.json\"\n",
         "[root]\npolicies = [\"FullAWSAccess\", \"t\", \"u\"]\n",
@@ -1647,7 +1656,9 @@ fn size_and_per_target_limits_are_per_kind() {
         p.to_string().starts_with(&format!(
             "{}: AI services opt-out policy document is",
             ai.display()
-        )) && p.to_string().ends_with("over the limit of 2500 ([limits] ai_opt_out_max_chars)"),
+        )) && p
+            .to_string()
+            .ends_with("over the limit of 2500 ([limits] ai_opt_out_max_chars)"),
         "{p}"
     );
 }
@@ -1664,5 +1675,30 @@ fn a_policies_list_names_an_scp() {
     assert_eq!(
         p.to_string(),
         f.at(":8:12: ous.A.policies: the list names no SCP: `policies` is the exact set of SCPs too, and every target keeps at least one")
+    );
+}
+
+#[test]
+fn moved_names_two_addresses_of_one_type_the_new_one_declared() {
+    let f = Fixture::new();
+    f.write("t.json", TAG);
+    f.write("s.json", SCP);
+    let problems = f.problems(&toml(&[
+        BASE,
+        "[policies.t]\nkind = \"tag\"\nfile = \"t.json\"\n",
+        "[policies.s]\nfile = \"s.json\"\n",
+        "[[moved]]\nfrom = \"old\"\nto = \"scp:s\"\n",
+        "[[moved]]\nfrom = \"scp:old\"\nto = \"tag:t\"\n",
+        "[[moved]]\nfrom = \"scp:old\"\nto = \"scp:nope\"\n",
+        "[[moved]]\nfrom = \"scp:s\"\nto = \"scp:s\"\n",
+    ]));
+    assert_eq!(
+        problems,
+        [
+            f.at(":10:8: moved.from: `old` is not a policy address"),
+            f.at(":14:6: moved.to: an SCP cannot become a tag policy: `from` and `to` are of one policy type"),
+            f.at(":17:6: moved.to: no SCP named `nope` is declared under [policies]"),
+            f.at(":19:8: moved.from: `s` is still declared under [policies]: a moved policy has only its new name"),
+        ]
     );
 }

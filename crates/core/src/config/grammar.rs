@@ -47,18 +47,24 @@ pub fn top_level_keys(kind: PolicyKind) -> (&'static [&'static str], &'static st
         PolicyKind::ServiceControlPolicy | PolicyKind::ResourceControlPolicy => (&[], ""),
         PolicyKind::TagPolicy => (&["tags"], "orgs_manage_policies_example-tag-policies"),
         PolicyKind::BackupPolicy => (&["plans"], "orgs_manage_policies_backup_syntax"),
-        PolicyKind::AiServicesOptOutPolicy => (&["services"], "orgs_manage_policies_ai-opt-out_syntax"),
-        PolicyKind::ChatbotPolicy => (&["chatbot"], "orgs_manage_policies_chatbot_syntax"),
-        PolicyKind::DeclarativePolicyEc2 => {
-            (&["ec2_attributes"], "orgs_manage_policies_declarative_syntax")
+        PolicyKind::AiServicesOptOutPolicy => {
+            (&["services"], "orgs_manage_policies_ai-opt-out_syntax")
         }
-        PolicyKind::SecurityHubPolicy => (&["securityhub"], "orgs_manage_policies_security_hub_syntax"),
+        PolicyKind::ChatbotPolicy => (&["chatbot"], "orgs_manage_policies_chatbot_syntax"),
+        PolicyKind::DeclarativePolicyEc2 => (
+            &["ec2_attributes"],
+            "orgs_manage_policies_declarative_syntax",
+        ),
+        PolicyKind::SecurityHubPolicy => {
+            (&["securityhub"], "orgs_manage_policies_security_hub_syntax")
+        }
         PolicyKind::InspectorPolicy => (&["inspector"], "orgs_manage_policies_inspector_syntax"),
         PolicyKind::S3Policy => (&["s3_attributes"], "orgs_manage_policies_s3_syntax"),
         PolicyKind::BedrockPolicy => (&["bedrock"], "orgs_manage_policies_bedrock_syntax"),
-        PolicyKind::UpgradeRolloutPolicy => {
-            (&["upgrade_rollout"], "orgs_manage_policies_upgrade_rollout_syntax")
-        }
+        PolicyKind::UpgradeRolloutPolicy => (
+            &["upgrade_rollout"],
+            "orgs_manage_policies_upgrade_rollout_syntax",
+        ),
         PolicyKind::GuardDutyPolicy => (&["guardduty"], "orgs_manage_policies_guardduty_syntax"),
         PolicyKind::NetworkSecurityDirectorPolicy => (
             &["network_security_director"],
@@ -330,7 +336,8 @@ fn statement<'a>(
                 (r != "*" && !r.starts_with("arn:")).then(|| {
                     (
                         format!("{noun} statement {n}: resource \"{r}\" is not \"*\" or an ARN"),
-                        "a resource is \"*\" or an ARN, like \"arn:aws:s3:::my-bucket/*\"".to_string(),
+                        "a resource is \"*\" or an ARN, like \"arn:aws:s3:::my-bucket/*\""
+                            .to_string(),
                     )
                 })
             }) {
@@ -453,7 +460,9 @@ fn management(kind: PolicyKind, doc: &Map<String, Value>) -> Option<Finding> {
         if !allowed.contains(&k.as_str()) {
             return finding(
                 vec![Step::KeyName(k.clone())],
-                format!("{noun} document has the top-level key \"{k}\", which its type does not allow"),
+                format!(
+                    "{noun} document has the top-level key \"{k}\", which its type does not allow"
+                ),
                 format!("{syntax}{}", nearest(k, allowed)),
             );
         }
@@ -484,9 +493,8 @@ fn operators(noun: &str, v: &Value, path: &mut Vec<Step>) -> Option<Finding> {
                     let ok = child.as_array().is_some_and(|l| {
                         !l.is_empty()
                             && l.iter().all(|o| {
-                                o.as_str().is_some_and(|o| {
-                                    o == "@@none" || OPERATORS[..3].contains(&o)
-                                })
+                                o.as_str()
+                                    .is_some_and(|o| o == "@@none" || OPERATORS[..3].contains(&o))
                             })
                     });
                     if !ok {
@@ -689,7 +697,12 @@ mod tests {
         for bad in ["notaservice", "S3:GetObject", "s3:", ":x", "s3 :x"] {
             assert!(!is_action(bad), "{bad}");
         }
-        for ok in ["StringEquals", "ForAnyValue:StringLike", "ArnNotLikeIfExists", "Null"] {
+        for ok in [
+            "StringEquals",
+            "ForAnyValue:StringLike",
+            "ArnNotLikeIfExists",
+            "Null",
+        ] {
             assert!(is_condition_operator(ok), "{ok}");
         }
         assert!(!is_condition_operator("StringEqualz"));

@@ -47,7 +47,10 @@ pub(crate) fn kinds_help() -> String {
         .iter()
         .map(|k| format!("\"{}\" ({})", k.prefix(), k.api_name()))
         .collect();
-    format!("`kind` is one of {}; leave it out for an SCP", names.join(", "))
+    format!(
+        "`kind` is one of {}; leave it out for an SCP",
+        names.join(", ")
+    )
 }
 
 pub(crate) fn declare(
@@ -63,7 +66,11 @@ pub(crate) fn declare(
             let name = managed.full_access().unwrap_or(FULL_AWS_ACCESS);
             problems.push(
                 cx.src
-                    .problem(&entry.key_span, &key, format!("`{name}` is AWS-managed and cannot be declared"))
+                    .problem(
+                        &entry.key_span,
+                        &key,
+                        format!("`{name}` is AWS-managed and cannot be declared"),
+                    )
                     .with_help(format!(
                         "remove [policies.{name}]; to attach it, list \"{name}\" in the \
                          `policies` of the root, an OU or an account"
@@ -184,9 +191,15 @@ fn document(
                     .problem(
                         &template.span,
                         &key_path(&["policies", name, "template"]),
-                        format!("templates generate SCPs, and this policy is {} {}", super::policy_file::article(kind.noun()), kind.noun()),
+                        format!(
+                            "templates generate SCPs, and this policy is {} {}",
+                            super::policy_file::article(kind.noun()),
+                            kind.noun()
+                        ),
                     )
-                    .with_help("give the policy a `file`, or leave out `kind` for the SCP template"),
+                    .with_help(
+                        "give the policy a `file`, or leave out `kind` for the SCP template",
+                    ),
             );
             None
         }

@@ -21,7 +21,11 @@ pub fn check(path: &Path, limits: &Limits) -> Result<PolicyDocument, Problem> {
 
 /// Reads `path` and checks it as a document of `kind` (see [`parse_kind`]).
 #[allow(clippy::result_large_err)]
-pub fn check_kind(path: &Path, kind: PolicyKind, limits: &Limits) -> Result<PolicyDocument, Problem> {
+pub fn check_kind(
+    path: &Path,
+    kind: PolicyKind,
+    limits: &Limits,
+) -> Result<PolicyDocument, Problem> {
     let text = std::fs::read_to_string(path).map_err(|e| {
         Problem::new(
             path,
@@ -158,7 +162,11 @@ fn management_shape(value: &Value, k: PolicyKind) -> Result<(), (String, String)
         return Ok(());
     }
     Err((
-        format!("{} document is {}, not a JSON object", k.noun(), kind(value)),
+        format!(
+            "{} document is {}, not a JSON object",
+            k.noun(),
+            kind(value)
+        ),
         example(k),
     ))
 }

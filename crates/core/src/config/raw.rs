@@ -44,6 +44,15 @@ pub(crate) struct RawFile {
     pub logging: Option<Entry<RawLogging>>,
     /// `[exemptions."<account id>"]`.
     pub exemptions: Vec<Entry<RawExemption>>,
+    /// `[[moved]]`: policies renamed in place.
+    pub moved: Vec<Sp<RawMoved>>,
+}
+
+/// One `[[moved]]` table.
+#[derive(Debug, Default)]
+pub(crate) struct RawMoved {
+    pub from: Option<Sp<String>>,
+    pub to: Option<Sp<String>>,
 }
 
 #[derive(Debug, Default)]
@@ -124,6 +133,20 @@ const TOP: &[(&str, &str)] = &[
         "exemptions",
         "accounts exempt from a baseline, one [exemptions.\"<account id>\"] table each",
     ),
+    (
+        "moved",
+        "policies renamed in place, one [[moved]] table each with `from` and `to`",
+    ),
+];
+const MOVED: &[(&str, &str)] = &[
+    (
+        "from",
+        "the policy's old address in quotes, like \"scp:old-name\"",
+    ),
+    (
+        "to",
+        "the policy's new address in quotes, like \"scp:new-name\" (declared under [policies])",
+    ),
 ];
 const ORGANIZATION: &[(&str, &str)] = &[
     (
@@ -151,27 +174,84 @@ pub(crate) const LIMITS: &[(&str, &str)] = &[
     ("rcp_per_target", "a whole number of RCPs, like 5"),
     ("tag_max_chars", "a whole number of characters, like 10000"),
     ("tag_per_target", "a whole number of tag policies, like 10"),
-    ("backup_max_chars", "a whole number of characters, like 10000"),
-    ("backup_per_target", "a whole number of backup policies, like 10"),
-    ("ai_opt_out_max_chars", "a whole number of characters, like 2500"),
-    ("ai_opt_out_per_target", "a whole number of AI services opt-out policies, like 5"),
-    ("chatbot_max_chars", "a whole number of characters, like 10000"),
-    ("chatbot_per_target", "a whole number of chat applications policies, like 10"),
-    ("declarative_ec2_max_chars", "a whole number of characters, like 10000"),
-    ("declarative_ec2_per_target", "a whole number of declarative policies, like 10"),
-    ("securityhub_max_chars", "a whole number of characters, like 10000"),
-    ("securityhub_per_target", "a whole number of Security Hub policies, like 10"),
-    ("inspector_max_chars", "a whole number of characters, like 10000"),
-    ("inspector_per_target", "a whole number of Inspector policies, like 10"),
+    (
+        "backup_max_chars",
+        "a whole number of characters, like 10000",
+    ),
+    (
+        "backup_per_target",
+        "a whole number of backup policies, like 10",
+    ),
+    (
+        "ai_opt_out_max_chars",
+        "a whole number of characters, like 2500",
+    ),
+    (
+        "ai_opt_out_per_target",
+        "a whole number of AI services opt-out policies, like 5",
+    ),
+    (
+        "chatbot_max_chars",
+        "a whole number of characters, like 10000",
+    ),
+    (
+        "chatbot_per_target",
+        "a whole number of chat applications policies, like 10",
+    ),
+    (
+        "declarative_ec2_max_chars",
+        "a whole number of characters, like 10000",
+    ),
+    (
+        "declarative_ec2_per_target",
+        "a whole number of declarative policies, like 10",
+    ),
+    (
+        "securityhub_max_chars",
+        "a whole number of characters, like 10000",
+    ),
+    (
+        "securityhub_per_target",
+        "a whole number of Security Hub policies, like 10",
+    ),
+    (
+        "inspector_max_chars",
+        "a whole number of characters, like 10000",
+    ),
+    (
+        "inspector_per_target",
+        "a whole number of Inspector policies, like 10",
+    ),
     ("s3_max_chars", "a whole number of characters, like 10000"),
     ("s3_per_target", "a whole number of S3 policies, like 10"),
-    ("bedrock_max_chars", "a whole number of characters, like 10000"),
-    ("bedrock_per_target", "a whole number of Bedrock policies, like 10"),
-    ("upgrade_rollout_max_chars", "a whole number of characters, like 10000"),
-    ("upgrade_rollout_per_target", "a whole number of upgrade rollout policies, like 10"),
-    ("guardduty_max_chars", "a whole number of characters, like 10000"),
-    ("guardduty_per_target", "a whole number of GuardDuty policies, like 10"),
-    ("network_security_director_max_chars", "a whole number of characters, like 10000"),
+    (
+        "bedrock_max_chars",
+        "a whole number of characters, like 10000",
+    ),
+    (
+        "bedrock_per_target",
+        "a whole number of Bedrock policies, like 10",
+    ),
+    (
+        "upgrade_rollout_max_chars",
+        "a whole number of characters, like 10000",
+    ),
+    (
+        "upgrade_rollout_per_target",
+        "a whole number of upgrade rollout policies, like 10",
+    ),
+    (
+        "guardduty_max_chars",
+        "a whole number of characters, like 10000",
+    ),
+    (
+        "guardduty_per_target",
+        "a whole number of GuardDuty policies, like 10",
+    ),
+    (
+        "network_security_director_max_chars",
+        "a whole number of characters, like 10000",
+    ),
     (
         "network_security_director_per_target",
         "a whole number of Network Security Director policies, like 10",
@@ -330,6 +410,16 @@ impl Reader<'_> {
             }
         });
         self.baselines(top, &mut file);
+        let path = ["moved"];
+        for (span, t) in self.tables(top, &[], "moved") {
+            self.unknown_keys(t, &path, MOVED);
+            self.required(t, &path, &span, MOVED, &["from", "to"]);
+            let value = RawMoved {
+                from: self.string(t, &path, "from", MOVED),
+                to: self.string(t, &path, "to", MOVED),
+            };
+            file.moved.push(Sp { value, span });
+        }
         file
     }
 
@@ -575,6 +665,8 @@ pub(crate) fn accepted_paths() -> std::collections::BTreeSet<String> {
     add("root.", TARGET);
     add("ous.*.", TARGET);
     add("accounts.*.", ACCOUNT);
+    add("moved[].", MOVED);
+    out.insert("moved[]".to_string());
     for named in ["policies.*", "ous.*", "accounts.*"] {
         out.insert(named.to_string());
     }

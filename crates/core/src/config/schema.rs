@@ -49,6 +49,22 @@ pub struct OrgToml {
     /// Accounts exempt from baselines, by 12-digit account id, each with the reasons.
     #[schemars(extend("propertyNames" = { "pattern": "^[0-9]{12}$" }))]
     exemptions: Option<BTreeMap<String, Exemption>>,
+    /// Policies renamed in place, one [[moved]] table each: UpdatePolicy gives the policy its new
+    /// name and it keeps its id and attachments.
+    moved: Option<Vec<Moved>>,
+}
+
+/// A rename: the policy at `from` is the one declared at `to`.
+#[derive(JsonSchema)]
+#[schemars(deny_unknown_fields)]
+#[allow(dead_code)]
+struct Moved {
+    /// The policy's old address: its type's prefix and name, like "scp:old-name".
+    #[schemars(regex(pattern = r"^[a-z0-9-]+:.+$"))]
+    from: String,
+    /// The policy's new address, like "scp:new-name"; declared under [policies] with that type.
+    #[schemars(regex(pattern = r"^[a-z0-9-]+:.+$"))]
+    to: String,
 }
 
 #[derive(JsonSchema)]

@@ -56,6 +56,7 @@ pub(crate) fn validate(
     let ous = ous(src, &raw.ous, &lists, problems);
     let accounts = accounts(src, &raw.accounts, &ous, &lists, problems);
     let baselines = super::baselines::baselines(src, raw, &org.allowed_regions, problems);
+    let moved = moved(src, &raw.moved, &declared.names, problems);
 
     if !problems.is_empty() {
         return None;
@@ -80,7 +81,117 @@ pub(crate) fn validate(
             .collect(),
         accounts: accounts.into_iter().flatten().collect(),
         baselines,
+        moved,
     })
+}
+
+/// `[[moved]]`: `from` and `to` are policy addresses of one kind (`scp:old`, `tag:new`), `to` is
+/// declared under [policies] with that kind, `from` is not, and no policy moves twice.
+fn moved(
+    src: &Source,
+    raw: &[Sp<super::raw::RawMoved>],
+    declared: &[(String, PolicyKind)],
+    problems: &mut Problems,
+) -> Vec<crate::model::Moved> {
+    let mut out: Vec<crate::model::Moved> = Vec::new();
+    let help = "`from` and `to` are policy addresses like \"scp:old-name\" and \"scp:new-name\": the type's prefix (scp, rcp, tag, backup, …) and the policy's name";
+    for m in raw {
+        let (Some(from), Some(to)) = (&m.value.from, &m.value.to) else {
+            continue; // reported while reading
+        };
+        let parse = |v: &Sp<String>, key: &str, problems: &mut Problems| match v
+            .value
+            .parse::<crate::model::Address>(
+        ) {
+            Ok(crate::model::Address::Policy { kind, name }) => Some((kind, name)),
+            _ => {
+                problems.push(
+                    src.problem(
+                        &v.span,
+                        &key_path(&["moved", key]),
+                        format!("`{}` is not a policy address", v.value),
+                    )
+                    .with_help(help),
+                );
+                None
+            }
+        };
+        let (Some((kind, old)), Some((to_kind, new))) =
+            (parse(from, "from", problems), parse(to, "to", problems))
+        else {
+            continue;
+        };
+        if kind != to_kind {
+            problems.push(
+                src.problem(
+                    &to.span,
+                    "moved.to",
+                    format!(
+                        "{} {} cannot become {} {}: `from` and `to` are of one policy type",
+                        super::policy_file::article(kind.noun()),
+                        kind.noun(),
+                        super::policy_file::article(to_kind.noun()),
+                        to_kind.noun()
+                    ),
+                )
+                .with_help(
+                    "a rename keeps the policy: declare a new policy of the other type instead",
+                ),
+            );
+            continue;
+        }
+        if !declared
+            .iter()
+            .any(|(n, k)| n == new.as_str() && *k == kind)
+        {
+            problems.push(
+                src.problem(
+                    &to.span,
+                    "moved.to",
+                    format!(
+                        "no {} named `{new}` is declared under [policies]",
+                        kind.noun()
+                    ),
+                )
+                .with_help(
+                    "`to` is the policy's new name, declared under [policies] with its `kind`",
+                ),
+            );
+            continue;
+        }
+        if declared
+            .iter()
+            .any(|(n, k)| n == old.as_str() && *k == kind)
+        {
+            problems.push(
+                src.problem(&from.span, "moved.from", format!(
+                    "`{old}` is still declared under [policies]: a moved policy has only its new name"
+                ))
+                .with_help("remove [policies.<old name>], or remove this [[moved]]"),
+            );
+            continue;
+        }
+        if out
+            .iter()
+            .any(|o| o.kind == kind && (o.from == old || o.to == new))
+        {
+            problems.push(
+                src.problem(
+                    &m.span,
+                    "moved",
+                    format!("`{old}` or `{new}` is in an earlier [[moved]]"),
+                )
+                .with_help("each policy moves once"),
+            );
+            continue;
+        }
+        out.push(crate::model::Moved {
+            kind,
+            from: old,
+            to: new,
+        });
+    }
+    out
 }
 
 fn organization(
@@ -329,7 +440,10 @@ impl Lists<'_> {
                         .problem(
                             &item.span,
                             &key,
-                            format!("no policy named `{}` is declared under [policies]", item.value),
+                            format!(
+                                "no policy named `{}` is declared under [policies]",
+                                item.value
+                            ),
                         )
                         .with_help(self.declared_help()),
                 ),

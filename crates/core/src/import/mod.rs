@@ -300,10 +300,13 @@ fn attachments(
     }
     let nameable = |k: &PolicyKey| {
         k.name.is_full_aws_access() && k.kind == PolicyKind::ServiceControlPolicy
-            || declared.get(&k.name).is_some_and(|(kind, _)| *kind == k.kind)
+            || declared
+                .get(&k.name)
+                .is_some_and(|(kind, _)| *kind == k.kind)
     };
     let managed = |k: &PolicyKey| {
-        k.kind == PolicyKind::ServiceControlPolicy || declared.values().any(|(kind, _)| *kind == k.kind)
+        k.kind == PolicyKind::ServiceControlPolicy
+            || declared.values().any(|(kind, _)| *kind == k.kind)
     };
     let fixed = |k: &PolicyKey| k.kind.full_access_is_fixed() && k.is_full_access();
     if let Some(other) = attached

@@ -184,8 +184,7 @@ fn policies(t: &mut Toml, m: &Model) {
         t.comment("No custom SCPs. FullAWSAccess is AWS-managed and needs no entry.");
         return;
     }
-    if m
-        .policies
+    if m.policies
         .values()
         .all(|(k, _)| *k == PolicyKind::ServiceControlPolicy)
     {

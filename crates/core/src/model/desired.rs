@@ -32,6 +32,17 @@ pub struct Desired {
     /// Contacts, key rotation, logging and exemptions for member accounts.
     #[serde(default)]
     pub baselines: Baselines,
+    /// `[[moved]]`: policies renamed in place (UpdatePolicy keeps the policy and its id).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub moved: Vec<Moved>,
+}
+
+/// A policy renamed from `from` to `to`, both of `kind`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Moved {
+    pub kind: PolicyKind,
+    pub from: PolicyName,
+    pub to: PolicyName,
 }
 
 /// Quotas that differ between partitions and over time; defaults are AWS's current commercial values.
@@ -110,9 +121,7 @@ impl Limits {
     /// The `[limits]` keys of a kind: (max characters, per target).
     pub fn keys(kind: PolicyKind) -> (String, String) {
         match kind {
-            PolicyKind::ServiceControlPolicy => {
-                ("scp_max_chars".into(), "scps_per_target".into())
-            }
+            PolicyKind::ServiceControlPolicy => ("scp_max_chars".into(), "scps_per_target".into()),
             _ => {
                 let p = kind.prefix().replace('-', "_");
                 (format!("{p}_max_chars"), format!("{p}_per_target"))

@@ -383,7 +383,11 @@ mod tests {
             PolicyKey::new(PolicyKind::TagPolicy, name("rcp:x")),
         ] {
             let text = serde_json::to_string(&key).unwrap();
-            assert_eq!(serde_json::from_str::<PolicyKey>(&text).unwrap(), key, "{text}");
+            assert_eq!(
+                serde_json::from_str::<PolicyKey>(&text).unwrap(),
+                key,
+                "{text}"
+            );
         }
         assert_eq!(PolicyKey::scp(name("deny-leave")).to_string(), "deny-leave");
         assert_eq!(PolicyKey::scp(name("a:b")).to_string(), "a:b");

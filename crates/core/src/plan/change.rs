@@ -91,6 +91,9 @@ pub enum Change {
         #[serde(default, skip_serializing_if = "PolicyKind::is_default")]
         kind: PolicyKind,
         name: PolicyName,
+        /// The policy's name before a `[[moved]]` rename (UpdatePolicy sets `name`; the id stays).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        from: Option<PolicyName>,
         id: String,
         before: PolicyState,
         after: PolicyState,
@@ -173,12 +176,10 @@ impl Change {
             Change::CreateOu { path } => Address::Ou(path.clone()),
             Change::CreatePolicy { kind, name, .. }
             | Change::UpdatePolicy { kind, name, .. }
-            | Change::DeletePolicy { kind, name, .. } => {
-                Address::Policy {
-                    kind: *kind,
-                    name: name.clone(),
-                }
-            }
+            | Change::DeletePolicy { kind, name, .. } => Address::Policy {
+                kind: *kind,
+                name: name.clone(),
+            },
             Change::CreateAccount { name, .. } => Address::Account(AccountRef::Name(name.clone())),
             Change::MoveAccount { id, .. } => Address::AccountParent(id.clone()),
             Change::Attach {

@@ -4,8 +4,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::model::{
-    AccountId, AccountRef, Actual, Address, Desired, DesiredAccount, Parent, PolicyKey,
-    PolicyKind, PolicyName, TargetKey,
+    AccountId, AccountRef, Actual, Address, Desired, DesiredAccount, Parent, PolicyKey, PolicyKind,
+    PolicyName, TargetKey,
 };
 
 use super::change::{
@@ -23,6 +23,10 @@ enum Resolution {
 }
 
 pub fn plan(desired: &Desired, actual: &Actual) -> Plan {
+    // `[[moved]]`: plan against AWS as if each renamed policy already had its new name, so its
+    // attachments stay where they are and only the name changes (UpdatePolicy, same id).
+    let (renamed_view, renamed) = moved(desired, actual);
+    let actual = renamed_view.as_ref().unwrap_or(actual);
     let mut changes = Vec::new();
     let mut unmanaged = Vec::new();
     let mut conflicts = Vec::new();
@@ -52,7 +56,9 @@ pub fn plan(desired: &Desired, actual: &Actual) -> Plan {
     for name in &actual.unknown_policy_types {
         unmanaged.push(Unmanaged {
             address: Address::Root,
-            note: format!("policy type {name} is enabled on the root; this govern does not know it"),
+            note: format!(
+                "policy type {name} is enabled on the root; this govern does not know it"
+            ),
         });
     }
 
@@ -60,6 +66,7 @@ pub fn plan(desired: &Desired, actual: &Actual) -> Plan {
     plan_policies(
         desired,
         actual,
+        &renamed,
         &mut changes,
         &mut unmanaged,
         &mut conflicts,
@@ -121,14 +128,52 @@ fn managed_tags(existing: &BTreeMap<String, String>) -> BTreeMap<String, String>
     tags
 }
 
+/// The organization with every `[[moved]]` policy that exists under its old name (and not under
+/// its new one) renamed, and those renames (kind, new name) → old name; None when nothing moves.
+fn moved(desired: &Desired, actual: &Actual) -> (Option<Actual>, BTreeMap<PolicyKey, PolicyName>) {
+    let mut renamed = BTreeMap::new();
+    let moves: Vec<_> = desired
+        .moved
+        .iter()
+        .filter(|m| {
+            actual
+                .policy(m.kind, &m.from)
+                .is_some_and(|p| !p.aws_managed)
+                && actual.policy(m.kind, &m.to).is_none()
+        })
+        .collect();
+    if moves.is_empty() {
+        return (None, renamed);
+    }
+    let mut view = actual.clone();
+    for m in moves {
+        let old = PolicyKey::new(m.kind, m.from.clone());
+        let new = PolicyKey::new(m.kind, m.to.clone());
+        if let Some(p) = view.policies.remove(&old) {
+            view.policies.insert(new.clone(), p);
+        }
+        for set in view.attachments.values_mut() {
+            if set.remove(&old) {
+                set.insert(new.clone());
+            }
+        }
+        renamed.insert(new, m.from.clone());
+    }
+    (Some(view), renamed)
+}
+
 fn plan_policies(
     desired: &Desired,
     actual: &Actual,
+    renamed: &BTreeMap<PolicyKey, PolicyName>,
     changes: &mut Vec<Change>,
     unmanaged: &mut Vec<Unmanaged>,
     conflicts: &mut Vec<Conflict>,
 ) {
     for (name, want) in &desired.policies {
+        let from = renamed
+            .get(&PolicyKey::new(want.kind, name.clone()))
+            .cloned();
         match actual.policy(want.kind, name) {
             Some(have) if have.aws_managed => conflicts.push(Conflict {
                 address: policy_address(want.kind, name),
@@ -141,7 +186,9 @@ fn plan_policies(
             // updates anyway, but leaves an SCP that already says what org.toml says as it is. So
             // adopting an existing organization (`govern import`) needs no write, and plans empty.
             Some(have)
-                if have.document == want.document && have.description == want.description => {}
+                if from.is_none()
+                    && have.document == want.document
+                    && have.description == want.description => {}
             Some(have) => {
                 let before = PolicyState {
                     description: have.description.clone(),
@@ -153,10 +200,11 @@ fn plan_policies(
                     document: want.document.clone(),
                     tags: managed_tags(&have.tags),
                 };
-                if before != after {
+                if before != after || from.is_some() {
                     changes.push(Change::UpdatePolicy {
                         kind: want.kind,
                         name: name.clone(),
+                        from,
                         id: have.id.clone(),
                         before,
                         after,
@@ -331,10 +379,11 @@ fn plan_attachments(
                 .filter(|p| desired.kind_of(p).unwrap_or_default() == kind && !fixed(p))
                 .cloned()
                 .collect();
-            let have: BTreeSet<PolicyName> = current_attachments(actual, target.key().as_ref(), kind)
-                .into_iter()
-                .filter(|p| !fixed(p))
-                .collect();
+            let have: BTreeSet<PolicyName> =
+                current_attachments(actual, target.key().as_ref(), kind)
+                    .into_iter()
+                    .filter(|p| !fixed(p))
+                    .collect();
             for policy in want.difference(&have) {
                 changes.push(Change::Attach {
                     kind,

@@ -222,9 +222,10 @@ fn slice(change: &Change, actual: &Actual) -> Value {
                 crate::model::Parent::Ou(p) => json!(actual.ous.get(&p)),
             },
         }),
-        Change::CreatePolicy { kind, name, .. } | Change::UpdatePolicy { kind, name, .. } => {
-            json!(actual.policy(*kind, name))
-        }
+        Change::CreatePolicy { kind, name, .. } => json!(actual.policy(*kind, name)),
+        Change::UpdatePolicy {
+            kind, name, from, ..
+        } => json!(actual.policy(*kind, from.as_ref().unwrap_or(name))),
         Change::DeletePolicy { kind, name, .. } => {
             let key = crate::model::PolicyKey::new(*kind, name.clone());
             let targets: Vec<String> = actual
@@ -315,7 +316,9 @@ mod tests {
             policies: Default::default(),
             attachments: [(
                 TargetKey::Root,
-                [crate::model::PolicyKey::full_aws_access()].into_iter().collect(),
+                [crate::model::PolicyKey::full_aws_access()]
+                    .into_iter()
+                    .collect(),
             )]
             .into(),
             members: Default::default(),

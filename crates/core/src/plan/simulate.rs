@@ -76,8 +76,26 @@ pub fn simulate(actual: &Actual, plan: &Plan) -> Result<Actual, SimulationError>
                 );
             }
             Change::UpdatePolicy {
-                kind, name, after, ..
+                kind,
+                name,
+                from,
+                after,
+                ..
             } => {
+                if let Some(from) = from {
+                    let old = PolicyKey::new(*kind, from.clone());
+                    let new = PolicyKey::new(*kind, name.clone());
+                    let p = state
+                        .policies
+                        .remove(&old)
+                        .ok_or_else(|| fail(format!("policy {from} does not exist")))?;
+                    state.policies.insert(new.clone(), p);
+                    for set in state.attachments.values_mut() {
+                        if set.remove(&old) {
+                            set.insert(new.clone());
+                        }
+                    }
+                }
                 let p = state
                     .policies
                     .get_mut(&PolicyKey::new(*kind, name.clone()))

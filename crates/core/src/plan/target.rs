@@ -66,9 +66,9 @@ impl TargetFilter {
 fn kind(change: &Change) -> &'static str {
     match change {
         Change::CreateOu { .. } => "ou",
-        Change::CreatePolicy { .. }
-        | Change::UpdatePolicy { .. }
-        | Change::DeletePolicy { .. } => "scp",
+        Change::CreatePolicy { .. } | Change::UpdatePolicy { .. } | Change::DeletePolicy { .. } => {
+            "scp"
+        }
         Change::EnablePolicyType { .. } | Change::Attach { .. } | Change::Detach { .. } => {
             "attachment"
         }

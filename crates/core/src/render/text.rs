@@ -228,7 +228,20 @@ fn change(out: &mut Out, c: &PlannedChange) {
             out.detail("document:");
             document(out, &docdiff::added(&after.document));
         }
-        Change::UpdatePolicy { before, after, .. } => {
+        Change::UpdatePolicy {
+            name,
+            from,
+            before,
+            after,
+            ..
+        } => {
+            if let Some(from) = from {
+                out.detail(&format!(
+                    "name: {:?} → {:?} ([[moved]]; the policy and its id stay)",
+                    from.as_str(),
+                    name.as_str()
+                ));
+            }
             if before.description != after.description {
                 out.detail(&format!(
                     "description: {:?} → {:?}",
