@@ -365,7 +365,7 @@ fn statement<'a>(
                     ),
                 );
             }
-            if !body.as_object().is_some_and(|b| !b.is_empty()) {
+            if body.as_object().is_none_or(|b| b.is_empty()) {
                 return finding(
                     here(key("Condition")).into_iter().chain([key(op)]).collect(),
                     format!("{noun} statement {n}: condition \"{op}\" is not an object of condition keys"),

@@ -739,6 +739,14 @@ fn known_regions_help(typo: &str) -> String {
     }
 }
 
+/// "SCPs", "tag policies".
+fn plural(noun: &str) -> String {
+    match noun.strip_suffix("policy") {
+        Some(stem) => format!("{stem}policies"),
+        None => format!("{noun}s"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -750,13 +758,5 @@ mod tests {
         assert!(!is_role_name(""));
         assert!(!is_role_name("has space"));
         assert!(!is_role_name(&"x".repeat(65)));
-    }
-}
-
-/// "SCPs", "tag policies".
-fn plural(noun: &str) -> String {
-    match noun.strip_suffix("policy") {
-        Some(stem) => format!("{stem}policies"),
-        None => format!("{noun}s"),
     }
 }

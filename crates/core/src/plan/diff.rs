@@ -446,10 +446,10 @@ fn plan_deletions(
         .filter(|(key, p)| {
             !p.aws_managed
                 && is_managed(p)
-                && !desired
+                && desired
                     .policies
                     .get(&key.name)
-                    .is_some_and(|d| d.kind == key.kind)
+                    .is_none_or(|d| d.kind != key.kind)
         })
         .collect();
     if gone.is_empty() {
