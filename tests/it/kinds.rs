@@ -135,8 +135,8 @@ fn addresses(plan: &Value, list: &str) -> Vec<String> {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn every_kind_is_planned_applied_replanned_empty_and_imported_back() {
-    let (stack, _seeder) = Stack::start().await;
+async fn every_kind_is_planned_applied_replanned_empty_imported_back_and_drifted() {
+    let (stack, seeder) = Stack::start().await;
     let dir = tempfile::tempdir().unwrap();
     let config = every_kind(dir.path());
 
@@ -201,6 +201,70 @@ async fn every_kind_is_planned_applied_replanned_empty_and_imported_back() {
         "plan after import: {}\n{written}",
         text(&out)
     );
+
+    // Drift: clean after the apply; a document changed by hand (a tag policy in moto, a chatbot
+    // policy in the proxy) and a detach (an RCP) are drift at their addresses.
+    let out = stack.run(&config, &["drift", "--format", "json"]);
+    let clean: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(clean["classification"], "clean", "{}", text(&out));
+    let org = &seeder.org;
+    for (kind, content) in [
+        (
+            PolicyKind::TagPolicy,
+            r#"{"tags": {"owner": {"tag_key": {"@@assign": "Owner"}}}}"#,
+        ),
+        (
+            PolicyKind::ChatbotPolicy,
+            r#"{"chatbot": {"platforms": {"slack": {"client": {"@@assign": "enabled"}}}}}"#,
+        ),
+    ] {
+        let id = policy_id_of(org, kind, &format!("one-{}", kind.prefix())).await;
+        org.update_policy()
+            .policy_id(id)
+            .content(content)
+            .send()
+            .await
+            .unwrap();
+    }
+    let rcp = policy_id_of(org, PolicyKind::ResourceControlPolicy, "one-rcp").await;
+    org.detach_policy()
+        .policy_id(rcp)
+        .target_id(&seeder.root_id)
+        .send()
+        .await
+        .unwrap();
+    let out = stack.run(&config, &["drift", "--format", "json"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["classification"], "drift", "{report:#}");
+    let mut drifted = addresses(&report["plan"], "changes");
+    drifted.sort();
+    assert_eq!(
+        drifted,
+        [
+            "attach:rcp:one-rcp→root",
+            "chatbot:one-chatbot",
+            "tag:one-tag"
+        ],
+        "{report:#}"
+    );
+}
+
+async fn policy_id_of(org: &aws_sdk_organizations::Client, kind: PolicyKind, name: &str) -> String {
+    let out = org
+        .list_policies()
+        .filter(aws_sdk_organizations::types::PolicyType::from(
+            kind.api_name(),
+        ))
+        .send()
+        .await
+        .unwrap();
+    out.policies()
+        .iter()
+        .find(|p| p.name() == Some(name))
+        .and_then(|p| p.id())
+        .unwrap()
+        .to_string()
 }
 
 #[tokio::test(flavor = "multi_thread")]
