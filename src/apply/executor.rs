@@ -26,8 +26,8 @@ use aws_smithy_types::error::display::DisplayErrorContext;
 use crate::aws::Clients;
 use crate::error::{Error, Result};
 use crate::model::{
-    AccountId, AccountRef, Actual, Address, OuPath, Parent, PolicyDocument, PolicyKind, PolicyName,
-    TargetKey,
+    AccountId, AccountRef, Actual, Address, OuPath, Parent, PolicyDocument, PolicyKey, PolicyKind,
+    PolicyName, TargetKey,
 };
 use crate::plan::{
     Change, Plan, PlannedChange, PolicyState, Target, MANAGED_BY_KEY, MANAGED_BY_VALUE,
@@ -75,9 +75,9 @@ const MISSED_POLLS: u32 = 5;
 struct Ids {
     root: String,
     ous: BTreeMap<OuPath, String>,
-    policies: BTreeMap<PolicyName, String>,
+    policies: BTreeMap<PolicyKey, String>,
     new_accounts: BTreeMap<String, AccountId>,
-    attachments: BTreeMap<TargetKey, BTreeSet<PolicyName>>,
+    attachments: BTreeMap<TargetKey, BTreeSet<PolicyKey>>,
     /// Request ids of the change that ran last.
     request_ids: Vec<String>,
     /// Accounts whose member role could not be assumed: their contacts and regions are set from
@@ -254,11 +254,11 @@ fn target_id(ids: &Ids, key: &TargetKey) -> Result<String> {
     }
 }
 
-fn policy_id(ids: &Ids, name: &PolicyName) -> Result<String> {
+fn policy_id(ids: &Ids, key: &PolicyKey) -> Result<String> {
     ids.policies
-        .get(name)
+        .get(key)
         .cloned()
-        .ok_or_else(|| Error::Discovery(format!("SCP {name} does not exist")))
+        .ok_or_else(|| Error::Discovery(format!("{} {} does not exist", key.kind.noun(), key.name)))
 }
 
 async fn run(clients: &Clients, ids: &mut Ids, change: &Change) -> Result<()> {
@@ -296,17 +296,19 @@ async fn run_change(
                 Err(e) => return Err(Error::aws("EnablePolicyType", on, e)),
             }
             wait_for_policy_type(org, &ids.root, *kind, &on).await?;
-            // AWS attaches FullAWSAccess everywhere when SCPs are enabled.
-            let full = PolicyName::full_aws_access();
-            ids.attachments
-                .entry(TargetKey::Root)
-                .or_default()
-                .insert(full.clone());
-            for p in ids.ous.keys() {
+            // AWS attaches the kind's full-access policy (FullAWSAccess, RCPFullAWSAccess)
+            // everywhere when the kind is enabled.
+            if let Some(full) = PolicyKey::full_access(*kind) {
                 ids.attachments
-                    .entry(TargetKey::Ou(p.clone()))
+                    .entry(TargetKey::Root)
                     .or_default()
                     .insert(full.clone());
+                for p in ids.ous.keys() {
+                    ids.attachments
+                        .entry(TargetKey::Ou(p.clone()))
+                        .or_default()
+                        .insert(full.clone());
+                }
             }
         }
         Change::CreateOu { path } => {
@@ -356,7 +358,7 @@ async fn run_change(
             ids.attachments
                 .entry(TargetKey::Ou(path.clone()))
                 .or_default()
-                .insert(PolicyName::full_aws_access());
+                .insert(PolicyKey::full_aws_access());
         }
         Change::CreatePolicy { kind, name, after } => {
             let r = org
@@ -399,20 +401,42 @@ async fn run_change(
                 }
                 Err(e) => return Err(Error::aws("CreatePolicy", on, e)),
             };
-            ids.policies.insert(name.clone(), id);
+            ids.policies.insert(PolicyKey::new(*kind, name.clone()), id);
         }
         Change::UpdatePolicy {
-            id, before, after, ..
+            kind,
+            name,
+            from,
+            id,
+            before,
+            after,
         } => {
-            if before.document != after.document || before.description != after.description {
+            if before.document != after.document
+                || before.description != after.description
+                || from.is_some()
+            {
+                // A `[[moved]]` rename sets the name too (idempotent: a retry sets it again).
                 org.update_policy()
                     .policy_id(id)
+                    .set_name(from.as_ref().map(|_| name.as_str().to_string()))
                     .description(&after.description)
                     .content(after.document.minified())
                     .send()
                     .await
                     .inspect(|o| note(rids, o))
                     .map_err(|e| Error::aws("UpdatePolicy", &on, e))?;
+            }
+            if let Some(from) = from {
+                let old = PolicyKey::new(*kind, from.clone());
+                let new = PolicyKey::new(*kind, name.clone());
+                if let Some(pid) = ids.policies.remove(&old) {
+                    ids.policies.insert(new.clone(), pid);
+                }
+                for set in ids.attachments.values_mut() {
+                    if set.remove(&old) {
+                        set.insert(new.clone());
+                    }
+                }
             }
             let added: Vec<Tag> = tags(after)
                 .into_iter()
@@ -427,6 +451,23 @@ async fn run_change(
                     .inspect(|o| note(rids, o))
                     .map_err(|e| Error::aws("TagResource", &on, e))?;
             }
+        }
+        Change::DeletePolicy { kind, name, id, .. } => {
+            let r = org
+                .delete_policy()
+                .policy_id(id)
+                .send()
+                .await
+                .inspect(|o| note(rids, o));
+            match r {
+                Ok(_) => {}
+                // Deleted already: a retry after a lost answer.
+                Err(e)
+                    if e.as_service_error()
+                        .is_some_and(|s| s.is_policy_not_found_exception()) => {}
+                Err(e) => return Err(Error::aws("DeletePolicy", on, e)),
+            }
+            ids.policies.remove(&PolicyKey::new(*kind, name.clone()));
         }
         Change::CreateAccount {
             name,
@@ -470,7 +511,7 @@ async fn run_change(
             ids.attachments
                 .entry(TargetKey::Account(id.clone()))
                 .or_default()
-                .insert(PolicyName::full_aws_access());
+                .insert(PolicyKey::full_aws_access());
             ids.new_accounts.insert(name.clone(), id.clone());
             // Before its contacts and before verification: the new account's role can be assumed
             // only minutes after SUCCEEDED.
@@ -496,11 +537,16 @@ async fn run_change(
                 Err(e) => return Err(Error::aws("MoveAccount", on, e)),
             }
         }
-        Change::Attach { policy, target, .. } => {
+        Change::Attach {
+            kind,
+            policy,
+            target,
+        } => {
             let key = target_key(ids, target)?;
+            let policy = PolicyKey::new(*kind, policy.clone());
             let r = org
                 .attach_policy()
-                .policy_id(policy_id(ids, policy)?)
+                .policy_id(policy_id(ids, &policy)?)
                 .target_id(target_id(ids, &key)?)
                 .send()
                 .await
@@ -512,10 +558,7 @@ async fn run_change(
                         .is_some_and(|s| s.is_duplicate_policy_attachment_exception()) => {}
                 Err(e) => return Err(Error::aws("AttachPolicy", on, e)),
             }
-            ids.attachments
-                .entry(key)
-                .or_default()
-                .insert(policy.clone());
+            ids.attachments.entry(key).or_default().insert(policy);
         }
         Change::EnableServiceAccess { service } => {
             org.enable_aws_service_access()
@@ -567,20 +610,36 @@ async fn run_change(
             };
             crate::baselines::write(m, &at, &on, rids).await?;
         }
-        Change::Detach { policy, target, .. } => {
+        Change::Detach {
+            kind,
+            policy,
+            target,
+        } => {
             let key = target_key(ids, target)?;
+            let policy = PolicyKey::new(*kind, policy.clone());
             let attached = ids.attachments.get(&key).cloned().unwrap_or_default();
             // The rail: never detach the last SCP, whatever the plan says (AWS refuses it too, the
-            // emulator does not).
-            if attached.iter().all(|p| p == policy) {
+            // emulator does not). Other kinds may be left with none.
+            if kind.needs_one_attached()
+                && attached
+                    .iter()
+                    .filter(|p| p.kind == *kind)
+                    .all(|p| *p == policy)
+            {
                 return Err(Error::Refused {
-                    message: format!("{on}: refusing to detach the last SCP from {target}"),
-                    hint: Some("declare at least one other SCP for this target in org.toml".into()),
+                    message: format!(
+                        "{on}: refusing to detach the last {} from {target}",
+                        kind.noun()
+                    ),
+                    hint: Some(format!(
+                        "declare at least one other {} for this target in org.toml",
+                        kind.noun()
+                    )),
                 });
             }
             let r = org
                 .detach_policy()
-                .policy_id(policy_id(ids, policy)?)
+                .policy_id(policy_id(ids, &policy)?)
                 .target_id(target_id(ids, &key)?)
                 .send()
                 .await
@@ -593,7 +652,7 @@ async fn run_change(
                 Err(e) => return Err(Error::aws("DetachPolicy", on, e)),
             }
             if let Some(s) = ids.attachments.get_mut(&key) {
-                s.remove(policy);
+                s.remove(&policy);
             }
         }
     }

@@ -240,6 +240,10 @@ fn report(out: &Path, organization: &str, imported: &Imported) {
             s.not_declared.len()
         ));
     }
+    // Names are unique within a policy type only; org.toml names each policy once.
+    for why in &s.not_declared_policies {
+        text.push_str(&format!(" Left out: {why}."));
+    }
     text.push_str(" `govern plan` on it plans no change.");
     eprintln!("{text}");
 }

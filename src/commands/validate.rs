@@ -28,10 +28,20 @@ pub fn run(ctx: &Context, args: &ValidateArgs) -> Result<u8> {
     let loaded = loaded?;
     if args.format == ValidateFormat::Text {
         let d = &loaded.desired;
+        let scps = d
+            .policies
+            .values()
+            .filter(|p| p.kind == crate::model::PolicyKind::ServiceControlPolicy)
+            .count();
+        // Other kinds are counted apart, so an SCP-only file reads as it did before kinds.
+        let others = match d.policies.len() - scps {
+            0 => String::new(),
+            n => format!(", {n} other {}", if n == 1 { "policy" } else { "policies" }),
+        };
         println!(
-            "{} is valid: {} SCPs, {} OUs, {} accounts ({} files read).",
+            "{} is valid: {} SCPs{others}, {} OUs, {} accounts ({} files read).",
             ctx.config.display(),
-            d.policies.len(),
+            scps,
             d.ous.len(),
             d.accounts.len(),
             loaded.files.len()

@@ -1,9 +1,15 @@
 //! The organization as the management account sees it: root, OU tree, accounts and their parents,
 //! SCPs with documents, tags and targets.
 //!
-//! Request mix (P = parents = OUs + 1, S = custom SCPs, pages of 20):
+//! Request mix (P = parents = OUs + 1, K = policy kinds listed, S = custom policies, M = the
+//! AWS-managed ones, pages of 20):
 //! DescribeOrganization 1 + ListRoots 1 + ListOrganizationalUnitsForParent ≥P + ListAccountsForParent ≥P
-//! plus ListPolicies ≥1 + ListTargetsForPolicy ≥S+1 + DescribePolicy S+1 + ListTagsForResource S.
+//! plus ListPolicies ≥K + ListTargetsForPolicy ≥S+M + DescribePolicy S+M + ListTagsForResource S.
+//!
+//! The kinds listed are SCPs (always: the apply lock is one) and every other kind enabled on the
+//! root: a kind that is not enabled can have no attachment, and listing all fourteen would cost a
+//! request each on every run. A policy type the root lists that the SDK's enum does not know is
+//! kept by name (`Actual::unknown_policy_types`) and never read further.
 //!
 //! Accounts come per parent (not ListAccounts + ListParents per account), and attachments per policy
 //! (not ListPoliciesForTarget per target): both are the fewer calls.
@@ -17,7 +23,7 @@ use futures::{StreamExt, TryStreamExt};
 use crate::error::{Error, Result};
 use crate::model::{
     AccountId, Actual, ActualAccount, ActualOu, ActualPolicy, OuPath, Parent, PolicyDocument,
-    PolicyKind, PolicyName, TargetKey,
+    PolicyKey, PolicyKind, PolicyName, TargetKey,
 };
 
 use super::{ORG_CONCURRENCY, PAGE_SIZE};
@@ -46,18 +52,35 @@ pub async fn organization(org: &Client) -> Result<Actual> {
         .ok_or_else(|| Error::Discovery("the organization has no root".into()))?;
     let root_id = root.id().unwrap_or_default().to_string();
     // The kinds ENABLED on the root (PENDING_ENABLE is not yet: attachments still fail).
-    let policy_types = root
+    let enabled: Vec<&str> = root
         .policy_types()
         .iter()
         .filter(|t| t.status() == Some(&PolicyTypeStatus::Enabled))
-        .filter_map(|t| PolicyKind::from_api_name(t.r#type()?.as_str()))
+        .filter_map(|t| Some(t.r#type()?.as_str()))
+        .collect();
+    let policy_types: BTreeSet<PolicyKind> = enabled
+        .iter()
+        .filter_map(|t| PolicyKind::from_api_name(t))
+        .collect();
+    let unknown_policy_types: BTreeSet<String> = enabled
+        .iter()
+        .filter(|t| PolicyKind::from_api_name(t).is_none())
+        .map(|t| t.to_string())
         .collect();
 
     let (ous, accounts) = tree(org, &root_id).await?;
     let ou_by_id: BTreeMap<&str, &OuPath> = ous.iter().map(|(p, o)| (o.id.as_str(), p)).collect();
-    let (policies, targets) = policies(org).await?;
+    let mut kinds = policy_types.clone();
+    kinds.insert(PolicyKind::ServiceControlPolicy);
+    let mut policies = BTreeMap::new();
+    let mut targets = Vec::new();
+    for kind in kinds {
+        let (p, t) = policies_of(org, kind).await?;
+        policies.extend(p);
+        targets.extend(t);
+    }
 
-    let mut attachments: BTreeMap<TargetKey, BTreeSet<PolicyName>> = BTreeMap::new();
+    let mut attachments: BTreeMap<TargetKey, BTreeSet<PolicyKey>> = BTreeMap::new();
     for (name, policy_targets) in targets {
         for (kind, id) in policy_targets {
             let key = match kind {
@@ -81,6 +104,7 @@ pub async fn organization(org: &Client) -> Result<Actual> {
         management_account,
         root_id,
         policy_types,
+        unknown_policy_types,
         ous,
         accounts,
         policies,
@@ -203,11 +227,13 @@ async fn children_of(org: &Client, parent_id: &str, parent: &Parent) -> Result<C
     Ok((ous, accounts))
 }
 
-type PolicyTargets = Vec<(PolicyName, Vec<(TargetType, String)>)>;
+type PolicyTargets = Vec<(PolicyKey, Vec<(TargetType, String)>)>;
 
-async fn policies(org: &Client) -> Result<(BTreeMap<PolicyName, ActualPolicy>, PolicyTargets)> {
-    // The one kind wired up so far; another kind is another listing (and its own namespace).
-    let kind = PolicyKind::ServiceControlPolicy;
+/// The policies of one kind, with their documents, tags and targets.
+async fn policies_of(
+    org: &Client,
+    kind: PolicyKind,
+) -> Result<(BTreeMap<PolicyKey, ActualPolicy>, PolicyTargets)> {
     let summaries: Vec<_> = org
         .list_policies()
         .filter(aws_sdk_organizations::types::PolicyType::from(
@@ -218,21 +244,21 @@ async fn policies(org: &Client) -> Result<(BTreeMap<PolicyName, ActualPolicy>, P
         .send()
         .collect::<std::result::Result<Vec<_>, _>>()
         .await
-        .map_err(|e| Error::aws("ListPolicies", "service control policies", e))?
+        .map_err(|e| Error::aws("ListPolicies", format!("{}s", kind.noun()), e))?
         .into_iter()
         .flat_map(|page| page.policies.unwrap_or_default())
         .collect();
 
     // The apply lock (an unattached SCP) is govern's own bookkeeping, not part of the organization.
-    let summaries = summaries
-        .into_iter()
-        .filter(|s| s.name() != Some(crate::model::LOCK_POLICY));
+    let summaries = summaries.into_iter().filter(|s| {
+        kind != PolicyKind::ServiceControlPolicy || s.name() != Some(crate::model::LOCK_POLICY)
+    });
     let read: Vec<_> = futures::stream::iter(summaries.map(|s| async move {
         let id = s.id().unwrap_or_default().to_string();
         let name = PolicyName::parse(s.name().unwrap_or_default())
             .map_err(|e| Error::Discovery(format!("policy {id}: {e}")))?;
         let aws_managed = s.aws_managed();
-        let on = format!("scp:{name}");
+        let on = format!("{}:{name}", kind.prefix());
 
         let described = org
             .describe_policy()
@@ -284,7 +310,7 @@ async fn policies(org: &Client) -> Result<(BTreeMap<PolicyName, ActualPolicy>, P
             .collect();
 
         Ok::<_, Error>((
-            name,
+            PolicyKey::new(kind, name),
             ActualPolicy {
                 kind,
                 id,

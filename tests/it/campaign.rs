@@ -86,7 +86,7 @@ async fn facts(cfg: &aws_config::SdkConfig) -> BTreeMap<String, String> {
     }
     for (name, p) in &actual.policies {
         // The apply lock is an SCP that lives only while an apply runs.
-        if name.as_str().starts_with("govern-apply-lock") {
+        if name.name.as_str().starts_with("govern-apply-lock") {
             continue;
         }
         put(
@@ -96,7 +96,7 @@ async fn facts(cfg: &aws_config::SdkConfig) -> BTreeMap<String, String> {
     }
     for (target, policies) in &actual.attachments {
         for p in policies {
-            if !p.as_str().starts_with("govern-apply-lock") {
+            if !p.name.as_str().starts_with("govern-apply-lock") {
                 put(format!("attach {target:?} {p}"), "attached".into());
             }
         }

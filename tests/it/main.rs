@@ -17,6 +17,7 @@ mod first_minute;
 mod hostile;
 mod iam;
 mod import;
+mod kinds;
 mod layers;
 mod lock;
 mod members;

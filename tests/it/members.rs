@@ -50,6 +50,7 @@ fn desired(allowed: &[&str]) -> Desired {
             logging: None,
             exemptions: BTreeMap::new(),
         },
+        moved: Vec::new(),
     }
 }
 

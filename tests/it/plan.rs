@@ -23,6 +23,11 @@ fn doc(action: &str) -> PolicyDocument {
     ))
     .unwrap()
 }
+/// Attachments of SCPs, as `Actual` keys them.
+fn keys(names: &[&str]) -> BTreeSet<PolicyKey> {
+    set(names).into_iter().map(PolicyKey::scp).collect()
+}
+
 fn set(names: &[&str]) -> BTreeSet<PolicyName> {
     names.iter().map(|n| pn(n)).collect()
 }
@@ -42,6 +47,7 @@ fn empty_desired() -> Desired {
         ous: BTreeMap::new(),
         accounts: BTreeMap::new(),
         baselines: Baselines::default(),
+        moved: Vec::new(),
     }
 }
 
@@ -58,7 +64,7 @@ fn fresh_actual() -> Actual {
     );
     let mut policies = BTreeMap::new();
     policies.insert(
-        PolicyName::full_aws_access(),
+        PolicyKey::full_aws_access(),
         ActualPolicy {
             kind: PolicyKind::ServiceControlPolicy,
             id: "p-FullAWSAccess".into(),
@@ -72,13 +78,14 @@ fn fresh_actual() -> Actual {
         },
     );
     let mut attachments = BTreeMap::new();
-    attachments.insert(TargetKey::Root, set(&["FullAWSAccess"]));
-    attachments.insert(TargetKey::Account(acct(MGMT)), set(&["FullAWSAccess"]));
+    attachments.insert(TargetKey::Root, keys(&["FullAWSAccess"]));
+    attachments.insert(TargetKey::Account(acct(MGMT)), keys(&["FullAWSAccess"]));
     Actual {
         organization_id: "o-test".into(),
         management_account: acct(MGMT),
         root_id: "r-test".into(),
         policy_types: [PolicyKind::ServiceControlPolicy].into(),
+        unknown_policy_types: BTreeSet::new(),
         ous: BTreeMap::new(),
         accounts,
         policies,
@@ -153,7 +160,7 @@ fn policies_are_created_updated_adopted_and_compared_as_json() {
     )
     .unwrap();
     a.policies.insert(
-        pn("same"),
+        PolicyKey::scp(pn("same")),
         ActualPolicy {
             kind: PolicyKind::ServiceControlPolicy,
             id: "p-same".into(),
@@ -164,7 +171,7 @@ fn policies_are_created_updated_adopted_and_compared_as_json() {
         },
     );
     a.policies.insert(
-        pn("changed"),
+        PolicyKey::scp(pn("changed")),
         ActualPolicy {
             kind: PolicyKind::ServiceControlPolicy,
             id: "p-changed".into(),
@@ -175,7 +182,7 @@ fn policies_are_created_updated_adopted_and_compared_as_json() {
         },
     );
     a.policies.insert(
-        pn("legacy"),
+        PolicyKey::scp(pn("legacy")),
         ActualPolicy {
             kind: PolicyKind::ServiceControlPolicy,
             id: "p-legacy".into(),
@@ -235,7 +242,7 @@ fn attachments_attach_before_detach_and_only_on_declared_targets() {
     d.ous.insert(ou("Other"), DesiredOu::default());
     let mut a = fresh_actual();
     a.policies.insert(
-        pn("deny"),
+        PolicyKey::scp(pn("deny")),
         ActualPolicy {
             kind: PolicyKind::ServiceControlPolicy,
             id: "p-1".into(),
@@ -253,7 +260,7 @@ fn attachments_attach_before_detach_and_only_on_declared_targets() {
             },
         );
         a.attachments
-            .insert(TargetKey::Ou(ou(name)), set(&["FullAWSAccess"]));
+            .insert(TargetKey::Ou(ou(name)), keys(&["FullAWSAccess"]));
     }
     let p = converges(&d, &a);
     assert_eq!(
@@ -457,7 +464,7 @@ fn arb_actual() -> impl Strategy<Value = Actual> {
                     BTreeMap::new()
                 };
                 a.policies.insert(
-                    pn(&format!("p{n}")),
+                    PolicyKey::scp(pn(&format!("p{n}"))),
                     ActualPolicy {
                         kind: PolicyKind::ServiceControlPolicy,
                         id: format!("p-{n}"),
@@ -469,7 +476,7 @@ fn arb_actual() -> impl Strategy<Value = Actual> {
                 );
             }
             // Attach some existing policies to some existing targets.
-            let names: Vec<PolicyName> = a.policies.keys().cloned().collect();
+            let names: Vec<PolicyKey> = a.policies.keys().cloned().collect();
             let mut targets = vec![TargetKey::Root];
             targets.extend(a.ous.keys().cloned().map(TargetKey::Ou));
             targets.extend(a.accounts.keys().cloned().map(TargetKey::Account));

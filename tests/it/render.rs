@@ -85,6 +85,7 @@ fn org_plan() -> Plan {
             Change::UpdatePolicy {
                 kind: PolicyKind::ServiceControlPolicy,
                 name: pn("deny-leave-org"),
+                from: None,
                 id: "p-4ruxkv0e".into(),
                 before: PolicyState {
                     description: "old".into(),
@@ -159,11 +160,13 @@ fn org_plan() -> Plan {
 
 /// One change of every variant, with what surrounds them in a real plan.
 fn every_change_plan() -> Plan {
-    let mut p =
-        plan(vec![
-        planned(Change::EnablePolicyType {
- kind: PolicyKind::ServiceControlPolicy,
- }, &[]),
+    let mut p = plan(vec![
+        planned(
+            Change::EnablePolicyType {
+                kind: PolicyKind::ServiceControlPolicy,
+            },
+            &[],
+        ),
         planned(
             Change::CreateOu {
                 path: ou("Workloads"),
@@ -192,6 +195,7 @@ fn every_change_plan() -> Plan {
             Change::UpdatePolicy {
                 kind: PolicyKind::ServiceControlPolicy,
                 name: pn("deny-leave-org"),
+                from: None,
                 id: "p-4ruxkv0e".into(),
                 before: PolicyState {
                     description: "old".into(),
@@ -259,6 +263,21 @@ fn every_change_plan() -> Plan {
                 target: Target::Account {
                     name: "log-archive".into(),
                     id: Some(acct("111122223333")),
+                },
+            },
+            &[],
+        ),
+        planned(
+            Change::DeletePolicy {
+                kind: PolicyKind::TagPolicy,
+                name: pn("old-cost-center"),
+                id: "p-95ouzbjq".into(),
+                before: PolicyState {
+                    description: "retired".into(),
+                    document: doc(
+                        r#"{"tags": {"costcenter": {"tag_key": {"@@assign": "CostCenter"}}}}"#,
+                    ),
+                    tags: tags(&[("managed-by", "govern")]),
                 },
             },
             &[],
@@ -469,6 +488,7 @@ fn an_unchanged_document_shows_no_diff() {
             Change::UpdatePolicy {
                 kind: PolicyKind::ServiceControlPolicy,
                 name: pn("deny-leave-org"),
+                from: None,
                 id: "p-1".into(),
                 before: state,
                 after,
@@ -586,7 +606,7 @@ fn summary_line_counts_by_action() {
     );
     assert_eq!(
         render::summary_line(&every_change_plan()),
-        "Plan: 10 to add, 9 to change, 1 to remove."
+        "Plan: 10 to add, 9 to change, 2 to remove."
     );
     let text = render::text(&org_plan(), &plain());
     assert!(text.ends_with("\nPlan: 3 to add, 2 to change, 1 to remove.\n"));
@@ -620,7 +640,7 @@ fn json_is_pretty_with_stable_keys_and_a_trailing_newline() {
     assert_eq!(v["format_version"], FORMAT_VERSION);
     assert_eq!(
         v["summary"],
-        serde_json::json!({"add": 10, "change": 9, "remove": 1})
+        serde_json::json!({"add": 10, "change": 9, "remove": 2})
     );
     // The JSON is the plan itself: it reads back into the same changes.
     let back: Vec<PlannedChange> = serde_json::from_value(v["changes"].clone()).unwrap();
@@ -717,6 +737,7 @@ fn type_name(c: &Change) -> &'static str {
         Change::MoveAccount { .. } => "move_account",
         Change::Attach { .. } => "attach",
         Change::Detach { .. } => "detach",
+        Change::DeletePolicy { .. } => "delete_policy",
         Change::EnableServiceAccess { .. } => "enable_service_access",
         Change::RegisterDelegatedAdmin { .. } => "register_delegated_admin",
         Change::Member(MemberChange::PutContact(_)) => "put_contact",
@@ -725,7 +746,7 @@ fn type_name(c: &Change) -> &'static str {
         Change::Member(MemberChange::DisableRegion(_)) => "disable_region",
     }
 }
-const CHANGE_TYPES: usize = 14;
+const CHANGE_TYPES: usize = 15;
 
 #[test]
 fn the_reference_documents_every_change_type_and_field() {

@@ -243,7 +243,7 @@ fn cases() -> Vec<Case> {
             name: "rule_2_unknown_table_at_the_top",
             toml: toml(&[BASE, "[loging]\naccount = \"log-archive\"\n"]),
             at: ":4:2: loging: unknown key `loging`".to_string(),
-            help: Some("did you mean `logging`? allowed at the top level: include, organization, limits, policies, root, ous, accounts, contacts, key_rotation, logging, exemptions".to_string()),
+            help: Some("did you mean `logging`? allowed at the top level: include, organization, limits, policies, root, ous, accounts, contacts, key_rotation, logging, exemptions, moved".to_string()),
         },
         Case {
             name: "rule_3_duplicate_account_id",
@@ -670,9 +670,9 @@ fn rule_7_policies_named_in_lists_must_be_declared() {
     assert_eq!(
         problems,
         [
-            f.at(":7:30: root.policies: no SCP named `b` is declared under [policies]"),
-            f.at(":9:13: ous.Security.policies: no SCP named `fullawsaccess` is declared under [policies]"),
-            f.at(":12:18: accounts.x.policies: no SCP named `c` is declared under [policies]"),
+            f.at(":7:30: root.policies: no policy named `b` is declared under [policies]"),
+            f.at(":9:13: ous.Security.policies: no policy named `fullawsaccess` is declared under [policies]"),
+            f.at(":12:18: accounts.x.policies: no policy named `c` is declared under [policies]"),
         ]
     );
     let e = f.error(&toml(&[
@@ -681,7 +681,7 @@ fn rule_7_policies_named_in_lists_must_be_declared() {
     ]));
     assert_eq!(
         e.problems[0].help.as_deref(),
-        Some("declared SCPs: a; FullAWSAccess is AWS-managed and needs no declaration")
+        Some("declared policies: a; FullAWSAccess is AWS-managed and needs no declaration")
     );
 }
 
@@ -1305,6 +1305,402 @@ fn delegated_admin_only_for_services_that_support_it() {
     ] {
         assert!(help.contains(listed), "{listed} not in the help: {help}");
     }
+}
+
+// ---- policy documents of every kind (issue 15) --------------------------------------------------
+
+/// One grammar rule: a document of `kind` with one problem, on line 2 (the statement or key line),
+/// that problem's line after the document's path, and its help.
+struct DocCase {
+    rule: &'static str,
+    kind: &'static str,
+    doc: &'static str,
+    at: &'static str,
+    help: &'static str,
+}
+
+fn doc_cases() -> Vec<DocCase> {
+    vec![
+        DocCase {
+            rule: "iam_top_level_keys",
+            kind: "scp",
+            doc: "{\"Version\": \"2012-10-17\",\n  \"Statment\": [{\"Effect\": \"Deny\", \"Action\": \"*\"}], \"Statement\": [{\"Effect\": \"Deny\", \"Action\": \"*\"}]}",
+            at: ":2:3: SCP document has an unknown top-level key \"Statment\"",
+            help: "a policy document has \"Version\", \"Statement\" and optionally \"Id\"; did you mean \"Statement\"?",
+        },
+        DocCase {
+            rule: "statement_keys",
+            kind: "scp",
+            doc: "{\"Version\": \"2012-10-17\", \"Statement\": [\n  {\"Effect\": \"Deny\", \"Action\": \"*\", \"Resorce\": \"*\"}\n]}",
+            at: ":2:37: SCP statement 1 has an unknown key \"Resorce\"",
+            help: "a statement has Sid, Effect, Principal, NotPrincipal, Action, NotAction, Resource, NotResource, Condition; did you mean \"Resource\"?",
+        },
+        DocCase {
+            rule: "scp_principal",
+            kind: "scp",
+            doc: "{\"Version\": \"2012-10-17\", \"Statement\": [\n  {\"Effect\": \"Deny\", \"Principal\": \"*\", \"Action\": \"*\"}\n]}",
+            at: ":2:22: SCPs do not support \"Principal\" (statement 1)",
+            help: "an SCP applies to every principal of the accounts it is attached to; narrow it with a Condition on aws:PrincipalArn",
+        },
+        DocCase {
+            rule: "not_principal",
+            kind: "rcp",
+            doc: "{\"Version\": \"2012-10-17\", \"Statement\": [\n  {\"Effect\": \"Deny\", \"NotPrincipal\": {\"AWS\": \"arn:aws:iam::111122223333:root\"}, \"Action\": \"s3:*\"}\n]}",
+            at: ":2:22: RCPs do not support \"NotPrincipal\" (statement 1)",
+            help: "exempt principals with a Condition instead, like \"ArnNotLike\": {\"aws:PrincipalArn\": \"arn:aws:iam::*:role/Admin\"}",
+        },
+        DocCase {
+            rule: "rcp_principal_required",
+            kind: "rcp",
+            doc: "{\"Version\": \"2012-10-17\", \"Statement\": [\n  {\"Effect\": \"Deny\", \"Action\": \"s3:*\", \"Resource\": \"*\"}\n]}",
+            at: ":2:3: RCP statement 1 has no \"Principal\"",
+            help: "an RCP statement names \"Principal\": \"*\" and narrows it with a Condition",
+        },
+        DocCase {
+            rule: "rcp_principal_star",
+            kind: "rcp",
+            doc: "{\"Version\": \"2012-10-17\", \"Statement\": [\n  {\"Effect\": \"Deny\", \"Principal\": {\"AWS\": \"111122223333\"}, \"Action\": \"s3:*\"}\n]}",
+            at: ":2:35: RCP statement 1: \"Principal\" is {\"AWS\":\"111122223333\"}, not \"*\"",
+            help: "RCPs support only \"Principal\": \"*\"; narrow it with a Condition such as aws:PrincipalArn or aws:PrincipalOrgID",
+        },
+        DocCase {
+            rule: "sid_letters_and_digits",
+            kind: "scp",
+            doc: "{\"Version\": \"2012-10-17\", \"Statement\": [\n  {\"Sid\": \"no-dashes\", \"Effect\": \"Deny\", \"Action\": \"*\"}\n]}",
+            at: ":2:11: SCP statement 1: \"Sid\" \"no-dashes\" is not letters and digits",
+            help: "a Sid is an identifier of ASCII letters and digits, like \"DenyLeaveOrganization\"",
+        },
+        DocCase {
+            rule: "sid_unique",
+            kind: "scp",
+            doc: "{\"Version\": \"2012-10-17\", \"Statement\": [\n  {\"Sid\": \"A\", \"Effect\": \"Deny\", \"Action\": \"*\"}, {\"Sid\": \"A\", \"Effect\": \"Deny\", \"Action\": \"s3:*\"}\n]}",
+            at: ":2:58: SCP statement 2: \"Sid\" \"A\" is used by an earlier statement",
+            help: "each statement's Sid is unique within the policy",
+        },
+        DocCase {
+            rule: "effect_required",
+            kind: "scp",
+            doc: "{\"Version\": \"2012-10-17\", \"Statement\": [\n  {\"Action\": \"*\"}\n]}",
+            at: ":2:3: SCP statement 1 has no \"Effect\"",
+            help: "add \"Effect\": \"Deny\" (or \"Allow\")",
+        },
+        DocCase {
+            rule: "effect_allow_or_deny",
+            kind: "scp",
+            doc: "{\"Version\": \"2012-10-17\", \"Statement\": [\n  {\"Effect\": \"Denyy\", \"Action\": \"*\"}\n]}",
+            at: ":2:14: SCP statement 1: \"Effect\" is \"Denyy\", not \"Allow\" or \"Deny\"",
+            help: "\"Effect\" is \"Allow\" or \"Deny\", spelt exactly so",
+        },
+        DocCase {
+            rule: "rcp_deny_only",
+            kind: "rcp",
+            doc: "{\"Version\": \"2012-10-17\", \"Statement\": [\n  {\"Effect\": \"Allow\", \"Principal\": \"*\", \"Action\": \"s3:*\"}\n]}",
+            at: ":2:14: RCP statement 1: \"Effect\" is \"Allow\": RCPs only deny",
+            help: "use \"Deny\": Allow is only for the AWS-managed RCPFullAWSAccess",
+        },
+        DocCase {
+            rule: "rcp_no_not_action",
+            kind: "rcp",
+            doc: "{\"Version\": \"2012-10-17\", \"Statement\": [\n  {\"Effect\": \"Deny\", \"Principal\": \"*\", \"NotAction\": \"s3:GetObject\"}\n]}",
+            at: ":2:40: RCPs do not support \"NotAction\" (statement 1)",
+            help: "list the actions the RCP denies in \"Action\"",
+        },
+        DocCase {
+            rule: "action_xor_not_action",
+            kind: "scp",
+            doc: "{\"Version\": \"2012-10-17\", \"Statement\": [\n  {\"Effect\": \"Deny\", \"Action\": \"*\", \"NotAction\": \"s3:*\"}\n]}",
+            at: ":2:37: SCP statement 1 has both \"Action\" and \"NotAction\"",
+            help: "a statement has exactly one of \"Action\" and \"NotAction\"",
+        },
+        DocCase {
+            rule: "action_required",
+            kind: "scp",
+            doc: "{\"Version\": \"2012-10-17\", \"Statement\": [\n  {\"Effect\": \"Deny\", \"Resource\": \"*\"}\n]}",
+            at: ":2:3: SCP statement 1 has neither \"Action\" nor \"NotAction\"",
+            help: "add \"Action\": \"service:Action\" (like \"s3:PutObject\", or \"*\")",
+        },
+        DocCase {
+            rule: "action_is_service_colon_action",
+            kind: "scp",
+            doc: "{\"Version\": \"2012-10-17\", \"Statement\": [\n  {\"Effect\": \"Deny\", \"Action\": [\"s3:GetObject\", \"notaservice\"]}\n]}",
+            at: ":2:49: SCP statement 1: action \"notaservice\" is not \"service:Action\"",
+            help: "an action is \"*\" or a service prefix and an action name, like \"s3:GetObject\" or \"ec2:Describe*\"",
+        },
+        DocCase {
+            rule: "action_list_not_empty",
+            kind: "scp",
+            doc: "{\"Version\": \"2012-10-17\", \"Statement\": [\n  {\"Effect\": \"Deny\", \"Action\": []}\n]}",
+            at: ":2:32: SCP statement 1: \"Action\" is an empty list",
+            help: "\"Action\" is a string or a non-empty list of strings",
+        },
+        DocCase {
+            rule: "action_strings",
+            kind: "scp",
+            doc: "{\"Version\": \"2012-10-17\", \"Statement\": [\n  {\"Effect\": \"Deny\", \"Action\": [42]}\n]}",
+            at: ":2:33: SCP statement 1: \"Action\" holds 42, not a string",
+            help: "\"Action\" is a string or a non-empty list of strings",
+        },
+        DocCase {
+            rule: "resource_xor_not_resource",
+            kind: "scp",
+            doc: "{\"Version\": \"2012-10-17\", \"Statement\": [\n  {\"Effect\": \"Deny\", \"Action\": \"*\", \"Resource\": \"*\", \"NotResource\": \"arn:aws:s3:::b\"}\n]}",
+            at: ":2:54: SCP statement 1 has both \"Resource\" and \"NotResource\"",
+            help: "a statement has at most one of \"Resource\" and \"NotResource\"",
+        },
+        DocCase {
+            rule: "resource_is_star_or_arn",
+            kind: "rcp",
+            doc: "{\"Version\": \"2012-10-17\", \"Statement\": [\n  {\"Effect\": \"Deny\", \"Principal\": \"*\", \"Action\": \"s3:*\", \"Resource\": \"my-bucket\"}\n]}",
+            at: ":2:70: RCP statement 1: resource \"my-bucket\" is not \"*\" or an ARN",
+            help: "a resource is \"*\" or an ARN, like \"arn:aws:s3:::my-bucket/*\"",
+        },
+        DocCase {
+            rule: "condition_object",
+            kind: "scp",
+            doc: "{\"Version\": \"2012-10-17\", \"Statement\": [\n  {\"Effect\": \"Deny\", \"Action\": \"*\", \"Condition\": \"yes\"}\n]}",
+            at: ":2:50: SCP statement 1: \"Condition\" is not an object",
+            help: "\"Condition\" is an object of operators, like {\"StringEquals\": {\"aws:PrincipalOrgID\": \"o-…\"}}",
+        },
+        DocCase {
+            rule: "condition_operator_known",
+            kind: "scp",
+            doc: "{\"Version\": \"2012-10-17\", \"Statement\": [\n  {\"Effect\": \"Deny\", \"Action\": \"*\", \"Condition\": {\"StringEqualz\": {\"aws:PrincipalOrgID\": \"o-1\"}}}\n]}",
+            at: ":2:51: SCP statement 1: condition operator \"StringEqualz\" is not one IAM knows",
+            help: "operators are StringEquals, StringLike, ArnNotLike, Bool, NumericLessThan, … (with IfExists, ForAllValues: or ForAnyValue:); did you mean \"StringEquals\"?",
+        },
+        DocCase {
+            rule: "condition_keys",
+            kind: "scp",
+            doc: "{\"Version\": \"2012-10-17\", \"Statement\": [\n  {\"Effect\": \"Deny\", \"Action\": \"*\", \"Condition\": {\"StringEquals\": \"o-1\"}}\n]}",
+            at: ":2:67: SCP statement 1: condition \"StringEquals\" is not an object of condition keys",
+            help: "each operator holds condition keys and their values, like {\"aws:RequestedRegion\": [\"eu-west-1\"]}",
+        },
+        DocCase {
+            rule: "version_known",
+            kind: "rcp",
+            doc: "{\"Statement\": {\"Effect\": \"Deny\", \"Principal\": \"*\", \"Action\": \"s3:*\"},\n  \"Version\": \"2024-01-01\"}",
+            at: ": RCP \"Version\" is \"2024-01-01\", not a policy language version",
+            help: "use \"Version\": \"2012-10-17\" (AWS also accepts the older \"2008-10-17\")",
+        },
+        DocCase {
+            rule: "management_object",
+            kind: "chatbot",
+            doc: "[\n  \"chatbot\"]",
+            at: ": chat applications policy document is a list, not a JSON object",
+            help: "a chat applications policy is a JSON object of the keys its type allows, each with inheritance operators like {\"@@assign\": ...}",
+        },
+        DocCase {
+            rule: "management_not_empty",
+            kind: "tag",
+            doc: "{\n}",
+            at: ":1:1: tag policy document is empty",
+            help: "a tag policy has the top-level key \"tags\" (AWS Organizations User Guide, orgs_manage_policies_example-tag-policies)",
+        },
+        DocCase {
+            rule: "management_top_level_key",
+            kind: "tag",
+            doc: "{\n  \"tagz\": {\"costcenter\": {\"tag_key\": {\"@@assign\": \"CostCenter\"}}}}",
+            at: ":2:3: tag policy document has the top-level key \"tagz\", which its type does not allow",
+            help: "a tag policy has the top-level key \"tags\" (AWS Organizations User Guide, orgs_manage_policies_example-tag-policies); did you mean \"tags\"?",
+        },
+        DocCase {
+            rule: "management_top_level_key_of_its_type",
+            kind: "declarative-ec2",
+            doc: "{\n  \"tags\": {}}",
+            at: ":2:3: EC2 declarative policy document has the top-level key \"tags\", which its type does not allow",
+            help: "an EC2 declarative policy has the top-level key \"ec2_attributes\" (AWS Organizations User Guide, orgs_manage_policies_declarative_syntax)",
+        },
+        DocCase {
+            rule: "management_operators",
+            kind: "backup",
+            doc: "{\"plans\": {\"daily\": {\n  \"regions\": {\"@@asign\": [\"us-east-1\"]}}}}",
+            at: ":2:15: backup policy document: \"@@asign\" is not an inheritance operator",
+            help: "the operators are @@assign, @@append, @@remove, @@operators_allowed_for_child_policies; did you mean \"@@assign\"?",
+        },
+        DocCase {
+            rule: "management_operators_allowed_for_child_policies",
+            kind: "ai-opt-out",
+            doc: "{\"services\": {\"default\": {\n  \"@@operators_allowed_for_child_policies\": [\"@@everything\"]}}}",
+            at: ":2:45: AI services opt-out policy document: \"@@operators_allowed_for_child_policies\" is [\"@@everything\"], not a list of operators",
+            help: "list what child policies may use: [\"@@assign\", \"@@append\", \"@@remove\"], or [\"@@none\"]",
+        },
+    ]
+}
+
+#[test]
+fn every_document_grammar_rule_names_file_line_and_help() {
+    let mut failures = Vec::new();
+    for case in doc_cases() {
+        let f = Fixture::new();
+        let json = f.write("p.json", case.doc);
+        let toml = toml(&[
+            BASE,
+            &format!(
+                "[policies.p]\nkind = \"{}\"\nfile = \"p.json\"\n",
+                case.kind
+            ),
+        ]);
+        let e = match f.load(&toml) {
+            Ok(_) => {
+                failures.push(format!("{}: no problem found", case.rule));
+                continue;
+            }
+            Err(e) => e,
+        };
+        let want = vec![format!("{}{}", json.display(), case.at)];
+        let help = e.problems[0].help.clone().unwrap_or_default();
+        if lines(&e) != want || !help.starts_with(case.help) {
+            failures.push(format!(
+                "{}:\n  want {want:?}\n  got  {:?}\n  help {help:?}",
+                case.rule,
+                lines(&e)
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+const TAG: &str = r#"{"tags": {"costcenter": {"tag_key": {"@@assign": "CostCenter"}}}}"#;
+
+#[test]
+fn a_kind_is_one_govern_knows() {
+    let f = Fixture::new();
+    let p = f.problem(&toml(&[
+        BASE,
+        "[policies.p]\nkind = \"tags\"\nfile = \"p.json\"\n",
+    ]));
+    assert_eq!(
+        p.to_string(),
+        f.at(":5:8: policies.p.kind: unknown policy type `tags`")
+    );
+    let help = p.help.unwrap();
+    assert!(
+        help.starts_with("`kind` is one of \"scp\" (SERVICE_CONTROL_POLICY), \"rcp\" (RESOURCE_CONTROL_POLICY), \"tag\" (TAG_POLICY)"),
+        "{help}"
+    );
+    // The API name is accepted too.
+    f.write("t.json", TAG);
+    let loaded = f
+        .load(&toml(&[
+            BASE,
+            "[policies.t]\nkind = \"TAG_POLICY\"\nfile = \"t.json\"\n",
+        ]))
+        .unwrap();
+    assert_eq!(
+        loaded.desired.policies[&PolicyName::parse("t").unwrap()].kind,
+        ::govern::model::PolicyKind::TagPolicy
+    );
+}
+
+#[test]
+fn templates_make_scps_only_and_aws_managed_rcps_are_not_declared() {
+    let f = Fixture::new();
+    let problems = f.problems(&toml(&[
+        BASE,
+        "[policies.r]\nkind = \"tag\"\ntemplate = \"deny-regions\"\n",
+        "[policies.RCPFullAWSAccess]\nkind = \"rcp\"\nfile = \"x.json\"\n",
+    ]));
+    assert_eq!(
+        problems,
+        [
+            f.at(":6:12: policies.r.template: templates generate SCPs, and this policy is a tag policy"),
+            f.at(":7:11: policies.RCPFullAWSAccess: `RCPFullAWSAccess` is AWS-managed and cannot be declared"),
+        ]
+    );
+}
+
+#[test]
+fn size_and_per_target_limits_are_per_kind() {
+    let f = Fixture::new();
+    let tag = f.write("t.json", TAG);
+    f.write("u.json", TAG);
+    let len = TAG.replace(' ', "").chars().count();
+    let problems = f.problems(&toml(&[
+        BASE,
+        &format!(
+            "[limits]\ntag_max_chars = {}\ntag_per_target = 1\n",
+            len - 1
+        ),
+        "[policies.t]\nkind = \"tag\"\nfile = \"t.json\"\n",
+        "[policies.u]\nkind = \"tag\"\nfile = \"u.json\"\n",
+        "[root]\npolicies = [\"FullAWSAccess\", \"t\", \"u\"]\n",
+    ]));
+    assert_eq!(
+        problems,
+        [
+            format!(
+                "{}: tag policy document is {len} characters minified, over the limit of {} ([limits] tag_max_chars)",
+                tag.display(),
+                len - 1
+            ),
+            format!(
+                "{}: tag policy document is {len} characters minified, over the limit of {} ([limits] tag_max_chars)",
+                f.path("u.json").display(),
+                len - 1
+            ),
+            f.at(":14:12: root.policies: 2 tag policies attached, over the limit of 1 per target ([limits] tag_per_target)"),
+        ]
+    );
+    // AWS's defaults: 2,500 characters for an AI services opt-out policy.
+    let big = format!(
+        r#"{{"services": {{"default": {{"opt_out_policy": {{"@@assign": "optOut"}}}}, "x": {{"opt_out_policy": {{"@@assign": "{}"}}}}}}}}"#,
+        "o".repeat(2500)
+    );
+    let f = Fixture::new();
+    let ai = f.write("a.json", &big);
+    let p = f.problem(&toml(&[
+        BASE,
+        "[policies.a]\nkind = \"ai-opt-out\"\nfile = \"a.json\"\n",
+    ]));
+    assert!(
+        p.to_string().starts_with(&format!(
+            "{}: AI services opt-out policy document is",
+            ai.display()
+        )) && p
+            .to_string()
+            .ends_with("over the limit of 2500 ([limits] ai_opt_out_max_chars)"),
+        "{p}"
+    );
+}
+
+#[test]
+fn a_policies_list_names_an_scp() {
+    let f = Fixture::new();
+    f.write("t.json", TAG);
+    let p = f.problem(&toml(&[
+        BASE,
+        "[policies.t]\nkind = \"tag\"\nfile = \"t.json\"\n",
+        "[ous.A]\npolicies = [\"t\"]\n",
+    ]));
+    assert_eq!(
+        p.to_string(),
+        f.at(":8:12: ous.A.policies: the list names no SCP: `policies` is the exact set of SCPs too, and every target keeps at least one")
+    );
+}
+
+#[test]
+fn moved_names_two_addresses_of_one_type_the_new_one_declared() {
+    let f = Fixture::new();
+    f.write("t.json", TAG);
+    f.write("s.json", SCP);
+    let problems = f.problems(&toml(&[
+        BASE,
+        "[policies.t]\nkind = \"tag\"\nfile = \"t.json\"\n",
+        "[policies.s]\nfile = \"s.json\"\n",
+        "[[moved]]\nfrom = \"old\"\nto = \"scp:s\"\n",
+        "[[moved]]\nfrom = \"scp:old\"\nto = \"tag:t\"\n",
+        "[[moved]]\nfrom = \"scp:old\"\nto = \"scp:nope\"\n",
+        "[[moved]]\nfrom = \"scp:s\"\nto = \"scp:s\"\n",
+    ]));
+    assert_eq!(
+        problems,
+        [
+            f.at(":10:8: moved.from: `old` is not a policy address"),
+            f.at(":14:6: moved.to: an SCP cannot become a tag policy: `from` and `to` are of one policy type"),
+            f.at(":17:6: moved.to: no SCP named `nope` is declared under [policies]"),
+            f.at(":19:8: moved.from: `s` is still declared under [policies]: a moved policy has only its new name"),
+        ]
+    );
 }
 
 /// Values, not only keys, get a "did you mean" when one declared or known value is nearest

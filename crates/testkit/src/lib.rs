@@ -6,6 +6,7 @@
 //! also when the test panics.
 
 pub mod emulator;
+pub mod policy_types;
 pub mod proxy;
 pub mod responders;
 pub mod seed;

@@ -594,6 +594,8 @@ struct Shared {
     denied_roles: Mutex<std::collections::BTreeSet<String>>,
     /// AWS's uniqueness rules moto lacks (OU names under a parent, account emails).
     uniqueness: Uniqueness,
+    /// The Organizations policy types moto lacks, answered here ([`crate::policy_types`]).
+    policy_types: crate::policy_types::PolicyTypes,
     /// The strict-AWS layer ([`crate::strict`]).
     strict: crate::strict::State,
 }
@@ -642,6 +644,7 @@ impl Proxy {
             kms: KmsPeriods::default(),
             denied_roles: Mutex::default(),
             uniqueness: Uniqueness::default(),
+            policy_types: Default::default(),
             strict: crate::strict::State::default(),
         });
         let (shutdown, stop) = tokio::sync::oneshot::channel();
@@ -959,6 +962,10 @@ async fn answer(
             client,
             headers: &parts.headers,
         };
+        // moto refuses the policy types it does not know; the proxy answers them as AWS does.
+        if let Some(answer) = shared.policy_types.check(op, &body, &upstream).await {
+            return reply(answer);
+        }
         if let Some(answer) = shared.uniqueness.check(op, &body, &upstream).await {
             return reply(answer);
         }
@@ -1072,6 +1079,11 @@ async fn forward(
             "sts:AssumeRole" => shared.identities.observe_assume_role(&body, &res_body),
             "kms:EnableKeyRotation" => shared.kms.observe("EnableKeyRotation", &body),
             "kms:DisableKeyRotation" => shared.kms.observe("DisableKeyRotation", &body),
+            "organizations:ListRoots" => {
+                if let Some(patched) = shared.policy_types.patch_list_roots(&res_body) {
+                    res_body = Bytes::from(patched);
+                }
+            }
             "kms:GetKeyRotationStatus" => {
                 if let Some(patched) = shared.kms.patch_status(&body, &res_body) {
                     res_body = Bytes::from(patched);

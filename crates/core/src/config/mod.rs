@@ -7,7 +7,8 @@
 //! - `files`: reading them as untrusted names: plain files, size caps, inside the directory;
 //! - `fmt`: `govern fmt`, tables in canonical order;
 //! - `include`: accounts, OUs and exemptions in files of their own (`include = ["accounts/*.toml"]`);
-//! - `policy_file`: SCP JSON files; `templates`: generated SCPs;
+//! - `policy_file`: policy JSON files of every kind; `grammar`: each kind's document rules;
+//!   `templates`: generated SCPs;
 //! - `error`: problems that name file, line, column and key;
 //! - `schema`: the JSON Schema of org.toml for editors (docs/org.schema.json);
 //! - `sarif`: problems as a SARIF 2.1.0 log (`govern validate --format sarif`).
@@ -18,6 +19,7 @@ pub mod delegated;
 mod error;
 pub mod files;
 pub mod fmt;
+pub mod grammar;
 mod include;
 mod load;
 mod policies;

@@ -1,4 +1,5 @@
-//! `[policies.<name>]`: custom SCPs, each read from a file or generated from a template.
+//! `[policies.<name>]`: custom policies of every kind (`kind = "…"`, SCP when absent), each read
+//! from a file or (SCPs) generated from a template.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -32,12 +33,24 @@ pub(crate) enum Regions {
     Valid(Vec<Region>),
 }
 
-/// The result: the policies that could be built, and every validly declared name (also of policies
-/// whose document had problems, so references to them do not report twice).
+/// The result: the policies that could be built, and every validly declared name with its kind
+/// (also of policies whose document had problems, so references to them do not report twice).
 #[derive(Default)]
 pub(crate) struct Declared {
     pub policies: BTreeMap<PolicyName, DesiredPolicy>,
-    pub names: Vec<String>,
+    pub names: Vec<(String, PolicyKind)>,
+}
+
+/// The values `kind` takes, for help texts.
+pub(crate) fn kinds_help() -> String {
+    let names: Vec<String> = PolicyKind::ALL
+        .iter()
+        .map(|k| format!("\"{}\" ({})", k.prefix(), k.api_name()))
+        .collect();
+    format!(
+        "`kind` is one of {}; leave it out for an SCP",
+        names.join(", ")
+    )
 }
 
 pub(crate) fn declare(
@@ -49,14 +62,19 @@ pub(crate) fn declare(
     let mut out = Declared::default();
     for entry in raw {
         let key = key_path(&["policies", &entry.name]);
-        if entry.name == FULL_AWS_ACCESS {
+        if let Some(managed) = PolicyKind::of_full_access(&entry.name) {
+            let name = managed.full_access().unwrap_or(FULL_AWS_ACCESS);
             problems.push(
                 cx.src
-                    .problem(&entry.key_span, &key, "`FullAWSAccess` is AWS-managed and cannot be declared")
-                    .with_help(
-                        "remove [policies.FullAWSAccess]; to attach it, list \"FullAWSAccess\" in the \
-                         `policies` of the root, an OU or an account",
-                    ),
+                    .problem(
+                        &entry.key_span,
+                        &key,
+                        format!("`{name}` is AWS-managed and cannot be declared"),
+                    )
+                    .with_help(format!(
+                        "remove [policies.{name}]; to attach it, list \"{name}\" in the \
+                         `policies` of the root, an OU or an account"
+                    )),
             );
             continue;
         }
@@ -88,15 +106,34 @@ pub(crate) fn declare(
                     continue;
                 }
             };
-        out.names.push(entry.name.clone());
+        let kind = match &entry.body.kind {
+            None => PolicyKind::ServiceControlPolicy,
+            Some(k) => match PolicyKind::from_prefix(&k.value)
+                .or_else(|| PolicyKind::from_api_name(&k.value))
+            {
+                Some(kind) => kind,
+                None => {
+                    problems.push(
+                        cx.src
+                            .problem(
+                                &k.span,
+                                &key_path(&["policies", &entry.name, "kind"]),
+                                format!("unknown policy type `{}`", k.value),
+                            )
+                            .with_help(kinds_help()),
+                    );
+                    continue;
+                }
+            },
+        };
+        out.names.push((entry.name.clone(), kind));
         let description = description(cx, &entry.name, entry.body.description.as_ref(), problems);
-        let document = document(cx, entry, problems, files);
+        let document = document(cx, entry, kind, problems, files);
         if let (Some(description), Some((document, source))) = (description, document) {
             out.policies.insert(
                 name,
                 DesiredPolicy {
-                    // `[policies]` has no `kind` key yet: every declared policy is an SCP.
-                    kind: PolicyKind::ServiceControlPolicy,
+                    kind,
                     description,
                     document,
                     source,
@@ -138,15 +175,34 @@ fn description(
 fn document(
     cx: &Context<'_>,
     entry: &Entry<RawPolicy>,
+    kind: PolicyKind,
     problems: &mut Problems,
     files: &mut Vec<PathBuf>,
 ) -> Option<(crate::model::PolicyDocument, String)> {
     let name = &entry.name;
     let either =
-        "`file` names an SCP JSON file (relative to the directory of org.toml); `template` \
+        "`file` names the policy's JSON file (relative to the directory of org.toml); `template` \
                   names a generated SCP (templates: deny-regions)";
     match (&entry.body.file, &entry.body.template) {
-        (Some(file), None) => from_file(cx, name, file, problems, files),
+        (Some(file), None) => from_file(cx, name, file, kind, problems, files),
+        (None, Some(template)) if kind != PolicyKind::ServiceControlPolicy => {
+            problems.push(
+                cx.src
+                    .problem(
+                        &template.span,
+                        &key_path(&["policies", name, "template"]),
+                        format!(
+                            "templates generate SCPs, and this policy is {} {}",
+                            super::policy_file::article(kind.noun()),
+                            kind.noun()
+                        ),
+                    )
+                    .with_help(
+                        "give the policy a `file`, or leave out `kind` for the SCP template",
+                    ),
+            );
+            None
+        }
         (None, Some(template)) => from_template(cx, name, template, problems),
         (Some(_), Some(template)) => {
             problems.push(
@@ -179,6 +235,7 @@ fn from_file(
     cx: &Context<'_>,
     name: &str,
     file: &Sp<String>,
+    kind: PolicyKind,
     problems: &mut Problems,
     files: &mut Vec<PathBuf>,
 ) -> Option<(crate::model::PolicyDocument, String)> {
@@ -203,9 +260,10 @@ fn from_file(
                     display_dir(cx.dir)
                 ),
             };
+            let noun = kind.noun();
             let message = match &e {
-                super::files::Refused::Io(..) => format!("cannot read SCP file {e}"),
-                _ => format!("cannot read SCP file: {e}"),
+                super::files::Refused::Io(..) => format!("cannot read {noun} file {e}"),
+                _ => format!("cannot read {noun} file: {e}"),
             };
             problems.push(cx.src.problem(&file.span, &key, message).with_help(help));
             return None;
@@ -214,7 +272,7 @@ fn from_file(
     if !files.contains(&path) {
         files.push(path.clone());
     }
-    match policy_file::parse(&path, &text, cx.limits) {
+    match policy_file::parse_kind(&path, &text, kind, cx.limits) {
         Ok(doc) => Some((doc, file.value.clone())),
         Err(mut p) => {
             let (config, line) = cx.src.place(file.span.start);
@@ -268,7 +326,9 @@ fn from_template(
         }
     };
     let doc = templates::deny_regions(regions, &[cx.member_role.to_string()]);
-    if let Err((message, help)) = policy_file::within_limit(&doc, cx.limits) {
+    if let Err((message, help)) =
+        policy_file::within_limit(&doc, PolicyKind::ServiceControlPolicy, cx.limits)
+    {
         problems.push(
             cx.src
                 .problem(&template.span, &key, format!("generated {message}"))

@@ -1,5 +1,5 @@
-//! SCP documents from files: valid JSON, the shape of a policy, and the size limit. `load` and the
-//! corpus test go through these same functions.
+//! Policy documents from files: valid JSON, the grammar of the policy's kind, and the kind's size
+//! limit. `load` and the corpus test go through these same functions.
 
 use std::path::Path;
 use std::sync::Arc;
@@ -7,7 +7,7 @@ use std::sync::Arc;
 use serde_json::Value;
 
 use super::error::{offset_of, Problem};
-use crate::model::{Limits, PolicyDocument};
+use crate::model::{Grammar, Limits, PolicyDocument, PolicyKind};
 
 /// Policy language versions AWS accepts.
 const VERSIONS: &[&str] = &["2012-10-17", "2008-10-17"];
@@ -16,14 +16,24 @@ const VERSIONS: &[&str] = &["2012-10-17", "2008-10-17"];
 // A Problem is large, but it is returned once per file, never in a hot loop.
 #[allow(clippy::result_large_err)]
 pub fn check(path: &Path, limits: &Limits) -> Result<PolicyDocument, Problem> {
+    check_kind(path, PolicyKind::ServiceControlPolicy, limits)
+}
+
+/// Reads `path` and checks it as a document of `kind` (see [`parse_kind`]).
+#[allow(clippy::result_large_err)]
+pub fn check_kind(
+    path: &Path,
+    kind: PolicyKind,
+    limits: &Limits,
+) -> Result<PolicyDocument, Problem> {
     let text = std::fs::read_to_string(path).map_err(|e| {
         Problem::new(
             path,
-            format!("cannot read SCP file {}: {e}", path.display()),
+            format!("cannot read {} file {}: {e}", kind.noun(), path.display()),
         )
-        .with_help("an SCP file is a UTF-8 JSON document")
+        .with_help(format!("a {} file is a UTF-8 JSON document", kind.noun()))
     })?;
-    parse(path, &text, limits)
+    parse_kind(path, &text, kind, limits)
 }
 
 /// Checks `text`, the contents of the SCP file `path`: valid JSON, an object with `Version` and
@@ -31,42 +41,81 @@ pub fn check(path: &Path, limits: &Limits) -> Result<PolicyDocument, Problem> {
 /// characters once minified. Problems name `path`, with the line and column of a JSON error.
 #[allow(clippy::result_large_err)]
 pub fn parse(path: &Path, text: &str, limits: &Limits) -> Result<PolicyDocument, Problem> {
+    parse_kind(path, text, PolicyKind::ServiceControlPolicy, limits)
+}
+
+/// Checks `text`, the contents of a policy file of `kind`: valid JSON, the kind's grammar, and at
+/// most the kind's characters once minified. Problems name `path`, with the line and column of
+/// what is wrong where it can be found.
+#[allow(clippy::result_large_err)]
+pub fn parse_kind(
+    path: &Path,
+    text: &str,
+    kind: PolicyKind,
+    limits: &Limits,
+) -> Result<PolicyDocument, Problem> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let value: Value = serde_json::from_str(text).map_err(|e| json_error(path, text, &e))?;
-    shape(&value).map_err(|(message, help)| Problem::new(path, message).with_help(help))?;
+    let value: Value = serde_json::from_str(text).map_err(|e| json_error(path, text, kind, &e))?;
+    match kind.grammar() {
+        Grammar::Iam => shape(&value, kind),
+        Grammar::Management => management_shape(&value, kind),
+    }
+    .map_err(|(message, help)| Problem::new(path, message).with_help(help))?;
+    if let Some(f) = super::grammar::check(kind, &value) {
+        let problem = match super::grammar::locate(text, &f.path) {
+            Some(range) => {
+                let text: Arc<str> = Arc::from(text);
+                Problem::at(path, &text, range, f.message)
+            }
+            None => Problem::new(path, f.message),
+        };
+        return Err(problem.with_help(f.help));
+    }
     let doc = PolicyDocument::from_value(value);
-    within_limit(&doc, limits)
+    within_limit(&doc, kind, limits)
         .map_err(|(message, help)| Problem::new(path, message).with_help(help))?;
     Ok(doc)
 }
 
 /// The size rule, shared with templates: `Err((message, help))` when the minified document is too
-/// long.
-pub(crate) fn within_limit(doc: &PolicyDocument, limits: &Limits) -> Result<(), (String, String)> {
+/// long for its kind.
+pub(crate) fn within_limit(
+    doc: &PolicyDocument,
+    kind: PolicyKind,
+    limits: &Limits,
+) -> Result<(), (String, String)> {
     let len = doc.minified_len();
-    if len <= limits.scp_max_chars {
+    let max = limits.max_chars(kind);
+    if len <= max {
         return Ok(());
     }
-    Err((
-        format!(
-            "SCP document is {len} characters minified, over the limit of {} ([limits] scp_max_chars)",
-            limits.scp_max_chars
+    let (key, _) = Limits::keys(kind);
+    let noun = kind.noun();
+    let help = match kind.grammar() {
+        Grammar::Iam => format!(
+            "shorten the document (wildcards such as `ec2:Describe*`, fewer statements), split it into two \
+             {noun}s, or raise [limits] {key} if your organization's quota is higher"
         ),
-        "shorten the document (wildcards such as `ec2:Describe*`, fewer statements), split it into two \
-         SCPs, or raise [limits] scp_max_chars if your organization's quota is higher"
-            .to_string(),
+        Grammar::Management => format!(
+            "shorten the document or split it into two (children inherit and merge them), \
+             or raise [limits] {key} if your organization's quota is higher"
+        ),
+    };
+    Err((
+        format!("{noun} document is {len} characters minified, over the limit of {max} ([limits] {key})"),
+        help,
     ))
 }
 
-fn json_error(path: &Path, text: &str, e: &serde_json::Error) -> Problem {
+fn json_error(path: &Path, text: &str, kind: PolicyKind, e: &serde_json::Error) -> Problem {
     // serde_json appends " at line L column C" to its message; the position goes in front instead.
     let full = e.to_string();
     let message = match full.rfind(" at line ") {
         Some(i) => &full[..i],
         None => &full,
     };
-    let message = format!("SCP file is not valid JSON: {message}");
-    let help = "an SCP is a JSON object like {\"Version\": \"2012-10-17\", \"Statement\": [...]}";
+    let message = format!("{} file is not valid JSON: {message}", kind.noun());
+    let help = example(kind);
     if e.line() == 0 {
         return Problem::new(path, message).with_help(help);
     }
@@ -79,27 +128,69 @@ fn json_error(path: &Path, text: &str, e: &serde_json::Error) -> Problem {
     Problem::at(path, &text, start..end, message).with_help(help)
 }
 
+/// What a document of `kind` looks like, for help texts.
+fn example(kind: PolicyKind) -> String {
+    match kind.grammar() {
+        Grammar::Iam => format!(
+            "{} {} is a JSON object like {{\"Version\": \"2012-10-17\", \"Statement\": [...]}}",
+            article(kind.noun()),
+            kind.noun()
+        ),
+        Grammar::Management => format!(
+            "{} {} is a JSON object of the keys its type allows, each with inheritance operators like {{\"@@assign\": ...}}",
+            article(kind.noun()),
+            kind.noun()
+        ),
+    }
+}
+
+/// "a" or "an" before `noun`, as it is read aloud ("an SCP", "an S3 policy", "a tag policy").
+pub(crate) fn article(noun: &str) -> &'static str {
+    let spoken_vowel = noun.starts_with(['A', 'E', 'I', 'O', 'U', 'a', 'e', 'i', 'o', 'u'])
+        || ["SCP", "RCP", "S3"].iter().any(|p| noun.starts_with(p));
+    if spoken_vowel {
+        "an"
+    } else {
+        "a"
+    }
+}
+
+/// `Err((message, help))` when a management policy is not a JSON object (its keys and operators
+/// are checked by `config::grammar`).
+fn management_shape(value: &Value, k: PolicyKind) -> Result<(), (String, String)> {
+    if value.is_object() {
+        return Ok(());
+    }
+    Err((
+        format!(
+            "{} document is {}, not a JSON object",
+            k.noun(),
+            kind(value)
+        ),
+        example(k),
+    ))
+}
+
 /// `Err((message, help))` when `value` is not shaped like a policy document.
-fn shape(value: &Value) -> Result<(), (String, String)> {
-    let example =
-        "an SCP is a JSON object like {\"Version\": \"2012-10-17\", \"Statement\": [...]}";
+fn shape(value: &Value, k: PolicyKind) -> Result<(), (String, String)> {
+    let noun = k.noun();
     let Some(doc) = value.as_object() else {
         return Err((
-            format!("SCP document is {}, not a JSON object", kind(value)),
-            example.into(),
+            format!("{noun} document is {}, not a JSON object", kind(value)),
+            example(k),
         ));
     };
     match doc.get("Version") {
         None => {
             return Err((
-                "SCP document has no \"Version\"".into(),
+                format!("{noun} document has no \"Version\""),
                 "add \"Version\": \"2012-10-17\"".into(),
             ))
         }
         Some(Value::String(v)) if VERSIONS.contains(&v.as_str()) => {}
         Some(other) => {
             return Err((
-                format!("SCP \"Version\" is {other}, not a policy language version"),
+                format!("{noun} \"Version\" is {other}, not a policy language version"),
                 "use \"Version\": \"2012-10-17\" (AWS also accepts the older \"2008-10-17\")"
                     .into(),
             ))
@@ -109,18 +200,18 @@ fn shape(value: &Value) -> Result<(), (String, String)> {
                           with \"Effect\" and \"Action\" or \"NotAction\"";
     match doc.get("Statement") {
         None => Err((
-            "SCP document has no \"Statement\"".into(),
+            format!("{noun} document has no \"Statement\""),
             statement_help.into(),
         )),
         Some(Value::Object(_)) => Ok(()),
         Some(Value::Array(list)) if list.is_empty() => Err((
-            "SCP \"Statement\" is an empty list".into(),
+            format!("{noun} \"Statement\" is an empty list"),
             statement_help.into(),
         )),
         Some(Value::Array(list)) => match list.iter().position(|s| !s.is_object()) {
             Some(i) => Err((
                 format!(
-                    "SCP statement {} is {}, not a JSON object",
+                    "{noun} statement {} is {}, not a JSON object",
                     i + 1,
                     kind(&list[i])
                 ),
@@ -130,7 +221,7 @@ fn shape(value: &Value) -> Result<(), (String, String)> {
         },
         Some(other) => Err((
             format!(
-                "SCP \"Statement\" is {}, not an object or a list",
+                "{noun} \"Statement\" is {}, not an object or a list",
                 kind(other)
             ),
             statement_help.into(),

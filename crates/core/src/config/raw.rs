@@ -44,6 +44,15 @@ pub(crate) struct RawFile {
     pub logging: Option<Entry<RawLogging>>,
     /// `[exemptions."<account id>"]`.
     pub exemptions: Vec<Entry<RawExemption>>,
+    /// `[[moved]]`: policies renamed in place.
+    pub moved: Vec<Sp<RawMoved>>,
+}
+
+/// One `[[moved]]` table.
+#[derive(Debug, Default)]
+pub(crate) struct RawMoved {
+    pub from: Option<Sp<String>>,
+    pub to: Option<Sp<String>>,
 }
 
 #[derive(Debug, Default)]
@@ -59,10 +68,14 @@ pub(crate) struct RawOrganization {
 pub(crate) struct RawLimits {
     pub scp_max_chars: Option<Sp<i64>>,
     pub scps_per_target: Option<Sp<i64>>,
+    /// The other kinds' keys that are set: `(key, value)`, like `("tag_max_chars", 10000)`.
+    pub kinds: Vec<(&'static str, Sp<i64>)>,
 }
 
 #[derive(Debug, Default)]
 pub(crate) struct RawPolicy {
+    /// The policy type (`scp` when absent).
+    pub kind: Option<Sp<String>>,
     pub file: Option<Sp<String>>,
     pub template: Option<Sp<String>>,
     pub description: Option<Sp<String>>,
@@ -94,9 +107,12 @@ const TOP: &[(&str, &str)] = &[
         "organization",
         "the management account, home region and allowed regions",
     ),
-    ("limits", "SCP quotas"),
-    ("policies", "custom SCPs, one [policies.<name>] table each"),
-    ("root", "SCPs attached to the root"),
+    ("limits", "policy quotas, per policy type"),
+    (
+        "policies",
+        "custom policies of any type, one [policies.<name>] table each",
+    ),
+    ("root", "policies attached to the root"),
     (
         "ous",
         "organizational units, one [ous.\"<path>\"] table each",
@@ -121,6 +137,20 @@ const TOP: &[(&str, &str)] = &[
         "exemptions",
         "accounts exempt from a baseline, one [exemptions.\"<account id>\"] table each",
     ),
+    (
+        "moved",
+        "policies renamed in place, one [[moved]] table each with `from` and `to`",
+    ),
+];
+const MOVED: &[(&str, &str)] = &[
+    (
+        "from",
+        "the policy's old address in quotes, like \"scp:old-name\"",
+    ),
+    (
+        "to",
+        "the policy's new address in quotes, like \"scp:new-name\" (declared under [policies])",
+    ),
 ];
 const ORGANIZATION: &[(&str, &str)] = &[
     (
@@ -141,14 +171,104 @@ const ORGANIZATION: &[(&str, &str)] = &[
         "a list of region names, like [\"us-east-1\", \"eu-west-1\"]",
     ),
 ];
-const LIMITS: &[(&str, &str)] = &[
+pub(crate) const LIMITS: &[(&str, &str)] = &[
     ("scp_max_chars", "a whole number of characters, like 10240"),
     ("scps_per_target", "a whole number of SCPs, like 10"),
+    ("rcp_max_chars", "a whole number of characters, like 5120"),
+    ("rcp_per_target", "a whole number of RCPs, like 5"),
+    ("tag_max_chars", "a whole number of characters, like 10000"),
+    ("tag_per_target", "a whole number of tag policies, like 10"),
+    (
+        "backup_max_chars",
+        "a whole number of characters, like 10000",
+    ),
+    (
+        "backup_per_target",
+        "a whole number of backup policies, like 10",
+    ),
+    (
+        "ai_opt_out_max_chars",
+        "a whole number of characters, like 2500",
+    ),
+    (
+        "ai_opt_out_per_target",
+        "a whole number of AI services opt-out policies, like 5",
+    ),
+    (
+        "chatbot_max_chars",
+        "a whole number of characters, like 10000",
+    ),
+    (
+        "chatbot_per_target",
+        "a whole number of chat applications policies, like 10",
+    ),
+    (
+        "declarative_ec2_max_chars",
+        "a whole number of characters, like 10000",
+    ),
+    (
+        "declarative_ec2_per_target",
+        "a whole number of declarative policies, like 10",
+    ),
+    (
+        "securityhub_max_chars",
+        "a whole number of characters, like 10000",
+    ),
+    (
+        "securityhub_per_target",
+        "a whole number of Security Hub policies, like 10",
+    ),
+    (
+        "inspector_max_chars",
+        "a whole number of characters, like 10000",
+    ),
+    (
+        "inspector_per_target",
+        "a whole number of Inspector policies, like 10",
+    ),
+    ("s3_max_chars", "a whole number of characters, like 10000"),
+    ("s3_per_target", "a whole number of S3 policies, like 10"),
+    (
+        "bedrock_max_chars",
+        "a whole number of characters, like 10000",
+    ),
+    (
+        "bedrock_per_target",
+        "a whole number of Bedrock policies, like 10",
+    ),
+    (
+        "upgrade_rollout_max_chars",
+        "a whole number of characters, like 10000",
+    ),
+    (
+        "upgrade_rollout_per_target",
+        "a whole number of upgrade rollout policies, like 10",
+    ),
+    (
+        "guardduty_max_chars",
+        "a whole number of characters, like 10000",
+    ),
+    (
+        "guardduty_per_target",
+        "a whole number of GuardDuty policies, like 10",
+    ),
+    (
+        "network_security_director_max_chars",
+        "a whole number of characters, like 10000",
+    ),
+    (
+        "network_security_director_per_target",
+        "a whole number of Network Security Director policies, like 10",
+    ),
 ];
 const POLICY: &[(&str, &str)] = &[
     (
+        "kind",
+        "the policy type, like \"scp\" (the default), \"rcp\", \"tag\", \"backup\" or \"ai-opt-out\"",
+    ),
+    (
         "file",
-        "a path to an SCP JSON file, relative to org.toml's directory",
+        "a path to the policy's JSON file, relative to org.toml's directory",
     ),
     (
         "template",
@@ -158,7 +278,7 @@ const POLICY: &[(&str, &str)] = &[
 ];
 const TARGET: &[(&str, &str)] = &[(
     "policies",
-    "a list of SCP names, like [\"FullAWSAccess\", \"deny-leave-org\"]",
+    "a list of policy names, like [\"FullAWSAccess\", \"deny-leave-org\"]",
 )];
 const ACCOUNT: &[(&str, &str)] = &[
     ("id", "the account's id: 12 digits in quotes"),
@@ -253,9 +373,14 @@ impl Reader<'_> {
             file.limits = RawLimits {
                 scp_max_chars: self.integer(t, &path, "scp_max_chars", LIMITS),
                 scps_per_target: self.integer(t, &path, "scps_per_target", LIMITS),
+                kinds: LIMITS[2..]
+                    .iter()
+                    .filter_map(|(key, _)| Some((*key, self.integer(t, &path, key, LIMITS)?)))
+                    .collect(),
             };
         }
         file.policies = self.entries(top, "policies", POLICY, &[], |r, t, path| RawPolicy {
+            kind: r.string(t, path, "kind", POLICY),
             file: r.string(t, path, "file", POLICY),
             template: r.string(t, path, "template", POLICY),
             description: r.string(t, path, "description", POLICY),
@@ -284,6 +409,16 @@ impl Reader<'_> {
             }
         });
         self.baselines(top, &mut file);
+        let path = ["moved"];
+        for (span, t) in self.tables(top, &[], "moved") {
+            self.unknown_keys(t, &path, MOVED);
+            self.required(t, &path, &span, MOVED, &["from", "to"]);
+            let value = RawMoved {
+                from: self.string(t, &path, "from", MOVED),
+                to: self.string(t, &path, "to", MOVED),
+            };
+            file.moved.push(Sp { value, span });
+        }
         file
     }
 
@@ -529,6 +664,8 @@ pub(crate) fn accepted_paths() -> std::collections::BTreeSet<String> {
     add("root.", TARGET);
     add("ous.*.", TARGET);
     add("accounts.*.", ACCOUNT);
+    add("moved[].", MOVED);
+    out.insert("moved[]".to_string());
     for named in ["policies.*", "ous.*", "accounts.*"] {
         out.insert(named.to_string());
     }

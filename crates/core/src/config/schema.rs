@@ -32,11 +32,11 @@ pub struct OrgToml {
     include: Option<Vec<String>>,
     /// The management account, home region and allowed regions.
     organization: Organization,
-    /// SCP quotas; the defaults are AWS's current ones.
+    /// Policy quotas per policy type; the defaults are AWS's current ones.
     limits: Option<Limits>,
-    /// Custom SCPs by name, one [policies.<name>] table each.
+    /// Custom policies of any type by name, one [policies.<name>] table each.
     policies: Option<BTreeMap<String, Policy>>,
-    /// SCPs attached to the root.
+    /// Policies attached to the root.
     root: Option<Target>,
     /// Organizational units by path below the root (`Workloads/Prod`), one [ous."<path>"] table each.
     #[schemars(extend("propertyNames" = { "pattern": "^[^/]+(/[^/]+){0,4}$" }))]
@@ -52,6 +52,22 @@ pub struct OrgToml {
     /// Accounts exempt from baselines, by 12-digit account id, each with the reasons.
     #[schemars(extend("propertyNames" = { "pattern": "^[0-9]{12}$" }))]
     exemptions: Option<BTreeMap<String, Exemption>>,
+    /// Policies renamed in place, one [[moved]] table each: UpdatePolicy gives the policy its new
+    /// name and it keeps its id and attachments.
+    moved: Option<Vec<Moved>>,
+}
+
+/// A rename: the policy at `from` is the one declared at `to`.
+#[derive(JsonSchema)]
+#[schemars(deny_unknown_fields)]
+#[allow(dead_code)]
+struct Moved {
+    /// The policy's old address: its type's prefix and name, like "scp:old-name".
+    #[schemars(regex(pattern = r"^[a-z0-9-]+:.+$"))]
+    from: String,
+    /// The policy's new address, like "scp:new-name"; declared under [policies] with that type.
+    #[schemars(regex(pattern = r"^[a-z0-9-]+:.+$"))]
+    to: String,
 }
 
 #[derive(JsonSchema)]
@@ -72,20 +88,7 @@ struct Organization {
     allowed_regions: Option<Regions>,
 }
 
-#[derive(JsonSchema)]
-#[schemars(deny_unknown_fields)]
-#[allow(dead_code)]
-struct Limits {
-    /// Characters of a minified SCP document (default 10240; 5120 before May 2026).
-    #[schemars(range(min = 1))]
-    scp_max_chars: Option<u64>,
-    /// SCPs attached to one root, OU or account, FullAWSAccess included (default 10; 5 before May
-    /// 2026).
-    #[schemars(range(min = 1))]
-    scps_per_target: Option<u64>,
-}
-
-/// A custom SCP: exactly one of `file` or `template`.
+/// A custom policy: exactly one of `file` or `template` (templates make SCPs).
 #[derive(JsonSchema)]
 #[schemars(
     deny_unknown_fields,
@@ -93,6 +96,8 @@ struct Limits {
 )]
 #[allow(dead_code)]
 struct Policy {
+    /// The policy type; an SCP when left out.
+    kind: Option<KindValue>,
     /// A JSON policy document, relative to org.toml's directory.
     file: Option<String>,
     /// A generated SCP: deny-regions denies every action outside allowed_regions except global
@@ -115,8 +120,9 @@ enum Template {
 #[schemars(deny_unknown_fields)]
 #[allow(dead_code)]
 struct Target {
-    /// The exact set of SCPs attached here (missing ones are attached, others detached); leave it
-    /// out to keep the attachments as they are. Never empty.
+    /// The exact set of policies attached here, per policy type org.toml declares (missing ones
+    /// are attached, others detached); leave it out to keep the attachments as they are. Names at
+    /// least one SCP.
     policies: Option<PolicyNames>,
 }
 
@@ -135,7 +141,8 @@ struct Account {
     email: String,
     /// OU path (`Workloads/Prod`); leave it out for directly under the root.
     ou: Option<String>,
-    /// The exact set of SCPs attached directly to the account.
+    /// The exact set of policies attached directly to the account (per policy type org.toml
+    /// declares).
     policies: Option<PolicyNames>,
     /// This account's own alternate contacts, replacing the org-wide ones.
     contacts: Option<Contacts>,
@@ -271,7 +278,37 @@ value_schema!(
     RoleNameValue, _g => json_schema!({ "type": "string", "pattern": "^[A-Za-z0-9+=,.@_-]{1,64}$" })
 );
 value_schema!(
-    /// SCP names, each once, at least one.
+    /// Quotas per policy type: characters of a minified document and policies per target. SCP
+    /// defaults 10240 and 10 (FullAWSAccess counts); the other types' defaults are on AWS
+    /// Organizations' quotas page.
+    Limits, _g => {
+        let properties: serde_json::Map<String, serde_json::Value> = super::raw::LIMITS
+            .iter()
+            .map(|(key, help)| {
+                (
+                    key.to_string(),
+                    serde_json::json!({ "type": "integer", "minimum": 1, "description": help }),
+                )
+            })
+            .collect();
+        json_schema!({
+            "type": "object",
+            "properties": properties,
+            "additionalProperties": false
+        })
+    }
+);
+value_schema!(
+    /// A policy type: scp (service control policy), rcp (resource control policy), tag, backup,
+    /// ai-opt-out, chatbot, declarative-ec2, securityhub, inspector, s3, bedrock, upgrade-rollout,
+    /// guardduty, network-security-director.
+    KindValue, _g => {
+        let kinds: Vec<&str> = crate::model::PolicyKind::ALL.iter().map(|k| k.prefix()).collect();
+        json_schema!({ "type": "string", "enum": kinds })
+    }
+);
+value_schema!(
+    /// Policy names, each once, at least one.
     PolicyNames, _g => json_schema!({
         "type": "array",
         "items": { "type": "string", "minLength": 1, "maxLength": crate::model::MAX_POLICY_NAME },

@@ -8,8 +8,8 @@ use super::policies::{self, Regions};
 use super::problems::{key_path, Problems, Source};
 use super::raw::{Entry, List, RawFile, RawLimits, RawOrganization, Sp};
 use crate::model::{
-    AccountId, Desired, DesiredAccount, DesiredOu, Email, Limits, OuPath, Parent, PolicyName,
-    Region, FULL_AWS_ACCESS,
+    AccountId, Desired, DesiredAccount, DesiredOu, Email, KindLimits, Limits, OuPath, Parent,
+    PolicyKind, PolicyName, Region,
 };
 
 pub const DEFAULT_MEMBER_ROLE: &str = "OrganizationAccountAccessRole";
@@ -56,6 +56,7 @@ pub(crate) fn validate(
     let ous = ous(src, &raw.ous, &lists, problems);
     let accounts = accounts(src, &raw.accounts, &ous, &lists, problems);
     let baselines = super::baselines::baselines(src, raw, &org.allowed_regions, problems);
+    let moved = moved(src, &raw.moved, &declared.names, problems);
 
     if !problems.is_empty() {
         return None;
@@ -80,7 +81,117 @@ pub(crate) fn validate(
             .collect(),
         accounts: accounts.into_iter().flatten().collect(),
         baselines,
+        moved,
     })
+}
+
+/// `[[moved]]`: `from` and `to` are policy addresses of one kind (`scp:old`, `tag:new`), `to` is
+/// declared under [policies] with that kind, `from` is not, and no policy moves twice.
+fn moved(
+    src: &Source,
+    raw: &[Sp<super::raw::RawMoved>],
+    declared: &[(String, PolicyKind)],
+    problems: &mut Problems,
+) -> Vec<crate::model::Moved> {
+    let mut out: Vec<crate::model::Moved> = Vec::new();
+    let help = "`from` and `to` are policy addresses like \"scp:old-name\" and \"scp:new-name\": the type's prefix (scp, rcp, tag, backup, …) and the policy's name";
+    for m in raw {
+        let (Some(from), Some(to)) = (&m.value.from, &m.value.to) else {
+            continue; // reported while reading
+        };
+        let parse = |v: &Sp<String>, key: &str, problems: &mut Problems| match v
+            .value
+            .parse::<crate::model::Address>(
+        ) {
+            Ok(crate::model::Address::Policy { kind, name }) => Some((kind, name)),
+            _ => {
+                problems.push(
+                    src.problem(
+                        &v.span,
+                        &key_path(&["moved", key]),
+                        format!("`{}` is not a policy address", v.value),
+                    )
+                    .with_help(help),
+                );
+                None
+            }
+        };
+        let (Some((kind, old)), Some((to_kind, new))) =
+            (parse(from, "from", problems), parse(to, "to", problems))
+        else {
+            continue;
+        };
+        if kind != to_kind {
+            problems.push(
+                src.problem(
+                    &to.span,
+                    "moved.to",
+                    format!(
+                        "{} {} cannot become {} {}: `from` and `to` are of one policy type",
+                        super::policy_file::article(kind.noun()),
+                        kind.noun(),
+                        super::policy_file::article(to_kind.noun()),
+                        to_kind.noun()
+                    ),
+                )
+                .with_help(
+                    "a rename keeps the policy: declare a new policy of the other type instead",
+                ),
+            );
+            continue;
+        }
+        if !declared
+            .iter()
+            .any(|(n, k)| n == new.as_str() && *k == kind)
+        {
+            problems.push(
+                src.problem(
+                    &to.span,
+                    "moved.to",
+                    format!(
+                        "no {} named `{new}` is declared under [policies]",
+                        kind.noun()
+                    ),
+                )
+                .with_help(
+                    "`to` is the policy's new name, declared under [policies] with its `kind`",
+                ),
+            );
+            continue;
+        }
+        if declared
+            .iter()
+            .any(|(n, k)| n == old.as_str() && *k == kind)
+        {
+            problems.push(
+                src.problem(&from.span, "moved.from", format!(
+                    "`{old}` is still declared under [policies]: a moved policy has only its new name"
+                ))
+                .with_help("remove [policies.<old name>], or remove this [[moved]]"),
+            );
+            continue;
+        }
+        if out
+            .iter()
+            .any(|o| o.kind == kind && (o.from == old || o.to == new))
+        {
+            problems.push(
+                src.problem(
+                    &m.span,
+                    "moved",
+                    format!("`{old}` or `{new}` is in an earlier [[moved]]"),
+                )
+                .with_help("each policy moves once"),
+            );
+            continue;
+        }
+        out.push(crate::model::Moved {
+            kind,
+            from: old,
+            to: new,
+        });
+    }
+    out
 }
 
 fn organization(
@@ -237,13 +348,33 @@ fn limits(src: &Source, raw: &RawLimits, problems: &mut Problems) -> Limits {
         "scps_per_target",
         &mut limits.scps_per_target,
     );
+    for (key, value) in &raw.kinds {
+        let Some(kind) = PolicyKind::ALL.into_iter().find(|k| {
+            let (chars, per) = Limits::keys(*k);
+            chars == *key || per == *key
+        }) else {
+            continue;
+        };
+        let mut kl = limits
+            .kinds
+            .get(&kind)
+            .copied()
+            .unwrap_or_else(|| KindLimits::default_for(kind));
+        let field = if Limits::keys(kind).0 == *key {
+            &mut kl.max_chars
+        } else {
+            &mut kl.per_target
+        };
+        positive(&Some(value.clone()), key, field);
+        limits.kinds.insert(kind, kl);
+    }
     limits
 }
 
 /// Checks `policies` lists of the root, OUs and accounts.
 struct Lists<'a> {
     src: &'a Source,
-    declared: &'a [String],
+    declared: &'a [(String, PolicyKind)],
     limits: &'a Limits,
 }
 
@@ -273,6 +404,7 @@ impl Lists<'_> {
             return None;
         }
         let mut set = BTreeSet::new();
+        let mut per_kind: BTreeMap<PolicyKind, usize> = BTreeMap::new();
         for item in &list.value {
             let name = match PolicyName::parse(&item.value) {
                 Ok(n) => n,
@@ -290,18 +422,28 @@ impl Lists<'_> {
                             format!("`{}` is listed twice", item.value),
                         )
                         .with_help(
-                            "`policies` is the exact set of SCPs attached here: list each once",
+                            "`policies` is the exact set of policies attached here: list each once",
                         ),
                 );
                 continue;
             }
-            if item.value != FULL_AWS_ACCESS && !self.declared.contains(&item.value) {
-                problems.push(
+            let kind = self
+                .declared
+                .iter()
+                .find(|(n, _)| *n == item.value)
+                .map(|(_, k)| *k)
+                .or_else(|| PolicyKind::of_full_access(&item.value));
+            match kind {
+                Some(kind) => *per_kind.entry(kind).or_default() += 1,
+                None => problems.push(
                     self.src
                         .problem(
                             &item.span,
                             &key,
-                            format!("no SCP named `{}` is declared under [policies]", item.value),
+                            format!(
+                                "no policy named `{}` is declared under [policies]",
+                                item.value
+                            ),
                         )
                         .with_help(format!(
                             "{}{}",
@@ -309,28 +451,59 @@ impl Lists<'_> {
                                 &item.value,
                                 self.declared
                                     .iter()
+                                    .map(|(n, _)| n.clone())
+                                    .chain(
+                                        PolicyKind::ALL
+                                            .into_iter()
+                                            .filter_map(PolicyKind::full_access)
+                                            .map(String::from)
+                                    )
+                                    .collect::<Vec<_>>()
+                                    .iter()
                                     .map(String::as_str)
-                                    .chain([FULL_AWS_ACCESS])
                             ),
                             self.declared_help()
                         )),
-                );
+                ),
             }
             set.insert(name);
         }
-        if set.len() > self.limits.scps_per_target {
+        for (kind, n) in &per_kind {
+            let max = self.limits.per_target(*kind);
+            if *n > max {
+                let (_, limit_key) = Limits::keys(*kind);
+                let counts = match kind.full_access() {
+                    Some(full) => format!("; {full} counts"),
+                    None => String::new(),
+                };
+                problems.push(
+                    self.src
+                        .problem(
+                            &list.span,
+                            &key,
+                            format!(
+                                "{n} {} attached, over the limit of {max} per target ([limits] {limit_key}{counts})",
+                                plural(kind.noun())
+                            ),
+                        )
+                        .with_help(format!(
+                            "merge {}, or attach some to a parent OU instead: they are inherited",
+                            plural(kind.noun())
+                        )),
+                );
+            }
+        }
+        if problems.len() == before && !per_kind.contains_key(&PolicyKind::ServiceControlPolicy) {
             problems.push(
                 self.src
                     .problem(
                         &list.span,
                         &key,
-                        format!(
-                            "{} SCPs attached, over the limit of {} per target ([limits] scps_per_target; FullAWSAccess counts)",
-                            set.len(),
-                            self.limits.scps_per_target
-                        ),
+                        "the list names no SCP: `policies` is the exact set of SCPs too, and every target keeps at least one",
                     )
-                    .with_help("merge SCPs, or attach some to a parent OU instead: SCPs are inherited"),
+                    .with_help(
+                        "add \"FullAWSAccess\" (AWS's default) or the SCPs attached here, or leave out `policies` to leave this target's attachments as they are",
+                    ),
             );
         }
         (problems.len() == before).then_some(set)
@@ -338,12 +511,13 @@ impl Lists<'_> {
 
     fn declared_help(&self) -> String {
         if self.declared.is_empty() {
-            "no SCPs are declared under [policies]; FullAWSAccess is AWS-managed and needs no declaration"
+            "no policies are declared under [policies]; FullAWSAccess is AWS-managed and needs no declaration"
                 .into()
         } else {
+            let names: Vec<&str> = self.declared.iter().map(|(n, _)| n.as_str()).collect();
             format!(
-                "declared SCPs: {}; FullAWSAccess is AWS-managed and needs no declaration",
-                self.declared.join(", ")
+                "declared policies: {}; FullAWSAccess is AWS-managed and needs no declaration",
+                names.join(", ")
             )
         }
     }
@@ -584,6 +758,14 @@ fn known_regions_help(typo: &str) -> String {
         format!("{guess}known regions: {}", known.join(", "))
     } else {
         format!("{guess}known regions like it: {}", like.join(", "))
+    }
+}
+
+/// "SCPs", "tag policies".
+fn plural(noun: &str) -> String {
+    match noun.strip_suffix("policy") {
+        Some(stem) => format!("{stem}policies"),
+        None => format!("{noun}s"),
     }
 }
 

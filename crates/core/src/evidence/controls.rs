@@ -12,7 +12,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 pub use crate::control::{account_file, Control, Eval, On, Row, Status, ORGANIZATION_FILE};
 use crate::model::{
-    AccountId, AccountRef, Actual, Address, Desired, Parent, PolicyKind, PolicyName, TargetKey,
+    AccountId, AccountRef, Actual, Address, Desired, Parent, PolicyKey, PolicyKind, PolicyName,
+    TargetKey,
 };
 
 /// `controls.json`'s `format_version`.
@@ -238,8 +239,22 @@ impl Eval<'_> {
         };
         self.push(&SCP_ATTACHED, on, status, "enabled", observed);
 
+        // Every kind the file manages (SCPs, and each kind it declares a policy of), each an exact
+        // set; RCPFullAWSAccess, which cannot be detached, is left out of both sides.
+        let kinds = self.desired.managed_kinds();
+        let fixed = |k: &PolicyKey| k.kind.full_access_is_fixed() && k.is_full_access();
         for (target, exists, want) in targets {
-            let have = self.actual.attached(&target);
+            let want: BTreeSet<PolicyKey> = want
+                .iter()
+                .map(|n| PolicyKey::new(self.desired.kind_of(n).unwrap_or_default(), n.clone()))
+                .filter(|k| !fixed(k))
+                .collect();
+            let have: BTreeSet<PolicyKey> = self
+                .actual
+                .attached_all(&target)
+                .into_iter()
+                .filter(|k| kinds.contains(&k.kind) && !fixed(k))
+                .collect();
             let account = match &target {
                 TargetKey::Account(id) => Some(id.clone()),
                 _ => None,
@@ -264,8 +279,8 @@ impl Eval<'_> {
                     account: account.clone(),
                     region: None,
                     resource: Address::Attachment {
-                        kind: PolicyKind::ServiceControlPolicy,
-                        policy: policy.clone(),
+                        kind: policy.kind,
+                        policy: policy.name.clone(),
                         target: Box::new(target.address()),
                     },
                     arn: self.target_arn(&target),
@@ -277,7 +292,7 @@ impl Eval<'_> {
             for policy in want {
                 let on = On::org(
                     Address::Attachment {
-                        kind: PolicyKind::ServiceControlPolicy,
+                        kind: self.desired.kind_of(policy).unwrap_or_default(),
                         policy: policy.clone(),
                         target: Box::new(Address::Account(AccountRef::Name(name.clone()))),
                     },
@@ -354,15 +369,14 @@ impl Eval<'_> {
             let mut in_force = Vec::new();
             let mut stale = Vec::new();
             for target in &path {
-                let have = self.actual.attached(target);
+                let have = self.actual.attached_scps(target);
                 for (name, want) in &templates {
                     if !have.contains(*name) {
                         continue;
                     }
                     let current = self
                         .actual
-                        .policies
-                        .get(*name)
+                        .policy(PolicyKind::ServiceControlPolicy, name)
                         .is_some_and(|p| p.document == want.document);
                     if current {
                         in_force.push(format!("{name} at {target}"));
@@ -419,7 +433,8 @@ impl Eval<'_> {
             .collect();
         for (name, want) in declared {
             let expected = format!("document of {}", want.source);
-            let (status, observed, arn) = match self.actual.policies.get(&name) {
+            let key = crate::model::PolicyKey::new(want.kind, name.clone());
+            let (status, observed, arn) = match self.actual.policies.get(&key) {
                 None => (
                     Status::Fail,
                     format!("`{name}` does not exist in the organization"),

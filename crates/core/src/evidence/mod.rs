@@ -27,7 +27,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::Serialize;
 
 use crate::model::{AccountId, Actual, ActualOu, ActualPolicy, Desired, Member, OuPath, Parent};
-use crate::model::{ActualAccount, PolicyName};
+use crate::model::{ActualAccount, PolicyKey, PolicyName};
 use crate::plan::Shard;
 
 pub use bundle::{Caller, ConfigGit, Files, Manifest, Window};
@@ -249,9 +249,10 @@ struct OrgState<'a> {
     scp_enabled: bool,
     ous: &'a BTreeMap<OuPath, ActualOu>,
     accounts: &'a BTreeMap<AccountId, ActualAccount>,
-    policies: &'a BTreeMap<PolicyName, ActualPolicy>,
-    /// Target (`root`, `ou:<path>`, `account:<id>`) → SCPs attached directly.
-    attachments: BTreeMap<String, &'a BTreeSet<PolicyName>>,
+    /// By key: an SCP's bare name, `<kind prefix>:<name>` for the other kinds.
+    policies: &'a BTreeMap<PolicyKey, ActualPolicy>,
+    /// Target (`root`, `ou:<path>`, `account:<id>`) → policies attached directly (keys as above).
+    attachments: BTreeMap<String, &'a BTreeSet<PolicyKey>>,
     service_access: &'a BTreeSet<String>,
     delegated_admins: &'a BTreeMap<AccountId, BTreeSet<String>>,
 }
@@ -312,7 +313,7 @@ impl<'a> AccountState<'a> {
             status: &a.status,
             parent: &a.parent,
             management_account: *id == actual.management_account,
-            attached_scps: actual.attached(&crate::model::TargetKey::Account(id.clone())),
+            attached_scps: actual.attached_scps(&crate::model::TargetKey::Account(id.clone())),
             member,
         }
     }

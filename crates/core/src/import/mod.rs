@@ -22,7 +22,7 @@ pub use regions::{recover as recover_region_deny, RegionDeny};
 
 use crate::model::{
     AccountId, Actual, BaselineKind, Contact, ContactType, Email, Member, MemberState, OuPath,
-    Parent, PolicyName, Region, TargetKey,
+    Parent, PolicyKey, PolicyKind, PolicyName, Region, TargetKey,
 };
 
 /// The JSON Schema import writes beside org.toml, and names on its first line for editors.
@@ -30,6 +30,11 @@ pub const SCHEMA_FILE: &str = "org.schema.json";
 
 /// Where SCP files go, relative to org.toml's directory.
 pub const SCP_DIR: &str = "baselines/scp";
+
+/// Where policy files of `kind` go, relative to org.toml's directory: `baselines/<prefix>`.
+pub fn policy_dir(kind: PolicyKind) -> String {
+    format!("baselines/{}", kind.prefix())
+}
 
 /// How govern read the organization, as far as the file records it.
 #[derive(Debug, Clone)]
@@ -64,6 +69,8 @@ pub struct Summary {
     pub not_declared: Vec<(AccountId, String)>,
     /// Accounts that could not be read inside: their contacts and regions are unknown.
     pub unread: Vec<(AccountId, String)>,
+    /// Policies left out of `[policies]`, with why (a name another kind's policy has).
+    pub not_declared_policies: Vec<String>,
 }
 
 /// Everything the file says, decided; `render` only lays it out.
@@ -75,8 +82,8 @@ pub(crate) struct Model<'a> {
     pub contacts: BTreeMap<ContactType, Contact>,
     pub rotation: rotation::RotationNote,
     pub logging: logging::LoggingImport,
-    /// Custom SCPs: file name (None for the template).
-    pub policies: BTreeMap<PolicyName, Option<String>>,
+    /// Custom policies of every kind: the kind and the file name (None for the template).
+    pub policies: BTreeMap<PolicyName, (PolicyKind, Option<String>)>,
     pub root: Attachments,
     pub ous: BTreeMap<OuPath, Attachments>,
     pub accounts: Vec<AccountEntry<'a>>,
@@ -117,6 +124,7 @@ pub fn generate(actual: &Actual, settings: &Settings) -> Imported {
         }
     }
 
+    let mut not_declared_policies: Vec<String> = Vec::new();
     let mut read: BTreeMap<AccountId, &MemberState> = BTreeMap::new();
     let mut unread = Vec::new();
     for (id, m) in &actual.members {
@@ -147,18 +155,48 @@ pub fn generate(actual: &Actual, settings: &Settings) -> Imported {
         }
     }
 
-    let custom: Vec<&PolicyName> = actual
-        .policies
+    // Names are unique within a kind only, and org.toml names each policy once: of two policies
+    // of one name, the first kind in `PolicyKind` order (SCP first) is declared and the other is
+    // left out (reported), with the targets it is attached to.
+    let mut custom: BTreeMap<PolicyName, PolicyKind> = BTreeMap::new();
+    let mut clashes: Vec<PolicyKey> = Vec::new();
+    for (key, p) in &actual.policies {
+        if p.aws_managed {
+            continue;
+        }
+        if custom.contains_key(&key.name) {
+            clashes.push(key.clone());
+        } else {
+            custom.insert(key.name.clone(), key.kind);
+        }
+    }
+    let in_template = |n: &PolicyName, k: PolicyKind| {
+        k == PolicyKind::ServiceControlPolicy
+            && region_deny.as_ref().is_some_and(|d| d.policies.contains(n))
+    };
+    let mut files: BTreeMap<PolicyName, String> = BTreeMap::new();
+    for kind in PolicyKind::ALL {
+        files.extend(names::scp_files(
+            custom
+                .iter()
+                .filter(|(n, k)| **k == kind && !in_template(n, kind))
+                .map(|(n, _)| n),
+        ));
+    }
+    let policies: BTreeMap<PolicyName, (PolicyKind, Option<String>)> = custom
         .iter()
-        .filter(|(_, p)| !p.aws_managed)
-        .map(|(n, _)| n)
+        .map(|(n, k)| (n.clone(), (*k, files.get(n).cloned())))
         .collect();
-    let in_template = |n: &PolicyName| region_deny.as_ref().is_some_and(|d| d.policies.contains(n));
-    let files = names::scp_files(custom.iter().copied().filter(|n| !in_template(n)));
-    let policies: BTreeMap<PolicyName, Option<String>> = custom
-        .iter()
-        .map(|n| ((*n).clone(), files.get(*n).cloned()))
-        .collect();
+    for key in &clashes {
+        let other = custom[&key.name].noun();
+        not_declared_policies.push(format!(
+            "{} `{}`: {} {other} of that name is declared, and org.toml names each policy once",
+            key.kind.noun(),
+            key.name,
+            crate::config::policy_file::article(other),
+        ));
+    }
+    let attachments = |target: &TargetKey| attachments(actual, target, &policies);
 
     let mut accounts: Vec<AccountEntry> = actual
         .accounts
@@ -168,7 +206,7 @@ pub fn generate(actual: &Actual, settings: &Settings) -> Imported {
             key: declared[id].clone(),
             id,
             account,
-            policies: attachments(actual, &TargetKey::Account(id.clone())),
+            policies: attachments(&TargetKey::Account(id.clone())),
             contacts: contacts.overrides.get(id).cloned().unwrap_or_default(),
         })
         .collect();
@@ -182,11 +220,11 @@ pub fn generate(actual: &Actual, settings: &Settings) -> Imported {
         rotation: rotation::note(&read, &settings.key_regions),
         logging: logging::logging(actual, &declared),
         contacts: contacts.defaults.clone(),
-        root: attachments(actual, &TargetKey::Root),
+        root: attachments(&TargetKey::Root),
         ous: actual
             .ous
             .keys()
-            .map(|p| (p.clone(), attachments(actual, &TargetKey::Ou(p.clone()))))
+            .map(|p| (p.clone(), attachments(&TargetKey::Ou(p.clone()))))
             .collect(),
         policies,
         accounts,
@@ -199,9 +237,11 @@ pub fn generate(actual: &Actual, settings: &Settings) -> Imported {
     let scp_files = files
         .iter()
         .map(|(name, file)| {
+            let kind = custom[name];
+            let document = &actual.policies[&PolicyKey::new(kind, name.clone())].document;
             (
-                format!("{SCP_DIR}/{file}"),
-                format!("{}\n", actual.policies[name].document.pretty()),
+                format!("{}/{file}", policy_dir(kind)),
+                format!("{}\n", document.pretty()),
             )
         })
         .chain(account_files)
@@ -218,6 +258,7 @@ pub fn generate(actual: &Actual, settings: &Settings) -> Imported {
             exemptions: model.exemptions.values().map(BTreeMap::len).sum(),
             not_declared,
             unread,
+            not_declared_policies,
         },
     }
 }
@@ -237,31 +278,62 @@ fn home_region(settings: &Settings, deny: Option<&RegionDeny>) -> Region {
     }
 }
 
-/// The exact set of SCPs attached to `target`, FullAWSAccess first. Left out (so the plan keeps
-/// the target as it is) when SCPs are off (a `policies` list would plan enabling them), when
-/// nothing is attached (org.toml never declares an empty set), or when an AWS-managed SCP other
-/// than FullAWSAccess is attached (org.toml cannot name it).
-fn attachments(actual: &Actual, target: &TargetKey) -> Attachments {
-    if !actual.enabled(crate::model::PolicyKind::ServiceControlPolicy) {
+/// The exact set of policies attached to `target`: SCPs with FullAWSAccess first, then the other
+/// kinds org.toml declares, in kind order. Left out (so the plan keeps the target as it is) when
+/// SCPs are off (a `policies` list would plan enabling them), when no SCP is attached (org.toml
+/// never declares a list without one), or when a policy is attached that org.toml cannot name (an
+/// AWS-managed SCP other than FullAWSAccess, or a policy left out for its name). RCPFullAWSAccess,
+/// which cannot be detached, is never listed.
+fn attachments(
+    actual: &Actual,
+    target: &TargetKey,
+    declared: &BTreeMap<PolicyName, (PolicyKind, Option<String>)>,
+) -> Attachments {
+    if !actual.enabled(PolicyKind::ServiceControlPolicy) {
         return Attachments::LeftOut("SCPs are not enabled on the root".into());
     }
-    let attached = actual.attached(target);
-    if attached.is_empty() {
+    let attached = actual.attached_all(target);
+    if !attached
+        .iter()
+        .any(|k| k.kind == PolicyKind::ServiceControlPolicy)
+    {
         return Attachments::LeftOut("no SCP is attached".into());
     }
+    let nameable = |k: &PolicyKey| {
+        k.name.is_full_aws_access() && k.kind == PolicyKind::ServiceControlPolicy
+            || declared
+                .get(&k.name)
+                .is_some_and(|(kind, _)| *kind == k.kind)
+    };
+    let managed = |k: &PolicyKey| {
+        k.kind == PolicyKind::ServiceControlPolicy
+            || declared.values().any(|(kind, _)| *kind == k.kind)
+    };
+    let fixed = |k: &PolicyKey| k.kind.full_access_is_fixed() && k.is_full_access();
     if let Some(other) = attached
         .iter()
-        .find(|n| !n.is_full_aws_access() && actual.policies.get(*n).is_none_or(|p| p.aws_managed))
+        .find(|k| managed(k) && !fixed(k) && !nameable(k))
     {
+        let why = if actual.policies.get(other).is_none_or(|p| p.aws_managed) {
+            "AWS-managed"
+        } else {
+            "its name is another policy's"
+        };
         return Attachments::LeftOut(format!(
-            "`{other}` is attached and org.toml cannot name it (AWS-managed)"
+            "`{}` is attached and org.toml cannot name it ({why})",
+            other.name
         ));
     }
+    let full = PolicyKey::full_aws_access();
     let mut list: Vec<String> = attached
         .iter()
-        .filter(|n| n.is_full_aws_access())
-        .chain(attached.iter().filter(|n| !n.is_full_aws_access()))
-        .map(|n| n.as_str().to_string())
+        .filter(|k| **k == full)
+        .chain(
+            attached
+                .iter()
+                .filter(|k| **k != full && managed(k) && !fixed(k)),
+        )
+        .map(|k| k.name.as_str().to_string())
         .collect();
     list.dedup();
     Attachments::Exact(list)

@@ -6,7 +6,9 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::config::templates::deny_regions;
-use crate::model::{AccountId, ActualPolicy, MemberState, PolicyDocument, PolicyName, Region};
+use crate::model::{
+    AccountId, ActualPolicy, MemberState, PolicyDocument, PolicyKey, PolicyKind, PolicyName, Region,
+};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RegionDeny {
@@ -19,16 +21,17 @@ pub struct RegionDeny {
 /// The region set of the template SCPs. When SCPs are the template for different sets, the set
 /// most of them share wins (then the one of the first name); the others stay files.
 pub fn recover(
-    policies: &BTreeMap<PolicyName, ActualPolicy>,
+    policies: &BTreeMap<PolicyKey, ActualPolicy>,
     member_role: &str,
 ) -> Option<RegionDeny> {
     let mut by_set: BTreeMap<Vec<Region>, BTreeSet<PolicyName>> = BTreeMap::new();
-    for (name, p) in policies {
-        if p.aws_managed {
+    for (key, p) in policies {
+        // The template is an SCP.
+        if p.aws_managed || key.kind != PolicyKind::ServiceControlPolicy {
             continue;
         }
         if let Some(regions) = template_regions(&p.document, member_role) {
-            by_set.entry(regions).or_default().insert(name.clone());
+            by_set.entry(regions).or_default().insert(key.name.clone());
         }
     }
     by_set
@@ -95,7 +98,6 @@ pub(crate) fn outside(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::PolicyKind;
 
     fn regions(names: &[&str]) -> Vec<Region> {
         names.iter().map(|r| Region::parse(r).unwrap()).collect()
@@ -113,6 +115,9 @@ mod tests {
     fn pn(s: &str) -> PolicyName {
         PolicyName::parse(s).unwrap()
     }
+    fn pk(s: &str) -> PolicyKey {
+        PolicyKey::scp(pn(s))
+    }
     const ROLE: &str = "OrganizationAccountAccessRole";
 
     #[test]
@@ -126,9 +131,9 @@ mod tests {
             .pop();
         let other_role = deny_regions(&regions(&["us-east-1"]), &["Admin".to_string()]);
         let policies = [
-            (pn("region-deny"), policy(exact)),
-            (pn("almost"), policy(PolicyDocument::from_value(near))),
-            (pn("admin-exempt"), policy(other_role)),
+            (pk("region-deny"), policy(exact)),
+            (pk("almost"), policy(PolicyDocument::from_value(near))),
+            (pk("admin-exempt"), policy(other_role)),
         ]
         .into();
         let got = recover(&policies, ROLE).unwrap();
@@ -146,9 +151,9 @@ mod tests {
         let a = deny_regions(&regions(&["us-east-1"]), &role);
         let b = deny_regions(&regions(&["eu-west-1", "us-east-1"]), &role);
         let policies = [
-            (pn("a"), policy(a)),
-            (pn("b1"), policy(b.clone())),
-            (pn("b2"), policy(b)),
+            (pk("a"), policy(a)),
+            (pk("b1"), policy(b.clone())),
+            (pk("b2"), policy(b)),
         ]
         .into();
         let got = recover(&policies, ROLE).unwrap();

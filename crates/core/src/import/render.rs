@@ -4,7 +4,7 @@
 use super::logging::LoggingImport;
 use super::toml::Toml;
 use super::{ou_of, Attachments, Model, SCP_DIR};
-use crate::model::{BaselineKind, Contact, ContactType};
+use crate::model::{BaselineKind, Contact, ContactType, PolicyKey, PolicyKind};
 
 /// Past this many accounts, they go to files of their own (`include`): one per top-level OU, so
 /// that org.toml stays readable and a team's accounts are one file to review.
@@ -266,17 +266,31 @@ fn policies(t: &mut Toml, m: &Model) {
         t.comment("No custom SCPs. FullAWSAccess is AWS-managed and needs no entry.");
         return;
     }
-    t.comment(&format!(
-        "Custom SCPs, one JSON file each under {SCP_DIR}/ (govern compares documents as JSON, not \
-         text). FullAWSAccess is AWS-managed and needs no entry."
-    ));
-    for (name, file) in &m.policies {
+    if m.policies
+        .values()
+        .all(|(k, _)| *k == PolicyKind::ServiceControlPolicy)
+    {
+        t.comment(&format!(
+            "Custom SCPs, one JSON file each under {SCP_DIR}/ (govern compares documents as JSON, not \
+             text). FullAWSAccess is AWS-managed and needs no entry."
+        ));
+    } else {
+        t.comment(
+            "Custom policies, one JSON file each under baselines/<kind>/ (govern compares documents as \
+             JSON, not text); `kind` is the policy type, SCP when absent. FullAWSAccess is AWS-managed \
+             and needs no entry.",
+        );
+    }
+    for (name, (kind, file)) in &m.policies {
         t.table(&["policies", name.as_str()]);
+        if *kind != PolicyKind::ServiceControlPolicy {
+            t.string("kind", kind.prefix());
+        }
         match file {
-            Some(f) => t.string("file", &format!("{SCP_DIR}/{f}")),
+            Some(f) => t.string("file", &format!("{}/{f}", super::policy_dir(*kind))),
             None => t.string("template", "deny-regions"),
         }
-        let description = &m.actual.policies[name].description;
+        let description = &m.actual.policies[&PolicyKey::new(*kind, name.clone())].description;
         if !description.is_empty() {
             t.string("description", description);
         }

@@ -6,6 +6,11 @@ use super::*;
 use crate::config::templates::deny_regions;
 use crate::model::{ActualAccount, ActualOu, ActualPolicy, PolicyDocument, PolicyKind};
 
+fn pk(s: &str) -> crate::model::PolicyKey {
+    crate::model::PolicyKey::scp(PolicyName::parse(s).unwrap())
+}
+
+#[allow(dead_code)]
 fn pn(s: &str) -> PolicyName {
     PolicyName::parse(s).unwrap()
 }
@@ -57,6 +62,7 @@ fn brownfield() -> Actual {
         policy_types: [PolicyKind::ServiceControlPolicy].into(),
         ous: BTreeMap::new(),
         accounts: BTreeMap::new(),
+        unknown_policy_types: BTreeSet::new(),
         policies: BTreeMap::new(),
         attachments: BTreeMap::new(),
         members: BTreeMap::new(),
@@ -87,11 +93,11 @@ fn brownfield() -> Actual {
         .map(|r| Region::parse(r).unwrap())
         .collect();
     a.policies.insert(
-        pn("FullAWSAccess"),
+        pk("FullAWSAccess"),
         policy(doc("*"), "Allows access to every operation", true),
     );
     a.policies.insert(
-        pn("region deny"),
+        pk("region deny"),
         policy(
             deny_regions(&regions, &["OrganizationAccountAccessRole".to_string()]),
             "",
@@ -99,12 +105,12 @@ fn brownfield() -> Actual {
         ),
     );
     a.policies.insert(
-        pn("Zugriff für Prüfer"),
+        pk("Zugriff für Prüfer"),
         policy(doc("s3:*"), "Prüfer \"quoted\"", false),
     );
     a.policies
-        .insert(pn("unattached"), policy(doc("ec2:*"), "", false));
-    let full = pn("FullAWSAccess");
+        .insert(pk("unattached"), policy(doc("ec2:*"), "", false));
+    let full = pk("FullAWSAccess");
     let accounts = [
         (123456789012, "management", "mgmt@example.com", None),
         (
@@ -133,7 +139,7 @@ fn brownfield() -> Actual {
     }
     a.attachments.insert(
         TargetKey::Root,
-        [full.clone(), pn("Zugriff für Prüfer")].into(),
+        [full.clone(), pk("Zugriff für Prüfer")].into(),
     );
     for p in a.ous.keys().cloned().collect::<Vec<_>>() {
         a.attachments
@@ -142,11 +148,11 @@ fn brownfield() -> Actual {
     a.attachments
         .get_mut(&TargetKey::Ou(ou("Sandbox")))
         .unwrap()
-        .insert(pn("region deny"));
+        .insert(pk("region deny"));
     a.attachments
         .get_mut(&TargetKey::Account(id(2)))
         .unwrap()
-        .insert(pn("Zugriff für Prüfer"));
+        .insert(pk("Zugriff für Prüfer"));
 
     let member = |contacts: Vec<(ContactType, Contact)>, regions: &[(&str, &str)]| {
         Member::Read(MemberState {
@@ -269,7 +275,7 @@ fn a_brownfield_organization_plans_no_change() {
 #[test]
 fn a_near_miss_region_deny_stays_a_file_and_regions_are_left_alone() {
     let mut actual = brownfield();
-    let p = actual.policies.get_mut(&pn("region deny")).unwrap();
+    let p = actual.policies.get_mut(&pk("region deny")).unwrap();
     let mut v = p.document.value().clone();
     v["Statement"][0]["Sid"] = "Renamed".into();
     p.document = PolicyDocument::from_value(v);
@@ -309,7 +315,7 @@ fn untagged_policies_that_match_are_no_change_and_a_changed_one_gets_the_tag() {
     assert!(actual.policies.values().all(|p| p.tags.is_empty()));
     let desired = load(&generate(&actual, &settings()));
     assert!(crate::plan::plan(&desired, &actual).changes.is_empty());
-    actual.policies.get_mut(&pn("unattached")).unwrap().document = doc("iam:*");
+    actual.policies.get_mut(&pk("unattached")).unwrap().document = doc("iam:*");
     let plan = crate::plan::plan(&desired, &actual);
     match &plan.changes[..] {
         [c] => match &c.change {
@@ -329,14 +335,14 @@ fn untagged_policies_that_match_are_no_change_and_a_changed_one_gets_the_tag() {
 fn an_organization_with_nothing_but_the_management_account() {
     let mut actual = brownfield();
     actual.ous.clear();
-    actual.policies.retain(|n, _| n.is_full_aws_access());
+    actual.policies.retain(|n, _| n.is_full_access());
     actual.accounts.retain(|i, _| *i == id(123456789012));
     actual
         .attachments
         .retain(|t, _| matches!(t, TargetKey::Root) || *t == TargetKey::Account(id(123456789012)));
     actual
         .attachments
-        .insert(TargetKey::Root, [pn("FullAWSAccess")].into());
+        .insert(TargetKey::Root, [pk("FullAWSAccess")].into());
     actual.members.retain(|i, _| *i == id(123456789012));
     actual
         .members

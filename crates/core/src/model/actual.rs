@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
-use super::{AccountId, OuPath, Parent, PolicyDocument, PolicyKind, PolicyName};
+use super::{AccountId, OuPath, Parent, PolicyDocument, PolicyKey, PolicyKind, PolicyName};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Actual {
@@ -14,11 +14,17 @@ pub struct Actual {
     pub root_id: String,
     /// The policy types enabled on the root (attachments of a type fail without it).
     pub policy_types: BTreeSet<PolicyKind>,
+    /// Policy types enabled on the root that this govern does not know (the SDK's `PolicyType` is
+    /// non-exhaustive): listed as unmanaged, never an error.
+    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
+    pub unknown_policy_types: BTreeSet<String>,
     pub ous: BTreeMap<OuPath, ActualOu>,
     pub accounts: BTreeMap<AccountId, ActualAccount>,
-    pub policies: BTreeMap<PolicyName, ActualPolicy>,
-    /// SCP names attached directly to each target.
-    pub attachments: BTreeMap<TargetKey, BTreeSet<PolicyName>>,
+    /// Every policy read, of every kind discovery listed, keyed by (kind, name): names are unique
+    /// within a kind only.
+    pub policies: BTreeMap<PolicyKey, ActualPolicy>,
+    /// Policies (of every kind) attached directly to each target.
+    pub attachments: BTreeMap<TargetKey, BTreeSet<PolicyKey>>,
     /// Inside each account, for the baselines org.toml declares (empty when none are).
     #[serde(default)]
     pub members: BTreeMap<AccountId, Member>,
@@ -94,8 +100,27 @@ impl Actual {
     pub fn enabled(&self, kind: PolicyKind) -> bool {
         self.policy_types.contains(&kind)
     }
-    pub fn attached(&self, target: &TargetKey) -> BTreeSet<PolicyName> {
+    /// Every policy attached directly to `target`, of every kind.
+    pub fn attached_all(&self, target: &TargetKey) -> BTreeSet<PolicyKey> {
         self.attachments.get(target).cloned().unwrap_or_default()
+    }
+    /// The policies of `kind` attached directly to `target`, by name.
+    pub fn attached(&self, target: &TargetKey, kind: PolicyKind) -> BTreeSet<PolicyName> {
+        self.attachments
+            .get(target)
+            .into_iter()
+            .flatten()
+            .filter(|k| k.kind == kind)
+            .map(|k| k.name.clone())
+            .collect()
+    }
+    /// The SCPs attached directly to `target`.
+    pub fn attached_scps(&self, target: &TargetKey) -> BTreeSet<PolicyName> {
+        self.attached(target, PolicyKind::ServiceControlPolicy)
+    }
+    /// The policy of `kind` named `name`.
+    pub fn policy(&self, kind: PolicyKind, name: &PolicyName) -> Option<&ActualPolicy> {
+        self.policies.get(&PolicyKey::new(kind, name.clone()))
     }
     /// The account with this email, compared case-insensitively as AWS does.
     pub fn account_by_email(&self, email: &str) -> Option<(&AccountId, &ActualAccount)> {

@@ -20,7 +20,8 @@ pub struct Desired {
     #[serde(default)]
     pub external_id: Option<String>,
     pub limits: Limits,
-    /// Custom SCPs; `FullAWSAccess` is AWS-managed and never appears here.
+    /// Custom policies of every kind, by name (unique in the file; each carries its kind). The
+    /// AWS-managed full-access policies (`FullAWSAccess`, `RCPFullAWSAccess`) never appear here.
     pub policies: BTreeMap<PolicyName, DesiredPolicy>,
     /// SCPs attached to the root; `None` leaves the root's attachments alone.
     pub root_policies: Option<BTreeSet<PolicyName>>,
@@ -31,37 +32,111 @@ pub struct Desired {
     /// Contacts, key rotation, logging and exemptions for member accounts.
     #[serde(default)]
     pub baselines: Baselines,
+    /// `[[moved]]`: policies renamed in place (UpdatePolicy keeps the policy and its id).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub moved: Vec<Moved>,
+}
+
+/// A policy renamed from `from` to `to`, both of `kind`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Moved {
+    pub kind: PolicyKind,
+    pub from: PolicyName,
+    pub to: PolicyName,
 }
 
 /// Quotas that differ between partitions and over time; defaults are AWS's current commercial values.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Limits {
     /// Characters of a minified SCP document (10,240 since 15 May 2026; 5,120 before).
     pub scp_max_chars: usize,
     /// SCPs attached to one root, OU or account, FullAWSAccess included (10 since 15 May 2026; 5 before).
     pub scps_per_target: usize,
+    /// `[limits]` of the other kinds (`<kind>_max_chars`, `<kind>_per_target`) where org.toml sets
+    /// them; a kind absent here has [`KindLimits::default_for`].
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub kinds: BTreeMap<PolicyKind, KindLimits>,
+}
+
+/// One kind's quotas.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KindLimits {
+    pub max_chars: usize,
+    pub per_target: usize,
+}
+
+impl KindLimits {
+    /// AWS's defaults, from "Quotas and service limits for AWS Organizations" (AWS Organizations
+    /// User Guide, orgs_reference_limits, "Maximum size of a policy document" and "Number of
+    /// policies of each type attached to a root, OU or account"), as read on 2026-12-05. The SCP's
+    /// are [`Limits`]' own fields. Types the page does not list yet (Inspector, S3, Bedrock,
+    /// upgrade rollout, GuardDuty, Network Security Director) get the management-policy values of
+    /// the page (10,000 characters, 10 per target); `[limits]` overrides any of them.
+    pub fn default_for(kind: PolicyKind) -> KindLimits {
+        let (max_chars, per_target) = match kind {
+            PolicyKind::ServiceControlPolicy => (10_240, 10),
+            PolicyKind::ResourceControlPolicy => (5_120, 5),
+            PolicyKind::AiServicesOptOutPolicy => (2_500, 5),
+            PolicyKind::TagPolicy
+            | PolicyKind::BackupPolicy
+            | PolicyKind::ChatbotPolicy
+            | PolicyKind::DeclarativePolicyEc2
+            | PolicyKind::SecurityHubPolicy
+            | PolicyKind::InspectorPolicy
+            | PolicyKind::S3Policy
+            | PolicyKind::BedrockPolicy
+            | PolicyKind::UpgradeRolloutPolicy
+            | PolicyKind::GuardDutyPolicy
+            | PolicyKind::NetworkSecurityDirectorPolicy => (10_000, 10),
+        };
+        KindLimits {
+            max_chars,
+            per_target,
+        }
+    }
 }
 
 impl Limits {
+    fn of(&self, kind: PolicyKind) -> KindLimits {
+        match kind {
+            PolicyKind::ServiceControlPolicy => KindLimits {
+                max_chars: self.scp_max_chars,
+                per_target: self.scps_per_target,
+            },
+            _ => self
+                .kinds
+                .get(&kind)
+                .copied()
+                .unwrap_or_else(|| KindLimits::default_for(kind)),
+        }
+    }
     /// Characters of one minified document of `kind`.
     pub fn max_chars(&self, kind: PolicyKind) -> usize {
-        match kind {
-            PolicyKind::ServiceControlPolicy => self.scp_max_chars,
-        }
+        self.of(kind).max_chars
     }
     /// Policies of `kind` attached to one target.
     pub fn per_target(&self, kind: PolicyKind) -> usize {
+        self.of(kind).per_target
+    }
+    /// The `[limits]` keys of a kind: (max characters, per target).
+    pub fn keys(kind: PolicyKind) -> (String, String) {
         match kind {
-            PolicyKind::ServiceControlPolicy => self.scps_per_target,
+            PolicyKind::ServiceControlPolicy => ("scp_max_chars".into(), "scps_per_target".into()),
+            _ => {
+                let p = kind.prefix().replace('-', "_");
+                (format!("{p}_max_chars"), format!("{p}_per_target"))
+            }
         }
     }
 }
 
 impl Default for Limits {
     fn default() -> Self {
+        let scp = KindLimits::default_for(PolicyKind::ServiceControlPolicy);
         Self {
-            scp_max_chars: 10_240,
-            scps_per_target: 10,
+            scp_max_chars: scp.max_chars,
+            scps_per_target: scp.per_target,
+            kinds: BTreeMap::new(),
         }
     }
 }
@@ -95,4 +170,32 @@ pub struct DesiredAccount {
     /// Per-account contacts that replace the org-wide ones (`[accounts.<name>.contacts.<type>]`).
     #[serde(default)]
     pub contacts: BTreeMap<ContactType, Contact>,
+}
+
+impl Desired {
+    /// The kind of a policy a `policies` list names: its declaration's, or the kind whose
+    /// AWS-managed full-access policy it is. None for an undeclared name (validation refuses it).
+    pub fn kind_of(&self, name: &PolicyName) -> Option<PolicyKind> {
+        self.policies
+            .get(name)
+            .map(|p| p.kind)
+            .or_else(|| PolicyKind::of_full_access(name.as_str()))
+    }
+
+    /// The kinds whose attachments the `policies` lists manage: SCPs always (as before kinds), and
+    /// every kind org.toml declares a policy of. A kind the file never declares is left alone
+    /// wherever it is attached.
+    pub fn managed_kinds(&self) -> BTreeSet<PolicyKind> {
+        let mut kinds: BTreeSet<PolicyKind> = self.policies.values().map(|p| p.kind).collect();
+        kinds.insert(PolicyKind::ServiceControlPolicy);
+        kinds
+    }
+
+    /// Every target's declared `policies` list.
+    pub fn lists(&self) -> impl Iterator<Item = &BTreeSet<PolicyName>> {
+        self.root_policies
+            .iter()
+            .chain(self.ous.values().filter_map(|o| o.policies.as_ref()))
+            .chain(self.accounts.values().filter_map(|a| a.policies.as_ref()))
+    }
 }

@@ -16,7 +16,7 @@ pub use desired::*;
 pub use document::*;
 pub use ids::*;
 pub use outcome::{Action, Finding, FindingKind};
-pub use policy_kind::PolicyKind;
+pub use policy_kind::{Grammar, PolicyKey, PolicyKind, RCP_FULL_AWS_ACCESS};
 
 /// The name of the unattached SCP that is the organization's apply lock (govern::apply::lock):
 /// discovery leaves it out of the organization's policies, and org.toml cannot declare it.

@@ -91,9 +91,21 @@ pub enum Change {
         #[serde(default, skip_serializing_if = "PolicyKind::is_default")]
         kind: PolicyKind,
         name: PolicyName,
+        /// The policy's name before a `[[moved]]` rename (UpdatePolicy sets `name`; the id stays).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        from: Option<PolicyName>,
         id: String,
         before: PolicyState,
         after: PolicyState,
+    },
+    /// DeletePolicy of a policy govern manages (tagged managed-by = govern) that org.toml no
+    /// longer declares; every detach of it runs first (AWS refuses to delete an attached policy).
+    DeletePolicy {
+        #[serde(default, skip_serializing_if = "PolicyKind::is_default")]
+        kind: PolicyKind,
+        name: PolicyName,
+        id: String,
+        before: PolicyState,
     },
     /// CreateAccount, wait for it, then MoveAccount into its OU.
     CreateAccount {
@@ -152,7 +164,7 @@ impl Change {
             Change::EnablePolicyType { .. }
             | Change::UpdatePolicy { .. }
             | Change::MoveAccount { .. } => Action::Update,
-            Change::Detach { .. } => Action::Delete,
+            Change::Detach { .. } | Change::DeletePolicy { .. } => Action::Delete,
             Change::Member(m) => m.get().action(),
         }
     }
@@ -162,12 +174,12 @@ impl Change {
         match self {
             Change::EnablePolicyType { kind } => Address::PolicyType(*kind),
             Change::CreateOu { path } => Address::Ou(path.clone()),
-            Change::CreatePolicy { kind, name, .. } | Change::UpdatePolicy { kind, name, .. } => {
-                Address::Policy {
-                    kind: *kind,
-                    name: name.clone(),
-                }
-            }
+            Change::CreatePolicy { kind, name, .. }
+            | Change::UpdatePolicy { kind, name, .. }
+            | Change::DeletePolicy { kind, name, .. } => Address::Policy {
+                kind: *kind,
+                name: name.clone(),
+            },
             Change::CreateAccount { name, .. } => Address::Account(AccountRef::Name(name.clone())),
             Change::MoveAccount { id, .. } => Address::AccountParent(id.clone()),
             Change::Attach {

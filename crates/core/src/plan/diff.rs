@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::model::{
-    AccountId, AccountRef, Actual, Address, Desired, DesiredAccount, Parent, PolicyKind,
+    AccountId, AccountRef, Actual, Address, Desired, DesiredAccount, Parent, PolicyKey, PolicyKind,
     PolicyName, TargetKey,
 };
 
@@ -23,24 +23,50 @@ enum Resolution {
 }
 
 pub fn plan(desired: &Desired, actual: &Actual) -> Plan {
+    // `[[moved]]`: plan against AWS as if each renamed policy already had its new name, so its
+    // attachments stay where they are and only the name changes (UpdatePolicy, same id).
+    let (renamed_view, renamed) = moved(desired, actual);
+    let actual = renamed_view.as_ref().unwrap_or(actual);
     let mut changes = Vec::new();
     let mut unmanaged = Vec::new();
     let mut conflicts = Vec::new();
     let mut findings = Vec::new();
 
-    // A declared `policies` list manages attachments, which need their kind enabled on the root.
-    let wants_attachments = desired.root_policies.is_some()
-        || desired.ous.values().any(|o| o.policies.is_some())
-        || desired.accounts.values().any(|a| a.policies.is_some());
-    let kind = PolicyKind::ServiceControlPolicy;
-    if wants_attachments && !actual.enabled(kind) {
-        changes.push(Change::EnablePolicyType { kind });
+    // A declared `policies` list manages attachments, which need their kind enabled on the root:
+    // SCPs for any list (as before kinds), another kind where a list names one of its policies.
+    // A declared policy needs its kind enabled too ("Before you can create a policy of a given
+    // type, you must first enable that policy type", CreatePolicy in the Organizations API
+    // reference); SCPs keep their old rule, so an SCP-only file plans as before.
+    let mut needed: BTreeSet<PolicyKind> = desired
+        .policies
+        .values()
+        .map(|p| p.kind)
+        .filter(|k| *k != PolicyKind::ServiceControlPolicy)
+        .collect();
+    for list in desired.lists() {
+        needed.insert(PolicyKind::ServiceControlPolicy);
+        needed.extend(list.iter().filter_map(|p| desired.kind_of(p)));
+    }
+    for kind in needed {
+        if !actual.enabled(kind) {
+            changes.push(Change::EnablePolicyType { kind });
+        }
+    }
+    // A type AWS has enabled that this govern does not know: listed, never touched.
+    for name in &actual.unknown_policy_types {
+        unmanaged.push(Unmanaged {
+            address: Address::Root,
+            note: format!(
+                "policy type {name} is enabled on the root; this govern does not know it"
+            ),
+        });
     }
 
     plan_ous(desired, actual, &mut changes, &mut unmanaged);
     plan_policies(
         desired,
         actual,
+        &renamed,
         &mut changes,
         &mut unmanaged,
         &mut conflicts,
@@ -55,6 +81,7 @@ pub fn plan(desired: &Desired, actual: &Actual) -> Plan {
         &mut conflicts,
     );
     plan_attachments(desired, actual, &resolved, &mut changes);
+    plan_deletions(desired, actual, &mut changes, &mut conflicts);
     let declared: DeclaredIds = resolved
         .iter()
         .filter_map(|(name, r)| match r {
@@ -104,24 +131,67 @@ fn managed_tags(existing: &BTreeMap<String, String>) -> BTreeMap<String, String>
     tags
 }
 
+/// The organization with every `[[moved]]` policy that exists under its old name (and not under
+/// its new one) renamed, and those renames (kind, new name) → old name; None when nothing moves.
+fn moved(desired: &Desired, actual: &Actual) -> (Option<Actual>, BTreeMap<PolicyKey, PolicyName>) {
+    let mut renamed = BTreeMap::new();
+    let moves: Vec<_> = desired
+        .moved
+        .iter()
+        .filter(|m| {
+            actual
+                .policy(m.kind, &m.from)
+                .is_some_and(|p| !p.aws_managed)
+                && actual.policy(m.kind, &m.to).is_none()
+        })
+        .collect();
+    if moves.is_empty() {
+        return (None, renamed);
+    }
+    let mut view = actual.clone();
+    for m in moves {
+        let old = PolicyKey::new(m.kind, m.from.clone());
+        let new = PolicyKey::new(m.kind, m.to.clone());
+        if let Some(p) = view.policies.remove(&old) {
+            view.policies.insert(new.clone(), p);
+        }
+        for set in view.attachments.values_mut() {
+            if set.remove(&old) {
+                set.insert(new.clone());
+            }
+        }
+        renamed.insert(new, m.from.clone());
+    }
+    (Some(view), renamed)
+}
+
 fn plan_policies(
     desired: &Desired,
     actual: &Actual,
+    renamed: &BTreeMap<PolicyKey, PolicyName>,
     changes: &mut Vec<Change>,
     unmanaged: &mut Vec<Unmanaged>,
     conflicts: &mut Vec<Conflict>,
 ) {
     for (name, want) in &desired.policies {
-        match actual.policies.get(name) {
+        let from = renamed
+            .get(&PolicyKey::new(want.kind, name.clone()))
+            .cloned();
+        match actual.policy(want.kind, name) {
             Some(have) if have.aws_managed => conflicts.push(Conflict {
-                address: scp(name),
-                message: format!("`{name}` is the name of an AWS-managed policy; give the custom SCP another name"),
+                address: policy_address(want.kind, name),
+                message: format!(
+                    "`{name}` is the name of an AWS-managed policy; give the custom {} another name",
+                    want.kind.noun()
+                ),
             }),
             // A tag-only difference is not a change: govern tags what it creates and what it
             // updates anyway, but leaves an SCP that already says what org.toml says as it is. So
             // adopting an existing organization (`govern import`) needs no write, and plans empty.
             Some(have)
-                if have.document == want.document && have.description == want.description => {}
+                if from.is_none()
+                    && have.document == want.document
+                    && have.description == want.description => {}
             Some(have) => {
                 let before = PolicyState {
                     description: have.description.clone(),
@@ -133,10 +203,11 @@ fn plan_policies(
                     document: want.document.clone(),
                     tags: managed_tags(&have.tags),
                 };
-                if before != after {
+                if before != after || from.is_some() {
                     changes.push(Change::UpdatePolicy {
                         kind: want.kind,
                         name: name.clone(),
+                        from,
                         id: have.id.clone(),
                         before,
                         after,
@@ -154,11 +225,16 @@ fn plan_policies(
             }),
         }
     }
-    for (name, have) in &actual.policies {
-        if !have.aws_managed && !desired.policies.contains_key(name) {
+    for (key, have) in &actual.policies {
+        let declared = desired
+            .policies
+            .get(&key.name)
+            .is_some_and(|p| p.kind == key.kind);
+        // govern's own, gone from the file: deleted (plan_deletions), not listed.
+        if !have.aws_managed && !declared && !is_managed(have) {
             unmanaged.push(Unmanaged {
-                address: scp(name),
-                note: "SCP not declared".into(),
+                address: policy_address(key.kind, &key.name),
+                note: format!("{} not declared", key.kind.noun()),
             });
         }
     }
@@ -295,52 +371,175 @@ fn plan_attachments(
         ));
     }
 
+    let kinds = desired.managed_kinds();
     for (target, want) in targets {
-        let have = current_attachments(actual, target.key().as_ref());
-        for policy in want.difference(&have) {
-            changes.push(Change::Attach {
-                kind: kind_of(desired, policy),
-                policy: policy.clone(),
-                target: target.clone(),
-            });
-        }
-        for policy in have.difference(want) {
-            changes.push(Change::Detach {
-                kind: kind_of(desired, policy),
-                policy: policy.clone(),
-                target: target.clone(),
-            });
+        for kind in &kinds {
+            let kind = *kind;
+            // RCPFullAWSAccess cannot be detached: listing it or not changes nothing.
+            let fixed = |p: &PolicyName| kind.full_access_is_fixed() && kind.is_full_access(p);
+            let want: BTreeSet<PolicyName> = want
+                .iter()
+                .filter(|p| desired.kind_of(p).unwrap_or_default() == kind && !fixed(p))
+                .cloned()
+                .collect();
+            let have: BTreeSet<PolicyName> =
+                current_attachments(actual, target.key().as_ref(), kind)
+                    .into_iter()
+                    .filter(|p| !fixed(p))
+                    .collect();
+            for policy in want.difference(&have) {
+                changes.push(Change::Attach {
+                    kind,
+                    policy: policy.clone(),
+                    target: target.clone(),
+                });
+            }
+            for policy in have.difference(&want) {
+                changes.push(Change::Detach {
+                    kind,
+                    policy: policy.clone(),
+                    target: target.clone(),
+                });
+            }
         }
     }
 }
 
-/// What a target will have attached when the plan's attachment steps run. AWS attaches FullAWSAccess
-/// to every new OU and account, and to every target when the SCP policy type is enabled.
-fn current_attachments(actual: &Actual, key: Option<&TargetKey>) -> BTreeSet<PolicyName> {
+/// What a target will have attached of `kind` when the plan's attachment steps run. AWS attaches
+/// the kind's full-access policy (FullAWSAccess) to every new OU and account, and to every target
+/// when the policy type is enabled.
+fn current_attachments(
+    actual: &Actual,
+    key: Option<&TargetKey>,
+    kind: PolicyKind,
+) -> BTreeSet<PolicyName> {
     let exists = match key {
         None => false,
         Some(TargetKey::Root) => true,
         Some(TargetKey::Ou(p)) => actual.ous.contains_key(p),
         Some(TargetKey::Account(id)) => actual.accounts.contains_key(id),
     };
-    let mut have = key.map(|k| actual.attached(k)).unwrap_or_default();
-    let kind = PolicyKind::ServiceControlPolicy;
+    let mut have = key.map(|k| actual.attached(k, kind)).unwrap_or_default();
     if !exists || !actual.enabled(kind) {
-        if let Some(full) = kind.full_access() {
-            have.insert(PolicyName::parse(full).expect("an AWS-managed name is valid"));
+        if let Some(full) = PolicyKey::full_access(kind) {
+            have.insert(full.name);
         }
     }
     have
 }
 
-/// The kind of a policy a target lists: its declaration's, or SCP for the AWS-managed
-/// FullAWSAccess (and for what no declaration names, which validation refuses first).
-fn kind_of(desired: &Desired, policy: &PolicyName) -> PolicyKind {
-    desired
+/// Whether govern manages the policy: it carries govern's tag (set on what govern creates, adopts
+/// and updates).
+fn is_managed(p: &crate::model::ActualPolicy) -> bool {
+    p.tags.get(MANAGED_BY_KEY).map(String::as_str) == Some(MANAGED_BY_VALUE)
+}
+
+/// A policy govern manages that org.toml no longer declares is deleted: detached from every target
+/// it is attached to (where the attachments plan has not detached it already), then deleted. A
+/// deletion that would leave a target without an SCP is a conflict instead: AWS requires one.
+fn plan_deletions(
+    desired: &Desired,
+    actual: &Actual,
+    changes: &mut Vec<Change>,
+    conflicts: &mut Vec<Conflict>,
+) {
+    let gone: Vec<(&PolicyKey, &crate::model::ActualPolicy)> = actual
         .policies
-        .get(policy)
-        .map(|p| p.kind)
-        .unwrap_or_default()
+        .iter()
+        .filter(|(key, p)| {
+            !p.aws_managed
+                && is_managed(p)
+                && desired
+                    .policies
+                    .get(&key.name)
+                    .is_none_or(|d| d.kind != key.kind)
+        })
+        .collect();
+    if gone.is_empty() {
+        return;
+    }
+    let planned: BTreeSet<Address> = changes.iter().map(Change::address).collect();
+    let deleted: BTreeSet<&PolicyKey> = gone.iter().map(|(k, _)| *k).collect();
+    for (key, have) in gone {
+        let mut detaches = Vec::new();
+        let mut blocked = None;
+        for (target_key, set) in &actual.attachments {
+            if !set.contains(key) {
+                continue;
+            }
+            let target = match target_key {
+                TargetKey::Root => Target::Root,
+                TargetKey::Ou(path) => Target::Ou { path: path.clone() },
+                TargetKey::Account(id) => Target::Account {
+                    name: declared_name(desired, actual, id),
+                    id: Some(id.clone()),
+                },
+            };
+            let detach = Change::Detach {
+                kind: key.kind,
+                policy: key.name.clone(),
+                target: target.clone(),
+            };
+            if planned.contains(&detach.address()) {
+                continue;
+            }
+            // What stays of this kind on the target: what is attached and not deleted, plus what
+            // the plan attaches there.
+            if key.kind.needs_one_attached() {
+                let stays = set
+                    .iter()
+                    .any(|k| k.kind == key.kind && !deleted.contains(k))
+                    || changes.iter().any(|c| {
+                        matches!(c, Change::Attach { kind, target: t, .. }
+                            if *kind == key.kind && t.address() == target.address())
+                            // Enabling the type attaches its full-access policy everywhere.
+                            || matches!(c, Change::EnablePolicyType { kind }
+                                if *kind == key.kind && kind.full_access().is_some())
+                    });
+                if !stays {
+                    blocked = Some(target_key.clone());
+                    break;
+                }
+            }
+            detaches.push(detach);
+        }
+        let address = policy_address(key.kind, &key.name);
+        if let Some(target) = blocked {
+            conflicts.push(Conflict {
+                address,
+                message: format!(
+                    "`{}` is tagged {MANAGED_BY_KEY} = {MANAGED_BY_VALUE} and no longer in org.toml, but it is the only {} attached to {target}: deleting it would leave the target without one (AWS requires one). Declare the {} of {target} in org.toml, or declare `{}` again",
+                    key.name,
+                    key.kind.noun(),
+                    key.kind.noun(),
+                    key.name
+                ),
+            });
+            continue;
+        }
+        changes.extend(detaches);
+        changes.push(Change::DeletePolicy {
+            kind: key.kind,
+            name: key.name.clone(),
+            id: have.id.clone(),
+            before: PolicyState {
+                description: have.description.clone(),
+                document: have.document.clone(),
+                tags: have.tags.clone(),
+            },
+        });
+    }
+}
+
+/// The name a plan gives an existing account: its key in org.toml, else its name in AWS.
+fn declared_name(desired: &Desired, actual: &Actual, id: &AccountId) -> String {
+    desired
+        .accounts
+        .iter()
+        .find(|(_, a)| a.id.as_ref() == Some(id))
+        .map(|(k, _)| k.clone())
+        .or_else(|| actual.accounts.get(id).map(|a| a.name.clone()))
+        .unwrap_or_else(|| id.to_string())
 }
 
 /// Where a declared account's parent is, for rendering and ordering.
@@ -351,9 +550,9 @@ pub(crate) fn parent_address(p: &Parent) -> Option<Address> {
     }
 }
 
-fn scp(name: &PolicyName) -> Address {
+fn policy_address(kind: PolicyKind, name: &PolicyName) -> Address {
     Address::Policy {
-        kind: PolicyKind::ServiceControlPolicy,
+        kind,
         name: name.clone(),
     }
 }

@@ -18,6 +18,8 @@ fn rank(c: &Change) -> u8 {
         Change::MoveAccount { .. } => 5,
         Change::Attach { .. } => 6,
         Change::Detach { .. } => 7,
+        // After every detach of it.
+        Change::DeletePolicy { .. } => 8,
         Change::EnableServiceAccess { .. } => 8,
         Change::RegisterDelegatedAdmin { .. } => 9,
         // Baselines rank from 10 (contacts 10, regions 11, KMS 12, secrets 13).
@@ -55,15 +57,33 @@ pub fn order(mut changes: Vec<Change>) -> Vec<PlannedChange> {
         }
     }
 
+    // A policy's detaches, which its deletion waits for.
+    let mut detaches_of: BTreeMap<(PolicyKind, &crate::model::PolicyName), Vec<Address>> =
+        BTreeMap::new();
+    for c in &changes {
+        if let Change::Detach { kind, policy, .. } = c {
+            detaches_of
+                .entry((*kind, policy))
+                .or_default()
+                .push(c.address());
+        }
+    }
+
     let planned: Vec<PlannedChange> = changes
         .iter()
         .map(|c| {
             let mut deps = Vec::new();
             match c {
                 Change::EnablePolicyType { .. }
-                | Change::CreatePolicy { .. }
                 | Change::UpdatePolicy { .. }
                 | Change::EnableServiceAccess { .. } => {}
+                // A policy of a type the plan enables: after it is enabled (SCPs keep their order
+                // of before kinds: moto and AWS take CreatePolicy of an SCP before the type is on).
+                Change::CreatePolicy { kind, .. } => {
+                    if *kind != PolicyKind::ServiceControlPolicy {
+                        needs(Some(Address::PolicyType(*kind)), &mut deps)
+                    }
+                }
                 // In an account this plan creates: after CreateAccount.
                 Change::Member(m) => {
                     if let name @ AccountRef::Name(_) = m.get().account() {
@@ -82,6 +102,11 @@ pub fn order(mut changes: Vec<Change>) -> Vec<PlannedChange> {
                             Some(Address::Account(AccountRef::Name(account_name.clone()))),
                             &mut deps,
                         );
+                    }
+                }
+                Change::DeletePolicy { kind, name, .. } => {
+                    for a in detaches_of.get(&(*kind, name)).into_iter().flatten() {
+                        needs(Some(a.clone()), &mut deps);
                     }
                 }
                 Change::CreateOu { path } => needs(parent_address(&path.parent()), &mut deps),

@@ -222,8 +222,19 @@ fn slice(change: &Change, actual: &Actual) -> Value {
                 crate::model::Parent::Ou(p) => json!(actual.ous.get(&p)),
             },
         }),
-        Change::CreatePolicy { name, .. } | Change::UpdatePolicy { name, .. } => {
-            json!(actual.policies.get(name))
+        Change::CreatePolicy { kind, name, .. } => json!(actual.policy(*kind, name)),
+        Change::UpdatePolicy {
+            kind, name, from, ..
+        } => json!(actual.policy(*kind, from.as_ref().unwrap_or(name))),
+        Change::DeletePolicy { kind, name, .. } => {
+            let key = crate::model::PolicyKey::new(*kind, name.clone());
+            let targets: Vec<String> = actual
+                .attachments
+                .iter()
+                .filter(|(_, s)| s.contains(&key))
+                .map(|(t, _)| t.to_string())
+                .collect();
+            json!({ "policy": actual.policy(*kind, name), "targets": targets })
         }
         Change::CreateAccount { name, email, .. } => {
             // Anything that would make this a twin: an account of that name or email.
@@ -235,9 +246,9 @@ fn slice(change: &Change, actual: &Actual) -> Value {
             json!(same)
         }
         Change::MoveAccount { id, .. } => json!(actual.accounts.get(id)),
-        Change::Attach { target, .. } | Change::Detach { target, .. } => match target {
+        Change::Attach { kind, target, .. } | Change::Detach { kind, target, .. } => match target {
             Target::Account { id: None, name } => json!({ "new_account": name }),
-            t => json!(t.key().map(|k| actual.attached(&k))),
+            t => json!(t.key().map(|k| actual.attached(&k, *kind))),
         },
         Change::EnableServiceAccess { service } => json!(actual.service_access.contains(service)),
         Change::RegisterDelegatedAdmin {
@@ -299,12 +310,15 @@ mod tests {
             management_account: AccountId::parse("123456789012").unwrap(),
             root_id: "r-1".into(),
             policy_types: [PolicyKind::ServiceControlPolicy].into(),
+            unknown_policy_types: Default::default(),
             ous: Default::default(),
             accounts: Default::default(),
             policies: Default::default(),
             attachments: [(
                 TargetKey::Root,
-                [PolicyName::full_aws_access()].into_iter().collect(),
+                [crate::model::PolicyKey::full_aws_access()]
+                    .into_iter()
+                    .collect(),
             )]
             .into(),
             members: Default::default(),
@@ -356,7 +370,7 @@ mod tests {
             .attachments
             .get_mut(&TargetKey::Root)
             .unwrap()
-            .insert(deny);
+            .insert(crate::model::PolicyKey::scp(deny));
         let b = fingerprints(&p, &moved);
         assert_eq!(a["ou:Security"], b["ou:Security"]);
         assert_ne!(a["attach:scp:deny-x→root"], b["attach:scp:deny-x→root"]);

@@ -4,7 +4,7 @@
 //! everywhere.
 
 use crate::model::{
-    AccountId, AccountRef, Actual, ActualAccount, ActualOu, ActualPolicy, PolicyName, TargetKey,
+    AccountId, AccountRef, Actual, ActualAccount, ActualOu, ActualPolicy, PolicyKey, TargetKey,
 };
 
 use super::change::{Change, Plan, Target};
@@ -29,8 +29,7 @@ pub fn simulate(actual: &Actual, plan: &Plan) -> Result<Actual, SimulationError>
             Change::EnablePolicyType { kind } => {
                 state.policy_types.insert(*kind);
                 // AWS attaches the kind's full-access policy everywhere when it is enabled.
-                if let Some(full) = kind.full_access() {
-                    let full = PolicyName::parse(full).expect("an AWS-managed name is valid");
+                if let Some(full) = PolicyKey::full_access(*kind) {
                     let mut all = vec![TargetKey::Root];
                     all.extend(state.ous.keys().cloned().map(TargetKey::Ou));
                     all.extend(state.accounts.keys().cloned().map(TargetKey::Account));
@@ -60,12 +59,12 @@ pub fn simulate(actual: &Actual, plan: &Plan) -> Result<Actual, SimulationError>
                     .attachments
                     .entry(TargetKey::Ou(path.clone()))
                     .or_default()
-                    .insert(PolicyName::full_aws_access());
+                    .insert(PolicyKey::full_aws_access());
             }
             Change::CreatePolicy { kind, name, after } => {
                 next_id += 1;
                 state.policies.insert(
-                    name.clone(),
+                    PolicyKey::new(*kind, name.clone()),
                     ActualPolicy {
                         kind: *kind,
                         id: format!("p-sim-{next_id}"),
@@ -76,14 +75,43 @@ pub fn simulate(actual: &Actual, plan: &Plan) -> Result<Actual, SimulationError>
                     },
                 );
             }
-            Change::UpdatePolicy { name, after, .. } => {
+            Change::UpdatePolicy {
+                kind,
+                name,
+                from,
+                after,
+                ..
+            } => {
+                if let Some(from) = from {
+                    let old = PolicyKey::new(*kind, from.clone());
+                    let new = PolicyKey::new(*kind, name.clone());
+                    let p = state
+                        .policies
+                        .remove(&old)
+                        .ok_or_else(|| fail(format!("policy {from} does not exist")))?;
+                    state.policies.insert(new.clone(), p);
+                    for set in state.attachments.values_mut() {
+                        if set.remove(&old) {
+                            set.insert(new.clone());
+                        }
+                    }
+                }
                 let p = state
                     .policies
-                    .get_mut(name)
+                    .get_mut(&PolicyKey::new(*kind, name.clone()))
                     .ok_or_else(|| fail("policy does not exist".into()))?;
                 p.description = after.description.clone();
                 p.document = after.document.clone();
                 p.tags = after.tags.clone();
+            }
+            Change::DeletePolicy { kind, name, .. } => {
+                let key = PolicyKey::new(*kind, name.clone());
+                if let Some((t, _)) = state.attachments.iter().find(|(_, s)| s.contains(&key)) {
+                    return Err(fail(format!("policy is still attached to {t}")));
+                }
+                if state.policies.remove(&key).is_none() {
+                    return Err(fail("policy does not exist".into()));
+                }
             }
             Change::CreateAccount {
                 name,
@@ -112,7 +140,7 @@ pub fn simulate(actual: &Actual, plan: &Plan) -> Result<Actual, SimulationError>
                     .attachments
                     .entry(TargetKey::Account(id.clone()))
                     .or_default()
-                    .insert(PolicyName::full_aws_access());
+                    .insert(PolicyKey::full_aws_access());
                 // A new account has nothing inside it yet; discovery reads it like any other
                 // whenever baselines are read at all.
                 if !state.members.is_empty() {
@@ -129,16 +157,20 @@ pub fn simulate(actual: &Actual, plan: &Plan) -> Result<Actual, SimulationError>
                     .ok_or_else(|| fail("account does not exist".into()))?;
                 a.parent = after.clone();
             }
-            Change::Attach { policy, target, .. } => {
-                if !state.policies.contains_key(policy) {
+            Change::Attach {
+                kind,
+                policy,
+                target,
+            } => {
+                let policy = PolicyKey::new(*kind, policy.clone());
+                if !state.policies.contains_key(&policy) && !policy.is_full_access() {
                     return Err(fail(format!("policy {policy} does not exist yet")));
                 }
+                if !state.policy_types.contains(kind) {
+                    return Err(fail(format!("policy type {kind} is not enabled")));
+                }
                 let key = resolve_target(&state, target).map_err(fail)?;
-                state
-                    .attachments
-                    .entry(key)
-                    .or_default()
-                    .insert(policy.clone());
+                state.attachments.entry(key).or_default().insert(policy);
             }
             Change::EnableServiceAccess { service } => {
                 state.service_access.insert(service.clone());
@@ -185,12 +217,19 @@ pub fn simulate(actual: &Actual, plan: &Plan) -> Result<Actual, SimulationError>
                     .simulate(member(&mut state, &id).map_err(fail)?)
                     .map_err(fail)?;
             }
-            Change::Detach { policy, target, .. } => {
+            Change::Detach {
+                kind,
+                policy,
+                target,
+            } => {
                 let key = resolve_target(&state, target).map_err(fail)?;
                 let set = state.attachments.entry(key).or_default();
-                set.remove(policy);
-                if set.is_empty() {
-                    return Err(fail("detaching would leave the target with no SCP".into()));
+                set.remove(&PolicyKey::new(*kind, policy.clone()));
+                if kind.needs_one_attached() && !set.iter().any(|p| p.kind == *kind) {
+                    return Err(fail(format!(
+                        "detaching would leave the target with no {}",
+                        kind.noun()
+                    )));
                 }
             }
         }

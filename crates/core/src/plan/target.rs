@@ -99,7 +99,9 @@ fn address_kind(address: &Address) -> Option<&'static str> {
 fn kind(change: &Change) -> &'static str {
     match change {
         Change::CreateOu { .. } => "ou",
-        Change::CreatePolicy { .. } | Change::UpdatePolicy { .. } => "scp",
+        Change::CreatePolicy { .. } | Change::UpdatePolicy { .. } | Change::DeletePolicy { .. } => {
+            "scp"
+        }
         Change::EnablePolicyType { .. } | Change::Attach { .. } | Change::Detach { .. } => {
             "attachment"
         }
@@ -146,6 +148,7 @@ fn parts(change: &Change) -> Vec<Address> {
         | Change::CreateOu { .. }
         | Change::CreatePolicy { .. }
         | Change::UpdatePolicy { .. }
+        | Change::DeletePolicy { .. }
         | Change::CreateAccount { .. }
         | Change::EnableServiceAccess { .. } => {}
     }

@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::plan::{Action, Change};
+use crate::plan::{Action, Change, MANAGED_BY_KEY};
 
 /// One line: `label` then `text`; `action` colours `text` on a terminal (tags added/removed).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -32,7 +32,23 @@ pub(crate) fn of(change: &Change) -> Vec<Detail> {
             out.push(plain("description: ", format!("{:?}", after.description)));
             tags(&mut out, &BTreeMap::new(), &after.tags);
         }
-        Change::UpdatePolicy { before, after, .. } => {
+        Change::UpdatePolicy {
+            name,
+            from,
+            before,
+            after,
+            ..
+        } => {
+            if let Some(from) = from {
+                out.push(plain(
+                    "name: ",
+                    format!(
+                        "{:?} → {:?} ([[moved]]; the policy and its id stay)",
+                        from.as_str(),
+                        name.as_str()
+                    ),
+                ));
+            }
             if before.description != after.description {
                 out.push(plain(
                     "description: ",
@@ -40,6 +56,20 @@ pub(crate) fn of(change: &Change) -> Vec<Detail> {
                 ));
             }
             tags(&mut out, &before.tags, &after.tags);
+        }
+        Change::DeletePolicy { before, .. } => {
+            out.push(plain(
+                "",
+                format!(
+                    "{MANAGED_BY_KEY} = {}, no longer in org.toml",
+                    before
+                        .tags
+                        .get(MANAGED_BY_KEY)
+                        .map(String::as_str)
+                        .unwrap_or_default()
+                ),
+            ));
+            out.push(plain("description: ", format!("{:?}", before.description)));
         }
         Change::CreateAccount { email, parent, .. } => {
             out.push(plain("email:  ", email.to_string()));

@@ -277,6 +277,7 @@ mod tests {
             Change::UpdatePolicy {
                 kind: PolicyKind::ServiceControlPolicy,
                 name: name.clone(),
+                from: None,
                 id: "p-1".into(),
                 before: state("s3:*"),
                 after: state("ec2:*"),

@@ -199,7 +199,7 @@ fn rows_under(out: &mut Out, rows: &[(&str, &str)], prefixes: &[String], lead: u
 fn hint(c: &Change) -> Option<&str> {
     match c {
         Change::MoveAccount { name, .. } => Some(name),
-        Change::UpdatePolicy { id, .. } => Some(id),
+        Change::UpdatePolicy { id, .. } | Change::DeletePolicy { id, .. } => Some(id),
         Change::Attach { target, .. } | Change::Detach { target, .. } => match target {
             Target::Account { name, id: Some(_) } => Some(name),
             _ => None,

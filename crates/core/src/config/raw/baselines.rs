@@ -268,7 +268,7 @@ impl Reader<'_> {
 
     /// The tables of an array of tables (`[[<key>]]`, or a list of inline tables), each with the span
     /// of its header; reports a value of another type.
-    fn tables<'d>(
+    pub(super) fn tables<'d>(
         &mut self,
         t: &'d dyn TableLike,
         path: &[&str],
