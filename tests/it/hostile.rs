@@ -291,3 +291,80 @@ fn an_html_answer_is_one_clear_line() {
     );
     assert!(!err.contains('{'), "a debug structure on stderr:\n{err}");
 }
+
+/// Every file under `dir`, relative, with `/` between components.
+fn files_under(dir: &Path) -> Vec<String> {
+    fn walk(base: &Path, at: &Path, out: &mut Vec<String>) {
+        for e in std::fs::read_dir(at).unwrap().flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                walk(base, &p, out);
+            } else {
+                let rel = p.strip_prefix(base).unwrap();
+                out.push(rel.to_string_lossy().replace('\\', "/"));
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(dir, dir, &mut out);
+    out.sort();
+    out
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn two_outside_policy_files_of_one_name_are_both_in_the_evidence_bundle() {
+    use govern_testkit::{Emulator, Faults, Proxy};
+    let emu = Emulator::start();
+    let proxy = Proxy::start(&emu.endpoint(), Faults::default());
+    govern_testkit::seed::Seeder::new(&emu.sdk_config().await).await; // the organization
+    let dir = tempfile::tempdir().unwrap();
+    let shared = tempfile::tempdir().unwrap();
+    let documents = [
+        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"s3:*","Resource":"*"}]}"#,
+        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"ec2:*","Resource":"*"}]}"#,
+    ];
+    let mut paths = Vec::new();
+    for (team, doc) in ["team-a", "team-b"].iter().zip(documents) {
+        std::fs::create_dir(shared.path().join(team)).unwrap();
+        let p = shared.path().join(team).join("g.json");
+        std::fs::write(&p, doc).unwrap();
+        paths.push(p);
+    }
+    let config = dir.path().join("org.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "{HEAD}\n[policies.a]\nfile = \"{}\"\n[policies.b]\nfile = \"{}\"\n",
+            paths[0].display(),
+            paths[1].display()
+        ),
+    )
+    .unwrap();
+    let bundle = dir.path().join("bundle");
+    let out = Govern::new(&["--allow-outside-files", "evidence", "--out"])
+        .args(&[bundle.to_str().unwrap()])
+        .config(&config)
+        .through(&proxy, &emu)
+        .run();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let files: Vec<String> = files_under(&bundle)
+        .into_iter()
+        .filter(|f| f.starts_with("config/"))
+        .collect();
+    let kept: Vec<Vec<u8>> = files
+        .iter()
+        .map(|f| std::fs::read(bundle.join(f)).unwrap())
+        .collect();
+    for doc in documents {
+        assert!(
+            kept.iter().any(|k| k == doc.as_bytes()),
+            "a policy file was lost from the bundle: {files:?}"
+        );
+    }
+    assert_eq!(files.len(), 3, "org.toml and both policy files: {files:?}");
+    let verify = Govern::new(&["evidence", "verify"])
+        .args(&[bundle.to_str().unwrap()])
+        .config(&config)
+        .run();
+    assert_eq!(verify.status.code(), Some(0), "{}", stderr(&verify));
+}
