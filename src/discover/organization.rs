@@ -16,8 +16,8 @@ use futures::{StreamExt, TryStreamExt};
 
 use crate::error::{Error, Result};
 use crate::model::{
-    AccountId, Actual, ActualAccount, ActualOu, ActualPolicy, OuPath, Parent, PolicyDocument,
-    PolicyKind, PolicyName, TargetKey,
+    AccountId, Actual, ActualAccount, ActualOu, ActualPolicy, Address, OuPath, Parent,
+    PolicyDocument, PolicyKind, PolicyName, TargetKey,
 };
 
 use super::{ORG_CONCURRENCY, PAGE_SIZE};
@@ -53,9 +53,10 @@ pub async fn organization(org: &Client) -> Result<Actual> {
         .filter_map(|t| PolicyKind::from_api_name(t.r#type()?.as_str()))
         .collect();
 
-    let (ous, accounts) = tree(org, &root_id).await?;
+    let mut unaddressable = BTreeMap::new();
+    let (ous, accounts) = tree(org, &root_id, &mut unaddressable).await?;
     let ou_by_id: BTreeMap<&str, &OuPath> = ous.iter().map(|(p, o)| (o.id.as_str(), p)).collect();
-    let (policies, targets) = policies(org).await?;
+    let (policies, targets) = policies(org, &mut unaddressable).await?;
 
     let mut attachments: BTreeMap<TargetKey, BTreeSet<PolicyName>> = BTreeMap::new();
     for (name, policy_targets) in targets {
@@ -89,6 +90,7 @@ pub async fn organization(org: &Client) -> Result<Actual> {
         service_access: BTreeSet::new(),
         service_access_read: false,
         delegated_admins: BTreeMap::new(),
+        unaddressable,
     })
 }
 
@@ -97,8 +99,29 @@ type Tree = (
     BTreeMap<AccountId, ActualAccount>,
 );
 
+/// Why an OU named `name` under `parent` cannot be addressed by path, if it cannot: a `/` in its
+/// name would read as a path separator (`Slash/Child` as `Child` inside `Slash`), and a control
+/// character, a name too long or a path too deep cannot be declared. AWS allows all of them
+/// (CreateOrganizationalUnit's Name is any text of 1 to 128 characters).
+fn unaddressable_ou(parent: &Parent, name: &str) -> Option<String> {
+    if name.contains('/') {
+        return Some(
+            "its name has a `/`, which govern reads as the separator of OU paths".to_string(),
+        );
+    }
+    OuPath::child(parent, name).err().map(|e| e.to_string())
+}
+
 /// Walks the OU tree level by level, reading each parent's OUs and accounts concurrently.
-async fn tree(org: &Client, root_id: &str) -> Result<Tree> {
+///
+/// An OU whose name govern cannot address ([`unaddressable_ou`]), and every OU inside it, is kept
+/// under its [`OuPath::by_id`] and noted in `unaddressable`: its accounts are still found where
+/// they are (a declared account there is moved out, never created twice), and the run goes on.
+async fn tree(
+    org: &Client,
+    root_id: &str,
+    unaddressable: &mut BTreeMap<Address, String>,
+) -> Result<Tree> {
     let mut ous = BTreeMap::new();
     let mut accounts = BTreeMap::new();
     let mut level: Vec<(String, Parent)> = vec![(root_id.to_string(), Parent::Root)];
@@ -114,15 +137,33 @@ async fn tree(org: &Client, root_id: &str) -> Result<Tree> {
         let mut next = Vec::new();
         for (parent, (child_ous, child_accounts)) in read {
             for (id, name) in child_ous {
-                let path = OuPath::child(&parent, &name).map_err(|e| {
-                    Error::Discovery(format!("OU {id} under {parent} cannot be addressed: {e}"))
-                })?;
+                let shown = crate::render::escape(&name);
+                let why = match &parent {
+                    Parent::Ou(p) if p.id_only().is_some() => Some(format!(
+                        "it is inside OU {p}, whose name govern cannot address"
+                    )),
+                    _ => unaddressable_ou(&parent, &name),
+                };
+                let path = match why {
+                    None => OuPath::child(&parent, &name).expect("checked just above"),
+                    Some(why) => {
+                        let path = OuPath::by_id(&id);
+                        unaddressable.insert(
+                            Address::Ou(path.clone()),
+                            format!(
+                                "OU named `{shown}` under {parent}, left alone: {why}; rename it in \
+                                 AWS to manage it"
+                            ),
+                        );
+                        path
+                    }
+                };
                 if ous
                     .insert(path.clone(), ActualOu { id: id.clone() })
                     .is_some()
                 {
                     return Err(Error::Discovery(format!(
-                        "two OUs named `{name}` under {parent}: govern addresses OUs by path and cannot tell them apart; rename one"
+                        "two OUs named `{shown}` under {parent}: govern addresses OUs by path and cannot tell them apart; rename one"
                     )));
                 }
                 next.push((id, Parent::Ou(path)));
@@ -205,7 +246,10 @@ async fn children_of(org: &Client, parent_id: &str, parent: &Parent) -> Result<C
 
 type PolicyTargets = Vec<(PolicyName, Vec<(TargetType, String)>)>;
 
-async fn policies(org: &Client) -> Result<(BTreeMap<PolicyName, ActualPolicy>, PolicyTargets)> {
+async fn policies(
+    org: &Client,
+    unaddressable: &mut BTreeMap<Address, String>,
+) -> Result<(BTreeMap<PolicyName, ActualPolicy>, PolicyTargets)> {
     // The one kind wired up so far; another kind is another listing (and its own namespace).
     let kind = PolicyKind::ServiceControlPolicy;
     let summaries: Vec<_> = org
@@ -224,9 +268,27 @@ async fn policies(org: &Client) -> Result<(BTreeMap<PolicyName, ActualPolicy>, P
         .collect();
 
     // The apply lock (an unattached SCP) is govern's own bookkeeping, not part of the organization.
-    let summaries = summaries
+    // An SCP whose name govern cannot address (a control character: AWS allows any text) is left
+    // out, noted with why, and never touched; the run goes on.
+    let summaries: Vec<_> = summaries
         .into_iter()
-        .filter(|s| s.name() != Some(crate::model::LOCK_POLICY));
+        .filter(|s| s.name() != Some(crate::model::LOCK_POLICY))
+        .filter(|s| match PolicyName::parse(s.name().unwrap_or_default()) {
+            Ok(_) => true,
+            Err(e) => {
+                let id = s.id().unwrap_or_default();
+                unaddressable.insert(
+                    Address::Policy {
+                        kind: PolicyKind::ServiceControlPolicy,
+                        name: PolicyName::by_id(id),
+                    },
+                    format!("SCP {id}, left alone: {e}; rename it in AWS to manage it"),
+                );
+                false
+            }
+        })
+        .collect();
+    let summaries = summaries.into_iter();
     let read: Vec<_> = futures::stream::iter(summaries.map(|s| async move {
         let id = s.id().unwrap_or_default().to_string();
         let name = PolicyName::parse(s.name().unwrap_or_default())

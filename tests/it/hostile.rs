@@ -368,3 +368,135 @@ async fn two_outside_policy_files_of_one_name_are_both_in_the_evidence_bundle() 
         .run();
     assert_eq!(verify.status.code(), Some(0), "{}", stderr(&verify));
 }
+
+/// Makes an OU named `name` (any text: AWS allows `/` and control characters in OU names) under
+/// `parent_id`; returns its id.
+async fn raw_ou(seeder: &govern_testkit::seed::Seeder, parent_id: &str, name: &str) -> String {
+    seeder
+        .org
+        .create_organizational_unit()
+        .parent_id(parent_id)
+        .name(name)
+        .send()
+        .await
+        .unwrap()
+        .organizational_unit()
+        .unwrap()
+        .id()
+        .unwrap()
+        .to_string()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn names_from_aws_that_govern_cannot_address_are_unmanaged_with_the_reason_and_escaped() {
+    use govern_testkit::{Emulator, Faults, Proxy};
+    let emu = Emulator::start();
+    let proxy = Proxy::start(&emu.endpoint(), Faults::default());
+    let seeder = govern_testkit::seed::Seeder::new(&emu.sdk_config().await).await;
+    // Beside ordinary OUs and accounts: an OU named `Slash/Child` (which would read as `Child`
+    // inside `Slash`) next to a real `Slash` that has a real `Child`; one named `a/b/c/d/e/f` (six
+    // levels, read as a path); one whose name holds an ESC (a terminal colour code), with an OU and
+    // an account inside; and an SCP whose name holds a BEL.
+    seeder.ou("Slash/Child").await;
+    let root = seeder.root_id.clone();
+    raw_ou(&seeder, &root, "Slash/Child").await;
+    raw_ou(&seeder, &root, "a/b/c/d/e/f").await;
+    let esc = raw_ou(&seeder, &root, "Esc\u{1b}[31mRed").await;
+    raw_ou(&seeder, &esc, "Inner").await;
+    let hidden = seeder
+        .account("hidden\u{1b}[2Jname", "hidden@example.com", None)
+        .await;
+    seeder
+        .org
+        .move_account()
+        .account_id(&hidden)
+        .source_parent_id(&root)
+        .destination_parent_id(&esc)
+        .send()
+        .await
+        .unwrap();
+    seeder
+        .account("plain", "plain@example.com", Some("Slash"))
+        .await;
+    seeder
+        .policy(
+            "bell\u{7}policy",
+            r#"{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"s3:*","Resource":"*"}]}"#,
+            "",
+        )
+        .await;
+
+    // Import then plan: both run, and the plan of the imported file has no change (the helper
+    // asserts it).
+    let dir = tempfile::tempdir().unwrap();
+    crate::import::import_then_plan(&proxy, &emu, dir.path(), &[]);
+    let config = dir.path().join("org.toml");
+    let imported = std::fs::read_to_string(&config).unwrap();
+    assert!(
+        !imported.contains('\u{1b}') && !imported.contains('\u{7}'),
+        "{imported}"
+    );
+
+    let (out, _) = crate::support::govern(&proxy, &emu, &config, &["plan"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let all = format!("{}{}", String::from_utf8_lossy(&out.stdout), stderr(&out));
+    assert!(
+        !all.contains('\u{1b}') && !all.contains('\u{7}'),
+        "a control character from AWS reached the terminal: {all:?}"
+    );
+    let (json, _) = crate::support::govern(&proxy, &emu, &config, &["plan", "--json"]);
+    let plan: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    let notes: Vec<String> = plan["unmanaged"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| format!("{} {}", u["address"], u["note"].as_str().unwrap()))
+        .collect();
+    for (what, reason) in [
+        ("Slash/Child", "`/`"),
+        ("a/b/c/d/e/f", "`/`"),
+        ("Esc\\u{1b}[31mRed", "control character U+001B"),
+        ("Inner", "inside"),
+        ("bell\\u{7}policy", "control character U+0007"),
+        ("hidden\\u{1b}[2Jname", "not declared"),
+    ] {
+        let note = notes
+            .iter()
+            .find(|n| n.contains(what))
+            .unwrap_or_else(|| panic!("{what} is not listed: {notes:#?}"));
+        assert!(note.contains(reason), "{what}: {note}");
+    }
+    // The real Slash/Child is planned as what it is: declared by import, no change.
+    assert!(imported.contains("[ous.\"Slash/Child\"]"), "{imported}");
+}
+
+#[test]
+fn a_nul_in_a_name_in_org_toml_gets_its_own_message() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("org.toml");
+    // TOML's \u0000 escape puts a NUL in a quoted key.
+    std::fs::write(
+        &config,
+        format!(
+            "{HEAD}\n[ous.\"Sec\\u0000urity\"]\n\n[accounts.\"dev\\u0000app\"]\nemail = \"dev@example.com\"\n"
+        ),
+    )
+    .unwrap();
+    let out = validate(&config, &[]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(!err.contains('\0'), "a raw NUL reached stderr: {err:?}");
+    for (key, line) in [("ous.", 5), ("accounts.", 7)] {
+        let at = err
+            .lines()
+            .position(|l| l.contains(key) && l.contains("NUL character (U+0000)"))
+            .unwrap_or_else(|| panic!("no NUL message for {key}: {err}"));
+        assert!(
+            err.lines()
+                .skip(at)
+                .take(4)
+                .any(|l| l.contains(&format!("org.toml:{line}:"))),
+            "{key}: no location: {err}"
+        );
+    }
+}

@@ -21,9 +21,7 @@ pub use text::{summary_line, text};
 /// controls, which reorder what a reviewer reads, are written as `\u{..}`; a backslash is doubled,
 /// so that an escaped text never reads as another.
 pub fn escape(text: &str) -> std::borrow::Cow<'_, str> {
-    fn unsafe_char(c: char) -> bool {
-        c.is_control() || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
-    }
+    use crate::model::unsafe_char;
     if !text.chars().any(|c| unsafe_char(c) || c == '\\') {
         return std::borrow::Cow::Borrowed(text);
     }
