@@ -468,6 +468,45 @@ async fn names_from_aws_that_govern_cannot_address_are_unmanaged_with_the_reason
     }
     // The real Slash/Child is planned as what it is: declared by import, no change.
     assert!(imported.contains("[ous.\"Slash/Child\"]"), "{imported}");
+
+    // An account in an OU govern cannot address, once declared, is moved out of it: found where
+    // it is, never created a second time.
+    std::fs::write(
+        &config,
+        format!("{imported}\n[accounts.hidden]\nemail = \"hidden@example.com\"\n"),
+    )
+    .unwrap();
+    let (json, _) = crate::support::govern(&proxy, &emu, &config, &["plan", "--json"]);
+    assert_eq!(json.status.code(), Some(0), "{}", stderr(&json));
+    let plan: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    let changes: Vec<String> = plan["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["address"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(changes, [format!("account:{hidden}/parent")], "{plan:#}");
+    let state = tempfile::tempdir().unwrap();
+    let (applied, _) = crate::support::govern(
+        &proxy,
+        &emu,
+        &config,
+        &[
+            "--state-dir",
+            state.path().to_str().unwrap(),
+            "apply",
+            "--auto-approve",
+        ],
+    );
+    assert_eq!(applied.status.code(), Some(0), "{}", stderr(&applied));
+    let parents = seeder
+        .org
+        .list_parents()
+        .child_id(&hidden)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(parents.parents()[0].id(), Some(root.as_str()));
 }
 
 #[test]

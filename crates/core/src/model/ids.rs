@@ -150,6 +150,10 @@ impl OuPath {
     }
     /// This path and every ancestor, outermost first.
     pub fn ancestors_and_self(&self) -> Vec<OuPath> {
+        // An OU known only by its id ([`OuPath::by_id`]): its ancestors have no path here.
+        if self.id_only().is_some() {
+            return vec![self.clone()];
+        }
         let mut out = Vec::new();
         let mut acc = String::new();
         for seg in self.0.split('/') {
