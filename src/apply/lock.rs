@@ -591,7 +591,7 @@ impl Lock {
                 return Err(format!(
                     "this apply lost the organization's apply lock: its description was replaced \
                      ({})",
-                    crate::render::escape(&description)
+                    crate::model::escape(&description)
                 ))
             }
         }

@@ -137,7 +137,7 @@ async fn tree(
         let mut next = Vec::new();
         for (parent, (child_ous, child_accounts)) in read {
             for (id, name) in child_ous {
-                let shown = crate::render::escape(&name);
+                let shown = crate::model::escape(&name);
                 let why = match &parent {
                     Parent::Ou(p) if p.id_only().is_some() => Some(format!(
                         "it is inside OU {p}, whose name govern cannot address"

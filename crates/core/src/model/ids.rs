@@ -16,11 +16,33 @@ pub fn unsafe_char(c: char) -> bool {
     c.is_control() || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
 }
 
+/// `text` made safe to print on a terminal or in a CI log: names read from AWS are untrusted
+/// (issue 14), and an ESC in an OU name would otherwise reach the terminal raw (colours, cursor
+/// moves, a rewritten line). Control characters (C0, DEL, C1) and the Unicode bidirectional
+/// controls, which reorder what a reviewer reads, are written as `\u{..}`; a backslash is doubled,
+/// so that an escaped text never reads as another.
+pub fn escape(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.chars().any(|c| unsafe_char(c) || c == '\\') {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if unsafe_char(c) {
+            out.push_str(&format!("\\u{{{:x}}}", c as u32));
+        } else if c == '\\' {
+            out.push_str("\\\\");
+        } else {
+            out.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
 /// Why a name cannot be one govern addresses, if it holds an [`unsafe_char`]: a NUL is named as
 /// such (a truncated C string, or a file that is not text), others by code point.
 pub fn unsafe_chars_in(what: &str, name: &str) -> Option<String> {
     let c = name.chars().find(|c| unsafe_char(*c))?;
-    let shown = crate::render::escape(name);
+    let shown = escape(name);
     Some(if c == '\0' {
         format!("{what} `{shown}` contains a NUL character (U+0000), which no name may hold")
     } else if c.is_control() {
@@ -91,7 +113,7 @@ impl OuPath {
                 "an OU path cannot be empty (omit `ou` to place an account under the root)".into(),
             ));
         }
-        let shown = crate::render::escape(s);
+        let shown = escape(s);
         let segments: Vec<&str> = s.split('/').collect();
         if let Some(i) = segments.iter().position(|seg| seg.trim().is_empty()) {
             return Err(IdError(format!(
@@ -111,7 +133,7 @@ impl OuPath {
         {
             return Err(IdError(format!(
                 "OU name `{}` is longer than {MAX_OU_NAME} characters",
-                crate::render::escape(seg)
+                escape(seg)
             )));
         }
         if let Some(why) = unsafe_chars_in("OU path", s) {
@@ -233,7 +255,7 @@ impl PolicyName {
         if n == 0 || n > MAX_POLICY_NAME {
             return Err(IdError(format!(
                 "policy name `{}` must be 1 to {MAX_POLICY_NAME} characters",
-                crate::render::escape(s)
+                escape(s)
             )));
         }
         if let Some(why) = unsafe_chars_in("policy name", s) {
@@ -448,5 +470,19 @@ mod tests {
         assert!(Email::parse("no-at.example.com").is_err());
         assert!(Email::parse("a@b@example.com").is_err());
         assert!(Email::parse("a@localhost").is_err());
+    }
+}
+
+#[cfg(test)]
+mod escape_tests {
+    use super::escape;
+
+    #[test]
+    fn control_and_bidi_characters_are_escaped_and_plain_text_is_kept() {
+        assert_eq!(escape("Workloads/Prod"), "Workloads/Prod");
+        assert_eq!(escape("a\u{1b}[31mb"), "a\\u{1b}[31mb");
+        assert_eq!(escape("x\ny\0"), "x\\u{a}y\\u{0}");
+        assert_eq!(escape("\u{202e}gpj"), "\\u{202e}gpj");
+        assert_eq!(escape("a\\u{1b}"), "a\\\\u{1b}");
     }
 }

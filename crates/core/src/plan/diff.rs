@@ -240,7 +240,7 @@ fn plan_accounts(
             // The account's name is AWS's: escaped, as it reaches terminals and logs.
             unmanaged.push(Unmanaged {
                 address: Address::account(id),
-                note: format!("{}, {role}", crate::render::escape(&have.name)),
+                note: format!("{}, {role}", crate::model::escape(&have.name)),
             });
         }
     }
@@ -258,7 +258,7 @@ fn resolve(want: &DesiredAccount, actual: &Actual) -> Result<Option<AccountId>, 
         if !have.email.eq_ignore_ascii_case(want.email.as_str()) {
             return Err(format!(
                 "account {id} has email {} in AWS but org.toml says {}; fix the file (the root email can only be changed by the account's root user)",
-                crate::render::escape(&have.email), want.email
+                crate::model::escape(&have.email), want.email
             ));
         }
         return Ok(Some(id.clone()));
@@ -269,7 +269,7 @@ fn resolve(want: &DesiredAccount, actual: &Actual) -> Result<Option<AccountId>, 
     if let Some((id, have)) = actual.accounts.iter().find(|(_, a)| a.name == want.name) {
         return Err(format!(
             "an account named `{}` already exists ({id}, {}) but org.toml gives email {}; declare its id or its email instead of creating a second account",
-            want.name, crate::render::escape(&have.email), want.email
+            want.name, crate::model::escape(&have.email), want.email
         ));
     }
     Ok(None)
