@@ -392,10 +392,24 @@ pub struct ApplyArgs {
     #[arg(long)]
     pub allow_removals: bool,
 
-    /// Take over the organization's apply lock from another holder: an apply that crashed (shown as
-    /// "no longer running" when it ran on this host), was killed, or is stale.
-    #[arg(long)]
-    pub break_lock: bool,
+    /// Take over the organization's apply lock from another holder. Alone, it takes only a lock
+    /// that has expired (its holder stopped refreshing it); a lock that has not expired is taken
+    /// only with its holder id, which the "holds the organization's lock" message shows:
+    /// `--break-lock p-…`. Its holder, if still running, stops before its next change.
+    #[arg(long, value_name = "HOLDER", num_args = 0..=1, value_parser = holder_id)]
+    pub break_lock: Option<Option<String>>,
+}
+
+/// `--break-lock`'s value: a holder id, never a saved plan's path written after the flag.
+fn holder_id(text: &str) -> std::result::Result<String, String> {
+    if crate::apply::lock::is_holder_id(text) {
+        Ok(text.to_string())
+    } else {
+        Err(format!(
+            "`{text}` is not a holder id (`p-` and 8 or more letters or digits, as the lock \
+             message shows); to apply a saved plan, name it before --break-lock"
+        ))
+    }
 }
 
 impl PlanArgs {

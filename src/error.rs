@@ -85,6 +85,19 @@ pub enum Error {
         journal: String,
     },
 
+    /// The lock was broken (`--break-lock ID`) or taken over while this apply ran: it started no
+    /// more changes, since another apply may be running now.
+    #[error("apply stopped before its next change: {why}; {done} of {total} changes made, {failed} failed, {not_started} not started")]
+    #[diagnostic(help("another apply may be running now (the one that broke the lock): let it finish, then run `govern plan`. The journal {journal} lists every step this apply took"))]
+    LockLost {
+        why: String,
+        done: usize,
+        failed: usize,
+        not_started: usize,
+        total: usize,
+        journal: String,
+    },
+
     #[error("the saved plan {path} is stale, so it was not applied: {}", reasons.join("; "))]
     #[diagnostic(help("make a new plan (`govern plan -o {path}`), review it, and apply that"))]
     StalePlan { path: String, reasons: Vec<String> },

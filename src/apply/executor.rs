@@ -98,6 +98,7 @@ pub async fn apply(
         plan,
         actual,
         || false,
+        &mut Open,
         |c, d| {
             progress(c, d.map(|(o, t, _)| (o, t)));
             Ok(())
@@ -106,17 +107,35 @@ pub async fn apply(
     .await
 }
 
+/// Asked before each change is launched, after the interrupt: an error (why) stops apply from
+/// launching that change and any after it. Apply's transaction keeps the organization's lock
+/// here ([`crate::apply::lock::Lock::keep`]).
+pub trait Gate {
+    fn before_launch(&mut self) -> impl std::future::Future<Output = Result<(), String>>;
+}
+
+/// A gate that is always open.
+pub struct Open;
+
+impl Gate for Open {
+    async fn before_launch(&mut self) -> Result<(), String> {
+        Ok(())
+    }
+}
+
 /// Runs `plan`, computed against `actual`, one change at a time.
 ///
 /// `progress` is told of each change as it starts (`None`) and ends (`Some`); changes not attempted
 /// are told once, with their outcome. When it answers an error for a start, that change is not run;
 /// for an end, no further change is. `stop` is asked before each launch: once it says yes, the
-/// remaining changes are not started (the one in flight is always waited for).
+/// remaining changes are not started (the one in flight is always waited for); so is `gate`, whose
+/// error stops them the same way, for its reason.
 pub async fn apply_with(
     clients: &Clients,
     plan: &Plan,
     actual: &Actual,
     stop: impl Fn() -> bool,
+    gate: &mut impl Gate,
     mut progress: impl FnMut(
         &PlannedChange,
         Option<(&Outcome, Duration, &[String])>,
@@ -163,6 +182,9 @@ pub async fn apply_with(
             Outcome::Skipped {
                 because: dep.to_string(),
             }
+        } else if let Err(why) = gate.before_launch().await {
+            halted = Some(why.clone());
+            Outcome::NotStarted { why }
         } else if let Err(why) = progress(planned, None) {
             halted = Some(why.clone());
             Outcome::NotStarted { why }

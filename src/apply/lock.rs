@@ -4,9 +4,16 @@
 //! unattached SCP named [`LOCK_POLICY`]. CreatePolicy refuses a second policy of the same name
 //! (DuplicatePolicyException), which makes taking the lock atomic without any other service or
 //! shared file. The description records who holds it (host user, credentials' caller ARN, host and
-//! pid), since when and until when; a lock past its expiry is stale and can be broken explicitly
-//! with `--break-lock`. The policy allows everything and is never attached, so it changes no
-//! permission.
+//! pid), since when and until when. The policy allows everything and is never attached, so it
+//! changes no permission.
+//!
+//! A lock is broken only on purpose, and never from under a holder that still works (issue 14): a
+//! lock past its expiry is stale and `--break-lock` takes it over; one that has not expired is taken
+//! only by `--break-lock ID`, the holder id (the lock policy's id, new for every lock taken) that the
+//! "locked by" message shows, so that a second apply never breaks a lock whose holder it did not
+//! look at. The holder refreshes its expiry while it works ([`Lock::keep`], before every change) and
+//! checks that the lock is still its own; when it finds it broken or taken over, it starts no more
+//! changes.
 //!
 //! Answers get lost: AWS creates the lock, the answer never arrives, the SDK retries and AWS answers
 //! DuplicatePolicyException — to the run that holds the lock. So the description also carries a
@@ -28,6 +35,10 @@ pub use crate::model::LOCK_POLICY;
 pub const LOCK_TTL: Duration = Duration::from_secs(60 * 60);
 /// AWS's limit on a policy's description, which holds the [`Holder`] as JSON.
 const DESCRIPTION_MAX: usize = 512;
+/// How often the holder rewrites its expiry while it works, unless GOVERN_LOCK_REFRESH_SECS says
+/// otherwise (tests set 0: before every change). Well under [`LOCK_TTL`], so that one change as long
+/// as any govern makes (a CreateAccount's wait, at most 15 minutes) cannot outlast the lock.
+const LOCK_REFRESH: Duration = Duration::from_secs(5 * 60);
 /// Attempts per lock request, at least: a lock left behind blocks every apply for an hour and a
 /// lock not taken fails a run that could have run, so the lock's few calls get more tries than
 /// `--max-attempts` gives the many others.
@@ -41,6 +52,9 @@ pub struct Holder {
     /// Seconds since the Unix epoch.
     pub started: u64,
     pub expires: u64,
+    /// When the holder last rewrote `expires` while it worked ([`Lock::keep`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refreshed: Option<u64>,
     /// Drawn once per apply run: how a run recognises its own lock after a lost answer.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub token: Option<String>,
@@ -77,6 +91,7 @@ impl Holder {
             holder: format!("{}@{host} pid {pid}", user()),
             started: 0,
             expires: 0,
+            refreshed: None,
             token: Some(token()),
             caller: (!caller_arn.is_empty()).then(|| caller_arn.to_string()),
             host: Some(host),
@@ -121,10 +136,44 @@ impl Holder {
     }
 }
 
-/// A held lock; call [`Lock::release`] when done (an unreleased lock expires after [`LOCK_TTL`]).
+/// What `--break-lock` asked for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Break {
+    /// Not given: a held lock refuses the apply.
+    No,
+    /// `--break-lock`: take over a lock that has expired, and no other.
+    Expired,
+    /// `--break-lock ID`: take over the lock whose holder id is ID, expired or not.
+    Holder(String),
+}
+
+impl Break {
+    /// From the command line's `--break-lock [ID]`.
+    pub fn from_arg(arg: Option<&Option<String>>) -> Break {
+        match arg {
+            None => Break::No,
+            Some(None) => Break::Expired,
+            Some(Some(id)) => Break::Holder(id.clone()),
+        }
+    }
+}
+
+/// Whether `text` has the shape of a holder id: a policy id, `p-` and 8 to 128 lowercase letters or
+/// digits (Organizations API reference, PolicyId pattern `^p-[0-9a-zA-Z_]{8,128}$`).
+pub fn is_holder_id(text: &str) -> bool {
+    text.strip_prefix("p-").is_some_and(|rest| {
+        (8..=128).contains(&rest.len())
+            && rest.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+    })
+}
+
+/// A held lock; call [`Lock::keep`] before each change and [`Lock::release`] when done (an
+/// unreleased lock expires after [`LOCK_TTL`]).
 pub struct Lock {
     policy_id: String,
     holder: Holder,
+    /// When this run last wrote its expiry (taking the lock, or [`Lock::keep`]).
+    written: u64,
 }
 
 /// What became of the lock when apply gave it back.
@@ -156,7 +205,7 @@ impl Released {
             Released::Left { policy_id, error } => Some(format!(
                 "warning: the apply lock ({LOCK_POLICY}, {policy_id}) could not be released: \
                  {error}. It refuses every apply until it expires at {}; this apply has ended, so \
-                 `govern apply --break-lock` can take it over",
+                 `govern apply --break-lock {policy_id}` can take it over",
                 crate::apply::record::rfc3339(expires)
             )),
         }
@@ -266,9 +315,9 @@ const DOCUMENT: &str =
 /// How often [`acquire`] finds the lock gone or re-taken between its calls before it gives up.
 const CHANGES_OF_HANDS: usize = 3;
 
-/// Takes the organization's lock for `me` ([`Holder::this_run`]); with `break_lock`, takes it over
-/// from another holder first.
-pub async fn acquire(org: &Client, mut me: Holder, break_lock: bool) -> Result<Lock> {
+/// Takes the organization's lock for `me` ([`Holder::this_run`]); with `breaking`, takes it over
+/// from another holder first, when that is allowed ([`Break`]).
+pub async fn acquire(org: &Client, mut me: Holder, breaking: &Break) -> Result<Lock> {
     let org = &with_lock_retries(org);
     me.started = now();
     me.expires = me.started + LOCK_TTL.as_secs();
@@ -291,10 +340,7 @@ pub async fn acquire(org: &Client, mut me: Holder, break_lock: bool) -> Result<L
                     .and_then(|s| s.id())
                     .unwrap_or_default()
                     .to_string();
-                return Ok(Lock {
-                    policy_id,
-                    holder: me,
-                });
+                return Ok(Lock::new(policy_id, me));
             }
             Err(e) => e
                 .as_service_error()
@@ -306,10 +352,7 @@ pub async fn acquire(org: &Client, mut me: Holder, break_lock: bool) -> Result<L
             // Did the create land anyway (its answer lost, and the retries too)?
             if let Ok(Some((policy_id, Some(h)))) = current(org).await {
                 if h.token.is_some() && h.token == me.token {
-                    return Ok(Lock {
-                        policy_id,
-                        holder: me,
-                    });
+                    return Ok(Lock::new(policy_id, me));
                 }
             }
             return Err(Error::aws("CreatePolicy", LOCK_POLICY, e));
@@ -322,43 +365,63 @@ pub async fn acquire(org: &Client, mut me: Holder, break_lock: bool) -> Result<L
             if h.token.is_some() && h.token == me.token {
                 // This run's own create: its answer was lost and the SDK's retry met it.
                 tracing::info!(policy_id = %id, "adopted the apply lock this run created");
-                return Ok(Lock {
-                    policy_id: id,
-                    holder: me,
-                });
+                return Ok(Lock::new(id, me));
             }
         }
-        let stale = other.as_ref().is_none_or(|h| h.expires < now());
-        if break_lock && !broke {
-            eprintln!(
-                "breaking the apply lock held by {} ({})",
-                other
-                    .as_ref()
-                    .map(Holder::name)
-                    .unwrap_or_else(|| "an unknown holder".into()),
-                match other.as_ref().map(Holder::liveness) {
-                    Some(Liveness::Gone) => "its process is no longer running",
-                    _ if stale => "stale",
-                    _ => "not yet expired",
-                }
-            );
-            delete(org, &id).await?;
-            broke = true;
-            continue;
-        }
+        let expired = other.as_ref().is_some_and(|h| h.expires < now());
+        let name = other
+            .as_ref()
+            .map(Holder::name)
+            .unwrap_or_else(|| "an unknown holder".into());
         if broke {
             return Err(Error::Refused {
                 message: format!(
-                    "another apply took the lock again right after it was broken: {}",
-                    other
-                        .as_ref()
-                        .map(Holder::name)
-                        .unwrap_or_else(|| "an unknown holder".into())
+                    "another apply took the lock again right after it was broken: {name} (holder \
+                     id {id})"
                 ),
                 hint: None,
             });
         }
-        return Err(held(other, stale));
+        match breaking {
+            Break::No => return Err(held(&id, other, expired)),
+            Break::Expired if !expired => {
+                return Err(Error::Refused {
+                    message: format!(
+                        "the organization's apply lock has not expired, so --break-lock alone does \
+                         not take it: {}",
+                        describe(&id, other.as_ref())
+                    ),
+                    hint: Some(format!(
+                        "its holder may still be applying. If you are sure it is not (check with \
+                         its owner), break this lock by its holder id: `govern apply --break-lock \
+                         {id}`"
+                    )),
+                });
+            }
+            Break::Holder(wanted) if *wanted != id => {
+                return Err(Error::Refused {
+                    message: format!(
+                        "--break-lock {wanted} names a lock that is not the one held now: {}",
+                        describe(&id, other.as_ref())
+                    ),
+                    hint: Some(format!(
+                        "the apply you meant may have ended and another taken the lock; if this \
+                         one too is gone, `govern apply --break-lock {id}`"
+                    )),
+                });
+            }
+            Break::Expired | Break::Holder(_) => {}
+        }
+        eprintln!(
+            "breaking the apply lock held by {name} (holder id {id}): {}",
+            match other.as_ref().map(Holder::liveness) {
+                Some(Liveness::Gone) => "its process is no longer running",
+                _ if expired => "it has expired",
+                _ => "not yet expired, broken by its holder id",
+            }
+        );
+        delete(org, &id).await?;
+        broke = true;
     }
     Err(Error::Refused {
         message: format!(
@@ -368,47 +431,60 @@ pub async fn acquire(org: &Client, mut me: Holder, break_lock: bool) -> Result<L
     })
 }
 
-fn held(other: Option<Holder>, stale: bool) -> Error {
+/// `HOLDER since … (expires …), holder id ID`, for messages about a lock held by another.
+fn describe(id: &str, other: Option<&Holder>) -> String {
+    match other {
+        Some(h) => format!(
+            "{} since {} (expires {}), holder id {id}",
+            h.name(),
+            crate::apply::record::rfc3339(h.started),
+            crate::apply::record::rfc3339(h.expires)
+        ),
+        None => format!("an unknown holder (its description is not govern's), holder id {id}"),
+    }
+}
+
+fn held(id: &str, other: Option<Holder>, expired: bool) -> Error {
     let Some(h) = other else {
         return Error::Refused {
-            message: "another govern apply holds the organization's lock: an unknown holder (its \
-                      description is not govern's)"
-                .into(),
-            hint: Some(
-                "if no apply is running, `govern apply --break-lock` takes the lock over".into(),
+            message: format!(
+                "another govern apply holds the organization's lock: {}",
+                describe(id, None)
             ),
+            hint: Some(format!(
+                "if no apply is running, `govern apply --break-lock {id}` takes the lock over"
+            )),
         };
     };
-    let when = format!(
-        "since {} (expires {})",
-        crate::apply::record::rfc3339(h.started),
-        crate::apply::record::rfc3339(h.expires)
-    );
     if h.liveness() == Liveness::Gone {
         return Error::Refused {
             message: format!(
                 "the organization's apply lock is held by pid {} on this host, which is no longer \
-                 running: {} {when}",
+                 running: {}",
                 h.pid.unwrap_or_default(),
-                h.name()
+                describe(id, Some(&h))
             ),
-            hint: Some(
-                "that apply ended without giving the lock back, so it is safe to break: run again \
-                 with --break-lock"
-                    .into(),
-            ),
+            hint: Some(format!(
+                "that apply ended without giving the lock back, so it is safe to break: \
+                 `govern apply --break-lock {id}`"
+            )),
         };
     }
     Error::Refused {
         message: format!(
-            "another govern apply holds the organization's lock: {} {when}",
-            h.name()
+            "another govern apply holds the organization's lock: {}",
+            describe(id, Some(&h))
         ),
-        hint: Some(if stale {
-            "the lock has expired: if that apply is gone, run again with --break-lock".into()
+        hint: Some(if expired {
+            format!(
+                "the lock has expired (its holder stopped refreshing it): if that apply is gone, \
+                 `govern apply --break-lock` (or `--break-lock {id}`) takes it over"
+            )
         } else {
-            "wait for it to finish; if it died, `govern apply --break-lock` takes the lock over"
-                .into()
+            format!(
+                "wait for it to finish; if it died, `govern apply --break-lock {id}` takes the \
+                 lock over"
+            )
         }),
     }
 }
@@ -452,9 +528,121 @@ fn is_not_found<E: ProvideErrorMetadata, R>(e: &SdkError<E, R>) -> bool {
     e.code() == Some("PolicyNotFoundException")
 }
 
+/// How often [`Lock::keep`] rewrites the expiry: [`LOCK_REFRESH`], or GOVERN_LOCK_REFRESH_SECS.
+fn refresh_every() -> u64 {
+    std::env::var("GOVERN_LOCK_REFRESH_SECS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(LOCK_REFRESH.as_secs())
+}
+
 impl Lock {
+    fn new(policy_id: String, holder: Holder) -> Lock {
+        Lock {
+            policy_id,
+            written: holder.started,
+            holder,
+        }
+    }
+
     pub fn policy_id(&self) -> &str {
         &self.policy_id
+    }
+
+    /// Called before each change: confirms the lock is still this run's (one DescribePolicy) and,
+    /// every [`LOCK_REFRESH`], moves its expiry [`LOCK_TTL`] ahead (UpdatePolicy of its
+    /// description). An error says why this run must start no more changes: the lock was broken
+    /// (`--break-lock ID`) or taken over, or could not be read or kept from expiring.
+    pub async fn keep(&mut self, org: &Client) -> std::result::Result<(), String> {
+        let org = &with_lock_retries(org);
+        let read = org
+            .describe_policy()
+            .policy_id(&self.policy_id)
+            .send()
+            .await;
+        let description = match read {
+            Ok(out) => out
+                .policy()
+                .and_then(|p| p.policy_summary())
+                .and_then(|s| s.description())
+                .unwrap_or_default()
+                .to_string(),
+            Err(e) if is_not_found(&e) => return Err(self.lost(org).await),
+            Err(e) => {
+                return Err(format!(
+                    "could not read the apply lock ({LOCK_POLICY}, {}) to confirm this apply still \
+                     holds it: {}",
+                    self.policy_id,
+                    Error::aws("DescribePolicy", LOCK_POLICY, e)
+                ))
+            }
+        };
+        match serde_json::from_str::<Holder>(&description) {
+            Ok(h) if h.token.is_some() && h.token == self.holder.token => {}
+            Ok(other) => {
+                return Err(format!(
+                    "this apply lost the organization's apply lock: it is now held by {} (holder \
+                     id {})",
+                    other.name(),
+                    self.policy_id
+                ))
+            }
+            Err(_) => {
+                return Err(format!(
+                    "this apply lost the organization's apply lock: its description was replaced \
+                     ({})",
+                    crate::model::escape(&description)
+                ))
+            }
+        }
+        let at = now();
+        if at < self.written + refresh_every() {
+            return Ok(());
+        }
+        let mut refreshed = self.holder.clone();
+        refreshed.expires = at + LOCK_TTL.as_secs();
+        refreshed.refreshed = Some(at);
+        let r = org
+            .update_policy()
+            .policy_id(&self.policy_id)
+            .description(refreshed.description())
+            .send()
+            .await;
+        match r {
+            Ok(_) => {
+                self.holder = refreshed;
+                self.written = at;
+                tracing::debug!(expires = self.holder.expires, "apply lock refreshed");
+                Ok(())
+            }
+            Err(e) if is_not_found(&e) => Err(self.lost(org).await),
+            // Not refreshed this time, but still this run's for a while: try again next change.
+            Err(e) if self.holder.expires > at + refresh_every().max(LOCK_REFRESH.as_secs()) => {
+                tracing::warn!(error = %Error::aws("UpdatePolicy", LOCK_POLICY, e), "the apply lock could not be refreshed; it will be tried again before the next change");
+                Ok(())
+            }
+            Err(e) => Err(format!(
+                "the apply lock ({LOCK_POLICY}, {}) expires at {} and could not be refreshed: {}",
+                self.policy_id,
+                crate::apply::record::rfc3339(self.holder.expires),
+                Error::aws("UpdatePolicy", LOCK_POLICY, e)
+            )),
+        }
+    }
+
+    /// Why this run's lock policy is gone: broken, and who holds the lock now, if anyone.
+    async fn lost(&self, org: &Client) -> String {
+        let now_held = match current(org).await {
+            Ok(Some((id, Some(h)))) => format!("; it is now held by {} (holder id {id})", h.name()),
+            Ok(Some((id, None))) => {
+                format!("; it is now held by an unknown holder (holder id {id})")
+            }
+            _ => String::new(),
+        };
+        format!(
+            "this apply lost the organization's apply lock: another process broke it \
+             (`govern apply --break-lock`){now_held}"
+        )
     }
 
     /// When this lock expires on its own.

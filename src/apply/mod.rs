@@ -11,6 +11,6 @@ pub mod record;
 pub mod transaction;
 
 pub(crate) use executor::poll_delay;
-pub use executor::{apply, apply_with, Outcome, Report};
+pub use executor::{apply, apply_with, Gate, Open, Outcome, Report};
 pub use govern_core::state::{sha256, ConfigDigest};
 pub use record::{classify, Classification, LastApply, Verdict};

@@ -8,6 +8,7 @@ use std::path::Path;
 
 use super::interrupt::Interrupt;
 use super::journal::{Event, Journal};
+use super::lock::{Break, Lock};
 use super::{ConfigDigest, LastApply, Outcome};
 use crate::aws::Clients;
 use crate::config::Loaded;
@@ -36,19 +37,48 @@ pub async fn execute(
     clients: &Clients,
     plan: &Plan,
     actual: &Actual,
-    break_lock: bool,
+    breaking: &Break,
 ) -> Result<usize> {
     let me = crate::apply::lock::Holder::this_run(clients.members.caller_arn());
-    let lock = crate::apply::lock::acquire(&clients.org, me, break_lock).await?;
+    let lock = crate::apply::lock::acquire(&clients.org, me, breaking).await?;
+    let mut gate = Keeper {
+        lock,
+        org: &clients.org,
+        lost: None,
+    };
+    let result = execute_locked(tx, clients, plan, actual, &mut gate).await;
+    let Keeper { lock, lost, .. } = gate;
     let expires = lock.expires();
-    let result = execute_locked(tx, clients, plan, actual).await;
     // Release whatever happened; a lock left behind would block the next apply for an hour.
     let released = lock.release(&clients.org).await;
-    if let Some(warning) = released.warning(expires) {
-        tracing::warn!(lock = ?released, "apply lock not released cleanly");
-        eprintln!("{warning}");
+    match released.warning(expires) {
+        // A lost lock was the apply's own error already.
+        Some(_) if lost.is_some() => {}
+        Some(warning) => {
+            tracing::warn!(lock = ?released, "apply lock not released cleanly");
+            eprintln!("{warning}");
+        }
+        None => {}
     }
     result
+}
+
+/// The executor's gate during a transaction (asked after Ctrl-C): the organization's lock, kept
+/// (confirmed, and refreshed as it ages) before every change.
+struct Keeper<'a> {
+    lock: Lock,
+    org: &'a aws_sdk_organizations::Client,
+    /// Why the lock was lost, once it was.
+    lost: Option<String>,
+}
+
+impl super::Gate for Keeper<'_> {
+    async fn before_launch(&mut self) -> std::result::Result<(), String> {
+        self.lock.keep(self.org).await.inspect_err(|why| {
+            tracing::warn!(%why, "apply lock lost");
+            self.lost = Some(why.clone());
+        })
+    }
 }
 
 async fn execute_locked(
@@ -56,6 +86,7 @@ async fn execute_locked(
     clients: &Clients,
     plan: &Plan,
     actual: &Actual,
+    gate: &mut Keeper<'_>,
 ) -> Result<usize> {
     let mut journal = Journal::open(tx.state_dir, &crate::plan::plan_id(plan))?;
     let journal_path = journal.path().display().to_string();
@@ -67,6 +98,7 @@ async fn execute_locked(
         plan,
         actual,
         || interrupt.requested(),
+        gate,
         |c, done| {
             let mut out = std::io::stdout().lock();
             let event = match done {
@@ -104,6 +136,16 @@ async fn execute_locked(
     drop(interrupt);
     let failed = report.count(|o| matches!(o, Outcome::Failed(_)));
     let skipped = report.count(|o| matches!(o, Outcome::Skipped { .. }));
+    if let (Some(why), Some(_)) = (report.halted(), &gate.lost) {
+        return Err(Error::LockLost {
+            why: why.to_string(),
+            done: report.count(|o| *o == Outcome::Done),
+            failed,
+            not_started: report.count(|o| !matches!(o, Outcome::Done | Outcome::Failed(_))),
+            total,
+            journal: journal_path,
+        });
+    }
     if let Some(why) = report.halted() {
         return Err(Error::Interrupted {
             why: why.to_string(),

@@ -35,7 +35,14 @@ pub async fn run(ctx: &Context, args: &ApplyArgs) -> Result<u8> {
         confirm()?;
     }
     let tx = ctx.transaction();
-    let total = transaction::execute(&tx, &clients, &plan, &actual, args.break_lock).await?;
+    let total = transaction::execute(
+        &tx,
+        &clients,
+        &plan,
+        &actual,
+        &crate::apply::lock::Break::from_arg(args.break_lock.as_ref()),
+    )
+    .await?;
     // A targeted apply is verified on what it targeted; the rest is the next plan's business.
     let touched: BTreeSet<Address> = plan.changes.iter().map(|c| c.address.clone()).collect();
     let touched = (!ctx.targets.is_empty()).then_some(&touched);

@@ -71,7 +71,14 @@ pub async fn run(ctx: &Context, args: &ApplyArgs, file: &Path) -> Result<u8> {
     }
     check_removals(&saved.plan, args.max_removals, args.allow_removals)?;
     let tx = ctx.transaction();
-    let total = transaction::execute(&tx, &clients, &saved.plan, &actual, args.break_lock).await?;
+    let total = transaction::execute(
+        &tx,
+        &clients,
+        &saved.plan,
+        &actual,
+        &crate::apply::lock::Break::from_arg(args.break_lock.as_ref()),
+    )
+    .await?;
     // Fingerprints are keyed by address text; one that does not read back is no address govern
     // plans, and cannot match a change.
     let touched = saved

@@ -4,6 +4,7 @@
 //! `--previous`, the chain to the previous bundle (exit 0 intact, 1 otherwise).
 //! `govern evidence merge --out PATH PART...`: the partial bundles of a `--shard I/N` run → one.
 
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use crate::apply::ConfigDigest;
@@ -107,10 +108,20 @@ async fn export(ctx: &Context, args: &EvidenceArgs, out: Option<&Path>) -> Resul
     let finished_at = now_rfc3339();
 
     let base = ctx.config.parent().unwrap_or(Path::new(""));
-    let mut config_files = Vec::new();
+    let mut config_files: Vec<(String, Vec<u8>)> = Vec::new();
+    let mut named: BTreeMap<String, &Path> = BTreeMap::new();
     for file in &loaded.files {
         let bytes = std::fs::read(file).map_err(io(format!("reading {}", file.display())))?;
-        config_files.push((bundle_name(base, file), bytes));
+        let name = bundle_name(base, file);
+        // Two files under one name would keep one and still verify (issue 14): refuse instead.
+        if let Some(other) = named.insert(name.clone(), file) {
+            return Err(Error::Inconsistent(format!(
+                "{} and {} would both be config/{name} in the bundle",
+                other.display(),
+                file.display()
+            )));
+        }
+        config_files.push((name, bytes));
     }
     let collected = Collected {
         desired: &loaded.desired,
@@ -398,7 +409,9 @@ fn write_archive(files: &Files, kind: Kind, out: &Path) -> Result<()> {
     Ok(())
 }
 
-/// `config/<path relative to org.toml's directory>`; a file from outside it keeps only its name.
+/// `config/<path relative to org.toml's directory>`; a file from outside it (read with
+/// `--allow-outside-files`) is `config/outside/<its absolute path>`, so that two outside files of one
+/// name stay two files (issue 14).
 fn bundle_name(base: &Path, file: &Path) -> String {
     let rel = file.strip_prefix(base).unwrap_or(file);
     let parts: Vec<String> = rel
@@ -417,8 +430,17 @@ fn bundle_name(base: &Path, file: &Path) -> String {
     if inside && !parts.is_empty() {
         parts.join("/")
     } else {
-        let name = file.file_name().unwrap_or_default().to_string_lossy();
-        format!("outside/{name}")
+        let absolute = std::fs::canonicalize(file)
+            .or_else(|_| std::path::absolute(file))
+            .unwrap_or_else(|_| file.to_path_buf());
+        let parts: Vec<String> = absolute
+            .components()
+            .filter_map(|c| match c {
+                std::path::Component::Normal(s) => Some(s.to_string_lossy().into_owned()),
+                _ => None,
+            })
+            .collect();
+        format!("outside/{}", parts.join("/"))
     }
 }
 

@@ -22,8 +22,8 @@ use futures::{StreamExt, TryStreamExt};
 
 use crate::error::{Error, Result};
 use crate::model::{
-    AccountId, Actual, ActualAccount, ActualOu, ActualPolicy, OuPath, Parent, PolicyDocument,
-    PolicyKey, PolicyKind, PolicyName, TargetKey,
+    AccountId, Actual, ActualAccount, ActualOu, ActualPolicy, Address, OuPath, Parent,
+    PolicyDocument, PolicyKey, PolicyKind, PolicyName, TargetKey,
 };
 
 use super::{ORG_CONCURRENCY, PAGE_SIZE};
@@ -68,14 +68,15 @@ pub async fn organization(org: &Client) -> Result<Actual> {
         .map(|t| t.to_string())
         .collect();
 
-    let (ous, accounts) = tree(org, &root_id).await?;
+    let mut unaddressable = BTreeMap::new();
+    let (ous, accounts) = tree(org, &root_id, &mut unaddressable).await?;
     let ou_by_id: BTreeMap<&str, &OuPath> = ous.iter().map(|(p, o)| (o.id.as_str(), p)).collect();
     let mut kinds = policy_types.clone();
     kinds.insert(PolicyKind::ServiceControlPolicy);
     let mut policies = BTreeMap::new();
     let mut targets = Vec::new();
     for kind in kinds {
-        let (p, t) = policies_of(org, kind).await?;
+        let (p, t) = policies_of(org, kind, &mut unaddressable).await?;
         policies.extend(p);
         targets.extend(t);
     }
@@ -113,6 +114,7 @@ pub async fn organization(org: &Client) -> Result<Actual> {
         service_access: BTreeSet::new(),
         service_access_read: false,
         delegated_admins: BTreeMap::new(),
+        unaddressable,
     })
 }
 
@@ -121,8 +123,29 @@ type Tree = (
     BTreeMap<AccountId, ActualAccount>,
 );
 
+/// Why an OU named `name` under `parent` cannot be addressed by path, if it cannot: a `/` in its
+/// name would read as a path separator (`Slash/Child` as `Child` inside `Slash`), and a control
+/// character, a name too long or a path too deep cannot be declared. AWS allows all of them
+/// (CreateOrganizationalUnit's Name is any text of 1 to 128 characters).
+fn unaddressable_ou(parent: &Parent, name: &str) -> Option<String> {
+    if name.contains('/') {
+        return Some(
+            "its name has a `/`, which govern reads as the separator of OU paths".to_string(),
+        );
+    }
+    OuPath::child(parent, name).err().map(|e| e.to_string())
+}
+
 /// Walks the OU tree level by level, reading each parent's OUs and accounts concurrently.
-async fn tree(org: &Client, root_id: &str) -> Result<Tree> {
+///
+/// An OU whose name govern cannot address ([`unaddressable_ou`]), and every OU inside it, is kept
+/// under its [`OuPath::by_id`] and noted in `unaddressable`: its accounts are still found where
+/// they are (a declared account there is moved out, never created twice), and the run goes on.
+async fn tree(
+    org: &Client,
+    root_id: &str,
+    unaddressable: &mut BTreeMap<Address, String>,
+) -> Result<Tree> {
     let mut ous = BTreeMap::new();
     let mut accounts = BTreeMap::new();
     let mut level: Vec<(String, Parent)> = vec![(root_id.to_string(), Parent::Root)];
@@ -138,15 +161,33 @@ async fn tree(org: &Client, root_id: &str) -> Result<Tree> {
         let mut next = Vec::new();
         for (parent, (child_ous, child_accounts)) in read {
             for (id, name) in child_ous {
-                let path = OuPath::child(&parent, &name).map_err(|e| {
-                    Error::Discovery(format!("OU {id} under {parent} cannot be addressed: {e}"))
-                })?;
+                let shown = crate::model::escape(&name);
+                let why = match &parent {
+                    Parent::Ou(p) if p.id_only().is_some() => Some(format!(
+                        "it is inside OU {p}, whose name govern cannot address"
+                    )),
+                    _ => unaddressable_ou(&parent, &name),
+                };
+                let path = match why {
+                    None => OuPath::child(&parent, &name).expect("checked just above"),
+                    Some(why) => {
+                        let path = OuPath::by_id(&id);
+                        unaddressable.insert(
+                            Address::Ou(path.clone()),
+                            format!(
+                                "OU named `{shown}` under {parent}, left alone: {why}; rename it in \
+                                 AWS to manage it"
+                            ),
+                        );
+                        path
+                    }
+                };
                 if ous
                     .insert(path.clone(), ActualOu { id: id.clone() })
                     .is_some()
                 {
                     return Err(Error::Discovery(format!(
-                        "two OUs named `{name}` under {parent}: govern addresses OUs by path and cannot tell them apart; rename one"
+                        "two OUs named `{shown}` under {parent}: govern addresses OUs by path and cannot tell them apart; rename one"
                     )));
                 }
                 next.push((id, Parent::Ou(path)));
@@ -233,6 +274,7 @@ type PolicyTargets = Vec<(PolicyKey, Vec<(TargetType, String)>)>;
 async fn policies_of(
     org: &Client,
     kind: PolicyKind,
+    unaddressable: &mut BTreeMap<Address, String>,
 ) -> Result<(BTreeMap<PolicyKey, ActualPolicy>, PolicyTargets)> {
     let summaries: Vec<_> = org
         .list_policies()
@@ -250,9 +292,33 @@ async fn policies_of(
         .collect();
 
     // The apply lock (an unattached SCP) is govern's own bookkeeping, not part of the organization.
-    let summaries = summaries.into_iter().filter(|s| {
-        kind != PolicyKind::ServiceControlPolicy || s.name() != Some(crate::model::LOCK_POLICY)
-    });
+    // The apply lock (an unattached SCP) is govern's own bookkeeping, not part of the organization.
+    // A policy whose name govern cannot address (a control character: AWS allows any text) is left
+    // out, noted with why, and never touched; the run goes on.
+    let summaries: Vec<_> = summaries
+        .into_iter()
+        .filter(|s| {
+            kind != PolicyKind::ServiceControlPolicy || s.name() != Some(crate::model::LOCK_POLICY)
+        })
+        .filter(|s| match PolicyName::parse(s.name().unwrap_or_default()) {
+            Ok(_) => true,
+            Err(e) => {
+                let id = s.id().unwrap_or_default();
+                unaddressable.insert(
+                    Address::Policy {
+                        kind,
+                        name: PolicyName::by_id(id),
+                    },
+                    format!(
+                        "{} {id}, left alone: {e}; rename it in AWS to manage it",
+                        kind.noun()
+                    ),
+                );
+                false
+            }
+        })
+        .collect();
+    let summaries = summaries.into_iter();
     let read: Vec<_> = futures::stream::iter(summaries.map(|s| async move {
         let id = s.id().unwrap_or_default().to_string();
         let name = PolicyName::parse(s.name().unwrap_or_default())

@@ -23,7 +23,7 @@ const ROLE: &str = "OrganizationAccountAccessRole";
 /// `govern import --out DIR/org.toml` (plus `extra`), then validate, then `plan --json
 /// --detailed-exitcode`: every step exits 0 and the plan has no changes. Returns the requests
 /// import and plan made, by operation.
-fn import_then_plan(
+pub(crate) fn import_then_plan(
     proxy: &Proxy,
     emu: &Emulator,
     dir: &Path,

@@ -137,11 +137,13 @@ async fn an_apply_killed_mid_way_leaves_a_journal_and_a_rerun_converges_without_
     assert_eq!(refused.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&refused.stderr).contains("--break-lock"));
 
+    // Not expired: breaking it takes the holder id the refusal names.
+    let id = holder_id(&refused);
     let rerun = run(
         &emu,
         &proxy,
         state.path(),
-        &["apply", "--auto-approve", "--break-lock"],
+        &["apply", "--auto-approve", "--break-lock", &id],
     );
     assert!(rerun.status.success());
     let plan = run(&emu, &proxy, state.path(), &["plan", "--detailed-exitcode"]);
@@ -340,11 +342,12 @@ async fn a_holder_whose_process_is_gone_is_reported_as_dead_and_named_by_its_cal
         "the host user is found without USER: {err}"
     );
 
+    let id = holder_id(&refused);
     let rerun = run(
         &emu,
         &proxy,
         state.path(),
-        &["apply", "--auto-approve", "--break-lock"],
+        &["apply", "--auto-approve", "--break-lock", &id],
     );
     assert!(rerun.status.success(), "{}", text(&rerun));
     assert!(
@@ -464,4 +467,308 @@ async fn a_create_that_meets_someone_elses_ou_or_policy_stops_with_a_conflict() 
         .unwrap();
     assert_eq!(hand.description(), Some("made by hand"));
     assert_eq!(locks(&seeder).await, 0);
+}
+
+/// The holder id a refusal names in its `--break-lock ID` hint (the lock policy's id).
+fn holder_id(out: &Output) -> String {
+    let err = String::from_utf8_lossy(&out.stderr);
+    let at = err
+        .find("--break-lock p-")
+        .unwrap_or_else(|| panic!("no holder id in: {err}"));
+    err[at + "--break-lock ".len()..]
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '-')
+        .collect()
+}
+
+/// Makes a lock policy as another host's govern would, with this expiry (seconds since the epoch).
+async fn foreign_lock(seeder: &Seeder, expires: u64) -> String {
+    let description = format!(
+        r#"{{"holder":"ci@elsewhere pid 77","started":1,"expires":{expires},"token":"00112233445566778899aabbccddeeff","host":"elsewhere","pid":77}}"#
+    );
+    seeder
+        .org
+        .create_policy()
+        .name("govern-apply-lock")
+        .description(description)
+        .content(r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#)
+        .r#type(aws_sdk_organizations::types::PolicyType::ServiceControlPolicy)
+        .send()
+        .await
+        .unwrap()
+        .policy()
+        .unwrap()
+        .policy_summary()
+        .unwrap()
+        .id()
+        .unwrap()
+        .to_string()
+}
+
+fn now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn break_lock_without_the_holder_id_does_not_take_a_lock_that_has_not_expired() {
+    let emu = Emulator::start();
+    let proxy = Proxy::start(&emu.endpoint(), Faults::default());
+    let seeder = Seeder::new(&emu.sdk_config().await).await;
+    let state = tempfile::tempdir().unwrap();
+
+    let hold = proxy.hold("organizations:CreateOrganizationalUnit");
+    let first = spawn(&emu, &proxy, state.path(), &["apply", "--auto-approve"]);
+    assert!(hold.wait_until_held(Duration::from_secs(60)));
+
+    // Issue 14 item 4: this broke the lock of the apply still running, and both ran.
+    let second = run(
+        &emu,
+        &proxy,
+        state.path(),
+        &["apply", "--auto-approve", "--break-lock"],
+    );
+    assert_eq!(second.status.code(), Some(1), "{}", text(&second));
+    let err = String::from_utf8_lossy(&second.stderr);
+    assert!(err.contains("has not expired"), "{err}");
+    assert!(err.contains(&caller_arn(&emu).await), "{err}");
+    let id = holder_id(&second);
+    assert_eq!(locks(&seeder).await, 1, "the lock was left to its holder");
+    assert!(
+        !String::from_utf8_lossy(&second.stdout).contains("Journal:"),
+        "the second apply changed nothing: {}",
+        text(&second)
+    );
+
+    hold.release();
+    let first = first.wait_with_output().unwrap();
+    assert!(first.status.success(), "{}", text(&first));
+    assert_eq!(ou_names(&seeder).await, ["Security", "Workloads"]);
+    assert_eq!(
+        crate::campaign::twins(&emu.sdk_config().await).await,
+        Vec::<String>::new()
+    );
+    assert_eq!(locks(&seeder).await, 0);
+    assert!(id.starts_with("p-"), "{id}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn break_lock_with_the_holder_id_takes_a_live_lock_and_its_holder_stops_before_its_next_change(
+) {
+    let emu = Emulator::start();
+    let proxy = Proxy::start(&emu.endpoint(), Faults::default());
+    let seeder = Seeder::new(&emu.sdk_config().await).await;
+    let state = tempfile::tempdir().unwrap();
+    let other_state = tempfile::tempdir().unwrap();
+
+    // The first apply is caught creating its first OU.
+    let hold = proxy.hold("organizations:CreateOrganizationalUnit");
+    let first = spawn(&emu, &proxy, state.path(), &["apply", "--auto-approve"]);
+    assert!(hold.wait_until_held(Duration::from_secs(60)));
+
+    let refused = run(
+        &emu,
+        &proxy,
+        other_state.path(),
+        &["apply", "--auto-approve"],
+    );
+    assert_eq!(refused.status.code(), Some(1));
+    let id = holder_id(&refused);
+    // Someone sure the first apply is stuck breaks its lock by its id, and applies.
+    let breaker = run(
+        &emu,
+        &proxy,
+        other_state.path(),
+        &["apply", "--auto-approve", "--break-lock", &id],
+    );
+    assert!(breaker.status.success(), "{}", text(&breaker));
+    assert!(
+        String::from_utf8_lossy(&breaker.stderr).contains("breaking the apply lock held by"),
+        "{}",
+        text(&breaker)
+    );
+
+    // The first apply's change in flight ends; it finds its lock gone and starts nothing more.
+    hold.release();
+    let first = first.wait_with_output().unwrap();
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&first.stdout),
+        String::from_utf8_lossy(&first.stderr),
+    );
+    assert_eq!(first.status.code(), Some(1), "{stdout}{stderr}");
+    assert!(
+        stderr.contains("lost the organization's apply lock"),
+        "{stderr}"
+    );
+    assert!(
+        !stdout.contains("+ ou:Workloads … "),
+        "no change started after the lock was lost: {stdout}"
+    );
+    let journal = std::fs::read_dir(state.path())
+        .unwrap()
+        .flatten()
+        .find(|e| e.file_name().to_string_lossy().ends_with(".journal.jsonl"))
+        .expect("the stopped apply left its journal");
+    let journal = std::fs::read_to_string(journal.path()).unwrap();
+    assert!(journal.contains("apply lock"), "{journal}");
+
+    assert_eq!(ou_names(&seeder).await, ["Security", "Workloads"]);
+    assert_eq!(
+        crate::campaign::twins(&emu.sdk_config().await).await,
+        Vec::<String>::new()
+    );
+    assert_eq!(locks(&seeder).await, 0);
+    let plan = run(&emu, &proxy, state.path(), &["plan", "--detailed-exitcode"]);
+    assert_eq!(plan.status.code(), Some(0), "{}", text(&plan));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_lock_from_another_host_is_broken_by_its_id_or_once_expired_and_never_by_a_wrong_id() {
+    let emu = Emulator::start();
+    let proxy = Proxy::start(&emu.endpoint(), Faults::default());
+    let seeder = Seeder::new(&emu.sdk_config().await).await;
+    let state = tempfile::tempdir().unwrap();
+
+    // Unexpired, on another host: its liveness cannot be known here.
+    let id = foreign_lock(&seeder, now() + 3000).await;
+    let bare = run(
+        &emu,
+        &proxy,
+        state.path(),
+        &["apply", "--auto-approve", "--break-lock"],
+    );
+    assert_eq!(bare.status.code(), Some(1), "{}", text(&bare));
+    assert!(
+        String::from_utf8_lossy(&bare.stderr).contains("has not expired"),
+        "{}",
+        text(&bare)
+    );
+    assert_eq!(holder_id(&bare), id);
+    let wrong = run(
+        &emu,
+        &proxy,
+        state.path(),
+        &["apply", "--auto-approve", "--break-lock", "p-0000wrong"],
+    );
+    assert_eq!(wrong.status.code(), Some(1), "{}", text(&wrong));
+    let err = String::from_utf8_lossy(&wrong.stderr);
+    assert!(err.contains("p-0000wrong") && err.contains(&id), "{err}");
+    assert_eq!(locks(&seeder).await, 1);
+    assert!(ou_names(&seeder).await.is_empty(), "nothing was applied");
+    // Not a holder id at all (a saved plan's path written after the flag): refused by name.
+    let path = run(
+        &emu,
+        &proxy,
+        state.path(),
+        &["apply", "--break-lock", "plans/release.json"],
+    );
+    assert_eq!(path.status.code(), Some(1), "{}", text(&path));
+    assert!(
+        String::from_utf8_lossy(&path.stderr).contains("not a holder id"),
+        "{}",
+        text(&path)
+    );
+
+    let by_id = run(
+        &emu,
+        &proxy,
+        state.path(),
+        &["apply", "--auto-approve", "--break-lock", &id],
+    );
+    assert!(by_id.status.success(), "{}", text(&by_id));
+    assert_eq!(ou_names(&seeder).await, ["Security", "Workloads"]);
+    assert_eq!(locks(&seeder).await, 0);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_expired_lock_is_taken_over_by_break_lock_alone() {
+    let emu = Emulator::start();
+    let proxy = Proxy::start(&emu.endpoint(), Faults::default());
+    let seeder = Seeder::new(&emu.sdk_config().await).await;
+    let state = tempfile::tempdir().unwrap();
+
+    let expired = foreign_lock(&seeder, 1000).await;
+    let refused = run(&emu, &proxy, state.path(), &["apply", "--auto-approve"]);
+    assert_eq!(refused.status.code(), Some(1), "{}", text(&refused));
+    assert!(
+        String::from_utf8_lossy(&refused.stderr).contains("has expired"),
+        "{}",
+        text(&refused)
+    );
+    assert_eq!(holder_id(&refused), expired);
+    let out = run(
+        &emu,
+        &proxy,
+        state.path(),
+        &["apply", "--auto-approve", "--break-lock"],
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("expired"),
+        "{}",
+        text(&out)
+    );
+    assert_eq!(ou_names(&seeder).await, ["Security", "Workloads"]);
+    assert_eq!(locks(&seeder).await, 0);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_holder_refreshes_its_lock_while_it_works() {
+    let emu = Emulator::start();
+    let proxy = Proxy::start(&emu.endpoint(), Faults::default());
+    let seeder = Seeder::new(&emu.sdk_config().await).await;
+    let state = tempfile::tempdir().unwrap();
+
+    // GOVERN_LOCK_REFRESH_SECS=0: refreshed before every change, not every few minutes.
+    let first_ou = proxy.hold("organizations:CreateOrganizationalUnit");
+    let child = Govern::new(&[])
+        .config(&sample())
+        .state_dir(state.path())
+        .args(&["apply", "--auto-approve"])
+        .env("GOVERN_LOCK_REFRESH_SECS", "0")
+        .through(&proxy, &emu)
+        .command()
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    assert!(first_ou.wait_until_held(Duration::from_secs(60)));
+    let before = lock_description(&seeder).await;
+    let second_ou = proxy.hold("organizations:CreateOrganizationalUnit");
+    first_ou.release();
+    assert!(second_ou.wait_until_held(Duration::from_secs(60)));
+    assert!(
+        proxy.count("organizations:UpdatePolicy") >= 1,
+        "the lock was refreshed before the next change"
+    );
+    let after = lock_description(&seeder).await;
+    assert_eq!(after["token"], before["token"], "the same holder");
+    assert!(
+        after["expires"].as_u64() >= before["expires"].as_u64(),
+        "{before} → {after}"
+    );
+    assert!(after["refreshed"].as_u64().is_some(), "{after}");
+    second_ou.release();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(locks(&seeder).await, 0);
+}
+
+/// The lock policy's description as JSON (read straight from the emulator).
+async fn lock_description(seeder: &Seeder) -> serde_json::Value {
+    let policies = seeder
+        .org
+        .list_policies()
+        .filter(aws_sdk_organizations::types::PolicyType::ServiceControlPolicy)
+        .send()
+        .await
+        .unwrap();
+    let lock = policies
+        .policies()
+        .iter()
+        .find(|p| p.name() == Some("govern-apply-lock"))
+        .expect("the lock is held");
+    serde_json::from_str(lock.description().unwrap()).unwrap()
 }

@@ -94,6 +94,7 @@ fn fresh_actual() -> Actual {
         service_access: BTreeSet::new(),
         service_access_read: false,
         delegated_admins: BTreeMap::new(),
+        unaddressable: BTreeMap::new(),
     }
 }
 

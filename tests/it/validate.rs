@@ -615,7 +615,7 @@ fn required_keys_are_reported_at_their_table() {
     let p = f.problem("[root]\npolicies = [\"FullAWSAccess\"]\n");
     assert_eq!(
         p.to_string(),
-        f.at(": organization: missing the [organization] table")
+        f.at(":1:1: organization: missing the [organization] table")
     );
 }
 

@@ -23,6 +23,11 @@ use serde_json::{json, Value};
 
 const HELP: &str = "\
 cargo xtask bench [--accounts 100,1000] [--latency-ms 50] [--concurrency 16]
+                  [--validate-accounts 5000,50000] [--validate-only]
+
+First, validation: for each N in --validate-accounts, write an org.toml of N accounts (no AWS) and
+time the release-built `govern validate` on it (wall, CPU, peak RSS; µs per account tells whether it
+stays linear). --validate-only stops there.
 
 For each N in --accounts: start moto and the fault proxy, seed an organization of N member accounts
 (3-level OU tree, 3 SCPs, in us-east-1 and eu-west-1 3 KMS keys and 2 secrets per account, some
@@ -103,6 +108,9 @@ struct Options {
     accounts: Vec<usize>,
     latency_ms: u64,
     concurrency: usize,
+    /// Sizes of the org.toml `govern validate` is timed on (issue 14: validation was quadratic).
+    validate_accounts: Vec<usize>,
+    validate_only: bool,
 }
 
 fn parse(args: &[String]) -> Result<Option<Options>, String> {
@@ -110,6 +118,8 @@ fn parse(args: &[String]) -> Result<Option<Options>, String> {
         accounts: vec![100, 1000],
         latency_ms: 50,
         concurrency: 16,
+        validate_accounts: vec![5_000, 50_000],
+        validate_only: false,
     };
     let mut it = args.iter();
     while let Some(arg) = it.next() {
@@ -119,6 +129,10 @@ fn parse(args: &[String]) -> Result<Option<Options>, String> {
         };
         if matches!(flag, "-h" | "--help") {
             return Ok(None);
+        }
+        if flag == "--validate-only" {
+            o.validate_only = true;
+            continue;
         }
         let mut value = || {
             inline
@@ -137,6 +151,9 @@ fn parse(args: &[String]) -> Result<Option<Options>, String> {
             "--accounts" => {
                 o.accounts = value()?.split(',').map(number).collect::<Result<_, _>>()?
             }
+            "--validate-accounts" => {
+                o.validate_accounts = value()?.split(',').map(number).collect::<Result<_, _>>()?
+            }
             "--latency-ms" => o.latency_ms = number(&value()?)? as u64,
             "--concurrency" => o.concurrency = number(&value()?)?,
             _ => return Err(format!("bench: unknown argument {arg:?}\n\n{HELP}")),
@@ -151,7 +168,6 @@ pub fn run(args: &[String]) -> Result<i32, String> {
         return Ok(0);
     };
     let root = crate::repo_root();
-    let moto = crate::ensure_emulator(&root)?;
     println!("bench: building the release govern (cargo build --release --bin govern) …");
     let built = crate::cargo()
         .args(["build", "--quiet", "--release", "--bin", "govern"])
@@ -174,6 +190,19 @@ pub fn run(args: &[String]) -> Result<i32, String> {
     std::fs::create_dir_all(&out_dir)
         .map_err(|e| format!("cannot create {}: {e}", out_dir.display()))?;
 
+    let mut validations = Vec::new();
+    for &n in &options.validate_accounts {
+        validations.push(validation(&govern, n)?);
+    }
+    if !validations.is_empty() {
+        let path = write_validation(&out_dir, &validations)?;
+        println!("bench: wrote {}", path.display());
+    }
+    if options.validate_only {
+        return Ok(0);
+    }
+
+    let moto = crate::ensure_emulator(&root)?;
     let mut all = Vec::new();
     for &n in &options.accounts {
         let figures = one(n, &options, &moto, &govern)?;
@@ -187,6 +216,139 @@ pub fn run(args: &[String]) -> Result<i32, String> {
     }
     println!("\n{}", table(&all));
     Ok(0)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Validation of a large org.toml
+
+/// One timed `govern validate`.
+struct Validation {
+    accounts: usize,
+    ous: usize,
+    bytes: usize,
+    wall: Duration,
+    cpu: Duration,
+    max_rss_kb: u64,
+}
+
+impl Validation {
+    fn us_per_account(&self) -> f64 {
+        self.wall.as_secs_f64() * 1e6 / self.accounts as f64
+    }
+}
+
+/// Writes an org.toml of `n` accounts (names and emails unique, spread over the bench's 39 OUs, the
+/// same SCPs, contacts and key rotation as the plan benchmark's) and times `govern validate` on it.
+fn validation(govern: &Path, n: usize) -> Result<Validation, String> {
+    let dir =
+        std::env::temp_dir().join(format!("govern-bench-validate-{}-{n}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join("scp")).map_err(|e| format!("cannot create {dir:?}: {e}"))?;
+    let paths = ou_paths();
+    let leaves: Vec<&String> = paths
+        .iter()
+        .filter(|p| p.matches('/').count() == 2)
+        .collect();
+    let org = Org {
+        management: "123456789012".into(),
+        ous: paths.iter().map(|p| (p.clone(), String::new())).collect(),
+        parents: Vec::new(),
+        members: (0..n)
+            .map(|i| {
+                (
+                    format!("{:012}", 200_000_000_000u64 + i as u64),
+                    format!("bench-{i:06}"),
+                    leaves[i % leaves.len()].clone(),
+                )
+            })
+            .collect(),
+        policies: Vec::new(),
+        drift_keys: 0,
+        drift_contacts: 0,
+    };
+    write_org_toml(&dir, &org)?;
+    let config = dir.join("org.toml");
+    let bytes = std::fs::metadata(&config).map_or(0, |m| m.len() as usize);
+    let started = Instant::now();
+    let child = Command::new(govern)
+        .arg("--config")
+        .arg(&config)
+        .arg("validate")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("cannot run {}: {e}", govern.display()))?;
+    let pid = child.id() as libc::pid_t;
+    // Its output is one line (or the problems): read after it exits, the pipe holds it.
+    let mut status: libc::c_int = 0;
+    // SAFETY: an all-zero rusage is a valid value for wait4 to fill in.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: `pid` is our own child, not yet waited for; both pointers are to live locals.
+    let waited = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+    let wall = started.elapsed();
+    if waited != pid {
+        return Err(format!(
+            "wait4 on govern failed: {}",
+            std::io::Error::last_os_error()
+        ));
+    }
+    let mut out = String::new();
+    if let Some(mut o) = child.stdout {
+        use std::io::Read;
+        let _ = o.read_to_string(&mut out);
+    }
+    if !(libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0) {
+        let mut err = String::new();
+        if let Some(mut e) = child.stderr {
+            use std::io::Read;
+            let _ = e.read_to_string(&mut err);
+        }
+        return Err(format!(
+            "govern validate of {n} accounts failed:\n{out}{err}"
+        ));
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    let tv = |t: libc::timeval| {
+        Duration::from_secs(t.tv_sec as u64) + Duration::from_micros(t.tv_usec as u64)
+    };
+    let v = Validation {
+        accounts: n,
+        ous: paths.len(),
+        bytes,
+        wall,
+        cpu: tv(usage.ru_utime) + tv(usage.ru_stime),
+        max_rss_kb: usage.ru_maxrss as u64,
+    };
+    println!(
+        "bench: govern validate, {n} accounts, {} OUs, {:.1} MiB of org.toml: wall {}, CPU {}, peak RSS {:.0} MiB, {:.1} µs per account",
+        v.ous,
+        bytes as f64 / 1_048_576.0,
+        secs(v.wall),
+        secs(v.cpu),
+        v.max_rss_kb as f64 / 1024.0,
+        v.us_per_account()
+    );
+    Ok(v)
+}
+
+fn write_validation(dir: &Path, all: &[Validation]) -> Result<PathBuf, String> {
+    let date = today();
+    let runs: Vec<Value> = all
+        .iter()
+        .map(|v| {
+            json!({
+                "accounts": v.accounts, "ous": v.ous, "org_toml_bytes": v.bytes,
+                "wall_seconds": v.wall.as_secs_f64(), "cpu_seconds": v.cpu.as_secs_f64(),
+                "peak_rss_kib": v.max_rss_kb, "us_per_account": v.us_per_account(),
+            })
+        })
+        .collect();
+    let doc = json!({"date": date, "command": "govern validate (release build)", "runs": runs});
+    let path = dir.join(format!("{date}-validate.json"));
+    let text = serde_json::to_string_pretty(&doc).map_err(|e| e.to_string())? + "\n";
+    std::fs::write(&path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    Ok(path)
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -335,9 +335,10 @@ impl Reader<'_> {
         self.unknown_keys(top, &[], TOP);
         let mut file = RawFile::default();
         if top.get("organization").is_none() {
+            // Placed at the start of the file, so that even this problem has a location.
             self.problems.push(
-                super::error::Problem::new(&self.src.path, "missing the [organization] table")
-                    .with_key("organization")
+                self.src
+                    .problem(&(0..0), "organization", "missing the [organization] table")
                     .with_help(
                         "add [organization] with management_account = \"<12 digits>\" and \
                          home_region = \"<region>\"",
@@ -790,7 +791,7 @@ mod tests {
         assert_eq!(
             problems.iter().map(ToString::to_string).collect::<Vec<_>>(),
             [
-                "org.toml: organization: missing the [organization] table",
+                "org.toml:1:1: organization: missing the [organization] table",
                 "org.toml:2:18: ous.\"A/B\".policies: expected a string, found an integer",
             ]
         );

@@ -576,7 +576,15 @@ fn accounts(
         let before = problems.len();
 
         let n = name.chars().count();
-        if n == 0 || n > MAX_ACCOUNT_NAME || name.chars().any(char::is_control) {
+        if let Some(why) = crate::model::unsafe_chars_in("account name", name) {
+            // A NUL, a control character or a bidirectional control: its own message (issue 14).
+            problems.push(
+                src.problem(&entry.key_span, &key_path(&base), why)
+                    .with_help(
+                        "the key is the account's name in AWS: 1 to 50 printable characters",
+                    ),
+            );
+        } else if n == 0 || n > MAX_ACCOUNT_NAME {
             problems.push(
                 src.problem(
                     &entry.key_span,

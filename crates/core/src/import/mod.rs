@@ -113,6 +113,14 @@ pub fn generate(actual: &Actual, settings: &Settings) -> Imported {
     let mut declared: BTreeMap<AccountId, String> = BTreeMap::new();
     let mut not_declared = Vec::new();
     for (id, a) in &actual.accounts {
+        // In an OU govern cannot address (issue 14): `ou = …` could not say where it is.
+        if let Some(p) = ou_of(&a.parent).filter(|p| p.id_only().is_some()) {
+            not_declared.push((
+                id.clone(),
+                format!("it is in OU {p}, whose name govern cannot address"),
+            ));
+            continue;
+        }
         match Email::parse(&a.email) {
             Ok(_) => {
                 declared.insert(id.clone(), keys[id].clone());
@@ -224,6 +232,7 @@ pub fn generate(actual: &Actual, settings: &Settings) -> Imported {
         ous: actual
             .ous
             .keys()
+            .filter(|p| p.id_only().is_none())
             .map(|p| (p.clone(), attachments(&TargetKey::Ou(p.clone()))))
             .collect(),
         policies,
@@ -250,7 +259,7 @@ pub fn generate(actual: &Actual, settings: &Settings) -> Imported {
         org_toml,
         files: scp_files,
         summary: Summary {
-            ous: actual.ous.len(),
+            ous: model.ous.len(),
             accounts: model.accounts.len(),
             policies: model.policies.len(),
             region_deny,

@@ -106,7 +106,7 @@ pub(crate) fn account_keys<'a>(
 
 fn usable(name: &str) -> bool {
     let n = name.chars().count();
-    (1..=MAX_ACCOUNT_NAME).contains(&n) && !name.chars().any(char::is_control)
+    (1..=MAX_ACCOUNT_NAME).contains(&n) && !name.chars().any(crate::model::unsafe_char)
 }
 
 #[cfg(test)]

@@ -69,6 +69,7 @@ fn brownfield() -> Actual {
         service_access: BTreeSet::new(),
         service_access_read: false,
         delegated_admins: BTreeMap::new(),
+        unaddressable: BTreeMap::new(),
     };
     for (i, p) in [
         "Ünits",

@@ -10,6 +10,54 @@ use serde::{Deserialize, Serialize};
 #[error("{0}")]
 pub struct IdError(pub String);
 
+/// Whether `c` must never reach a terminal raw: a control character (C0, DEL, C1) or a Unicode
+/// bidirectional control, which reorders what a reviewer reads ("Trojan Source", CVE-2021-42574).
+pub fn unsafe_char(c: char) -> bool {
+    c.is_control() || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
+/// `text` made safe to print on a terminal or in a CI log: names read from AWS are untrusted
+/// (issue 14), and an ESC in an OU name would otherwise reach the terminal raw (colours, cursor
+/// moves, a rewritten line). Control characters (C0, DEL, C1) and the Unicode bidirectional
+/// controls, which reorder what a reviewer reads, are written as `\u{..}`; a backslash is doubled,
+/// so that an escaped text never reads as another.
+pub fn escape(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.chars().any(|c| unsafe_char(c) || c == '\\') {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if unsafe_char(c) {
+            out.push_str(&format!("\\u{{{:x}}}", c as u32));
+        } else if c == '\\' {
+            out.push_str("\\\\");
+        } else {
+            out.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+/// Why a name cannot be one govern addresses, if it holds an [`unsafe_char`]: a NUL is named as
+/// such (a truncated C string, or a file that is not text), others by code point.
+pub fn unsafe_chars_in(what: &str, name: &str) -> Option<String> {
+    let c = name.chars().find(|c| unsafe_char(*c))?;
+    let shown = escape(name);
+    Some(if c == '\0' {
+        format!("{what} `{shown}` contains a NUL character (U+0000), which no name may hold")
+    } else if c.is_control() {
+        format!(
+            "{what} `{shown}` contains the control character U+{:04X}; names are printed on terminals and in CI logs, so govern allows none",
+            c as u32
+        )
+    } else {
+        format!(
+            "{what} `{shown}` contains the bidirectional control U+{:04X}, which reorders how the name reads",
+            c as u32
+        )
+    })
+}
+
 /// A 12-digit AWS account id.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
@@ -65,16 +113,17 @@ impl OuPath {
                 "an OU path cannot be empty (omit `ou` to place an account under the root)".into(),
             ));
         }
+        let shown = escape(s);
         let segments: Vec<&str> = s.split('/').collect();
         if let Some(i) = segments.iter().position(|seg| seg.trim().is_empty()) {
             return Err(IdError(format!(
-                "OU path `{s}` has an empty segment (segment {}): use names separated by single `/`, like `Workloads/Prod`",
+                "OU path `{shown}` has an empty segment (segment {}): use names separated by single `/`, like `Workloads/Prod`",
                 i + 1
             )));
         }
         if segments.len() > MAX_OU_DEPTH {
             return Err(IdError(format!(
-                "OU path `{s}` is {} levels deep: AWS allows at most {MAX_OU_DEPTH} levels below the root",
+                "OU path `{shown}` is {} levels deep: AWS allows at most {MAX_OU_DEPTH} levels below the root",
                 segments.len()
             )));
         }
@@ -83,10 +132,27 @@ impl OuPath {
             .find(|seg| seg.chars().count() > MAX_OU_NAME)
         {
             return Err(IdError(format!(
-                "OU name `{seg}` is longer than {MAX_OU_NAME} characters"
+                "OU name `{}` is longer than {MAX_OU_NAME} characters",
+                escape(seg)
             )));
         }
+        if let Some(why) = unsafe_chars_in("OU path", s) {
+            return Err(IdError(why));
+        }
         Ok(Self(s.to_string()))
+    }
+
+    /// The path that stands for an OU whose name govern cannot address (a `/` or a control
+    /// character in its name, or inside such an OU): `/` and its id, e.g. `/ou-ab12-cd34ef56`.
+    /// [`OuPath::parse`] refuses an empty first segment, so org.toml can never declare one and no
+    /// OU that govern can address has one; saved plans and bundles read it back (serde).
+    pub fn by_id(ou_id: &str) -> Self {
+        Self(format!("/{ou_id}"))
+    }
+
+    /// The OU id of a path made by [`OuPath::by_id`].
+    pub fn id_only(&self) -> Option<&str> {
+        self.0.strip_prefix('/')
     }
     pub fn as_str(&self) -> &str {
         &self.0
@@ -106,6 +172,10 @@ impl OuPath {
     }
     /// This path and every ancestor, outermost first.
     pub fn ancestors_and_self(&self) -> Vec<OuPath> {
+        // An OU known only by its id ([`OuPath::by_id`]): its ancestors have no path here.
+        if self.id_only().is_some() {
+            return vec![self.clone()];
+        }
         let mut out = Vec::new();
         let mut acc = String::new();
         for seg in self.0.split('/') {
@@ -128,6 +198,15 @@ impl OuPath {
 impl TryFrom<String> for OuPath {
     type Error = IdError;
     fn try_from(s: String) -> Result<Self, IdError> {
+        // What discovery wrote for an OU it cannot address (`/` and an OU id, nothing else).
+        if let Some(id) = s.strip_prefix('/') {
+            if id.starts_with("ou-")
+                && id.len() <= 68
+                && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+            {
+                return Ok(Self(s));
+            }
+        }
         Self::parse(&s)
     }
 }
@@ -175,15 +254,19 @@ impl PolicyName {
         let n = s.chars().count();
         if n == 0 || n > MAX_POLICY_NAME {
             return Err(IdError(format!(
-                "policy name `{s}` must be 1 to {MAX_POLICY_NAME} characters"
+                "policy name `{}` must be 1 to {MAX_POLICY_NAME} characters",
+                escape(s)
             )));
         }
-        if s.chars().any(|c| c.is_control()) {
-            return Err(IdError(format!(
-                "policy name `{s}` contains a control character"
-            )));
+        if let Some(why) = unsafe_chars_in("policy name", s) {
+            return Err(IdError(why));
         }
         Ok(Self(s.to_string()))
+    }
+    /// How an SCP whose name govern cannot address is listed (unmanaged, never planned): `(id
+    /// p-…)`. Only discovery makes one; it is never looked up among the organization's policies.
+    pub fn by_id(policy_id: &str) -> Self {
+        Self(format!("(id {policy_id})"))
     }
     pub fn full_aws_access() -> Self {
         Self(FULL_AWS_ACCESS.to_string())
@@ -387,5 +470,19 @@ mod tests {
         assert!(Email::parse("no-at.example.com").is_err());
         assert!(Email::parse("a@b@example.com").is_err());
         assert!(Email::parse("a@localhost").is_err());
+    }
+}
+
+#[cfg(test)]
+mod escape_tests {
+    use super::escape;
+
+    #[test]
+    fn control_and_bidi_characters_are_escaped_and_plain_text_is_kept() {
+        assert_eq!(escape("Workloads/Prod"), "Workloads/Prod");
+        assert_eq!(escape("a\u{1b}[31mb"), "a\\u{1b}[31mb");
+        assert_eq!(escape("x\ny\0"), "x\\u{a}y\\u{0}");
+        assert_eq!(escape("\u{202e}gpj"), "\\u{202e}gpj");
+        assert_eq!(escape("a\\u{1b}"), "a\\\\u{1b}");
     }
 }

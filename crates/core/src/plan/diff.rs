@@ -117,10 +117,14 @@ fn plan_ous(
     }
     for path in actual.ous.keys() {
         if !desired.ous.contains_key(path) {
-            unmanaged.push(Unmanaged {
-                address: Address::Ou(path.clone()),
-                note: "OU not declared".into(),
-            });
+            let address = Address::Ou(path.clone());
+            // An OU govern cannot address (issue 14) says why instead.
+            let note = actual
+                .unaddressable
+                .get(&address)
+                .cloned()
+                .unwrap_or_else(|| "OU not declared".into());
+            unmanaged.push(Unmanaged { address, note });
         }
     }
 }
@@ -238,6 +242,15 @@ fn plan_policies(
             });
         }
     }
+    // SCPs whose names govern cannot address (issue 14): not in `actual.policies`, listed with why.
+    for (address, note) in &actual.unaddressable {
+        if matches!(address, Address::Policy { .. }) {
+            unmanaged.push(Unmanaged {
+                address: address.clone(),
+                note: note.clone(),
+            });
+        }
+    }
 }
 
 /// Matches each declared account to an existing one (by id, else by email), or decides to create it.
@@ -303,9 +316,10 @@ fn plan_accounts(
             } else {
                 "not declared"
             };
+            // The account's name is AWS's: escaped, as it reaches terminals and logs.
             unmanaged.push(Unmanaged {
                 address: Address::account(id),
-                note: format!("{}, {role}", have.name),
+                note: format!("{}, {role}", crate::model::escape(&have.name)),
             });
         }
     }
@@ -323,7 +337,7 @@ fn resolve(want: &DesiredAccount, actual: &Actual) -> Result<Option<AccountId>, 
         if !have.email.eq_ignore_ascii_case(want.email.as_str()) {
             return Err(format!(
                 "account {id} has email {} in AWS but org.toml says {}; fix the file (the root email can only be changed by the account's root user)",
-                have.email, want.email
+                crate::model::escape(&have.email), want.email
             ));
         }
         return Ok(Some(id.clone()));
@@ -334,7 +348,7 @@ fn resolve(want: &DesiredAccount, actual: &Actual) -> Result<Option<AccountId>, 
     if let Some((id, have)) = actual.accounts.iter().find(|(_, a)| a.name == want.name) {
         return Err(format!(
             "an account named `{}` already exists ({id}, {}) but org.toml gives email {}; declare its id or its email instead of creating a second account",
-            want.name, have.email, want.email
+            want.name, crate::model::escape(&have.email), want.email
         ));
     }
     Ok(None)

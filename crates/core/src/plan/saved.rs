@@ -325,6 +325,7 @@ mod tests {
             service_access: Default::default(),
             service_access_read: false,
             delegated_admins: Default::default(),
+            unaddressable: Default::default(),
         }
     }
 
