@@ -331,22 +331,7 @@ impl Plan {
 pub fn label(names: &BTreeMap<AccountId, String>, address: &Address) -> String {
     match address.account_in().and_then(|id| names.get(id)) {
         // A name from AWS: its control characters never reach a terminal raw.
-        Some(name) => format!("{address} ({})", printable(name)),
+        Some(name) => format!("{address} ({})", crate::model::escape(name)),
         None => address.to_string(),
     }
-}
-
-/// `text` with its control characters (ESC, newlines, …) written as escapes: names come from AWS,
-/// and a terminal must not interpret them.
-pub fn printable(text: &str) -> String {
-    text.chars()
-        .flat_map(|c| {
-            let escaped: Vec<char> = if c.is_control() {
-                c.escape_default().collect()
-            } else {
-                vec![c]
-            };
-            escaped
-        })
-        .collect()
 }

@@ -3,7 +3,8 @@
 
 use owo_colors::{OwoColorize, Style as Paint};
 
-use crate::plan::{printable, Action, Change, FindingKind, Plan, PlannedChange, Target};
+use crate::model::escape;
+use crate::plan::{Action, Change, FindingKind, Plan, PlannedChange, Target};
 
 use super::columns;
 use super::details;
@@ -219,7 +220,7 @@ fn change(out: &mut Out, plan: &Plan, c: &PlannedChange) {
     let label = plan.label(&c.address);
     // The account's name when the plan knows it, else what the change itself names.
     let hint = match hint(&c.change) {
-        Some(h) if plan.name_of(&c.address).is_none() => format!("   ({})", printable(h)),
+        Some(h) if plan.name_of(&c.address).is_none() => format!("   ({})", escape(h)),
         _ => String::new(),
     };
     out.line(&format!("{HEAD}{sym} {label}{hint}"));
