@@ -89,6 +89,7 @@ pub async fn organization(org: &Client) -> Result<Actual> {
         service_access: BTreeSet::new(),
         service_access_read: false,
         delegated_admins: BTreeMap::new(),
+        root_features: None,
     })
 }
 

@@ -11,7 +11,14 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 /// The services govern calls: the SDK crate `aws-sdk-<name>`, whose name is the IAM prefix.
-const SERVICES: &[&str] = &["organizations", "sts", "account", "kms", "secretsmanager"];
+const SERVICES: &[&str] = &[
+    "organizations",
+    "sts",
+    "account",
+    "kms",
+    "secretsmanager",
+    "iam",
+];
 /// Services whose calls are also made inside member accounts, through the member role.
 const MEMBER_SERVICES: &[&str] = &["account", "kms", "secretsmanager"];
 /// How the code names its clients, for operations more than one service has (`tag_resource`).
@@ -21,6 +28,7 @@ const RECEIVERS: &[(&str, &str)] = &[
     ("account", "account"),
     ("kms", "kms"),
     ("sm", "secretsmanager"),
+    ("iam", "iam"),
 ];
 /// Actions AWS requires of the caller of an operation besides the operation's own.
 const IMPLIED: &[(&str, &str)] = &[
@@ -124,10 +132,12 @@ struct Call {
 }
 
 impl Call {
-    /// Made only by `govern apply`: anywhere in `apply/`, and in a baseline's `write`.
+    /// Made only by `govern apply`: anywhere in `apply/`, and in a baseline's or an
+    /// organization-wide capability's (`root_access.rs`) `write`.
     fn apply_only(&self) -> bool {
         self.file.starts_with("apply/")
-            || (self.file.starts_with("baselines/") && self.function == "write")
+            || ((self.file.starts_with("baselines/") || self.file == "root_access.rs")
+                && self.function == "write")
     }
     /// Made inside member accounts too: discovery, apply and the baselines.
     fn in_members(&self) -> bool {

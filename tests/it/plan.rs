@@ -87,6 +87,7 @@ fn fresh_actual() -> Actual {
         service_access: BTreeSet::new(),
         service_access_read: false,
         delegated_admins: BTreeMap::new(),
+        root_features: None,
     }
 }
 

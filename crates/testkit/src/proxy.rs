@@ -26,7 +26,10 @@ use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::{TokioExecutor, TokioIo};
 
-use crate::responders::{credential_service, form_param, Identities, KmsPeriods, Regions, Reply};
+use crate::responders::{
+    credential_service, form_param, Identities, KmsPeriods, OrgView, Regions, Reply, RootFeatures,
+    ROOT_FEATURE_OPS,
+};
 use crate::uniqueness::{Uniqueness, Upstream};
 use crate::Emulator;
 
@@ -590,6 +593,7 @@ struct Shared {
     identities: Identities,
     regions: Regions,
     kms: KmsPeriods,
+    root_features: RootFeatures,
     /// Accounts whose roles sts:AssumeRole refuses ([`Proxy::deny_assume_role`]).
     denied_roles: Mutex<std::collections::BTreeSet<String>>,
     /// AWS's uniqueness rules moto lacks (OU names under a parent, account emails).
@@ -640,6 +644,7 @@ impl Proxy {
             identities: Identities::default(),
             regions: Regions::default(),
             kms: KmsPeriods::default(),
+            root_features: RootFeatures::default(),
             denied_roles: Mutex::default(),
             uniqueness: Uniqueness::default(),
             strict: crate::strict::State::default(),
@@ -719,6 +724,11 @@ impl Proxy {
     }
 
     /// KMS rotation periods the proxy adds to GetKeyRotationStatus answers.
+    /// IAM's centralized root access features, which the proxy answers (moto lacks them).
+    pub fn root_features(&self) -> &RootFeatures {
+        &self.shared.root_features
+    }
+
     pub fn kms_periods(&self) -> &KmsPeriods {
         &self.shared.kms
     }
@@ -953,6 +963,18 @@ async fn answer(
         return reply(shared.regions.handle(name, &caller, &body));
     }
 
+    if ROOT_FEATURE_OPS.contains(&op) {
+        let caller = shared.identities.caller_account(&parts.headers);
+        let upstream = Asking {
+            shared,
+            client,
+            headers: &parts.headers,
+        };
+        let org = org_view(&upstream).await;
+        let name = op.trim_start_matches("iam:");
+        return reply(shared.root_features.handle(name, &caller, &org));
+    }
+
     if op.starts_with("organizations:") {
         let upstream = Asking {
             shared,
@@ -965,6 +987,50 @@ async fn answer(
     }
 
     forward(shared, client, op, parts, body).await
+}
+
+/// The caller's organization and whether IAM has trusted access in it, from the emulator.
+async fn org_view(upstream: &Asking<'_>) -> OrgView {
+    let organization = upstream
+        .organizations("DescribeOrganization", serde_json::json!({}))
+        .await
+        .and_then(|o| {
+            let org = o.get("Organization")?;
+            Some((
+                org.get("Id")?.as_str()?.to_string(),
+                org.get("MasterAccountId")?.as_str()?.to_string(),
+            ))
+        });
+    let mut iam_trusted = false;
+    if organization.is_some() {
+        let mut token: Option<String> = None;
+        loop {
+            let mut body = serde_json::json!({});
+            if let Some(t) = &token {
+                body["NextToken"] = serde_json::json!(t);
+            }
+            let Some(page) = upstream
+                .organizations("ListAWSServiceAccessForOrganization", body)
+                .await
+            else {
+                break;
+            };
+            let listed = page["EnabledServicePrincipals"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .any(|p| p["ServicePrincipal"] == "iam.amazonaws.com");
+            iam_trusted |= listed;
+            match page["NextToken"].as_str() {
+                Some(t) if !t.is_empty() => token = Some(t.to_string()),
+                _ => break,
+            }
+        }
+    }
+    OrgView {
+        organization,
+        iam_trusted,
+    }
 }
 
 /// The emulator, asked an Organizations question with the credentials of the request at hand.

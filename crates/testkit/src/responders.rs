@@ -1,6 +1,8 @@
 //! What the [`Proxy`](crate::Proxy) answers itself, for APIs the emulator lacks or gets wrong:
-//! who is calling ([`Identities`]), Account region opt-in ([`Regions`]) and KMS rotation periods
-//! ([`KmsPeriods`]).
+//! who is calling ([`Identities`]), Account region opt-in ([`Regions`]), KMS rotation periods
+//! ([`KmsPeriods`]) and IAM's centralized root access features ([`RootFeatures`]).
+
+use std::collections::BTreeSet;
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Mutex;
@@ -643,6 +645,121 @@ impl KmsPeriods {
         obj.insert("RotationPeriodInDays".into(), json!(days));
         obj.entry("KeyId").or_insert_with(|| json!(id));
         Some(out.to_string().into_bytes())
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// IAM centralized root access
+
+/// The organization's centralized root access features. moto implements none of IAM's
+/// ListOrganizationsFeatures, EnableOrganizationsRootCredentialsManagement,
+/// EnableOrganizationsRootSessions or their Disable counterparts, so the proxy answers them as the
+/// IAM API reference documents: query protocol, XML, `EnabledFeatures` as `member` items beside
+/// `OrganizationId`; OrganizationNotFoundException outside an organization,
+/// AccountNotManagementOrDelegatedAdministratorException for a caller other than the management
+/// account, and ServiceAccessNotEnabledException while trusted access for `iam.amazonaws.com` is
+/// off (which the proxy reads from the emulator's Organizations for each call).
+#[derive(Debug, Default)]
+pub struct RootFeatures {
+    enabled: Mutex<BTreeSet<String>>,
+}
+
+/// The IAM operations [`RootFeatures`] answers.
+pub(crate) const ROOT_FEATURE_OPS: &[&str] = &[
+    "iam:ListOrganizationsFeatures",
+    "iam:EnableOrganizationsRootCredentialsManagement",
+    "iam:DisableOrganizationsRootCredentialsManagement",
+    "iam:EnableOrganizationsRootSessions",
+    "iam:DisableOrganizationsRootSessions",
+];
+
+/// What the emulator's Organizations says about the caller's organization, for one IAM call.
+pub(crate) struct OrgView {
+    /// `None`: DescribeOrganization failed (the caller is in no organization).
+    pub organization: Option<(String, String)>,
+    pub iam_trusted: bool,
+}
+
+impl RootFeatures {
+    /// Turns a feature (`RootCredentialsManagement`, `RootSessions`) on or off directly, as a
+    /// change made outside govern would.
+    pub fn set(&self, feature: &str, on: bool) {
+        let mut enabled = lock(&self.enabled);
+        if on {
+            enabled.insert(feature.to_string());
+        } else {
+            enabled.remove(feature);
+        }
+    }
+
+    /// The features on.
+    pub fn get(&self) -> BTreeSet<String> {
+        lock(&self.enabled).clone()
+    }
+
+    /// Answers `op` (e.g. "EnableOrganizationsRootSessions") for `caller`.
+    pub(crate) fn handle(&self, op: &str, caller: &str, org: &OrgView) -> Reply {
+        let Some((org_id, management)) = &org.organization else {
+            return iam_error(
+                404,
+                "OrganizationNotFoundException",
+                "The request was rejected because no organization is associated with your account.",
+            );
+        };
+        if caller != management {
+            return iam_error(
+                400,
+                "AccountNotManagementOrDelegatedAdministratorException",
+                "The request was rejected because the account making the request is not the management account or delegated administrator account for centralized root access.",
+            );
+        }
+        if !org.iam_trusted {
+            return iam_error(
+                400,
+                "ServiceAccessNotEnabledException",
+                "The request was rejected because trusted access is not enabled for IAM in AWS Organizations.",
+            );
+        }
+        let mut enabled = lock(&self.enabled);
+        match op {
+            "EnableOrganizationsRootCredentialsManagement" => {
+                enabled.insert("RootCredentialsManagement".into());
+            }
+            "DisableOrganizationsRootCredentialsManagement" => {
+                enabled.remove("RootCredentialsManagement");
+            }
+            "EnableOrganizationsRootSessions" => {
+                enabled.insert("RootSessions".into());
+            }
+            "DisableOrganizationsRootSessions" => {
+                enabled.remove("RootSessions");
+            }
+            _ => {}
+        }
+        let members: String = enabled
+            .iter()
+            .map(|f| format!("<member>{f}</member>"))
+            .collect();
+        let body = format!(
+            "<{op}Response xmlns=\"https://iam.amazonaws.com/doc/2010-05-08/\"><{op}Result><OrganizationId>{org_id}</OrganizationId><EnabledFeatures>{members}</EnabledFeatures></{op}Result><ResponseMetadata><RequestId>proxy-root-access</RequestId></ResponseMetadata></{op}Response>"
+        );
+        Reply {
+            status: 200,
+            headers: vec![("content-type", "text/xml".to_string())],
+            body: body.into_bytes(),
+        }
+    }
+}
+
+/// IAM's query-protocol error document.
+fn iam_error(status: u16, code: &str, message: &str) -> Reply {
+    let body = format!(
+        "<ErrorResponse xmlns=\"https://iam.amazonaws.com/doc/2010-05-08/\"><Error><Type>Sender</Type><Code>{code}</Code><Message>{message}</Message></Error><RequestId>proxy-root-access</RequestId></ErrorResponse>"
+    );
+    Reply {
+        status,
+        headers: vec![("content-type", "text/xml".to_string())],
+        body: body.into_bytes(),
     }
 }
 

@@ -63,6 +63,7 @@ fn brownfield() -> Actual {
         service_access: BTreeSet::new(),
         service_access_read: false,
         delegated_admins: BTreeMap::new(),
+        root_features: None,
     };
     for (i, p) in [
         "Ünits",

@@ -31,6 +31,10 @@ pub struct Actual {
     /// Delegated administrators and their service principals, when read.
     #[serde(default)]
     pub delegated_admins: BTreeMap<AccountId, BTreeSet<String>>,
+    /// Centralized root access features enabled (IAM ListOrganizationsFeatures), when read; empty
+    /// while trusted access for IAM is off (IAM then answers ServiceAccessNotEnabledException).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub root_features: Option<BTreeSet<super::RootFeature>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
