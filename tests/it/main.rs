@@ -24,6 +24,7 @@ mod org;
 mod plan;
 mod rails;
 mod render;
+mod root_access;
 mod saved_plans;
 mod schema;
 mod strict_members;

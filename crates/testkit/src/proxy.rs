@@ -963,12 +963,25 @@ async fn answer(
         return reply(shared.regions.handle(name, &caller, &body));
     }
 
+    if let Some(answer) = shared.root_features.service_access(op, &body) {
+        return reply(answer);
+    }
     if ROOT_FEATURE_OPS.contains(&op) {
         let caller = shared.identities.caller_account(&parts.headers);
+        // moto routes a request by its credential scope's service: ask Organizations as such.
+        let mut headers = parts.headers.clone();
+        if let Some(auth) = headers
+            .get(http::header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .map(|a| a.replace("/iam/aws4_request", "/organizations/aws4_request"))
+            .and_then(|a| http::HeaderValue::from_str(&a).ok())
+        {
+            headers.insert(http::header::AUTHORIZATION, auth);
+        }
         let upstream = Asking {
             shared,
             client,
-            headers: &parts.headers,
+            headers: &headers,
         };
         let org = org_view(&upstream).await;
         let name = op.trim_start_matches("iam:");
@@ -989,7 +1002,7 @@ async fn answer(
     forward(shared, client, op, parts, body).await
 }
 
-/// The caller's organization and whether IAM has trusted access in it, from the emulator.
+/// The caller's organization, from the emulator.
 async fn org_view(upstream: &Asking<'_>) -> OrgView {
     let organization = upstream
         .organizations("DescribeOrganization", serde_json::json!({}))
@@ -1001,36 +1014,7 @@ async fn org_view(upstream: &Asking<'_>) -> OrgView {
                 org.get("MasterAccountId")?.as_str()?.to_string(),
             ))
         });
-    let mut iam_trusted = false;
-    if organization.is_some() {
-        let mut token: Option<String> = None;
-        loop {
-            let mut body = serde_json::json!({});
-            if let Some(t) = &token {
-                body["NextToken"] = serde_json::json!(t);
-            }
-            let Some(page) = upstream
-                .organizations("ListAWSServiceAccessForOrganization", body)
-                .await
-            else {
-                break;
-            };
-            let listed = page["EnabledServicePrincipals"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .any(|p| p["ServicePrincipal"] == "iam.amazonaws.com");
-            iam_trusted |= listed;
-            match page["NextToken"].as_str() {
-                Some(t) if !t.is_empty() => token = Some(t.to_string()),
-                _ => break,
-            }
-        }
-    }
-    OrgView {
-        organization,
-        iam_trusted,
-    }
+    OrgView { organization }
 }
 
 /// The emulator, asked an Organizations question with the credentials of the request at hand.
@@ -1140,6 +1124,11 @@ async fn forward(
             "kms:DisableKeyRotation" => shared.kms.observe("DisableKeyRotation", &body),
             "kms:GetKeyRotationStatus" => {
                 if let Some(patched) = shared.kms.patch_status(&body, &res_body) {
+                    res_body = Bytes::from(patched);
+                }
+            }
+            "organizations:ListAWSServiceAccessForOrganization" => {
+                if let Some(patched) = shared.root_features.patch_service_access(&res_body) {
                     res_body = Bytes::from(patched);
                 }
             }

@@ -658,11 +658,18 @@ impl KmsPeriods {
 /// `OrganizationId`; OrganizationNotFoundException outside an organization,
 /// AccountNotManagementOrDelegatedAdministratorException for a caller other than the management
 /// account, and ServiceAccessNotEnabledException while trusted access for `iam.amazonaws.com` is
-/// off (which the proxy reads from the emulator's Organizations for each call).
+/// off. moto also refuses `iam.amazonaws.com` as a service principal (InvalidInputException: "You
+/// specified an unrecognized service principal"), so the proxy keeps that trusted access itself:
+/// it answers Enable/DisableAWSServiceAccess for it and adds it to
+/// ListAWSServiceAccessForOrganization's answers.
 #[derive(Debug, Default)]
 pub struct RootFeatures {
     enabled: Mutex<BTreeSet<String>>,
+    iam_trusted: Mutex<bool>,
 }
+
+/// The service principal whose trusted access the proxy keeps (moto does not know it).
+pub(crate) const IAM_PRINCIPAL: &str = "iam.amazonaws.com";
 
 /// The IAM operations [`RootFeatures`] answers.
 pub(crate) const ROOT_FEATURE_OPS: &[&str] = &[
@@ -673,11 +680,10 @@ pub(crate) const ROOT_FEATURE_OPS: &[&str] = &[
     "iam:DisableOrganizationsRootSessions",
 ];
 
-/// What the emulator's Organizations says about the caller's organization, for one IAM call.
+/// What the emulator's Organizations says about the caller's organization, for one IAM call:
+/// its id and management account; `None` when DescribeOrganization failed (no organization).
 pub(crate) struct OrgView {
-    /// `None`: DescribeOrganization failed (the caller is in no organization).
     pub organization: Option<(String, String)>,
-    pub iam_trusted: bool,
 }
 
 impl RootFeatures {
@@ -697,6 +703,50 @@ impl RootFeatures {
         lock(&self.enabled).clone()
     }
 
+    /// Whether trusted access for `iam.amazonaws.com` is on.
+    pub fn iam_trusted(&self) -> bool {
+        *lock(&self.iam_trusted)
+    }
+
+    /// Enable/DisableAWSServiceAccess for `iam.amazonaws.com` (moto refuses the principal);
+    /// `None` for any other request, which goes to the emulator.
+    pub(crate) fn service_access(&self, op: &str, body: &[u8]) -> Option<Reply> {
+        let on = match op {
+            "organizations:EnableAWSServiceAccess" => true,
+            "organizations:DisableAWSServiceAccess" => false,
+            _ => return None,
+        };
+        let input: Value = serde_json::from_slice(body).ok()?;
+        if input.get("ServicePrincipal")?.as_str()? != IAM_PRINCIPAL {
+            return None;
+        }
+        *lock(&self.iam_trusted) = on;
+        Some(Reply {
+            status: 200,
+            headers: vec![("content-type", "application/x-amz-json-1.1".to_string())],
+            body: b"{}".to_vec(),
+        })
+    }
+
+    /// The emulator's ListAWSServiceAccessForOrganization page, with `iam.amazonaws.com` added to
+    /// the last page while its trusted access is on.
+    pub(crate) fn patch_service_access(&self, response_body: &[u8]) -> Option<Vec<u8>> {
+        if !self.iam_trusted() {
+            return None;
+        }
+        let mut out: Value = serde_json::from_slice(response_body).ok()?;
+        if out.get("NextToken").and_then(Value::as_str).is_some_and(|t| !t.is_empty()) {
+            return None;
+        }
+        let list = out
+            .as_object_mut()?
+            .entry("EnabledServicePrincipals")
+            .or_insert_with(|| json!([]))
+            .as_array_mut()?;
+        list.push(json!({ "ServicePrincipal": IAM_PRINCIPAL, "DateEnabled": 1.7e9 }));
+        Some(out.to_string().into_bytes())
+    }
+
     /// Answers `op` (e.g. "EnableOrganizationsRootSessions") for `caller`.
     pub(crate) fn handle(&self, op: &str, caller: &str, org: &OrgView) -> Reply {
         let Some((org_id, management)) = &org.organization else {
@@ -713,7 +763,7 @@ impl RootFeatures {
                 "The request was rejected because the account making the request is not the management account or delegated administrator account for centralized root access.",
             );
         }
-        if !org.iam_trusted {
+        if !self.iam_trusted() {
             return iam_error(
                 400,
                 "ServiceAccessNotEnabledException",
