@@ -49,7 +49,13 @@ impl Stack {
     }
     fn apply(&self) {
         let out = self.run(&["apply", "--auto-approve"]);
-        assert_eq!(out.status.code(), Some(0), "{}\n{}", stdout(&out), stderr(&out));
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}\n{}",
+            stdout(&out),
+            stderr(&out)
+        );
     }
     async fn iam(&self) -> aws_sdk_iam::Client {
         aws_sdk_iam::Client::new(&self.proxy.sdk_config().await)
@@ -172,7 +178,9 @@ async fn the_proxy_refuses_root_access_without_trusted_access_and_govern_orders_
     );
     let features = iam.list_organizations_features().send().await.unwrap();
     assert_eq!(features.enabled_features(), [FeatureType::RootSessions]);
-    assert!(features.organization_id().is_some_and(|o| o.starts_with("o-")));
+    assert!(features
+        .organization_id()
+        .is_some_and(|o| o.starts_with("o-")));
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -188,7 +196,10 @@ async fn drift_and_evidence_see_a_feature_disabled_out_of_band() {
     assert_eq!(
         rows,
         [
-            ("org:root-access/credentials-management".into(), "PASS".into()),
+            (
+                "org:root-access/credentials-management".into(),
+                "PASS".into()
+            ),
             ("org:root-access/root-sessions".into(), "PASS".into()),
             ("org:service-access/iam.amazonaws.com".into(), "PASS".into()),
         ]
@@ -212,8 +223,7 @@ async fn drift_and_evidence_see_a_feature_disabled_out_of_band() {
     let fail = s.dir.path().join("fail");
     let out = s.run(&["evidence", "--out", fail.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    assert!(root_rows(&fail)
-        .contains(&("org:root-access/root-sessions".into(), "FAIL".into())));
+    assert!(root_rows(&fail).contains(&("org:root-access/root-sessions".into(), "FAIL".into())));
 }
 
 /// The GOV.ROOT.1 rows of a bundle: (resource, status).
@@ -236,7 +246,7 @@ fn root_rows(bundle: &Path) -> Vec<(String, String)> {
         .as_array()
         .unwrap()
         .iter()
-        .filter(|r| r["control"] == "GOV.ROOT.1")
+        .filter(|r| r["control_id"] == "GOV.ROOT.1")
         .map(|r| {
             (
                 r["resource"].as_str().unwrap().to_string(),

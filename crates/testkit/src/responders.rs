@@ -735,7 +735,11 @@ impl RootFeatures {
             return None;
         }
         let mut out: Value = serde_json::from_slice(response_body).ok()?;
-        if out.get("NextToken").and_then(Value::as_str).is_some_and(|t| !t.is_empty()) {
+        if out
+            .get("NextToken")
+            .and_then(Value::as_str)
+            .is_some_and(|t| !t.is_empty())
+        {
             return None;
         }
         let list = out
@@ -816,6 +820,57 @@ fn iam_error(status: u16, code: &str, message: &str) -> Reply {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn root_features_answer_and_refuse_as_iam_documents() {
+        let f = RootFeatures::default();
+        let org = OrgView {
+            organization: Some(("o-abcdefghij".into(), "111111111111".into())),
+        };
+        let code =
+            |r: &Reply| xml_text(std::str::from_utf8(&r.body).unwrap(), "Code").map(String::from);
+        let none = OrgView { organization: None };
+        let r = f.handle("ListOrganizationsFeatures", "111111111111", &none);
+        assert_eq!(
+            (r.status, code(&r).as_deref()),
+            (404, Some("OrganizationNotFoundException"))
+        );
+        let r = f.handle("EnableOrganizationsRootSessions", "222222222222", &org);
+        assert_eq!(
+            code(&r).as_deref(),
+            Some("AccountNotManagementOrDelegatedAdministratorException")
+        );
+        let r = f.handle("EnableOrganizationsRootSessions", "111111111111", &org);
+        assert_eq!(
+            code(&r).as_deref(),
+            Some("ServiceAccessNotEnabledException")
+        );
+        assert!(f.get().is_empty());
+
+        let body = br#"{"ServicePrincipal":"iam.amazonaws.com"}"#;
+        assert!(f
+            .service_access("organizations:EnableAWSServiceAccess", body)
+            .is_some());
+        let r = f.handle("EnableOrganizationsRootSessions", "111111111111", &org);
+        assert_eq!(r.status, 200);
+        let xml = String::from_utf8(r.body).unwrap();
+        assert!(
+            xml.contains("<EnabledFeatures><member>RootSessions</member></EnabledFeatures>"),
+            "{xml}"
+        );
+        assert!(xml.contains("<OrganizationId>o-abcdefghij</OrganizationId>"));
+        let listed = f
+            .patch_service_access(br#"{"EnabledServicePrincipals":[]}"#)
+            .unwrap();
+        assert!(String::from_utf8(listed)
+            .unwrap()
+            .contains("iam.amazonaws.com"));
+        // Other principals are the emulator's.
+        let other = br#"{"ServicePrincipal":"cloudtrail.amazonaws.com"}"#;
+        assert!(f
+            .service_access("organizations:EnableAWSServiceAccess", other)
+            .is_none());
+    }
 
     #[test]
     fn form_params_are_decoded() {
