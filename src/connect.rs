@@ -38,6 +38,8 @@ pub struct Also {
     pub fallback: bool,
     /// Trusted access and delegated administrators.
     pub logging: bool,
+    /// Trusted access and IAM's centralized root access features.
+    pub root_access: bool,
 }
 
 /// What a run reads, besides where.
@@ -158,6 +160,9 @@ impl Connection {
         if also.logging {
             crate::discover::logging(&self.clients, actual).await?;
         }
+        if also.root_access {
+            read_root_access(&self.clients, actual).await?;
+        }
         Ok(())
     }
 }
@@ -244,7 +249,16 @@ pub async fn again_only(
     if desired.baselines.logging.is_some() {
         crate::discover::logging(clients, &mut actual).await?;
     }
+    if desired.baselines.root_access.is_some() {
+        read_root_access(clients, &mut actual).await?;
+    }
     Ok(actual)
+}
+
+/// Trusted access (if not read yet), then IAM's root access features.
+async fn read_root_access(clients: &Clients, actual: &mut Actual) -> Result<()> {
+    crate::discover::service_access(clients, actual).await?;
+    crate::root_access::read(clients, actual).await
 }
 
 /// The organization and, as the baselines ask, inside every account (of `--shard`).
@@ -261,6 +275,7 @@ async fn read(connection: &Connection, reader: &Reader<'_>, desired: &Desired) -
             Also {
                 fallback: true,
                 logging: desired.baselines.logging.is_some(),
+                root_access: desired.baselines.root_access.is_some(),
             },
         )
         .await?;

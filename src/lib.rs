@@ -18,3 +18,4 @@ pub mod error;
 pub mod evidence;
 pub mod exit;
 pub mod logging;
+pub mod root_access;

@@ -590,6 +590,7 @@ async fn run_change(
                 .inspect(|o| note(rids, o))
                 .map_err(|e| Error::aws("EnableAWSServiceAccess", &on, e))?;
         }
+        Change::RootAccess(r) => crate::root_access::write(clients, r, &on).await?,
         Change::RegisterDelegatedAdmin {
             service,
             account_name,

@@ -79,6 +79,7 @@ pub async fn run(ctx: &Context, args: &ImportArgs) -> Result<u8> {
             Also {
                 fallback: false,
                 logging: true,
+                root_access: true,
             },
         )
         .await?;

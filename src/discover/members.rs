@@ -301,9 +301,13 @@ async fn read_keys_and_secrets(
     }
 }
 
-/// The services with trusted access in the organization (ListAWSServiceAccessForOrganization).
-async fn service_access(clients: &Clients, actual: &mut Actual) -> crate::error::Result<()> {
+/// The services with trusted access in the organization (ListAWSServiceAccessForOrganization),
+/// unless read already.
+pub async fn service_access(clients: &Clients, actual: &mut Actual) -> crate::error::Result<()> {
     use crate::error::Error;
+    if actual.service_access_read {
+        return Ok(());
+    }
     let mut pages = clients
         .org
         .list_aws_service_access_for_organization()

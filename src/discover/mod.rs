@@ -3,7 +3,7 @@
 mod members;
 mod organization;
 
-pub use members::{fallback, logging, members, Scope, DEFAULT_CONCURRENCY};
+pub use members::{fallback, logging, members, service_access, Scope, DEFAULT_CONCURRENCY};
 pub use organization::organization;
 
 /// Requests to one API family in flight at once during discovery. Organizations publishes no rate,

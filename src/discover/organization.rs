@@ -115,6 +115,7 @@ pub async fn organization(org: &Client) -> Result<Actual> {
         service_access_read: false,
         delegated_admins: BTreeMap::new(),
         unaddressable,
+        root_features: None,
     })
 }
 

@@ -18,6 +18,7 @@ const SERVICES: &[&str] = &[
     "kms",
     "secretsmanager",
     "securityhub",
+    "iam",
 ];
 /// Services whose calls are also made inside member accounts, through the member role.
 const MEMBER_SERVICES: &[&str] = &["account", "kms", "secretsmanager", "securityhub"];
@@ -28,6 +29,7 @@ const RECEIVERS: &[(&str, &str)] = &[
     ("account", "account"),
     ("kms", "kms"),
     ("sm", "secretsmanager"),
+    ("iam", "iam"),
 ];
 /// Actions AWS requires of the caller of an operation besides the operation's own.
 const IMPLIED: &[(&str, &str)] = &[
@@ -131,10 +133,12 @@ struct Call {
 }
 
 impl Call {
-    /// Made only by `govern apply`: anywhere in `apply/`, and in a baseline's `write`.
+    /// Made only by `govern apply`: anywhere in `apply/`, and in a baseline's or an
+    /// organization-wide capability's (`root_access.rs`) `write`.
     fn apply_only(&self) -> bool {
         self.file.starts_with("apply/")
-            || (self.file.starts_with("baselines/") && self.function == "write")
+            || ((self.file.starts_with("baselines/") || self.file == "root_access.rs")
+                && self.function == "write")
     }
     /// Made inside member accounts too: discovery, apply, the baselines, and the Security Hub
     /// import (each account imports its own findings).

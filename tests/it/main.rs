@@ -26,6 +26,7 @@ mod org;
 mod plan;
 mod rails;
 mod render;
+mod root_access;
 mod sarif;
 mod saved_plans;
 mod schema;

@@ -140,16 +140,20 @@ async fn greenfield_apply_converges_and_is_idempotent() {
             .collect::<Vec<_>>(),
         [
             "org:delegated-admin/config-multiaccountsetup.amazonaws.com",
+            "org:root-access/credentials-management",
+            "org:root-access/root-sessions",
             "org:service-access/cloudtrail.amazonaws.com",
             "org:service-access/config-multiaccountsetup.amazonaws.com",
-            "org:service-access/config.amazonaws.com"
+            "org:service-access/config.amazonaws.com",
+            "org:service-access/iam.amazonaws.com"
         ]
     );
-    assert_eq!(plan["summary"]["add"], 16 + 4);
+    // + 3: [root_access] (trusted access for IAM, both features).
+    assert_eq!(plan["summary"]["add"], 16 + 4 + 3);
     assert_eq!(plan["summary"]["change"], 1 + 15);
 
     let out = apply_ok(&emu, &sample());
-    assert!(out.contains("Apply complete: 36 change(s) made"), "{out}");
+    assert!(out.contains("Apply complete: 39 change(s) made"), "{out}");
     assert_no_changes(&emu, &sample());
 
     // What AWS holds now, read with the SDK rather than through govern.
@@ -221,9 +225,10 @@ async fn brownfield_plan_lists_exactly_the_differences_then_converges() {
     let (member_changes, _) =
         split_member_changes(changes.iter().map(|(_, a)| a.clone()).collect());
     // Contacts in the six accounts (the unmanaged legacy-tools too: baselines cover every account)
-    // and the logging account's trusted access and delegation.
+    // and the logging account's trusted access and delegation, then root access: trusted access
+    // for IAM and its two features.
     // (config-multiaccountsetup is trusted as well as delegated: validate requires it, issue 13).
-    assert_eq!(member_changes.len(), 6 * 3 + 4, "{member_changes:?}");
+    assert_eq!(member_changes.len(), 6 * 3 + 4 + 3, "{member_changes:?}");
     assert!(member_changes.contains(&format!("account:{}/contact:billing", ids["legacy-tools"])));
     let mut got: Vec<(String, String)> = changes
         .iter()
@@ -284,7 +289,7 @@ async fn brownfield_plan_lists_exactly_the_differences_then_converges() {
     // The text plan shows the SCP document as a diff of normalized JSON.
     let text = stdout(&govern(&emu, &sample(), &["plan"]));
     assert!(
-        text.contains("Plan: 15 to add, 22 to change, 1 to remove."),
+        text.contains("Plan: 18 to add, 22 to change, 1 to remove."),
         "{text}"
     );
     assert!(text.contains("-") && text.contains("account:CloseAccount"));
@@ -403,7 +408,7 @@ async fn apply_without_a_terminal_refuses_and_changes_nothing() {
     assert!(stderr(&out).contains("refusing to apply without a terminal to confirm on"));
     assert!(stderr(&out).contains("govern apply --auto-approve"));
     let plan = plan_json(&emu, &sample());
-    assert_eq!(plan["summary"]["add"], 20, "nothing was applied");
+    assert_eq!(plan["summary"]["add"], 23, "nothing was applied");
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -95,6 +95,7 @@ fn fresh_actual() -> Actual {
         service_access_read: false,
         delegated_admins: BTreeMap::new(),
         unaddressable: BTreeMap::new(),
+        root_features: None,
     }
 }
 
@@ -1210,6 +1211,76 @@ fn the_logging_account_gets_trusted_access_and_delegation_in_order() {
     assert_eq!(
         p.changes[2].depends_on,
         ["org:service-access/config.amazonaws.com", "account:log"]
+    );
+}
+
+#[test]
+fn root_access_needs_trusted_access_once_and_off_needs_nothing() {
+    // Declared on, with [logging] also asking for IAM's trusted access: one EnableServiceAccess.
+    let mut d = empty_desired();
+    d.accounts.insert(
+        "log".into(),
+        DesiredAccount {
+            name: "log".into(),
+            id: None,
+            email: Email::parse("log@example.com").unwrap(),
+            parent: Parent::Root,
+            policies: None,
+            contacts: BTreeMap::new(),
+        },
+    );
+    d.baselines.logging = Some(Logging {
+        account: "log".into(),
+        trusted_services: ["iam.amazonaws.com".to_string()].into(),
+        delegated_admin_for: BTreeSet::new(),
+    });
+    d.baselines.root_access = Some(RootAccess {
+        credentials_management: Some(true),
+        root_sessions: None,
+    });
+    let p = converges(&d, &fresh_actual());
+    assert_eq!(
+        addresses(&p),
+        [
+            "account:log",
+            "org:service-access/iam.amazonaws.com",
+            "org:root-access/credentials-management"
+        ]
+    );
+    assert_eq!(
+        p.changes[2].depends_on,
+        ["org:service-access/iam.amazonaws.com"]
+    );
+
+    // Declared off while trusted access is off: every feature is off already.
+    let mut d = empty_desired();
+    d.baselines.root_access = Some(RootAccess {
+        credentials_management: Some(false),
+        root_sessions: Some(false),
+    });
+    let mut a = fresh_actual();
+    a.root_features = Some(BTreeSet::new());
+    assert!(converges(&d, &a).changes.is_empty());
+
+    // The simulation, like IAM, refuses a feature before trusted access.
+    let mut bad = plan(
+        &{
+            let mut d = empty_desired();
+            d.baselines.root_access = Some(RootAccess {
+                credentials_management: None,
+                root_sessions: Some(true),
+            });
+            d
+        },
+        &a,
+    );
+    bad.changes
+        .retain(|c| matches!(c.change, Change::RootAccess(_)));
+    let err = simulate(&a, &bad).expect_err("refused without trusted access");
+    assert!(
+        err.message.contains("before trusted access"),
+        "{}",
+        err.message
     );
 }
 

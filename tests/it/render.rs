@@ -10,6 +10,7 @@ use govern_core::baselines::{
     contacts::PutContact, kms::EnableKeyRotation, regions::DisableRegion,
     secrets::SetSecretRotation,
 };
+use govern_core::root_access::RootAccessChange;
 
 fn pn(s: &str) -> PolicyName {
     PolicyName::parse(s).unwrap()
@@ -303,6 +304,20 @@ fn every_change_plan() -> Plan {
                 account: None,
             },
             &["account:audit"],
+        ),
+        planned(
+            Change::RootAccess(RootAccessChange {
+                feature: RootFeature::RootCredentialsManagement,
+                enabled: true,
+            }),
+            &["org:service-access/iam.amazonaws.com"],
+        ),
+        planned(
+            Change::RootAccess(RootAccessChange {
+                feature: RootFeature::RootSessions,
+                enabled: false,
+            }),
+            &[],
         ),
         planned(
             Change::Member(MemberChange::PutContact(PutContact {
@@ -606,7 +621,7 @@ fn summary_line_counts_by_action() {
     );
     assert_eq!(
         render::summary_line(&every_change_plan()),
-        "Plan: 10 to add, 9 to change, 2 to remove."
+        "Plan: 11 to add, 9 to change, 3 to remove."
     );
     let text = render::text(&org_plan(), &plain());
     assert!(text.ends_with("\nPlan: 3 to add, 2 to change, 1 to remove.\n"));
@@ -640,7 +655,7 @@ fn json_is_pretty_with_stable_keys_and_a_trailing_newline() {
     assert_eq!(v["format_version"], FORMAT_VERSION);
     assert_eq!(
         v["summary"],
-        serde_json::json!({"add": 10, "change": 9, "remove": 2})
+        serde_json::json!({"add": 11, "change": 9, "remove": 3})
     );
     // The JSON is the plan itself: it reads back into the same changes.
     let back: Vec<PlannedChange> = serde_json::from_value(v["changes"].clone()).unwrap();
@@ -740,13 +755,14 @@ fn type_name(c: &Change) -> &'static str {
         Change::DeletePolicy { .. } => "delete_policy",
         Change::EnableServiceAccess { .. } => "enable_service_access",
         Change::RegisterDelegatedAdmin { .. } => "register_delegated_admin",
+        Change::RootAccess(_) => "set_root_access",
         Change::Member(MemberChange::PutContact(_)) => "put_contact",
         Change::Member(MemberChange::EnableKeyRotation(_)) => "enable_key_rotation",
         Change::Member(MemberChange::SetSecretRotation(_)) => "set_secret_rotation",
         Change::Member(MemberChange::DisableRegion(_)) => "disable_region",
     }
 }
-const CHANGE_TYPES: usize = 15;
+const CHANGE_TYPES: usize = 16;
 
 #[test]
 fn the_reference_documents_every_change_type_and_field() {

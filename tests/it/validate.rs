@@ -243,7 +243,7 @@ fn cases() -> Vec<Case> {
             name: "rule_2_unknown_table_at_the_top",
             toml: toml(&[BASE, "[loging]\naccount = \"log-archive\"\n"]),
             at: ":4:2: loging: unknown key `loging`".to_string(),
-            help: Some("did you mean `logging`? allowed at the top level: include, organization, limits, policies, root, ous, accounts, contacts, key_rotation, logging, exemptions, moved".to_string()),
+            help: Some("did you mean `logging`? allowed at the top level: include, organization, limits, policies, root, ous, accounts, contacts, key_rotation, logging, root_access, exemptions, moved".to_string()),
         },
         Case {
             name: "rule_3_duplicate_account_id",
@@ -419,6 +419,24 @@ fn cases() -> Vec<Case> {
     ]),
             at: ":7:28: key_rotation.secret_max_rotation_days: secret_max_rotation_days must be 1 to 1000 days, found 0".to_string(),
             help: None,
+        },
+        Case {
+            name: "root_access_must_declare_a_feature",
+            toml: toml(&[BASE, "[root_access]\n"]),
+            at: ":4:2: root_access: [root_access] declares neither credentials_management nor root_sessions, so it manages nothing".to_string(),
+            help: Some("add credentials_management = true and/or root_sessions = true (false turns a feature off), or remove [root_access]".to_string()),
+        },
+        Case {
+            name: "root_access_features_are_true_or_false",
+            toml: toml(&[BASE, "[root_access]\nroot_sessions = \"yes\"\n"]),
+            at: ":5:17: root_access.root_sessions: expected true or false, found a string".to_string(),
+            help: Some("true or false: IAM's RootSessions feature (privileged root tasks in member accounts from the management account)".to_string()),
+        },
+        Case {
+            name: "root_access_unknown_key_names_the_features",
+            toml: toml(&[BASE, "[root_access]\ncredential_management = true\n"]),
+            at: ":5:1: root_access.credential_management: unknown key `credential_management`".to_string(),
+            help: Some("did you mean `credentials_management`? allowed keys in [root_access]: credentials_management, root_sessions".to_string()),
         },
         Case {
             name: "logging_account_must_be_declared",

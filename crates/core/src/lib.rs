@@ -15,5 +15,6 @@ pub mod import;
 pub mod model;
 pub mod plan;
 pub mod render;
+pub mod root_access;
 pub mod state;
 pub mod time;

@@ -17,7 +17,7 @@ pub mod untimed;
 
 pub use emulator::{Emulator, MOTO_SERVER_ENV, REGION};
 pub use proxy::{op_matches, Effect, Faults, Hold, Proxy, Rule, When};
-pub use responders::{Identities, KmsPeriods, OptStatus, Regions, DEFAULT_ACCOUNT};
+pub use responders::{Identities, KmsPeriods, OptStatus, Regions, RootFeatures, DEFAULT_ACCOUNT};
 pub use seed::{demo_brownfield, Seeder, DEMO_DENY_LEAVE_ORG_DRIFTED, DEMO_LEGACY_DENY_S3};
 pub use strict::{Behaviour, Strict};
 pub use untimed::untimed;

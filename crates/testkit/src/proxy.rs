@@ -26,7 +26,10 @@ use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::{TokioExecutor, TokioIo};
 
-use crate::responders::{credential_service, form_param, Identities, KmsPeriods, Regions, Reply};
+use crate::responders::{
+    credential_service, form_param, Identities, KmsPeriods, OrgView, Regions, Reply, RootFeatures,
+    ROOT_FEATURE_OPS,
+};
 use crate::uniqueness::{Uniqueness, Upstream};
 use crate::Emulator;
 
@@ -590,6 +593,7 @@ struct Shared {
     identities: Identities,
     regions: Regions,
     kms: KmsPeriods,
+    root_features: RootFeatures,
     /// Accounts whose roles sts:AssumeRole refuses ([`Proxy::deny_assume_role`]).
     denied_roles: Mutex<std::collections::BTreeSet<String>>,
     /// AWS's uniqueness rules moto lacks (OU names under a parent, account emails).
@@ -642,6 +646,7 @@ impl Proxy {
             identities: Identities::default(),
             regions: Regions::default(),
             kms: KmsPeriods::default(),
+            root_features: RootFeatures::default(),
             denied_roles: Mutex::default(),
             uniqueness: Uniqueness::default(),
             policy_types: Default::default(),
@@ -722,6 +727,11 @@ impl Proxy {
     }
 
     /// KMS rotation periods the proxy adds to GetKeyRotationStatus answers.
+    /// IAM's centralized root access features, which the proxy answers (moto lacks them).
+    pub fn root_features(&self) -> &RootFeatures {
+        &self.shared.root_features
+    }
+
     pub fn kms_periods(&self) -> &KmsPeriods {
         &self.shared.kms
     }
@@ -956,6 +966,31 @@ async fn answer(
         return reply(shared.regions.handle(name, &caller, &body));
     }
 
+    if let Some(answer) = shared.root_features.service_access(op, &body) {
+        return reply(answer);
+    }
+    if ROOT_FEATURE_OPS.contains(&op) {
+        let caller = shared.identities.caller_account(&parts.headers);
+        // moto routes a request by its credential scope's service: ask Organizations as such.
+        let mut headers = parts.headers.clone();
+        if let Some(auth) = headers
+            .get(http::header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .map(|a| a.replace("/iam/aws4_request", "/organizations/aws4_request"))
+            .and_then(|a| http::HeaderValue::from_str(&a).ok())
+        {
+            headers.insert(http::header::AUTHORIZATION, auth);
+        }
+        let upstream = Asking {
+            shared,
+            client,
+            headers: &headers,
+        };
+        let org = org_view(&upstream).await;
+        let name = op.trim_start_matches("iam:");
+        return reply(shared.root_features.handle(name, &caller, &org));
+    }
+
     if op.starts_with("organizations:") {
         let upstream = Asking {
             shared,
@@ -972,6 +1007,21 @@ async fn answer(
     }
 
     forward(shared, client, op, parts, body).await
+}
+
+/// The caller's organization, from the emulator.
+async fn org_view(upstream: &Asking<'_>) -> OrgView {
+    let organization = upstream
+        .organizations("DescribeOrganization", serde_json::json!({}))
+        .await
+        .and_then(|o| {
+            let org = o.get("Organization")?;
+            Some((
+                org.get("Id")?.as_str()?.to_string(),
+                org.get("MasterAccountId")?.as_str()?.to_string(),
+            ))
+        });
+    OrgView { organization }
 }
 
 /// The emulator, asked an Organizations question with the credentials of the request at hand.
@@ -1086,6 +1136,11 @@ async fn forward(
             }
             "kms:GetKeyRotationStatus" => {
                 if let Some(patched) = shared.kms.patch_status(&body, &res_body) {
+                    res_body = Bytes::from(patched);
+                }
+            }
+            "organizations:ListAWSServiceAccessForOrganization" => {
+                if let Some(patched) = shared.root_features.patch_service_access(&res_body) {
                     res_body = Bytes::from(patched);
                 }
             }

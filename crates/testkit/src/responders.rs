@@ -1,6 +1,8 @@
 //! What the [`Proxy`](crate::Proxy) answers itself, for APIs the emulator lacks or gets wrong:
-//! who is calling ([`Identities`]), Account region opt-in ([`Regions`]) and KMS rotation periods
-//! ([`KmsPeriods`]).
+//! who is calling ([`Identities`]), Account region opt-in ([`Regions`]), KMS rotation periods
+//! ([`KmsPeriods`]) and IAM's centralized root access features ([`RootFeatures`]).
+
+use std::collections::BTreeSet;
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Mutex;
@@ -646,9 +648,229 @@ impl KmsPeriods {
     }
 }
 
+// ---------------------------------------------------------------------------------------------
+// IAM centralized root access
+
+/// The organization's centralized root access features. moto implements none of IAM's
+/// ListOrganizationsFeatures, EnableOrganizationsRootCredentialsManagement,
+/// EnableOrganizationsRootSessions or their Disable counterparts, so the proxy answers them as the
+/// IAM API reference documents: query protocol, XML, `EnabledFeatures` as `member` items beside
+/// `OrganizationId`; OrganizationNotFoundException outside an organization,
+/// AccountNotManagementOrDelegatedAdministratorException for a caller other than the management
+/// account, and ServiceAccessNotEnabledException while trusted access for `iam.amazonaws.com` is
+/// off. moto also refuses `iam.amazonaws.com` as a service principal (InvalidInputException: "You
+/// specified an unrecognized service principal"), so the proxy keeps that trusted access itself:
+/// it answers Enable/DisableAWSServiceAccess for it and adds it to
+/// ListAWSServiceAccessForOrganization's answers.
+#[derive(Debug, Default)]
+pub struct RootFeatures {
+    enabled: Mutex<BTreeSet<String>>,
+    iam_trusted: Mutex<bool>,
+}
+
+/// The service principal whose trusted access the proxy keeps (moto does not know it).
+pub(crate) const IAM_PRINCIPAL: &str = "iam.amazonaws.com";
+
+/// The IAM operations [`RootFeatures`] answers.
+pub(crate) const ROOT_FEATURE_OPS: &[&str] = &[
+    "iam:ListOrganizationsFeatures",
+    "iam:EnableOrganizationsRootCredentialsManagement",
+    "iam:DisableOrganizationsRootCredentialsManagement",
+    "iam:EnableOrganizationsRootSessions",
+    "iam:DisableOrganizationsRootSessions",
+];
+
+/// What the emulator's Organizations says about the caller's organization, for one IAM call:
+/// its id and management account; `None` when DescribeOrganization failed (no organization).
+pub(crate) struct OrgView {
+    pub organization: Option<(String, String)>,
+}
+
+impl RootFeatures {
+    /// Turns a feature (`RootCredentialsManagement`, `RootSessions`) on or off directly, as a
+    /// change made outside govern would.
+    pub fn set(&self, feature: &str, on: bool) {
+        let mut enabled = lock(&self.enabled);
+        if on {
+            enabled.insert(feature.to_string());
+        } else {
+            enabled.remove(feature);
+        }
+    }
+
+    /// The features on.
+    pub fn get(&self) -> BTreeSet<String> {
+        lock(&self.enabled).clone()
+    }
+
+    /// Whether trusted access for `iam.amazonaws.com` is on.
+    pub fn iam_trusted(&self) -> bool {
+        *lock(&self.iam_trusted)
+    }
+
+    /// Enable/DisableAWSServiceAccess for `iam.amazonaws.com` (moto refuses the principal);
+    /// `None` for any other request, which goes to the emulator.
+    pub(crate) fn service_access(&self, op: &str, body: &[u8]) -> Option<Reply> {
+        let on = match op {
+            "organizations:EnableAWSServiceAccess" => true,
+            "organizations:DisableAWSServiceAccess" => false,
+            _ => return None,
+        };
+        let input: Value = serde_json::from_slice(body).ok()?;
+        if input.get("ServicePrincipal")?.as_str()? != IAM_PRINCIPAL {
+            return None;
+        }
+        *lock(&self.iam_trusted) = on;
+        Some(Reply {
+            status: 200,
+            headers: vec![("content-type", "application/x-amz-json-1.1".to_string())],
+            body: b"{}".to_vec(),
+        })
+    }
+
+    /// The emulator's ListAWSServiceAccessForOrganization page, with `iam.amazonaws.com` added to
+    /// the last page while its trusted access is on.
+    pub(crate) fn patch_service_access(&self, response_body: &[u8]) -> Option<Vec<u8>> {
+        if !self.iam_trusted() {
+            return None;
+        }
+        let mut out: Value = serde_json::from_slice(response_body).ok()?;
+        if out
+            .get("NextToken")
+            .and_then(Value::as_str)
+            .is_some_and(|t| !t.is_empty())
+        {
+            return None;
+        }
+        let list = out
+            .as_object_mut()?
+            .entry("EnabledServicePrincipals")
+            .or_insert_with(|| json!([]))
+            .as_array_mut()?;
+        list.push(json!({ "ServicePrincipal": IAM_PRINCIPAL, "DateEnabled": 1.7e9 }));
+        Some(out.to_string().into_bytes())
+    }
+
+    /// Answers `op` (e.g. "EnableOrganizationsRootSessions") for `caller`.
+    pub(crate) fn handle(&self, op: &str, caller: &str, org: &OrgView) -> Reply {
+        let Some((org_id, management)) = &org.organization else {
+            return iam_error(
+                404,
+                "OrganizationNotFoundException",
+                "The request was rejected because no organization is associated with your account.",
+            );
+        };
+        if caller != management {
+            return iam_error(
+                400,
+                "AccountNotManagementOrDelegatedAdministratorException",
+                "The request was rejected because the account making the request is not the management account or delegated administrator account for centralized root access.",
+            );
+        }
+        if !self.iam_trusted() {
+            return iam_error(
+                400,
+                "ServiceAccessNotEnabledException",
+                "The request was rejected because trusted access is not enabled for IAM in AWS Organizations.",
+            );
+        }
+        let mut enabled = lock(&self.enabled);
+        match op {
+            "EnableOrganizationsRootCredentialsManagement" => {
+                enabled.insert("RootCredentialsManagement".into());
+            }
+            "DisableOrganizationsRootCredentialsManagement" => {
+                enabled.remove("RootCredentialsManagement");
+            }
+            "EnableOrganizationsRootSessions" => {
+                enabled.insert("RootSessions".into());
+            }
+            "DisableOrganizationsRootSessions" => {
+                enabled.remove("RootSessions");
+            }
+            _ => {}
+        }
+        let members: String = enabled
+            .iter()
+            .map(|f| format!("<member>{f}</member>"))
+            .collect();
+        let body = format!(
+            "<{op}Response xmlns=\"https://iam.amazonaws.com/doc/2010-05-08/\"><{op}Result><OrganizationId>{org_id}</OrganizationId><EnabledFeatures>{members}</EnabledFeatures></{op}Result><ResponseMetadata><RequestId>proxy-root-access</RequestId></ResponseMetadata></{op}Response>"
+        );
+        Reply {
+            status: 200,
+            headers: vec![("content-type", "text/xml".to_string())],
+            body: body.into_bytes(),
+        }
+    }
+}
+
+/// IAM's query-protocol error document.
+fn iam_error(status: u16, code: &str, message: &str) -> Reply {
+    let body = format!(
+        "<ErrorResponse xmlns=\"https://iam.amazonaws.com/doc/2010-05-08/\"><Error><Type>Sender</Type><Code>{code}</Code><Message>{message}</Message></Error><RequestId>proxy-root-access</RequestId></ErrorResponse>"
+    );
+    Reply {
+        status,
+        headers: vec![("content-type", "text/xml".to_string())],
+        body: body.into_bytes(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn root_features_answer_and_refuse_as_iam_documents() {
+        let f = RootFeatures::default();
+        let org = OrgView {
+            organization: Some(("o-abcdefghij".into(), "111111111111".into())),
+        };
+        let code =
+            |r: &Reply| xml_text(std::str::from_utf8(&r.body).unwrap(), "Code").map(String::from);
+        let none = OrgView { organization: None };
+        let r = f.handle("ListOrganizationsFeatures", "111111111111", &none);
+        assert_eq!(
+            (r.status, code(&r).as_deref()),
+            (404, Some("OrganizationNotFoundException"))
+        );
+        let r = f.handle("EnableOrganizationsRootSessions", "222222222222", &org);
+        assert_eq!(
+            code(&r).as_deref(),
+            Some("AccountNotManagementOrDelegatedAdministratorException")
+        );
+        let r = f.handle("EnableOrganizationsRootSessions", "111111111111", &org);
+        assert_eq!(
+            code(&r).as_deref(),
+            Some("ServiceAccessNotEnabledException")
+        );
+        assert!(f.get().is_empty());
+
+        let body = br#"{"ServicePrincipal":"iam.amazonaws.com"}"#;
+        assert!(f
+            .service_access("organizations:EnableAWSServiceAccess", body)
+            .is_some());
+        let r = f.handle("EnableOrganizationsRootSessions", "111111111111", &org);
+        assert_eq!(r.status, 200);
+        let xml = String::from_utf8(r.body).unwrap();
+        assert!(
+            xml.contains("<EnabledFeatures><member>RootSessions</member></EnabledFeatures>"),
+            "{xml}"
+        );
+        assert!(xml.contains("<OrganizationId>o-abcdefghij</OrganizationId>"));
+        let listed = f
+            .patch_service_access(br#"{"EnabledServicePrincipals":[]}"#)
+            .unwrap();
+        assert!(String::from_utf8(listed)
+            .unwrap()
+            .contains("iam.amazonaws.com"));
+        // Other principals are the emulator's.
+        let other = br#"{"ServicePrincipal":"cloudtrail.amazonaws.com"}"#;
+        assert!(f
+            .service_access("organizations:EnableAWSServiceAccess", other)
+            .is_none());
+    }
 
     #[test]
     fn form_params_are_decoded() {

@@ -6,8 +6,10 @@ use std::ops::RangeInclusive;
 
 use super::policies::Regions;
 use super::problems::{key_path, Problems, Source};
-use super::raw::{Entry, List, RawExemption, RawFile, RawKeyRotation, RawLogging, Sp};
-use crate::model::{AccountId, BaselineKind, Baselines, KeyRotation, Logging};
+use super::raw::{
+    Entry, List, RawExemption, RawFile, RawKeyRotation, RawLogging, RawRootAccess, Sp,
+};
+use crate::model::{AccountId, BaselineKind, Baselines, KeyRotation, Logging, RootAccess};
 
 /// EnableKeyRotation's RotationPeriodInDays.
 const KMS_DAYS: RangeInclusive<i64> = 90..=2560;
@@ -31,8 +33,44 @@ pub(crate) fn baselines(
             .logging
             .as_ref()
             .and_then(|e| logging(src, e, raw, problems)),
+        root_access: raw
+            .root_access
+            .as_ref()
+            .and_then(|e| root_access(src, e, problems)),
         exemptions: exemptions(src, &raw.exemptions, problems),
     }
+}
+
+/// `[root_access]`. The two features are independent in IAM (each needs only trusted access for
+/// IAM, which the plan turns on first), so every combination is valid; a table that declares
+/// neither manages nothing and is a mistake.
+fn root_access(
+    src: &Source,
+    entry: &Entry<RawRootAccess>,
+    problems: &mut Problems,
+) -> Option<RootAccess> {
+    let r = &entry.body;
+    let out = RootAccess {
+        credentials_management: r.credentials_management.as_ref().map(|v| v.value),
+        root_sessions: r.root_sessions.as_ref().map(|v| v.value),
+    };
+    if out.credentials_management.is_none() && out.root_sessions.is_none() {
+        if r.has_keys {
+            return None; // its keys' problems are reported already
+        }
+        problems.push(
+            src.problem(
+                &entry.key_span,
+                "root_access",
+                "[root_access] declares neither credentials_management nor root_sessions, so it manages nothing",
+            )
+            .with_help(
+                "add credentials_management = true and/or root_sessions = true (false turns a feature off), or remove [root_access]",
+            ),
+        );
+        return None;
+    }
+    Some(out)
 }
 
 fn key_rotation(

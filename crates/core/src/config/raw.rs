@@ -10,7 +10,7 @@ use super::problems::{key_path, Problems, Source};
 
 mod baselines;
 
-pub(crate) use baselines::{RawContact, RawExemption, RawKeyRotation, RawLogging};
+pub(crate) use baselines::{RawContact, RawExemption, RawKeyRotation, RawLogging, RawRootAccess};
 
 /// A value and where it is written.
 #[derive(Debug, Clone)]
@@ -42,6 +42,8 @@ pub(crate) struct RawFile {
     pub contacts: Vec<Entry<RawContact>>,
     pub key_rotation: Option<Entry<RawKeyRotation>>,
     pub logging: Option<Entry<RawLogging>>,
+    /// `[root_access]`.
+    pub root_access: Option<Entry<RawRootAccess>>,
     /// `[exemptions."<account id>"]`.
     pub exemptions: Vec<Entry<RawExemption>>,
     /// `[[moved]]`: policies renamed in place.
@@ -132,6 +134,10 @@ const TOP: &[(&str, &str)] = &[
     (
         "logging",
         "the log archive account, trusted services and delegated administrators",
+    ),
+    (
+        "root_access",
+        "centralized root access for member accounts: credentials_management and root_sessions",
     ),
     (
         "exemptions",
@@ -574,6 +580,30 @@ impl Reader<'_> {
             Some(n) => Some(Sp { value: n, span }),
             None => {
                 self.type_error(item, &span, &with(path, key), "an integer", help(spec, key));
+                None
+            }
+        }
+    }
+
+    fn boolean(
+        &mut self,
+        t: &dyn TableLike,
+        path: &[&str],
+        key: &str,
+        spec: &[(&str, &str)],
+    ) -> Option<Sp<bool>> {
+        let item = t.get(key)?;
+        let span = item.span().unwrap_or_else(|| self.key_span(t, key));
+        match item.as_bool() {
+            Some(b) => Some(Sp { value: b, span }),
+            None => {
+                self.type_error(
+                    item,
+                    &span,
+                    &with(path, key),
+                    "true or false",
+                    help(spec, key),
+                );
                 None
             }
         }

@@ -49,6 +49,8 @@ pub struct OrgToml {
     key_rotation: Option<KeyRotation>,
     /// The log archive account: trusted access and delegated administrators.
     logging: Option<Logging>,
+    /// Centralized root access for member accounts (IAM's organization features).
+    root_access: Option<RootAccess>,
     /// Accounts exempt from baselines, by 12-digit account id, each with the reasons.
     #[schemars(extend("propertyNames" = { "pattern": "^[0-9]{12}$" }))]
     exemptions: Option<BTreeMap<String, Exemption>>,
@@ -217,6 +219,18 @@ struct Logging {
     trusted_services: ServicePrincipals,
     /// Service principals for which `account` is registered as delegated administrator.
     delegated_admin_for: Option<ServicePrincipals>,
+}
+
+/// Each feature on (`true`), off (`false`) or, absent, not managed; at least one is declared.
+#[derive(JsonSchema)]
+#[schemars(deny_unknown_fields)]
+#[schemars(extend("minProperties" = 1))]
+#[allow(dead_code)]
+struct RootAccess {
+    /// IAM's RootCredentialsManagement: member accounts' root credentials managed centrally.
+    credentials_management: Option<bool>,
+    /// IAM's RootSessions: privileged root tasks in member accounts from the management account.
+    root_sessions: Option<bool>,
 }
 
 /// The reasons an account is exempt, by baseline; each is optional and non-empty.

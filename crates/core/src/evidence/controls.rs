@@ -117,7 +117,12 @@ pub fn catalogue() -> Vec<Control> {
     for b in crate::baselines::REGISTRY {
         all.extend(b.controls().iter().map(|c| **c));
     }
-    all.extend([LOGGING, DECLARED_TREE, UNMANAGED]);
+    all.extend([
+        LOGGING,
+        crate::root_access::ROOT_ACCESS,
+        DECLARED_TREE,
+        UNMANAGED,
+    ]);
     all
 }
 
@@ -131,6 +136,7 @@ pub fn evaluate(desired: &Desired, actual: &Actual, evaluated_at: &str) -> Vec<R
         b.evaluate(&mut e);
     }
     e.logging();
+    crate::root_access::evaluate(&mut e);
     e.tree();
     e.unmanaged();
     let mut rows = e.into_rows();

@@ -82,6 +82,8 @@ pub(crate) struct Model<'a> {
     pub contacts: BTreeMap<ContactType, Contact>,
     pub rotation: rotation::RotationNote,
     pub logging: logging::LoggingImport,
+    /// `[root_access]`, when a feature is on.
+    pub root_access: Option<crate::model::RootAccess>,
     /// Custom policies of every kind: the kind and the file name (None for the template).
     pub policies: BTreeMap<PolicyName, (PolicyKind, Option<String>)>,
     pub root: Attachments,
@@ -227,6 +229,7 @@ pub fn generate(actual: &Actual, settings: &Settings) -> Imported {
         home_region,
         rotation: rotation::note(&read, &settings.key_regions),
         logging: logging::logging(actual, &declared),
+        root_access: crate::root_access::import(actual),
         contacts: contacts.defaults.clone(),
         root: attachments(&TargetKey::Root),
         ous: actual

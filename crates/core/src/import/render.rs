@@ -32,6 +32,7 @@ pub(crate) fn render(m: &Model) -> (String, Vec<(String, String)>) {
     contacts(&mut t, m);
     key_rotation(&mut t, m);
     logging(&mut t, m);
+    root_access(&mut t, m);
     policies(&mut t, m);
     targets(&mut t, m);
     let mut files = Vec::new();
@@ -256,6 +257,23 @@ fn logging(t: &mut Toml, m: &Model) {
                     delegated_admin_for.iter().map(String::as_str),
                 );
             }
+        }
+    }
+}
+
+/// `[root_access]` only when a feature is on (see `crate::root_access::import`).
+fn root_access(t: &mut Toml, m: &Model) {
+    let Some(r) = &m.root_access else {
+        return;
+    };
+    t.blank();
+    t.comment(
+        "Centralized root access for member accounts, as IAM's organization features are today.",
+    );
+    t.table(&["root_access"]);
+    for feature in crate::model::RootFeature::ALL {
+        if let Some(on) = r.wants(feature) {
+            t.boolean(feature.key(), on);
         }
     }
 }

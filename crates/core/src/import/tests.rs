@@ -70,6 +70,7 @@ fn brownfield() -> Actual {
         service_access_read: false,
         delegated_admins: BTreeMap::new(),
         unaddressable: BTreeMap::new(),
+        root_features: None,
     };
     for (i, p) in [
         "Ünits",

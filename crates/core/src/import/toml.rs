@@ -59,6 +59,10 @@ impl Toml {
         self.line(&format!("{} = {v}", key(k)));
     }
 
+    pub fn boolean(&mut self, k: &str, v: bool) {
+        self.line(&format!("{} = {v}", key(k)));
+    }
+
     /// What `write` writes, with every line commented out (`# [key_rotation]`).
     pub fn commented(&mut self, write: impl FnOnce(&mut Toml)) {
         let mut inner = Toml::default();

@@ -43,6 +43,10 @@ pub struct Actual {
     /// unmanaged with this note and never touches it; import declares none of it.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub unaddressable: BTreeMap<super::Address, String>,
+    /// Centralized root access features enabled (IAM ListOrganizationsFeatures), when read; empty
+    /// while trusted access for IAM is off (IAM then answers ServiceAccessNotEnabledException).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub root_features: Option<BTreeSet<super::RootFeature>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -108,6 +108,8 @@ pub enum Address {
     Secrets(AccountId),
     ServiceAccess(String),
     DelegatedAdmin(String),
+    /// A centralized root access feature: `org:root-access/credentials-management`.
+    RootAccess(super::RootFeature),
     /// What an evidence row is about when org.toml declares nothing of a capability: `org`,
     /// `kms`, `secret`, `logging`.
     Capability(&'static str),
@@ -153,6 +155,7 @@ impl Address {
             | Address::Attachment { .. }
             | Address::ServiceAccess(_)
             | Address::DelegatedAdmin(_)
+            | Address::RootAccess(_)
             | Address::Capability(_) => None,
         }
     }
@@ -205,6 +208,7 @@ impl fmt::Display for Address {
             Address::Secrets(id) => write!(f, "secret:{id}"),
             Address::ServiceAccess(s) => write!(f, "org:service-access/{s}"),
             Address::DelegatedAdmin(s) => write!(f, "org:delegated-admin/{s}"),
+            Address::RootAccess(feature) => write!(f, "org:root-access/{}", feature.slug()),
             Address::Capability(name) => f.write_str(name),
         }
     }
@@ -312,6 +316,10 @@ impl FromStr for Address {
                     Ok(Address::ServiceAccess(s.to_string()))
                 } else if let Some(s) = rest.strip_prefix("delegated-admin/") {
                     Ok(Address::DelegatedAdmin(s.to_string()))
+                } else if let Some(s) = rest.strip_prefix("root-access/") {
+                    super::RootFeature::from_slug(s)
+                        .map(Address::RootAccess)
+                        .ok_or_else(bad)
                 } else {
                     Err(bad())
                 }

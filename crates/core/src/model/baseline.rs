@@ -103,6 +103,9 @@ pub struct Baselines {
     pub contacts: BTreeMap<ContactType, Contact>,
     pub key_rotation: Option<KeyRotation>,
     pub logging: Option<Logging>,
+    /// `[root_access]`: centralized root access for member accounts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub root_access: Option<super::RootAccess>,
     /// Account id → exempted baselines with the reason given (`[exemptions."<id>"]`).
     pub exemptions: BTreeMap<AccountId, BTreeMap<BaselineKind, String>>,
 }

@@ -8,6 +8,7 @@ mod document;
 mod ids;
 mod outcome;
 mod policy_kind;
+mod root_access;
 
 pub use actual::*;
 pub use address::{AccountRef, Address};
@@ -17,6 +18,7 @@ pub use document::*;
 pub use ids::*;
 pub use outcome::{Action, Finding, FindingKind};
 pub use policy_kind::{Grammar, PolicyKey, PolicyKind, RCP_FULL_AWS_ACCESS};
+pub use root_access::{RootAccess, RootFeature, IAM_SERVICE};
 
 /// The name of the unattached SCP that is the organization's apply lock (govern::apply::lock):
 /// discovery leaves it out of the organization's policies, and org.toml cannot declare it.

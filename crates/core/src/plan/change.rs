@@ -143,6 +143,9 @@ pub enum Change {
         account_name: String,
         account: Option<AccountId>,
     },
+    /// Centralized root access: one IAM organization feature on or off (`crate::root_access`).
+    #[serde(rename = "set_root_access")]
+    RootAccess(crate::root_access::RootAccessChange),
     /// A member-account baseline's change (`crate::baselines`): serialized flat like the others.
     #[serde(untagged)]
     Member(MemberChange),
@@ -165,6 +168,7 @@ impl Change {
             | Change::UpdatePolicy { .. }
             | Change::MoveAccount { .. } => Action::Update,
             Change::Detach { .. } | Change::DeletePolicy { .. } => Action::Delete,
+            Change::RootAccess(r) => r.action(),
             Change::Member(m) => m.get().action(),
         }
     }
@@ -200,6 +204,7 @@ impl Change {
             Change::RegisterDelegatedAdmin { service, .. } => {
                 Address::DelegatedAdmin(service.clone())
             }
+            Change::RootAccess(r) => r.address(),
             Change::Member(m) => m.get().address(),
         }
     }

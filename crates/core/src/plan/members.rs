@@ -167,6 +167,23 @@ pub(crate) fn plan_members(
     }
 
     logging(desired, actual, declared, changes);
+    root_access(desired, actual, changes);
+}
+
+/// `[root_access]`: trusted access for IAM (once, even if `[logging]` asks for it too), then each
+/// feature that differs.
+fn root_access(desired: &Desired, actual: &Actual, changes: &mut Vec<Change>) {
+    let (needs_access, features) = crate::root_access::changes(desired, actual);
+    let service = crate::model::IAM_SERVICE;
+    let planned = changes
+        .iter()
+        .any(|c| matches!(c, Change::EnableServiceAccess { service: s } if s == service));
+    if needs_access && !planned {
+        changes.push(Change::EnableServiceAccess {
+            service: service.to_string(),
+        });
+    }
+    changes.extend(features.into_iter().map(Change::RootAccess));
 }
 
 /// Keeps DisableRegion within the organization's quota of opt-in changes in progress (those

@@ -22,6 +22,7 @@ fn rank(c: &Change) -> u8 {
         Change::DeletePolicy { .. } => 8,
         Change::EnableServiceAccess { .. } => 8,
         Change::RegisterDelegatedAdmin { .. } => 9,
+        Change::RootAccess(_) => crate::root_access::RANK,
         // Baselines rank from 10 (contacts 10, regions 11, KMS 12, secrets 13).
         Change::Member(m) => m.get().rank(),
     }
@@ -90,6 +91,13 @@ pub fn order(mut changes: Vec<Change>) -> Vec<PlannedChange> {
                         needs(Some(Address::Account(name)), &mut deps);
                     }
                 }
+                // IAM refuses both features until it has trusted access.
+                Change::RootAccess(_) => needs(
+                    Some(Address::ServiceAccess(
+                        crate::model::IAM_SERVICE.to_string(),
+                    )),
+                    &mut deps,
+                ),
                 Change::RegisterDelegatedAdmin {
                     service,
                     account_name,

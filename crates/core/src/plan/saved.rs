@@ -261,6 +261,7 @@ fn slice(change: &Change, actual: &Actual) -> Value {
                 .collect();
             json!(admins)
         }
+        Change::RootAccess(r) => r.fingerprint(actual),
         Change::Member(m) => match m.get().account() {
             AccountRef::Id(account) => member(actual, &account, |state| m.get().fingerprint(state)),
             // An account the plan creates: nothing to compare until it exists.
@@ -326,6 +327,7 @@ mod tests {
             service_access_read: false,
             delegated_admins: Default::default(),
             unaddressable: Default::default(),
+            root_features: None,
         }
     }
 

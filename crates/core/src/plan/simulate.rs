@@ -175,6 +175,17 @@ pub fn simulate(actual: &Actual, plan: &Plan) -> Result<Actual, SimulationError>
             Change::EnableServiceAccess { service } => {
                 state.service_access.insert(service.clone());
             }
+            Change::RootAccess(r) => {
+                // IAM refuses both features until it has trusted access (the proxy does too).
+                if !state.service_access.contains(crate::model::IAM_SERVICE) {
+                    return Err(fail(format!(
+                        "{} before trusted access for {}",
+                        r.operation(),
+                        crate::model::IAM_SERVICE
+                    )));
+                }
+                r.simulate(&mut state);
+            }
             Change::RegisterDelegatedAdmin {
                 service,
                 account_name,

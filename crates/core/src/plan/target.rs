@@ -26,6 +26,7 @@ pub const KINDS: &[&str] = &[
     "secret",
     "region",
     "logging",
+    "root-access",
 ];
 
 impl TargetFilter {
@@ -92,6 +93,7 @@ fn address_kind(address: &Address) -> Option<&'static str> {
         Address::Secret { .. } | Address::Secrets(_) => "secret",
         Address::Region { .. } | Address::Regions(_) => "region",
         Address::ServiceAccess(_) | Address::DelegatedAdmin(_) => "logging",
+        Address::RootAccess(_) => "root-access",
         Address::InForce { .. } | Address::Capability(_) => return None,
     })
 }
@@ -108,6 +110,7 @@ fn kind(change: &Change) -> &'static str {
         Change::CreateAccount { .. } | Change::MoveAccount { .. } => "account",
         Change::Member(m) => m.get().target_kind(),
         Change::EnableServiceAccess { .. } | Change::RegisterDelegatedAdmin { .. } => "logging",
+        Change::RootAccess(_) => "root-access",
     }
 }
 
@@ -150,7 +153,8 @@ fn parts(change: &Change) -> Vec<Address> {
         | Change::UpdatePolicy { .. }
         | Change::DeletePolicy { .. }
         | Change::CreateAccount { .. }
-        | Change::EnableServiceAccess { .. } => {}
+        | Change::EnableServiceAccess { .. }
+        | Change::RootAccess(_) => {}
     }
     out
 }

@@ -92,6 +92,11 @@ pub(crate) fn of(change: &Change) -> Vec<Detail> {
                 None => format!("account:{account_name}"),
             },
         )),
+        Change::RootAccess(r) => {
+            for line in r.details() {
+                out.push(plain("", line));
+            }
+        }
         Change::Member(m) => {
             for line in m.get().details() {
                 out.push(plain("", line));

@@ -122,6 +122,7 @@ fn noun(address: &Address) -> &'static str {
         | Address::PolicyType(_)
         | Address::ServiceAccess(_)
         | Address::DelegatedAdmin(_)
+        | Address::RootAccess(_)
         | Address::Capability(_) => "item",
     }
 }

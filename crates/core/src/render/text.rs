@@ -211,6 +211,7 @@ fn hint(c: &Change) -> Option<&str> {
         | Change::CreatePolicy { .. }
         | Change::CreateAccount { .. }
         | Change::EnableServiceAccess { .. }
+        | Change::RootAccess(_)
         | Change::RegisterDelegatedAdmin { .. } => None,
     }
 }

@@ -39,6 +39,16 @@ pub(crate) struct RawLogging {
     pub delegated_admin_for: Option<List>,
 }
 
+/// `[root_access]`: each feature `true`, `false` or absent (not managed).
+#[derive(Debug, Default)]
+pub(crate) struct RawRootAccess {
+    pub credentials_management: Option<Sp<bool>>,
+    pub root_sessions: Option<Sp<bool>>,
+    /// Whether the table has any key (a wrong value is reported where it is read, not again as
+    /// an empty table).
+    pub has_keys: bool,
+}
+
 /// `[exemptions."<account id>"]`: the reasons given, in file order.
 #[derive(Debug, Default)]
 pub(crate) struct RawExemption {
@@ -107,6 +117,16 @@ const LOGGING: &[(&str, &str)] = &[
         "a list of service principals, like [\"config-multiaccountsetup.amazonaws.com\"]",
     ),
 ];
+const ROOT_ACCESS: &[(&str, &str)] = &[
+    (
+        "credentials_management",
+        "true or false: IAM's RootCredentialsManagement feature (member accounts' root credentials managed centrally)",
+    ),
+    (
+        "root_sessions",
+        "true or false: IAM's RootSessions feature (privileged root tasks in member accounts from the management account)",
+    ),
+];
 const EXEMPTION: &[(&str, &str)] = &[
     (
         "contacts",
@@ -149,6 +169,7 @@ pub(super) fn accepted_paths(out: &mut std::collections::BTreeSet<String>) {
     add("key_rotation.", KEY_ROTATION);
     add("key_rotation.exempt[].", EXEMPT);
     add("logging.", LOGGING);
+    add("root_access.", ROOT_ACCESS);
     add("exemptions.*.", EXEMPTION);
     out.insert("key_rotation.exempt[]".into());
     out.insert("exemptions.*".into());
@@ -178,6 +199,25 @@ impl Reader<'_> {
             };
             file.logging = Some(Entry {
                 name: "logging".into(),
+                key_span,
+                body,
+            });
+        }
+        if let Some((key_span, t)) = self.sub_table(top, &[], "root_access") {
+            let path = ["root_access"];
+            self.unknown_keys(t, &path, ROOT_ACCESS);
+            let body = RawRootAccess {
+                credentials_management: self.boolean(
+                    t,
+                    &path,
+                    "credentials_management",
+                    ROOT_ACCESS,
+                ),
+                root_sessions: self.boolean(t, &path, "root_sessions", ROOT_ACCESS),
+                has_keys: t.iter().next().is_some(),
+            };
+            file.root_access = Some(Entry {
+                name: "root_access".into(),
                 key_span,
                 body,
             });
