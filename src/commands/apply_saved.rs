@@ -65,7 +65,11 @@ pub async fn run(ctx: &Context, args: &ApplyArgs, file: &Path) -> Result<u8> {
         saved.plan_id,
         saved.created_at
     );
-    print!("{}", render::text(&saved.plan, &ctx.style));
+    // The changes are the file's, checked above; the names beside ids are what AWS holds now (the
+    // file's are untrusted text that no check above covers).
+    let mut shown = saved.plan.clone();
+    shown.account_names = now.account_names;
+    print!("{}", render::text(&shown, &ctx.style));
     if saved.plan.is_empty() {
         return Ok(exit::OK);
     }

@@ -411,3 +411,33 @@ async fn an_edited_saved_plan_is_refused_naming_what_differs() {
     let out = govern(&emu, &org.config(), &["apply", &org.plan_file()]);
     assert!(out.status.success(), "{}", stderr(&out));
 }
+
+/// A saved plan's account names are for people, and the file is untrusted: names written into it
+/// after review (plan id recomputed) never reach the terminal of the apply; it prints the names
+/// AWS holds now.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_saved_plan_shows_the_names_aws_holds_not_the_files() {
+    let emu = Emulator::start();
+    let _organization = Seeder::new(&emu.sdk_config().await).await;
+    let org = Org::new();
+    let mut saved = save_plan(&emu, &org);
+    let names = saved["plan"]["account_names"].as_object().unwrap().clone();
+    let (id, real) = names.iter().next().expect("the plan names an account");
+    let real = real.as_str().unwrap().to_string();
+    saved["plan"]["account_names"][id] = "forged-name".into();
+    let plan: ::govern::plan::Plan = serde_json::from_value(saved["plan"].clone()).unwrap();
+    saved["plan_id"] = ::govern::plan::plan_id(&plan).into();
+    std::fs::write(
+        org.plan_file(),
+        serde_json::to_string_pretty(&saved).unwrap(),
+    )
+    .unwrap();
+    let out = govern(&emu, &org.config(), &["apply", &org.plan_file()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let printed = stdout(&out);
+    assert!(!printed.contains("forged-name"), "{printed}");
+    assert!(
+        printed.contains(&format!("account:{id} ({real})")),
+        "{printed}"
+    );
+}
