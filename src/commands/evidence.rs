@@ -111,7 +111,17 @@ async fn export(ctx: &Context, args: &EvidenceArgs, out: Option<&Path>) -> Resul
     let mut config_files: Vec<(String, Vec<u8>)> = Vec::new();
     let mut named: BTreeMap<String, &Path> = BTreeMap::new();
     for file in &loaded.files {
-        let bytes = std::fs::read(file).map_err(io(format!("reading {}", file.display())))?;
+        // Checked as loading checks them: the file may have been swapped since (issue 14).
+        let bytes = crate::config::files::read_plain(
+            file,
+            crate::config::files::MAX_CONFIG_BYTES,
+            "config file",
+        )
+        .map_err(|e| Error::Refused {
+            message: format!("cannot read {e}"),
+            hint: None,
+        })?
+        .into_bytes();
         let name = bundle_name(base, file);
         // Two files under one name would keep one and still verify (issue 14): refuse instead.
         if let Some(other) = named.insert(name.clone(), file) {

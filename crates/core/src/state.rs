@@ -35,10 +35,18 @@ impl ConfigDigest {
         let base = config.parent().unwrap_or(Path::new(""));
         let mut hashed = BTreeMap::new();
         for file in files {
-            let bytes = std::fs::read(file).map_err(|source| ReadError {
+            // Read again minutes after loading: checked again as loading checks (a plain file of a
+            // sane size), since it could have been swapped for a FIFO or a device meanwhile.
+            let bytes = crate::config::files::read_plain(
+                file,
+                crate::config::files::MAX_CONFIG_BYTES,
+                "config file",
+            )
+            .map_err(|e| ReadError {
                 path: file.clone(),
-                source,
-            })?;
+                source: std::io::Error::other(e),
+            })?
+            .into_bytes();
             let name = file.strip_prefix(base).unwrap_or(file);
             hashed.insert(name.to_string_lossy().replace('\\', "/"), sha256(&bytes));
         }
@@ -77,6 +85,33 @@ impl ConfigDigest {
 
 #[cfg(test)]
 mod tests {
+    /// A config file swapped for a FIFO after loading (the run reads the files again to hash
+    /// them, minutes later) is refused, not waited on forever.
+    #[cfg(unix)]
+    #[test]
+    fn a_fifo_among_the_config_files_is_refused_not_waited_on() {
+        let dir = tempfile::tempdir().unwrap();
+        let config = dir.path().join("org.toml");
+        std::fs::write(&config, "[organization]\n").unwrap();
+        let fifo = dir.path().join("scp.json");
+        let made = std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .expect("mkfifo");
+        assert!(made.success());
+        let (tx, rx) = std::sync::mpsc::channel();
+        let files = vec![config.clone(), fifo];
+        std::thread::spawn(move || {
+            let _ = tx.send(ConfigDigest::of(&config, &files).map(|d| d.digest));
+        });
+        // A watchdog, not a timing assertion: a read that blocks fails the test instead of hanging.
+        let got = rx
+            .recv_timeout(std::time::Duration::from_secs(10))
+            .expect("ConfigDigest::of blocked on a FIFO");
+        let e = got.unwrap_err();
+        assert!(e.to_string().contains("not a regular file"), "{e}");
+    }
+
     use super::*;
 
     fn d(files: &[(&str, &str)]) -> ConfigDigest {

@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use super::error::{ConfigError, Problem};
-use super::problems::Problems;
+use super::problems::{Problems, Source};
 use super::{raw, validate};
 use crate::model::Desired;
 
@@ -31,10 +31,35 @@ pub fn load(path: &Path) -> Result<Loaded, ConfigError> {
 
 /// [`load`], with `options`.
 pub fn load_with(path: &Path, options: Options) -> Result<Loaded, ConfigError> {
-    let fail = |problems: Vec<Problem>| ConfigError {
-        file: path.to_path_buf(),
-        problems,
-    };
+    let (src, mut problems) = read(path, options)?;
+    let mut files: Vec<PathBuf> = src.files().map(Path::to_path_buf).collect();
+    let desired = raw::read(&src, &mut problems)
+        .and_then(|raw| validate::validate(&src, &raw, options, &mut problems, &mut files));
+    match desired {
+        Some(desired) if problems.is_empty() => Ok(Loaded { desired, files }),
+        _ => Err(ConfigError {
+            file: path.to_path_buf(),
+            problems: problems.into_sorted(),
+        }),
+    }
+}
+
+/// org.toml at `path` and the files its `include` names, org.toml first (for `govern fmt`): only
+/// what reading them needs is checked, not what they mean.
+pub fn config_files(path: &Path, options: Options) -> Result<Vec<PathBuf>, ConfigError> {
+    let (src, problems) = read(path, options)?;
+    if !problems.is_empty() {
+        return Err(ConfigError {
+            file: path.to_path_buf(),
+            problems: problems.into_sorted(),
+        });
+    }
+    Ok(src.files().map(Path::to_path_buf).collect())
+}
+
+/// org.toml and its included files as one source, with the problems reading them found; an
+/// org.toml that cannot be read at all is the error.
+fn read(path: &Path, options: Options) -> Result<(Source, Problems), ConfigError> {
     let text = super::files::read_plain(path, super::files::MAX_CONFIG_BYTES, "config file")
         .map_err(|e| {
             let help = match e {
@@ -43,42 +68,15 @@ pub fn load_with(path: &Path, options: Options) -> Result<Loaded, ConfigError> {
                 }
                 _ => "org.toml is a UTF-8 TOML text file",
             };
-            fail(vec![
-                Problem::new(path, format!("cannot read {e}")).with_help(help)
-            ])
+            ConfigError {
+                file: path.to_path_buf(),
+                problems: vec![Problem::new(path, format!("cannot read {e}")).with_help(help)],
+            }
         })?;
     let (src, found) = super::include::read(path, text, options.allow_outside);
     let mut problems = Problems::default();
     for (at, p) in found {
         problems.push_at(at, p);
     }
-    let mut files: Vec<PathBuf> = src.files().map(Path::to_path_buf).collect();
-    let desired = raw::read(&src, &mut problems)
-        .and_then(|raw| validate::validate(&src, &raw, options, &mut problems, &mut files));
-    match desired {
-        Some(desired) if problems.is_empty() => Ok(Loaded { desired, files }),
-        _ => Err(fail(problems.into_sorted())),
-    }
-}
-
-/// org.toml at `path` and the files its `include` names, org.toml first (for `govern fmt`): only
-/// what reading them needs is checked, not what they mean.
-pub fn config_files(path: &Path, options: Options) -> Result<Vec<PathBuf>, ConfigError> {
-    let text = super::files::read_plain(path, super::files::MAX_CONFIG_BYTES, "config file")
-        .map_err(|e| ConfigError {
-            file: path.to_path_buf(),
-            problems: vec![Problem::new(path, format!("cannot read {e}"))],
-        })?;
-    let (src, found) = super::include::read(path, text, options.allow_outside);
-    if !found.is_empty() {
-        let mut problems = Problems::default();
-        for (at, p) in found {
-            problems.push_at(at, p);
-        }
-        return Err(ConfigError {
-            file: path.to_path_buf(),
-            problems: problems.into_sorted(),
-        });
-    }
-    Ok(src.files().map(Path::to_path_buf).collect())
+    Ok((src, problems))
 }
