@@ -209,6 +209,29 @@ async fn json_logs_go_to_stderr_and_stdout_stays_the_plan() {
     assert!(out.stderr.is_empty(), "{}", text(&out));
 }
 
+/// A workflow script with the GitHub expressions it uses replaced by a value they take (the first
+/// shard of eight), so that its govern lines parse as they would on a runner.
+fn github_expressions(script: &str) -> String {
+    script
+        .replace("${{ matrix.shard }}", "1")
+        .replace("${{ strategy.job-total }}", "8")
+}
+
+/// Whether a subcommand reaches AWS (and so needs `--assume-role` in a workflow).
+fn makes_aws_calls(command: &::govern::cli::Command) -> bool {
+    use ::govern::cli::{Command, DriftAction, EvidenceAction};
+    match command {
+        Command::Validate(_) | Command::Show(_) | Command::Fmt(_) => false,
+        Command::Drift(args) => !matches!(args.action, Some(DriftAction::Merge(_))),
+        Command::Evidence(args) => match &args.action {
+            Some(EvidenceAction::Merge(merge)) => merge.bundle.sign_key.is_some(),
+            Some(EvidenceAction::Verify(verify)) => verify.kms,
+            None => true,
+        },
+        _ => true,
+    }
+}
+
 /// The govern command lines in a shell script: each simple command (split at `&&`, `||`, `;`, `|`
 /// and newlines) whose first word is `govern`, as words, with redirections left out.
 fn govern_invocations(script: &str) -> Vec<Vec<String>> {
@@ -259,7 +282,13 @@ fn ci_workflows_are_yaml_and_every_govern_line_parses() {
         .collect();
     assert_eq!(
         names,
-        ["apply.yml", "drift.yml", "evidence.yml", "plan.yml"]
+        [
+            "apply.yml",
+            "drift.yml",
+            "evidence.yml",
+            "plan.yml",
+            "sharded.yml"
+        ]
     );
 
     let mut commands = std::collections::BTreeSet::new();
@@ -288,7 +317,7 @@ fn ci_workflows_are_yaml_and_every_govern_line_parses() {
             );
             for step in steps {
                 if let Some(script) = step["run"].as_str() {
-                    invocations.extend(govern_invocations(script));
+                    invocations.extend(govern_invocations(&github_expressions(script)));
                 }
             }
         }
@@ -297,7 +326,7 @@ fn ci_workflows_are_yaml_and_every_govern_line_parses() {
             let cli = Cli::try_parse_from(&args)
                 .unwrap_or_else(|e| panic!("{name}: `{}` does not parse:\n{e}", args.join(" ")));
             // Commands that make no AWS call need no role.
-            if !["validate", "show"].contains(&cli.command.name()) {
+            if makes_aws_calls(&cli.command) {
                 assert!(
                     cli.assume_role.is_some(),
                     "{name}: `{}` does not use --assume-role",
@@ -407,4 +436,171 @@ fn imported_files_are_in_canonical_order() {
             path.display()
         );
     }
+}
+
+/// The sharded workflow runs shards 1 to N (N read from the matrix, never typed twice) and merges
+/// only after all of them, with both merges of the README.
+#[test]
+fn the_sharded_workflow_covers_every_shard_once_then_merges() {
+    let path = repo().join("docs/ci/sharded.yml");
+    let yaml: serde_json::Value =
+        serde_norway::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    let shards: Vec<u64> = yaml["jobs"]["shard"]["strategy"]["matrix"]["shard"]
+        .as_array()
+        .expect("a matrix of shards")
+        .iter()
+        .map(|v| v.as_u64().unwrap())
+        .collect();
+    assert_eq!(shards, (1..=shards.len() as u64).collect::<Vec<_>>());
+    assert_eq!(yaml["jobs"]["shard"]["strategy"]["fail-fast"], false);
+    assert_eq!(yaml["jobs"]["merge"]["needs"], "shard");
+
+    let scripts = |job: &str| -> String {
+        yaml["jobs"][job]["steps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|s| s["run"].as_str())
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    let shard_lines = govern_invocations(&scripts("shard"));
+    assert_eq!(shard_lines.len(), 2, "{shard_lines:?}");
+    for line in &shard_lines {
+        let at = line.iter().position(|w| w == "--shard").expect("--shard");
+        assert_eq!(
+            line[at + 1],
+            "${{ matrix.shard }}/${{ strategy.job-total }}"
+        );
+    }
+    let merges: Vec<String> = govern_invocations(&scripts("merge"))
+        .iter()
+        .map(|l| {
+            l.iter()
+                .filter(|w| !w.starts_with('-') && !w.contains('$') && *w != "govern")
+                .take(2)
+                .cloned()
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .collect();
+    assert_eq!(merges, ["drift merge", "evidence merge", "evidence verify"]);
+}
+
+/// The AWS-native recipe (docs/aws/sharded-batch.yaml) is a CloudFormation template whose every
+/// reference resolves, whose state machine runs the shards' array job and then the merge, and
+/// whose every govern command line parses (with a shard's values for the variables).
+#[test]
+fn the_batch_recipe_is_a_template_whose_govern_lines_parse() {
+    let path = repo().join("docs/aws/sharded-batch.yaml");
+    let template: serde_json::Value =
+        serde_norway::from_str(&std::fs::read_to_string(&path).unwrap())
+            .unwrap_or_else(|e| panic!("sharded-batch.yaml is not YAML: {e}"));
+    let resources = template["Resources"].as_object().expect("Resources");
+    let parameters = template["Parameters"].as_object().expect("Parameters");
+    let kinds: std::collections::BTreeSet<&str> = resources
+        .values()
+        .map(|r| r["Type"].as_str().unwrap())
+        .collect();
+    for kind in [
+        "AWS::Batch::JobDefinition",
+        "AWS::Batch::JobQueue",
+        "AWS::StepFunctions::StateMachine",
+        "AWS::Scheduler::Schedule",
+    ] {
+        assert!(kinds.contains(kind), "no {kind}");
+    }
+
+    // Every Ref, GetAtt and ${Name} names a parameter, a resource or a pseudo parameter.
+    let known = |name: &str| {
+        let name = name.split('.').next().unwrap();
+        parameters.contains_key(name) || resources.contains_key(name) || name.starts_with("AWS::")
+    };
+    fn walk(v: &serde_json::Value, found: &mut Vec<String>) {
+        match v {
+            serde_json::Value::Object(map) => {
+                for (k, v) in map {
+                    match (k.as_str(), v) {
+                        ("Ref", serde_json::Value::String(s)) => found.push(s.clone()),
+                        ("Fn::GetAtt", serde_json::Value::Array(a)) => {
+                            found.push(a[0].as_str().unwrap().to_string())
+                        }
+                        ("Fn::Sub", serde_json::Value::String(s)) => {
+                            let mut rest = s.as_str();
+                            while let Some(at) = rest.find("${") {
+                                let end = rest[at..].find('}').unwrap() + at;
+                                found.push(rest[at + 2..end].to_string());
+                                rest = &rest[end..];
+                            }
+                        }
+                        _ => walk(v, found),
+                    }
+                }
+            }
+            serde_json::Value::Array(a) => a.iter().for_each(|v| walk(v, found)),
+            _ => {}
+        }
+    }
+    let mut references = Vec::new();
+    walk(&template["Resources"], &mut references);
+    walk(&template["Outputs"], &mut references);
+    assert!(references.len() > 20);
+    for name in &references {
+        assert!(
+            known(name),
+            "`{name}` is neither a parameter nor a resource"
+        );
+    }
+
+    // The state machine: the array job of Shards children, then the merge even when a shard failed.
+    let definition = resources["Run"]["Properties"]["DefinitionString"]["Fn::Sub"]
+        .as_str()
+        .unwrap()
+        .replace("${Shards}", "8")
+        .replace("${AWS::Partition}", "aws")
+        .replace("${Queue}", "queue")
+        .replace("${ShardJob}", "shard-job")
+        .replace("${MergeJob}", "merge-job");
+    let asl: serde_json::Value = serde_json::from_str(&definition)
+        .unwrap_or_else(|e| panic!("the state machine is not JSON: {e}\n{definition}"));
+    let states = &asl["States"];
+    assert_eq!(asl["StartAt"], "Shards");
+    assert_eq!(states["Shards"]["Parameters"]["ArrayProperties"]["Size"], 8);
+    assert_eq!(states["Shards"]["Parameters"]["JobDefinition"], "shard-job");
+    assert_eq!(states["Shards"]["Next"], "Merge");
+    assert_eq!(states["Shards"]["Catch"][0]["Next"], "Merge");
+    assert_eq!(states["Merge"]["Parameters"]["JobDefinition"], "merge-job");
+    assert_eq!(states["Merge"]["End"], true);
+
+    // The containers' scripts, with shard 1 of 8 for the shell's arithmetic.
+    let script = |job: &str| {
+        resources[job]["Properties"]["ContainerProperties"]["Command"][2]
+            .as_str()
+            .unwrap()
+            .replace("\"$shard/$SHARDS\"", "1/8")
+    };
+    let mut subcommands = Vec::new();
+    for job in ["ShardJob", "MergeJob"] {
+        let lines = govern_invocations(&script(job));
+        assert!(!lines.is_empty(), "{job}: no govern command");
+        for args in lines {
+            let cli = Cli::try_parse_from(&args)
+                .unwrap_or_else(|e| panic!("{job}: `{}` does not parse:\n{e}", args.join(" ")));
+            if makes_aws_calls(&cli.command) {
+                assert!(cli.assume_role.is_some(), "{job}: `{}`", args.join(" "));
+            }
+            assert_eq!(cli.shard.is_some(), job == "ShardJob", "{}", args.join(" "));
+            subcommands.push(format!("{job} {}", cli.command.name()));
+        }
+    }
+    assert_eq!(
+        subcommands,
+        [
+            "ShardJob drift",
+            "ShardJob evidence",
+            "MergeJob drift",
+            "MergeJob evidence",
+            "MergeJob evidence"
+        ]
+    );
 }
