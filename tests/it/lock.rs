@@ -15,11 +15,14 @@ fn sample() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("org.toml")
 }
 
+/// govern with the sample; it confirms its lock before every change (GOVERN_LOCK_CONFIRM_SECS=0),
+/// so that a test holding one change knows the next one asks.
 fn command(emu: &Emulator, proxy: &Proxy, state: &Path, args: &[&str]) -> Command {
     Govern::new(&[])
         .config(&sample())
         .state_dir(state)
         .args(args)
+        .env("GOVERN_LOCK_CONFIRM_SECS", "0")
         .through(proxy, emu)
         .command()
 }
@@ -576,18 +579,24 @@ async fn break_lock_with_the_holder_id_takes_a_live_lock_and_its_holder_stops_be
     );
     assert_eq!(refused.status.code(), Some(1));
     let id = holder_id(&refused);
-    // Someone sure the first apply is stuck breaks its lock by its id, and applies.
-    let breaker = run(
+    // Someone sure the first apply is stuck breaks its lock by its id, and applies — after
+    // waiting one confirmation interval (2 s here), in which the first apply, if it still runs,
+    // must find its lock gone.
+    let breaker = command(
         &emu,
         &proxy,
         other_state.path(),
         &["apply", "--auto-approve", "--break-lock", &id],
-    );
+    )
+    .env("GOVERN_LOCK_CONFIRM_SECS", "2")
+    .output()
+    .unwrap();
     assert!(breaker.status.success(), "{}", text(&breaker));
+    let said = String::from_utf8_lossy(&breaker.stderr);
+    assert!(said.contains("breaking the apply lock held by"), "{said}");
     assert!(
-        String::from_utf8_lossy(&breaker.stderr).contains("breaking the apply lock held by"),
-        "{}",
-        text(&breaker)
+        said.contains("waiting 2 s before the first change"),
+        "{said}"
     );
 
     // The first apply's change in flight ends; it finds its lock gone and starts nothing more.
@@ -771,4 +780,37 @@ async fn lock_description(seeder: &Seeder) -> serde_json::Value {
         .find(|p| p.name() == Some("govern-apply-lock"))
         .expect("the lock is held");
     serde_json::from_str(lock.description().unwrap()).unwrap()
+}
+
+/// The holder confirms its lock once every GOVERN_LOCK_CONFIRM_SECS, not before every change: the
+/// same apply on two identical organizations, confirming before every change and once an hour,
+/// differs by exactly one DescribePolicy a change (the demo's apply made 41 before).
+#[tokio::test(flavor = "multi_thread")]
+async fn the_lock_is_confirmed_once_an_interval_not_before_every_change() {
+    let mut describes = Vec::new();
+    let mut changes = Vec::new();
+    for confirm in ["0", "3600"] {
+        let emu = Emulator::start();
+        let proxy = Proxy::start(&emu.endpoint(), Faults::default());
+        let _organization = Seeder::new(&emu.sdk_config().await).await;
+        let state = tempfile::tempdir().unwrap();
+        let plan = run(&emu, &proxy, state.path(), &["plan", "--json"]);
+        let plan: serde_json::Value = serde_json::from_slice(&plan.stdout).unwrap();
+        changes.push(plan["changes"].as_array().unwrap().len() as u64);
+        let before = proxy.count("organizations:DescribePolicy");
+        let out = command(&emu, &proxy, state.path(), &["apply", "--auto-approve"])
+            .env("GOVERN_LOCK_CONFIRM_SECS", confirm)
+            .env("GOVERN_LOCK_REFRESH_SECS", "3600")
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", text(&out));
+        describes.push(proxy.count("organizations:DescribePolicy") - before);
+    }
+    assert_eq!(changes[0], changes[1]);
+    assert!(changes[0] > 10, "{changes:?}");
+    assert_eq!(
+        describes[0] - describes[1],
+        changes[0],
+        "DescribePolicy with confirmation before every change, and once an hour: {describes:?}"
+    );
 }
