@@ -223,13 +223,16 @@ fn report(out: &Path, organization: &str, imported: &Imported) {
         None => String::new(),
     };
     let mut text = format!(
-        "Imported {organization} into {}: {} OUs, {} accounts, {} custom SCPs ({} files in {}{template}); {} per-account contact{}, {} exemption{}.",
+        "Imported {organization} into {}: {} OUs, {} accounts{}, {} ({} files under baselines/{template}); {} per-account contact{}, {} exemption{}.",
         out.display(),
         s.ous,
         s.accounts,
-        s.policies,
-        imported.files.len(),
-        crate::import::SCP_DIR,
+        match imported.files.keys().filter(|f| f.starts_with("accounts/")).count() {
+            0 => String::new(),
+            n => format!(" (in {n} files under accounts/)"),
+        },
+        crate::import::policies_phrase(&s.policies),
+        imported.files.keys().filter(|f| f.starts_with("baselines/")).count(),
         s.contact_overrides,
         plural(s.contact_overrides),
         s.exemptions,

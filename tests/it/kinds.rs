@@ -182,6 +182,15 @@ async fn every_kind_is_planned_applied_replanned_empty_imported_back_and_drifted
     let imported = again.path().join("org.toml");
     let out = stack.run(&imported, &["import", "--out", imported.to_str().unwrap()]);
     assert!(out.status.success(), "import: {}", text(&out));
+    // The summary counts policies by kind (it said "N custom SCPs" of every kind before).
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        said.contains(&format!(
+            "{n} custom policies (1 SCP, 1 RCP, 1 tag policy,",
+            n = PolicyKind::ALL.len()
+        )),
+        "{said}"
+    );
     let written = std::fs::read_to_string(&imported).unwrap();
     for kind in PolicyKind::ALL {
         let p = kind.prefix();

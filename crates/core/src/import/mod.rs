@@ -36,6 +36,32 @@ pub fn policy_dir(kind: PolicyKind) -> String {
     format!("baselines/{}", kind.prefix())
 }
 
+/// The custom policies of a summary, for people: `3 custom policies (2 SCPs, 1 tag policy)`, or
+/// `no custom policy`.
+pub fn policies_phrase(by_kind: &BTreeMap<PolicyKind, usize>) -> String {
+    let total: usize = by_kind.values().sum();
+    if total == 0 {
+        return "no custom policy".into();
+    }
+    let kinds: Vec<String> = by_kind
+        .iter()
+        .map(|(kind, n)| {
+            let noun = kind.noun();
+            let noun = match (n, noun.strip_suffix("policy")) {
+                (1, _) => noun.to_string(),
+                (_, Some(stem)) => format!("{stem}policies"),
+                (_, None) => format!("{noun}s"),
+            };
+            format!("{n} {noun}")
+        })
+        .collect();
+    format!(
+        "{total} custom polic{} ({})",
+        if total == 1 { "y" } else { "ies" },
+        kinds.join(", ")
+    )
+}
+
 /// How govern read the organization, as far as the file records it.
 #[derive(Debug, Clone)]
 pub struct Settings {
@@ -60,7 +86,8 @@ pub struct Imported {
 pub struct Summary {
     pub ous: usize,
     pub accounts: usize,
-    pub policies: usize,
+    /// Custom policies declared, by kind (AWS-managed ones are not declared).
+    pub policies: BTreeMap<PolicyKind, usize>,
     /// The deny-regions policies turned into the template, and the regions they allow.
     pub region_deny: Option<RegionDeny>,
     pub contact_overrides: usize,
@@ -264,7 +291,13 @@ pub fn generate(actual: &Actual, settings: &Settings) -> Imported {
         summary: Summary {
             ous: model.ous.len(),
             accounts: model.accounts.len(),
-            policies: model.policies.len(),
+            policies: model
+                .policies
+                .values()
+                .fold(BTreeMap::new(), |mut by_kind, (kind, _)| {
+                    *by_kind.entry(*kind).or_insert(0) += 1;
+                    by_kind
+                }),
             region_deny,
             contact_overrides: contacts.overrides.values().map(BTreeMap::len).sum(),
             exemptions: model.exemptions.values().map(BTreeMap::len).sum(),

@@ -84,12 +84,14 @@ fn by_top_ou<'m, 'a>(m: &'m Model<'a>) -> Vec<(String, Vec<&'m super::AccountEnt
         .collect()
 }
 
-/// An OU name as a file name: lowercase ASCII letters and digits, other runs as one `-`.
-fn slug(name: &str) -> String {
+/// An OU name as a file name: its letters and digits, lowercase (any script: `Sécurité` is
+/// `sécurité`, not `s-curit`), other runs as one `-` — so no separator, dot or control or
+/// bidirectional character reaches a file name.
+pub(crate) fn slug(name: &str) -> String {
     let mut out = String::new();
     for c in name.chars() {
-        if c.is_ascii_alphanumeric() {
-            out.push(c.to_ascii_lowercase());
+        if c.is_alphanumeric() {
+            out.extend(c.to_lowercase());
         } else if !out.ends_with('-') {
             out.push('-');
         }

@@ -399,9 +399,9 @@ fn a_large_organization_is_written_in_one_file_per_top_level_ou() {
     assert_eq!(
         files,
         [
-            "accounts/nits.toml",
             "accounts/root.toml",
-            "accounts/sandbox.toml"
+            "accounts/sandbox.toml",
+            "accounts/ünits.toml"
         ]
     );
     let declared: usize = imported
@@ -426,4 +426,35 @@ fn a_large_organization_is_written_in_one_file_per_top_level_ou() {
             );
         }
     }
+}
+
+#[test]
+fn the_summary_names_policies_by_kind() {
+    use crate::model::PolicyKind as K;
+    let phrase = |kinds: &[(K, usize)]| super::policies_phrase(&kinds.iter().copied().collect());
+    assert_eq!(phrase(&[]), "no custom policy");
+    assert_eq!(
+        phrase(&[(K::ServiceControlPolicy, 1)]),
+        "1 custom policy (1 SCP)"
+    );
+    assert_eq!(
+        phrase(&[
+            (K::ServiceControlPolicy, 3),
+            (K::TagPolicy, 2),
+            (K::ResourceControlPolicy, 1)
+        ]),
+        "6 custom policies (3 SCPs, 1 RCP, 2 tag policies)"
+    );
+}
+
+#[test]
+fn a_top_ous_file_name_keeps_its_letters() {
+    assert_eq!(super::render::slug("Sécurité"), "sécurité");
+    assert_eq!(super::render::slug("Équipe Données"), "équipe-données");
+    assert_eq!(super::render::slug("研究 / 開発"), "研究-開発");
+    assert_eq!(super::render::slug("Workloads"), "workloads");
+    // No separator, dot or control character reaches a file name.
+    assert_eq!(super::render::slug("../a\\b\u{202e}c"), "a-b-c");
+    assert_eq!(super::render::slug("Root"), "ou-root");
+    assert_eq!(super::render::slug("…"), "ou-");
 }
