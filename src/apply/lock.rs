@@ -359,6 +359,13 @@ pub async fn acquire(org: &Client, mut me: Holder, breaking: &Break) -> Result<L
                     .and_then(|s| s.id())
                     .unwrap_or_default()
                     .to_string();
+                if let (Break::Holder(wanted), false) = (breaking, broke) {
+                    // Said, not silent: whoever typed the id believed a lock was held.
+                    eprintln!(
+                        "no apply lock was held (the one --break-lock {wanted} names is gone): \
+                         nothing to break, this apply took the lock"
+                    );
+                }
                 wait_after_break(broke_live).await;
                 return Ok(Lock::new(policy_id, me));
             }

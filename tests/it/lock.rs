@@ -689,6 +689,38 @@ async fn a_lock_from_another_host_is_broken_by_its_id_or_once_expired_and_never_
     assert!(by_id.status.success(), "{}", text(&by_id));
     assert_eq!(ou_names(&seeder).await, ["Security", "Workloads"]);
     assert_eq!(locks(&seeder).await, 0);
+
+    // The same id again, with no lock held and something to apply (a root SCP detached by hand):
+    // said, not silent.
+    let policies = seeder
+        .org
+        .list_policies()
+        .filter(aws_sdk_organizations::types::PolicyType::ServiceControlPolicy)
+        .send()
+        .await
+        .unwrap();
+    let deny_leave = policies
+        .policies()
+        .iter()
+        .find(|p| p.name() == Some("deny-leave-org"))
+        .and_then(|p| p.id())
+        .unwrap()
+        .to_string();
+    seeder.detach(&deny_leave, &seeder.root_id).await;
+    let again = run(
+        &emu,
+        &proxy,
+        state.path(),
+        &["apply", "--auto-approve", "--break-lock", &id],
+    );
+    assert!(again.status.success(), "{}", text(&again));
+    assert!(
+        String::from_utf8_lossy(&again.stderr).contains(&format!(
+            "no apply lock was held (the one --break-lock {id} names is gone)"
+        )),
+        "{}",
+        text(&again)
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
