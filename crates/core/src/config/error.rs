@@ -74,12 +74,30 @@ impl OneLine {
         let (line, column) = lines.line_column(text, start);
         OneLine {
             name,
-            text: text[start..end].to_string(),
+            text: visible(&text[start..end]),
             offset: start,
             line: line - 1,
             column: column - 1,
         }
     }
+}
+
+/// `line` with every control or bidirectional character ([`crate::model::unsafe_char`]; a tab
+/// aside) replaced by a visible one of the same length in bytes (`?`, `¿` or `�`), so that the
+/// problem's byte spans still fit: a line of org.toml is shown on terminals and in CI logs, and an
+/// ESC typed into the file must not reach them raw.
+fn visible(line: &str) -> String {
+    line.chars()
+        .map(|c| match c {
+            '\t' => c,
+            c if crate::model::unsafe_char(c) => match c.len_utf8() {
+                1 => '?',
+                2 => '¿',
+                _ => '\u{fffd}',
+            },
+            c => c,
+        })
+        .collect()
 }
 
 impl SourceCode for OneLine {
@@ -294,6 +312,22 @@ mod tests {
             "org.toml:2:1: organization.x: unknown key `x`"
         );
         assert_eq!(Problem::new("a.json", "empty").to_string(), "a.json: empty");
+    }
+
+    #[test]
+    fn a_shown_line_carries_no_control_character_and_keeps_its_spans() {
+        let text: Arc<str> =
+            Arc::from("[organization]\nname = \"\u{1b}[2J\u{202e}x\u{85}\" # \t\n");
+        let at = text.find('x').unwrap();
+        let p = Problem::at("org.toml", &text, at..at + 1, "bad");
+        let shown = &p.source.as_ref().unwrap().text;
+        assert_eq!(shown, "name = \"?[2J\u{fffd}x¿\" # \t");
+        assert_eq!(shown.len(), text.lines().nth(1).unwrap().len());
+        // The label still points at `x` in what is shown.
+        let source = p.source.as_ref().unwrap();
+        let span = p.span.unwrap();
+        let from = span.offset() - source.offset;
+        assert_eq!(&shown[from..from + span.len()], "x");
     }
 
     #[test]
