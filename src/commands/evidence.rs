@@ -211,6 +211,15 @@ async fn to_security_hub(
     for line in &done.failed {
         eprintln!("not imported: {line}");
     }
+    if done.not_enabled > 0 {
+        eprintln!(
+            "  help: Security Hub is not enabled in {} account{} in {region}: enable it there \
+             (EnableSecurityHub, or auto-enable from its delegated administrator) and run again; \
+             findings already imported are updated in place, not duplicated",
+            done.not_enabled,
+            if done.not_enabled == 1 { "" } else { "s" }
+        );
+    }
     Ok(exit::ERROR)
 }
 

@@ -7,6 +7,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use aws_config::SdkConfig;
+use aws_sdk_securityhub::error::ProvideErrorMetadata;
 use aws_sdk_securityhub::types::{
     AwsSecurityFinding, Compliance, ComplianceStatus, RecordState, Resource, Severity,
     SeverityLabel,
@@ -27,6 +28,9 @@ pub struct Imported {
     pub calls: usize,
     /// One line per finding or account that was not imported, and why.
     pub failed: Vec<String>,
+    /// Accounts where Security Hub is not enabled in the Region (InvalidAccessException): none of
+    /// their findings were imported, and one line in `failed` says so.
+    pub not_enabled: usize,
 }
 
 /// Imports `by_account` (account id → its findings) into Security Hub in `region`, `concurrency`
@@ -75,6 +79,7 @@ pub async fn import(
         total.accounts += r.accounts;
         total.calls += r.calls;
         total.failed.extend(r.failed);
+        total.not_enabled += r.not_enabled;
     }
     total.failed.sort();
     total
@@ -95,7 +100,7 @@ async fn one_account(
         accounts: 1,
         ..Imported::default()
     };
-    for batch in findings.chunks(asff::BATCH) {
+    for (at, batch) in findings.chunks(asff::BATCH).enumerate() {
         let asff: Vec<AwsSecurityFinding> = batch
             .iter()
             .map(|f| to_sdk(f, &product_arn, partition, region))
@@ -129,6 +134,18 @@ async fn one_account(
                         }
                     }
                 }
+            }
+            // AWS refuses findings from an account that has not enabled Security Hub in the
+            // Region: every further batch would be refused the same way, so the account's
+            // failure is one line, not one a batch (thousands, across a large organization).
+            Err(e) if e.code() == Some("InvalidAccessException") => {
+                let left = findings.len() - at * asff::BATCH;
+                out.failed.push(format!(
+                    "{account}: {left} findings not imported: Security Hub is not enabled in this \
+                     account in {region} (InvalidAccessException)"
+                ));
+                out.not_enabled += 1;
+                break;
             }
             Err(e) => out.failed.push(format!(
                 "{account}: {} findings not imported: {}",

@@ -1812,3 +1812,69 @@ async fn security_hub_import_updates_in_place_and_archives_what_was_resolved() {
         ("ARCHIVED".to_string(), "PASSED".to_string())
     );
 }
+
+/// On AWS, Security Hub refuses findings from an account that has not enabled it
+/// (InvalidAccessException; the strict layer's SecurityHubSubscription, which moto lacks). Such an
+/// account is one line and one call, however many findings it has; the others are imported; once
+/// enabled there, a re-run imports the rest.
+#[tokio::test(flavor = "multi_thread")]
+async fn security_hub_not_enabled_in_an_account_is_one_line_and_one_call() {
+    use govern_testkit::strict::{Behaviour, Strict};
+    let s = Stack::start();
+    s.proxy
+        .set_strict(Strict::only(Behaviour::SecurityHubSubscription));
+    let [log, prod, dev, legacy] = seeded_with_failures(&s, 0).await;
+    let cfg = s.emu.sdk_config().await;
+    // 105 more keys in dev-app: its findings would need two calls.
+    let kms = aws_sdk_kms::Client::new(&member_config(&cfg, &dev, "us-east-1").await);
+    for _ in 0..105 {
+        kms.create_key().send().await.unwrap();
+    }
+    for account in [MGMT, prod.as_str()] {
+        s.proxy
+            .strict()
+            .security_hub
+            .subscribe(account, "us-east-1");
+    }
+
+    let o = s.govern(&["evidence", "--to-security-hub"]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    let said = String::from_utf8_lossy(&o.stderr).into_owned();
+    for account in [&log, &dev, &legacy] {
+        let lines: Vec<&str> = said
+            .lines()
+            .filter(|l| l.starts_with(&format!("not imported: {account}:")))
+            .collect();
+        assert_eq!(lines.len(), 1, "{said}");
+        assert!(
+            lines[0].contains("Security Hub is not enabled in this account in us-east-1"),
+            "{said}"
+        );
+    }
+    assert!(
+        said.contains("help: Security Hub is not enabled in 3 accounts in us-east-1"),
+        "{said}"
+    );
+    let imported = |account: &str| {
+        let account = account.to_string();
+        let cfg = cfg.clone();
+        async move { hub_findings(&cfg, &account).await.len() }
+    };
+    assert!(imported(&prod).await > 0);
+    assert_eq!(imported(&dev).await, 0);
+    // One refused call per account without Security Hub, not one per batch of 100.
+    let management_and_prod = s.proxy.count("securityhub:POST /findings/import") - 3;
+    assert!(management_and_prod >= 2, "{management_and_prod}");
+
+    // Enabled in the three (through the proxy, as a user would): the re-run imports everything.
+    let via_proxy = s.proxy.sdk_config().await;
+    for account in [&log, &dev, &legacy] {
+        let hub = aws_sdk_securityhub::Client::new(
+            &member_config(&via_proxy, account, "us-east-1").await,
+        );
+        hub.enable_security_hub().send().await.unwrap();
+    }
+    let o = s.govern(&["evidence", "--to-security-hub"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert!(imported(&dev).await > 100);
+}

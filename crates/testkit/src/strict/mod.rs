@@ -19,6 +19,7 @@ use crate::responders::Reply;
 
 pub mod members;
 pub mod organizations;
+pub mod security_hub;
 
 /// One way real AWS is stricter than the emulator.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -43,6 +44,8 @@ pub enum Behaviour {
     AsyncPolicyTypes,
     /// Reads right after a write may return the old value for a while.
     StaleReads,
+    /// Security Hub refuses findings from an account that has not enabled it ([`security_hub`]).
+    SecurityHubSubscription,
 }
 
 impl Behaviour {
@@ -56,6 +59,7 @@ impl Behaviour {
         Behaviour::AsyncAccountCreation,
         Behaviour::AsyncPolicyTypes,
         Behaviour::StaleReads,
+        Behaviour::SecurityHubSubscription,
     ];
 }
 
@@ -124,6 +128,7 @@ pub struct State {
     strict: Mutex<Strict>,
     pub members: members::State,
     pub organizations: organizations::State,
+    pub security_hub: security_hub::State,
 }
 
 impl State {
@@ -137,6 +142,7 @@ impl State {
     /// Forgets what the behaviours remember (after the emulator was reset); the switches stay.
     pub fn reset(&self) {
         self.organizations.reset();
+        self.security_hub.reset();
     }
 
     /// Answers the request itself, before the emulator sees it; None lets it go on.
@@ -145,6 +151,7 @@ impl State {
         self.members
             .before(&strict, call)
             .or_else(|| self.organizations.before(&strict, call))
+            .or_else(|| self.security_hub.before(&strict, call))
     }
 
     /// Rewrites the emulator's answer (`status`, `body`) to the request.
@@ -152,5 +159,6 @@ impl State {
         let strict = self.get();
         self.members.after(&strict, call, status, body);
         self.organizations.after(&strict, call, status, body);
+        self.security_hub.after(&strict, call, status);
     }
 }
