@@ -11,6 +11,10 @@
 //!   with `IfExists` and `ForAllValues:` / `ForAnyValue:`);
 //! - `Principal`: not in SCPs; required in RCPs, and only `"*"`; `NotPrincipal`: in neither.
 //!
+//! RCPs' elements were checked against the RCP syntax page's "Elements summary" (read 2026-12-05):
+//! Version, Statement, Sid, Effect, Principal, Action, Resource, NotResource, Condition — no
+//! `NotAction` and no `NotPrincipal`; `Allow` only for RCPFullAWSAccess.
+//!
 //! The management policy types (tag, backup, AI services opt-out, chat applications, declarative,
 //! Security Hub, Inspector, S3, Bedrock, upgrade rollout, GuardDuty, Network Security Director)
 //! are JSON objects under the top-level key(s) their type allows ([`top_level_keys`]), whose
