@@ -26,6 +26,7 @@ mod policies;
 pub mod policy_file;
 mod problems;
 mod raw;
+mod security;
 pub mod sarif;
 pub mod schema;
 pub mod templates;
