@@ -27,6 +27,7 @@ mod plan;
 mod rails;
 mod render;
 mod root_access;
+mod security;
 mod sarif;
 mod saved_plans;
 mod schema;

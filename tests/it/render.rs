@@ -320,6 +320,16 @@ fn every_change_plan() -> Plan {
             &[],
         ),
         planned(
+            Change::SecurityAdmin(govern_core::security::SecurityAdminChange {
+                service: SecurityService::Guardduty,
+                region: Some("eu-west-1".into()),
+                enable: true,
+                account_name: "audit".into(),
+                account: Some(acct("444455556666")),
+            }),
+            &[],
+        ),
+        planned(
             Change::Member(MemberChange::PutContact(PutContact {
                 account: Some(acct("111122223333")),
                 account_name: "prod-app".into(),
@@ -756,13 +766,14 @@ fn type_name(c: &Change) -> &'static str {
         Change::EnableServiceAccess { .. } => "enable_service_access",
         Change::RegisterDelegatedAdmin { .. } => "register_delegated_admin",
         Change::RootAccess(_) => "set_root_access",
+        Change::SecurityAdmin(_) => "set_security_admin",
         Change::Member(MemberChange::PutContact(_)) => "put_contact",
         Change::Member(MemberChange::EnableKeyRotation(_)) => "enable_key_rotation",
         Change::Member(MemberChange::SetSecretRotation(_)) => "set_secret_rotation",
         Change::Member(MemberChange::DisableRegion(_)) => "disable_region",
     }
 }
-const CHANGE_TYPES: usize = 16;
+const CHANGE_TYPES: usize = 17;
 
 #[test]
 fn the_reference_documents_every_change_type_and_field() {

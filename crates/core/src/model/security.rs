@@ -9,6 +9,8 @@ use serde::{Deserialize, Serialize};
 #[serde(rename_all = "kebab-case")]
 pub enum SecurityService {
     Guardduty,
+    /// `securityhub`, as `[security] services` names it.
+    #[serde(rename = "securityhub")]
     SecurityHub,
     AccessAnalyzer,
     Macie,
