@@ -103,32 +103,32 @@ pub async fn write(clients: &Clients, change: &SecurityAdminChange, id: &Account
         .map_or(change.operation(), |(_, o)| o);
     match (change.service, change.enable) {
         (SecurityService::Guardduty, true) => {
-            guardduty(clients, region)
-                .enable_organization_admin_account()
+            let gd = guardduty(clients, region);
+            gd.enable_organization_admin_account()
                 .admin_account_id(id.as_str())
                 .send()
                 .await
                 .map_err(|e| Error::aws(op, on, e))?;
         }
         (SecurityService::Guardduty, false) => {
-            guardduty(clients, region)
-                .disable_organization_admin_account()
+            let gd = guardduty(clients, region);
+            gd.disable_organization_admin_account()
                 .admin_account_id(id.as_str())
                 .send()
                 .await
                 .map_err(|e| Error::aws(op, on, e))?;
         }
         (SecurityService::SecurityHub, true) => {
-            security_hub(clients, region)
-                .enable_organization_admin_account()
+            let hub = security_hub(clients, region);
+            hub.enable_organization_admin_account()
                 .admin_account_id(id.as_str())
                 .send()
                 .await
                 .map_err(|e| Error::aws(op, on, e))?;
         }
         (SecurityService::SecurityHub, false) => {
-            security_hub(clients, region)
-                .disable_organization_admin_account()
+            let hub = security_hub(clients, region);
+            hub.disable_organization_admin_account()
                 .admin_account_id(id.as_str())
                 .send()
                 .await

@@ -94,9 +94,9 @@ impl SecurityAdminChange {
         let mut out = vec![
             format!("service: {} ({})", spec.title, spec.principal),
             if self.enable {
-                format!("administrator: {account}")
+                format!("admin:   {account}")
             } else {
-                format!("removed administrator: {account}")
+                format!("removes: {account}, an administrator org.toml does not declare")
             },
         ];
         if let Some(r) = &self.region {
