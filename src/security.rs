@@ -1,6 +1,7 @@
 //! The security services' delegated administrator, the AWS side (`govern_core::security` plans
-//! it; `govern_core::model::SERVICES` says how each service is designated). GuardDuty and Security
-//! Hub through their own admin API from the management account, in each Region; IAM Access
+//! it; `govern_core::model::SERVICES` says how each service is designated). GuardDuty, Security
+//! Hub, Macie, Inspector and Detective through their own admin API from the management account, in
+//! each Region; IAM Access
 //! Analyzer and AWS Config through Organizations' delegated administrators (read with
 //! `crate::discover::logging`).
 
@@ -17,6 +18,23 @@ fn guardduty(clients: &Clients, region: &str) -> aws_sdk_guardduty::Client {
 
 fn security_hub(clients: &Clients, region: &str) -> aws_sdk_securityhub::Client {
     aws_sdk_securityhub::Client::new(&crate::aws::in_region(clients.members.management(), region))
+}
+
+fn macie(clients: &Clients, region: &str) -> aws_sdk_macie2::Client {
+    aws_sdk_macie2::Client::new(&crate::aws::in_region(clients.members.management(), region))
+}
+
+fn inspector(clients: &Clients, region: &str) -> aws_sdk_inspector2::Client {
+    aws_sdk_inspector2::Client::new(&crate::aws::in_region(clients.members.management(), region))
+}
+
+fn detective(clients: &Clients, region: &str) -> aws_sdk_detective::Client {
+    aws_sdk_detective::Client::new(&crate::aws::in_region(clients.members.management(), region))
+}
+
+/// An account id AWS listed, if it is one.
+fn id(s: Option<&str>) -> Option<AccountId> {
+    AccountId::parse(s?).ok()
 }
 
 /// Who administers each of `services` designated through its own API, in each of `regions`
@@ -37,8 +55,11 @@ pub async fn read(
             let admins = match service {
                 SecurityService::Guardduty => guardduty_admins(clients, region, &on).await?,
                 SecurityService::SecurityHub => security_hub_admins(clients, region, &on).await?,
-                // Validation refuses the services govern does not call (model::SERVICES).
-                _ => continue,
+                SecurityService::Macie => macie_admins(clients, region, &on).await?,
+                SecurityService::Inspector => inspector_admins(clients, region, &on).await?,
+                SecurityService::Detective => detective_admins(clients, region, &on).await?,
+                // Designated through Organizations: read with the delegated administrators.
+                SecurityService::AccessAnalyzer | SecurityService::Config => continue,
             };
             out.entry(service)
                 .or_default()
@@ -49,9 +70,16 @@ pub async fn read(
     Ok(())
 }
 
-async fn guardduty_admins(clients: &Clients, region: &str, on: &str) -> Result<BTreeSet<AccountId>> {
+async fn guardduty_admins(
+    clients: &Clients,
+    region: &str,
+    on: &str,
+) -> Result<BTreeSet<AccountId>> {
     let gd = guardduty(clients, region);
-    let mut pages = gd.list_organization_admin_accounts().into_paginator().send();
+    let mut pages = gd
+        .list_organization_admin_accounts()
+        .into_paginator()
+        .send();
     let mut out = BTreeSet::new();
     while let Some(page) = pages.next().await {
         let page = page.map_err(|e| Error::aws("ListOrganizationAdminAccounts", on, e))?;
@@ -75,7 +103,10 @@ async fn security_hub_admins(
     on: &str,
 ) -> Result<BTreeSet<AccountId>> {
     let hub = security_hub(clients, region);
-    let mut pages = hub.list_organization_admin_accounts().into_paginator().send();
+    let mut pages = hub
+        .list_organization_admin_accounts()
+        .into_paginator()
+        .send();
     let mut out = BTreeSet::new();
     while let Some(page) = pages.next().await {
         let page = page.map_err(|e| Error::aws("ListOrganizationAdminAccounts", on, e))?;
@@ -93,9 +124,86 @@ async fn security_hub_admins(
     Ok(out)
 }
 
+async fn macie_admins(clients: &Clients, region: &str, on: &str) -> Result<BTreeSet<AccountId>> {
+    let macie = macie(clients, region);
+    let mut pages = macie
+        .list_organization_admin_accounts()
+        .into_paginator()
+        .send();
+    let mut out = BTreeSet::new();
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(|e| Error::aws("ListOrganizationAdminAccounts", on, e))?;
+        out.extend(
+            page.admin_accounts()
+                .iter()
+                .filter(|a| {
+                    a.status()
+                        .is_some_and(|s| *s == aws_sdk_macie2::types::AdminStatus::Enabled)
+                })
+                .filter_map(|a| id(a.account_id())),
+        );
+    }
+    Ok(out)
+}
+
+async fn inspector_admins(
+    clients: &Clients,
+    region: &str,
+    on: &str,
+) -> Result<BTreeSet<AccountId>> {
+    let inspector = inspector(clients, region);
+    let mut pages = inspector
+        .list_delegated_admin_accounts()
+        .into_paginator()
+        .send();
+    let mut out = BTreeSet::new();
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(|e| Error::aws("ListDelegatedAdminAccounts", on, e))?;
+        out.extend(
+            page.delegated_admin_accounts()
+                .iter()
+                .filter(|a| {
+                    a.status().is_some_and(|s| {
+                        *s == aws_sdk_inspector2::types::DelegatedAdminStatus::Enabled
+                    })
+                })
+                .filter_map(|a| id(a.account_id())),
+        );
+    }
+    Ok(out)
+}
+
+/// Detective lists administrators with no status: each one listed is one.
+async fn detective_admins(
+    clients: &Clients,
+    region: &str,
+    on: &str,
+) -> Result<BTreeSet<AccountId>> {
+    let detective = detective(clients, region);
+    let mut pages = detective
+        .list_organization_admin_accounts()
+        .into_paginator()
+        .send();
+    let mut out = BTreeSet::new();
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(|e| Error::aws("ListOrganizationAdminAccounts", on, e))?;
+        out.extend(
+            page.administrators()
+                .iter()
+                .filter_map(|a| id(a.account_id())),
+        );
+    }
+    Ok(out)
+}
+
 /// One change, the account resolved. Designating the account that is already the administrator,
 /// or removing one that is not, is taken as done (a re-run after a lost answer).
-pub async fn write(clients: &Clients, change: &SecurityAdminChange, id: &AccountId, on: &str) -> Result<()> {
+pub async fn write(
+    clients: &Clients,
+    change: &SecurityAdminChange,
+    id: &AccountId,
+    on: &str,
+) -> Result<()> {
     let region = change.region.as_deref().unwrap_or_default();
     let op = change
         .operation()
@@ -134,6 +242,61 @@ pub async fn write(clients: &Clients, change: &SecurityAdminChange, id: &Account
                 .await
                 .map_err(|e| Error::aws(op, on, e))?;
         }
+        (SecurityService::Macie, true) => {
+            let macie = macie(clients, region);
+            macie
+                .enable_organization_admin_account()
+                .admin_account_id(id.as_str())
+                .send()
+                .await
+                .map_err(|e| Error::aws(op, on, e))?;
+        }
+        (SecurityService::Macie, false) => {
+            let macie = macie(clients, region);
+            macie
+                .disable_organization_admin_account()
+                .admin_account_id(id.as_str())
+                .send()
+                .await
+                .map_err(|e| Error::aws(op, on, e))?;
+        }
+        (SecurityService::Inspector, true) => {
+            let inspector = inspector(clients, region);
+            inspector
+                .enable_delegated_admin_account()
+                .delegated_admin_account_id(id.as_str())
+                .send()
+                .await
+                .map_err(|e| Error::aws(op, on, e))?;
+        }
+        (SecurityService::Inspector, false) => {
+            let inspector = inspector(clients, region);
+            inspector
+                .disable_delegated_admin_account()
+                .delegated_admin_account_id(id.as_str())
+                .send()
+                .await
+                .map_err(|e| Error::aws(op, on, e))?;
+        }
+        (SecurityService::Detective, true) => {
+            let detective = detective(clients, region);
+            detective
+                .enable_organization_admin_account()
+                .account_id(id.as_str())
+                .send()
+                .await
+                .map_err(|e| Error::aws(op, on, e))?;
+        }
+        // Detective's call names no account: it removes the Region's administrator, the one the
+        // plan read.
+        (SecurityService::Detective, false) => {
+            let detective = detective(clients, region);
+            detective
+                .disable_organization_admin_account()
+                .send()
+                .await
+                .map_err(|e| Error::aws(op, on, e))?;
+        }
         (service, enable) if service.spec().enablement == Enablement::Organizations => {
             let principal = service.spec().principal;
             let org = &clients.org;
@@ -167,10 +330,9 @@ pub async fn write(clients: &Clients, change: &SecurityAdminChange, id: &Account
                 }
             }
         }
-        // Validation refuses the services govern does not call (model::SERVICES `managed`).
         (service, _) => {
             return Err(Error::Discovery(format!(
-                "{on}: govern does not call {}'s API",
+                "{on}: {} has no designation in model::SERVICES",
                 service.spec().title
             )))
         }

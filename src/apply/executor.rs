@@ -594,9 +594,13 @@ async fn run_change(
         Change::SecurityAdmin(s) => {
             let id = match &s.account {
                 Some(id) => id.clone(),
-                None => ids.new_accounts.get(&s.account_name).cloned().ok_or_else(|| {
-                    Error::Discovery(format!("account {} was not created", s.account_name))
-                })?,
+                None => ids
+                    .new_accounts
+                    .get(&s.account_name)
+                    .cloned()
+                    .ok_or_else(|| {
+                        Error::Discovery(format!("account {} was not created", s.account_name))
+                    })?,
             };
             crate::security::write(clients, s, &id, &on).await?;
         }

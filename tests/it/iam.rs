@@ -20,6 +20,9 @@ const SERVICES: &[&str] = &[
     "securityhub",
     "iam",
     "guardduty",
+    "macie2",
+    "inspector2",
+    "detective",
 ];
 /// Services whose calls are also made inside member accounts, through the member role.
 const MEMBER_SERVICES: &[&str] = &["account", "kms", "secretsmanager", "securityhub"];
@@ -33,6 +36,9 @@ const RECEIVERS: &[(&str, &str)] = &[
     ("iam", "iam"),
     ("gd", "guardduty"),
     ("hub", "securityhub"),
+    ("macie", "macie2"),
+    ("inspector", "inspector2"),
+    ("detective", "detective"),
 ];
 /// Actions AWS requires of the caller of an operation besides the operation's own.
 const IMPLIED: &[(&str, &str)] = &[

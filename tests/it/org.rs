@@ -231,7 +231,11 @@ async fn brownfield_plan_lists_exactly_the_differences_then_converges() {
     // and the logging account's trusted access and delegation, then root access: trusted access
     // for IAM and its two features, then GuardDuty's administrator in the two allowed regions.
     // (config-multiaccountsetup is trusted as well as delegated: validate requires it, issue 13).
-    assert_eq!(member_changes.len(), 6 * 3 + 4 + 3 + 2, "{member_changes:?}");
+    assert_eq!(
+        member_changes.len(),
+        6 * 3 + 4 + 3 + 2,
+        "{member_changes:?}"
+    );
     assert!(member_changes.contains(&format!("account:{}/contact:billing", ids["legacy-tools"])));
     let mut got: Vec<(String, String)> = changes
         .iter()

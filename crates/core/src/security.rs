@@ -15,7 +15,7 @@ use std::collections::BTreeSet;
 use serde::{Deserialize, Serialize};
 
 use crate::control::{Control, Eval, On, Status};
-use crate::model::{Action, AccountId, Actual, Address, Desired, Enablement, SecurityService};
+use crate::model::{AccountId, Action, Actual, Address, Desired, Enablement, SecurityService};
 
 /// Designates (`enable`) or removes an administrator of one service in one Region (`region` is
 /// `None` for a service designated through Organizations, which is global).
@@ -209,7 +209,11 @@ pub fn admins(
             .security_admins
             .as_ref()?
             .get(&service)
-            .map(|r| r.get(region.unwrap_or_default()).cloned().unwrap_or_default())
+            .map(|r| {
+                r.get(region.unwrap_or_default())
+                    .cloned()
+                    .unwrap_or_default()
+            })
             .or(Some(BTreeSet::new())),
     }
 }
@@ -267,14 +271,14 @@ pub fn changes(
     (access, out)
 }
 
-/// What `govern import` writes: the services (of those govern manages) that one account
+/// What `govern import` writes: the services that one account
 /// administers in every scope `regions` gives (import's allowed Regions), when that account is one
 /// and the same for all of them. Services administered by another account, or not everywhere, are
 /// left out (the plan of the imported file would otherwise change them).
 pub fn import(actual: &Actual, regions: &[String]) -> Option<(AccountId, Vec<SecurityService>)> {
     let mut found: Option<AccountId> = None;
     let mut services = Vec::new();
-    for spec in crate::model::SERVICES.iter().filter(|s| s.managed) {
+    for spec in crate::model::SERVICES {
         let scopes: Vec<Option<&str>> = if spec.regional {
             regions.iter().map(|r| Some(r.as_str())).collect()
         } else {
@@ -346,10 +350,15 @@ pub fn evaluate(e: &mut Eval<'_>) {
                     } else {
                         format!(
                             "administered by {}",
-                            h.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")
+                            h.iter()
+                                .map(ToString::to_string)
+                                .collect::<Vec<_>>()
+                                .join(", ")
                         )
                     };
-                    let ok = admin.as_ref().is_some_and(|a| h.len() == 1 && h.contains(a));
+                    let ok = admin
+                        .as_ref()
+                        .is_some_and(|a| h.len() == 1 && h.contains(a));
                     (if ok { Status::Pass } else { Status::Fail }, listed)
                 }
             };
@@ -363,6 +372,58 @@ pub fn evaluate(e: &mut Eval<'_>) {
             );
             on.region = region;
             e.push(&SECURITY_ADMIN, on, status, expected, observed);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::SERVICES;
+
+    /// The table builds on issue 13's list of principals that take a delegated administrator.
+    #[test]
+    fn every_service_has_a_principal_organizations_knows_and_a_unique_name() {
+        for spec in SERVICES {
+            assert!(
+                crate::config::delegated::supported(spec.principal),
+                "{} ({}) is not in config::delegated::SUPPORTED",
+                spec.key,
+                spec.principal
+            );
+            assert_eq!(SecurityService::from_key(spec.key), Some(spec.service));
+            assert!(spec.source.starts_with("https://docs.aws.amazon.com/"));
+            // Designated per Region exactly when through the service's own API.
+            assert_eq!(
+                spec.regional,
+                matches!(spec.enablement, Enablement::ServiceApi { .. }),
+                "{}",
+                spec.key
+            );
+        }
+        let mut keys: Vec<_> = SERVICES.iter().map(|s| s.key).collect();
+        keys.sort_unstable();
+        keys.dedup();
+        assert_eq!(keys.len(), SERVICES.len());
+    }
+
+    #[test]
+    fn addresses_read_back() {
+        for text in [
+            "org:security-admin/guardduty/eu-west-1",
+            "org:security-admin/access-analyzer",
+            "org:security-admin/config/former/111122223333",
+            "org:security-admin/detective/us-east-1/former/111122223333",
+        ] {
+            let a: Address = text.parse().unwrap();
+            assert_eq!(a.to_string(), text);
+        }
+        for bad in [
+            "org:security-admin/gaurdduty/eu-west-1",
+            "org:security-admin/guardduty/",
+            "org:security-admin/guardduty/eu-west-1/former/12",
+        ] {
+            assert!(bad.parse::<Address>().is_err(), "{bad}");
         }
     }
 }

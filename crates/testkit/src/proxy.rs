@@ -1004,8 +1004,13 @@ async fn answer(
         use crate::security_admins::AdminOp;
         let region = call.region.clone().unwrap_or_default();
         let admins = &shared.security_admins;
-        if admin_op != AdminOp::Enable {
-            return reply(admins.answer(service, admin_op, &region, &body));
+        if admin_op != AdminOp::Enable || !crate::security_admins::moto_enables(service) {
+            // Macie's Disable names the account in the query string.
+            let input = match parts.uri.query() {
+                Some(q) if body.is_empty() => Bytes::from(q.to_string()),
+                _ => body.clone(),
+            };
+            return reply(admins.answer(service, admin_op, &region, &input));
         }
         if let Some(refused) = admins.refuse_enable(service, &region, &body) {
             return reply(refused);

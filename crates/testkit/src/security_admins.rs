@@ -1,15 +1,16 @@
-//! The security services' organization administrators, per service and Region, as GuardDuty and
-//! Security Hub keep them (issue 16 part 3).
+//! The security services' organization administrators, per service and Region, as GuardDuty,
+//! Security Hub, Macie, Inspector and Detective keep them (issue 16 part 3).
 //!
-//! moto 5.2.5 implements EnableOrganizationAdminAccount for both services but not the rest:
-//! GuardDuty has ListOrganizationAdminAccounts but no DisableOrganizationAdminAccount (and lists an
-//! account once per enable), Security Hub has neither. The proxy therefore passes each Enable to
+//! moto 5.2.5 implements the Enable call of GuardDuty, Security Hub, Macie and Inspector but not
+//! all the rest: GuardDuty has ListOrganizationAdminAccounts but no DisableOrganizationAdminAccount
+//! (and lists an account once per enable), Security Hub has neither, Macie has no Disable, and
+//! Detective has none of the three. The proxy therefore passes each Enable of the first four to
 //! moto (which checks what it checks: Security Hub the caller's organization and the account's
-//! membership) and records it on success, and answers List and Disable itself, as the GuardDuty
-//! and Security Hub API references document: one administrator per organization and Region (an
-//! Enable naming another account while one is designated is refused: GuardDuty
-//! BadRequestException, Security Hub InvalidInputException), a Disable of an account that is not
-//! the administrator is refused the same way.
+//! membership) and records it on success, answers Detective's Enable itself, and answers every
+//! List and Disable from its record, as the services' API references document: one administrator
+//! per organization and Region (an Enable naming another account while one is designated is
+//! refused), and a Disable of an account that is not the administrator is refused the same way.
+//! Detective's Disable names no account: it removes the one there is.
 
 use std::collections::BTreeMap;
 use std::sync::Mutex;
@@ -35,6 +36,15 @@ pub(crate) fn admin_op(op: &str) -> Option<(&'static str, AdminOp)> {
         "securityhub:POST /organization/admin/enable" => ("securityhub", AdminOp::Enable),
         "securityhub:POST /organization/admin/disable" => ("securityhub", AdminOp::Disable),
         "securityhub:GET /organization/admin" => ("securityhub", AdminOp::List),
+        "macie2:POST /admin" => ("macie2", AdminOp::Enable),
+        "macie2:DELETE /admin" => ("macie2", AdminOp::Disable),
+        "macie2:GET /admin" => ("macie2", AdminOp::List),
+        "inspector2:POST /delegatedadminaccounts/enable" => ("inspector2", AdminOp::Enable),
+        "inspector2:POST /delegatedadminaccounts/disable" => ("inspector2", AdminOp::Disable),
+        "inspector2:POST /delegatedadminaccounts/list" => ("inspector2", AdminOp::List),
+        "detective:POST /orgs/enableAdminAccount" => ("detective", AdminOp::Enable),
+        "detective:POST /orgs/disableAdminAccount" => ("detective", AdminOp::Disable),
+        "detective:POST /orgs/adminAccountslist" => ("detective", AdminOp::List),
         _ => return None,
     })
 }
@@ -49,23 +59,39 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
-/// The account id in an Enable or Disable body (GuardDuty `adminAccountId`, Security Hub
-/// `AdminAccountId`).
+/// The account id an Enable or Disable names: in the body (GuardDuty and Macie `adminAccountId`,
+/// Security Hub `AdminAccountId`, Inspector `delegatedAdminAccountId`, Detective `AccountId`), or,
+/// for Macie's Disable (a DELETE), in the query string.
 fn account_in(service: &str, body: &[u8]) -> Option<String> {
-    let v: Value = serde_json::from_slice(body).ok()?;
-    let key = if service == "guardduty" {
-        "adminAccountId"
-    } else {
-        "AdminAccountId"
+    let key = match service {
+        "guardduty" | "macie2" => "adminAccountId",
+        "inspector2" => "delegatedAdminAccountId",
+        "detective" => "AccountId",
+        _ => "AdminAccountId",
     };
-    v.get(key)?.as_str().map(str::to_string)
+    if let Ok(v) = serde_json::from_slice::<Value>(body) {
+        if let Some(id) = v.get(key).and_then(Value::as_str) {
+            return Some(id.to_string());
+        }
+    }
+    let query = std::str::from_utf8(body).ok()?;
+    query
+        .split('&')
+        .find_map(|kv| kv.strip_prefix(&format!("{key}=")))
+        .map(str::to_string)
+}
+
+/// Whether moto takes this service's Enable (Detective has no admin calls in moto).
+pub(crate) fn moto_enables(service: &str) -> bool {
+    service != "detective"
 }
 
 fn refusal(service: &str, message: &str) -> Reply {
-    let code = if service == "guardduty" {
-        "BadRequestException"
-    } else {
-        "InvalidInputException"
+    let code = match service {
+        "guardduty" => "BadRequestException",
+        "securityhub" => "InvalidInputException",
+        "detective" => "ValidationException",
+        _ => "ConflictException",
     };
     Reply {
         status: 400,
@@ -137,19 +163,34 @@ impl SecurityAdmins {
             AdminOp::List => {
                 let listed: Vec<Value> = current
                     .iter()
-                    .map(|a| {
-                        if service == "guardduty" {
-                            json!({ "adminAccountId": a, "adminStatus": "ENABLED" })
-                        } else {
-                            json!({ "AccountId": a, "Status": "ENABLED" })
+                    .map(|a| match service {
+                        "guardduty" => json!({ "adminAccountId": a, "adminStatus": "ENABLED" }),
+                        "macie2" | "inspector2" => json!({ "accountId": a, "status": "ENABLED" }),
+                        "detective" => {
+                            json!({ "AccountId": a, "DelegationTime": "2026-01-01T00:00:00Z" })
                         }
+                        _ => json!({ "AccountId": a, "Status": "ENABLED" }),
                     })
                     .collect();
-                if service == "guardduty" {
-                    ok(json!({ "adminAccounts": listed }))
-                } else {
-                    ok(json!({ "AdminAccounts": listed }))
+                ok(match service {
+                    "guardduty" => json!({ "adminAccounts": listed }),
+                    "macie2" => json!({ "adminAccounts": listed }),
+                    "inspector2" => json!({ "delegatedAdminAccounts": listed }),
+                    "detective" => json!({ "Administrators": listed }),
+                    _ => json!({ "AdminAccounts": listed }),
+                })
+            }
+            AdminOp::Enable if !moto_enables(service) => {
+                if let Some(refused) = self.refuse_enable(service, region, body) {
+                    return refused;
                 }
+                self.enabled(service, region, body);
+                ok(json!({}))
+            }
+            // Detective's Disable names no account: the administrator there is, if any.
+            AdminOp::Disable if service == "detective" => {
+                self.set(service, region, None);
+                ok(json!({}))
             }
             AdminOp::Disable | AdminOp::Enable => {
                 let account = account_in(service, body);
@@ -178,14 +219,32 @@ mod tests {
         let b = br#"{"adminAccountId":"333333333333"}"#;
         assert!(s.refuse_enable("guardduty", "us-east-1", a).is_none());
         s.enabled("guardduty", "us-east-1", a);
-        assert!(s.refuse_enable("guardduty", "us-east-1", a).is_none(), "the same again");
-        let r = s.refuse_enable("guardduty", "us-east-1", b).expect("a second one");
+        assert!(
+            s.refuse_enable("guardduty", "us-east-1", a).is_none(),
+            "the same again"
+        );
+        let r = s
+            .refuse_enable("guardduty", "us-east-1", b)
+            .expect("a second one");
         assert_eq!(r.status, 400);
-        assert!(s.refuse_enable("guardduty", "eu-west-1", b).is_none(), "per Region");
+        assert!(
+            s.refuse_enable("guardduty", "eu-west-1", b).is_none(),
+            "per Region"
+        );
         let listed = s.answer("guardduty", AdminOp::List, "us-east-1", b"");
-        assert!(String::from_utf8(listed.body).unwrap().contains("222222222222"));
-        assert_eq!(s.answer("guardduty", AdminOp::Disable, "us-east-1", b).status, 400);
-        assert_eq!(s.answer("guardduty", AdminOp::Disable, "us-east-1", a).status, 200);
+        assert!(String::from_utf8(listed.body)
+            .unwrap()
+            .contains("222222222222"));
+        assert_eq!(
+            s.answer("guardduty", AdminOp::Disable, "us-east-1", b)
+                .status,
+            400
+        );
+        assert_eq!(
+            s.answer("guardduty", AdminOp::Disable, "us-east-1", a)
+                .status,
+            200
+        );
         assert_eq!(s.get("guardduty", "us-east-1"), None);
         let hub = br#"{"AdminAccountId":"222222222222"}"#;
         s.enabled("securityhub", "us-east-1", hub);

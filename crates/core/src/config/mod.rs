@@ -26,9 +26,9 @@ mod policies;
 pub mod policy_file;
 mod problems;
 mod raw;
-mod security;
 pub mod sarif;
 pub mod schema;
+mod security;
 pub mod templates;
 mod validate;
 

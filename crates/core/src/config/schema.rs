@@ -243,7 +243,7 @@ struct Security {
     /// The name of a member account declared under [accounts].
     administrator: String,
     /// The services it administers (regional ones in every allowed region).
-    #[schemars(extend("minItems" = 1, "uniqueItems" = true, "items" = { "enum": ["guardduty", "securityhub", "access-analyzer", "config"] }))]
+    #[schemars(extend("minItems" = 1, "uniqueItems" = true, "items" = { "enum": ["guardduty", "securityhub", "access-analyzer", "macie", "inspector", "detective", "config"] }))]
     services: Vec<String>,
 }
 

@@ -1,9 +1,9 @@
 //! `[security]` validated (issue 16 part 3): the administrator is a declared member account, and
-//! every service is one of `crate::model::SERVICES` that govern manages.
+//! every service is one of `crate::model::SERVICES`.
 
 use super::problems::{key_path, Problems, Source};
 use super::raw::{did_you_mean, Entry, RawFile, RawSecurity};
-use crate::model::{Security, SecurityService, SERVICES};
+use crate::model::{Security, SecurityService};
 
 pub(crate) fn security(
     src: &Source,
@@ -45,7 +45,11 @@ pub(crate) fn security(
             // GuardDuty, Security Hub, Macie, Detective and Organizations all refuse the
             // management account as a delegated administrator.
             Some(a)
-                if a.body.id.as_ref().zip(management).is_some_and(|(id, m)| id.value == m.value) =>
+                if a.body
+                    .id
+                    .as_ref()
+                    .zip(management)
+                    .is_some_and(|(id, m)| id.value == m.value) =>
             {
                 problems.push(
                     src.problem(
@@ -88,26 +92,6 @@ pub(crate) fn security(
                         known()
                     )),
                 ),
-                Some(service) if !service.spec().managed => {
-                    let spec = service.spec();
-                    let call = match spec.enablement {
-                        crate::model::Enablement::ServiceApi { enable, .. } => enable,
-                        crate::model::Enablement::Organizations => {
-                            "RegisterDelegatedAdministrator"
-                        }
-                    };
-                    problems.push(
-                        src.problem(
-                            &s.span,
-                            &path,
-                            format!(
-                                "`{}` is not managed by govern yet: {} designates its administrator through its own API ({call}, {}), which govern does not call yet",
-                                s.value, spec.title, spec.source
-                            ),
-                        )
-                        .with_help(format!("services govern manages: {}", managed())),
-                    );
-                }
                 Some(service) if services.contains(&service) => problems.push(
                     src.problem(&s.span, &path, format!("`{}` is listed twice", s.value))
                         .with_help("list each service once"),
@@ -127,13 +111,4 @@ pub(crate) fn security(
 
 fn known() -> String {
     SecurityService::keys().join(", ")
-}
-
-fn managed() -> String {
-    SERVICES
-        .iter()
-        .filter(|s| s.managed)
-        .map(|s| s.key)
-        .collect::<Vec<_>>()
-        .join(", ")
 }

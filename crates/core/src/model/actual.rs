@@ -8,8 +8,7 @@ use serde::{Deserialize, Serialize};
 use super::{AccountId, OuPath, Parent, PolicyDocument, PolicyKey, PolicyKind, PolicyName};
 
 /// Service → Region → the accounts AWS lists as its administrator there.
-pub type SecurityAdmins =
-    BTreeMap<super::SecurityService, BTreeMap<String, BTreeSet<AccountId>>>;
+pub type SecurityAdmins = BTreeMap<super::SecurityService, BTreeMap<String, BTreeSet<AccountId>>>;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Actual {

@@ -342,9 +342,7 @@ impl FromStr for Address {
                     Ok(Address::DelegatedAdmin(s.to_string()))
                 } else if let Some(s) = rest.strip_prefix("security-admin/") {
                     let (s, former) = match s.split_once("/former/") {
-                        Some((head, id)) => {
-                            (head, Some(AccountId::parse(id).map_err(|_| bad())?))
-                        }
+                        Some((head, id)) => (head, Some(AccountId::parse(id).map_err(|_| bad())?)),
                         None => (s, None),
                     };
                     let (key, region) = match s.split_once('/') {

@@ -48,11 +48,6 @@ pub struct ServiceSpec {
     pub enablement: Enablement,
     /// Designated per Region (the service API's calls act in the Region they are sent to).
     pub regional: bool,
-    /// Whether govern carries the client its calls need. Macie, Inspector and Detective have their
-    /// own documented API (below), and govern does not yet carry aws-sdk-macie2,
-    /// aws-sdk-inspector2 or aws-sdk-detective: validate refuses them with that reason rather
-    /// than registering them through Organizations, which those services' guides do not document.
-    pub managed: bool,
     /// Where AWS documents the way.
     pub source: &'static str,
 }
@@ -70,7 +65,6 @@ pub const SERVICES: &[ServiceSpec] = &[
             list: "guardduty:ListOrganizationAdminAccounts",
         },
         regional: true,
-        managed: true,
         source: "https://docs.aws.amazon.com/guardduty/latest/ug/guardduty_organizations.html",
     },
     ServiceSpec {
@@ -84,7 +78,6 @@ pub const SERVICES: &[ServiceSpec] = &[
             list: "securityhub:ListOrganizationAdminAccounts",
         },
         regional: true,
-        managed: true,
         source: "https://docs.aws.amazon.com/securityhub/latest/userguide/designate-orgs-admin-account.html",
     },
     ServiceSpec {
@@ -94,7 +87,6 @@ pub const SERVICES: &[ServiceSpec] = &[
         principal: "access-analyzer.amazonaws.com",
         enablement: Enablement::Organizations,
         regional: false,
-        managed: true,
         source: "https://docs.aws.amazon.com/organizations/latest/userguide/services-that-can-integrate-access-analyzer.html",
     },
     ServiceSpec {
@@ -108,7 +100,6 @@ pub const SERVICES: &[ServiceSpec] = &[
             list: "macie2:ListOrganizationAdminAccounts",
         },
         regional: true,
-        managed: false,
         source: "https://docs.aws.amazon.com/macie/latest/APIReference/admin.html",
     },
     ServiceSpec {
@@ -122,7 +113,6 @@ pub const SERVICES: &[ServiceSpec] = &[
             list: "inspector2:ListDelegatedAdminAccounts",
         },
         regional: true,
-        managed: false,
         source: "https://docs.aws.amazon.com/inspector/v2/APIReference/API_EnableDelegatedAdminAccount.html",
     },
     ServiceSpec {
@@ -136,7 +126,6 @@ pub const SERVICES: &[ServiceSpec] = &[
             list: "detective:ListOrganizationAdminAccounts",
         },
         regional: true,
-        managed: false,
         source: "https://docs.aws.amazon.com/detective/latest/APIReference/API_EnableOrganizationAdminAccount.html",
     },
     ServiceSpec {
@@ -148,7 +137,6 @@ pub const SERVICES: &[ServiceSpec] = &[
         principal: "config-multiaccountsetup.amazonaws.com",
         enablement: Enablement::Organizations,
         regional: false,
-        managed: true,
         source: "https://docs.aws.amazon.com/organizations/latest/userguide/services-that-can-integrate-config.html",
     },
 ];

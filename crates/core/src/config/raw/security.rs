@@ -35,7 +35,13 @@ impl Reader<'_> {
         };
         let path = ["security"];
         self.unknown_keys(t, &path, SECURITY);
-        self.required(t, &path, &key_span, SECURITY, &["administrator", "services"]);
+        self.required(
+            t,
+            &path,
+            &key_span,
+            SECURITY,
+            &["administrator", "services"],
+        );
         let body = RawSecurity {
             administrator: self.string(t, &path, "administrator", SECURITY),
             services: self.list(t, &path, "services", SECURITY),
