@@ -252,7 +252,46 @@ pub async fn again_only(
     if desired.baselines.root_access.is_some() {
         read_root_access(clients, &mut actual).await?;
     }
+    read_declared_security(clients, &mut actual, desired).await?;
     Ok(actual)
+}
+
+/// `[security]`'s services, in the Regions the plan designates them in.
+async fn read_declared_security(
+    clients: &Clients,
+    actual: &mut Actual,
+    desired: &Desired,
+) -> Result<()> {
+    let Some(security) = &desired.baselines.security else {
+        return Ok(());
+    };
+    let regions = govern_core::security::regions(desired);
+    read_security(
+        clients,
+        actual,
+        &security.services,
+        &regions,
+        desired.baselines.logging.is_some(),
+    )
+    .await
+}
+
+/// The security services' administrators: Organizations' delegated administrators (unless
+/// `delegations_read`: `[logging]` read them) and each service API's, in `regions`.
+pub async fn read_security(
+    clients: &Clients,
+    actual: &mut Actual,
+    services: &[crate::model::SecurityService],
+    regions: &[String],
+    delegations_read: bool,
+) -> Result<()> {
+    let via_organizations = services
+        .iter()
+        .any(|s| s.spec().enablement == crate::model::Enablement::Organizations);
+    if via_organizations && !delegations_read {
+        crate::discover::logging(clients, actual).await?;
+    }
+    crate::security::read(clients, actual, services, regions).await
 }
 
 /// Trusted access (if not read yet), then IAM's root access features.
@@ -279,6 +318,7 @@ async fn read(connection: &Connection, reader: &Reader<'_>, desired: &Desired) -
             },
         )
         .await?;
+    read_declared_security(&connection.clients, &mut actual, desired).await?;
     Ok(actual)
 }
 

@@ -591,6 +591,19 @@ async fn run_change(
                 .map_err(|e| Error::aws("EnableAWSServiceAccess", &on, e))?;
         }
         Change::RootAccess(r) => crate::root_access::write(clients, r, &on).await?,
+        Change::SecurityAdmin(s) => {
+            let id = match &s.account {
+                Some(id) => id.clone(),
+                None => ids
+                    .new_accounts
+                    .get(&s.account_name)
+                    .cloned()
+                    .ok_or_else(|| {
+                        Error::Discovery(format!("account {} was not created", s.account_name))
+                    })?,
+            };
+            crate::security::write(clients, s, &id, &on).await?;
+        }
         Change::RegisterDelegatedAdmin {
             service,
             account_name,

@@ -83,6 +83,17 @@ pub async fn run(ctx: &Context, args: &ImportArgs) -> Result<u8> {
             },
         )
         .await?;
+    // The security services, in the Regions import's allowed_regions will hold
+    // (the delegated administrators were read with trusted access above).
+    let security: Vec<_> = crate::model::SERVICES.iter().map(|s| s.service).collect();
+    crate::connect::read_security(
+        &connection.clients,
+        &mut actual,
+        &security,
+        &key_regions,
+        true,
+    )
+    .await?;
 
     let imported = crate::import::generate(
         &actual,

@@ -19,6 +19,10 @@ const SERVICES: &[&str] = &[
     "secretsmanager",
     "securityhub",
     "iam",
+    "guardduty",
+    "macie2",
+    "inspector2",
+    "detective",
 ];
 /// Services whose calls are also made inside member accounts, through the member role.
 const MEMBER_SERVICES: &[&str] = &["account", "kms", "secretsmanager", "securityhub"];
@@ -30,6 +34,11 @@ const RECEIVERS: &[(&str, &str)] = &[
     ("kms", "kms"),
     ("sm", "secretsmanager"),
     ("iam", "iam"),
+    ("gd", "guardduty"),
+    ("hub", "securityhub"),
+    ("macie", "macie2"),
+    ("inspector", "inspector2"),
+    ("detective", "detective"),
 ];
 /// Actions AWS requires of the caller of an operation besides the operation's own.
 const IMPLIED: &[(&str, &str)] = &[
@@ -134,10 +143,12 @@ struct Call {
 
 impl Call {
     /// Made only by `govern apply`: anywhere in `apply/`, and in a baseline's or an
-    /// organization-wide capability's (`root_access.rs`) `write`.
+    /// organization-wide capability's (`root_access.rs`, `security.rs`) `write`.
     fn apply_only(&self) -> bool {
         self.file.starts_with("apply/")
-            || ((self.file.starts_with("baselines/") || self.file == "root_access.rs")
+            || ((self.file.starts_with("baselines/")
+                || self.file == "root_access.rs"
+                || self.file == "security.rs")
                 && self.function == "write")
     }
     /// Made inside member accounts too: discovery, apply, the baselines, and the Security Hub

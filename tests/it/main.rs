@@ -30,6 +30,7 @@ mod root_access;
 mod sarif;
 mod saved_plans;
 mod schema;
+mod security;
 mod strict_members;
 mod strict_org;
 mod validate;

@@ -48,6 +48,7 @@ fn desired(allowed: &[&str]) -> Desired {
                 exempt_secrets: BTreeMap::new(),
             }),
             logging: None,
+            security: None,
             root_access: None,
             exemptions: BTreeMap::new(),
         },

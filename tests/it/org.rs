@@ -142,18 +142,21 @@ async fn greenfield_apply_converges_and_is_idempotent() {
             "org:delegated-admin/config-multiaccountsetup.amazonaws.com",
             "org:root-access/credentials-management",
             "org:root-access/root-sessions",
+            "org:security-admin/guardduty/eu-west-1",
+            "org:security-admin/guardduty/us-east-1",
             "org:service-access/cloudtrail.amazonaws.com",
             "org:service-access/config-multiaccountsetup.amazonaws.com",
             "org:service-access/config.amazonaws.com",
             "org:service-access/iam.amazonaws.com"
         ]
     );
-    // + 3: [root_access] (trusted access for IAM, both features).
-    assert_eq!(plan["summary"]["add"], 16 + 4 + 3);
+    // + 3: [root_access] (trusted access for IAM, both features); + 2: [security] (GuardDuty's
+    // administrator in the two allowed regions).
+    assert_eq!(plan["summary"]["add"], 16 + 4 + 3 + 2);
     assert_eq!(plan["summary"]["change"], 1 + 15);
 
     let out = apply_ok(&emu, &sample());
-    assert!(out.contains("Apply complete: 39 change(s) made"), "{out}");
+    assert!(out.contains("Apply complete: 41 change(s) made"), "{out}");
     assert_no_changes(&emu, &sample());
 
     // What AWS holds now, read with the SDK rather than through govern.
@@ -226,9 +229,13 @@ async fn brownfield_plan_lists_exactly_the_differences_then_converges() {
         split_member_changes(changes.iter().map(|(_, a)| a.clone()).collect());
     // Contacts in the six accounts (the unmanaged legacy-tools too: baselines cover every account)
     // and the logging account's trusted access and delegation, then root access: trusted access
-    // for IAM and its two features.
+    // for IAM and its two features, then GuardDuty's administrator in the two allowed regions.
     // (config-multiaccountsetup is trusted as well as delegated: validate requires it, issue 13).
-    assert_eq!(member_changes.len(), 6 * 3 + 4 + 3, "{member_changes:?}");
+    assert_eq!(
+        member_changes.len(),
+        6 * 3 + 4 + 3 + 2,
+        "{member_changes:?}"
+    );
     assert!(member_changes.contains(&format!("account:{}/contact:billing", ids["legacy-tools"])));
     let mut got: Vec<(String, String)> = changes
         .iter()
@@ -289,7 +296,7 @@ async fn brownfield_plan_lists_exactly_the_differences_then_converges() {
     // The text plan shows the SCP document as a diff of normalized JSON.
     let text = stdout(&govern(&emu, &sample(), &["plan"]));
     assert!(
-        text.contains("Plan: 18 to add, 22 to change, 1 to remove."),
+        text.contains("Plan: 20 to add, 22 to change, 1 to remove."),
         "{text}"
     );
     assert!(text.contains("-") && text.contains("account:CloseAccount"));
@@ -408,7 +415,7 @@ async fn apply_without_a_terminal_refuses_and_changes_nothing() {
     assert!(stderr(&out).contains("refusing to apply without a terminal to confirm on"));
     assert!(stderr(&out).contains("govern apply --auto-approve"));
     let plan = plan_json(&emu, &sample());
-    assert_eq!(plan["summary"]["add"], 23, "nothing was applied");
+    assert_eq!(plan["summary"]["add"], 25, "nothing was applied");
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -320,6 +320,16 @@ fn every_change_plan() -> Plan {
             &[],
         ),
         planned(
+            Change::SecurityAdmin(govern_core::security::SecurityAdminChange {
+                service: SecurityService::Guardduty,
+                region: Some("eu-west-1".into()),
+                enable: true,
+                account_name: "audit".into(),
+                account: Some(acct("444455556666")),
+            }),
+            &[],
+        ),
+        planned(
             Change::Member(MemberChange::PutContact(PutContact {
                 account: Some(acct("111122223333")),
                 account_name: "prod-app".into(),
@@ -621,7 +631,7 @@ fn summary_line_counts_by_action() {
     );
     assert_eq!(
         render::summary_line(&every_change_plan()),
-        "Plan: 11 to add, 9 to change, 3 to remove."
+        "Plan: 12 to add, 9 to change, 3 to remove."
     );
     let text = render::text(&org_plan(), &plain());
     assert!(text.ends_with("\nPlan: 3 to add, 2 to change, 1 to remove.\n"));
@@ -655,7 +665,7 @@ fn json_is_pretty_with_stable_keys_and_a_trailing_newline() {
     assert_eq!(v["format_version"], FORMAT_VERSION);
     assert_eq!(
         v["summary"],
-        serde_json::json!({"add": 11, "change": 9, "remove": 3})
+        serde_json::json!({"add": 12, "change": 9, "remove": 3})
     );
     // The JSON is the plan itself: it reads back into the same changes.
     let back: Vec<PlannedChange> = serde_json::from_value(v["changes"].clone()).unwrap();
@@ -756,13 +766,14 @@ fn type_name(c: &Change) -> &'static str {
         Change::EnableServiceAccess { .. } => "enable_service_access",
         Change::RegisterDelegatedAdmin { .. } => "register_delegated_admin",
         Change::RootAccess(_) => "set_root_access",
+        Change::SecurityAdmin(_) => "set_security_admin",
         Change::Member(MemberChange::PutContact(_)) => "put_contact",
         Change::Member(MemberChange::EnableKeyRotation(_)) => "enable_key_rotation",
         Change::Member(MemberChange::SetSecretRotation(_)) => "set_secret_rotation",
         Change::Member(MemberChange::DisableRegion(_)) => "disable_region",
     }
 }
-const CHANGE_TYPES: usize = 16;
+const CHANGE_TYPES: usize = 17;
 
 #[test]
 fn the_reference_documents_every_change_type_and_field() {

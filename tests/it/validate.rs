@@ -243,7 +243,7 @@ fn cases() -> Vec<Case> {
             name: "rule_2_unknown_table_at_the_top",
             toml: toml(&[BASE, "[loging]\naccount = \"log-archive\"\n"]),
             at: ":4:2: loging: unknown key `loging`".to_string(),
-            help: Some("did you mean `logging`? allowed at the top level: include, organization, limits, policies, root, ous, accounts, contacts, key_rotation, logging, root_access, exemptions, moved".to_string()),
+            help: Some("did you mean `logging`? allowed at the top level: include, organization, limits, policies, root, ous, accounts, contacts, key_rotation, logging, root_access, security, exemptions, moved".to_string()),
         },
         Case {
             name: "rule_3_duplicate_account_id",

@@ -9,6 +9,7 @@ pub mod emulator;
 pub mod policy_types;
 pub mod proxy;
 pub mod responders;
+pub mod security_admins;
 pub mod seed;
 pub mod shapes;
 pub mod strict;

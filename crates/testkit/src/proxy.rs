@@ -594,6 +594,7 @@ struct Shared {
     regions: Regions,
     kms: KmsPeriods,
     root_features: RootFeatures,
+    security_admins: crate::security_admins::SecurityAdmins,
     /// Accounts whose roles sts:AssumeRole refuses ([`Proxy::deny_assume_role`]).
     denied_roles: Mutex<std::collections::BTreeSet<String>>,
     /// AWS's uniqueness rules moto lacks (OU names under a parent, account emails).
@@ -647,6 +648,7 @@ impl Proxy {
             regions: Regions::default(),
             kms: KmsPeriods::default(),
             root_features: RootFeatures::default(),
+            security_admins: Default::default(),
             denied_roles: Mutex::default(),
             uniqueness: Uniqueness::default(),
             policy_types: Default::default(),
@@ -730,6 +732,11 @@ impl Proxy {
     /// IAM's centralized root access features, which the proxy answers (moto lacks them).
     pub fn root_features(&self) -> &RootFeatures {
         &self.shared.root_features
+    }
+
+    /// GuardDuty's and Security Hub's organization administrators (moto lacks List and Disable).
+    pub fn security_admins(&self) -> &crate::security_admins::SecurityAdmins {
+        &self.shared.security_admins
     }
 
     pub fn kms_periods(&self) -> &KmsPeriods {
@@ -989,6 +996,30 @@ async fn answer(
         let org = org_view(&upstream).await;
         let name = op.trim_start_matches("iam:");
         return reply(shared.root_features.handle(name, &caller, &org));
+    }
+
+    // GuardDuty's and Security Hub's organization administrators: moto takes the Enable, the
+    // proxy keeps the record and answers List and Disable (crate::security_admins says why).
+    if let Some((service, admin_op)) = crate::security_admins::admin_op(op) {
+        use crate::security_admins::AdminOp;
+        let region = call.region.clone().unwrap_or_default();
+        let admins = &shared.security_admins;
+        if admin_op != AdminOp::Enable || !crate::security_admins::moto_enables(service) {
+            // Macie's Disable names the account in the query string.
+            let input = match parts.uri.query() {
+                Some(q) if body.is_empty() => Bytes::from(q.to_string()),
+                _ => body.clone(),
+            };
+            return reply(admins.answer(service, admin_op, &region, &input));
+        }
+        if let Some(refused) = admins.refuse_enable(service, &region, &body) {
+            return reply(refused);
+        }
+        let response = forward(shared, client, op, parts, body.clone()).await;
+        if response.status() == StatusCode::OK {
+            admins.enabled(service, &region, &body);
+        }
+        return response;
     }
 
     if op.starts_with("organizations:") {

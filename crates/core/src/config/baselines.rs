@@ -37,6 +37,10 @@ pub(crate) fn baselines(
             .root_access
             .as_ref()
             .and_then(|e| root_access(src, e, problems)),
+        security: raw
+            .security
+            .as_ref()
+            .and_then(|e| super::security::security(src, e, raw, problems)),
         exemptions: exemptions(src, &raw.exemptions, problems),
     }
 }

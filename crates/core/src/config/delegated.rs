@@ -6,7 +6,8 @@
 //! each service's own page gives for RegisterDelegatedAdministrator. Compiled for issue 13
 //! (December 2026). Some of these services ask to be enabled through their own API
 //! (EnableOrganizationAdminAccount for GuardDuty, Security Hub, Macie, Detective, Inspector) rather
-//! than through Organizations: that is for later issues; here the list only keeps `govern
+//! than through Organizations: `[security]` does that (`crate::model::SERVICES`, whose principals
+//! are all in this list — a test in `crate::security` checks it); here the list only keeps `govern
 //! validate` from accepting a principal AWS would refuse at apply.
 //!
 //! A principal AWS adds later is refused by validate until it is added here.

@@ -14,6 +14,8 @@ const ORDER: &[&str] = &[
     "contacts",
     "key_rotation",
     "logging",
+    "root_access",
+    "security",
     "policies",
     "root",
     "ous",

@@ -9,8 +9,10 @@ use toml_edit::{ImDocument, Item, TableLike};
 use super::problems::{key_path, Problems, Source};
 
 mod baselines;
+mod security;
 
 pub(crate) use baselines::{RawContact, RawExemption, RawKeyRotation, RawLogging, RawRootAccess};
+pub(crate) use security::RawSecurity;
 
 /// A value and where it is written.
 #[derive(Debug, Clone)]
@@ -44,6 +46,8 @@ pub(crate) struct RawFile {
     pub logging: Option<Entry<RawLogging>>,
     /// `[root_access]`.
     pub root_access: Option<Entry<RawRootAccess>>,
+    /// `[security]`.
+    pub security: Option<Entry<RawSecurity>>,
     /// `[exemptions."<account id>"]`.
     pub exemptions: Vec<Entry<RawExemption>>,
     /// `[[moved]]`: policies renamed in place.
@@ -138,6 +142,10 @@ const TOP: &[(&str, &str)] = &[
     (
         "root_access",
         "centralized root access for member accounts: credentials_management and root_sessions",
+    ),
+    (
+        "security",
+        "the security services' delegated administrator: administrator and services",
     ),
     (
         "exemptions",
@@ -416,6 +424,7 @@ impl Reader<'_> {
             }
         });
         self.baselines(top, &mut file);
+        self.security(top, &mut file);
         let path = ["moved"];
         for (span, t) in self.tables(top, &[], "moved") {
             self.unknown_keys(t, &path, MOVED);
@@ -701,6 +710,7 @@ pub(crate) fn accepted_paths() -> std::collections::BTreeSet<String> {
         out.insert(named.to_string());
     }
     baselines::accepted_paths(&mut out);
+    security::accepted_paths(&mut out);
     out
 }
 

@@ -51,6 +51,8 @@ pub struct OrgToml {
     logging: Option<Logging>,
     /// Centralized root access for member accounts (IAM's organization features).
     root_access: Option<RootAccess>,
+    /// The security services' delegated administrator: one member account for the listed services.
+    security: Option<Security>,
     /// Accounts exempt from baselines, by 12-digit account id, each with the reasons.
     #[schemars(extend("propertyNames" = { "pattern": "^[0-9]{12}$" }))]
     exemptions: Option<BTreeMap<String, Exemption>>,
@@ -231,6 +233,18 @@ struct RootAccess {
     credentials_management: Option<bool>,
     /// IAM's RootSessions: privileged root tasks in member accounts from the management account.
     root_sessions: Option<bool>,
+}
+
+/// The security services' delegated administrator (`crate::model::SERVICES` is the table).
+#[derive(JsonSchema)]
+#[schemars(deny_unknown_fields)]
+#[allow(dead_code)]
+struct Security {
+    /// The name of a member account declared under [accounts].
+    administrator: String,
+    /// The services it administers (regional ones in every allowed region).
+    #[schemars(extend("minItems" = 1, "uniqueItems" = true, "items" = { "enum": ["guardduty", "securityhub", "access-analyzer", "macie", "inspector", "detective", "config"] }))]
+    services: Vec<String>,
 }
 
 /// The reasons an account is exempt, by baseline; each is optional and non-empty.

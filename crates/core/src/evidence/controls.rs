@@ -120,6 +120,7 @@ pub fn catalogue() -> Vec<Control> {
     all.extend([
         LOGGING,
         crate::root_access::ROOT_ACCESS,
+        crate::security::SECURITY_ADMIN,
         DECLARED_TREE,
         UNMANAGED,
     ]);
@@ -137,6 +138,7 @@ pub fn evaluate(desired: &Desired, actual: &Actual, evaluated_at: &str) -> Vec<R
     }
     e.logging();
     crate::root_access::evaluate(&mut e);
+    crate::security::evaluate(&mut e);
     e.tree();
     e.unmanaged();
     let mut rows = e.into_rows();

@@ -111,6 +111,8 @@ pub(crate) struct Model<'a> {
     pub logging: logging::LoggingImport,
     /// `[root_access]`, when a feature is on.
     pub root_access: Option<crate::model::RootAccess>,
+    /// `[security]`: one account and the services it administers everywhere (`crate::security`).
+    pub security: Option<(AccountId, Vec<crate::model::SecurityService>)>,
     /// Custom policies of every kind: the kind and the file name (None for the template).
     pub policies: BTreeMap<PolicyName, (PolicyKind, Option<String>)>,
     pub root: Attachments,
@@ -257,6 +259,7 @@ pub fn generate(actual: &Actual, settings: &Settings) -> Imported {
         rotation: rotation::note(&read, &settings.key_regions),
         logging: logging::logging(actual, &declared),
         root_access: crate::root_access::import(actual),
+        security: crate::security::import(actual, &settings.key_regions),
         contacts: contacts.defaults.clone(),
         root: attachments(&TargetKey::Root),
         ous: actual

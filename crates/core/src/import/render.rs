@@ -33,6 +33,7 @@ pub(crate) fn render(m: &Model) -> (String, Vec<(String, String)>) {
     key_rotation(&mut t, m);
     logging(&mut t, m);
     root_access(&mut t, m);
+    security(&mut t, m);
     policies(&mut t, m);
     targets(&mut t, m);
     let mut files = Vec::new();
@@ -278,6 +279,24 @@ fn root_access(t: &mut Toml, m: &Model) {
             t.boolean(feature.key(), on);
         }
     }
+}
+
+/// `[security]` when one declared account administers some services everywhere.
+fn security(t: &mut Toml, m: &Model) {
+    let Some((id, services)) = &m.security else {
+        return;
+    };
+    let Some(entry) = m.accounts.iter().find(|a| a.id == id) else {
+        return; // not declared: `administrator` could not name it
+    };
+    if services.is_empty() {
+        return;
+    }
+    t.blank();
+    t.comment("The security services' delegated administrator, as AWS lists it today.");
+    t.table(&["security"]);
+    t.string("administrator", &entry.key);
+    t.strings("services", services.iter().map(|s| s.key()));
 }
 
 fn policies(t: &mut Toml, m: &Model) {

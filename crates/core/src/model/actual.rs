@@ -7,6 +7,9 @@ use serde::{Deserialize, Serialize};
 
 use super::{AccountId, OuPath, Parent, PolicyDocument, PolicyKey, PolicyKind, PolicyName};
 
+/// Service → Region → the accounts AWS lists as its administrator there.
+pub type SecurityAdmins = BTreeMap<super::SecurityService, BTreeMap<String, BTreeSet<AccountId>>>;
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Actual {
     pub organization_id: String,
@@ -47,6 +50,11 @@ pub struct Actual {
     /// while trusted access for IAM is off (IAM then answers ServiceAccessNotEnabledException).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub root_features: Option<BTreeSet<super::RootFeature>>,
+    /// The administrators of the security services designated through their own API, by service
+    /// and Region (ListOrganizationAdminAccounts), when read; services designated through
+    /// Organizations are in `delegated_admins`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub security_admins: Option<SecurityAdmins>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -110,6 +110,15 @@ pub enum Address {
     DelegatedAdmin(String),
     /// A centralized root access feature: `org:root-access/credentials-management`.
     RootAccess(super::RootFeature),
+    /// A security service's administrator, in a Region for a regional service:
+    /// `org:security-admin/guardduty/us-east-1`, `org:security-admin/access-analyzer`; with
+    /// `former`, an administrator that is not the declared one, which a plan removes
+    /// (`org:security-admin/guardduty/us-east-1/former/222222222222`).
+    SecurityAdmin {
+        service: super::SecurityService,
+        region: Option<String>,
+        former: Option<AccountId>,
+    },
     /// What an evidence row is about when org.toml declares nothing of a capability: `org`,
     /// `kms`, `secret`, `logging`.
     Capability(&'static str),
@@ -156,6 +165,7 @@ impl Address {
             | Address::ServiceAccess(_)
             | Address::DelegatedAdmin(_)
             | Address::RootAccess(_)
+            | Address::SecurityAdmin { .. }
             | Address::Capability(_) => None,
         }
     }
@@ -209,6 +219,20 @@ impl fmt::Display for Address {
             Address::ServiceAccess(s) => write!(f, "org:service-access/{s}"),
             Address::DelegatedAdmin(s) => write!(f, "org:delegated-admin/{s}"),
             Address::RootAccess(feature) => write!(f, "org:root-access/{}", feature.slug()),
+            Address::SecurityAdmin {
+                service,
+                region,
+                former,
+            } => {
+                write!(f, "org:security-admin/{}", service.key())?;
+                if let Some(r) = region {
+                    write!(f, "/{r}")?;
+                }
+                match former {
+                    Some(id) => write!(f, "/former/{id}"),
+                    None => Ok(()),
+                }
+            }
             Address::Capability(name) => f.write_str(name),
         }
     }
@@ -316,6 +340,25 @@ impl FromStr for Address {
                     Ok(Address::ServiceAccess(s.to_string()))
                 } else if let Some(s) = rest.strip_prefix("delegated-admin/") {
                     Ok(Address::DelegatedAdmin(s.to_string()))
+                } else if let Some(s) = rest.strip_prefix("security-admin/") {
+                    let (s, former) = match s.split_once("/former/") {
+                        Some((head, id)) => (head, Some(AccountId::parse(id).map_err(|_| bad())?)),
+                        None => (s, None),
+                    };
+                    let (key, region) = match s.split_once('/') {
+                        Some((k, r)) if !r.is_empty() && !r.contains('/') => {
+                            (k, Some(r.to_string()))
+                        }
+                        Some(_) => return Err(bad()),
+                        None => (s, None),
+                    };
+                    super::SecurityService::from_key(key)
+                        .map(|service| Address::SecurityAdmin {
+                            service,
+                            region,
+                            former,
+                        })
+                        .ok_or_else(bad)
                 } else if let Some(s) = rest.strip_prefix("root-access/") {
                     super::RootFeature::from_slug(s)
                         .map(Address::RootAccess)

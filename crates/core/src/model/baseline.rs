@@ -106,6 +106,9 @@ pub struct Baselines {
     /// `[root_access]`: centralized root access for member accounts.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub root_access: Option<super::RootAccess>,
+    /// `[security]`: the security services' delegated administrator.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub security: Option<super::Security>,
     /// Account id → exempted baselines with the reason given (`[exemptions."<id>"]`).
     pub exemptions: BTreeMap<AccountId, BTreeMap<BaselineKind, String>>,
 }

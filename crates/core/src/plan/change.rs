@@ -146,6 +146,9 @@ pub enum Change {
     /// Centralized root access: one IAM organization feature on or off (`crate::root_access`).
     #[serde(rename = "set_root_access")]
     RootAccess(crate::root_access::RootAccessChange),
+    /// A security service's administrator designated or removed (`crate::security`).
+    #[serde(rename = "set_security_admin")]
+    SecurityAdmin(crate::security::SecurityAdminChange),
     /// A member-account baseline's change (`crate::baselines`): serialized flat like the others.
     #[serde(untagged)]
     Member(MemberChange),
@@ -169,6 +172,7 @@ impl Change {
             | Change::MoveAccount { .. } => Action::Update,
             Change::Detach { .. } | Change::DeletePolicy { .. } => Action::Delete,
             Change::RootAccess(r) => r.action(),
+            Change::SecurityAdmin(s) => s.action(),
             Change::Member(m) => m.get().action(),
         }
     }
@@ -205,6 +209,7 @@ impl Change {
                 Address::DelegatedAdmin(service.clone())
             }
             Change::RootAccess(r) => r.address(),
+            Change::SecurityAdmin(s) => s.address(),
             Change::Member(m) => m.get().address(),
         }
     }
@@ -293,6 +298,11 @@ impl Plan {
                 Change::RegisterDelegatedAdmin {
                     account: Some(id), ..
                 } => add(&Address::account(id)),
+                Change::SecurityAdmin(s) => {
+                    if let Some(id) = &s.account {
+                        add(&Address::account(id));
+                    }
+                }
                 _ => {}
             }
         }

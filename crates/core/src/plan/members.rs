@@ -168,6 +168,30 @@ pub(crate) fn plan_members(
 
     logging(desired, actual, declared, changes);
     root_access(desired, actual, changes);
+    security(desired, actual, declared, changes);
+}
+
+/// `[security]`: trusted access for the services designated through Organizations (once, even if
+/// `[logging]` asks for it too), then removals of other administrators and the designations.
+fn security(desired: &Desired, actual: &Actual, declared: &DeclaredIds, changes: &mut Vec<Change>) {
+    let Some(want) = &desired.baselines.security else {
+        return;
+    };
+    let Some(admin) = declared.get(&want.administrator) else {
+        return; // a conflict on the account itself is already reported
+    };
+    let (access, admins) = crate::security::changes(desired, actual, admin.as_ref());
+    for service in access {
+        let planned = changes
+            .iter()
+            .any(|c| matches!(c, Change::EnableServiceAccess { service: s } if s == service));
+        if !planned {
+            changes.push(Change::EnableServiceAccess {
+                service: service.to_string(),
+            });
+        }
+    }
+    changes.extend(admins.into_iter().map(Change::SecurityAdmin));
 }
 
 /// `[root_access]`: trusted access for IAM (once, even if `[logging]` asks for it too), then each

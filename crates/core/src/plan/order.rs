@@ -23,6 +23,7 @@ fn rank(c: &Change) -> u8 {
         Change::EnableServiceAccess { .. } => 8,
         Change::RegisterDelegatedAdmin { .. } => 9,
         Change::RootAccess(_) => crate::root_access::RANK,
+        Change::SecurityAdmin(s) => s.rank(),
         // Baselines rank from 10 (contacts 10, regions 11, KMS 12, secrets 13).
         Change::Member(m) => m.get().rank(),
     }
@@ -98,6 +99,32 @@ pub fn order(mut changes: Vec<Change>) -> Vec<PlannedChange> {
                     )),
                     &mut deps,
                 ),
+                Change::SecurityAdmin(s) if s.enable => {
+                    // Organizations refuses a delegated administrator before trusted access; the
+                    // account must exist; the service's other administrators go first (GuardDuty
+                    // and Security Hub take one per organization).
+                    let spec = s.service.spec();
+                    if spec.enablement == crate::model::Enablement::Organizations {
+                        needs(
+                            Some(Address::ServiceAccess(spec.principal.to_string())),
+                            &mut deps,
+                        );
+                    }
+                    if s.account.is_none() {
+                        needs(
+                            Some(Address::Account(AccountRef::Name(s.account_name.clone()))),
+                            &mut deps,
+                        );
+                    }
+                    for other in &changes {
+                        if let Change::SecurityAdmin(o) = other {
+                            if !o.enable && o.scope() == s.scope() {
+                                needs(Some(o.address()), &mut deps);
+                            }
+                        }
+                    }
+                }
+                Change::SecurityAdmin(_) => {}
                 Change::RegisterDelegatedAdmin {
                     service,
                     account_name,

@@ -186,6 +186,24 @@ pub fn simulate(actual: &Actual, plan: &Plan) -> Result<Actual, SimulationError>
                 }
                 r.simulate(&mut state);
             }
+            Change::SecurityAdmin(s) => {
+                let id = match &s.account {
+                    Some(id) => id.clone(),
+                    None => resolve_target(
+                        &state,
+                        &Target::Account {
+                            name: s.account_name.clone(),
+                            id: None,
+                        },
+                    )
+                    .map(|k| match k {
+                        TargetKey::Account(id) => id,
+                        _ => unreachable!("an account target resolves to an account"),
+                    })
+                    .map_err(fail)?,
+                };
+                s.simulate(&mut state, id).map_err(fail)?;
+            }
             Change::RegisterDelegatedAdmin {
                 service,
                 account_name,

@@ -27,6 +27,7 @@ pub const KINDS: &[&str] = &[
     "region",
     "logging",
     "root-access",
+    "security",
 ];
 
 impl TargetFilter {
@@ -94,6 +95,7 @@ fn address_kind(address: &Address) -> Option<&'static str> {
         Address::Region { .. } | Address::Regions(_) => "region",
         Address::ServiceAccess(_) | Address::DelegatedAdmin(_) => "logging",
         Address::RootAccess(_) => "root-access",
+        Address::SecurityAdmin { .. } => "security",
         Address::InForce { .. } | Address::Capability(_) => return None,
     })
 }
@@ -111,6 +113,7 @@ fn kind(change: &Change) -> &'static str {
         Change::Member(m) => m.get().target_kind(),
         Change::EnableServiceAccess { .. } | Change::RegisterDelegatedAdmin { .. } => "logging",
         Change::RootAccess(_) => "root-access",
+        Change::SecurityAdmin(_) => "security",
     }
 }
 
@@ -146,6 +149,13 @@ fn parts(change: &Change) -> Vec<Address> {
             Some(id) => AccountRef::Id(id.clone()),
             None => AccountRef::Name(account_name.clone()),
         })),
+        Change::SecurityAdmin(s) => {
+            out.push(s.scope());
+            out.push(Address::Account(match &s.account {
+                Some(id) => AccountRef::Id(id.clone()),
+                None => AccountRef::Name(s.account_name.clone()),
+            }));
+        }
         // Their own address is all they answer to.
         Change::EnablePolicyType { .. }
         | Change::CreateOu { .. }

@@ -97,6 +97,11 @@ pub(crate) fn of(change: &Change) -> Vec<Detail> {
                 out.push(plain("", line));
             }
         }
+        Change::SecurityAdmin(s) => {
+            for line in s.details() {
+                out.push(plain("", line));
+            }
+        }
         Change::Member(m) => {
             for line in m.get().details() {
                 out.push(plain("", line));

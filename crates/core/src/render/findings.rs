@@ -123,6 +123,7 @@ fn noun(address: &Address) -> &'static str {
         | Address::ServiceAccess(_)
         | Address::DelegatedAdmin(_)
         | Address::RootAccess(_)
+        | Address::SecurityAdmin { .. }
         | Address::Capability(_) => "item",
     }
 }
