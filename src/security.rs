@@ -45,7 +45,8 @@ pub async fn read(
     services: &[SecurityService],
     regions: &[String],
 ) -> Result<()> {
-    let mut out = actual.security_admins.take().unwrap_or_default();
+    // Each Region is recorded as it is read, so a failed read keeps what was read before it.
+    actual.security_admins.get_or_insert_with(Default::default);
     for &service in services {
         if !matches!(service.spec().enablement, Enablement::ServiceApi { .. }) {
             continue;
@@ -61,12 +62,14 @@ pub async fn read(
                 // Designated through Organizations: read with the delegated administrators.
                 SecurityService::AccessAnalyzer | SecurityService::Config => continue,
             };
-            out.entry(service)
+            actual
+                .security_admins
+                .get_or_insert_with(Default::default)
+                .entry(service)
                 .or_default()
                 .insert(region.clone(), admins);
         }
     }
-    actual.security_admins = Some(out);
     Ok(())
 }
 

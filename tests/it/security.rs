@@ -453,3 +453,16 @@ fn the_administrator_must_be_a_declared_account() {
         "{err}"
     );
 }
+
+#[test]
+fn a_service_logging_already_delegates_is_refused() {
+    let (code, err) = validate(&format!(
+        "{VALIDATE_BASE}[logging]\naccount = \"audit\"\ntrusted_services = [\"config-multiaccountsetup.amazonaws.com\"]\ndelegated_admin_for = [\"config-multiaccountsetup.amazonaws.com\"]\n\n[security]\nadministrator = \"audit\"\nservices = [\"config\"]\n"
+    ));
+    assert_eq!(code, Some(1), "{err}");
+    assert!(err.contains("org.toml:18:"), "{err}");
+    assert!(
+        err.contains("`config` (config-multiaccountsetup.amazonaws.com) is also in [logging] delegated_admin_for: one table must own its delegated administrator"),
+        "{err}"
+    );
+}

@@ -96,6 +96,26 @@ pub(crate) fn security(
                     src.problem(&s.span, &path, format!("`{}` is listed twice", s.value))
                         .with_help("list each service once"),
                 ),
+                // `[logging] delegated_admin_for` registers its account for the same principal:
+                // the two tables would each remove the other's administrator, plan after plan.
+                Some(service) if delegated_by_logging(raw).contains(&service.spec().principal) => {
+                    problems.push(
+                        src.problem(
+                            &s.span,
+                            &path,
+                            format!(
+                                "`{}` ({}) is also in [logging] delegated_admin_for: one table must own its delegated administrator",
+                                s.value,
+                                service.spec().principal
+                            ),
+                        )
+                        .with_help(format!(
+                            "remove \"{}\" from logging.delegated_admin_for, or `{}` from security.services",
+                            service.spec().principal,
+                            s.value
+                        )),
+                    );
+                }
                 Some(service) => services.push(service),
             }
         }
@@ -111,4 +131,13 @@ pub(crate) fn security(
 
 fn known() -> String {
     SecurityService::keys().join(", ")
+}
+
+/// The principals `[logging] delegated_admin_for` lists.
+fn delegated_by_logging(raw: &RawFile) -> Vec<&str> {
+    raw.logging
+        .as_ref()
+        .and_then(|l| l.body.delegated_admin_for.as_ref())
+        .map(|list| list.value.iter().map(|s| s.value.as_str()).collect())
+        .unwrap_or_default()
 }

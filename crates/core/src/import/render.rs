@@ -281,7 +281,9 @@ fn root_access(t: &mut Toml, m: &Model) {
     }
 }
 
-/// `[security]` when one declared account administers some services everywhere.
+/// `[security]` when one declared account administers some services everywhere. A service whose
+/// principal the written `[logging]` delegates already is left to `[logging]` (validate refuses it
+/// in both tables).
 fn security(t: &mut Toml, m: &Model) {
     let Some((id, services)) = &m.security else {
         return;
@@ -289,6 +291,17 @@ fn security(t: &mut Toml, m: &Model) {
     let Some(entry) = m.accounts.iter().find(|a| a.id == id) else {
         return; // not declared: `administrator` could not name it
     };
+    let owned: Vec<&str> = match &m.logging {
+        super::logging::LoggingImport::Exact {
+            delegated_admin_for,
+            ..
+        } => delegated_admin_for.iter().map(String::as_str).collect(),
+        _ => Vec::new(),
+    };
+    let services: Vec<_> = services
+        .iter()
+        .filter(|s| !owned.contains(&s.spec().principal))
+        .collect();
     if services.is_empty() {
         return;
     }
