@@ -12,6 +12,7 @@ pub mod responders;
 pub mod seed;
 pub mod shapes;
 pub mod strict;
+pub mod synthetic;
 mod uniqueness;
 pub mod untimed;
 
