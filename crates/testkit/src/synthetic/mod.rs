@@ -95,7 +95,10 @@ impl Quotas {
 
     /// Sets (or replaces) one rule.
     pub fn set(mut self, op: &str, rate: Rate) -> Quotas {
-        assert!(rate.per_second > 0.0 && rate.burst >= 1.0, "bad rate {rate:?}");
+        assert!(
+            rate.per_second > 0.0 && rate.burst >= 1.0,
+            "bad rate {rate:?}"
+        );
         self.rules.insert(op.to_string(), rate);
         self
     }
@@ -433,8 +436,8 @@ fn admit(shared: &Shared, caller: Acct, region: &str, op: &str) -> bool {
             requests: 0,
         });
     b.requests += 1;
-    b.tokens = (b.tokens + now.duration_since(b.last).as_secs_f64() * rate.per_second)
-        .min(rate.burst);
+    b.tokens =
+        (b.tokens + now.duration_since(b.last).as_secs_f64() * rate.per_second).min(rate.burst);
     b.last = now;
     if b.tokens >= 1.0 {
         b.tokens -= 1.0;
@@ -473,7 +476,12 @@ mod tests {
             .collect();
         assert_eq!(admitted, [true, true, false, false]);
         // Another account has its own bucket; an operation without a rule has none.
-        assert!(admit(&s.shared, Acct::Member(2), "us-east-1", "account:GetAlternateContact"));
+        assert!(admit(
+            &s.shared,
+            Acct::Member(2),
+            "us-east-1",
+            "account:GetAlternateContact"
+        ));
         assert!(admit(&s.shared, a, "us-east-1", "account:ListRegions"));
         let floor = s.floor();
         assert!(floor.seconds > 1_000.0, "{floor:?}");

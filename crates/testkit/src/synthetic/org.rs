@@ -379,9 +379,7 @@ impl Org {
         if self.shape.drift_every == 0 {
             return false;
         }
-        let h = splitmix64(
-            splitmix64(self.shape.seed ^ (kind as u64) << 40) ^ u64::from(i),
-        );
+        let h = splitmix64(splitmix64(self.shape.seed ^ (kind as u64) << 40) ^ u64::from(i));
         h % u64::from(self.shape.drift_every) == 0
     }
 
@@ -442,6 +440,23 @@ impl Org {
         format!("app/secret{s}")
     }
 
+    /// A secret's ARN (its 6-character suffix fixed, where AWS draws one).
+    pub fn secret_arn(&self, a: Acct, region: &str, s: u32) -> String {
+        format!(
+            "arn:aws:secretsmanager:{region}:{}:secret:{}-Syn{s:03}",
+            self.account_id(a),
+            self.secret_name(s)
+        )
+    }
+
+    /// The rotation function of every secret in one account and region.
+    pub fn rotation_function(&self, a: Acct, region: &str) -> String {
+        format!(
+            "arn:aws:lambda:{region}:{}:function:rotator",
+            self.account_id(a)
+        )
+    }
+
     pub fn secret_days(&self, a: Acct, region: usize, s: u32) -> u32 {
         if region == 0 && s == 0 && self.drifted(a, Drift::Secret) {
             DRIFT_SECRET_DAYS
@@ -469,6 +484,83 @@ impl Org {
     /// The opt-in region a drifted account has enabled.
     pub fn opted_in(&self, a: Acct) -> Option<&'static str> {
         self.drifted(a, Drift::Region).then_some(DRIFT_REGION)
+    }
+}
+
+impl Org {
+    /// Writes into `dir` an org.toml (and its `scp/` documents) that declares this organization as
+    /// generated, with `allowed_regions` = the shape's regions, the three contacts, KMS rotation
+    /// of 365 days and secrets rotating at most every 90 days: its plan is the drift alone.
+    /// Returns the org.toml's path.
+    pub fn write_config(&self, dir: &std::path::Path) -> std::io::Result<std::path::PathBuf> {
+        use std::fmt::Write as _;
+        std::fs::create_dir_all(dir.join("scp"))?;
+        let mut t = String::with_capacity(200 + 90 * self.shape.accounts as usize);
+        let _ = writeln!(
+            t,
+            "# Written by the synthetic server (govern-testkit).\n[organization]"
+        );
+        let _ = writeln!(t, "management_account = \"{MANAGEMENT}\"");
+        let _ = writeln!(
+            t,
+            "home_region = \"us-east-1\"\nmember_role = \"OrganizationAccountAccessRole\""
+        );
+        let _ = writeln!(
+            t,
+            "allowed_regions = [\"{}\"]\n",
+            self.shape.regions.join("\", \"")
+        );
+        for (kind, name, title, email, phone) in CONTACTS {
+            let _ = writeln!(
+                t,
+                "[contacts.{}]\nname = \"{name}\"\ntitle = \"{title}\"\nemail = \"{email}\"\nphone = \"{phone}\"",
+                kind.to_ascii_lowercase()
+            );
+        }
+        let _ = writeln!(
+            t,
+            "\n[key_rotation]\nkms_rotation_period_days = {ROTATION_DAYS}\nsecret_max_rotation_days = 90\n"
+        );
+        for p in self.policies().skip(1) {
+            let name = self.policy_name(p);
+            std::fs::write(
+                dir.join("scp").join(format!("{name}.json")),
+                self.policy_content(p),
+            )?;
+            let _ = writeln!(
+                t,
+                "[policies.{name}]\nfile = \"scp/{name}.json\"\ndescription = \"{}\"",
+                self.policy_description(p)
+            );
+        }
+        let _ = writeln!(
+            t,
+            "\n[root]\npolicies = [\"FullAWSAccess\", \"{}\"]",
+            self.policy_name(1)
+        );
+        for j in 0..self.shape.ous {
+            let _ = writeln!(
+                t,
+                "[ous.\"{}\"]\npolicies = [\"FullAWSAccess\", \"{}\"]",
+                self.ou_path(j),
+                self.policy_name(1 + self.ou_level(j))
+            );
+        }
+        for i in 0..self.shape.accounts {
+            let a = Acct::Member(i);
+            let _ = write!(
+                t,
+                "[accounts.{}]\nemail = \"{}\"\n",
+                self.account_name(a),
+                self.account_email(a)
+            );
+            if let Some(j) = self.account_parent(a) {
+                let _ = writeln!(t, "ou = \"{}\"", self.ou_path(j));
+            }
+        }
+        let path = dir.join("org.toml");
+        std::fs::write(&path, t)?;
+        Ok(path)
     }
 }
 
@@ -560,7 +652,10 @@ mod tests {
             let id = o.key_id(a, 1, 0);
             assert_eq!(o.key_of(&id), Some((a, 1, 0)));
             assert_eq!(
-                o.key_of(&format!("arn:aws:kms:eu-west-1:{}:key/{id}", o.account_id(a))),
+                o.key_of(&format!(
+                    "arn:aws:kms:eu-west-1:{}:key/{id}",
+                    o.account_id(a)
+                )),
                 Some((a, 1, 0))
             );
         }

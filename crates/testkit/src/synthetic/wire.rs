@@ -352,7 +352,10 @@ fn organizations(org: &Org, name: &str, call: &Call<'_>) -> Reply {
             }
         }
         "ListTagsForResource" => {
-            let id = input.get("ResourceId").and_then(Value::as_str).unwrap_or("");
+            let id = input
+                .get("ResourceId")
+                .and_then(Value::as_str)
+                .unwrap_or("");
             let known = id == ROOT_ID
                 || org.ou_of(id).is_some()
                 || org.policy_of(id).is_some()
@@ -687,13 +690,20 @@ fn secrets(org: &Org, name: &str, call: &Call<'_>) -> Reply {
     }
     let input = input(call.body);
     let region = org.region_index(call.region);
-    let caller_id = org.account_id(call.caller);
     let total = if region.is_some() {
         u64::from(org.shape.secrets)
     } else {
         0
     };
-    match page(&input, "MaxResults", "NextToken", "secrets", 100, 100, total) {
+    match page(
+        &input,
+        "MaxResults",
+        "NextToken",
+        "secrets",
+        100,
+        100,
+        total,
+    ) {
         Err(PageError::Size(n)) => json_error(
             400,
             "InvalidParameterException",
@@ -711,10 +721,10 @@ fn secrets(org: &Org, name: &str, call: &Call<'_>) -> Reply {
                     let s = s as u32;
                     let name = org.secret_name(s);
                     json!({
-                        "ARN": format!("arn:aws:secretsmanager:{}:{caller_id}:secret:{name}-Syn{s:03}", call.region),
+                        "ARN": org.secret_arn(call.caller, call.region, s),
                         "Name": name,
                         "RotationEnabled": true,
-                        "RotationLambdaARN": format!("arn:aws:lambda:{}:{caller_id}:function:rotator", call.region),
+                        "RotationLambdaARN": org.rotation_function(call.caller, call.region),
                         "RotationRules": {"AutomaticallyAfterDays": org.secret_days(call.caller, r, s)},
                         "LastChangedDate": 1_700_000_000.0,
                         "CreatedDate": 1_700_000_000.0,
