@@ -210,6 +210,8 @@ struct Shared {
     counts: Mutex<HashMap<String, u64>>,
     throttled: Mutex<HashMap<String, u64>>,
     buckets: Mutex<HashMap<BucketKey, Bucket>>,
+    /// Per service, when its first and last requests arrived.
+    spans: Mutex<HashMap<String, (Instant, Instant)>>,
     rng: Mutex<fastrand::Rng>,
 }
 
@@ -248,6 +250,7 @@ impl Synthetic {
             counts: Mutex::default(),
             throttled: Mutex::default(),
             buckets: Mutex::default(),
+            spans: Mutex::default(),
             rng: Mutex::new(fastrand::Rng::with_seed(seed)),
         });
         let (shutdown, stop) = tokio::sync::oneshot::channel();
@@ -309,6 +312,16 @@ impl Synthetic {
         lock(&self.shared.counts).clear();
         lock(&self.shared.throttled).clear();
         lock(&self.shared.buckets).clear();
+        lock(&self.shared.spans).clear();
+    }
+
+    /// Per service, the time from its first request's arrival to its last one's (the
+    /// organization read is the `organizations` span of a plan).
+    pub fn spans(&self) -> BTreeMap<String, Duration> {
+        lock(&self.shared.spans)
+            .iter()
+            .map(|(k, (first, last))| (k.clone(), last.duration_since(*first)))
+            .collect()
     }
 
     /// The quota floor of the requests seen since the start or the last [`Synthetic::reset`].
@@ -397,6 +410,13 @@ async fn handle(
         .unwrap_or(Acct::Management);
     let region = credential_region(&parts.headers).unwrap_or_else(|| crate::REGION.to_string());
     *lock(&shared.counts).entry(op.clone()).or_insert(0) += 1;
+    {
+        let now = Instant::now();
+        let service = op.split(':').next().unwrap_or("").to_string();
+        let mut spans = lock(&shared.spans);
+        let span = spans.entry(service).or_insert((now, now));
+        span.1 = now;
+    }
 
     let delay = shared.options.latency.draw(&mut lock(&shared.rng));
     if !delay.is_zero() {
