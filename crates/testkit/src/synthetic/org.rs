@@ -626,7 +626,7 @@ mod tests {
         assert!(seen.iter().all(|&n| n == 1));
         let by_level: u32 = (1..=5).map(|l| o.ous_at_level(l).len() as u32).sum();
         assert_eq!(by_level, 2_000);
-        assert!(o.ous_at_level(5).len() > 0, "five levels are used");
+        assert!(!o.ous_at_level(5).is_empty(), "five levels are used");
     }
 
     #[test]
