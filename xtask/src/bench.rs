@@ -178,6 +178,19 @@ pub fn run(args: &[String]) -> Result<i32, String> {
         }
     };
     let root = crate::repo_root();
+    // GOVERN_BENCH_GOVERN runs that binary instead of building the release one (say, a debug
+    // build while the release one compiles; its CPU figures are then the debug build's).
+    if let Some(given) = std::env::var_os("GOVERN_BENCH_GOVERN") {
+        let govern = PathBuf::from(given);
+        let out_dir = root.join("bench").join("results");
+        std::fs::create_dir_all(&out_dir)
+            .map_err(|e| format!("cannot create {}: {e}", out_dir.display()))?;
+        println!("bench: running {} (GOVERN_BENCH_GOVERN)", govern.display());
+        return match options {
+            None => crate::bench_synthetic::run(args, &govern, &out_dir),
+            Some(_) => Err("GOVERN_BENCH_GOVERN is for --synthetic only".into()),
+        };
+    }
     println!("bench: building the release govern (cargo build --release --bin govern) …");
     let built = crate::cargo()
         .args(["build", "--quiet", "--release", "--bin", "govern"])
