@@ -33,4 +33,5 @@ mod schema;
 mod security;
 mod strict_members;
 mod strict_org;
+mod synthetic;
 mod validate;

@@ -163,11 +163,34 @@ fn parse(args: &[String]) -> Result<Option<Options>, String> {
 }
 
 pub fn run(args: &[String]) -> Result<i32, String> {
-    let Some(options) = parse(args)? else {
-        print!("{HELP}");
-        return Ok(0);
+    let synthetic = args
+        .iter()
+        .any(|a| a == "--synthetic" || a.starts_with("--synthetic="));
+    let options = if synthetic {
+        None
+    } else {
+        match parse(args)? {
+            Some(o) => Some(o),
+            None => {
+                print!("{HELP}");
+                return Ok(0);
+            }
+        }
     };
     let root = crate::repo_root();
+    // GOVERN_BENCH_GOVERN runs that binary instead of building the release one (say, a debug
+    // build while the release one compiles; its CPU figures are then the debug build's).
+    if let Some(given) = std::env::var_os("GOVERN_BENCH_GOVERN") {
+        let govern = PathBuf::from(given);
+        let out_dir = root.join("bench").join("results");
+        std::fs::create_dir_all(&out_dir)
+            .map_err(|e| format!("cannot create {}: {e}", out_dir.display()))?;
+        println!("bench: running {} (GOVERN_BENCH_GOVERN)", govern.display());
+        return match options {
+            None => crate::bench_synthetic::run(args, &govern, &out_dir),
+            Some(_) => Err("GOVERN_BENCH_GOVERN is for --synthetic only".into()),
+        };
+    }
     println!("bench: building the release govern (cargo build --release --bin govern) …");
     let built = crate::cargo()
         .args(["build", "--quiet", "--release", "--bin", "govern"])
@@ -189,6 +212,9 @@ pub fn run(args: &[String]) -> Result<i32, String> {
     let out_dir = root.join("bench").join("results");
     std::fs::create_dir_all(&out_dir)
         .map_err(|e| format!("cannot create {}: {e}", out_dir.display()))?;
+    let Some(options) = options else {
+        return crate::bench_synthetic::run(args, &govern, &out_dir);
+    };
 
     let mut validations = Vec::new();
     for &n in &options.validate_accounts {
@@ -860,12 +886,12 @@ fn write_org_toml(dir: &Path, org: &Org) -> Result<(), String> {
 // ---------------------------------------------------------------------------------------------
 // govern under measurement
 
-struct Run {
-    wall: Duration,
-    user: Duration,
-    sys: Duration,
-    max_rss_kb: u64,
-    summary: Value,
+pub(crate) struct Run {
+    pub(crate) wall: Duration,
+    pub(crate) user: Duration,
+    pub(crate) sys: Duration,
+    pub(crate) max_rss_kb: u64,
+    pub(crate) summary: Value,
 }
 
 fn run_govern(
@@ -875,8 +901,26 @@ fn run_govern(
     emulator: &Emulator,
     proxy: &Proxy,
 ) -> Result<Run, String> {
-    let out_path = dir.join("plan.json");
-    let err_path = dir.join("plan.stderr");
+    let args: Vec<String> = ["--concurrency", &concurrency.to_string(), "plan", "--json"]
+        .iter()
+        .map(|a| a.to_string())
+        .collect();
+    run_args(govern, dir, &args, "plan", &|cmd| {
+        proxy.configure(emulator, cmd)
+    })
+}
+
+/// Runs `govern --config DIR/org.toml ARGS` in `dir` (stdout to DIR/NAME.json, stderr to
+/// DIR/NAME.stderr) with `configure` setting its environment, and measures it (wait4's rusage).
+pub(crate) fn run_args(
+    govern: &Path,
+    dir: &Path,
+    args: &[String],
+    name: &str,
+    configure: &dyn Fn(&mut Command),
+) -> Result<Run, String> {
+    let out_path = dir.join(format!("{name}.json"));
+    let err_path = dir.join(format!("{name}.stderr"));
     let stdout = File::create(&out_path)
         .map_err(|e| format!("cannot create {}: {e}", out_path.display()))?;
     let stderr = File::create(&err_path)
@@ -896,12 +940,12 @@ fn run_govern(
     };
     cmd.arg("--config")
         .arg(dir.join("org.toml"))
-        .args(["--concurrency", &concurrency.to_string(), "plan", "--json"])
+        .args(args)
         .current_dir(dir)
         .stdin(Stdio::null())
         .stdout(stdout)
         .stderr(stderr);
-    proxy.configure(emulator, &mut cmd);
+    configure(&mut cmd);
     let started = Instant::now();
     let child = cmd
         .spawn()
@@ -924,7 +968,7 @@ fn run_govern(
         let err = std::fs::read_to_string(&err_path).unwrap_or_default();
         let tail: Vec<&str> = err.lines().rev().take(20).collect();
         return Err(format!(
-            "govern plan failed (wait status {status}); tail of its stderr:\n{}",
+            "govern {name} failed (wait status {status}); tail of its stderr:\n{}",
             tail.into_iter().rev().collect::<Vec<_>>().join("\n")
         ));
     }
@@ -1312,7 +1356,7 @@ async fn floor_extra_regional(
 // ---------------------------------------------------------------------------------------------
 // The minimal request mix (bench/README.md)
 
-fn pages(items: u64, size: u64) -> u64 {
+pub(crate) fn pages(items: u64, size: u64) -> u64 {
     items.div_ceil(size).max(1)
 }
 
@@ -1358,11 +1402,11 @@ fn formula(org: &Org) -> BTreeMap<String, u64> {
 // ---------------------------------------------------------------------------------------------
 // Output
 
-fn secs(d: Duration) -> String {
+pub(crate) fn secs(d: Duration) -> String {
     format!("{:.2} s", d.as_secs_f64())
 }
 
-fn met(ok: bool) -> &'static str {
+pub(crate) fn met(ok: bool) -> &'static str {
     if ok {
         "met"
     } else {
@@ -1406,7 +1450,7 @@ fn table(all: &[Figures]) -> String {
     t
 }
 
-fn today() -> String {
+pub(crate) fn today() -> String {
     let days = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_secs() / 86_400) as i64;

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 mod bench;
+mod bench_synthetic;
 mod docs;
 mod sandbox;
 use govern_testkit::{demo_brownfield, Emulator, Faults, Proxy, MOTO_SERVER_ENV};
@@ -24,6 +25,8 @@ USAGE:
                                 to cargo as they are (`--workspace` is left out when they pick
                                 packages), e.g. cargo xtask test -p govern-testkit -- --nocapture
     cargo xtask bench [--accounts 100,1000] [--latency-ms 50]  Benchmark `govern plan` (bench/README.md).
+    cargo xtask bench --synthetic 1000,10000,50000  The same against the synthetic AWS at
+                                organization scale, under AWS's quotas (bench/README.md).
     cargo xtask golden-bench OUT [N]  Seed the bench organization (N = 100) one request at a time
                                 on a seeded emulator and write govern's outputs for it into OUT,
                                 to diff between two commits (docs/architecture.md).

@@ -149,22 +149,7 @@ impl Emulator {
     /// credentials, region, and the profile/config files neutralised so a developer's `~/.aws`
     /// never leaks in.
     pub fn env(&self) -> Vec<(String, String)> {
-        [
-            ("AWS_ENDPOINT_URL", self.endpoint().as_str()),
-            ("AWS_ACCESS_KEY_ID", "testing"),
-            ("AWS_SECRET_ACCESS_KEY", "testing"),
-            ("AWS_SESSION_TOKEN", ""),
-            ("AWS_REGION", REGION),
-            ("AWS_DEFAULT_REGION", REGION),
-            ("AWS_EC2_METADATA_DISABLED", "true"),
-            ("AWS_PROFILE", "default"),
-            ("AWS_CONFIG_FILE", "/dev/null"),
-            ("AWS_SHARED_CREDENTIALS_FILE", "/dev/null"),
-            ("NO_COLOR", "1"),
-        ]
-        .into_iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect()
+        env_for(&self.endpoint())
     }
 
     /// Removes every inherited `AWS_*` variable from `cmd` (service-specific endpoints, roles,
@@ -183,6 +168,27 @@ impl Emulator {
     pub async fn sdk_config(&self) -> SdkConfig {
         sdk_config_for(&self.endpoint()).await
     }
+}
+
+/// [`Emulator::env`] for any endpoint that takes the static `testing` key (the emulator, the proxy,
+/// the synthetic server).
+pub fn env_for(endpoint: &str) -> Vec<(String, String)> {
+    [
+        ("AWS_ENDPOINT_URL", endpoint),
+        ("AWS_ACCESS_KEY_ID", "testing"),
+        ("AWS_SECRET_ACCESS_KEY", "testing"),
+        ("AWS_SESSION_TOKEN", ""),
+        ("AWS_REGION", REGION),
+        ("AWS_DEFAULT_REGION", REGION),
+        ("AWS_EC2_METADATA_DISABLED", "true"),
+        ("AWS_PROFILE", "default"),
+        ("AWS_CONFIG_FILE", "/dev/null"),
+        ("AWS_SHARED_CREDENTIALS_FILE", "/dev/null"),
+        ("NO_COLOR", "1"),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect()
 }
 
 /// Static test credentials, us-east-1 and `endpoint`, resolved without reading the process

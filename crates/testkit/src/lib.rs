@@ -13,6 +13,7 @@ pub mod security_admins;
 pub mod seed;
 pub mod shapes;
 pub mod strict;
+pub mod synthetic;
 mod uniqueness;
 pub mod untimed;
 

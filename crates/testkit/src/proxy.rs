@@ -257,7 +257,7 @@ fn draw_seed(seed: u64, rule: usize, op: &str, n: u64) -> u64 {
 
 /// The wire protocol of a request, which decides the shape of error answers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Protocol {
+pub(crate) enum Protocol {
     /// awsJson (X-Amz-Target).
     Json,
     /// awsQuery (`Action=` form).
@@ -267,7 +267,7 @@ enum Protocol {
 }
 
 /// `"service:Operation"` of a request, and its protocol.
-fn classify(
+pub(crate) fn classify(
     method: &Method,
     uri: &http::Uri,
     headers: &HeaderMap,
@@ -326,7 +326,7 @@ const REGION_OPS: &[&str] = &[
 // ---------------------------------------------------------------------------------------------
 // Error answers
 
-fn request_id() -> String {
+pub(crate) fn request_id() -> String {
     format!("proxy-{:016x}", fastrand::u64(..))
 }
 
@@ -338,7 +338,7 @@ fn request_id() -> String {
 ///
 /// Every code is in the SDK's list of throttling error codes (aws-runtime `THROTTLING_ERRORS`), so
 /// standard retry treats them as retryable throttling.
-fn throttle_reply(op: &str, protocol: Protocol) -> Reply {
+pub(crate) fn throttle_reply(op: &str, protocol: Protocol) -> Reply {
     match protocol {
         Protocol::Json if op.starts_with("organizations:") => {
             json_error(400, "TooManyRequestsException", "Rate exceeded")
@@ -444,7 +444,7 @@ fn clock_skew_reply(headers: &HeaderMap, protocol: Protocol, ahead: Duration) ->
 
 /// Civil date and time in UTC of a point in time: (year, month, day, hour, minute, second, weekday
 /// with 0 = Sunday).
-fn civil(t: std::time::SystemTime) -> (i64, u32, u32, u32, u32, u32, u32) {
+pub(crate) fn civil(t: std::time::SystemTime) -> (i64, u32, u32, u32, u32, u32, u32) {
     let secs = t
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_secs() as i64)
@@ -1222,7 +1222,7 @@ fn bad_gateway(message: &str) -> Response<Full<Bytes>> {
     ))
 }
 
-fn reply(reply: Reply) -> Response<Full<Bytes>> {
+pub(crate) fn reply(reply: Reply) -> Response<Full<Bytes>> {
     let mut out = Response::new(Full::new(Bytes::from(reply.body)));
     *out.status_mut() =
         StatusCode::from_u16(reply.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);

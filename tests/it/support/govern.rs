@@ -98,6 +98,12 @@ impl Govern {
         self
     }
 
+    /// Against the synthetic AWS (`govern_testkit::synthetic`).
+    pub fn synthetic(mut self, server: &govern_testkit::synthetic::Synthetic) -> Govern {
+        server.configure(&mut self.cmd);
+        self
+    }
+
     /// The command, for a test that spawns it or sends it signals.
     pub fn command(self) -> Command {
         self.cmd

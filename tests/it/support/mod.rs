@@ -82,7 +82,7 @@ pub fn schema_problems(text: &str) -> Vec<String> {
 
 /// A zip archive with one stored (uncompressed) file: the rotation function's code. moto stores it
 /// and never runs it (Lambda is configured without Docker).
-fn function_zip() -> Vec<u8> {
+pub fn function_zip() -> Vec<u8> {
     let mut buf = std::io::Cursor::new(Vec::new());
     {
         let mut zip = zip::ZipWriter::new(&mut buf);
