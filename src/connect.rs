@@ -252,7 +252,24 @@ pub async fn again_only(
     if desired.baselines.root_access.is_some() {
         read_root_access(clients, &mut actual).await?;
     }
+    read_trail(clients, &mut actual, desired).await?;
     Ok(actual)
+}
+
+/// `[logging.trail]`: trusted access (if not read yet), the trail, and the bucket and key in the
+/// logging account (matched as the plan matches accounts: by id, else by email; none yet when the
+/// plan creates it).
+async fn read_trail(clients: &Clients, actual: &mut Actual, desired: &Desired) -> Result<()> {
+    let (Some(want), Some(logging)) = (&desired.baselines.trail, &desired.baselines.logging) else {
+        return Ok(());
+    };
+    crate::discover::service_access(clients, actual).await?;
+    let account = desired.accounts.get(&logging.account).and_then(|a| {
+        a.id.clone()
+            .filter(|id| actual.accounts.contains_key(id))
+            .or_else(|| actual.account_by_email(a.email.as_str()).map(|(id, _)| id.clone()))
+    });
+    crate::trail::read(clients, actual, want, account.as_ref()).await
 }
 
 /// Trusted access (if not read yet), then IAM's root access features.
@@ -279,6 +296,7 @@ async fn read(connection: &Connection, reader: &Reader<'_>, desired: &Desired) -
             },
         )
         .await?;
+    read_trail(&connection.clients, &mut actual, desired).await?;
     Ok(actual)
 }
 

@@ -19,3 +19,4 @@ pub mod evidence;
 pub mod exit;
 pub mod logging;
 pub mod root_access;
+pub mod trail;

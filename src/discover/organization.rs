@@ -116,6 +116,7 @@ pub async fn organization(org: &Client) -> Result<Actual> {
         delegated_admins: BTreeMap::new(),
         unaddressable,
         root_features: None,
+        trail: None,
     })
 }
 

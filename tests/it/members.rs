@@ -49,6 +49,7 @@ fn desired(allowed: &[&str]) -> Desired {
             }),
             logging: None,
             root_access: None,
+            trail: None,
             exemptions: BTreeMap::new(),
         },
         moved: Vec::new(),

@@ -96,6 +96,7 @@ fn fresh_actual() -> Actual {
         delegated_admins: BTreeMap::new(),
         unaddressable: BTreeMap::new(),
         root_features: None,
+        trail: None,
     }
 }
 

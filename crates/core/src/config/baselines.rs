@@ -37,6 +37,7 @@ pub(crate) fn baselines(
             .root_access
             .as_ref()
             .and_then(|e| root_access(src, e, problems)),
+        trail: super::trail::trail(src, raw, allowed_regions, problems),
         exemptions: exemptions(src, &raw.exemptions, problems),
     }
 }

@@ -29,6 +29,7 @@ mod raw;
 pub mod sarif;
 pub mod schema;
 pub mod templates;
+pub mod trail;
 mod validate;
 
 pub use error::{ConfigError, Problem};

@@ -10,7 +10,9 @@ use super::problems::{key_path, Problems, Source};
 
 mod baselines;
 
-pub(crate) use baselines::{RawContact, RawExemption, RawKeyRotation, RawLogging, RawRootAccess};
+pub(crate) use baselines::{
+    RawContact, RawExemption, RawKeyRotation, RawLogging, RawRootAccess, RawTrail,
+};
 
 /// A value and where it is written.
 #[derive(Debug, Clone)]

@@ -84,6 +84,8 @@ pub(crate) struct Model<'a> {
     pub logging: logging::LoggingImport,
     /// `[root_access]`, when a feature is on.
     pub root_access: Option<crate::model::RootAccess>,
+    /// `[logging.trail]`, when the organization trail's bucket is in the imported logging account.
+    pub trail: Option<crate::model::Trail>,
     /// Custom policies of every kind: the kind and the file name (None for the template).
     pub policies: BTreeMap<PolicyName, (PolicyKind, Option<String>)>,
     pub root: Attachments,
@@ -223,13 +225,18 @@ pub fn generate(actual: &Actual, settings: &Settings) -> Imported {
     // By name, as people look for them.
     accounts.sort_by(|a, b| a.key.cmp(&b.key));
 
+    let logging = logging::logging(actual, &declared);
     let model = Model {
         actual,
         settings,
         home_region,
         rotation: rotation::note(&read, &settings.key_regions),
-        logging: logging::logging(actual, &declared),
+        logging: logging.clone(),
         root_access: crate::root_access::import(actual),
+        trail: crate::trail::import(actual).filter(|_| {
+            let bucket_account = actual.trail.as_ref().and_then(|t| t.account.as_ref());
+            matches!(&logging, logging::LoggingImport::Exact { account, .. } if Some(account) == bucket_account)
+        }),
         contacts: contacts.defaults.clone(),
         root: attachments(&TargetKey::Root),
         ous: actual

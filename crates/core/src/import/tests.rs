@@ -71,6 +71,7 @@ fn brownfield() -> Actual {
         delegated_admins: BTreeMap::new(),
         unaddressable: BTreeMap::new(),
         root_features: None,
+        trail: None,
     };
     for (i, p) in [
         "Ünits",

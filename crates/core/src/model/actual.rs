@@ -47,6 +47,9 @@ pub struct Actual {
     /// while trusted access for IAM is off (IAM then answers ServiceAccessNotEnabledException).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub root_features: Option<BTreeSet<super::RootFeature>>,
+    /// The organization trail, its bucket and key (`[logging.trail]`), when read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trail: Option<super::TrailActual>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

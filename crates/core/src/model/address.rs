@@ -110,6 +110,8 @@ pub enum Address {
     DelegatedAdmin(String),
     /// A centralized root access feature: `org:root-access/credentials-management`.
     RootAccess(super::RootFeature),
+    /// A property of the organization trail, its bucket or key: `org:trail/versioning`.
+    Trail(crate::trail::TrailPart),
     /// What an evidence row is about when org.toml declares nothing of a capability: `org`,
     /// `kms`, `secret`, `logging`.
     Capability(&'static str),
@@ -156,6 +158,7 @@ impl Address {
             | Address::ServiceAccess(_)
             | Address::DelegatedAdmin(_)
             | Address::RootAccess(_)
+            | Address::Trail(_)
             | Address::Capability(_) => None,
         }
     }
@@ -209,6 +212,7 @@ impl fmt::Display for Address {
             Address::ServiceAccess(s) => write!(f, "org:service-access/{s}"),
             Address::DelegatedAdmin(s) => write!(f, "org:delegated-admin/{s}"),
             Address::RootAccess(feature) => write!(f, "org:root-access/{}", feature.slug()),
+            Address::Trail(part) => write!(f, "org:trail/{}", part.slug()),
             Address::Capability(name) => f.write_str(name),
         }
     }
@@ -319,6 +323,10 @@ impl FromStr for Address {
                 } else if let Some(s) = rest.strip_prefix("root-access/") {
                     super::RootFeature::from_slug(s)
                         .map(Address::RootAccess)
+                        .ok_or_else(bad)
+                } else if let Some(s) = rest.strip_prefix("trail/") {
+                    crate::trail::TrailPart::from_slug(s)
+                        .map(Address::Trail)
                         .ok_or_else(bad)
                 } else {
                     Err(bad())

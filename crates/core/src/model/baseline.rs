@@ -106,6 +106,9 @@ pub struct Baselines {
     /// `[root_access]`: centralized root access for member accounts.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub root_access: Option<super::RootAccess>,
+    /// `[logging.trail]`: the organization trail and its bucket in the logging account.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trail: Option<super::Trail>,
     /// Account id → exempted baselines with the reason given (`[exemptions."<id>"]`).
     pub exemptions: BTreeMap<AccountId, BTreeMap<BaselineKind, String>>,
 }

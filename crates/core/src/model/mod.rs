@@ -9,6 +9,7 @@ mod ids;
 mod outcome;
 mod policy_kind;
 mod root_access;
+mod trail;
 
 pub use actual::*;
 pub use address::{AccountRef, Address};
@@ -19,6 +20,7 @@ pub use ids::*;
 pub use outcome::{Action, Finding, FindingKind};
 pub use policy_kind::{Grammar, PolicyKey, PolicyKind, RCP_FULL_AWS_ACCESS};
 pub use root_access::{RootAccess, RootFeature, IAM_SERVICE};
+pub use trail::*;
 
 /// The name of the unattached SCP that is the organization's apply lock (govern::apply::lock):
 /// discovery leaves it out of the organization's policies, and org.toml cannot declare it.

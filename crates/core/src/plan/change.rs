@@ -146,6 +146,9 @@ pub enum Change {
     /// Centralized root access: one IAM organization feature on or off (`crate::root_access`).
     #[serde(rename = "set_root_access")]
     RootAccess(crate::root_access::RootAccessChange),
+    /// The organization trail: one property of it, its bucket or key (`crate::trail`).
+    #[serde(rename = "set_trail")]
+    Trail(crate::trail::TrailChange),
     /// A member-account baseline's change (`crate::baselines`): serialized flat like the others.
     #[serde(untagged)]
     Member(MemberChange),
@@ -169,6 +172,7 @@ impl Change {
             | Change::MoveAccount { .. } => Action::Update,
             Change::Detach { .. } | Change::DeletePolicy { .. } => Action::Delete,
             Change::RootAccess(r) => r.action(),
+            Change::Trail(t) => t.action(),
             Change::Member(m) => m.get().action(),
         }
     }
@@ -205,6 +209,7 @@ impl Change {
                 Address::DelegatedAdmin(service.clone())
             }
             Change::RootAccess(r) => r.address(),
+            Change::Trail(t) => t.address(),
             Change::Member(m) => m.get().address(),
         }
     }

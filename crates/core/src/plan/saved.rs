@@ -262,6 +262,7 @@ fn slice(change: &Change, actual: &Actual) -> Value {
             json!(admins)
         }
         Change::RootAccess(r) => r.fingerprint(actual),
+        Change::Trail(t) => t.fingerprint(actual),
         Change::Member(m) => match m.get().account() {
             AccountRef::Id(account) => member(actual, &account, |state| m.get().fingerprint(state)),
             // An account the plan creates: nothing to compare until it exists.
@@ -328,6 +329,7 @@ mod tests {
             delegated_admins: Default::default(),
             unaddressable: Default::default(),
             root_features: None,
+            trail: None,
         }
     }
 

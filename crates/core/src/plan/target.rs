@@ -27,6 +27,7 @@ pub const KINDS: &[&str] = &[
     "region",
     "logging",
     "root-access",
+    "trail",
 ];
 
 impl TargetFilter {
@@ -94,6 +95,7 @@ fn address_kind(address: &Address) -> Option<&'static str> {
         Address::Region { .. } | Address::Regions(_) => "region",
         Address::ServiceAccess(_) | Address::DelegatedAdmin(_) => "logging",
         Address::RootAccess(_) => "root-access",
+        Address::Trail(_) => "trail",
         Address::InForce { .. } | Address::Capability(_) => return None,
     })
 }
@@ -111,6 +113,7 @@ fn kind(change: &Change) -> &'static str {
         Change::Member(m) => m.get().target_kind(),
         Change::EnableServiceAccess { .. } | Change::RegisterDelegatedAdmin { .. } => "logging",
         Change::RootAccess(_) => "root-access",
+        Change::Trail(_) => "trail",
     }
 }
 
@@ -154,7 +157,8 @@ fn parts(change: &Change) -> Vec<Address> {
         | Change::DeletePolicy { .. }
         | Change::CreateAccount { .. }
         | Change::EnableServiceAccess { .. }
-        | Change::RootAccess(_) => {}
+        | Change::RootAccess(_)
+        | Change::Trail(_) => {}
     }
     out
 }

@@ -123,6 +123,7 @@ fn noun(address: &Address) -> &'static str {
         | Address::ServiceAccess(_)
         | Address::DelegatedAdmin(_)
         | Address::RootAccess(_)
+        | Address::Trail(_)
         | Address::Capability(_) => "item",
     }
 }

@@ -212,6 +212,7 @@ fn hint(c: &Change) -> Option<&str> {
         | Change::CreateAccount { .. }
         | Change::EnableServiceAccess { .. }
         | Change::RootAccess(_)
+        | Change::Trail(_)
         | Change::RegisterDelegatedAdmin { .. } => None,
     }
 }
