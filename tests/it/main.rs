@@ -32,4 +32,5 @@ mod saved_plans;
 mod schema;
 mod strict_members;
 mod strict_org;
+mod trail;
 mod validate;

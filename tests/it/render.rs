@@ -320,6 +320,24 @@ fn every_change_plan() -> Plan {
             &[],
         ),
         planned(
+            Change::Trail(govern_core::trail::TrailChange {
+                part: govern_core::trail::TrailPart::Versioning,
+                trail: govern_core::model::Trail {
+                    name: "org-trail".into(),
+                    region: "us-east-1".into(),
+                    bucket: "acme-org-trail-logs".into(),
+                    retention_days: 365,
+                    object_lock: None,
+                },
+                account_name: "log-archive".into(),
+                account: Some(acct("111122223333")),
+                before: "Suspended".into(),
+                after: "Enabled".into(),
+                document: String::new(),
+            }),
+            &[],
+        ),
+        planned(
             Change::Member(MemberChange::PutContact(PutContact {
                 account: Some(acct("111122223333")),
                 account_name: "prod-app".into(),
@@ -756,13 +774,14 @@ fn type_name(c: &Change) -> &'static str {
         Change::EnableServiceAccess { .. } => "enable_service_access",
         Change::RegisterDelegatedAdmin { .. } => "register_delegated_admin",
         Change::RootAccess(_) => "set_root_access",
+        Change::Trail(_) => "set_trail",
         Change::Member(MemberChange::PutContact(_)) => "put_contact",
         Change::Member(MemberChange::EnableKeyRotation(_)) => "enable_key_rotation",
         Change::Member(MemberChange::SetSecretRotation(_)) => "set_secret_rotation",
         Change::Member(MemberChange::DisableRegion(_)) => "disable_region",
     }
 }
-const CHANGE_TYPES: usize = 16;
+const CHANGE_TYPES: usize = 17;
 
 #[test]
 fn the_reference_documents_every_change_type_and_field() {

@@ -1144,6 +1144,11 @@ async fn forward(
                     res_body = Bytes::from(patched);
                 }
             }
+            op if op.starts_with("s3:GET ") && parts.uri.query() == Some("versioning") => {
+                if let Some(patched) = crate::responders::patch_s3_versioning(&res_body) {
+                    res_body = Bytes::from(patched);
+                }
+            }
             _ => {}
         }
     }

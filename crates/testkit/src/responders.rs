@@ -988,3 +988,33 @@ mod tests {
         assert!(String::from_utf8_lossy(&refused.body).contains("invalidRegionOptTarget"));
     }
 }
+
+/// moto answers S3 GetBucketVersioning with the root element `GetBucketVersioningResponse`; S3
+/// answers `VersioningConfiguration` (S3 API reference, GetBucketVersioning response syntax), and
+/// the Rust SDK refuses any other root element as not an S3 answer. The proxy renames it, leaving
+/// the `Status` (and `MfaDelete`) inside as moto wrote them.
+pub(crate) fn patch_s3_versioning(body: &[u8]) -> Option<Vec<u8>> {
+    let text = std::str::from_utf8(body).ok()?;
+    if !text.contains("<GetBucketVersioningResponse") {
+        return None;
+    }
+    Some(
+        text.replace("<GetBucketVersioningResponse", "<VersioningConfiguration")
+            .replace("</GetBucketVersioningResponse>", "</VersioningConfiguration>")
+            .into_bytes(),
+    )
+}
+
+#[cfg(test)]
+mod s3_tests {
+    #[test]
+    fn versioning_answers_get_s3s_root_element() {
+        let moto = br#"<?xml version="1.0" encoding="utf-8"?>
+<GetBucketVersioningResponse xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Status>Enabled</Status></GetBucketVersioningResponse>"#;
+        let patched = String::from_utf8(super::patch_s3_versioning(moto).unwrap()).unwrap();
+        assert!(patched.contains(
+            r#"<VersioningConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Status>Enabled</Status></VersioningConfiguration>"#
+        ));
+        assert_eq!(super::patch_s3_versioning(b"<VersioningConfiguration/>"), None);
+    }
+}
