@@ -639,7 +639,7 @@ fn summary_line_counts_by_action() {
     );
     assert_eq!(
         render::summary_line(&every_change_plan()),
-        "Plan: 11 to add, 9 to change, 3 to remove."
+        "Plan: 11 to add, 10 to change, 3 to remove."
     );
     let text = render::text(&org_plan(), &plain());
     assert!(text.ends_with("\nPlan: 3 to add, 2 to change, 1 to remove.\n"));
@@ -673,7 +673,7 @@ fn json_is_pretty_with_stable_keys_and_a_trailing_newline() {
     assert_eq!(v["format_version"], FORMAT_VERSION);
     assert_eq!(
         v["summary"],
-        serde_json::json!({"add": 11, "change": 9, "remove": 3})
+        serde_json::json!({"add": 11, "change": 10, "remove": 3})
     );
     // The JSON is the plan itself: it reads back into the same changes.
     let back: Vec<PlannedChange> = serde_json::from_value(v["changes"].clone()).unwrap();

@@ -16,26 +16,25 @@ use crate::support::{govern, member, stderr, stdout};
 
 const BUCKET: &str = "acme-org-trail-logs";
 
-fn config(trail: &str) -> String {
-    format!(
-        r#"[organization]
+const BASE: &str = r#"[organization]
 management_account = "123456789012"
 home_region = "us-east-1"
 allowed_regions = ["us-east-1", "eu-west-1"]
+
+[accounts.log-archive]
+email = "log@example.com"
 
 [logging]
 account = "log-archive"
 trusted_services = ["cloudtrail.amazonaws.com", "config-multiaccountsetup.amazonaws.com"]
 delegated_admin_for = ["config-multiaccountsetup.amazonaws.com"]
+"#;
 
-{trail}
-[accounts.log-archive]
-email = "log@example.com"
-"#
-    )
+pub(crate) fn config(trail: &str) -> String {
+    format!("{BASE}{trail}")
 }
 
-const TRAIL: &str = "[logging.trail]\nname = \"org-trail\"\nbucket = \"acme-org-trail-logs\"\nretention_days = 400\nobject_lock = \"governance\"\nobject_lock_days = 30\n";
+pub(crate) const TRAIL: &str = "[logging.trail]\nname = \"org-trail\"\nbucket = \"acme-org-trail-logs\"\nretention_days = 400\nobject_lock = \"governance\"\nobject_lock_days = 30\n";
 
 struct Stack {
     emu: Emulator,
@@ -388,7 +387,7 @@ fn validate(body: &str) -> String {
 fn validate_refuses_a_bucket_name_s3_would_refuse() {
     let err = validate("[logging.trail]\nname = \"org-trail\"\nbucket = \"Acme_Logs\"\nretention_days = 365\n");
     assert!(
-        err.contains("org.toml:13:10: logging.trail.bucket: bucket name `Acme_Logs` contains `A`; S3 allows only lowercase letters, digits, `.` and `-`"),
+        err.contains("org.toml:15:10: logging.trail.bucket: bucket name `Acme_Logs` contains `A`; S3 allows only lowercase letters, digits, `.` and `-`"),
         "{err}"
     );
     assert!(err.contains("help: a name like \"acme-org-trail-logs\""), "{err}");
@@ -403,7 +402,7 @@ fn validate_refuses_a_bucket_name_s3_would_refuse() {
 fn validate_refuses_a_retention_shorter_than_object_lock() {
     let err = validate("[logging.trail]\nname = \"org-trail\"\nbucket = \"acme-logs\"\nretention_days = 30\nobject_lock = \"compliance\"\nobject_lock_days = 90\n");
     assert!(
-        err.contains("org.toml:14:18: logging.trail.retention_days: retention_days (30) is shorter than object_lock_days (90): locked log files cannot expire before their retention ends"),
+        err.contains("org.toml:16:18: logging.trail.retention_days: retention_days (30) is shorter than object_lock_days (90): locked log files cannot expire before their retention ends"),
         "{err}"
     );
     assert!(
@@ -416,7 +415,7 @@ fn validate_refuses_a_retention_shorter_than_object_lock() {
 fn validate_refuses_a_trail_region_outside_allowed_regions() {
     let err = validate("[logging.trail]\nname = \"org-trail\"\nregion = \"ap-south-1\"\nbucket = \"acme-logs\"\nretention_days = 365\n");
     assert!(
-        err.contains("org.toml:13:10: logging.trail.region: region `ap-south-1` is not in allowed_regions"),
+        err.contains("org.toml:15:10: logging.trail.region: region `ap-south-1` is not in allowed_regions"),
         "{err}"
     );
     assert!(
