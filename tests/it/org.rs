@@ -145,15 +145,30 @@ async fn greenfield_apply_converges_and_is_idempotent() {
             "org:service-access/cloudtrail.amazonaws.com",
             "org:service-access/config-multiaccountsetup.amazonaws.com",
             "org:service-access/config.amazonaws.com",
-            "org:service-access/iam.amazonaws.com"
+            "org:service-access/iam.amazonaws.com",
+            // [logging.trail]: the key and bucket in log-archive (created by this plan), then
+            // the trail; sorted here by address.
+            "org:trail/bucket",
+            "org:trail/bucket-policy",
+            "org:trail/encryption",
+            "org:trail/key",
+            "org:trail/lifecycle",
+            "org:trail/logging",
+            "org:trail/object-lock",
+            "org:trail/ownership",
+            "org:trail/public-access-block",
+            "org:trail/trail",
+            "org:trail/versioning",
         ]
     );
-    // + 3: [root_access] (trusted access for IAM, both features).
-    assert_eq!(plan["summary"]["add"], 16 + 4 + 3);
-    assert_eq!(plan["summary"]["change"], 1 + 15);
+    // + 3: [root_access] (trusted access for IAM, both features); + 3: the trail's key, bucket
+    // and trail.
+    assert_eq!(plan["summary"]["add"], 16 + 4 + 3 + 3);
+    // + 8: the trail's bucket properties and StartLogging.
+    assert_eq!(plan["summary"]["change"], 1 + 15 + 8);
 
     let out = apply_ok(&emu, &sample());
-    assert!(out.contains("Apply complete: 39 change(s) made"), "{out}");
+    assert!(out.contains("Apply complete: 50 change(s) made"), "{out}");
     assert_no_changes(&emu, &sample());
 
     // What AWS holds now, read with the SDK rather than through govern.
@@ -228,7 +243,9 @@ async fn brownfield_plan_lists_exactly_the_differences_then_converges() {
     // and the logging account's trusted access and delegation, then root access: trusted access
     // for IAM and its two features.
     // (config-multiaccountsetup is trusted as well as delegated: validate requires it, issue 13).
-    assert_eq!(member_changes.len(), 6 * 3 + 4 + 3, "{member_changes:?}");
+    // Then the organization trail: 11 parts (its key, bucket and each bucket property, the trail,
+    // StartLogging).
+    assert_eq!(member_changes.len(), 6 * 3 + 4 + 3 + 11, "{member_changes:?}");
     assert!(member_changes.contains(&format!("account:{}/contact:billing", ids["legacy-tools"])));
     let mut got: Vec<(String, String)> = changes
         .iter()
@@ -289,7 +306,7 @@ async fn brownfield_plan_lists_exactly_the_differences_then_converges() {
     // The text plan shows the SCP document as a diff of normalized JSON.
     let text = stdout(&govern(&emu, &sample(), &["plan"]));
     assert!(
-        text.contains("Plan: 18 to add, 22 to change, 1 to remove."),
+        text.contains("Plan: 21 to add, 30 to change, 1 to remove."),
         "{text}"
     );
     assert!(text.contains("-") && text.contains("account:CloseAccount"));
@@ -408,7 +425,8 @@ async fn apply_without_a_terminal_refuses_and_changes_nothing() {
     assert!(stderr(&out).contains("refusing to apply without a terminal to confirm on"));
     assert!(stderr(&out).contains("govern apply --auto-approve"));
     let plan = plan_json(&emu, &sample());
-    assert_eq!(plan["summary"]["add"], 23, "nothing was applied");
+    // 23, and the organization trail's key, bucket and trail.
+    assert_eq!(plan["summary"]["add"], 26, "nothing was applied");
 }
 
 #[tokio::test(flavor = "multi_thread")]
