@@ -267,7 +267,11 @@ async fn read_trail(clients: &Clients, actual: &mut Actual, desired: &Desired) -
     let account = desired.accounts.get(&logging.account).and_then(|a| {
         a.id.clone()
             .filter(|id| actual.accounts.contains_key(id))
-            .or_else(|| actual.account_by_email(a.email.as_str()).map(|(id, _)| id.clone()))
+            .or_else(|| {
+                actual
+                    .account_by_email(a.email.as_str())
+                    .map(|(id, _)| id.clone())
+            })
     });
     crate::trail::read(clients, actual, want, account.as_ref()).await
 }

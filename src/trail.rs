@@ -7,23 +7,22 @@
 //! lets CloudTrail write and the key policy lets it encrypt. govern orders its changes as AWS
 //! needs either way (the plan's simulation refuses a trail before trusted access).
 
+use aws_sdk_s3::error::ProvideErrorMetadata;
 use aws_sdk_s3::types::{
     BucketLifecycleConfiguration, BucketLocationConstraint, BucketVersioningStatus,
     CreateBucketConfiguration, DefaultRetention, ExpirationStatus, LifecycleExpiration,
     LifecycleRule, LifecycleRuleFilter, NoncurrentVersionExpiration, ObjectLockConfiguration,
-    ObjectLockEnabled, ObjectLockRetentionMode, ObjectLockRule, ObjectOwnership,
-    OwnershipControls, OwnershipControlsRule, PublicAccessBlockConfiguration,
-    ServerSideEncryption, ServerSideEncryptionByDefault, ServerSideEncryptionConfiguration,
-    ServerSideEncryptionRule, VersioningConfiguration,
+    ObjectLockEnabled, ObjectLockRetentionMode, ObjectLockRule, ObjectOwnership, OwnershipControls,
+    OwnershipControlsRule, PublicAccessBlockConfiguration, ServerSideEncryption,
+    ServerSideEncryptionByDefault, ServerSideEncryptionConfiguration, ServerSideEncryptionRule,
+    VersioningConfiguration,
 };
-use aws_sdk_s3::error::ProvideErrorMetadata;
 use aws_types::SdkConfig;
 
 use crate::aws::{in_region, Clients};
 use crate::error::{Error, Result};
 use crate::model::{
-    AccountId, Actual, LockMode, ObjectLock, Trail, TrailActual, TrailBucket, TrailInfo,
-    TrailKey,
+    AccountId, Actual, LockMode, ObjectLock, Trail, TrailActual, TrailBucket, TrailInfo, TrailKey,
 };
 use govern_core::trail::{TrailChange, TrailPart, OWNERSHIP};
 
@@ -62,7 +61,9 @@ async fn inside(clients: &Clients, account: &AccountId) -> Result<SdkConfig> {
         })
 }
 
-fn code<E: ProvideErrorMetadata, R>(e: &aws_smithy_runtime_api::client::result::SdkError<E, R>) -> Option<&str> {
+fn code<E: ProvideErrorMetadata, R>(
+    e: &aws_smithy_runtime_api::client::result::SdkError<E, R>,
+) -> Option<&str> {
     e.as_service_error().and_then(|s| s.code())
 }
 
@@ -191,7 +192,10 @@ async fn read_key(config: &SdkConfig, region: &str, alias: &str) -> Result<Optio
             Some(m) => m,
             None => return Ok(None),
         },
-        Err(e) if e.as_service_error().is_some_and(|s| s.is_not_found_exception()) => {
+        Err(e)
+            if e.as_service_error()
+                .is_some_and(|s| s.is_not_found_exception()) =>
+        {
             return Ok(None)
         }
         Err(e) => return Err(Error::aws("DescribeKey", alias, e)),
@@ -214,7 +218,10 @@ async fn read_bucket(config: &SdkConfig, region: &str, name: &str) -> Result<Opt
     let s3 = s3(config, region);
     let on = format!("bucket {name}");
     let versioning = match s3.get_bucket_versioning().bucket(name).send().await {
-        Ok(v) => v.status().map(|s| s.as_str().to_string()).unwrap_or_default(),
+        Ok(v) => v
+            .status()
+            .map(|s| s.as_str().to_string())
+            .unwrap_or_default(),
         Err(e) if code(&e) == Some("NoSuchBucket") => return Ok(None),
         Err(e) => return Err(Error::aws("GetBucketVersioning", on, e)),
     };
@@ -288,15 +295,13 @@ async fn read_bucket(config: &SdkConfig, region: &str, name: &str) -> Result<Opt
     match s3.get_object_lock_configuration().bucket(name).send().await {
         Ok(out) => {
             if let Some(c) = out.object_lock_configuration() {
-                b.object_lock_enabled = c.object_lock_enabled() == Some(&ObjectLockEnabled::Enabled);
-                b.object_lock = c
-                    .rule()
-                    .and_then(|r| r.default_retention())
-                    .and_then(|d| {
-                        let mode = LockMode::from_api_name(d.mode()?.as_str())?;
-                        let days = u32::try_from(d.days()?).ok()?;
-                        Some(ObjectLock { mode, days })
-                    });
+                b.object_lock_enabled =
+                    c.object_lock_enabled() == Some(&ObjectLockEnabled::Enabled);
+                b.object_lock = c.rule().and_then(|r| r.default_retention()).and_then(|d| {
+                    let mode = LockMode::from_api_name(d.mode()?.as_str())?;
+                    let days = u32::try_from(d.days()?).ok()?;
+                    Some(ObjectLock { mode, days })
+                });
             }
         }
         Err(e) if code(&e) == Some("ObjectLockConfigurationNotFoundError") => {}

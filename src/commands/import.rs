@@ -85,7 +85,12 @@ pub async fn run(ctx: &Context, args: &ImportArgs) -> Result<u8> {
         .await?;
     // The organization trail in the session's region, its bucket and govern's key in the account
     // that holds the trail's key (or the one delegated administrator, the log archive).
-    let logging = match actual.delegated_admins.iter().filter(|(_, s)| !s.is_empty()).collect::<Vec<_>>()[..] {
+    let logging = match actual
+        .delegated_admins
+        .iter()
+        .filter(|(_, s)| !s.is_empty())
+        .collect::<Vec<_>>()[..]
+    {
         [(id, _)] => Some(id.clone()),
         _ => None,
     };

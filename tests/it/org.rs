@@ -245,7 +245,11 @@ async fn brownfield_plan_lists_exactly_the_differences_then_converges() {
     // (config-multiaccountsetup is trusted as well as delegated: validate requires it, issue 13).
     // Then the organization trail: 11 parts (its key, bucket and each bucket property, the trail,
     // StartLogging).
-    assert_eq!(member_changes.len(), 6 * 3 + 4 + 3 + 11, "{member_changes:?}");
+    assert_eq!(
+        member_changes.len(),
+        6 * 3 + 4 + 3 + 11,
+        "{member_changes:?}"
+    );
     assert!(member_changes.contains(&format!("account:{}/contact:billing", ids["legacy-tools"])));
     let mut got: Vec<(String, String)> = changes
         .iter()

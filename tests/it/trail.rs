@@ -227,17 +227,32 @@ async fn plan_orders_the_bucket_before_the_trail_and_apply_converges_then_replan
         key.starts_with(&format!("arn:aws:kms:us-east-1:{}:key/", s.log)),
         "the key is in the logging account: {key}"
     );
-    let status = ct.get_trail_status().name("org-trail").send().await.unwrap();
+    let status = ct
+        .get_trail_status()
+        .name("org-trail")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(status.is_logging(), Some(true));
     let s3 = s.s3().await;
-    let v = s3.get_bucket_versioning().bucket(BUCKET).send().await.unwrap();
+    let v = s3
+        .get_bucket_versioning()
+        .bucket(BUCKET)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(v.status().map(|s| s.as_str()), Some("Enabled"));
     let policy = s3.get_bucket_policy().bucket(BUCKET).send().await.unwrap();
     let policy: Value = serde_json::from_str(policy.policy().unwrap()).unwrap();
     let text = policy.to_string();
     assert!(text.contains("aws:SourceOrgID"), "{text}");
     assert!(text.contains("\"aws:SecureTransport\":\"false\""), "{text}");
-    let enc = s3.get_bucket_encryption().bucket(BUCKET).send().await.unwrap();
+    let enc = s3
+        .get_bucket_encryption()
+        .bucket(BUCKET)
+        .send()
+        .await
+        .unwrap();
     let rule = enc.server_side_encryption_configuration().unwrap().rules()[0]
         .apply_server_side_encryption_by_default()
         .unwrap()
@@ -321,8 +336,14 @@ async fn drift_names_each_property_changed_out_of_band_and_evidence_fails_then_p
         details("org:trail/public-access-block")["before"],
         "BlockPublicAcls, IgnorePublicAcls, BlockPublicPolicy, RestrictPublicBuckets off"
     );
-    assert_eq!(details("org:trail/bucket-policy")["before"], "another policy");
-    assert_eq!(details("org:trail/settings")["before"], "log file validation off");
+    assert_eq!(
+        details("org:trail/bucket-policy")["before"],
+        "another policy"
+    );
+    assert_eq!(
+        details("org:trail/settings")["before"],
+        "log file validation off"
+    );
     assert_eq!(details("org:trail/logging")["before"], "stopped");
 
     let rows = s.evidence_rows();
@@ -334,9 +355,16 @@ async fn drift_names_each_property_changed_out_of_band_and_evidence_fails_then_p
         ("GOV.TRAIL.4", "org:trail/public-access-block"),
         ("GOV.TRAIL.4", "org:trail/bucket-policy"),
     ] {
-        assert_eq!(row_status(&rows, control, resource), "FAIL", "{control} {resource}");
+        assert_eq!(
+            row_status(&rows, control, resource),
+            "FAIL",
+            "{control} {resource}"
+        );
     }
-    assert_eq!(row_status(&rows, "GOV.TRAIL.3", "org:trail/encryption"), "PASS");
+    assert_eq!(
+        row_status(&rows, "GOV.TRAIL.3", "org:trail/encryption"),
+        "PASS"
+    );
 
     s.apply();
     let again = s.run(&["plan", "--detailed-exitcode"]);
@@ -378,22 +406,33 @@ fn validate(body: &str) -> String {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("org.toml");
     std::fs::write(&path, config(body)).unwrap();
-    let out = crate::support::Govern::new(&["validate"]).config(&path).run();
+    let out = crate::support::Govern::new(&["validate"])
+        .config(&path)
+        .run();
     assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
     stderr(&out)
 }
 
 #[test]
 fn validate_refuses_a_bucket_name_s3_would_refuse() {
-    let err = validate("[logging.trail]\nname = \"org-trail\"\nbucket = \"Acme_Logs\"\nretention_days = 365\n");
+    let err = validate(
+        "[logging.trail]\nname = \"org-trail\"\nbucket = \"Acme_Logs\"\nretention_days = 365\n",
+    );
     assert!(
         err.contains("org.toml:15:10: logging.trail.bucket: bucket name `Acme_Logs` contains `A`; S3 allows only lowercase letters, digits, `.` and `-`"),
         "{err}"
     );
-    assert!(err.contains("help: a name like \"acme-org-trail-logs\""), "{err}");
-    let err = validate("[logging.trail]\nname = \"org-trail\"\nbucket = \"xn--logs\"\nretention_days = 365\n");
     assert!(
-        err.contains("logging.trail.bucket: bucket name `xn--logs` starts with `xn--`, which S3 reserves"),
+        err.contains("help: a name like \"acme-org-trail-logs\""),
+        "{err}"
+    );
+    let err = validate(
+        "[logging.trail]\nname = \"org-trail\"\nbucket = \"xn--logs\"\nretention_days = 365\n",
+    );
+    assert!(
+        err.contains(
+            "logging.trail.bucket: bucket name `xn--logs` starts with `xn--`, which S3 reserves"
+        ),
         "{err}"
     );
 }
@@ -415,7 +454,9 @@ fn validate_refuses_a_retention_shorter_than_object_lock() {
 fn validate_refuses_a_trail_region_outside_allowed_regions() {
     let err = validate("[logging.trail]\nname = \"org-trail\"\nregion = \"ap-south-1\"\nbucket = \"acme-logs\"\nretention_days = 365\n");
     assert!(
-        err.contains("org.toml:15:10: logging.trail.region: region `ap-south-1` is not in allowed_regions"),
+        err.contains(
+            "org.toml:15:10: logging.trail.region: region `ap-south-1` is not in allowed_regions"
+        ),
         "{err}"
     );
     assert!(

@@ -16,6 +16,6 @@ pub mod model;
 pub mod plan;
 pub mod render;
 pub mod root_access;
-pub mod trail;
 pub mod state;
 pub mod time;
+pub mod trail;

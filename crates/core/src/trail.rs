@@ -426,9 +426,8 @@ pub fn differences(
     organization_id: &str,
 ) -> Vec<(TrailPart, String, String, String)> {
     let mut out = Vec::new();
-    let mut push = |part, before: String, after: String, doc: String| {
-        out.push((part, before, after, doc))
-    };
+    let mut push =
+        |part, before: String, after: String, doc: String| out.push((part, before, after, doc));
     let key_arn = actual.key.as_ref().map(|k| k.arn.clone());
     let key_name = key_arn.clone().unwrap_or_else(|| want.key_alias());
     match &actual.key {
@@ -465,12 +464,7 @@ pub fn differences(
         } else {
             bucket.versioning.clone()
         };
-        push(
-            TrailPart::Versioning,
-            was,
-            "Enabled".into(),
-            String::new(),
-        );
+        push(TrailPart::Versioning, was, "Enabled".into(), String::new());
     }
     if bucket.sse_algorithm != "aws:kms" || Some(&bucket.sse_key) != key_arn.as_ref() {
         let was = if bucket.sse_algorithm.is_empty() {
@@ -518,9 +512,9 @@ pub fn differences(
         );
     }
     if bucket.expiry_days != Some(want.retention_days) {
-        let was = bucket
-            .expiry_days
-            .map_or("no expiry".to_string(), |d| format!("expire after {d} days"));
+        let was = bucket.expiry_days.map_or("no expiry".to_string(), |d| {
+            format!("expire after {d} days")
+        });
         push(
             TrailPart::Lifecycle,
             was,
@@ -568,7 +562,11 @@ pub fn differences(
             check("organization", word(t.organization).into(), "on".into());
             check("multi-region", word(t.multi_region).into(), "on".into());
             check("global events", word(t.global_events).into(), "on".into());
-            check("log file validation", word(t.validation).into(), "on".into());
+            check(
+                "log file validation",
+                word(t.validation).into(),
+                "on".into(),
+            );
             check("bucket", t.bucket.clone(), want.bucket.clone());
             let kms = if t.kms_key.is_empty() {
                 "none".to_string()
@@ -789,6 +787,18 @@ pub fn evaluate(e: &mut Eval<'_>) {
     );
     let arn = trail_arn(&want, &e.desired.management_account);
     let bucket_arn = format!("arn:{}:s3:::{}", partition(&want.region), want.bucket);
+    // The key by its alias's ARN: stable across runs and recreations, unlike the key id.
+    let alias_arn = have.account.as_ref().map_or_else(
+        || want.key_alias(),
+        |a| {
+            format!(
+                "arn:{}:kms:{}:{a}:{}",
+                partition(&want.region),
+                want.region,
+                want.key_alias()
+            )
+        },
+    );
     // The trail's settings are evidence for two controls: log file validation on its own.
     let settings = have.trail.as_ref();
     for part in TrailPart::ALL {
@@ -806,11 +816,7 @@ pub fn evaluate(e: &mut Eval<'_>) {
         }
         let resource_arn = match part {
             TrailPart::Trail | TrailPart::Settings | TrailPart::Logging => arn.clone(),
-            TrailPart::Key | TrailPart::KeyRotation => have
-                .key
-                .as_ref()
-                .map(|k| k.arn.clone())
-                .unwrap_or_default(),
+            TrailPart::Key | TrailPart::KeyRotation => alias_arn.clone(),
             _ => bucket_arn.clone(),
         };
         let (status, expected, observed) = match diffs.iter().find(|d| d.0 == part) {
@@ -825,7 +831,7 @@ pub fn evaluate(e: &mut Eval<'_>) {
                     }
                     TrailPart::KeyRotation => "on".into(),
                     TrailPart::Versioning => "Enabled".into(),
-                    TrailPart::Encryption => format!("aws:kms {}", have.key.as_ref().map(|k| k.arn.as_str()).unwrap_or("")),
+                    TrailPart::Encryption => format!("aws:kms {}", want.key_alias()),
                     TrailPart::PublicAccessBlock => "all four on".into(),
                     TrailPart::Ownership => OWNERSHIP.into(),
                     TrailPart::BucketPolicy => "as declared".into(),

@@ -1000,7 +1000,10 @@ pub(crate) fn patch_s3_versioning(body: &[u8]) -> Option<Vec<u8>> {
     }
     Some(
         text.replace("<GetBucketVersioningResponse", "<VersioningConfiguration")
-            .replace("</GetBucketVersioningResponse>", "</VersioningConfiguration>")
+            .replace(
+                "</GetBucketVersioningResponse>",
+                "</VersioningConfiguration>",
+            )
             .into_bytes(),
     )
 }
@@ -1015,6 +1018,9 @@ mod s3_tests {
         assert!(patched.contains(
             r#"<VersioningConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Status>Enabled</Status></VersioningConfiguration>"#
         ));
-        assert_eq!(super::patch_s3_versioning(b"<VersioningConfiguration/>"), None);
+        assert_eq!(
+            super::patch_s3_versioning(b"<VersioningConfiguration/>"),
+            None
+        );
     }
 }

@@ -230,12 +230,18 @@ struct Logging {
 #[allow(dead_code)]
 struct TrailTable {
     /// The trail's name: 3 to 128 letters, digits, `.`, `_` or `-`.
-    #[schemars(length(min = 3, max = 128), regex(pattern = r"^[A-Za-z0-9][A-Za-z0-9._-]*[A-Za-z0-9]$"))]
+    #[schemars(
+        length(min = 3, max = 128),
+        regex(pattern = r"^[A-Za-z0-9][A-Za-z0-9._-]*[A-Za-z0-9]$")
+    )]
     name: String,
     /// The trail's home region (default: home_region); one of allowed_regions.
     region: Option<RegionValue>,
     /// The S3 bucket in the logging account, created by govern: 3 to 63 lowercase letters, digits, `.` or `-`.
-    #[schemars(length(min = 3, max = 63), regex(pattern = r"^[a-z0-9][a-z0-9.-]*[a-z0-9]$"))]
+    #[schemars(
+        length(min = 3, max = 63),
+        regex(pattern = r"^[a-z0-9][a-z0-9.-]*[a-z0-9]$")
+    )]
     bucket: String,
     /// Days before a log file expires (a lifecycle rule); at least object_lock_days.
     #[schemars(range(min = 1, max = 36500))]

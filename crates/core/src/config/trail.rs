@@ -49,7 +49,9 @@ pub fn bucket_name_problem(name: &str) -> Option<String> {
 pub fn trail_name_problem(name: &str) -> Option<String> {
     let len = name.len();
     if !(3..=128).contains(&len) {
-        return Some(format!("is {len} characters long; CloudTrail allows 3 to 128"));
+        return Some(format!(
+            "is {len} characters long; CloudTrail allows 3 to 128"
+        ));
     }
     if let Some(c) = name
         .chars()
@@ -112,7 +114,7 @@ pub(crate) fn trail(
     let days = |v: &Option<Sp<i64>>, k: &str, problems: &mut Problems| -> Option<u32> {
         let v = v.as_ref()?;
         match u32::try_from(v.value) {
-            Ok(d) if d >= 1 && d <= 36_500 => Some(d),
+            Ok(d) if (1..=36_500).contains(&d) => Some(d),
             _ => {
                 problems.push(
                     src.problem(&v.span, &key(k), format!("{k} is {}", v.value))
@@ -141,12 +143,22 @@ pub(crate) fn trail(
     });
     match (&t.object_lock, &t.object_lock_days) {
         (Some(m), None) => problems.push(
-            src.problem(&m.span, &key("object_lock"), "object_lock needs object_lock_days")
-                .with_help("add object_lock_days = <days>: Object Lock's default retention"),
+            src.problem(
+                &m.span,
+                &key("object_lock"),
+                "object_lock needs object_lock_days",
+            )
+            .with_help("add object_lock_days = <days>: Object Lock's default retention"),
         ),
         (None, Some(d)) => problems.push(
-            src.problem(&d.span, &key("object_lock_days"), "object_lock_days without object_lock")
-                .with_help("add object_lock = \"governance\" or \"compliance\", or remove object_lock_days"),
+            src.problem(
+                &d.span,
+                &key("object_lock_days"),
+                "object_lock_days without object_lock",
+            )
+            .with_help(
+                "add object_lock = \"governance\" or \"compliance\", or remove object_lock_days",
+            ),
         ),
         _ => {}
     }

@@ -100,7 +100,10 @@ pub fn order(mut changes: Vec<Change>) -> Vec<PlannedChange> {
                         if t.account.is_none() {
                             needs(Some(Address::Account(t.account_ref())), &mut deps);
                         }
-                        if !matches!(t.part, TrailPart::Key | TrailPart::KeyRotation | TrailPart::Bucket) {
+                        if !matches!(
+                            t.part,
+                            TrailPart::Key | TrailPart::KeyRotation | TrailPart::Bucket
+                        ) {
                             needs(Some(Address::Trail(TrailPart::Bucket)), &mut deps);
                         }
                         if t.part == TrailPart::Encryption || t.part == TrailPart::KeyRotation {
@@ -113,7 +116,10 @@ pub fn order(mut changes: Vec<Change>) -> Vec<PlannedChange> {
                             )),
                             &mut deps,
                         );
-                        for p in TrailPart::ALL.into_iter().filter(|p| p.in_logging_account()) {
+                        for p in TrailPart::ALL
+                            .into_iter()
+                            .filter(|p| p.in_logging_account())
+                        {
                             needs(Some(Address::Trail(p)), &mut deps);
                         }
                         if t.part == TrailPart::Logging {

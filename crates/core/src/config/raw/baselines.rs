@@ -243,7 +243,13 @@ impl Reader<'_> {
                 trail: self.sub_table(t, &path, "trail").map(|(span, sub)| {
                     let path = ["logging", "trail"];
                     self.unknown_keys(sub, &path, TRAIL);
-                    self.required(sub, &path, &span, TRAIL, &["name", "bucket", "retention_days"]);
+                    self.required(
+                        sub,
+                        &path,
+                        &span,
+                        TRAIL,
+                        &["name", "bucket", "retention_days"],
+                    );
                     Sp {
                         value: RawTrail {
                             name: self.string(sub, &path, "name", TRAIL),
