@@ -237,3 +237,45 @@ fn region(
     }
     Some(r.value.clone())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{bucket_name_problem, trail_name_problem};
+
+    #[test]
+    fn bucket_names_follow_s3s_rules() {
+        for ok in ["abc", "acme-org-trail-logs", "logs.example.com", &"a".repeat(63)] {
+            assert_eq!(bucket_name_problem(ok), None, "{ok}");
+        }
+        for (bad, why) in [
+            ("ab", "is 2 characters long; S3 allows 3 to 63"),
+            ("Acme", "contains `A`; S3 allows only lowercase letters, digits, `.` and `-`"),
+            ("-acme", "must begin and end with a lowercase letter or digit"),
+            ("acme.", "must begin and end with a lowercase letter or digit"),
+            ("ac..me", "contains two adjacent periods"),
+            ("192.168.5.4", "is formatted as an IP address"),
+            ("xn--acme", "starts with `xn--`, which S3 reserves"),
+            ("sthree-logs", "starts with `sthree-`, which S3 reserves"),
+            ("logs-s3alias", "ends with `-s3alias`, which S3 reserves"),
+            ("logs--ol-s3", "ends with `--ol-s3`, which S3 reserves"),
+        ] {
+            assert_eq!(bucket_name_problem(bad).as_deref(), Some(why), "{bad}");
+        }
+    }
+
+    #[test]
+    fn trail_names_follow_cloudtrails_rules() {
+        for ok in ["org-trail", "Org_Trail.1", "abc"] {
+            assert_eq!(trail_name_problem(ok), None, "{ok}");
+        }
+        for (bad, why) in [
+            ("ab", "is 2 characters long; CloudTrail allows 3 to 128"),
+            ("org trail", "contains ` `; CloudTrail allows only letters, digits, `.`, `_` and `-`"),
+            ("-org", "must begin and end with a letter or digit"),
+            ("org--trail", "contains `--`, which CloudTrail refuses"),
+            ("org._trail", "contains `._`, which CloudTrail refuses"),
+        ] {
+            assert_eq!(trail_name_problem(bad).as_deref(), Some(why), "{bad}");
+        }
+    }
+}
