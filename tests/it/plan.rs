@@ -1346,9 +1346,9 @@ fn the_trail_converges_in_simulation_bucket_and_key_before_the_trail_and_trusted
 
     // The simulation, like CloudTrail, refuses an organization trail before trusted access.
     let mut bad = plan(&d, &a);
-    bad.changes.retain(|c| {
-        matches!(&c.change, Change::Trail(t) if t.part == govern_core::trail::TrailPart::Trail)
-    });
+    bad.changes.retain(
+        |c| matches!(&c.change, Change::Trail(t) if t.part == govern_core::trail::TrailPart::Trail),
+    );
     let err = simulate(&a, &bad).expect_err("refused without trusted access");
     assert!(
         err.message

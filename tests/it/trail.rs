@@ -265,6 +265,33 @@ async fn plan_orders_the_bucket_before_the_trail_and_apply_converges_then_replan
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn the_proxy_refuses_an_organization_trail_without_trusted_access_and_govern_enables_it_first(
+) {
+    let s = Stack::new(TRAIL).await;
+    // As CloudTrail does (moto does not): no organization trail before trusted access. The bucket
+    // need not exist for the refusal, which comes first.
+    let ct = aws_sdk_cloudtrail::Client::new(&s.proxy.sdk_config().await);
+    let err = ct
+        .create_trail()
+        .name("early")
+        .s3_bucket_name(BUCKET)
+        .is_organization_trail(true)
+        .send()
+        .await
+        .expect_err("refused without trusted access");
+    assert!(
+        err.as_service_error()
+            .is_some_and(|e| e.is_cloud_trail_access_not_enabled_exception()),
+        "{err:?}"
+    );
+    // govern's apply enables trusted access before CreateTrail, so it succeeds through the proxy.
+    s.apply();
+    // The refused one above, and govern's.
+    assert_eq!(s.proxy.count("cloudtrail:CreateTrail"), 2);
+    assert_eq!(s.proxy.count("cloudtrail:StartLogging"), 1);
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn drift_names_each_property_changed_out_of_band_and_evidence_fails_then_passes_after_apply()
 {
     let s = Stack::new(TRAIL).await;

@@ -991,6 +991,27 @@ async fn answer(
         return reply(shared.root_features.handle(name, &caller, &org));
     }
 
+    if op.starts_with("cloudtrail:") {
+        // moto routes a request by its credential scope's service: ask Organizations as such.
+        let mut headers = parts.headers.clone();
+        if let Some(auth) = headers
+            .get(http::header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .map(|a| a.replace("/cloudtrail/aws4_request", "/organizations/aws4_request"))
+            .and_then(|a| http::HeaderValue::from_str(&a).ok())
+        {
+            headers.insert(http::header::AUTHORIZATION, auth);
+        }
+        let upstream = Asking {
+            shared,
+            client,
+            headers: &headers,
+        };
+        if let Some(answer) = crate::responders::org_trail_refusal(op, &body, &upstream).await {
+            return reply(answer);
+        }
+    }
+
     if op.starts_with("organizations:") {
         let upstream = Asking {
             shared,

@@ -244,14 +244,28 @@ mod tests {
 
     #[test]
     fn bucket_names_follow_s3s_rules() {
-        for ok in ["abc", "acme-org-trail-logs", "logs.example.com", &"a".repeat(63)] {
+        for ok in [
+            "abc",
+            "acme-org-trail-logs",
+            "logs.example.com",
+            &"a".repeat(63),
+        ] {
             assert_eq!(bucket_name_problem(ok), None, "{ok}");
         }
         for (bad, why) in [
             ("ab", "is 2 characters long; S3 allows 3 to 63"),
-            ("Acme", "contains `A`; S3 allows only lowercase letters, digits, `.` and `-`"),
-            ("-acme", "must begin and end with a lowercase letter or digit"),
-            ("acme.", "must begin and end with a lowercase letter or digit"),
+            (
+                "Acme",
+                "contains `A`; S3 allows only lowercase letters, digits, `.` and `-`",
+            ),
+            (
+                "-acme",
+                "must begin and end with a lowercase letter or digit",
+            ),
+            (
+                "acme.",
+                "must begin and end with a lowercase letter or digit",
+            ),
             ("ac..me", "contains two adjacent periods"),
             ("192.168.5.4", "is formatted as an IP address"),
             ("xn--acme", "starts with `xn--`, which S3 reserves"),
@@ -270,7 +284,10 @@ mod tests {
         }
         for (bad, why) in [
             ("ab", "is 2 characters long; CloudTrail allows 3 to 128"),
-            ("org trail", "contains ` `; CloudTrail allows only letters, digits, `.`, `_` and `-`"),
+            (
+                "org trail",
+                "contains ` `; CloudTrail allows only letters, digits, `.`, `_` and `-`",
+            ),
             ("-org", "must begin and end with a letter or digit"),
             ("org--trail", "contains `--`, which CloudTrail refuses"),
             ("org._trail", "contains `._`, which CloudTrail refuses"),
