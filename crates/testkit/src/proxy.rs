@@ -345,6 +345,17 @@ fn throttle_reply(op: &str, protocol: Protocol) -> Reply {
         }
         Protocol::Json => json_error(400, "ThrottlingException", "Rate exceeded"),
         Protocol::Query => xml_error(400, "Sender", "Throttling", "Rate exceeded"),
+        // S3 throttles with 503 SlowDown in its own XML error shape (S3 API reference, "Error
+        // responses"); a JSON answer is not an S3 answer to the SDK.
+        Protocol::Rest if op.starts_with("s3:") => Reply {
+            status: 503,
+            headers: vec![("content-type", "application/xml".to_string())],
+            body: format!(
+                "<Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message><RequestId>{}</RequestId></Error>",
+                request_id()
+            )
+            .into_bytes(),
+        },
         Protocol::Rest => Reply::rest_error(
             429,
             "TooManyRequestsException",

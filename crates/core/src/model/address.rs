@@ -111,7 +111,7 @@ pub enum Address {
     /// A centralized root access feature: `org:root-access/credentials-management`.
     RootAccess(super::RootFeature),
     /// A property of the organization trail, its bucket or key: `org:trail/versioning`.
-    Trail(crate::trail::TrailPart),
+    Trail(super::TrailPart),
     /// What an evidence row is about when org.toml declares nothing of a capability: `org`,
     /// `kms`, `secret`, `logging`.
     Capability(&'static str),
@@ -325,7 +325,7 @@ impl FromStr for Address {
                         .map(Address::RootAccess)
                         .ok_or_else(bad)
                 } else if let Some(s) = rest.strip_prefix("trail/") {
-                    crate::trail::TrailPart::from_slug(s)
+                    super::TrailPart::from_slug(s)
                         .map(Address::Trail)
                         .ok_or_else(bad)
                 } else {

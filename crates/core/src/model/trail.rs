@@ -139,3 +139,93 @@ pub struct TrailInfo {
     pub kms_key: String,
     pub logging: bool,
 }
+
+/// One property of the trail, its bucket or its key, in the order apply sets them: the key and
+/// the bucket with everything on it before the trail that writes there (CloudTrail checks the
+/// bucket policy and the key when the trail is created), StartLogging last.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum TrailPart {
+    Key,
+    KeyRotation,
+    Bucket,
+    Versioning,
+    Encryption,
+    PublicAccessBlock,
+    Ownership,
+    BucketPolicy,
+    Lifecycle,
+    ObjectLock,
+    Trail,
+    Settings,
+    Logging,
+}
+
+impl TrailPart {
+    pub const ALL: [TrailPart; 13] = [
+        TrailPart::Key,
+        TrailPart::KeyRotation,
+        TrailPart::Bucket,
+        TrailPart::Versioning,
+        TrailPart::Encryption,
+        TrailPart::PublicAccessBlock,
+        TrailPart::Ownership,
+        TrailPart::BucketPolicy,
+        TrailPart::Lifecycle,
+        TrailPart::ObjectLock,
+        TrailPart::Trail,
+        TrailPart::Settings,
+        TrailPart::Logging,
+    ];
+
+    /// The last segment of its address (`org:trail/<slug>`).
+    pub fn slug(self) -> &'static str {
+        match self {
+            TrailPart::Key => "key",
+            TrailPart::KeyRotation => "key-rotation",
+            TrailPart::Bucket => "bucket",
+            TrailPart::Versioning => "versioning",
+            TrailPart::Encryption => "encryption",
+            TrailPart::PublicAccessBlock => "public-access-block",
+            TrailPart::Ownership => "ownership",
+            TrailPart::BucketPolicy => "bucket-policy",
+            TrailPart::Lifecycle => "lifecycle",
+            TrailPart::ObjectLock => "object-lock",
+            TrailPart::Trail => "trail",
+            TrailPart::Settings => "settings",
+            TrailPart::Logging => "logging",
+        }
+    }
+
+    pub fn from_slug(s: &str) -> Option<TrailPart> {
+        TrailPart::ALL.into_iter().find(|p| p.slug() == s)
+    }
+
+    /// Whether the part lives in the logging account (the bucket and key) rather than in the
+    /// management account (the trail).
+    pub fn in_logging_account(self) -> bool {
+        !matches!(
+            self,
+            TrailPart::Trail | TrailPart::Settings | TrailPart::Logging
+        )
+    }
+
+    /// The calls apply makes for it.
+    pub fn calls(self) -> &'static str {
+        match self {
+            TrailPart::Key => "kms:CreateKey, kms:CreateAlias, kms:EnableKeyRotation",
+            TrailPart::KeyRotation => "kms:EnableKeyRotation",
+            TrailPart::Bucket => "s3:CreateBucket",
+            TrailPart::Versioning => "s3:PutBucketVersioning",
+            TrailPart::Encryption => "s3:PutBucketEncryption",
+            TrailPart::PublicAccessBlock => "s3:PutPublicAccessBlock",
+            TrailPart::Ownership => "s3:PutBucketOwnershipControls",
+            TrailPart::BucketPolicy => "s3:PutBucketPolicy",
+            TrailPart::Lifecycle => "s3:PutLifecycleConfiguration",
+            TrailPart::ObjectLock => "s3:PutObjectLockConfiguration",
+            TrailPart::Trail => "cloudtrail:CreateTrail",
+            TrailPart::Settings => "cloudtrail:UpdateTrail",
+            TrailPart::Logging => "cloudtrail:StartLogging",
+        }
+    }
+}
