@@ -253,6 +253,7 @@ pub async fn again_only(
         read_root_access(clients, &mut actual).await?;
     }
     read_declared_security(clients, &mut actual, desired).await?;
+    read_trail(clients, &mut actual, desired).await?;
     Ok(actual)
 }
 
@@ -294,6 +295,26 @@ pub async fn read_security(
     crate::security::read(clients, actual, services, regions).await
 }
 
+/// `[logging.trail]`: trusted access (if not read yet), the trail, and the bucket and key in the
+/// logging account (matched as the plan matches accounts: by id, else by email; none yet when the
+/// plan creates it).
+async fn read_trail(clients: &Clients, actual: &mut Actual, desired: &Desired) -> Result<()> {
+    let (Some(want), Some(logging)) = (&desired.baselines.trail, &desired.baselines.logging) else {
+        return Ok(());
+    };
+    crate::discover::service_access(clients, actual).await?;
+    let account = desired.accounts.get(&logging.account).and_then(|a| {
+        a.id.clone()
+            .filter(|id| actual.accounts.contains_key(id))
+            .or_else(|| {
+                actual
+                    .account_by_email(a.email.as_str())
+                    .map(|(id, _)| id.clone())
+            })
+    });
+    crate::trail::read(clients, actual, want, account.as_ref()).await
+}
+
 /// Trusted access (if not read yet), then IAM's root access features.
 async fn read_root_access(clients: &Clients, actual: &mut Actual) -> Result<()> {
     crate::discover::service_access(clients, actual).await?;
@@ -319,6 +340,7 @@ async fn read(connection: &Connection, reader: &Reader<'_>, desired: &Desired) -
         )
         .await?;
     read_declared_security(&connection.clients, &mut actual, desired).await?;
+    read_trail(&connection.clients, &mut actual, desired).await?;
     Ok(actual)
 }
 

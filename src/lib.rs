@@ -20,3 +20,4 @@ pub mod exit;
 pub mod logging;
 pub mod root_access;
 pub mod security;
+pub mod trail;

@@ -604,6 +604,19 @@ async fn run_change(
             };
             crate::security::write(clients, s, &id, &on).await?;
         }
+        Change::Trail(t) => {
+            let id = match &t.account {
+                Some(id) => id.clone(),
+                None => ids
+                    .new_accounts
+                    .get(&t.account_name)
+                    .cloned()
+                    .ok_or_else(|| {
+                        Error::Discovery(format!("account {} was not created", t.account_name))
+                    })?,
+            };
+            crate::trail::write(clients, t, &id, &on).await?
+        }
         Change::RegisterDelegatedAdmin {
             service,
             account_name,

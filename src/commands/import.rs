@@ -100,6 +100,24 @@ pub async fn run(ctx: &Context, args: &ImportArgs) -> Result<u8> {
             tracing::warn!("{} not read, so [security] leaves it out: {e}", spec.title);
         }
     }
+    // The organization trail in the session's region, its bucket and govern's key in the account
+    // that holds the trail's key (or the one delegated administrator, the log archive).
+    let logging = match actual
+        .delegated_admins
+        .iter()
+        .filter(|(_, s)| !s.is_empty())
+        .collect::<Vec<_>>()[..]
+    {
+        [(id, _)] => Some(id.clone()),
+        _ => None,
+    };
+    crate::trail::discover(
+        &connection.clients,
+        &mut actual,
+        session_region.as_deref().unwrap_or("us-east-1"),
+        logging.as_ref(),
+    )
+    .await?;
 
     let imported = crate::import::generate(
         &actual,

@@ -117,6 +117,7 @@ pub async fn organization(org: &Client) -> Result<Actual> {
         unaddressable,
         root_features: None,
         security_admins: None,
+        trail: None,
     })
 }
 

@@ -23,9 +23,11 @@ const SERVICES: &[&str] = &[
     "macie2",
     "inspector2",
     "detective",
+    "cloudtrail",
+    "s3",
 ];
 /// Services whose calls are also made inside member accounts, through the member role.
-const MEMBER_SERVICES: &[&str] = &["account", "kms", "secretsmanager", "securityhub"];
+const MEMBER_SERVICES: &[&str] = &["account", "kms", "secretsmanager", "securityhub", "s3"];
 /// How the code names its clients, for operations more than one service has (`tag_resource`).
 const RECEIVERS: &[(&str, &str)] = &[
     ("org", "organizations"),
@@ -39,11 +41,48 @@ const RECEIVERS: &[(&str, &str)] = &[
     ("macie", "macie2"),
     ("inspector", "inspector2"),
     ("detective", "detective"),
+    ("ct", "cloudtrail"),
+    ("s3", "s3"),
+    ("s3c", "s3"),
+];
+/// S3 operations whose IAM action has another name (Service Authorization Reference, Amazon S3:
+/// "PutBucketEncryption" is authorized by s3:PutEncryptionConfiguration, and so on).
+const RENAMED: &[(&str, &str)] = &[
+    ("s3:GetBucketEncryption", "s3:GetEncryptionConfiguration"),
+    ("s3:PutBucketEncryption", "s3:PutEncryptionConfiguration"),
+    ("s3:GetPublicAccessBlock", "s3:GetBucketPublicAccessBlock"),
+    ("s3:PutPublicAccessBlock", "s3:PutBucketPublicAccessBlock"),
+    (
+        "s3:GetBucketLifecycleConfiguration",
+        "s3:GetLifecycleConfiguration",
+    ),
+    (
+        "s3:PutBucketLifecycleConfiguration",
+        "s3:PutLifecycleConfiguration",
+    ),
+    (
+        "s3:GetObjectLockConfiguration",
+        "s3:GetBucketObjectLockConfiguration",
+    ),
+    (
+        "s3:PutObjectLockConfiguration",
+        "s3:PutBucketObjectLockConfiguration",
+    ),
 ];
 /// Actions AWS requires of the caller of an operation besides the operation's own.
 const IMPLIED: &[(&str, &str)] = &[
     // "You also need lambda:InvokeFunction permissions on the rotation function" (RotateSecret).
     ("secretsmanager:RotateSecret", "lambda:InvokeFunction"),
+    // CreateBucket with ObjectLockEnabledForBucket and ObjectOwnership (S3 API reference:
+    // "s3:PutBucketObjectLockConfiguration and s3:PutBucketVersioning permissions are required",
+    // "s3:PutBucketOwnershipControls permission is required").
+    ("s3:CreateBucket", "s3:PutBucketObjectLockConfiguration"),
+    ("s3:CreateBucket", "s3:PutBucketVersioning"),
+    ("s3:CreateBucket", "s3:PutBucketOwnershipControls"),
+    // An organization trail (CloudTrail user guide, "Required permissions to create an
+    // organization trail"): CloudTrail's service-linked role.
+    ("cloudtrail:CreateTrail", "iam:GetRole"),
+    ("cloudtrail:CreateTrail", "iam:CreateServiceLinkedRole"),
 ];
 
 fn repo() -> PathBuf {
@@ -148,8 +187,9 @@ impl Call {
         self.file.starts_with("apply/")
             || ((self.file.starts_with("baselines/")
                 || self.file == "root_access.rs"
-                || self.file == "security.rs")
-                && self.function == "write")
+                || self.file == "security.rs"
+                || self.file == "trail.rs")
+                && (self.function == "write" || self.function == "trail_write"))
     }
     /// Made inside member accounts too: discovery, apply, the baselines, and the Security Hub
     /// import (each account imports its own findings).
@@ -159,6 +199,7 @@ impl Call {
             "apply/",
             "baselines/",
             "evidence/security_hub.rs",
+            "trail.rs",
         ]
         .iter()
         .any(|d| self.file.starts_with(d))
@@ -242,8 +283,13 @@ fn calls() -> Vec<Call> {
                     .cloned()
                     .unwrap_or_else(|| panic!("{service} has no operation {name}"))
             };
+            let action = format!("{service}:{wire}");
+            let action = RENAMED
+                .iter()
+                .find(|(op, _)| *op == action)
+                .map_or(action, |(_, iam)| iam.to_string());
             out.push(Call {
-                action: format!("{service}:{wire}"),
+                action,
                 file: file.clone(),
                 function: enclosing_fn(&code, dot),
             });

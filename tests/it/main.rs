@@ -34,4 +34,5 @@ mod security;
 mod strict_members;
 mod strict_org;
 mod synthetic;
+mod trail;
 mod validate;

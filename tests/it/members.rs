@@ -50,6 +50,7 @@ fn desired(allowed: &[&str]) -> Desired {
             logging: None,
             security: None,
             root_access: None,
+            trail: None,
             exemptions: BTreeMap::new(),
         },
         moved: Vec::new(),

@@ -147,16 +147,30 @@ async fn greenfield_apply_converges_and_is_idempotent() {
             "org:service-access/cloudtrail.amazonaws.com",
             "org:service-access/config-multiaccountsetup.amazonaws.com",
             "org:service-access/config.amazonaws.com",
-            "org:service-access/iam.amazonaws.com"
+            "org:service-access/iam.amazonaws.com",
+            // [logging.trail]: the key and bucket in log-archive (created by this plan), then
+            // the trail; sorted here by address.
+            "org:trail/bucket",
+            "org:trail/bucket-policy",
+            "org:trail/encryption",
+            "org:trail/key",
+            "org:trail/lifecycle",
+            "org:trail/logging",
+            "org:trail/object-lock",
+            "org:trail/ownership",
+            "org:trail/public-access-block",
+            "org:trail/trail",
+            "org:trail/versioning",
         ]
     );
     // + 3: [root_access] (trusted access for IAM, both features); + 2: [security] (GuardDuty's
-    // administrator in the two allowed regions).
-    assert_eq!(plan["summary"]["add"], 16 + 4 + 3 + 2);
-    assert_eq!(plan["summary"]["change"], 1 + 15);
+    // administrator in the two allowed regions); + 3: the trail's key, bucket and trail.
+    assert_eq!(plan["summary"]["add"], 16 + 4 + 3 + 2 + 3);
+    // + 8: the trail's bucket properties and StartLogging.
+    assert_eq!(plan["summary"]["change"], 1 + 15 + 8);
 
     let out = apply_ok(&emu, &sample());
-    assert!(out.contains("Apply complete: 41 change(s) made"), "{out}");
+    assert!(out.contains("Apply complete: 52 change(s) made"), "{out}");
     assert_no_changes(&emu, &sample());
 
     // What AWS holds now, read with the SDK rather than through govern.
@@ -231,9 +245,11 @@ async fn brownfield_plan_lists_exactly_the_differences_then_converges() {
     // and the logging account's trusted access and delegation, then root access: trusted access
     // for IAM and its two features, then GuardDuty's administrator in the two allowed regions.
     // (config-multiaccountsetup is trusted as well as delegated: validate requires it, issue 13).
+    // Then the organization trail: 11 parts (its key, bucket and each bucket property, the trail,
+    // StartLogging).
     assert_eq!(
         member_changes.len(),
-        6 * 3 + 4 + 3 + 2,
+        6 * 3 + 4 + 3 + 2 + 11,
         "{member_changes:?}"
     );
     assert!(member_changes.contains(&format!("account:{}/contact:billing", ids["legacy-tools"])));
@@ -296,7 +312,7 @@ async fn brownfield_plan_lists_exactly_the_differences_then_converges() {
     // The text plan shows the SCP document as a diff of normalized JSON.
     let text = stdout(&govern(&emu, &sample(), &["plan"]));
     assert!(
-        text.contains("Plan: 20 to add, 22 to change, 1 to remove."),
+        text.contains("Plan: 23 to add, 30 to change, 1 to remove."),
         "{text}"
     );
     assert!(text.contains("-") && text.contains("account:CloseAccount"));
@@ -415,7 +431,8 @@ async fn apply_without_a_terminal_refuses_and_changes_nothing() {
     assert!(stderr(&out).contains("refusing to apply without a terminal to confirm on"));
     assert!(stderr(&out).contains("govern apply --auto-approve"));
     let plan = plan_json(&emu, &sample());
-    assert_eq!(plan["summary"]["add"], 25, "nothing was applied");
+    // 23, [security]'s two, and the organization trail's key, bucket and trail.
+    assert_eq!(plan["summary"]["add"], 28, "nothing was applied");
 }
 
 #[tokio::test(flavor = "multi_thread")]

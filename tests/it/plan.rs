@@ -97,6 +97,7 @@ fn fresh_actual() -> Actual {
         unaddressable: BTreeMap::new(),
         root_features: None,
         security_admins: None,
+        trail: None,
     }
 }
 
@@ -1280,6 +1281,79 @@ fn root_access_needs_trusted_access_once_and_off_needs_nothing() {
     let err = simulate(&a, &bad).expect_err("refused without trusted access");
     assert!(
         err.message.contains("before trusted access"),
+        "{}",
+        err.message
+    );
+}
+
+#[test]
+fn the_trail_converges_in_simulation_bucket_and_key_before_the_trail_and_trusted_access_first() {
+    let mut d = empty_desired();
+    let log = AccountId::parse("222233334444").unwrap();
+    d.accounts.insert(
+        "log".into(),
+        DesiredAccount {
+            name: "log".into(),
+            id: Some(log.clone()),
+            email: Email::parse("log@example.com").unwrap(),
+            parent: Parent::Root,
+            policies: None,
+            contacts: BTreeMap::new(),
+        },
+    );
+    d.baselines.logging = Some(Logging {
+        account: "log".into(),
+        trusted_services: BTreeSet::new(),
+        delegated_admin_for: BTreeSet::new(),
+    });
+    d.baselines.trail = Some(Trail {
+        name: "org-trail".into(),
+        region: "us-east-1".into(),
+        bucket: "acme-logs".into(),
+        retention_days: 365,
+        object_lock: None,
+    });
+    let mut a = fresh_actual();
+    a.accounts.insert(
+        log.clone(),
+        ActualAccount {
+            name: "log".into(),
+            email: "log@example.com".into(),
+            status: "ACTIVE".into(),
+            parent: Parent::Root,
+        },
+    );
+    a.trail = Some(TrailActual {
+        account: Some(log),
+        ..Default::default()
+    });
+    let p = converges(&d, &a);
+    assert_eq!(
+        addresses(&p),
+        [
+            "org:service-access/cloudtrail.amazonaws.com",
+            "org:trail/key",
+            "org:trail/bucket",
+            "org:trail/versioning",
+            "org:trail/encryption",
+            "org:trail/public-access-block",
+            "org:trail/ownership",
+            "org:trail/bucket-policy",
+            "org:trail/lifecycle",
+            "org:trail/trail",
+            "org:trail/logging",
+        ]
+    );
+
+    // The simulation, like CloudTrail, refuses an organization trail before trusted access.
+    let mut bad = plan(&d, &a);
+    bad.changes.retain(
+        |c| matches!(&c.change, Change::Trail(t) if t.part == govern_core::trail::TrailPart::Trail),
+    );
+    let err = simulate(&a, &bad).expect_err("refused without trusted access");
+    assert!(
+        err.message
+            .contains("cloudtrail:CreateTrail before trusted access for cloudtrail.amazonaws.com"),
         "{}",
         err.message
     );

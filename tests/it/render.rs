@@ -330,6 +330,24 @@ fn every_change_plan() -> Plan {
             &[],
         ),
         planned(
+            Change::Trail(govern_core::trail::TrailChange {
+                part: govern_core::trail::TrailPart::Versioning,
+                trail: govern_core::model::Trail {
+                    name: "org-trail".into(),
+                    region: "us-east-1".into(),
+                    bucket: "acme-org-trail-logs".into(),
+                    retention_days: 365,
+                    object_lock: None,
+                },
+                account_name: "log-archive".into(),
+                account: Some(acct("111122223333")),
+                before: "Suspended".into(),
+                after: "Enabled".into(),
+                document: String::new(),
+            }),
+            &[],
+        ),
+        planned(
             Change::Member(MemberChange::PutContact(PutContact {
                 account: Some(acct("111122223333")),
                 account_name: "prod-app".into(),
@@ -631,7 +649,7 @@ fn summary_line_counts_by_action() {
     );
     assert_eq!(
         render::summary_line(&every_change_plan()),
-        "Plan: 12 to add, 9 to change, 3 to remove."
+        "Plan: 12 to add, 10 to change, 3 to remove."
     );
     let text = render::text(&org_plan(), &plain());
     assert!(text.ends_with("\nPlan: 3 to add, 2 to change, 1 to remove.\n"));
@@ -665,7 +683,7 @@ fn json_is_pretty_with_stable_keys_and_a_trailing_newline() {
     assert_eq!(v["format_version"], FORMAT_VERSION);
     assert_eq!(
         v["summary"],
-        serde_json::json!({"add": 12, "change": 9, "remove": 3})
+        serde_json::json!({"add": 12, "change": 10, "remove": 3})
     );
     // The JSON is the plan itself: it reads back into the same changes.
     let back: Vec<PlannedChange> = serde_json::from_value(v["changes"].clone()).unwrap();
@@ -767,6 +785,7 @@ fn type_name(c: &Change) -> &'static str {
         Change::RegisterDelegatedAdmin { .. } => "register_delegated_admin",
         Change::RootAccess(_) => "set_root_access",
         Change::SecurityAdmin(_) => "set_security_admin",
+        Change::Trail(_) => "set_trail",
         Change::Member(MemberChange::PutContact(_)) => "put_contact",
         Change::Member(MemberChange::EnableKeyRotation(_)) => "enable_key_rotation",
         Change::Member(MemberChange::SetSecretRotation(_)) => "set_secret_rotation",

@@ -45,6 +45,10 @@ fn cases() -> Vec<(String, String)> {
     };
     let mut cases = vec![file(&repo().join("org.toml"))];
     cases.extend(fixtures());
+    cases.push((
+        "tests/it/trail.rs [logging.trail]".into(),
+        crate::trail::config(crate::trail::TRAIL),
+    ));
     cases
 }
 

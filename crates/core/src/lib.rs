@@ -19,3 +19,4 @@ pub mod root_access;
 pub mod security;
 pub mod state;
 pub mod time;
+pub mod trail;

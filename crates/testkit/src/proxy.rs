@@ -345,6 +345,17 @@ pub(crate) fn throttle_reply(op: &str, protocol: Protocol) -> Reply {
         }
         Protocol::Json => json_error(400, "ThrottlingException", "Rate exceeded"),
         Protocol::Query => xml_error(400, "Sender", "Throttling", "Rate exceeded"),
+        // S3 throttles with 503 SlowDown in its own XML error shape (S3 API reference, "Error
+        // responses"); a JSON answer is not an S3 answer to the SDK.
+        Protocol::Rest if op.starts_with("s3:") => Reply {
+            status: 503,
+            headers: vec![("content-type", "application/xml".to_string())],
+            body: format!(
+                "<Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message><RequestId>{}</RequestId></Error>",
+                request_id()
+            )
+            .into_bytes(),
+        },
         Protocol::Rest => Reply::rest_error(
             429,
             "TooManyRequestsException",
@@ -1022,6 +1033,27 @@ async fn answer(
         return response;
     }
 
+    if op.starts_with("cloudtrail:") {
+        // moto routes a request by its credential scope's service: ask Organizations as such.
+        let mut headers = parts.headers.clone();
+        if let Some(auth) = headers
+            .get(http::header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .map(|a| a.replace("/cloudtrail/aws4_request", "/organizations/aws4_request"))
+            .and_then(|a| http::HeaderValue::from_str(&a).ok())
+        {
+            headers.insert(http::header::AUTHORIZATION, auth);
+        }
+        let upstream = Asking {
+            shared,
+            client,
+            headers: &headers,
+        };
+        if let Some(answer) = crate::responders::org_trail_refusal(op, &body, &upstream).await {
+            return reply(answer);
+        }
+    }
+
     if op.starts_with("organizations:") {
         let upstream = Asking {
             shared,
@@ -1172,6 +1204,11 @@ async fn forward(
             }
             "organizations:ListAWSServiceAccessForOrganization" => {
                 if let Some(patched) = shared.root_features.patch_service_access(&res_body) {
+                    res_body = Bytes::from(patched);
+                }
+            }
+            op if op.starts_with("s3:GET ") && parts.uri.query() == Some("versioning") => {
+                if let Some(patched) = crate::responders::patch_s3_versioning(&res_body) {
                     res_body = Bytes::from(patched);
                 }
             }

@@ -988,3 +988,76 @@ mod tests {
         assert!(String::from_utf8_lossy(&refused.body).contains("invalidRegionOptTarget"));
     }
 }
+
+/// CloudTrail refuses an organization trail (CreateTrail or UpdateTrail with IsOrganizationTrail)
+/// while the organization has not enabled trusted access for `cloudtrail.amazonaws.com`
+/// (CloudTrailAccessNotEnabledException, CloudTrail API reference); moto creates it anyway, so the
+/// proxy answers the refusal itself, from the emulator's own trusted access list.
+pub(crate) async fn org_trail_refusal(
+    op: &str,
+    body: &[u8],
+    upstream: &impl crate::uniqueness::Upstream,
+) -> Option<Reply> {
+    if op != "cloudtrail:CreateTrail" && op != "cloudtrail:UpdateTrail" {
+        return None;
+    }
+    let request: Value = serde_json::from_slice(body).ok()?;
+    if request.get("IsOrganizationTrail").and_then(Value::as_bool) != Some(true) {
+        return None;
+    }
+    let enabled = upstream
+        .organizations("ListAWSServiceAccessForOrganization", json!({}))
+        .await?;
+    let on = enabled
+        .get("EnabledServicePrincipals")
+        .and_then(Value::as_array)
+        .is_some_and(|list| {
+            list.iter().any(|p| {
+                p.get("ServicePrincipal").and_then(Value::as_str)
+                    == Some("cloudtrail.amazonaws.com")
+            })
+        });
+    (!on).then(|| {
+        crate::proxy::json_error(
+            400,
+            "CloudTrailAccessNotEnabledException",
+            "This organization has not enabled trusted access for AWS CloudTrail. Enable trusted access, then try again.",
+        )
+    })
+}
+
+/// moto answers S3 GetBucketVersioning with the root element `GetBucketVersioningResponse`; S3
+/// answers `VersioningConfiguration` (S3 API reference, GetBucketVersioning response syntax), and
+/// the Rust SDK refuses any other root element as not an S3 answer. The proxy renames it, leaving
+/// the `Status` (and `MfaDelete`) inside as moto wrote them.
+pub(crate) fn patch_s3_versioning(body: &[u8]) -> Option<Vec<u8>> {
+    let text = std::str::from_utf8(body).ok()?;
+    if !text.contains("<GetBucketVersioningResponse") {
+        return None;
+    }
+    Some(
+        text.replace("<GetBucketVersioningResponse", "<VersioningConfiguration")
+            .replace(
+                "</GetBucketVersioningResponse>",
+                "</VersioningConfiguration>",
+            )
+            .into_bytes(),
+    )
+}
+
+#[cfg(test)]
+mod s3_tests {
+    #[test]
+    fn versioning_answers_get_s3s_root_element() {
+        let moto = br#"<?xml version="1.0" encoding="utf-8"?>
+<GetBucketVersioningResponse xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Status>Enabled</Status></GetBucketVersioningResponse>"#;
+        let patched = String::from_utf8(super::patch_s3_versioning(moto).unwrap()).unwrap();
+        assert!(patched.contains(
+            r#"<VersioningConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Status>Enabled</Status></VersioningConfiguration>"#
+        ));
+        assert_eq!(
+            super::patch_s3_versioning(b"<VersioningConfiguration/>"),
+            None
+        );
+    }
+}

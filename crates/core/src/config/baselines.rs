@@ -41,6 +41,7 @@ pub(crate) fn baselines(
             .security
             .as_ref()
             .and_then(|e| super::security::security(src, e, raw, problems)),
+        trail: super::trail::trail(src, raw, allowed_regions, problems),
         exemptions: exemptions(src, &raw.exemptions, problems),
     }
 }

@@ -30,6 +30,7 @@ pub mod sarif;
 pub mod schema;
 mod security;
 pub mod templates;
+pub mod trail;
 mod validate;
 
 pub use error::{ConfigError, Problem};

@@ -11,7 +11,9 @@ use super::problems::{key_path, Problems, Source};
 mod baselines;
 mod security;
 
-pub(crate) use baselines::{RawContact, RawExemption, RawKeyRotation, RawLogging, RawRootAccess};
+pub(crate) use baselines::{
+    RawContact, RawExemption, RawKeyRotation, RawLogging, RawRootAccess, RawTrail,
+};
 pub(crate) use security::RawSecurity;
 
 /// A value and where it is written.

@@ -221,6 +221,47 @@ struct Logging {
     trusted_services: ServicePrincipals,
     /// Service principals for which `account` is registered as delegated administrator.
     delegated_admin_for: Option<ServicePrincipals>,
+    /// The organization trail and its bucket in the log archive account.
+    trail: Option<TrailTable>,
+}
+
+/// `[logging.trail]`: an organization trail (all regions, global service events, log file
+/// validation, a customer-managed KMS key) writing to a locked-down bucket in the logging account.
+#[derive(JsonSchema)]
+#[schemars(deny_unknown_fields)]
+#[allow(dead_code)]
+struct TrailTable {
+    /// The trail's name: 3 to 128 letters, digits, `.`, `_` or `-`.
+    #[schemars(
+        length(min = 3, max = 128),
+        regex(pattern = r"^[A-Za-z0-9][A-Za-z0-9._-]*[A-Za-z0-9]$")
+    )]
+    name: String,
+    /// The trail's home region (default: home_region); one of allowed_regions.
+    region: Option<RegionValue>,
+    /// The S3 bucket in the logging account, created by govern: 3 to 63 lowercase letters, digits, `.` or `-`.
+    #[schemars(
+        length(min = 3, max = 63),
+        regex(pattern = r"^[a-z0-9][a-z0-9.-]*[a-z0-9]$")
+    )]
+    bucket: String,
+    /// Days before a log file expires (a lifecycle rule); at least object_lock_days.
+    #[schemars(range(min = 1, max = 36500))]
+    retention_days: u32,
+    /// S3 Object Lock's mode, set when the bucket is created.
+    object_lock: Option<LockModeValue>,
+    /// Object Lock's default retention in days (with object_lock).
+    #[schemars(range(min = 1, max = 36500))]
+    object_lock_days: Option<u32>,
+}
+
+#[derive(JsonSchema)]
+#[allow(dead_code)]
+enum LockModeValue {
+    #[schemars(rename = "governance")]
+    Governance,
+    #[schemars(rename = "compliance")]
+    Compliance,
 }
 
 /// Each feature on (`true`), off (`false`) or, absent, not managed; at least one is declared.

@@ -121,6 +121,10 @@ pub fn catalogue() -> Vec<Control> {
         LOGGING,
         crate::root_access::ROOT_ACCESS,
         crate::security::SECURITY_ADMIN,
+        crate::trail::TRAIL_ON,
+        crate::trail::TRAIL_VALIDATION,
+        crate::trail::TRAIL_ENCRYPTION,
+        crate::trail::TRAIL_BUCKET,
         DECLARED_TREE,
         UNMANAGED,
     ]);
@@ -139,6 +143,7 @@ pub fn evaluate(desired: &Desired, actual: &Actual, evaluated_at: &str) -> Vec<R
     e.logging();
     crate::root_access::evaluate(&mut e);
     crate::security::evaluate(&mut e);
+    crate::trail::evaluate(&mut e);
     e.tree();
     e.unmanaged();
     let mut rows = e.into_rows();

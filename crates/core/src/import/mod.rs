@@ -113,6 +113,8 @@ pub(crate) struct Model<'a> {
     pub root_access: Option<crate::model::RootAccess>,
     /// `[security]`: one account and the services it administers everywhere (`crate::security`).
     pub security: Option<(AccountId, Vec<crate::model::SecurityService>)>,
+    /// `[logging.trail]`, when the organization trail's bucket is in the imported logging account.
+    pub trail: Option<crate::model::Trail>,
     /// Custom policies of every kind: the kind and the file name (None for the template).
     pub policies: BTreeMap<PolicyName, (PolicyKind, Option<String>)>,
     pub root: Attachments,
@@ -252,14 +254,19 @@ pub fn generate(actual: &Actual, settings: &Settings) -> Imported {
     // By name, as people look for them.
     accounts.sort_by(|a, b| a.key.cmp(&b.key));
 
+    let logging = logging::logging(actual, &declared);
     let model = Model {
         actual,
         settings,
         home_region,
         rotation: rotation::note(&read, &settings.key_regions),
-        logging: logging::logging(actual, &declared),
+        logging: logging.clone(),
         root_access: crate::root_access::import(actual),
         security: crate::security::import(actual, &settings.key_regions),
+        trail: crate::trail::import(actual).filter(|_| {
+            let bucket_account = actual.trail.as_ref().and_then(|t| t.account.as_ref());
+            matches!(&logging, logging::LoggingImport::Exact { account, .. } if Some(account) == bucket_account)
+        }),
         contacts: contacts.defaults.clone(),
         root: attachments(&TargetKey::Root),
         ous: actual

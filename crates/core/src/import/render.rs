@@ -260,7 +260,29 @@ fn logging(t: &mut Toml, m: &Model) {
                     delegated_admin_for.iter().map(String::as_str),
                 );
             }
+            trail(t, m);
         }
+    }
+}
+
+/// `[logging.trail]`: the organization trail as it is (see `crate::trail::import`).
+fn trail(t: &mut Toml, m: &Model) {
+    let Some(trail) = &m.trail else {
+        return;
+    };
+    t.comment(
+        "The organization trail and its bucket in the log archive account, as they are today.",
+    );
+    t.table(&["logging", "trail"]);
+    t.string("name", &trail.name);
+    if trail.region != m.home_region.as_str() {
+        t.string("region", &trail.region);
+    }
+    t.string("bucket", &trail.bucket);
+    t.integer("retention_days", i64::from(trail.retention_days));
+    if let Some(lock) = trail.object_lock {
+        t.string("object_lock", lock.mode.key());
+        t.integer("object_lock_days", i64::from(lock.days));
     }
 }
 

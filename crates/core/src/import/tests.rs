@@ -72,6 +72,7 @@ fn brownfield() -> Actual {
         unaddressable: BTreeMap::new(),
         root_features: None,
         security_admins: None,
+        trail: None,
     };
     for (i, p) in [
         "Ünits",

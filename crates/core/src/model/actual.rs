@@ -55,6 +55,9 @@ pub struct Actual {
     /// Organizations are in `delegated_admins`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub security_admins: Option<SecurityAdmins>,
+    /// The organization trail, its bucket and key (`[logging.trail]`), when read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trail: Option<super::TrailActual>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -119,6 +119,8 @@ pub enum Address {
         region: Option<String>,
         former: Option<AccountId>,
     },
+    /// A property of the organization trail, its bucket or key: `org:trail/versioning`.
+    Trail(super::TrailPart),
     /// What an evidence row is about when org.toml declares nothing of a capability: `org`,
     /// `kms`, `secret`, `logging`.
     Capability(&'static str),
@@ -166,6 +168,7 @@ impl Address {
             | Address::DelegatedAdmin(_)
             | Address::RootAccess(_)
             | Address::SecurityAdmin { .. }
+            | Address::Trail(_)
             | Address::Capability(_) => None,
         }
     }
@@ -233,6 +236,7 @@ impl fmt::Display for Address {
                     None => Ok(()),
                 }
             }
+            Address::Trail(part) => write!(f, "org:trail/{}", part.slug()),
             Address::Capability(name) => f.write_str(name),
         }
     }
@@ -362,6 +366,10 @@ impl FromStr for Address {
                 } else if let Some(s) = rest.strip_prefix("root-access/") {
                     super::RootFeature::from_slug(s)
                         .map(Address::RootAccess)
+                        .ok_or_else(bad)
+                } else if let Some(s) = rest.strip_prefix("trail/") {
+                    super::TrailPart::from_slug(s)
+                        .map(Address::Trail)
                         .ok_or_else(bad)
                 } else {
                     Err(bad())

@@ -109,6 +109,9 @@ pub struct Baselines {
     /// `[security]`: the security services' delegated administrator.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub security: Option<super::Security>,
+    /// `[logging.trail]`: the organization trail and its bucket in the logging account.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trail: Option<super::Trail>,
     /// Account id → exempted baselines with the reason given (`[exemptions."<id>"]`).
     pub exemptions: BTreeMap<AccountId, BTreeMap<BaselineKind, String>>,
 }

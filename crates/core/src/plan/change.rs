@@ -149,6 +149,9 @@ pub enum Change {
     /// A security service's administrator designated or removed (`crate::security`).
     #[serde(rename = "set_security_admin")]
     SecurityAdmin(crate::security::SecurityAdminChange),
+    /// The organization trail: one property of it, its bucket or key (`crate::trail`).
+    #[serde(rename = "set_trail")]
+    Trail(crate::trail::TrailChange),
     /// A member-account baseline's change (`crate::baselines`): serialized flat like the others.
     #[serde(untagged)]
     Member(MemberChange),
@@ -173,6 +176,7 @@ impl Change {
             Change::Detach { .. } | Change::DeletePolicy { .. } => Action::Delete,
             Change::RootAccess(r) => r.action(),
             Change::SecurityAdmin(s) => s.action(),
+            Change::Trail(t) => t.action(),
             Change::Member(m) => m.get().action(),
         }
     }
@@ -210,6 +214,7 @@ impl Change {
             }
             Change::RootAccess(r) => r.address(),
             Change::SecurityAdmin(s) => s.address(),
+            Change::Trail(t) => t.address(),
             Change::Member(m) => m.get().address(),
         }
     }

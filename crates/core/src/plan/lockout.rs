@@ -27,9 +27,26 @@ pub const MEMBER_ACTIONS: &[(&str, Need)] = &[
     ("account:ListRegions", Need::Regions),
     ("account:DisableRegion", Need::Regions),
     ("kms:ListKeys", Need::KeyRotation),
-    ("kms:DescribeKey", Need::KeyRotation),
-    ("kms:GetKeyRotationStatus", Need::KeyRotation),
-    ("kms:EnableKeyRotation", Need::KeyRotation),
+    ("kms:DescribeKey", Need::Keys),
+    ("kms:GetKeyRotationStatus", Need::Keys),
+    ("kms:EnableKeyRotation", Need::Keys),
+    ("kms:CreateKey", Need::Trail),
+    ("kms:CreateAlias", Need::Trail),
+    ("s3:CreateBucket", Need::Trail),
+    ("s3:GetBucketObjectLockConfiguration", Need::Trail),
+    ("s3:GetBucketOwnershipControls", Need::Trail),
+    ("s3:GetBucketPolicy", Need::Trail),
+    ("s3:GetBucketPublicAccessBlock", Need::Trail),
+    ("s3:GetBucketVersioning", Need::Trail),
+    ("s3:GetEncryptionConfiguration", Need::Trail),
+    ("s3:GetLifecycleConfiguration", Need::Trail),
+    ("s3:PutBucketObjectLockConfiguration", Need::Trail),
+    ("s3:PutBucketOwnershipControls", Need::Trail),
+    ("s3:PutBucketPolicy", Need::Trail),
+    ("s3:PutBucketPublicAccessBlock", Need::Trail),
+    ("s3:PutBucketVersioning", Need::Trail),
+    ("s3:PutEncryptionConfiguration", Need::Trail),
+    ("s3:PutLifecycleConfiguration", Need::Trail),
     ("secretsmanager:ListSecrets", Need::KeyRotation),
     ("secretsmanager:RotateSecret", Need::KeyRotation),
     ("lambda:InvokeFunction", Need::KeyRotation),
@@ -45,6 +62,10 @@ pub enum Need {
     Regions,
     /// `[key_rotation]`.
     KeyRotation,
+    /// `[logging.trail]`: its bucket and key in the logging account.
+    Trail,
+    /// `[key_rotation]` or `[logging.trail]` (KMS reads and EnableKeyRotation).
+    Keys,
     /// `govern evidence --to-security-hub` only, which org.toml does not declare: an SCP denying
     /// it locks no plan or apply out, so it is never a reason to refuse one.
     SecurityHubImport,
@@ -60,6 +81,10 @@ fn needed(desired: &Desired) -> Vec<&'static str> {
             Need::Contacts => contacts,
             Need::Regions => !desired.allowed_regions.is_empty(),
             Need::KeyRotation => desired.baselines.key_rotation.is_some(),
+            Need::Trail => desired.baselines.trail.is_some(),
+            Need::Keys => {
+                desired.baselines.key_rotation.is_some() || desired.baselines.trail.is_some()
+            }
             Need::SecurityHubImport => false,
         })
         .map(|(action, _)| *action)

@@ -192,6 +192,29 @@ fn security(desired: &Desired, actual: &Actual, declared: &DeclaredIds, changes:
         }
     }
     changes.extend(admins.into_iter().map(Change::SecurityAdmin));
+    trail(desired, actual, declared, changes);
+}
+
+/// `[logging.trail]`: trusted access for CloudTrail (once, even if `[logging]` lists it too), then
+/// each part of the trail, its bucket and key that differs.
+fn trail(desired: &Desired, actual: &Actual, declared: &DeclaredIds, changes: &mut Vec<Change>) {
+    let Some(logging) = &desired.baselines.logging else {
+        return;
+    };
+    let Some(id) = declared.get(&logging.account) else {
+        return; // a conflict on the account itself is already reported
+    };
+    let (needs_access, parts) = crate::trail::changes(desired, actual, id.clone());
+    let service = crate::model::CLOUDTRAIL_SERVICE;
+    let planned = changes
+        .iter()
+        .any(|c| matches!(c, Change::EnableServiceAccess { service: s } if s == service));
+    if needs_access && !planned {
+        changes.push(Change::EnableServiceAccess {
+            service: service.to_string(),
+        });
+    }
+    changes.extend(parts.into_iter().map(Change::Trail));
 }
 
 /// `[root_access]`: trusted access for IAM (once, even if `[logging]` asks for it too), then each

@@ -24,6 +24,7 @@ fn rank(c: &Change) -> u8 {
         Change::RegisterDelegatedAdmin { .. } => 9,
         Change::RootAccess(_) => crate::root_access::RANK,
         Change::SecurityAdmin(s) => s.rank(),
+        Change::Trail(t) => crate::trail::rank(t.part),
         // Baselines rank from 10 (contacts 10, regions 11, KMS 12, secrets 13).
         Change::Member(m) => m.get().rank(),
     }
@@ -90,6 +91,42 @@ pub fn order(mut changes: Vec<Change>) -> Vec<PlannedChange> {
                 Change::Member(m) => {
                     if let name @ AccountRef::Name(_) = m.get().account() {
                         needs(Some(Address::Account(name)), &mut deps);
+                    }
+                }
+                // CloudTrail refuses an organization trail without trusted access; the bucket
+                // and key must exist first; parts in the logging account wait for it to exist.
+                Change::Trail(t) => {
+                    use crate::trail::TrailPart;
+                    if t.part.in_logging_account() {
+                        if t.account.is_none() {
+                            needs(Some(Address::Account(t.account_ref())), &mut deps);
+                        }
+                        if !matches!(
+                            t.part,
+                            TrailPart::Key | TrailPart::KeyRotation | TrailPart::Bucket
+                        ) {
+                            needs(Some(Address::Trail(TrailPart::Bucket)), &mut deps);
+                        }
+                        if t.part == TrailPart::Encryption || t.part == TrailPart::KeyRotation {
+                            needs(Some(Address::Trail(TrailPart::Key)), &mut deps);
+                        }
+                    } else {
+                        needs(
+                            Some(Address::ServiceAccess(
+                                crate::model::CLOUDTRAIL_SERVICE.to_string(),
+                            )),
+                            &mut deps,
+                        );
+                        for p in TrailPart::ALL
+                            .into_iter()
+                            .filter(|p| p.in_logging_account())
+                        {
+                            needs(Some(Address::Trail(p)), &mut deps);
+                        }
+                        if t.part == TrailPart::Logging {
+                            needs(Some(Address::Trail(TrailPart::Trail)), &mut deps);
+                            needs(Some(Address::Trail(TrailPart::Settings)), &mut deps);
+                        }
                     }
                 }
                 // IAM refuses both features until it has trusted access.

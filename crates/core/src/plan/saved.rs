@@ -263,6 +263,7 @@ fn slice(change: &Change, actual: &Actual) -> Value {
         }
         Change::RootAccess(r) => r.fingerprint(actual),
         Change::SecurityAdmin(s) => s.fingerprint(actual),
+        Change::Trail(t) => t.fingerprint(actual),
         Change::Member(m) => match m.get().account() {
             AccountRef::Id(account) => member(actual, &account, |state| m.get().fingerprint(state)),
             // An account the plan creates: nothing to compare until it exists.
@@ -330,6 +331,7 @@ mod tests {
             unaddressable: Default::default(),
             root_features: None,
             security_admins: None,
+            trail: None,
         }
     }
 

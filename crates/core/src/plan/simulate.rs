@@ -175,6 +175,21 @@ pub fn simulate(actual: &Actual, plan: &Plan) -> Result<Actual, SimulationError>
             Change::EnableServiceAccess { service } => {
                 state.service_access.insert(service.clone());
             }
+            Change::Trail(t) => {
+                // CloudTrail refuses an organization trail without trusted access.
+                if !t.part.in_logging_account()
+                    && !state
+                        .service_access
+                        .contains(crate::model::CLOUDTRAIL_SERVICE)
+                {
+                    return Err(fail(format!(
+                        "{} before trusted access for {}",
+                        t.part.calls(),
+                        crate::model::CLOUDTRAIL_SERVICE
+                    )));
+                }
+                t.simulate(&mut state);
+            }
             Change::RootAccess(r) => {
                 // IAM refuses both features until it has trusted access (the proxy does too).
                 if !state.service_access.contains(crate::model::IAM_SERVICE) {

@@ -28,6 +28,7 @@ pub const KINDS: &[&str] = &[
     "logging",
     "root-access",
     "security",
+    "trail",
 ];
 
 impl TargetFilter {
@@ -96,6 +97,7 @@ fn address_kind(address: &Address) -> Option<&'static str> {
         Address::ServiceAccess(_) | Address::DelegatedAdmin(_) => "logging",
         Address::RootAccess(_) => "root-access",
         Address::SecurityAdmin { .. } => "security",
+        Address::Trail(_) => "trail",
         Address::InForce { .. } | Address::Capability(_) => return None,
     })
 }
@@ -114,6 +116,7 @@ fn kind(change: &Change) -> &'static str {
         Change::EnableServiceAccess { .. } | Change::RegisterDelegatedAdmin { .. } => "logging",
         Change::RootAccess(_) => "root-access",
         Change::SecurityAdmin(_) => "security",
+        Change::Trail(_) => "trail",
     }
 }
 
@@ -164,7 +167,8 @@ fn parts(change: &Change) -> Vec<Address> {
         | Change::DeletePolicy { .. }
         | Change::CreateAccount { .. }
         | Change::EnableServiceAccess { .. }
-        | Change::RootAccess(_) => {}
+        | Change::RootAccess(_)
+        | Change::Trail(_) => {}
     }
     out
 }

@@ -92,6 +92,11 @@ pub(crate) fn of(change: &Change) -> Vec<Detail> {
                 None => format!("account:{account_name}"),
             },
         )),
+        Change::Trail(t) => {
+            for line in t.details() {
+                out.push(plain("", line));
+            }
+        }
         Change::RootAccess(r) => {
             for line in r.details() {
                 out.push(plain("", line));

@@ -124,6 +124,7 @@ fn noun(address: &Address) -> &'static str {
         | Address::DelegatedAdmin(_)
         | Address::RootAccess(_)
         | Address::SecurityAdmin { .. }
+        | Address::Trail(_)
         | Address::Capability(_) => "item",
     }
 }

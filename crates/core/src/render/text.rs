@@ -213,6 +213,7 @@ fn hint(c: &Change) -> Option<&str> {
         | Change::EnableServiceAccess { .. }
         | Change::RootAccess(_)
         | Change::SecurityAdmin(_)
+        | Change::Trail(_)
         | Change::RegisterDelegatedAdmin { .. } => None,
     }
 }

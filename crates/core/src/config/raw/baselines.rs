@@ -37,6 +37,19 @@ pub(crate) struct RawLogging {
     pub account: Option<Sp<String>>,
     pub trusted_services: Option<List>,
     pub delegated_admin_for: Option<List>,
+    /// `[logging.trail]`, with the span of its key.
+    pub trail: Option<Sp<RawTrail>>,
+}
+
+/// `[logging.trail]`: the organization trail and its bucket.
+#[derive(Debug, Default)]
+pub(crate) struct RawTrail {
+    pub name: Option<Sp<String>>,
+    pub region: Option<Sp<String>>,
+    pub bucket: Option<Sp<String>>,
+    pub retention_days: Option<Sp<i64>>,
+    pub object_lock: Option<Sp<String>>,
+    pub object_lock_days: Option<Sp<i64>>,
 }
 
 /// `[root_access]`: each feature `true`, `false` or absent (not managed).
@@ -116,6 +129,36 @@ const LOGGING: &[(&str, &str)] = &[
         "delegated_admin_for",
         "a list of service principals, like [\"config-multiaccountsetup.amazonaws.com\"]",
     ),
+    (
+        "trail",
+        "the organization trail and its bucket in the logging account: [logging.trail]",
+    ),
+];
+const TRAIL: &[(&str, &str)] = &[
+    (
+        "name",
+        "the trail's name: 3 to 128 letters, digits, `.`, `_` or `-`, starting and ending with a letter or digit",
+    ),
+    (
+        "region",
+        "the trail's home region, where its bucket and key are too; one of allowed_regions (default: home_region)",
+    ),
+    (
+        "bucket",
+        "the S3 bucket in the logging account: 3 to 63 lowercase letters, digits, `.` or `-`",
+    ),
+    (
+        "retention_days",
+        "days before a log file expires (a lifecycle rule), at least 1 and at least object_lock_days",
+    ),
+    (
+        "object_lock",
+        "\"governance\" or \"compliance\": S3 Object Lock, set when the bucket is created",
+    ),
+    (
+        "object_lock_days",
+        "Object Lock's default retention in days, with object_lock",
+    ),
 ];
 const ROOT_ACCESS: &[(&str, &str)] = &[
     (
@@ -169,6 +212,7 @@ pub(super) fn accepted_paths(out: &mut std::collections::BTreeSet<String>) {
     add("key_rotation.", KEY_ROTATION);
     add("key_rotation.exempt[].", EXEMPT);
     add("logging.", LOGGING);
+    add("logging.trail.", TRAIL);
     add("root_access.", ROOT_ACCESS);
     add("exemptions.*.", EXEMPTION);
     out.insert("key_rotation.exempt[]".into());
@@ -196,6 +240,28 @@ impl Reader<'_> {
                 account: self.string(t, &path, "account", LOGGING),
                 trusted_services: self.list(t, &path, "trusted_services", LOGGING),
                 delegated_admin_for: self.list(t, &path, "delegated_admin_for", LOGGING),
+                trail: self.sub_table(t, &path, "trail").map(|(span, sub)| {
+                    let path = ["logging", "trail"];
+                    self.unknown_keys(sub, &path, TRAIL);
+                    self.required(
+                        sub,
+                        &path,
+                        &span,
+                        TRAIL,
+                        &["name", "bucket", "retention_days"],
+                    );
+                    Sp {
+                        value: RawTrail {
+                            name: self.string(sub, &path, "name", TRAIL),
+                            region: self.string(sub, &path, "region", TRAIL),
+                            bucket: self.string(sub, &path, "bucket", TRAIL),
+                            retention_days: self.integer(sub, &path, "retention_days", TRAIL),
+                            object_lock: self.string(sub, &path, "object_lock", TRAIL),
+                            object_lock_days: self.integer(sub, &path, "object_lock_days", TRAIL),
+                        },
+                        span,
+                    }
+                }),
             };
             file.logging = Some(Entry {
                 name: "logging".into(),
