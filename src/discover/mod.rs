@@ -2,6 +2,7 @@
 
 mod members;
 mod organization;
+pub mod tags;
 
 pub use members::{fallback, logging, members, service_access, Scope, DEFAULT_CONCURRENCY};
 pub use organization::organization;

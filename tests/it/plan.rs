@@ -81,6 +81,7 @@ fn fresh_actual() -> Actual {
     attachments.insert(TargetKey::Root, keys(&["FullAWSAccess"]));
     attachments.insert(TargetKey::Account(acct(MGMT)), keys(&["FullAWSAccess"]));
     Actual {
+        tags: Default::default(),
         organization_id: "o-test".into(),
         management_account: acct(MGMT),
         root_id: "r-test".into(),
@@ -146,6 +147,7 @@ fn policies_are_created_updated_adopted_and_compared_as_json() {
         d.policies.insert(
             pn(name),
             DesiredPolicy {
+                tags: Default::default(),
                 kind: PolicyKind::ServiceControlPolicy,
                 description: "d".into(),
                 document: doc(action),
@@ -229,6 +231,7 @@ fn attachments_attach_before_detach_and_only_on_declared_targets() {
     d.policies.insert(
         pn("deny"),
         DesiredPolicy {
+            tags: Default::default(),
             kind: PolicyKind::ServiceControlPolicy,
             description: String::new(),
             document: doc("s3:*"),
@@ -238,6 +241,7 @@ fn attachments_attach_before_detach_and_only_on_declared_targets() {
     d.ous.insert(
         ou("Security"),
         DesiredOu {
+            tags: Default::default(),
             policies: Some(set(&["deny"])),
         },
     );
@@ -284,6 +288,7 @@ fn accounts_are_matched_by_id_then_email_moved_created_or_conflicting() {
     let mut d = empty_desired();
     d.ous.insert(ou("Prod"), DesiredOu::default());
     let declare = |name: &str, id: Option<&str>, email: &str, parent: Parent| DesiredAccount {
+        tags: Default::default(),
         name: name.into(),
         id: id.map(acct),
         email: Email::parse(email).unwrap(),
@@ -360,6 +365,7 @@ fn a_new_account_gets_its_attachments_after_it_exists() {
     d.accounts.insert(
         "fresh".into(),
         DesiredAccount {
+            tags: Default::default(),
             name: "fresh".into(),
             id: None,
             email: Email::parse("fresh@example.com").unwrap(),
@@ -538,6 +544,7 @@ fn arb_desired(actual: Actual) -> impl Strategy<Value = Desired> {
                     d.policies.insert(
                         pn(n),
                         DesiredPolicy {
+                            tags: Default::default(),
                             kind: PolicyKind::ServiceControlPolicy,
                             description: "new".into(),
                             document: doc(ACTIONS[actions[i]]),
@@ -547,7 +554,13 @@ fn arb_desired(actual: Actual) -> impl Strategy<Value = Desired> {
                 }
                 d.root_policies = root;
                 for (p, pols) in ous.into_iter().zip(ou_pols) {
-                    d.ous.insert(p, DesiredOu { policies: pols });
+                    d.ous.insert(
+                        p,
+                        DesiredOu {
+                            tags: Default::default(),
+                            policies: pols,
+                        },
+                    );
                 }
                 let mut used_ids = BTreeSet::new();
                 let mut used_emails = BTreeSet::new();
@@ -577,6 +590,7 @@ fn arb_desired(actual: Actual) -> impl Strategy<Value = Desired> {
                     d.accounts.insert(
                         format!("{name}-{i}"),
                         DesiredAccount {
+                            tags: Default::default(),
                             name: format!("{name}-{i}"),
                             id,
                             email: Email::parse(&email).unwrap(),
@@ -1157,6 +1171,7 @@ fn contacts_use_account_overrides_over_org_defaults() {
     d.accounts.insert(
         "m".into(),
         DesiredAccount {
+            tags: Default::default(),
             name: "m".into(),
             id: Some(id.clone()),
             email: Email::parse("m@example.com").unwrap(),
@@ -1186,6 +1201,7 @@ fn the_logging_account_gets_trusted_access_and_delegation_in_order() {
     d.accounts.insert(
         "log".into(),
         DesiredAccount {
+            tags: Default::default(),
             name: "log".into(),
             id: None,
             email: Email::parse("log@example.com").unwrap(),
@@ -1221,6 +1237,7 @@ fn root_access_needs_trusted_access_once_and_off_needs_nothing() {
     d.accounts.insert(
         "log".into(),
         DesiredAccount {
+            tags: Default::default(),
             name: "log".into(),
             id: None,
             email: Email::parse("log@example.com").unwrap(),
@@ -1294,6 +1311,7 @@ fn target_narrows_to_matching_changes_and_what_they_need() {
     d.ous.insert(
         ou("Workloads/Prod"),
         DesiredOu {
+            tags: Default::default(),
             policies: Some(set(&["FullAWSAccess", "deny"])),
         },
     );
@@ -1301,6 +1319,7 @@ fn target_narrows_to_matching_changes_and_what_they_need() {
     d.policies.insert(
         pn("deny"),
         DesiredPolicy {
+            tags: Default::default(),
             kind: PolicyKind::ServiceControlPolicy,
             description: String::new(),
             document: doc("s3:*"),

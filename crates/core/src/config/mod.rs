@@ -28,6 +28,7 @@ mod problems;
 mod raw;
 pub mod sarif;
 pub mod schema;
+mod tags;
 pub mod templates;
 mod validate;
 

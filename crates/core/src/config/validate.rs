@@ -551,10 +551,20 @@ fn ous(
                 .check(list, &["ous", &entry.name, "policies"], problems)
                 .map(Some),
         };
+        let tags = super::tags::tags(
+            src,
+            entry.body.tags.as_ref(),
+            &["ous", &entry.name],
+            problems,
+        );
         for ancestor in path.ancestors_and_self() {
             out.entry(ancestor).or_insert(Some(DesiredOu::default()));
         }
-        out.insert(path, policies.map(|policies| DesiredOu { policies }));
+        let ou = match (policies, tags) {
+            (Some(policies), Ok(tags)) => Some(DesiredOu { policies, tags }),
+            _ => None,
+        };
+        out.insert(path, ou);
     }
     out
 }
@@ -663,6 +673,7 @@ fn accounts(
         };
 
         let contacts = super::contacts::contacts(src, &a.contacts, &base, problems);
+        let tags = super::tags::tags(src, a.tags.as_ref(), &base, problems).unwrap_or_default();
 
         if problems.len() > before {
             out.push(None);
@@ -678,6 +689,7 @@ fn accounts(
                     parent,
                     policies,
                     contacts,
+                    tags,
                 },
             )));
         }

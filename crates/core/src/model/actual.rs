@@ -47,6 +47,10 @@ pub struct Actual {
     /// while trusted access for IAM is off (IAM then answers ServiceAccessNotEnabledException).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub root_features: Option<BTreeSet<super::RootFeature>>,
+    /// Tags of OUs and accounts (ListTagsForResource), read only where org.toml declares `tags`
+    /// (import: everywhere); a target absent here was not read. Policies carry their own.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub tags: BTreeMap<TargetKey, super::Tags>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -20,6 +20,7 @@
 //! | `kms:111122223333/eu-west-1/<key-id>`, `kms:111122223333` | KMS keys |
 //! | `secret:111122223333/us-east-1/<name>`, `secret:111122223333` | secrets |
 //! | `org:service-access/<principal>`, `org:delegated-admin/<principal>` | trusted access, delegation |
+//! | `tags:ou:Workloads/Prod`, `tags:account:111122223333` | the tags of an OU or an account |
 
 use std::fmt;
 use std::str::FromStr;
@@ -110,6 +111,8 @@ pub enum Address {
     DelegatedAdmin(String),
     /// A centralized root access feature: `org:root-access/credentials-management`.
     RootAccess(super::RootFeature),
+    /// The tags of an OU or an account (`tags:` before the target's address).
+    Tags(Box<Address>),
     /// What an evidence row is about when org.toml declares nothing of a capability: `org`,
     /// `kms`, `secret`, `logging`.
     Capability(&'static str),
@@ -131,7 +134,7 @@ impl Address {
     /// attachment's account target.
     pub fn account_in(&self) -> Option<&AccountId> {
         match self {
-            Address::Attachment { target, .. } => target.account_id(),
+            Address::Attachment { target, .. } | Address::Tags(target) => target.account_id(),
             other => other.account_id(),
         }
     }
@@ -156,6 +159,7 @@ impl Address {
             | Address::ServiceAccess(_)
             | Address::DelegatedAdmin(_)
             | Address::RootAccess(_)
+            | Address::Tags(_)
             | Address::Capability(_) => None,
         }
     }
@@ -209,6 +213,7 @@ impl fmt::Display for Address {
             Address::ServiceAccess(s) => write!(f, "org:service-access/{s}"),
             Address::DelegatedAdmin(s) => write!(f, "org:delegated-admin/{s}"),
             Address::RootAccess(feature) => write!(f, "org:root-access/{}", feature.slug()),
+            Address::Tags(target) => write!(f, "tags:{target}"),
             Address::Capability(name) => f.write_str(name),
         }
     }
@@ -236,6 +241,12 @@ impl FromStr for Address {
                     .ok_or_else(bad)
             }
             "ou" => OuPath::parse(rest).map(Address::Ou).map_err(|_| bad()),
+            "tags" => match rest.parse()? {
+                target @ (Address::Ou(_) | Address::Account(_)) => {
+                    Ok(Address::Tags(Box::new(target)))
+                }
+                _ => Err(bad()),
+            },
             "attach" => {
                 let (prefix, rest) = rest.split_once(':').ok_or_else(bad)?;
                 let kind = PolicyKind::from_prefix(prefix).ok_or_else(bad)?;
@@ -385,6 +396,9 @@ mod tests {
             "attach:scp:deny-leave-org\u{2192}ou:Security".into(),
             format!("attach:scp:FullAWSAccess\u{2192}account:{id}"),
             "attach:scp:region-deny\u{2192}account:prod-app".into(),
+            "tags:ou:Workloads/Prod".into(),
+            format!("tags:account:{id}"),
+            "tags:account:prod-app".into(),
             format!("account:{id}"),
             "account:prod-app".into(),
             format!("account:{id}/parent"),

@@ -16,6 +16,8 @@ fn rank(c: &Change) -> u8 {
         Change::UpdatePolicy { .. } => 3,
         Change::CreateAccount { .. } => 4,
         Change::MoveAccount { .. } => 5,
+        // Only on targets that exist: it needs nothing before it.
+        Change::SetTags { .. } => 5,
         Change::Attach { .. } => 6,
         Change::Detach { .. } => 7,
         // After every detach of it.
@@ -77,6 +79,7 @@ pub fn order(mut changes: Vec<Change>) -> Vec<PlannedChange> {
             match c {
                 Change::EnablePolicyType { .. }
                 | Change::UpdatePolicy { .. }
+                | Change::SetTags { .. }
                 | Change::EnableServiceAccess { .. } => {}
                 // A policy of a type the plan enables: after it is enabled (SCPs keep their order
                 // of before kinds: moto and AWS take CreatePolicy of an SCP before the type is on).
@@ -117,7 +120,7 @@ pub fn order(mut changes: Vec<Change>) -> Vec<PlannedChange> {
                         needs(Some(a.clone()), &mut deps);
                     }
                 }
-                Change::CreateOu { path } => needs(parent_address(&path.parent()), &mut deps),
+                Change::CreateOu { path, .. } => needs(parent_address(&path.parent()), &mut deps),
                 Change::CreateAccount { parent, .. }
                 | Change::MoveAccount { after: parent, .. } => {
                     needs(parent_address(parent), &mut deps)

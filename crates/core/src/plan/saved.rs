@@ -215,7 +215,8 @@ pub fn fingerprints(plan: &Plan, actual: &Actual) -> BTreeMap<String, String> {
 fn slice(change: &Change, actual: &Actual) -> Value {
     match change {
         Change::EnablePolicyType { kind } => json!(actual.enabled(*kind)),
-        Change::CreateOu { path } => json!({
+        Change::SetTags { target, .. } => json!(target.key().and_then(|k| actual.tags.get(&k))),
+        Change::CreateOu { path, .. } => json!({
             "ou": actual.ous.get(path),
             "parent": match path.parent() {
                 crate::model::Parent::Root => json!(actual.root_id),
@@ -307,6 +308,7 @@ mod tests {
 
     fn actual() -> Actual {
         Actual {
+            tags: Default::default(),
             organization_id: "o-1".into(),
             management_account: AccountId::parse("123456789012").unwrap(),
             root_id: "r-1".into(),
@@ -355,6 +357,7 @@ mod tests {
         let deny = PolicyName::parse("deny-x").unwrap();
         let p = plan(vec![
             Change::CreateOu {
+                tags: Default::default(),
                 path: OuPath::parse("Security").unwrap(),
             },
             Change::Attach {
@@ -391,6 +394,7 @@ mod tests {
     #[test]
     fn staleness_names_files_and_addresses() {
         let p = plan(vec![Change::CreateOu {
+            tags: Default::default(),
             path: OuPath::parse("Security").unwrap(),
         }]);
         let cfg = |sha: &str| ConfigDigest::from_files([("org.toml".into(), sha.into())].into());

@@ -7,7 +7,7 @@ use crate::model::{
     AccountId, AccountRef, Actual, ActualAccount, ActualOu, ActualPolicy, PolicyKey, TargetKey,
 };
 
-use super::change::{Change, Plan, Target};
+use super::change::{Change, Plan, Target, MANAGED_BY_KEY, MANAGED_BY_VALUE};
 
 /// Why a simulated step could not run: a bug in the planner or in the plan's order.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -42,7 +42,7 @@ pub fn simulate(actual: &Actual, plan: &Plan) -> Result<Actual, SimulationError>
                     }
                 }
             }
-            Change::CreateOu { path } => {
+            Change::CreateOu { path, tags } => {
                 if let crate::model::Parent::Ou(parent) = path.parent() {
                     if !state.ous.contains_key(&parent) {
                         return Err(fail(format!("parent OU {parent} does not exist yet")));
@@ -60,6 +60,9 @@ pub fn simulate(actual: &Actual, plan: &Plan) -> Result<Actual, SimulationError>
                     .entry(TargetKey::Ou(path.clone()))
                     .or_default()
                     .insert(PolicyKey::full_aws_access());
+                let mut tags = tags.clone();
+                tags.insert(MANAGED_BY_KEY.into(), MANAGED_BY_VALUE.into());
+                state.tags.insert(TargetKey::Ou(path.clone()), tags);
             }
             Change::CreatePolicy { kind, name, after } => {
                 next_id += 1;
@@ -117,6 +120,7 @@ pub fn simulate(actual: &Actual, plan: &Plan) -> Result<Actual, SimulationError>
                 name,
                 email,
                 parent,
+                tags,
             } => {
                 check_parent(&state, parent).map_err(fail)?;
                 let id = loop {
@@ -141,6 +145,9 @@ pub fn simulate(actual: &Actual, plan: &Plan) -> Result<Actual, SimulationError>
                     .entry(TargetKey::Account(id.clone()))
                     .or_default()
                     .insert(PolicyKey::full_aws_access());
+                state
+                    .tags
+                    .insert(TargetKey::Account(id.clone()), tags.clone());
                 // A new account has nothing inside it yet; discovery reads it like any other
                 // whenever baselines are read at all.
                 if !state.members.is_empty() {
@@ -174,6 +181,16 @@ pub fn simulate(actual: &Actual, plan: &Plan) -> Result<Actual, SimulationError>
             }
             Change::EnableServiceAccess { service } => {
                 state.service_access.insert(service.clone());
+            }
+            Change::SetTags { target, after, .. } => {
+                let key = resolve_target(&state, target).map_err(fail)?;
+                // govern's own tag stays where it is; every other key is the declared one.
+                let tags = state.tags.entry(key).or_default();
+                let managed = tags.remove(MANAGED_BY_KEY);
+                *tags = after.clone();
+                if let Some(v) = managed {
+                    tags.insert(MANAGED_BY_KEY.into(), v);
+                }
             }
             Change::RootAccess(r) => {
                 // IAM refuses both features until it has trusted access (the proxy does too).

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeSet;
 
-use super::change::{Change, Plan};
+use super::change::{Change, Plan, Target};
 use crate::model::{AccountRef, Address};
 
 /// One `--target` value.
@@ -94,6 +94,8 @@ fn address_kind(address: &Address) -> Option<&'static str> {
         Address::Region { .. } | Address::Regions(_) => "region",
         Address::ServiceAccess(_) | Address::DelegatedAdmin(_) => "logging",
         Address::RootAccess(_) => "root-access",
+        // An OU's or an account's tags are of its kind.
+        Address::Tags(target) => return address_kind(target),
         Address::InForce { .. } | Address::Capability(_) => return None,
     })
 }
@@ -108,6 +110,10 @@ fn kind(change: &Change) -> &'static str {
             "attachment"
         }
         Change::CreateAccount { .. } | Change::MoveAccount { .. } => "account",
+        Change::SetTags { target, .. } => match target {
+            Target::Ou { .. } => "ou",
+            Target::Root | Target::Account { .. } => "account",
+        },
         Change::Member(m) => m.get().target_kind(),
         Change::EnableServiceAccess { .. } | Change::RegisterDelegatedAdmin { .. } => "logging",
         Change::RootAccess(_) => "root-access",
@@ -137,6 +143,7 @@ fn parts(change: &Change) -> Vec<Address> {
             out.push(target.address());
         }
         Change::MoveAccount { id: account, .. } => out.push(Address::account(account)),
+        Change::SetTags { target, .. } => out.push(target.address()),
         Change::Member(m) => out.push(Address::Account(m.get().account())),
         Change::RegisterDelegatedAdmin {
             account,

@@ -201,7 +201,9 @@ fn hint(c: &Change) -> Option<&str> {
     match c {
         Change::MoveAccount { name, .. } => Some(name),
         Change::UpdatePolicy { id, .. } | Change::DeletePolicy { id, .. } => Some(id),
-        Change::Attach { target, .. } | Change::Detach { target, .. } => match target {
+        Change::Attach { target, .. }
+        | Change::Detach { target, .. }
+        | Change::SetTags { target, .. } => match target {
             Target::Account { name, id: Some(_) } => Some(name),
             _ => None,
         },
