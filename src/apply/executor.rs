@@ -383,6 +383,28 @@ async fn run_change(
                 .or_default()
                 .insert(PolicyKey::full_aws_access());
         }
+        Change::RenameOu { from, path, id } => {
+            org.update_organizational_unit()
+                .organizational_unit_id(id)
+                .name(path.name())
+                .send()
+                .await
+                .inspect(|o| note(rids, o))
+                .map_err(|e| Error::aws("UpdateOrganizationalUnit", &on, e))?;
+            // The OU and everything below it go by the new path from here on.
+            let re = |p: &OuPath| p.renamed(from, path).unwrap_or_else(|| p.clone());
+            ids.ous = std::mem::take(&mut ids.ous)
+                .into_iter()
+                .map(|(p, i)| (re(&p), i))
+                .collect();
+            ids.attachments = std::mem::take(&mut ids.attachments)
+                .into_iter()
+                .map(|(k, v)| match k {
+                    TargetKey::Ou(p) => (TargetKey::Ou(re(&p)), v),
+                    other => (other, v),
+                })
+                .collect();
+        }
         Change::CreatePolicy { kind, name, after } => {
             let r = org
                 .create_policy()

@@ -19,8 +19,17 @@ use super::ORG_CONCURRENCY;
 pub fn declared(desired: &Desired, actual: &Actual) -> BTreeSet<TargetKey> {
     let mut out = BTreeSet::new();
     for (path, ou) in &desired.ous {
-        if ou.tags.is_some() && actual.ous.contains_key(path) {
-            out.insert(TargetKey::Ou(path.clone()));
+        if ou.tags.is_none() {
+            continue;
+        }
+        // An OU a `[[moved]]` renames is read under the path it has now.
+        let now = desired
+            .moved_ous
+            .iter()
+            .find(|m| m.to == *path && !actual.ous.contains_key(path))
+            .map_or(path, |m| &m.from);
+        if actual.ous.contains_key(now) {
+            out.insert(TargetKey::Ou(now.clone()));
         }
     }
     for a in desired.accounts.values().filter(|a| a.tags.is_some()) {

@@ -297,3 +297,105 @@ async fn tags_are_applied_replanned_empty_drifted_and_imported() {
         text(&out)
     );
 }
+
+// ---- renames ----------------------------------------------------------------------------------
+
+#[test]
+fn ou_renames_keep_their_parent_and_name_declared_paths() {
+    let (path, problems, _dir) = tags_problems(
+        "[ous.\"Workloads/New\"]\n[ous.Other]\n[ous.\"Workloads/Kept\"]\n\
+         [[moved]]\nfrom = \"ou:Workloads/Old\"\nto = \"ou:Other\"\n\
+         [[moved]]\nfrom = \"ou:Workloads/Old\"\nto = \"ou:Workloads/Nope\"\n\
+         [[moved]]\nfrom = \"ou:Workloads/Kept\"\nto = \"ou:Workloads/New\"\n\
+         [[moved]]\nfrom = \"ou:Workloads/Old\"\nto = \"scp:x\"\n",
+    );
+    let at = |rest: &str| format!("{}{rest}", path.display());
+    assert_eq!(
+        problems,
+        [
+            at(":9:6: moved.to: `ou:Other` is not under the parent of `ou:Workloads/Old`: an OU rename keeps its parent"),
+            at(":12:6: moved.to: no OU `Workloads/Nope` is declared under [ous]"),
+            at(":14:8: moved.from: `Workloads/Kept` is still declared under [ous] (or implied by a deeper path): a moved OU has only its new path"),
+            at(":18:6: moved.to: `scp:x` is not an OU address: `from` and `to` are both OUs or both policies"),
+        ]
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_ou_rename_keeps_its_id_its_ous_and_its_accounts() {
+    let (stack, seeder) = Stack::start().await;
+    let org = &seeder.org;
+    let account = seeder.account("prod-app", "prod@example.com", None).await;
+    let dir = tempfile::tempdir().unwrap();
+    let v1 = write(
+        dir.path(),
+        &format!(
+            "{BASE}\n[policies.deny-leave]\nfile = \"deny-leave.json\"\n\
+             \n[ous.\"Workloads/Old\"]\npolicies = [\"FullAWSAccess\", \"deny-leave\"]\ntags = {{ team = \"platform\" }}\n\
+             \n[ous.\"Workloads/Old/Inner\"]\n\
+             \n[accounts.prod-app]\nemail = \"prod@example.com\"\nou = \"Workloads/Old\"\n"
+        ),
+    );
+    let out = stack.run(&v1, &["apply", "--auto-approve"]);
+    assert!(out.status.success(), "apply v1: {}", text(&out));
+    let old_id = seeder.ou("Workloads/Old").await;
+    let inner_id = seeder.ou("Workloads/Old/Inner").await;
+
+    let v2 = write(
+        dir.path(),
+        &format!(
+            "{BASE}\n[policies.deny-leave]\nfile = \"deny-leave.json\"\n\
+             \n[ous.\"Workloads/New\"]\npolicies = [\"FullAWSAccess\", \"deny-leave\"]\ntags = {{ team = \"platform\" }}\n\
+             \n[ous.\"Workloads/New/Inner\"]\n\
+             \n[accounts.prod-app]\nemail = \"prod@example.com\"\nou = \"Workloads/New\"\n\
+             \n[[moved]]\nfrom = \"ou:Workloads/Old\"\nto = \"ou:Workloads/New\"\n"
+        ),
+    );
+    let out = stack.run(&v2, &["plan", "--json"]);
+    assert!(out.status.success(), "plan: {}", text(&out));
+    let plan: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(addresses(&plan), ["ou:Workloads/New"], "{plan:#}");
+    assert_eq!(plan["changes"][0]["action"], "update");
+    let shown = text(&stack.run(&v2, &["plan"]));
+    assert!(
+        shown.contains("~ ou:Workloads/New")
+            && shown.contains(
+                "name: \"Old\" → \"New\" ([[moved]]; the OU, its id, its OUs and accounts stay)"
+            ),
+        "{shown}"
+    );
+
+    let out = stack.run(&v2, &["apply", "--auto-approve"]);
+    assert!(out.status.success(), "apply v2: {}", text(&out));
+    let workloads = seeder.ou("Workloads").await;
+    let children = org
+        .list_organizational_units_for_parent()
+        .parent_id(&workloads)
+        .send()
+        .await
+        .unwrap();
+    let names: Vec<(&str, &str)> = children
+        .organizational_units()
+        .iter()
+        .map(|o| (o.name().unwrap(), o.id().unwrap()))
+        .collect();
+    assert_eq!(names, [("New", old_id.as_str())], "the same OU, renamed");
+    let inner = org
+        .list_organizational_units_for_parent()
+        .parent_id(&old_id)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        inner.organizational_units()[0].id(),
+        Some(inner_id.as_str())
+    );
+    let parents = org.list_parents().child_id(&account).send().await.unwrap();
+    assert_eq!(parents.parents()[0].id(), Some(old_id.as_str()));
+    assert_eq!(
+        tags_of(org, &old_id).await,
+        map(&[("managed-by", "govern"), ("team", "platform")])
+    );
+    let out = stack.run(&v2, &["plan", "--detailed-exitcode"]);
+    assert_eq!(out.status.code(), Some(0), "re-plan: {}", text(&out));
+}

@@ -52,6 +52,7 @@ fn desired(allowed: &[&str]) -> Desired {
             exemptions: BTreeMap::new(),
         },
         moved: Vec::new(),
+        moved_ous: Vec::new(),
     }
 }
 

@@ -48,6 +48,7 @@ fn empty_desired() -> Desired {
         accounts: BTreeMap::new(),
         baselines: Baselines::default(),
         moved: Vec::new(),
+        moved_ous: Vec::new(),
     }
 }
 

@@ -234,6 +234,14 @@ fn every_change_plan() -> Plan {
             &[],
         ),
         planned(
+            Change::RenameOu {
+                from: ou("Security/Old"),
+                path: ou("Security/Audit"),
+                id: "ou-ab12-cd34ef56".into(),
+            },
+            &[],
+        ),
+        planned(
             Change::SetTags {
                 target: Target::Account {
                     name: "log-archive".into(),
@@ -638,7 +646,7 @@ fn summary_line_counts_by_action() {
     );
     assert_eq!(
         render::summary_line(&every_change_plan()),
-        "Plan: 11 to add, 10 to change, 3 to remove."
+        "Plan: 11 to add, 11 to change, 3 to remove."
     );
     let text = render::text(&org_plan(), &plain());
     assert!(text.ends_with("\nPlan: 3 to add, 2 to change, 1 to remove.\n"));
@@ -672,7 +680,7 @@ fn json_is_pretty_with_stable_keys_and_a_trailing_newline() {
     assert_eq!(v["format_version"], FORMAT_VERSION);
     assert_eq!(
         v["summary"],
-        serde_json::json!({"add": 11, "change": 10, "remove": 3})
+        serde_json::json!({"add": 11, "change": 11, "remove": 3})
     );
     // The JSON is the plan itself: it reads back into the same changes.
     let back: Vec<PlannedChange> = serde_json::from_value(v["changes"].clone()).unwrap();
@@ -768,6 +776,7 @@ fn type_name(c: &Change) -> &'static str {
         Change::CreateAccount { .. } => "create_account",
         Change::MoveAccount { .. } => "move_account",
         Change::SetTags { .. } => "set_tags",
+        Change::RenameOu { .. } => "rename_ou",
         Change::Attach { .. } => "attach",
         Change::Detach { .. } => "detach",
         Change::DeletePolicy { .. } => "delete_policy",
@@ -780,7 +789,7 @@ fn type_name(c: &Change) -> &'static str {
         Change::Member(MemberChange::DisableRegion(_)) => "disable_region",
     }
 }
-const CHANGE_TYPES: usize = 17;
+const CHANGE_TYPES: usize = 18;
 
 #[test]
 fn the_reference_documents_every_change_type_and_field() {

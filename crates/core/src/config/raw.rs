@@ -151,17 +151,17 @@ const TOP: &[(&str, &str)] = &[
     ),
     (
         "moved",
-        "policies renamed in place, one [[moved]] table each with `from` and `to`",
+        "policies and OUs renamed in place, one [[moved]] table each with `from` and `to`",
     ),
 ];
 const MOVED: &[(&str, &str)] = &[
     (
         "from",
-        "the policy's old address in quotes, like \"scp:old-name\"",
+        "the old address in quotes, like \"scp:old-name\" or \"ou:Workloads/Old\"",
     ),
     (
         "to",
-        "the policy's new address in quotes, like \"scp:new-name\" (declared under [policies])",
+        "the new address in quotes, like \"scp:new-name\" (declared under [policies]) or \"ou:Workloads/New\" (declared under [ous], same parent)",
     ),
 ];
 const ORGANIZATION: &[(&str, &str)] = &[

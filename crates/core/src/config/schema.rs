@@ -54,8 +54,9 @@ pub struct OrgToml {
     /// Accounts exempt from baselines, by 12-digit account id, each with the reasons.
     #[schemars(extend("propertyNames" = { "pattern": "^[0-9]{12}$" }))]
     exemptions: Option<BTreeMap<String, Exemption>>,
-    /// Policies renamed in place, one [[moved]] table each: UpdatePolicy gives the policy its new
-    /// name and it keeps its id and attachments.
+    /// Policies and OUs renamed in place, one [[moved]] table each: UpdatePolicy or
+    /// UpdateOrganizationalUnit gives it its new name and it keeps its id, attachments (and an
+    /// OU its OUs and accounts).
     moved: Option<Vec<Moved>>,
 }
 
@@ -64,10 +65,12 @@ pub struct OrgToml {
 #[schemars(deny_unknown_fields)]
 #[allow(dead_code)]
 struct Moved {
-    /// The policy's old address: its type's prefix and name, like "scp:old-name".
+    /// The old address: a policy's type prefix and name, like "scp:old-name", or an OU's path,
+    /// like "ou:Workloads/Old".
     #[schemars(regex(pattern = r"^[a-z0-9-]+:.+$"))]
     from: String,
-    /// The policy's new address, like "scp:new-name"; declared under [policies] with that type.
+    /// The new address, like "scp:new-name" (declared under [policies] with that type) or
+    /// "ou:Workloads/New" (declared under [ous], with the same parent).
     #[schemars(regex(pattern = r"^[a-z0-9-]+:.+$"))]
     to: String,
 }

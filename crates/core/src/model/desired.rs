@@ -35,6 +35,17 @@ pub struct Desired {
     /// `[[moved]]`: policies renamed in place (UpdatePolicy keeps the policy and its id).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub moved: Vec<Moved>,
+    /// `[[moved]]` of OUs: renamed in place (UpdateOrganizationalUnit keeps the OU, its id, its
+    /// children and its accounts), in file order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub moved_ous: Vec<MovedOu>,
+}
+
+/// An OU renamed from `from` to `to`, under one parent.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MovedOu {
+    pub from: OuPath,
+    pub to: OuPath,
 }
 
 /// A policy renamed from `from` to `to`, both of `kind`.

@@ -83,6 +83,13 @@ pub enum Change {
         #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
         tags: Tags,
     },
+    /// UpdateOrganizationalUnit: a `[[moved]]` OU gets its new name (same parent); its id,
+    /// children, accounts, attachments and tags stay.
+    RenameOu {
+        from: OuPath,
+        path: OuPath,
+        id: String,
+    },
     /// CreatePolicy, tagged managed-by = govern.
     CreatePolicy {
         #[serde(default, skip_serializing_if = "PolicyKind::is_default")]
@@ -180,6 +187,7 @@ impl Change {
             Change::EnablePolicyType { .. }
             | Change::UpdatePolicy { .. }
             | Change::SetTags { .. }
+            | Change::RenameOu { .. }
             | Change::MoveAccount { .. } => Action::Update,
             Change::Detach { .. } | Change::DeletePolicy { .. } => Action::Delete,
             Change::RootAccess(r) => r.action(),
@@ -191,7 +199,9 @@ impl Change {
     pub fn address(&self) -> Address {
         match self {
             Change::EnablePolicyType { kind } => Address::PolicyType(*kind),
-            Change::CreateOu { path, .. } => Address::Ou(path.clone()),
+            Change::CreateOu { path, .. } | Change::RenameOu { path, .. } => {
+                Address::Ou(path.clone())
+            }
             Change::SetTags { target, .. } => Address::Tags(Box::new(target.address())),
             Change::CreatePolicy { kind, name, .. }
             | Change::UpdatePolicy { kind, name, .. }

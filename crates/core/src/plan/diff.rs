@@ -25,9 +25,13 @@ enum Resolution {
 pub fn plan(desired: &Desired, actual: &Actual) -> Plan {
     // `[[moved]]`: plan against AWS as if each renamed policy already had its new name, so its
     // attachments stay where they are and only the name changes (UpdatePolicy, same id).
+    // OUs first: plan as if each renamed OU already had its new path, so its children, accounts,
+    // attachments and tags are where org.toml says and only its name changes (same id).
+    let (ou_view, ou_renames) = moved_ous(desired, actual);
+    let actual = ou_view.as_ref().unwrap_or(actual);
     let (renamed_view, renamed) = moved(desired, actual);
     let actual = renamed_view.as_ref().unwrap_or(actual);
-    let mut changes = Vec::new();
+    let mut changes = ou_renames;
     let mut unmanaged = Vec::new();
     let mut conflicts = Vec::new();
     let mut findings = Vec::new();
@@ -170,6 +174,31 @@ fn plan_tags(
             after: want.clone(),
         });
     }
+}
+
+/// The organization with every `[[moved]]` OU that exists under its old path (and not under its
+/// new one) renamed, in file order, and their UpdateOrganizationalUnit changes; None when none.
+fn moved_ous(desired: &Desired, actual: &Actual) -> (Option<Actual>, Vec<Change>) {
+    let mut view: Option<Actual> = None;
+    let mut changes = Vec::new();
+    for m in &desired.moved_ous {
+        let current = view.as_ref().unwrap_or(actual);
+        let Some(ou) = current.ous.get(&m.from) else {
+            continue;
+        };
+        if current.ous.contains_key(&m.to) {
+            continue;
+        }
+        changes.push(Change::RenameOu {
+            from: m.from.clone(),
+            path: m.to.clone(),
+            id: ou.id.clone(),
+        });
+        let mut next = current.clone();
+        next.rename_ou(&m.from, &m.to);
+        view = Some(next);
+    }
+    (view, changes)
 }
 
 /// The organization with every `[[moved]]` policy that exists under its old name (and not under

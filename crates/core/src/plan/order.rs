@@ -11,7 +11,7 @@ use crate::model::{AccountRef, Address, PolicyKind};
 fn rank(c: &Change) -> u8 {
     match c {
         Change::EnablePolicyType { .. } => 0,
-        Change::CreateOu { .. } => 1,
+        Change::CreateOu { .. } | Change::RenameOu { .. } => 1,
         Change::CreatePolicy { .. } => 2,
         Change::UpdatePolicy { .. } => 3,
         Change::CreateAccount { .. } => 4,
@@ -120,7 +120,9 @@ pub fn order(mut changes: Vec<Change>) -> Vec<PlannedChange> {
                         needs(Some(a.clone()), &mut deps);
                     }
                 }
-                Change::CreateOu { path, .. } => needs(parent_address(&path.parent()), &mut deps),
+                Change::CreateOu { path, .. } | Change::RenameOu { path, .. } => {
+                    needs(parent_address(&path.parent()), &mut deps)
+                }
                 Change::CreateAccount { parent, .. }
                 | Change::MoveAccount { after: parent, .. } => {
                     needs(parent_address(parent), &mut deps)

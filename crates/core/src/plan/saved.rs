@@ -216,6 +216,9 @@ fn slice(change: &Change, actual: &Actual) -> Value {
     match change {
         Change::EnablePolicyType { kind } => json!(actual.enabled(*kind)),
         Change::SetTags { target, .. } => json!(target.key().and_then(|k| actual.tags.get(&k))),
+        Change::RenameOu { from, path, .. } => {
+            json!({ "from": actual.ous.get(from), "to": actual.ous.get(path) })
+        }
         Change::CreateOu { path, .. } => json!({
             "ou": actual.ous.get(path),
             "parent": match path.parent() {

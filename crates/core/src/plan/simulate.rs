@@ -42,6 +42,15 @@ pub fn simulate(actual: &Actual, plan: &Plan) -> Result<Actual, SimulationError>
                     }
                 }
             }
+            Change::RenameOu { from, path, .. } => {
+                if !state.ous.contains_key(from) {
+                    return Err(fail(format!("OU {from} does not exist")));
+                }
+                if state.ous.contains_key(path) {
+                    return Err(fail(format!("OU {path} exists already")));
+                }
+                state.rename_ou(from, path);
+            }
             Change::CreateOu { path, tags } => {
                 if let crate::model::Parent::Ou(parent) = path.parent() {
                     if !state.ous.contains_key(&parent) {

@@ -102,7 +102,7 @@ fn address_kind(address: &Address) -> Option<&'static str> {
 
 fn kind(change: &Change) -> &'static str {
     match change {
-        Change::CreateOu { .. } => "ou",
+        Change::CreateOu { .. } | Change::RenameOu { .. } => "ou",
         Change::CreatePolicy { .. } | Change::UpdatePolicy { .. } | Change::DeletePolicy { .. } => {
             "scp"
         }
@@ -144,6 +144,8 @@ fn parts(change: &Change) -> Vec<Address> {
         }
         Change::MoveAccount { id: account, .. } => out.push(Address::account(account)),
         Change::SetTags { target, .. } => out.push(target.address()),
+        // `--target ou:<old path>` finds it too.
+        Change::RenameOu { from, .. } => out.push(Address::Ou(from.clone())),
         Change::Member(m) => out.push(Address::Account(m.get().account())),
         Change::RegisterDelegatedAdmin {
             account,

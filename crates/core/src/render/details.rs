@@ -32,6 +32,14 @@ pub(crate) fn of(change: &Change) -> Vec<Detail> {
             tags(&mut out, &BTreeMap::new(), t);
         }
         Change::SetTags { before, after, .. } => tags(&mut out, before, after),
+        Change::RenameOu { from, path, .. } => out.push(plain(
+            "name: ",
+            format!(
+                "{:?} → {:?} ([[moved]]; the OU, its id, its OUs and accounts stay)",
+                from.name(),
+                path.name()
+            ),
+        )),
         Change::CreatePolicy { after, .. } => {
             out.push(plain("description: ", format!("{:?}", after.description)));
             tags(&mut out, &BTreeMap::new(), &after.tags);
