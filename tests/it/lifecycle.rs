@@ -399,3 +399,91 @@ async fn an_ou_rename_keeps_its_id_its_ous_and_its_accounts() {
     let out = stack.run(&v2, &["plan", "--detailed-exitcode"]);
     assert_eq!(out.status.code(), Some(0), "re-plan: {}", text(&out));
 }
+
+// ---- validate --online ------------------------------------------------------------------------
+
+const RCP_WITH_MISTAKES: &str = r#"{
+  "Version": "2012-10-17",
+  "Statement": [
+    {
+      "Sid": "OrgOnly",
+      "Effect": "Deny",
+      "Principal": "*",
+      "Action": ["s3:GetObject", "s3:GetObjectt"],
+      "Resource": "*",
+      "Condition": {
+        "StringNotEqualsIfExists": { "aws:PrincipleOrgID": "o-aa111bb222" },
+        "BoolIfExists": { "aws:PrincipalIsAWSService": "false" }
+      }
+    }
+  ]
+}
+"#;
+
+const SCP_WITH_A_WARNING: &str = r#"{
+  "Version": "2012-10-17",
+  "Statement": [
+    { "Effect": "Deny", "Action": "s3:PutObjectAcll", "Resource": "*" }
+  ]
+}
+"#;
+
+/// The proxy answers ValidatePolicy (moto has no Access Analyzer); findings come back with spans
+/// in the document as sent, which is the file as written: the file's own lines and columns.
+#[tokio::test(flavor = "multi_thread")]
+async fn validate_online_shows_access_analyzer_findings_at_file_and_line() {
+    let (stack, _seeder) = Stack::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("rcp.json"), RCP_WITH_MISTAKES).unwrap();
+    std::fs::write(dir.path().join("scp.json"), SCP_WITH_A_WARNING).unwrap();
+    let config = write(
+        dir.path(),
+        &format!(
+            "{BASE}\n[policies.org-only]\nkind = \"rcp\"\nfile = \"rcp.json\"\n\
+             \n[policies.no-acl]\nfile = \"scp.json\"\n"
+        ),
+    );
+    // Offline, both are valid.
+    let out = stack.run(&config, &["validate"]);
+    assert!(out.status.success(), "{}", text(&out));
+
+    let out = stack.run(&config, &["validate", "--online"]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let rcp = dir.path().join("rcp.json");
+    let scp = dir.path().join("scp.json");
+    let lines: Vec<&str> = stdout.lines().skip(1).collect();
+    let link = "https://docs.aws.amazon.com/IAM/latest/UserGuide/access-analyzer-reference-policy-checks.html";
+    assert_eq!(
+        lines,
+        [
+            format!("{}:4:35: warning: UNKNOWN_ACTION: The action s3:PutObjectAcll does not exist. ({link}#unknown_action)", scp.display()),
+            format!("{}:8:34: warning: UNKNOWN_ACTION: The action s3:GetObjectt does not exist. ({link}#unknown_action)", rcp.display()),
+            format!("{}:11:38: error: INVALID_GLOBAL_CONDITION_KEY: The condition key aws:PrincipleOrgID is not a valid global condition key. ({link}#invalid_global_condition_key)", rcp.display()),
+            "IAM Access Analyzer: 1 error(s), 2 other finding(s).".to_string(),
+        ],
+        "{}",
+        text(&out)
+    );
+    // An error fails validation.
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+
+    // Warnings alone are shown and pass.
+    std::fs::write(
+        dir.path().join("rcp.json"),
+        RCP_WITH_MISTAKES
+            .replace("Principle", "Principal")
+            .replace("GetObjectt", "PutObject"),
+    )
+    .unwrap();
+    let out = stack.run(&config, &["validate", "--online"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("warning: UNKNOWN_ACTION: The action s3:PutObjectAcll"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.ends_with("IAM Access Analyzer: 0 error(s), 1 other finding(s).\n"),
+        "{stdout}"
+    );
+}
