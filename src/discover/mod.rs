@@ -1,5 +1,6 @@
 //! AWS → Actual. Knows AWS and nothing of TOML; returns a plain snapshot.
 
+pub mod effective;
 mod members;
 mod organization;
 pub mod tags;

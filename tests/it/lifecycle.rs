@@ -487,3 +487,54 @@ async fn validate_online_shows_access_analyzer_findings_at_file_and_line() {
         "{stdout}"
     );
 }
+
+// ---- effective policies -----------------------------------------------------------------------
+
+/// An evidence bundle holds each account's effective policy of each management policy type the
+/// file declares (chat applications: the proxy answers DescribeEffectivePolicy for the types it
+/// keeps; moto has no DescribeEffectivePolicy), and says where AWS computes none.
+#[tokio::test(flavor = "multi_thread")]
+async fn evidence_holds_each_accounts_effective_management_policies() {
+    let (stack, seeder) = Stack::start().await;
+    let inside = seeder.account("prod-app", "prod@example.com", None).await;
+    let outside = seeder.account("sandbox", "sandbox@example.com", None).await;
+    let dir = tempfile::tempdir().unwrap();
+    let chatbot = r#"{"chatbot": {"platforms": {"slack": {"client": {"@@assign": "disabled"}}}}}"#;
+    std::fs::write(dir.path().join("chatbot.json"), chatbot).unwrap();
+    let config = write(
+        dir.path(),
+        &format!(
+            "{BASE}\n[policies.no-slack]\nkind = \"chatbot\"\nfile = \"chatbot.json\"\n\
+             \n[ous.Workloads]\npolicies = [\"FullAWSAccess\", \"no-slack\"]\n\
+             \n[accounts.prod-app]\nemail = \"prod@example.com\"\nou = \"Workloads\"\n\
+             \n[accounts.sandbox]\nemail = \"sandbox@example.com\"\n"
+        ),
+    );
+    let out = stack.run(&config, &["apply", "--auto-approve"]);
+    assert!(out.status.success(), "apply: {}", text(&out));
+    let bundle = dir.path().join("bundle");
+    let out = stack.run(&config, &["evidence", "--out", bundle.to_str().unwrap()]);
+    assert!(out.status.success(), "evidence: {}", text(&out));
+    let read = |id: &str| -> Value {
+        let path = bundle.join(format!("state/effective/{id}/chatbot.json"));
+        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap()
+    };
+    let applied = read(&inside);
+    assert_eq!(applied["policy_type"], "CHATBOT_POLICY");
+    assert_eq!(
+        applied["effective_policy"]["chatbot"]["platforms"]["slack"]["client"],
+        serde_json::json!({"@@assign": "disabled"}),
+        "{applied:#}"
+    );
+    assert_eq!(read(&outside)["effective_policy"], Value::Null);
+    // The files are in the manifest, so the bundle verifies with them.
+    let manifest: Value =
+        serde_json::from_str(&std::fs::read_to_string(bundle.join("manifest.json")).unwrap())
+            .unwrap();
+    assert!(manifest["files"]
+        .as_object()
+        .unwrap()
+        .contains_key(&format!("state/effective/{inside}/chatbot.json")));
+    let out = stack.run(&config, &["evidence", "verify", bundle.to_str().unwrap()]);
+    assert!(out.status.success(), "verify: {}", text(&out));
+}
