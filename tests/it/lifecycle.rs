@@ -491,8 +491,9 @@ async fn validate_online_shows_access_analyzer_findings_at_file_and_line() {
 // ---- effective policies -----------------------------------------------------------------------
 
 /// An evidence bundle holds each account's effective policy of each management policy type the
-/// file declares (chat applications: the proxy answers DescribeEffectivePolicy for the types it
-/// keeps; moto has no DescribeEffectivePolicy), and says where AWS computes none.
+/// file declares, and says where AWS computes none. moto has no DescribeEffectivePolicy: the proxy
+/// answers it, for chat applications policies (which it keeps) and tag policies (moto's). The tag
+/// policy first failed evidence with moto's HTML "not implemented" answer.
 #[tokio::test(flavor = "multi_thread")]
 async fn evidence_holds_each_accounts_effective_management_policies() {
     let (stack, seeder) = Stack::start().await;
@@ -501,11 +502,17 @@ async fn evidence_holds_each_accounts_effective_management_policies() {
     let dir = tempfile::tempdir().unwrap();
     let chatbot = r#"{"chatbot": {"platforms": {"slack": {"client": {"@@assign": "disabled"}}}}}"#;
     std::fs::write(dir.path().join("chatbot.json"), chatbot).unwrap();
+    std::fs::write(
+        dir.path().join("tag.json"),
+        r#"{"tags": {"costcenter": {"tag_key": {"@@assign": "CostCenter"}}}}"#,
+    )
+    .unwrap();
     let config = write(
         dir.path(),
         &format!(
             "{BASE}\n[policies.no-slack]\nkind = \"chatbot\"\nfile = \"chatbot.json\"\n\
-             \n[ous.Workloads]\npolicies = [\"FullAWSAccess\", \"no-slack\"]\n\
+             \n[policies.cost]\nkind = \"tag\"\nfile = \"tag.json\"\n\
+             \n[ous.Workloads]\npolicies = [\"FullAWSAccess\", \"no-slack\", \"cost\"]\n\
              \n[accounts.prod-app]\nemail = \"prod@example.com\"\nou = \"Workloads\"\n\
              \n[accounts.sandbox]\nemail = \"sandbox@example.com\"\n"
         ),
@@ -527,6 +534,14 @@ async fn evidence_holds_each_accounts_effective_management_policies() {
         "{applied:#}"
     );
     assert_eq!(read(&outside)["effective_policy"], Value::Null);
+    // A tag policy: moto keeps it; the proxy computes its effective policy from moto's.
+    let tag = bundle.join(format!("state/effective/{inside}/tag.json"));
+    let tag: Value = serde_json::from_str(&std::fs::read_to_string(&tag).unwrap()).unwrap();
+    assert_eq!(
+        tag["effective_policy"]["tags"]["costcenter"]["tag_key"],
+        serde_json::json!({"@@assign": "CostCenter"}),
+        "{tag:#}"
+    );
     // The files are in the manifest, so the bundle verifies with them.
     let manifest: Value =
         serde_json::from_str(&std::fs::read_to_string(bundle.join("manifest.json")).unwrap())
