@@ -463,6 +463,11 @@ pub struct ValidateArgs {
     /// file and line (the problems also go to stderr as text; exit 1 when there are any).
     #[arg(long, value_enum, default_value_t = ValidateFormat::Text)]
     pub format: ValidateFormat,
+    /// Also send every SCP and RCP document to IAM Access Analyzer (ValidatePolicy) and show its
+    /// findings at their file and line: errors fail validation (exit 1); security warnings,
+    /// warnings and suggestions are shown and exit 0. Needs credentials.
+    #[arg(long)]
+    pub online: bool,
 }
 
 /// How `govern validate` reports.

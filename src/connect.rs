@@ -229,6 +229,8 @@ pub async fn again_only(
     let mut actual = connection
         .organization(Expect::Declared(&desired.management_account))
         .await?;
+    let which = crate::discover::tags::declared(desired, &actual);
+    crate::discover::tags::tags(clients, &mut actual, which).await?;
     let mut scope = Scope::of(desired);
     scope.shard = reader.shard;
     if !accounts.is_empty() && !scope.is_empty() {
@@ -325,6 +327,8 @@ async fn read_root_access(clients: &Clients, actual: &mut Actual) -> Result<()> 
 async fn read(connection: &Connection, reader: &Reader<'_>, desired: &Desired) -> Result<Actual> {
     let expect = Expect::Declared(&desired.management_account);
     let mut actual = connection.organization(expect).await?;
+    let which = crate::discover::tags::declared(desired, &actual);
+    crate::discover::tags::tags(&connection.clients, &mut actual, which).await?;
     let mut scope = Scope::of(desired);
     scope.shard = reader.shard;
     connection

@@ -333,12 +333,13 @@ async fn run_change(
                 }
             }
         }
-        Change::CreateOu { path } => {
+        Change::CreateOu { path, tags } => {
             let parent = parent_id(ids, &path.parent())?;
             let r = org
                 .create_organizational_unit()
                 .parent_id(&parent)
                 .name(path.name())
+                .set_tags(Some(tag_list(tags)))
                 .tags(managed_tag())
                 .send()
                 .await
@@ -381,6 +382,28 @@ async fn run_change(
                 .entry(TargetKey::Ou(path.clone()))
                 .or_default()
                 .insert(PolicyKey::full_aws_access());
+        }
+        Change::RenameOu { from, path, id } => {
+            org.update_organizational_unit()
+                .organizational_unit_id(id)
+                .name(path.name())
+                .send()
+                .await
+                .inspect(|o| note(rids, o))
+                .map_err(|e| Error::aws("UpdateOrganizationalUnit", &on, e))?;
+            // The OU and everything below it go by the new path from here on.
+            let re = |p: &OuPath| p.renamed(from, path).unwrap_or_else(|| p.clone());
+            ids.ous = std::mem::take(&mut ids.ous)
+                .into_iter()
+                .map(|(p, i)| (re(&p), i))
+                .collect();
+            ids.attachments = std::mem::take(&mut ids.attachments)
+                .into_iter()
+                .map(|(k, v)| match k {
+                    TargetKey::Ou(p) => (TargetKey::Ou(re(&p)), v),
+                    other => (other, v),
+                })
+                .collect();
         }
         Change::CreatePolicy { kind, name, after } => {
             let r = org
@@ -473,6 +496,41 @@ async fn run_change(
                     .inspect(|o| note(rids, o))
                     .map_err(|e| Error::aws("TagResource", &on, e))?;
             }
+            // Keys a declared `tags` table no longer has (never managed-by: `after` keeps it).
+            let removed: Vec<String> = before
+                .tags
+                .keys()
+                .filter(|k| !after.tags.contains_key(*k))
+                .cloned()
+                .collect();
+            untag(org, id, removed, &on, rids).await?;
+        }
+        Change::SetTags {
+            target,
+            before,
+            after,
+        } => {
+            let id = target_id(ids, &target_key(ids, target)?)?;
+            let added: BTreeMap<String, String> = after
+                .iter()
+                .filter(|(k, v)| before.get(*k) != Some(*v))
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect();
+            if !added.is_empty() {
+                org.tag_resource()
+                    .resource_id(&id)
+                    .set_tags(Some(tag_list(&added)))
+                    .send()
+                    .await
+                    .inspect(|o| note(rids, o))
+                    .map_err(|e| Error::aws("TagResource", &on, e))?;
+            }
+            let removed: Vec<String> = before
+                .keys()
+                .filter(|k| !after.contains_key(*k))
+                .cloned()
+                .collect();
+            untag(org, &id, removed, &on, rids).await?;
         }
         Change::DeletePolicy { kind, name, id, .. } => {
             let r = org
@@ -495,9 +553,10 @@ async fn run_change(
             name,
             email,
             parent,
+            tags,
         } => {
             let role = clients.members.role();
-            let id = create_account(org, &ids.root, &on, name, email.as_str(), role).await?;
+            let id = create_account(org, &ids.root, &on, name, email.as_str(), role, tags).await?;
             if let Parent::Ou(_) = parent {
                 let dest = parent_id(ids, parent)?;
                 // The account exists now: left in the root by one unlucky answer, it would be
@@ -709,9 +768,12 @@ async fn run_change(
 }
 
 fn tags(state: &PolicyState) -> Vec<Tag> {
-    state
-        .tags
-        .iter()
+    tag_list(&state.tags)
+}
+
+/// `tags` as the SDK's tag list.
+fn tag_list(tags: &BTreeMap<String, String>) -> Vec<Tag> {
+    tags.iter()
         .map(|(k, v)| {
             Tag::builder()
                 .key(k)
@@ -799,6 +861,27 @@ async fn policy_differs(
     Ok(differs)
 }
 
+/// UntagResource of `keys` on `id`, when there are any.
+async fn untag(
+    org: &Client,
+    id: &str,
+    keys: Vec<String>,
+    on: &str,
+    rids: &mut Vec<String>,
+) -> Result<()> {
+    if keys.is_empty() {
+        return Ok(());
+    }
+    org.untag_resource()
+        .resource_id(id)
+        .set_tag_keys(Some(keys))
+        .send()
+        .await
+        .inspect(|o| note(rids, o))
+        .map_err(|e| Error::aws("UntagResource", on, e))?;
+    Ok(())
+}
+
 /// The tags of an Organizations resource (OU, policy, account).
 async fn resource_tags(org: &Client, id: &str, on: &str) -> Result<BTreeMap<String, String>> {
     Ok(org
@@ -823,6 +906,7 @@ async fn create_account(
     name: &str,
     email: &str,
     role: &str,
+    tags: &BTreeMap<String, String>,
 ) -> Result<AccountId> {
     // RoleName: AWS creates this role (trusting the management account) in the new account;
     // without it, OrganizationAccountAccessRole, and a different member_role would never exist.
@@ -831,6 +915,7 @@ async fn create_account(
         .account_name(name)
         .email(email)
         .role_name(role)
+        .set_tags(Some(tag_list(tags)))
         .tags(managed_tag())
         .send()
         .await

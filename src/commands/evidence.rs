@@ -100,6 +100,8 @@ async fn export(ctx: &Context, args: &EvidenceArgs, out: Option<&Path>) -> Resul
     let loaded = ctx.load()?;
     let config_digest = ConfigDigest::of(&ctx.config, &loaded.files)?.digest;
     let (clients, actual) = super::connect_and_discover(ctx, &loaded.desired, "evidence").await?;
+    let effective =
+        crate::discover::effective::read(&clients, &loaded.desired, &actual, ctx.shard).await?;
     // Connecting checked the caller is the management account; its ARN was read then.
     let caller = Caller {
         account: actual.management_account.to_string(),
@@ -146,6 +148,7 @@ async fn export(ctx: &Context, args: &EvidenceArgs, out: Option<&Path>) -> Resul
         },
         previous_bundle_sha256: args.bundle.previous_bundle_sha256.clone(),
         shard: ctx.shard,
+        effective,
     };
     let (files, rows, manifest) = evidence::assemble(&collected);
     if let Some(out) = out {

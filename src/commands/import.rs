@@ -55,6 +55,9 @@ pub async fn run(ctx: &Context, args: &ImportArgs) -> Result<u8> {
         .region()
         .map(|r| r.to_string());
     let mut actual = connection.organization(Expect::CallersOwn).await?;
+    // Every OU's and account's tags, so that the file declares them (one request each).
+    let every = crate::discover::tags::everything(&actual);
+    crate::discover::tags::tags(&connection.clients, &mut actual, every).await?;
 
     // Read inside every account only what the file can say: all three contact types, opt-in
     // regions when a region deny becomes allowed_regions, and keys and secrets for the rotation note.

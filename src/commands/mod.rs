@@ -68,7 +68,7 @@ pub async fn run(cli: Cli) -> Result<u8> {
             })?,
     };
     match &cli.command {
-        Command::Validate(args) => validate::run(&ctx, args),
+        Command::Validate(args) => validate::run(&ctx, args).await,
         Command::Fmt(args) => fmt::run(&ctx, args),
         Command::Plan(args) => plan::run(&ctx, args).await,
         Command::Apply(args) => apply::run(&ctx, args).await,

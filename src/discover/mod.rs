@@ -1,7 +1,9 @@
 //! AWS → Actual. Knows AWS and nothing of TOML; returns a plain snapshot.
 
+pub mod effective;
 mod members;
 mod organization;
+pub mod tags;
 
 pub use members::{fallback, logging, members, service_access, Scope, DEFAULT_CONCURRENCY};
 pub use organization::organization;

@@ -11,6 +11,8 @@
 //! request each on every run. A policy type the root lists that the SDK's enum does not know is
 //! kept by name (`Actual::unknown_policy_types`) and never read further.
 //!
+//! Tags of OUs and accounts are read apart, only where org.toml declares them (`tags.rs`).
+//!
 //! Accounts come per parent (not ListAccounts + ListParents per account), and attachments per policy
 //! (not ListPoliciesForTarget per target): both are the fewer calls.
 
@@ -118,6 +120,8 @@ pub async fn organization(org: &Client) -> Result<Actual> {
         root_features: None,
         security_admins: None,
         trail: None,
+        // Read after, where needed (`discover::tags`).
+        tags: BTreeMap::new(),
     })
 }
 

@@ -19,6 +19,7 @@ mod iam;
 mod import;
 mod kinds;
 mod layers;
+mod lifecycle;
 mod lock;
 mod members;
 mod ocsf;

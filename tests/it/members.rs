@@ -54,6 +54,7 @@ fn desired(allowed: &[&str]) -> Desired {
             exemptions: BTreeMap::new(),
         },
         moved: Vec::new(),
+        moved_ous: Vec::new(),
     }
 }
 

@@ -48,6 +48,7 @@ fn empty_desired() -> Desired {
         accounts: BTreeMap::new(),
         baselines: Baselines::default(),
         moved: Vec::new(),
+        moved_ous: Vec::new(),
     }
 }
 
@@ -81,6 +82,7 @@ fn fresh_actual() -> Actual {
     attachments.insert(TargetKey::Root, keys(&["FullAWSAccess"]));
     attachments.insert(TargetKey::Account(acct(MGMT)), keys(&["FullAWSAccess"]));
     Actual {
+        tags: Default::default(),
         organization_id: "o-test".into(),
         management_account: acct(MGMT),
         root_id: "r-test".into(),
@@ -148,6 +150,7 @@ fn policies_are_created_updated_adopted_and_compared_as_json() {
         d.policies.insert(
             pn(name),
             DesiredPolicy {
+                tags: Default::default(),
                 kind: PolicyKind::ServiceControlPolicy,
                 description: "d".into(),
                 document: doc(action),
@@ -231,6 +234,7 @@ fn attachments_attach_before_detach_and_only_on_declared_targets() {
     d.policies.insert(
         pn("deny"),
         DesiredPolicy {
+            tags: Default::default(),
             kind: PolicyKind::ServiceControlPolicy,
             description: String::new(),
             document: doc("s3:*"),
@@ -240,6 +244,7 @@ fn attachments_attach_before_detach_and_only_on_declared_targets() {
     d.ous.insert(
         ou("Security"),
         DesiredOu {
+            tags: Default::default(),
             policies: Some(set(&["deny"])),
         },
     );
@@ -286,6 +291,7 @@ fn accounts_are_matched_by_id_then_email_moved_created_or_conflicting() {
     let mut d = empty_desired();
     d.ous.insert(ou("Prod"), DesiredOu::default());
     let declare = |name: &str, id: Option<&str>, email: &str, parent: Parent| DesiredAccount {
+        tags: Default::default(),
         name: name.into(),
         id: id.map(acct),
         email: Email::parse(email).unwrap(),
@@ -362,6 +368,7 @@ fn a_new_account_gets_its_attachments_after_it_exists() {
     d.accounts.insert(
         "fresh".into(),
         DesiredAccount {
+            tags: Default::default(),
             name: "fresh".into(),
             id: None,
             email: Email::parse("fresh@example.com").unwrap(),
@@ -540,6 +547,7 @@ fn arb_desired(actual: Actual) -> impl Strategy<Value = Desired> {
                     d.policies.insert(
                         pn(n),
                         DesiredPolicy {
+                            tags: Default::default(),
                             kind: PolicyKind::ServiceControlPolicy,
                             description: "new".into(),
                             document: doc(ACTIONS[actions[i]]),
@@ -549,7 +557,13 @@ fn arb_desired(actual: Actual) -> impl Strategy<Value = Desired> {
                 }
                 d.root_policies = root;
                 for (p, pols) in ous.into_iter().zip(ou_pols) {
-                    d.ous.insert(p, DesiredOu { policies: pols });
+                    d.ous.insert(
+                        p,
+                        DesiredOu {
+                            tags: Default::default(),
+                            policies: pols,
+                        },
+                    );
                 }
                 let mut used_ids = BTreeSet::new();
                 let mut used_emails = BTreeSet::new();
@@ -579,6 +593,7 @@ fn arb_desired(actual: Actual) -> impl Strategy<Value = Desired> {
                     d.accounts.insert(
                         format!("{name}-{i}"),
                         DesiredAccount {
+                            tags: Default::default(),
                             name: format!("{name}-{i}"),
                             id,
                             email: Email::parse(&email).unwrap(),
@@ -1159,6 +1174,7 @@ fn contacts_use_account_overrides_over_org_defaults() {
     d.accounts.insert(
         "m".into(),
         DesiredAccount {
+            tags: Default::default(),
             name: "m".into(),
             id: Some(id.clone()),
             email: Email::parse("m@example.com").unwrap(),
@@ -1188,6 +1204,7 @@ fn the_logging_account_gets_trusted_access_and_delegation_in_order() {
     d.accounts.insert(
         "log".into(),
         DesiredAccount {
+            tags: Default::default(),
             name: "log".into(),
             id: None,
             email: Email::parse("log@example.com").unwrap(),
@@ -1223,6 +1240,7 @@ fn root_access_needs_trusted_access_once_and_off_needs_nothing() {
     d.accounts.insert(
         "log".into(),
         DesiredAccount {
+            tags: Default::default(),
             name: "log".into(),
             id: None,
             email: Email::parse("log@example.com").unwrap(),
@@ -1299,6 +1317,7 @@ fn the_trail_converges_in_simulation_bucket_and_key_before_the_trail_and_trusted
             parent: Parent::Root,
             policies: None,
             contacts: BTreeMap::new(),
+            tags: None,
         },
     );
     d.baselines.logging = Some(Logging {
@@ -1369,6 +1388,7 @@ fn target_narrows_to_matching_changes_and_what_they_need() {
     d.ous.insert(
         ou("Workloads/Prod"),
         DesiredOu {
+            tags: Default::default(),
             policies: Some(set(&["FullAWSAccess", "deny"])),
         },
     );
@@ -1376,6 +1396,7 @@ fn target_narrows_to_matching_changes_and_what_they_need() {
     d.policies.insert(
         pn("deny"),
         DesiredPolicy {
+            tags: Default::default(),
             kind: PolicyKind::ServiceControlPolicy,
             description: String::new(),
             document: doc("s3:*"),

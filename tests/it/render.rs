@@ -78,6 +78,7 @@ fn org_plan() -> Plan {
     let mut p = plan(vec![
         planned(
             Change::CreateOu {
+                tags: Default::default(),
                 path: ou("Workloads/Prod"),
             },
             &[],
@@ -103,6 +104,7 @@ fn org_plan() -> Plan {
         ),
         planned(
             Change::CreateAccount {
+                tags: Default::default(),
                 name: "audit".into(),
                 email: email("aws+audit@example.com"),
                 parent: Parent::Ou(ou("Security")),
@@ -170,12 +172,14 @@ fn every_change_plan() -> Plan {
         ),
         planned(
             Change::CreateOu {
+                tags: Default::default(),
                 path: ou("Workloads"),
             },
             &[],
         ),
         planned(
             Change::CreateOu {
+                tags: tags(&[("team", "platform")]),
                 path: ou("Workloads/Prod"),
             },
             &["ou:Workloads"],
@@ -213,6 +217,7 @@ fn every_change_plan() -> Plan {
         ),
         planned(
             Change::CreateAccount {
+                tags: tags(&[("owner", "audit-team")]),
                 name: "audit".into(),
                 email: email("aws+audit@example.com"),
                 parent: Parent::Ou(ou("Security")),
@@ -225,6 +230,25 @@ fn every_change_plan() -> Plan {
                 id: acct("111122223333"),
                 before: Parent::Root,
                 after: Parent::Ou(ou("Security")),
+            },
+            &[],
+        ),
+        planned(
+            Change::RenameOu {
+                from: ou("Security/Old"),
+                path: ou("Security/Audit"),
+                id: "ou-ab12-cd34ef56".into(),
+            },
+            &[],
+        ),
+        planned(
+            Change::SetTags {
+                target: Target::Account {
+                    name: "log-archive".into(),
+                    id: Some(acct("111122223333")),
+                },
+                before: tags(&[("env", "test"), ("owner", "ops")]),
+                after: tags(&[("owner", "security")]),
             },
             &[],
         ),
@@ -635,6 +659,7 @@ fn summary_line_counts_by_action() {
     );
     let one = plan(vec![planned(
         Change::CreateOu {
+            tags: Default::default(),
             path: ou("Security"),
         },
         &[],
@@ -649,7 +674,7 @@ fn summary_line_counts_by_action() {
     );
     assert_eq!(
         render::summary_line(&every_change_plan()),
-        "Plan: 12 to add, 10 to change, 3 to remove."
+        "Plan: 12 to add, 12 to change, 3 to remove."
     );
     let text = render::text(&org_plan(), &plain());
     assert!(text.ends_with("\nPlan: 3 to add, 2 to change, 1 to remove.\n"));
@@ -683,7 +708,7 @@ fn json_is_pretty_with_stable_keys_and_a_trailing_newline() {
     assert_eq!(v["format_version"], FORMAT_VERSION);
     assert_eq!(
         v["summary"],
-        serde_json::json!({"add": 12, "change": 10, "remove": 3})
+        serde_json::json!({"add": 12, "change": 12, "remove": 3})
     );
     // The JSON is the plan itself: it reads back into the same changes.
     let back: Vec<PlannedChange> = serde_json::from_value(v["changes"].clone()).unwrap();
@@ -778,6 +803,8 @@ fn type_name(c: &Change) -> &'static str {
         Change::UpdatePolicy { .. } => "update_policy",
         Change::CreateAccount { .. } => "create_account",
         Change::MoveAccount { .. } => "move_account",
+        Change::SetTags { .. } => "set_tags",
+        Change::RenameOu { .. } => "rename_ou",
         Change::Attach { .. } => "attach",
         Change::Detach { .. } => "detach",
         Change::DeletePolicy { .. } => "delete_policy",
@@ -792,7 +819,7 @@ fn type_name(c: &Change) -> &'static str {
         Change::Member(MemberChange::DisableRegion(_)) => "disable_region",
     }
 }
-const CHANGE_TYPES: usize = 17;
+const CHANGE_TYPES: usize = 20;
 
 #[test]
 fn the_reference_documents_every_change_type_and_field() {

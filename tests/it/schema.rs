@@ -255,6 +255,8 @@ fn the_docs_name_only_keys_that_exist() {
         "finished_at",            // evidence manifest.json
         "config_digest",          // evidence manifest.json
         "config_git",             // evidence manifest.json
+        "policy_type",            // evidence state/effective/<id>/<type>.json
+        "effective_policy",       // evidence state/effective/<id>/<type>.json
         "uncommitted_changes",    // evidence manifest.json, in config_git
     ];
     known.extend(other.iter().map(|s| s.to_string()));

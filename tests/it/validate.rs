@@ -237,7 +237,7 @@ fn cases() -> Vec<Case> {
         "[accounts.a]\nemial = \"aws+a@example.com\"\nemail = \"aws+a@example.com\"\n",
     ]),
             at: ":5:1: accounts.a.emial: unknown key `emial`".to_string(),
-            help: Some("did you mean `email`? allowed keys in [accounts.a]: id, email, ou, policies, contacts".to_string()),
+            help: Some("did you mean `email`? allowed keys in [accounts.a]: id, email, ou, policies, contacts, tags".to_string()),
         },
         Case {
             name: "rule_2_unknown_table_at_the_top",
@@ -556,7 +556,7 @@ fn rule_2_unknown_key_in_organization_limits_policies_root_and_ous() {
     let e = f.error(&toml(&[BASE, "[ous.Workloads.Prod]\n"]));
     assert_eq!(
         e.problems[0].help.as_deref(),
-        Some("allowed keys in [ous.Workloads]: policies; a nested OU is written as one path: [ous.\"Workloads/Prod\"]")
+        Some("allowed keys in [ous.Workloads]: policies, tags; a nested OU is written as one path: [ous.\"Workloads/Prod\"]")
     );
 }
 

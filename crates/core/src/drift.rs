@@ -153,7 +153,10 @@ mod tests {
                     address: "ou:Security".parse().unwrap(),
                     action: Action::Create,
                     depends_on: vec![],
-                    change: Change::CreateOu { path: path.clone() },
+                    change: Change::CreateOu {
+                        tags: Default::default(),
+                        path: path.clone(),
+                    },
                 })
                 .collect(),
             unmanaged: vec![],

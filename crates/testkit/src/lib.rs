@@ -5,6 +5,7 @@
 //! starts its own [`Emulator`] (about a second); the server is killed when the value is dropped,
 //! also when the test panics.
 
+mod access_analyzer;
 pub mod emulator;
 pub mod policy_types;
 pub mod proxy;

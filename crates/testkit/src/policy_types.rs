@@ -22,7 +22,9 @@
 //!   (`PolicyNotAttachedException`), ListTargetsForPolicy, TagResource, UntagResource,
 //!   ListTagsForResource;
 //! - DescribeEffectivePolicy of a type it keeps, for an account: the policies attached to the
-//!   account, its OUs and the root, merged with `@@assign` (enough for what govern reads).
+//!   account, its OUs and the root, merged with `@@assign` (enough for what govern reads); and of
+//!   moto's management types (tag, AI opt-out), which moto keeps but cannot describe as effective:
+//!   merged the same way from what moto has attached (ListPoliciesForTarget, DescribePolicy).
 //!
 //! Any type string is taken, known to the SDK or not, so a test can enable a type govern does not
 //! know. The strict layer's behaviours (pending types, transient errors) are moto's only.
@@ -188,11 +190,46 @@ impl PolicyTypes {
             }
             "DescribeEffectivePolicy" => {
                 let kind = request["PolicyType"].as_str()?;
-                if is_moto(kind) {
-                    return None;
-                }
                 let account = request["TargetId"].as_str()?.to_string();
                 let path = ancestry(upstream, &account).await?;
+                if is_moto(kind) {
+                    // moto keeps these types but has no DescribeEffectivePolicy: the proxy merges
+                    // what moto has attached along the account's path, root first.
+                    let mut merged = serde_json::Map::new();
+                    let mut any = false;
+                    for target in path.iter().rev() {
+                        let listed = upstream
+                            .organizations(
+                                "ListPoliciesForTarget",
+                                json!({ "TargetId": target, "Filter": kind }),
+                            )
+                            .await?;
+                        for p in listed["Policies"].as_array().into_iter().flatten() {
+                            let Some(id) = p["Id"].as_str() else { continue };
+                            let described = upstream
+                                .organizations("DescribePolicy", json!({ "PolicyId": id }))
+                                .await?;
+                            let content = described["Policy"]["Content"].as_str().unwrap_or("{}");
+                            if let Ok(Value::Object(doc)) = serde_json::from_str(content) {
+                                any = true;
+                                merge(&mut merged, &doc);
+                            }
+                        }
+                    }
+                    if !any {
+                        return Some(error(
+                            "EffectivePolicyNotFoundException",
+                            "We can't find an effective policy for the specified target.",
+                        ));
+                    }
+                    return Some(ok(json!({
+                        "EffectivePolicy": {
+                            "PolicyContent": Value::Object(merged).to_string(),
+                            "TargetId": account,
+                            "PolicyType": kind,
+                        }
+                    })));
+                }
                 let inner = lock(&self.inner);
                 let mut merged = serde_json::Map::new();
                 let mut any = false;

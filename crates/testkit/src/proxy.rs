@@ -303,6 +303,9 @@ pub(crate) fn classify(
     if service == "unknown" && path == "/federation/credentials" {
         return ("sso:GetRoleCredentials".to_string(), Protocol::Rest);
     }
+    if service == "access-analyzer" && path == "/policy/validation" {
+        return ("access-analyzer:ValidatePolicy".to_string(), Protocol::Rest);
+    }
     let segment = path.trim_start_matches('/');
     let account_path = !segment.is_empty()
         && !segment.contains('/')
@@ -976,6 +979,11 @@ async fn answer(
     };
     if let Some(answer) = shared.strict.before(&call) {
         return reply(answer);
+    }
+
+    // moto has no Access Analyzer: the proxy answers ValidatePolicy (`access_analyzer`).
+    if op == "access-analyzer:ValidatePolicy" {
+        return reply(crate::access_analyzer::validate_policy(&body));
     }
 
     if REGION_OPS.contains(&op) {

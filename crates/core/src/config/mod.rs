@@ -29,6 +29,7 @@ mod raw;
 pub mod sarif;
 pub mod schema;
 mod security;
+mod tags;
 pub mod templates;
 pub mod trail;
 mod validate;

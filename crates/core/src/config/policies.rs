@@ -129,7 +129,15 @@ pub(crate) fn declare(
         out.names.push((entry.name.clone(), kind));
         let description = description(cx, &entry.name, entry.body.description.as_ref(), problems);
         let document = document(cx, entry, kind, problems, files);
-        if let (Some(description), Some((document, source))) = (description, document) {
+        let tags = super::tags::tags(
+            cx.src,
+            entry.body.tags.as_ref(),
+            &["policies", &entry.name],
+            problems,
+        );
+        if let (Some(description), Some((document, source)), Ok(tags)) =
+            (description, document, tags)
+        {
             out.policies.insert(
                 name,
                 DesiredPolicy {
@@ -137,6 +145,7 @@ pub(crate) fn declare(
                     description,
                     document,
                     source,
+                    tags,
                 },
             );
         }

@@ -33,6 +33,9 @@ pub(crate) struct Entry<T> {
 
 pub(crate) type List = Sp<Vec<Sp<String>>>;
 
+/// A `tags = { key = "value" }` table: each key and value with its span.
+pub(crate) type RawTags = Sp<Vec<(Sp<String>, Sp<String>)>>;
+
 #[derive(Debug, Default)]
 pub(crate) struct RawFile {
     /// `None` when the file has no `[organization]` table.
@@ -87,12 +90,14 @@ pub(crate) struct RawPolicy {
     pub file: Option<Sp<String>>,
     pub template: Option<Sp<String>>,
     pub description: Option<Sp<String>>,
+    pub tags: Option<RawTags>,
 }
 
-/// `[root]` or `[ous.<path>]`.
+/// `[root]` or `[ous.<path>]` (only an OU has `tags`).
 #[derive(Debug, Default)]
 pub(crate) struct RawTarget {
     pub policies: Option<List>,
+    pub tags: Option<RawTags>,
 }
 
 #[derive(Debug, Default)]
@@ -103,6 +108,7 @@ pub(crate) struct RawAccount {
     pub policies: Option<List>,
     /// `[accounts.<name>.contacts.<type>]`.
     pub contacts: Vec<Entry<RawContact>>,
+    pub tags: Option<RawTags>,
 }
 
 /// The keys each table allows, with what each one holds (used in `help`).
@@ -155,17 +161,17 @@ const TOP: &[(&str, &str)] = &[
     ),
     (
         "moved",
-        "policies renamed in place, one [[moved]] table each with `from` and `to`",
+        "policies and OUs renamed in place, one [[moved]] table each with `from` and `to`",
     ),
 ];
 const MOVED: &[(&str, &str)] = &[
     (
         "from",
-        "the policy's old address in quotes, like \"scp:old-name\"",
+        "the old address in quotes, like \"scp:old-name\" or \"ou:Workloads/Old\"",
     ),
     (
         "to",
-        "the policy's new address in quotes, like \"scp:new-name\" (declared under [policies])",
+        "the new address in quotes, like \"scp:new-name\" (declared under [policies]) or \"ou:Workloads/New\" (declared under [ous], same parent)",
     ),
 ];
 const ORGANIZATION: &[(&str, &str)] = &[
@@ -291,11 +297,19 @@ const POLICY: &[(&str, &str)] = &[
         "the name of a template in quotes, like \"deny-regions\"",
     ),
     ("description", "text in quotes, at most 512 characters"),
+    ("tags", "a table of tag keys and text values, like { owner = \"platform\", cost-center = \"1234\" }"),
 ];
 const TARGET: &[(&str, &str)] = &[(
     "policies",
     "a list of policy names, like [\"FullAWSAccess\", \"deny-leave-org\"]",
 )];
+const OU: &[(&str, &str)] = &[
+    (
+        "policies",
+        "a list of policy names, like [\"FullAWSAccess\", \"deny-leave-org\"]",
+    ),
+    ("tags", "a table of tag keys and text values, like { owner = \"platform\", cost-center = \"1234\" }"),
+];
 const ACCOUNT: &[(&str, &str)] = &[
     ("id", "the account's id: 12 digits in quotes"),
     ("email", "the account's root email address in quotes"),
@@ -308,6 +322,7 @@ const ACCOUNT: &[(&str, &str)] = &[
         "contacts",
         "this account's own alternate contacts: [accounts.<name>.contacts.security] …",
     ),
+    ("tags", "a table of tag keys and text values, like { owner = \"platform\", cost-center = \"1234\" }"),
 ];
 
 /// Parses `src` as TOML and reads its structure. `None` when the TOML itself is malformed.
@@ -401,6 +416,7 @@ impl Reader<'_> {
             file: r.string(t, path, "file", POLICY),
             template: r.string(t, path, "template", POLICY),
             description: r.string(t, path, "description", POLICY),
+            tags: r.tags(t, path, POLICY),
         });
         if let Some((span, t)) = self.sub_table(top, &[], "root") {
             let path = ["root"];
@@ -410,11 +426,13 @@ impl Reader<'_> {
                 key_span: span,
                 body: RawTarget {
                     policies: self.list(t, &path, "policies", TARGET),
+                    tags: None,
                 },
             });
         }
-        file.ous = self.entries(top, "ous", TARGET, &[], |r, t, path| RawTarget {
-            policies: r.list(t, path, "policies", TARGET),
+        file.ous = self.entries(top, "ous", OU, &[], |r, t, path| RawTarget {
+            policies: r.list(t, path, "policies", OU),
+            tags: r.tags(t, path, OU),
         });
         file.accounts = self.entries(top, "accounts", ACCOUNT, &["email"], |r, t, path| {
             RawAccount {
@@ -423,6 +441,7 @@ impl Reader<'_> {
                 ou: r.string(t, path, "ou", ACCOUNT),
                 policies: r.list(t, path, "policies", ACCOUNT),
                 contacts: r.contacts(t, path),
+                tags: r.tags(t, path, ACCOUNT),
             }
         });
         self.baselines(top, &mut file);
@@ -662,6 +681,46 @@ impl Reader<'_> {
         })
     }
 
+    /// `tags`: a table (inline or not) of string values; a value of another type is reported and
+    /// left out.
+    fn tags(&mut self, t: &dyn TableLike, path: &[&str], spec: &[(&str, &str)]) -> Option<RawTags> {
+        let item = t.get("tags")?;
+        let span = item.span().unwrap_or_else(|| self.key_span(t, "tags"));
+        let full = with(path, "tags");
+        let Some(table) = item.as_table_like() else {
+            self.type_error(item, &span, &full, "a table", help(spec, "tags"));
+            return None;
+        };
+        let mut pairs = Vec::new();
+        for (key, value) in table.iter() {
+            let kspan = self.key_span(table, key);
+            let vspan = value.span().unwrap_or_else(|| kspan.clone());
+            match value.as_str() {
+                Some(v) => pairs.push((
+                    Sp {
+                        value: key.to_string(),
+                        span: kspan,
+                    },
+                    Sp {
+                        value: v.to_string(),
+                        span: vspan,
+                    },
+                )),
+                None => {
+                    let at = with(&full, key);
+                    self.type_error(
+                        value,
+                        &vspan,
+                        &at,
+                        "a string",
+                        "a tag's value is text in quotes, like \"platform\"",
+                    );
+                }
+            }
+        }
+        Some(Sp { value: pairs, span })
+    }
+
     fn type_error(
         &mut self,
         item: &Item,
@@ -704,12 +763,14 @@ pub(crate) fn accepted_paths() -> std::collections::BTreeSet<String> {
     add("limits.", LIMITS);
     add("policies.*.", POLICY);
     add("root.", TARGET);
-    add("ous.*.", TARGET);
+    add("ous.*.", OU);
     add("accounts.*.", ACCOUNT);
     add("moved[].", MOVED);
     out.insert("moved[]".to_string());
     for named in ["policies.*", "ous.*", "accounts.*"] {
         out.insert(named.to_string());
+        // `tags`' keys are the user's.
+        out.insert(format!("{named}.tags.*"));
     }
     baselines::accepted_paths(&mut out);
     security::accepted_paths(&mut out);

@@ -40,7 +40,7 @@ pub struct OrgToml {
     root: Option<Target>,
     /// Organizational units by path below the root (`Workloads/Prod`), one [ous."<path>"] table each.
     #[schemars(extend("propertyNames" = { "pattern": "^[^/]+(/[^/]+){0,4}$" }))]
-    ous: Option<BTreeMap<String, Target>>,
+    ous: Option<BTreeMap<String, Ou>>,
     /// Member accounts by name, one [accounts.<name>] table each.
     accounts: Option<BTreeMap<String, Account>>,
     /// Alternate contacts of every active member account.
@@ -56,8 +56,9 @@ pub struct OrgToml {
     /// Accounts exempt from baselines, by 12-digit account id, each with the reasons.
     #[schemars(extend("propertyNames" = { "pattern": "^[0-9]{12}$" }))]
     exemptions: Option<BTreeMap<String, Exemption>>,
-    /// Policies renamed in place, one [[moved]] table each: UpdatePolicy gives the policy its new
-    /// name and it keeps its id and attachments.
+    /// Policies and OUs renamed in place, one [[moved]] table each: UpdatePolicy or
+    /// UpdateOrganizationalUnit gives it its new name and it keeps its id, attachments (and an
+    /// OU its OUs and accounts).
     moved: Option<Vec<Moved>>,
 }
 
@@ -66,10 +67,12 @@ pub struct OrgToml {
 #[schemars(deny_unknown_fields)]
 #[allow(dead_code)]
 struct Moved {
-    /// The policy's old address: its type's prefix and name, like "scp:old-name".
+    /// The old address: a policy's type prefix and name, like "scp:old-name", or an OU's path,
+    /// like "ou:Workloads/Old".
     #[schemars(regex(pattern = r"^[a-z0-9-]+:.+$"))]
     from: String,
-    /// The policy's new address, like "scp:new-name"; declared under [policies] with that type.
+    /// The new address, like "scp:new-name" (declared under [policies] with that type) or
+    /// "ou:Workloads/New" (declared under [ous], with the same parent).
     #[schemars(regex(pattern = r"^[a-z0-9-]+:.+$"))]
     to: String,
 }
@@ -110,6 +113,8 @@ struct Policy {
     /// Up to 512 characters.
     #[schemars(length(max = 512))]
     description: Option<String>,
+    /// The policy's tags besides govern's own managed-by; leave it out to keep them as they are.
+    tags: Option<TagsValue>,
 }
 
 #[derive(JsonSchema)]
@@ -119,7 +124,20 @@ enum Template {
     DenyRegions,
 }
 
-/// `[root]` or `[ous."<path>"]`.
+/// `[ous."<path>"]`.
+#[derive(JsonSchema)]
+#[schemars(deny_unknown_fields)]
+#[allow(dead_code)]
+struct Ou {
+    /// The exact set of policies attached here, per policy type org.toml declares (missing ones
+    /// are attached, others detached); leave it out to keep the attachments as they are. Names at
+    /// least one SCP.
+    policies: Option<PolicyNames>,
+    /// The OU's tags besides govern's own managed-by; leave it out to keep them as they are.
+    tags: Option<TagsValue>,
+}
+
+/// `[root]`.
 #[derive(JsonSchema)]
 #[schemars(deny_unknown_fields)]
 #[allow(dead_code)]
@@ -150,6 +168,8 @@ struct Account {
     policies: Option<PolicyNames>,
     /// This account's own alternate contacts, replacing the org-wide ones.
     contacts: Option<Contacts>,
+    /// The account's tags besides managed-by; leave it out to keep them as they are.
+    tags: Option<TagsValue>,
 }
 
 /// Alternate contacts by type; a type left out is not managed.
@@ -340,6 +360,20 @@ value_schema!(
         "type": "array",
         "items": RegionValue::json_schema(g),
         "uniqueItems": true
+    })
+);
+value_schema!(
+    /// Tags: at most 49 (AWS allows 50 a resource; govern keeps managed-by), keys of 1 to 128
+    /// characters without the `aws:` prefix and other than managed-by, values of at most 256.
+    TagsValue, _g => json_schema!({
+        "type": "object",
+        "maxProperties": super::tags::MAX_TAGS - 1,
+        "propertyNames": {
+            "minLength": 1,
+            "maxLength": super::tags::MAX_KEY,
+            "not": { "anyOf": [{ "pattern": "^[aA][wW][sS]:" }, { "const": "managed-by" }] }
+        },
+        "additionalProperties": { "type": "string", "maxLength": super::tags::MAX_VALUE }
     })
 );
 value_schema!(

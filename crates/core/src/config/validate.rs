@@ -56,7 +56,7 @@ pub(crate) fn validate(
     let ous = ous(src, &raw.ous, &lists, problems);
     let accounts = accounts(src, &raw.accounts, &ous, &lists, problems);
     let baselines = super::baselines::baselines(src, raw, &org.allowed_regions, problems);
-    let moved = moved(src, &raw.moved, &declared.names, problems);
+    let (moved, moved_ous) = moved(src, &raw.moved, &declared.names, &ous, problems);
 
     if !problems.is_empty() {
         return None;
@@ -82,6 +82,7 @@ pub(crate) fn validate(
         accounts: accounts.into_iter().flatten().collect(),
         baselines,
         moved,
+        moved_ous,
     })
 }
 
@@ -91,14 +92,47 @@ fn moved(
     src: &Source,
     raw: &[Sp<super::raw::RawMoved>],
     declared: &[(String, PolicyKind)],
+    ous: &BTreeMap<OuPath, Option<DesiredOu>>,
     problems: &mut Problems,
-) -> Vec<crate::model::Moved> {
+) -> (Vec<crate::model::Moved>, Vec<crate::model::MovedOu>) {
     let mut out: Vec<crate::model::Moved> = Vec::new();
-    let help = "`from` and `to` are policy addresses like \"scp:old-name\" and \"scp:new-name\": the type's prefix (scp, rcp, tag, backup, …) and the policy's name";
+    let mut out_ous: Vec<crate::model::MovedOu> = Vec::new();
+    let help = "`from` and `to` are policy addresses like \"scp:old-name\" and \"scp:new-name\": the type's prefix (scp, rcp, tag, backup, …) and the policy's name; or OU addresses like \"ou:Workloads/Old\" and \"ou:Workloads/New\"";
     for m in raw {
         let (Some(from), Some(to)) = (&m.value.from, &m.value.to) else {
             continue; // reported while reading
         };
+        let ou = |v: &Sp<String>| match v.value.parse::<crate::model::Address>() {
+            Ok(crate::model::Address::Ou(p)) => Some(p),
+            _ => None,
+        };
+        match (ou(from), ou(to)) {
+            (Some(old), Some(new)) => {
+                if let Some(p) = moved_ou(src, m, &old, &new, ous, &out_ous) {
+                    problems.push(p);
+                } else {
+                    out_ous.push(crate::model::MovedOu { from: old, to: new });
+                }
+                continue;
+            }
+            (Some(_), None) | (None, Some(_)) => {
+                let (v, key) = if ou(from).is_some() {
+                    (to, "to")
+                } else {
+                    (from, "from")
+                };
+                problems.push(
+                    src.problem(
+                        &v.span,
+                        &key_path(&["moved", key]),
+                        format!("`{}` is not an OU address: `from` and `to` are both OUs or both policies", v.value),
+                    )
+                    .with_help(help),
+                );
+                continue;
+            }
+            (None, None) => {}
+        }
         let parse = |v: &Sp<String>, key: &str, problems: &mut Problems| match v
             .value
             .parse::<crate::model::Address>(
@@ -191,7 +225,62 @@ fn moved(
             to: new,
         });
     }
-    out
+    (out, out_ous)
+}
+
+/// An OU `[[moved]]`: UpdateOrganizationalUnit renames and never moves, so `to` has the parent of
+/// `from`; `to` is declared under [ous] and `from` is not (nor implied by a deeper path); each OU
+/// moves once. The problem, if any.
+fn moved_ou(
+    src: &Source,
+    m: &Sp<super::raw::RawMoved>,
+    old: &OuPath,
+    new: &OuPath,
+    ous: &BTreeMap<OuPath, Option<DesiredOu>>,
+    earlier: &[crate::model::MovedOu],
+) -> Option<super::error::Problem> {
+    let (from, to) = (m.value.from.as_ref()?, m.value.to.as_ref()?);
+    if old.parent() != new.parent() {
+        return Some(
+            src.problem(
+                &to.span,
+                "moved.to",
+                format!("`ou:{new}` is not under the parent of `ou:{old}`: an OU rename keeps its parent"),
+            )
+            .with_help("UpdateOrganizationalUnit changes only the name; to put accounts elsewhere, change their `ou`"),
+        );
+    }
+    if !ous.contains_key(new) {
+        return Some(
+            src.problem(
+                &to.span,
+                "moved.to",
+                format!("no OU `{new}` is declared under [ous]"),
+            )
+            .with_help("`to` is the OU's new path, declared as [ous.\"<path>\"]"),
+        );
+    }
+    if ous.contains_key(old) {
+        return Some(
+            src.problem(
+                &from.span,
+                "moved.from",
+                format!("`{old}` is still declared under [ous] (or implied by a deeper path): a moved OU has only its new path"),
+            )
+            .with_help("declare the OU and everything below it by the new path, or remove this [[moved]]"),
+        );
+    }
+    if earlier.iter().any(|e| e.from == *old || e.to == *new) {
+        return Some(
+            src.problem(
+                &m.span,
+                "moved",
+                format!("`ou:{old}` or `ou:{new}` is in an earlier [[moved]]"),
+            )
+            .with_help("each OU moves once"),
+        );
+    }
+    None
 }
 
 fn organization(
@@ -551,10 +640,20 @@ fn ous(
                 .check(list, &["ous", &entry.name, "policies"], problems)
                 .map(Some),
         };
+        let tags = super::tags::tags(
+            src,
+            entry.body.tags.as_ref(),
+            &["ous", &entry.name],
+            problems,
+        );
         for ancestor in path.ancestors_and_self() {
             out.entry(ancestor).or_insert(Some(DesiredOu::default()));
         }
-        out.insert(path, policies.map(|policies| DesiredOu { policies }));
+        let ou = match (policies, tags) {
+            (Some(policies), Ok(tags)) => Some(DesiredOu { policies, tags }),
+            _ => None,
+        };
+        out.insert(path, ou);
     }
     out
 }
@@ -663,6 +762,7 @@ fn accounts(
         };
 
         let contacts = super::contacts::contacts(src, &a.contacts, &base, problems);
+        let tags = super::tags::tags(src, a.tags.as_ref(), &base, problems).unwrap_or_default();
 
         if problems.len() > before {
             out.push(None);
@@ -678,6 +778,7 @@ fn accounts(
                     parent,
                     policies,
                     contacts,
+                    tags,
                 },
             )));
         }

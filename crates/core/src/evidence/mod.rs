@@ -48,6 +48,16 @@ pub struct Collected<'a> {
     pub previous_bundle_sha256: Option<String>,
     /// `--shard I/N`: write this shard's partial bundle.
     pub shard: Option<Shard>,
+    /// Each account's effective policy of each management policy type org.toml declares
+    /// (DescribeEffectivePolicy; None where AWS computes none): one file each,
+    /// `state/effective/<account id>/<type prefix>.json`.
+    pub effective:
+        BTreeMap<(crate::model::AccountId, crate::model::PolicyKind), Option<serde_json::Value>>,
+}
+
+/// Where an account's effective policy of a kind is in a bundle.
+pub fn effective_file(account: &crate::model::AccountId, kind: crate::model::PolicyKind) -> String {
+    format!("state/effective/{account}/{}.json", kind.prefix())
 }
 
 pub const GOVERN_VERSION: &str = env!("CARGO_PKG_VERSION");
@@ -71,6 +81,16 @@ pub fn assemble(c: &Collected) -> (Files, Vec<Row>, Manifest) {
                 controls::account_file(id),
                 json(&AccountState::of(c.actual, id, account)),
             );
+        }
+    }
+    for ((id, kind), policy) in &c.effective {
+        if c.shard.is_none_or(|s| s.owns(id)) {
+            let state = serde_json::json!({
+                "account": id,
+                "policy_type": kind.api_name(),
+                "effective_policy": policy,
+            });
+            files.add(effective_file(id, *kind), json(&state));
         }
     }
     for (name, bytes) in &c.config_files {

@@ -4,7 +4,7 @@
 use super::logging::LoggingImport;
 use super::toml::Toml;
 use super::{ou_of, Attachments, Model, SCP_DIR};
-use crate::model::{BaselineKind, Contact, ContactType, PolicyKey, PolicyKind};
+use crate::model::{BaselineKind, Contact, ContactType, PolicyKey, PolicyKind, TargetKey};
 
 /// Past this many accounts, they go to files of their own (`include`): one per top-level OU, so
 /// that org.toml stays readable and a team's accounts are one file to review.
@@ -364,10 +364,12 @@ fn policies(t: &mut Toml, m: &Model) {
             Some(f) => t.string("file", &format!("{}/{f}", super::policy_dir(*kind))),
             None => t.string("template", "deny-regions"),
         }
-        let description = &m.actual.policies[&PolicyKey::new(*kind, name.clone())].description;
-        if !description.is_empty() {
-            t.string("description", description);
+        let policy = &m.actual.policies[&PolicyKey::new(*kind, name.clone())];
+        if !policy.description.is_empty() {
+            t.string("description", &policy.description);
         }
+        // govern's own managed-by stays implicit: it cannot be declared.
+        t.tags(&crate::model::declarable_tags(&policy.tags));
     }
 }
 
@@ -398,6 +400,14 @@ fn targets(t: &mut Toml, m: &Model) {
     for (path, attached) in &m.ous {
         t.table(&["ous", path.as_str()]);
         policies_key(t, attached);
+        target_tags(t, m, &TargetKey::Ou(path.clone()));
+    }
+}
+
+/// An OU's or an account's tags as read, govern's own managed-by aside.
+fn target_tags(t: &mut Toml, m: &Model, key: &TargetKey) {
+    if let Some(tags) = m.actual.tags.get(key) {
+        t.tags(&crate::model::declarable_tags(tags));
     }
 }
 
@@ -445,6 +455,7 @@ fn account(t: &mut Toml, m: &Model, a: &super::AccountEntry) {
             t.string("ou", ou.as_str());
         }
         policies_key(t, &a.policies);
+        target_tags(t, m, &TargetKey::Account(a.id.clone()));
         for (kind, c) in &a.contacts {
             t.table(&["accounts", &a.key, "contacts", kind.key()]);
             contact_fields(t, c);

@@ -56,6 +56,7 @@ fn settings() -> Settings {
 /// An organization with most of what import must handle.
 fn brownfield() -> Actual {
     let mut a = Actual {
+        tags: Default::default(),
         organization_id: "o-test".into(),
         management_account: id(123456789012),
         root_id: "r-1".into(),

@@ -55,6 +55,18 @@ impl Toml {
         self.line(&format!("{} = [{}]", key(k), items.join(", ")));
     }
 
+    /// `tags = { owner = "platform" }`, nothing when `tags` is empty.
+    pub fn tags(&mut self, tags: &std::collections::BTreeMap<String, String>) {
+        if tags.is_empty() {
+            return;
+        }
+        let items: Vec<String> = tags
+            .iter()
+            .map(|(k, v)| format!("{} = {}", key(k), string(v)))
+            .collect();
+        self.line(&format!("tags = {{ {} }}", items.join(", ")));
+    }
+
     pub fn integer(&mut self, k: &str, v: i64) {
         self.line(&format!("{} = {v}", key(k)));
     }

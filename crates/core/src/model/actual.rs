@@ -58,6 +58,10 @@ pub struct Actual {
     /// The organization trail, its bucket and key (`[logging.trail]`), when read.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trail: Option<super::TrailActual>,
+    /// Tags of OUs and accounts (ListTagsForResource), read only where org.toml declares `tags`
+    /// (import: everywhere); a target absent here was not read. Policies carry their own.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub tags: BTreeMap<TargetKey, super::Tags>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -142,6 +146,32 @@ impl Actual {
     /// The policy of `kind` named `name`.
     pub fn policy(&self, kind: PolicyKind, name: &PolicyName) -> Option<&ActualPolicy> {
         self.policies.get(&PolicyKey::new(kind, name.clone()))
+    }
+    /// The organization as it is once the OU at `from` is named `to` (same parent): it, every OU
+    /// below it, the accounts in them, their attachments and tags under the new paths.
+    pub fn rename_ou(&mut self, from: &OuPath, to: &OuPath) {
+        let re = |p: &OuPath| p.renamed(from, to).unwrap_or_else(|| p.clone());
+        self.ous = std::mem::take(&mut self.ous)
+            .into_iter()
+            .map(|(p, o)| (re(&p), o))
+            .collect();
+        for a in self.accounts.values_mut() {
+            if let Parent::Ou(p) = &a.parent {
+                a.parent = Parent::Ou(re(p));
+            }
+        }
+        let key = |k: TargetKey| match k {
+            TargetKey::Ou(p) => TargetKey::Ou(re(&p)),
+            other => other,
+        };
+        self.attachments = std::mem::take(&mut self.attachments)
+            .into_iter()
+            .map(|(k, v)| (key(k), v))
+            .collect();
+        self.tags = std::mem::take(&mut self.tags)
+            .into_iter()
+            .map(|(k, v)| (key(k), v))
+            .collect();
     }
     /// The account with this email, compared case-insensitively as AWS does.
     pub fn account_by_email(&self, email: &str) -> Option<(&AccountId, &ActualAccount)> {

@@ -20,6 +20,7 @@
 //! | `kms:111122223333/eu-west-1/<key-id>`, `kms:111122223333` | KMS keys |
 //! | `secret:111122223333/us-east-1/<name>`, `secret:111122223333` | secrets |
 //! | `org:service-access/<principal>`, `org:delegated-admin/<principal>` | trusted access, delegation |
+//! | `tags:ou:Workloads/Prod`, `tags:account:111122223333` | the tags of an OU or an account |
 
 use std::fmt;
 use std::str::FromStr;
@@ -121,6 +122,8 @@ pub enum Address {
     },
     /// A property of the organization trail, its bucket or key: `org:trail/versioning`.
     Trail(super::TrailPart),
+    /// The tags of an OU or an account (`tags:` before the target's address).
+    Tags(Box<Address>),
     /// What an evidence row is about when org.toml declares nothing of a capability: `org`,
     /// `kms`, `secret`, `logging`.
     Capability(&'static str),
@@ -142,7 +145,7 @@ impl Address {
     /// attachment's account target.
     pub fn account_in(&self) -> Option<&AccountId> {
         match self {
-            Address::Attachment { target, .. } => target.account_id(),
+            Address::Attachment { target, .. } | Address::Tags(target) => target.account_id(),
             other => other.account_id(),
         }
     }
@@ -169,6 +172,7 @@ impl Address {
             | Address::RootAccess(_)
             | Address::SecurityAdmin { .. }
             | Address::Trail(_)
+            | Address::Tags(_)
             | Address::Capability(_) => None,
         }
     }
@@ -237,6 +241,7 @@ impl fmt::Display for Address {
                 }
             }
             Address::Trail(part) => write!(f, "org:trail/{}", part.slug()),
+            Address::Tags(target) => write!(f, "tags:{target}"),
             Address::Capability(name) => f.write_str(name),
         }
     }
@@ -264,6 +269,12 @@ impl FromStr for Address {
                     .ok_or_else(bad)
             }
             "ou" => OuPath::parse(rest).map(Address::Ou).map_err(|_| bad()),
+            "tags" => match rest.parse()? {
+                target @ (Address::Ou(_) | Address::Account(_)) => {
+                    Ok(Address::Tags(Box::new(target)))
+                }
+                _ => Err(bad()),
+            },
             "attach" => {
                 let (prefix, rest) = rest.split_once(':').ok_or_else(bad)?;
                 let kind = PolicyKind::from_prefix(prefix).ok_or_else(bad)?;
@@ -436,6 +447,9 @@ mod tests {
             "attach:scp:deny-leave-org\u{2192}ou:Security".into(),
             format!("attach:scp:FullAWSAccess\u{2192}account:{id}"),
             "attach:scp:region-deny\u{2192}account:prod-app".into(),
+            "tags:ou:Workloads/Prod".into(),
+            format!("tags:account:{id}"),
+            "tags:account:prod-app".into(),
             format!("account:{id}"),
             "account:prod-app".into(),
             format!("account:{id}/parent"),

@@ -35,6 +35,17 @@ pub struct Desired {
     /// `[[moved]]`: policies renamed in place (UpdatePolicy keeps the policy and its id).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub moved: Vec<Moved>,
+    /// `[[moved]]` of OUs: renamed in place (UpdateOrganizationalUnit keeps the OU, its id, its
+    /// children and its accounts), in file order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub moved_ous: Vec<MovedOu>,
+}
+
+/// An OU renamed from `from` to `to`, under one parent.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MovedOu {
+    pub from: OuPath,
+    pub to: OuPath,
 }
 
 /// A policy renamed from `from` to `to`, both of `kind`.
@@ -149,6 +160,24 @@ pub struct DesiredPolicy {
     pub document: PolicyDocument,
     /// Where the document came from, for messages: a file path or `template deny-regions`.
     pub source: String,
+    /// `tags = { … }`: the policy's tags besides govern's `managed-by`, which it always keeps;
+    /// `None` leaves the other tags as they are.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tags: Option<Tags>,
+}
+
+/// Tags of an OU, an account or a policy: key → value.
+pub type Tags = BTreeMap<String, String>;
+
+/// The tag govern puts on what it creates (and on policies it adopts and updates).
+pub const MANAGED_BY_KEY: &str = "managed-by";
+pub const MANAGED_BY_VALUE: &str = "govern";
+
+/// `tags` without govern's own `managed-by`: what a declared `tags` table is compared with.
+pub fn declarable_tags(tags: &Tags) -> Tags {
+    let mut t = tags.clone();
+    t.remove(MANAGED_BY_KEY);
+    t
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -156,6 +185,10 @@ pub struct DesiredOu {
     /// The exact set of SCPs attached to this OU; `None` leaves its attachments alone (also the case
     /// for parents implied by a deeper path).
     pub policies: Option<BTreeSet<PolicyName>>,
+    /// `tags = { … }`: the OU's tags besides `managed-by` (govern's, on the OUs it creates, never
+    /// added or removed here); `None` leaves its tags as they are.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tags: Option<Tags>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -170,6 +203,9 @@ pub struct DesiredAccount {
     /// Per-account contacts that replace the org-wide ones (`[accounts.<name>.contacts.<type>]`).
     #[serde(default)]
     pub contacts: BTreeMap<ContactType, Contact>,
+    /// `tags = { … }`: the account's tags besides `managed-by`; `None` leaves them as they are.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tags: Option<Tags>,
 }
 
 impl Desired {

@@ -164,6 +164,15 @@ impl OuPath {
     pub fn depth(&self) -> usize {
         self.0.split('/').count()
     }
+    /// This path after the OU at `from` is renamed to `to` (same parent): `from` itself or a path
+    /// below it gets `to` in front; any other path is None.
+    pub fn renamed(&self, from: &OuPath, to: &OuPath) -> Option<OuPath> {
+        if self == from {
+            return Some(to.clone());
+        }
+        let rest = self.0.strip_prefix(&format!("{}/", from.0))?;
+        Some(OuPath(format!("{}/{rest}", to.0)))
+    }
     pub fn parent(&self) -> Parent {
         match self.0.rsplit_once('/') {
             Some((head, _)) => Parent::Ou(OuPath(head.to_string())),

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 pub use crate::baselines::MemberChange;
 use crate::model::{
     AccountId, AccountRef, Address, Email, OuPath, Parent, PolicyDocument, PolicyKind, PolicyName,
-    TargetKey,
+    Tags, TargetKey,
 };
 pub use crate::model::{Action, Finding, FindingKind};
 
@@ -76,8 +76,20 @@ pub enum Change {
         #[serde(default, skip_serializing_if = "PolicyKind::is_default")]
         kind: PolicyKind,
     },
-    /// CreateOrganizationalUnit under the path's parent, tagged managed-by = govern.
-    CreateOu { path: OuPath },
+    /// CreateOrganizationalUnit under the path's parent, tagged managed-by = govern and with the
+    /// tags org.toml declares.
+    CreateOu {
+        path: OuPath,
+        #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+        tags: Tags,
+    },
+    /// UpdateOrganizationalUnit: a `[[moved]]` OU gets its new name (same parent); its id,
+    /// children, accounts, attachments and tags stay.
+    RenameOu {
+        from: OuPath,
+        path: OuPath,
+        id: String,
+    },
     /// CreatePolicy, tagged managed-by = govern.
     CreatePolicy {
         #[serde(default, skip_serializing_if = "PolicyKind::is_default")]
@@ -107,11 +119,21 @@ pub enum Change {
         id: String,
         before: PolicyState,
     },
-    /// CreateAccount, wait for it, then MoveAccount into its OU.
+    /// CreateAccount (with the tags org.toml declares), wait for it, then MoveAccount into its OU.
     CreateAccount {
         name: String,
         email: Email,
         parent: Parent,
+        #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+        tags: Tags,
+    },
+    /// TagResource for the keys added or changed, UntagResource for the keys removed, on an
+    /// existing OU or account whose tags differ from its declared `tags` (govern's `managed-by`
+    /// is never in either map: it is neither added nor removed here).
+    SetTags {
+        target: Target,
+        before: Tags,
+        after: Tags,
     },
     /// MoveAccount between parents.
     MoveAccount {
@@ -157,9 +179,7 @@ pub enum Change {
     Member(MemberChange),
 }
 
-/// The tag govern puts on what it creates (and on SCPs it adopts and updates).
-pub const MANAGED_BY_KEY: &str = "managed-by";
-pub const MANAGED_BY_VALUE: &str = "govern";
+pub use crate::model::{MANAGED_BY_KEY, MANAGED_BY_VALUE};
 
 impl Change {
     pub fn action(&self) -> Action {
@@ -172,6 +192,8 @@ impl Change {
             | Change::RegisterDelegatedAdmin { .. } => Action::Create,
             Change::EnablePolicyType { .. }
             | Change::UpdatePolicy { .. }
+            | Change::SetTags { .. }
+            | Change::RenameOu { .. }
             | Change::MoveAccount { .. } => Action::Update,
             Change::Detach { .. } | Change::DeletePolicy { .. } => Action::Delete,
             Change::RootAccess(r) => r.action(),
@@ -185,7 +207,10 @@ impl Change {
     pub fn address(&self) -> Address {
         match self {
             Change::EnablePolicyType { kind } => Address::PolicyType(*kind),
-            Change::CreateOu { path } => Address::Ou(path.clone()),
+            Change::CreateOu { path, .. } | Change::RenameOu { path, .. } => {
+                Address::Ou(path.clone())
+            }
+            Change::SetTags { target, .. } => Address::Tags(Box::new(target.address())),
             Change::CreatePolicy { kind, name, .. }
             | Change::UpdatePolicy { kind, name, .. }
             | Change::DeletePolicy { kind, name, .. } => Address::Policy {

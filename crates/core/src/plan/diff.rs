@@ -4,8 +4,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::model::{
-    AccountId, AccountRef, Actual, Address, Desired, DesiredAccount, Parent, PolicyKey, PolicyKind,
-    PolicyName, TargetKey,
+    declarable_tags, AccountId, AccountRef, Actual, Address, Desired, DesiredAccount, Parent,
+    PolicyKey, PolicyKind, PolicyName, Tags, TargetKey,
 };
 
 use super::change::{
@@ -25,9 +25,13 @@ enum Resolution {
 pub fn plan(desired: &Desired, actual: &Actual) -> Plan {
     // `[[moved]]`: plan against AWS as if each renamed policy already had its new name, so its
     // attachments stay where they are and only the name changes (UpdatePolicy, same id).
+    // OUs first: plan as if each renamed OU already had its new path, so its children, accounts,
+    // attachments and tags are where org.toml says and only its name changes (same id).
+    let (ou_view, ou_renames) = moved_ous(desired, actual);
+    let actual = ou_view.as_ref().unwrap_or(actual);
     let (renamed_view, renamed) = moved(desired, actual);
     let actual = renamed_view.as_ref().unwrap_or(actual);
-    let mut changes = Vec::new();
+    let mut changes = ou_renames;
     let mut unmanaged = Vec::new();
     let mut conflicts = Vec::new();
     let mut findings = Vec::new();
@@ -110,9 +114,21 @@ fn plan_ous(
     changes: &mut Vec<Change>,
     unmanaged: &mut Vec<Unmanaged>,
 ) {
-    for path in desired.ous.keys() {
+    for (path, ou) in &desired.ous {
         if !actual.ous.contains_key(path) {
-            changes.push(Change::CreateOu { path: path.clone() });
+            changes.push(Change::CreateOu {
+                path: path.clone(),
+                tags: ou.tags.clone().unwrap_or_default(),
+            });
+        } else if let Some(want) = &ou.tags {
+            let key = TargetKey::Ou(path.clone());
+            plan_tags(
+                actual,
+                &key,
+                Target::Ou { path: path.clone() },
+                want,
+                changes,
+            );
         }
     }
     for path in actual.ous.keys() {
@@ -129,10 +145,60 @@ fn plan_ous(
     }
 }
 
-fn managed_tags(existing: &BTreeMap<String, String>) -> BTreeMap<String, String> {
-    let mut tags = existing.clone();
+/// A policy's tags after govern: the declared ones when org.toml has `tags` (else the ones it
+/// has), and govern's `managed-by` always.
+fn managed_tags(existing: &Tags, declared: Option<&Tags>) -> Tags {
+    let mut tags = declared.cloned().unwrap_or_else(|| existing.clone());
     tags.insert(MANAGED_BY_KEY.into(), MANAGED_BY_VALUE.into());
     tags
+}
+
+/// SetTags on an existing OU or account whose tags (govern's `managed-by` aside) are not the
+/// declared ones. Tags discovery did not read count as none.
+fn plan_tags(
+    actual: &Actual,
+    key: &TargetKey,
+    target: Target,
+    want: &Tags,
+    changes: &mut Vec<Change>,
+) {
+    let before = actual
+        .tags
+        .get(key)
+        .map(declarable_tags)
+        .unwrap_or_default();
+    if before != *want {
+        changes.push(Change::SetTags {
+            target,
+            before,
+            after: want.clone(),
+        });
+    }
+}
+
+/// The organization with every `[[moved]]` OU that exists under its old path (and not under its
+/// new one) renamed, in file order, and their UpdateOrganizationalUnit changes; None when none.
+fn moved_ous(desired: &Desired, actual: &Actual) -> (Option<Actual>, Vec<Change>) {
+    let mut view: Option<Actual> = None;
+    let mut changes = Vec::new();
+    for m in &desired.moved_ous {
+        let current = view.as_ref().unwrap_or(actual);
+        let Some(ou) = current.ous.get(&m.from) else {
+            continue;
+        };
+        if current.ous.contains_key(&m.to) {
+            continue;
+        }
+        changes.push(Change::RenameOu {
+            from: m.from.clone(),
+            path: m.to.clone(),
+            id: ou.id.clone(),
+        });
+        let mut next = current.clone();
+        next.rename_ou(&m.from, &m.to);
+        view = Some(next);
+    }
+    (view, changes)
 }
 
 /// The organization with every `[[moved]]` policy that exists under its old name (and not under
@@ -192,10 +258,15 @@ fn plan_policies(
             // A tag-only difference is not a change: govern tags what it creates and what it
             // updates anyway, but leaves an SCP that already says what org.toml says as it is. So
             // adopting an existing organization (`govern import`) needs no write, and plans empty.
+            // Declared `tags` are compared without govern's own tag, for the same reason.
             Some(have)
                 if from.is_none()
                     && have.document == want.document
-                    && have.description == want.description => {}
+                    && have.description == want.description
+                    && want
+                        .tags
+                        .as_ref()
+                        .is_none_or(|t| *t == declarable_tags(&have.tags)) => {}
             Some(have) => {
                 let before = PolicyState {
                     description: have.description.clone(),
@@ -205,7 +276,7 @@ fn plan_policies(
                 let after = PolicyState {
                     description: want.description.clone(),
                     document: want.document.clone(),
-                    tags: managed_tags(&have.tags),
+                    tags: managed_tags(&have.tags, want.tags.as_ref()),
                 };
                 if before != after || from.is_some() {
                     changes.push(Change::UpdatePolicy {
@@ -224,7 +295,7 @@ fn plan_policies(
                 after: PolicyState {
                     description: want.description.clone(),
                     document: want.document.clone(),
-                    tags: managed_tags(&BTreeMap::new()),
+                    tags: managed_tags(&Tags::new(), want.tags.as_ref()),
                 },
             }),
         }
@@ -298,11 +369,25 @@ fn plan_accounts(
                         after: want.parent.clone(),
                     });
                 }
+                if let Some(tags) = &want.tags {
+                    let target = Target::Account {
+                        name: key.clone(),
+                        id: Some(id.clone()),
+                    };
+                    plan_tags(
+                        actual,
+                        &TargetKey::Account(id.clone()),
+                        target,
+                        tags,
+                        changes,
+                    );
+                }
             }
             Resolution::ToCreate => changes.push(Change::CreateAccount {
                 name: key.clone(),
                 email: want.email.clone(),
                 parent: want.parent.clone(),
+                tags: want.tags.clone().unwrap_or_default(),
             }),
             Resolution::Conflicted => {}
         }

@@ -11,11 +11,13 @@ use crate::model::{AccountRef, Address, PolicyKind};
 fn rank(c: &Change) -> u8 {
     match c {
         Change::EnablePolicyType { .. } => 0,
-        Change::CreateOu { .. } => 1,
+        Change::CreateOu { .. } | Change::RenameOu { .. } => 1,
         Change::CreatePolicy { .. } => 2,
         Change::UpdatePolicy { .. } => 3,
         Change::CreateAccount { .. } => 4,
         Change::MoveAccount { .. } => 5,
+        // Only on targets that exist: it needs nothing before it.
+        Change::SetTags { .. } => 5,
         Change::Attach { .. } => 6,
         Change::Detach { .. } => 7,
         // After every detach of it.
@@ -79,6 +81,7 @@ pub fn order(mut changes: Vec<Change>) -> Vec<PlannedChange> {
             match c {
                 Change::EnablePolicyType { .. }
                 | Change::UpdatePolicy { .. }
+                | Change::SetTags { .. }
                 | Change::EnableServiceAccess { .. } => {}
                 // A policy of a type the plan enables: after it is enabled (SCPs keep their order
                 // of before kinds: moto and AWS take CreatePolicy of an SCP before the type is on).
@@ -181,7 +184,9 @@ pub fn order(mut changes: Vec<Change>) -> Vec<PlannedChange> {
                         needs(Some(a.clone()), &mut deps);
                     }
                 }
-                Change::CreateOu { path } => needs(parent_address(&path.parent()), &mut deps),
+                Change::CreateOu { path, .. } | Change::RenameOu { path, .. } => {
+                    needs(parent_address(&path.parent()), &mut deps)
+                }
                 Change::CreateAccount { parent, .. }
                 | Change::MoveAccount { after: parent, .. } => {
                     needs(parent_address(parent), &mut deps)

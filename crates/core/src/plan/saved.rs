@@ -215,7 +215,11 @@ pub fn fingerprints(plan: &Plan, actual: &Actual) -> BTreeMap<String, String> {
 fn slice(change: &Change, actual: &Actual) -> Value {
     match change {
         Change::EnablePolicyType { kind } => json!(actual.enabled(*kind)),
-        Change::CreateOu { path } => json!({
+        Change::SetTags { target, .. } => json!(target.key().and_then(|k| actual.tags.get(&k))),
+        Change::RenameOu { from, path, .. } => {
+            json!({ "from": actual.ous.get(from), "to": actual.ous.get(path) })
+        }
+        Change::CreateOu { path, .. } => json!({
             "ou": actual.ous.get(path),
             "parent": match path.parent() {
                 crate::model::Parent::Root => json!(actual.root_id),
@@ -309,6 +313,7 @@ mod tests {
 
     fn actual() -> Actual {
         Actual {
+            tags: Default::default(),
             organization_id: "o-1".into(),
             management_account: AccountId::parse("123456789012").unwrap(),
             root_id: "r-1".into(),
@@ -359,6 +364,7 @@ mod tests {
         let deny = PolicyName::parse("deny-x").unwrap();
         let p = plan(vec![
             Change::CreateOu {
+                tags: Default::default(),
                 path: OuPath::parse("Security").unwrap(),
             },
             Change::Attach {
@@ -395,6 +401,7 @@ mod tests {
     #[test]
     fn staleness_names_files_and_addresses() {
         let p = plan(vec![Change::CreateOu {
+            tags: Default::default(),
             path: OuPath::parse("Security").unwrap(),
         }]);
         let cfg = |sha: &str| ConfigDigest::from_files([("org.toml".into(), sha.into())].into());

@@ -7,7 +7,7 @@ use crate::model::{
     AccountId, AccountRef, Actual, ActualAccount, ActualOu, ActualPolicy, PolicyKey, TargetKey,
 };
 
-use super::change::{Change, Plan, Target};
+use super::change::{Change, Plan, Target, MANAGED_BY_KEY, MANAGED_BY_VALUE};
 
 /// Why a simulated step could not run: a bug in the planner or in the plan's order.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -42,7 +42,16 @@ pub fn simulate(actual: &Actual, plan: &Plan) -> Result<Actual, SimulationError>
                     }
                 }
             }
-            Change::CreateOu { path } => {
+            Change::RenameOu { from, path, .. } => {
+                if !state.ous.contains_key(from) {
+                    return Err(fail(format!("OU {from} does not exist")));
+                }
+                if state.ous.contains_key(path) {
+                    return Err(fail(format!("OU {path} exists already")));
+                }
+                state.rename_ou(from, path);
+            }
+            Change::CreateOu { path, tags } => {
                 if let crate::model::Parent::Ou(parent) = path.parent() {
                     if !state.ous.contains_key(&parent) {
                         return Err(fail(format!("parent OU {parent} does not exist yet")));
@@ -60,6 +69,9 @@ pub fn simulate(actual: &Actual, plan: &Plan) -> Result<Actual, SimulationError>
                     .entry(TargetKey::Ou(path.clone()))
                     .or_default()
                     .insert(PolicyKey::full_aws_access());
+                let mut tags = tags.clone();
+                tags.insert(MANAGED_BY_KEY.into(), MANAGED_BY_VALUE.into());
+                state.tags.insert(TargetKey::Ou(path.clone()), tags);
             }
             Change::CreatePolicy { kind, name, after } => {
                 next_id += 1;
@@ -117,6 +129,7 @@ pub fn simulate(actual: &Actual, plan: &Plan) -> Result<Actual, SimulationError>
                 name,
                 email,
                 parent,
+                tags,
             } => {
                 check_parent(&state, parent).map_err(fail)?;
                 let id = loop {
@@ -141,6 +154,9 @@ pub fn simulate(actual: &Actual, plan: &Plan) -> Result<Actual, SimulationError>
                     .entry(TargetKey::Account(id.clone()))
                     .or_default()
                     .insert(PolicyKey::full_aws_access());
+                state
+                    .tags
+                    .insert(TargetKey::Account(id.clone()), tags.clone());
                 // A new account has nothing inside it yet; discovery reads it like any other
                 // whenever baselines are read at all.
                 if !state.members.is_empty() {
@@ -189,6 +205,16 @@ pub fn simulate(actual: &Actual, plan: &Plan) -> Result<Actual, SimulationError>
                     )));
                 }
                 t.simulate(&mut state);
+            }
+            Change::SetTags { target, after, .. } => {
+                let key = resolve_target(&state, target).map_err(fail)?;
+                // govern's own tag stays where it is; every other key is the declared one.
+                let tags = state.tags.entry(key).or_default();
+                let managed = tags.remove(MANAGED_BY_KEY);
+                *tags = after.clone();
+                if let Some(v) = managed {
+                    tags.insert(MANAGED_BY_KEY.into(), v);
+                }
             }
             Change::RootAccess(r) => {
                 // IAM refuses both features until it has trusted access (the proxy does too).

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeSet;
 
-use super::change::{Change, Plan};
+use super::change::{Change, Plan, Target};
 use crate::model::{AccountRef, Address};
 
 /// One `--target` value.
@@ -98,13 +98,15 @@ fn address_kind(address: &Address) -> Option<&'static str> {
         Address::RootAccess(_) => "root-access",
         Address::SecurityAdmin { .. } => "security",
         Address::Trail(_) => "trail",
+        // An OU's or an account's tags are of its kind.
+        Address::Tags(target) => return address_kind(target),
         Address::InForce { .. } | Address::Capability(_) => return None,
     })
 }
 
 fn kind(change: &Change) -> &'static str {
     match change {
-        Change::CreateOu { .. } => "ou",
+        Change::CreateOu { .. } | Change::RenameOu { .. } => "ou",
         Change::CreatePolicy { .. } | Change::UpdatePolicy { .. } | Change::DeletePolicy { .. } => {
             "scp"
         }
@@ -112,6 +114,10 @@ fn kind(change: &Change) -> &'static str {
             "attachment"
         }
         Change::CreateAccount { .. } | Change::MoveAccount { .. } => "account",
+        Change::SetTags { target, .. } => match target {
+            Target::Ou { .. } => "ou",
+            Target::Root | Target::Account { .. } => "account",
+        },
         Change::Member(m) => m.get().target_kind(),
         Change::EnableServiceAccess { .. } | Change::RegisterDelegatedAdmin { .. } => "logging",
         Change::RootAccess(_) => "root-access",
@@ -143,6 +149,9 @@ fn parts(change: &Change) -> Vec<Address> {
             out.push(target.address());
         }
         Change::MoveAccount { id: account, .. } => out.push(Address::account(account)),
+        Change::SetTags { target, .. } => out.push(target.address()),
+        // `--target ou:<old path>` finds it too.
+        Change::RenameOu { from, .. } => out.push(Address::Ou(from.clone())),
         Change::Member(m) => out.push(Address::Account(m.get().account())),
         Change::RegisterDelegatedAdmin {
             account,

@@ -27,7 +27,19 @@ pub(crate) fn of(change: &Change) -> Vec<Detail> {
     let mut out = Vec::new();
     match change {
         Change::EnablePolicyType { .. } => out.push(plain("status: ", "disabled → enabled".into())),
-        Change::CreateOu { path } => out.push(plain("parent: ", path.parent().to_string())),
+        Change::CreateOu { path, tags: t } => {
+            out.push(plain("parent: ", path.parent().to_string()));
+            tags(&mut out, &BTreeMap::new(), t);
+        }
+        Change::SetTags { before, after, .. } => tags(&mut out, before, after),
+        Change::RenameOu { from, path, .. } => out.push(plain(
+            "name: ",
+            format!(
+                "{:?} → {:?} ([[moved]]; the OU, its id, its OUs and accounts stay)",
+                from.name(),
+                path.name()
+            ),
+        )),
         Change::CreatePolicy { after, .. } => {
             out.push(plain("description: ", format!("{:?}", after.description)));
             tags(&mut out, &BTreeMap::new(), &after.tags);
@@ -71,9 +83,15 @@ pub(crate) fn of(change: &Change) -> Vec<Detail> {
             ));
             out.push(plain("description: ", format!("{:?}", before.description)));
         }
-        Change::CreateAccount { email, parent, .. } => {
+        Change::CreateAccount {
+            email,
+            parent,
+            tags: t,
+            ..
+        } => {
             out.push(plain("email:  ", email.to_string()));
             out.push(plain("parent: ", parent.to_string()));
+            tags(&mut out, &BTreeMap::new(), t);
         }
         Change::MoveAccount { before, after, .. } => {
             out.push(plain("parent: ", format!("{before} → {after}")))

@@ -118,6 +118,7 @@ fn noun(address: &Address) -> &'static str {
         Address::Ou(_) => "OU",
         Address::Policy { .. } | Address::InForce { .. } => "policy",
         Address::Attachment { .. } => "attachment",
+        Address::Tags(_) => "tag set",
         Address::Root
         | Address::PolicyType(_)
         | Address::ServiceAccess(_)

@@ -272,6 +272,7 @@ mod tests {
         let name = PolicyName::parse("deny-x").unwrap();
         let changes = vec![
             Change::CreateOu {
+                tags: Default::default(),
                 path: OuPath::parse("Security").unwrap(),
             },
             Change::UpdatePolicy {

@@ -200,8 +200,12 @@ fn rows_under(out: &mut Out, rows: &[(&str, &str)], prefixes: &[String], lead: u
 fn hint(c: &Change) -> Option<&str> {
     match c {
         Change::MoveAccount { name, .. } => Some(name),
-        Change::UpdatePolicy { id, .. } | Change::DeletePolicy { id, .. } => Some(id),
-        Change::Attach { target, .. } | Change::Detach { target, .. } => match target {
+        Change::UpdatePolicy { id, .. }
+        | Change::DeletePolicy { id, .. }
+        | Change::RenameOu { id, .. } => Some(id),
+        Change::Attach { target, .. }
+        | Change::Detach { target, .. }
+        | Change::SetTags { target, .. } => match target {
             Target::Account { name, id: Some(_) } => Some(name),
             _ => None,
         },
