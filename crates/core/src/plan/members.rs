@@ -169,6 +169,7 @@ pub(crate) fn plan_members(
     logging(desired, actual, declared, changes);
     root_access(desired, actual, changes);
     security(desired, actual, declared, changes);
+    trail(desired, actual, declared, changes);
 }
 
 /// `[security]`: trusted access for the services designated through Organizations (once, even if
@@ -192,7 +193,6 @@ fn security(desired: &Desired, actual: &Actual, declared: &DeclaredIds, changes:
         }
     }
     changes.extend(admins.into_iter().map(Change::SecurityAdmin));
-    trail(desired, actual, declared, changes);
 }
 
 /// `[logging.trail]`: trusted access for CloudTrail (once, even if `[logging]` lists it too), then
