@@ -143,9 +143,10 @@ pub struct Cli {
     #[arg(long, global = true, value_name = "I/N", help_heading = SCOPE_OPTIONS)]
     pub shard: Option<crate::plan::Shard>,
 
-    /// Member accounts read or changed at once.
-    #[arg(long, global = true, default_value_t = crate::discover::DEFAULT_CONCURRENCY, help_heading = AWS_OPTIONS)]
-    pub concurrency: usize,
+    /// Member accounts read at once: `auto` (the default) starts at 16 and adds accounts while no
+    /// AWS service throttles, halving on a throttle; a number fixes it.
+    #[arg(long, global = true, value_name = "N|auto", default_value_t = crate::discover::Concurrency::Auto, help_heading = AWS_OPTIONS)]
+    pub concurrency: crate::discover::Concurrency,
 
     #[command(subcommand)]
     pub command: Command,

@@ -144,7 +144,7 @@ impl Connection {
         &self,
         actual: &mut Actual,
         scope: &Scope,
-        concurrency: usize,
+        concurrency: crate::discover::Concurrency,
         also: Also,
     ) -> Result<()> {
         let bar = progress_bar(if scope.is_empty() {
@@ -172,7 +172,7 @@ impl Connection {
 pub struct Reader<'a> {
     pub session: &'a Session,
     pub shard: Option<Shard>,
-    pub concurrency: usize,
+    pub concurrency: crate::discover::Concurrency,
 }
 
 /// Connects as the management account declared in org.toml and reads the organization and, as

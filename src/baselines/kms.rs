@@ -3,6 +3,8 @@
 //! Requests (K = keys, Km = keys whose rotation govern manages): ListKeys 1 a page of 1,000 +
 //! DescribeKey K + GetKeyRotationStatus Km.
 
+use futures::StreamExt;
+
 use super::{note, why, At, Refusal};
 use crate::aws::in_region;
 use crate::error::{Error, Result};
@@ -37,71 +39,89 @@ pub async fn read(
         reason,
         refused: true,
     };
-    for id in ids {
-        let d = match kms.describe_key().key_id(&id).send().await {
-            Ok(d) => d,
-            Err(e) => {
-                state.unread.push(unread(&id, why("DescribeKey", e)));
-                continue;
-            }
-        };
-        let Some(m) = d.key_metadata() else { continue };
-        let multi = m.multi_region_configuration();
-        let mut key = KmsKey {
-            region: region.to_string(),
-            id: id.clone(),
-            arn: m.arn().unwrap_or_default().to_string(),
-            manager: m
-                .key_manager()
-                .map(|v| v.as_str().to_string())
-                .unwrap_or_default(),
-            spec: m
-                .key_spec()
-                .map(|v| v.as_str().to_string())
-                .unwrap_or_default(),
-            usage: m
-                .key_usage()
-                .map(|v| v.as_str().to_string())
-                .unwrap_or_default(),
-            origin: m
-                .origin()
-                .map(|v| v.as_str().to_string())
-                .unwrap_or_default(),
-            state: m
-                .key_state()
-                .map(|v| v.as_str().to_string())
-                .unwrap_or_default(),
-            rotation_enabled: None,
-            rotation_period_days: None,
-            multi_region: multi
-                .and_then(|c| c.multi_region_key_type())
-                .map(|t| t.as_str().to_string()),
-            primary_region: multi
-                .and_then(|c| c.primary_key())
-                .and_then(|p| p.region())
-                .map(str::to_string),
-        };
-        if skip_reason(&key).is_none() {
-            match kms.get_key_rotation_status().key_id(&id).send().await {
-                Ok(r) => {
-                    key.rotation_enabled = Some(r.key_rotation_enabled());
-                    key.rotation_period_days = r
-                        .rotation_period_in_days()
-                        .and_then(|d| u32::try_from(d).ok());
-                }
-                Err(e) => {
-                    // Unread rather than "rotation off": planning EnableKeyRotation on a guess
-                    // would be wrong.
-                    state
-                        .unread
-                        .push(unread(&id, why("GetKeyRotationStatus", e)));
-                    continue;
-                }
-            }
+    // Keys are described a few at a time (KMS counts DescribeKey 2,000/s and
+    // GetKeyRotationStatus 1,000/s per account and Region; the gate caps requests in flight at
+    // 16), kept in ListKeys' order.
+    let mut keys = futures::stream::iter(ids.into_iter().map(|id| read_key(kms, id, region)))
+        .buffered(KEYS_IN_FLIGHT);
+    while let Some(read) = keys.next().await {
+        match read {
+            Ok(Some(key)) => state.keys.push(key),
+            Ok(None) => {}
+            Err((id, reason)) => state.unread.push(unread(&id, reason)),
         }
-        state.keys.push(key);
     }
     Ok(())
+}
+
+/// Keys described at once in one Region of one account.
+const KEYS_IN_FLIGHT: usize = 8;
+
+/// One key: DescribeKey, then GetKeyRotationStatus when govern manages its rotation. A refused
+/// read is the key id and the reason (the key is unread on its own).
+async fn read_key(
+    kms: &aws_sdk_kms::Client,
+    id: String,
+    region: &str,
+) -> std::result::Result<Option<KmsKey>, (String, String)> {
+    let d = match kms.describe_key().key_id(&id).send().await {
+        Ok(d) => d,
+        Err(e) => return Err((id, why("DescribeKey", e))),
+    };
+    let Some(m) = d.key_metadata() else {
+        return Ok(None);
+    };
+    let multi = m.multi_region_configuration();
+    let mut key = KmsKey {
+        region: region.to_string(),
+        id: id.clone(),
+        arn: m.arn().unwrap_or_default().to_string(),
+        manager: m
+            .key_manager()
+            .map(|v| v.as_str().to_string())
+            .unwrap_or_default(),
+        spec: m
+            .key_spec()
+            .map(|v| v.as_str().to_string())
+            .unwrap_or_default(),
+        usage: m
+            .key_usage()
+            .map(|v| v.as_str().to_string())
+            .unwrap_or_default(),
+        origin: m
+            .origin()
+            .map(|v| v.as_str().to_string())
+            .unwrap_or_default(),
+        state: m
+            .key_state()
+            .map(|v| v.as_str().to_string())
+            .unwrap_or_default(),
+        rotation_enabled: None,
+        rotation_period_days: None,
+        multi_region: multi
+            .and_then(|c| c.multi_region_key_type())
+            .map(|t| t.as_str().to_string()),
+        primary_region: multi
+            .and_then(|c| c.primary_key())
+            .and_then(|p| p.region())
+            .map(str::to_string),
+    };
+    if skip_reason(&key).is_none() {
+        match kms.get_key_rotation_status().key_id(&id).send().await {
+            Ok(r) => {
+                key.rotation_enabled = Some(r.key_rotation_enabled());
+                key.rotation_period_days = r
+                    .rotation_period_in_days()
+                    .and_then(|d| u32::try_from(d).ok());
+            }
+            Err(e) => {
+                // Unread rather than "rotation off": planning EnableKeyRotation on a guess
+                // would be wrong.
+                return Err((id, why("GetKeyRotationStatus", e)));
+            }
+        }
+    }
+    Ok(Some(key))
 }
 
 /// EnableKeyRotation with RotationPeriodInDays, inside the account.

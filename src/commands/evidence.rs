@@ -197,7 +197,11 @@ async fn to_security_hub(
         &clients.members,
         region,
         by_account,
-        ctx.concurrency,
+        // BatchImportFindings from inside each account: its own quota, as the reads.
+        match ctx.concurrency {
+            crate::discover::Concurrency::Auto => crate::discover::pace::START,
+            crate::discover::Concurrency::Fixed(n) => n.get(),
+        },
     )
     .await;
     println!(

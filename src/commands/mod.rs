@@ -100,7 +100,7 @@ pub struct Context {
     pub config: std::path::PathBuf,
     /// Where the last apply's record, saved plans and journals live.
     pub state_dir: std::path::PathBuf,
-    pub concurrency: usize,
+    pub concurrency: crate::discover::Concurrency,
     pub shard: Option<crate::plan::Shard>,
     /// `--target` filters; empty: everything.
     pub targets: Vec<crate::plan::TargetFilter>,

@@ -13,6 +13,7 @@ use std::collections::BTreeSet;
 
 use futures::StreamExt;
 
+use super::pace::{Concurrency, Pace};
 use crate::aws::{in_region, Clients};
 use crate::model::{
     AccountId, Actual, Address, BaselineKind, ContactType, Desired, Member, MemberState, Unread,
@@ -64,21 +65,23 @@ impl Scope {
             regions_exempt,
         }
     }
+    /// Requests one account has in flight at its widest: its contact reads beside ListRegions,
+    /// or every Region's reads at once (a Region's keys are described a few at a time).
+    pub fn width(&self) -> usize {
+        (self.contacts.len() + 1).max(2 * self.key_regions.len())
+    }
+
     pub fn is_empty(&self) -> bool {
         self.contacts.is_empty() && !self.regions && self.key_regions.is_empty()
     }
 }
-
-/// Default accounts read at once: each account has its own quotas, so the bound is govern's own
-/// connections and the organization-wide STS rate, not AWS's per-account limits.
-pub const DEFAULT_CONCURRENCY: usize = 16;
 
 /// Fills `actual.members` for every account, running `progress` after each.
 pub async fn members(
     clients: &Clients,
     actual: &mut Actual,
     scope: &Scope,
-    concurrency: usize,
+    concurrency: Concurrency,
     progress: impl Fn(),
 ) {
     if scope.is_empty() {
@@ -90,7 +93,7 @@ pub async fn members(
         .filter(|(id, _)| scope.shard.is_none_or(|s| s.owns(id)))
         .map(|(id, a)| (id.clone(), a.status.clone()))
         .collect();
-    let mut read = futures::stream::iter(accounts.into_iter().map(|(id, status)| async move {
+    let read_one = |(id, status): (AccountId, String)| async move {
         let member = if status != "ACTIVE" {
             Member::Skipped {
                 reason: format!("account is {status}: baselines are not read or applied"),
@@ -112,12 +115,28 @@ pub async fn members(
             }
         };
         (id, member)
-    }))
-    .buffer_unordered(concurrency.max(1));
-    while let Some((id, member)) = read.next().await {
+    };
+    let mut pace = Pace::new(
+        concurrency,
+        scope.width(),
+        super::pace::budget(),
+        crate::aws::answer::throttles(),
+    );
+    let mut pending = accounts.into_iter();
+    let mut running = futures::stream::FuturesUnordered::new();
+    loop {
+        while running.len() < pace.limit() {
+            let Some(next) = pending.next() else { break };
+            running.push(read_one(next));
+        }
+        let Some((id, member)) = running.next().await else {
+            break;
+        };
+        pace.finished(crate::aws::answer::throttles());
         actual.members.insert(id, member);
         progress();
     }
+    tracing::debug!(accounts_in_flight = pace.limit(), "member accounts read");
 }
 
 async fn read_member(
@@ -126,17 +145,10 @@ async fn read_member(
     scope: &Scope,
 ) -> Result<MemberState, (String, bool)> {
     let config = clients.members.config(id).await.map_err(|e| (e, true))?;
-    let mut state = MemberState::default();
     // From inside the account's own session: no AccountId, the account's own quotas. What AWS
     // refuses is unread on its own (`state.unread`); the rest of the account is read and planned.
-    let regions_read = read_account_api(
-        &aws_sdk_account::Client::new(&config),
-        None,
-        id,
-        scope,
-        &mut state,
-    )
-    .await;
+    let (mut state, regions_read) =
+        read_account_api(&aws_sdk_account::Client::new(&config), None, id, scope).await;
     read_keys_and_secrets(&config, id, scope, regions_read, &mut state).await;
     Ok(state)
 }
@@ -150,28 +162,42 @@ async fn read_account_api(
     on: Option<&AccountId>,
     id: &AccountId,
     scope: &Scope,
-    state: &mut MemberState,
-) -> bool {
+) -> (MemberState, bool) {
     let on = on.map(AccountId::to_string);
-    crate::baselines::contacts::read(account, on.as_deref(), id, &scope.contacts, state).await;
-    if !scope.regions || scope.regions_exempt.contains(id) {
-        return false;
-    }
-    match crate::baselines::regions::read(account, on.as_deref(), state).await {
-        Ok(()) => true,
-        Err(reason) => {
-            state.regions.clear();
-            state.unread.push(Unread {
-                address: Address::Regions(id.clone()),
-                baselines: [BaselineKind::Regions].into(),
-                reason: format!(
-                    "{reason}; the account's Regions were not read (its keys and secrets are read where the services answer)"
-                ),
-                refused: true,
-            });
-            false
+    // Contacts and Regions are independent reads with quotas of their own (GetAlternateContact
+    // 10/s, ListRegions 5/s per account): read at once, the account costs the longer of the two
+    // instead of their sum.
+    let contacts = async {
+        let mut state = MemberState::default();
+        crate::baselines::contacts::read(account, on.as_deref(), id, &scope.contacts, &mut state)
+            .await;
+        state
+    };
+    let regions = async {
+        let mut state = MemberState::default();
+        if !scope.regions || scope.regions_exempt.contains(id) {
+            return (state, false);
         }
-    }
+        match crate::baselines::regions::read(account, on.as_deref(), &mut state).await {
+            Ok(()) => (state, true),
+            Err(reason) => {
+                state.regions.clear();
+                state.unread.push(Unread {
+                    address: Address::Regions(id.clone()),
+                    baselines: [BaselineKind::Regions].into(),
+                    reason: format!(
+                        "{reason}; the account's Regions were not read (its keys and secrets are read where the services answer)"
+                    ),
+                    refused: true,
+                });
+                (state, false)
+            }
+        }
+    };
+    let (mut state, (regions, read)) = futures::join!(contacts, regions);
+    state.regions = regions.regions;
+    state.unread.extend(regions.unread);
+    (state, read)
 }
 
 /// The fallback for accounts whose member role could not be assumed: when trusted access for
@@ -183,7 +209,7 @@ pub async fn fallback(
     clients: &Clients,
     actual: &mut Actual,
     scope: &Scope,
-    concurrency: usize,
+    concurrency: Concurrency,
 ) -> crate::error::Result<()> {
     if scope.contacts.is_empty() && !scope.regions {
         return Ok(());
@@ -211,13 +237,17 @@ pub async fn fallback(
     let management = aws_sdk_account::Client::new(clients.members.management());
     let management = &management;
     let mut read = futures::stream::iter(unassumable.into_iter().map(|(id, reason)| async move {
-        let mut state = MemberState::default();
-        read_account_api(management, Some(&id), &id, scope, &mut state).await;
+        let (mut state, _) = read_account_api(management, Some(&id), &id, scope).await;
         state.via_management = Some(reason);
         let member = Member::Read(state);
         (id, member)
     }))
-    .buffer_unordered(concurrency.max(1));
+    .buffer_unordered(match concurrency {
+        // From the management account, with its quotas: the Account API's gates pace it, and
+        // throttles there would be the management account's own.
+        Concurrency::Auto => super::pace::START,
+        Concurrency::Fixed(n) => n.get(),
+    });
     while let Some((id, member)) = read.next().await {
         actual.members.insert(id, member);
     }
@@ -248,56 +278,85 @@ async fn read_keys_and_secrets(
         reason,
         refused: false,
     };
-    for region in &scope.key_regions {
-        if regions_read {
-            let status = state.regions.get(region).map(String::as_str);
-            if !matches!(status, Some("ENABLED" | "ENABLED_BY_DEFAULT")) {
-                let why = match status {
-                    Some("ENABLING") => "opt-in Region still enabling in this account: its KMS keys and secrets are read once it is enabled",
-                    Some("DISABLING") => "opt-in Region being disabled in this account: its KMS keys and secrets are not read",
-                    _ => "opt-in Region not enabled in this account: AWS refuses calls there, so its KMS keys and secrets are not read",
-                };
-                state.unread.push(skipped(region, why.to_string()));
-                continue;
+    // Every Region at once: KMS and Secrets Manager count their quotas per account *and* Region,
+    // so an account's Regions do not compete, and the account costs one Region's chain of
+    // requests (ListKeys, DescribeKey, GetKeyRotationStatus, ListSecrets) instead of R of them.
+    // Results are merged in the scope's Region order, so the state is the same as a sequential
+    // read's.
+    let reads = scope.key_regions.iter().map(|region| {
+        let status = state.regions.get(region).map(String::as_str);
+        let not_enabled = regions_read
+            .then(|| match status {
+                Some("ENABLED" | "ENABLED_BY_DEFAULT") => None,
+                Some("ENABLING") => Some("opt-in Region still enabling in this account: its KMS keys and secrets are read once it is enabled"),
+                Some("DISABLING") => Some("opt-in Region being disabled in this account: its KMS keys and secrets are not read"),
+                _ => Some("opt-in Region not enabled in this account: AWS refuses calls there, so its KMS keys and secrets are not read"),
+            })
+            .flatten();
+        async move {
+            let mut part = MemberState::default();
+            if let Some(why) = not_enabled {
+                part.unread.push(skipped(region, why.to_string()));
+                return part;
             }
+            read_region(config, id, region, &mut part).await;
+            part
         }
-        let regional = in_region(config, region);
-        let kms =
-            crate::baselines::kms::read(&aws_sdk_kms::Client::new(&regional), id, region, state)
-                .await;
-        match kms {
-            Err(r) if r.region_not_enabled() => {
-                state.unread.push(skipped(
-                    region,
-                    format!(
-                        "{}: the Region does not know the account's credentials, so it is not enabled in this account; its KMS keys and secrets are not read",
-                        r.reason
-                    ),
-                ));
-                continue;
-            }
-            Err(r) => state.unread.push(Unread {
-                address: Address::Keys(id.clone()),
-                baselines: [BaselineKind::Kms].into(),
-                reason: format!("{region}: {}", r.reason),
-                refused: true,
-            }),
-            Ok(()) => {}
-        }
-        if let Err(r) = crate::baselines::secrets::read(
-            &aws_sdk_secretsmanager::Client::new(&regional),
-            region,
-            &mut state.secrets,
-        )
-        .await
-        {
-            state.unread.push(Unread {
-                address: Address::Secrets(id.clone()),
-                baselines: [BaselineKind::Secrets].into(),
-                reason: format!("{region}: {}", r.reason),
-                refused: true,
+    });
+    for part in futures::future::join_all(reads).await {
+        state.keys.extend(part.keys);
+        state.secrets.extend(part.secrets);
+        state.unread.extend(part.unread);
+    }
+}
+
+/// One Region's keys and secrets into `part`, from inside the account.
+async fn read_region(
+    config: &aws_config::SdkConfig,
+    id: &AccountId,
+    region: &str,
+    part: &mut MemberState,
+) {
+    let regional = in_region(config, region);
+    let kms =
+        crate::baselines::kms::read(&aws_sdk_kms::Client::new(&regional), id, region, part).await;
+    match kms {
+        Err(r) if r.region_not_enabled() => {
+            part.unread.push(Unread {
+                address: Address::Region {
+                    account: id.clone(),
+                    region: region.to_string(),
+                },
+                baselines: [BaselineKind::Kms, BaselineKind::Secrets].into(),
+                reason: format!(
+                    "{}: the Region does not know the account's credentials, so it is not enabled in this account; its KMS keys and secrets are not read",
+                    r.reason
+                ),
+                refused: false,
             });
+            return;
         }
+        Err(r) => part.unread.push(Unread {
+            address: Address::Keys(id.clone()),
+            baselines: [BaselineKind::Kms].into(),
+            reason: format!("{region}: {}", r.reason),
+            refused: true,
+        }),
+        Ok(()) => {}
+    }
+    if let Err(r) = crate::baselines::secrets::read(
+        &aws_sdk_secretsmanager::Client::new(&regional),
+        region,
+        &mut part.secrets,
+    )
+    .await
+    {
+        part.unread.push(Unread {
+            address: Address::Secrets(id.clone()),
+            baselines: [BaselineKind::Secrets].into(),
+            reason: format!("{region}: {}", r.reason),
+            refused: true,
+        });
     }
 }
 

@@ -3,10 +3,12 @@
 pub mod effective;
 mod members;
 mod organization;
+pub mod pace;
 pub mod tags;
 
-pub use members::{fallback, logging, members, service_access, Scope, DEFAULT_CONCURRENCY};
+pub use members::{fallback, logging, members, service_access, Scope};
 pub use organization::organization;
+pub use pace::Concurrency;
 
 /// Requests to one API family in flight at once during discovery. Organizations publishes no rate,
 /// and throttles hard: a handful in parallel hides latency without provoking it.

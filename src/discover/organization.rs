@@ -70,18 +70,32 @@ pub async fn organization(org: &Client) -> Result<Actual> {
         .map(|t| t.to_string())
         .collect();
 
-    let mut unaddressable = BTreeMap::new();
-    let (ous, accounts) = tree(org, &root_id, &mut unaddressable).await?;
-    let ou_by_id: BTreeMap<&str, &OuPath> = ous.iter().map(|(p, o)| (o.id.as_str(), p)).collect();
+    // The tree and the policies are read at once: they are independent until attachments are
+    // matched to OUs below. The policies' reads hold the organization read's one long chain
+    // (ListTargetsForPolicy of FullAWSAccess, attached to the root, every OU and every account:
+    // ⌈(1 + OUs + accounts) / 20⌉ pages, each needing the last one's NextToken, 2,601 at 50,000
+    // accounts), so the read takes the longer of the two instead of their sum (issue 18).
     let mut kinds = policy_types.clone();
     kinds.insert(PolicyKind::ServiceControlPolicy);
-    let mut policies = BTreeMap::new();
-    let mut targets = Vec::new();
-    for kind in kinds {
-        let (p, t) = policies_of(org, kind, &mut unaddressable).await?;
-        policies.extend(p);
-        targets.extend(t);
-    }
+    let mut tree_unaddressable = BTreeMap::new();
+    let mut policy_unaddressable = BTreeMap::new();
+    let tree_read = tree(org, &root_id, &mut tree_unaddressable);
+    let policies_read = async {
+        let mut policies = BTreeMap::new();
+        let mut targets = Vec::new();
+        for kind in kinds {
+            let (p, t) = policies_of(org, kind, &mut policy_unaddressable).await?;
+            policies.extend(p);
+            targets.extend(t);
+        }
+        Ok::<_, Error>((policies, targets))
+    };
+    let (tree_read, policies_read) = futures::join!(tree_read, policies_read);
+    let (ous, accounts) = tree_read?;
+    let (policies, targets) = policies_read?;
+    let mut unaddressable = tree_unaddressable;
+    unaddressable.extend(policy_unaddressable);
+    let ou_by_id: BTreeMap<&str, &OuPath> = ous.iter().map(|(p, o)| (o.id.as_str(), p)).collect();
 
     let mut attachments: BTreeMap<TargetKey, BTreeSet<PolicyKey>> = BTreeMap::new();
     for (name, policy_targets) in targets {

@@ -62,7 +62,7 @@ async fn facts(cfg: &aws_config::SdkConfig) -> BTreeMap<String, String> {
         )),
     };
     let scope = ::govern::discover::Scope::of(&loaded.desired);
-    ::govern::discover::members(&clients, &mut actual, &scope, 8, || {}).await;
+    ::govern::discover::members(&clients, &mut actual, &scope, "8".parse().unwrap(), || {}).await;
     ::govern::discover::logging(&clients, &mut actual)
         .await
         .expect("logging discovery");

@@ -120,7 +120,7 @@ fn help_shows_only_the_options_a_command_uses() {
         .unwrap();
     let cli = <Cli as clap::FromArgMatches>::from_arg_matches(&matches).unwrap();
     assert_eq!(cli.profile.as_deref(), Some("p"));
-    assert_eq!(cli.concurrency, 3);
+    assert_eq!(cli.concurrency.to_string(), "3");
 }
 
 /// An installed govern documents itself: the schema it checks org.toml against, and its man pages,

@@ -83,7 +83,7 @@ fn scope(d: &Desired) -> Scope {
 
 async fn discover_all(c: &Clients, d: &Desired) -> Actual {
     let mut actual = discover::organization(&c.org).await.unwrap();
-    discover::members(c, &mut actual, &scope(d), 8, || {}).await;
+    discover::members(c, &mut actual, &scope(d), "8".parse().unwrap(), || {}).await;
     actual
 }
 

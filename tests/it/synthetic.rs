@@ -294,3 +294,69 @@ async fn the_synthetic_server_and_moto_give_the_same_plan_of_one_organization() 
     assert_eq!(counts["organizations:ListTargetsForPolicy"], targets);
     assert!(server.throttled().is_empty());
 }
+
+/// Issue 18: `--concurrency auto` (the default) reads more accounts at once until AWS throttles,
+/// then halves. STS AssumeRole, the quota every member read shares (one request per account from
+/// the management account), is made tight here (5/s, burst 3), so the first 16 accounts at once
+/// overrun it: govern sees the throttles (each retried by the SDK), says it halves, and the plan is
+/// the same as without quotas. With `--concurrency 16` it never adapts. The server has no latency:
+/// nothing here is timed.
+#[tokio::test(flavor = "multi_thread")]
+async fn auto_concurrency_halves_on_throttles_and_plans_the_same() {
+    use govern_testkit::synthetic::{Quotas, Rate};
+    let mut shape = shape();
+    shape.accounts = 40;
+    let free = Synthetic::start(shape.clone(), Options::test());
+    let dir = tempfile::tempdir().unwrap();
+    let config = free.org().write_config(dir.path()).unwrap();
+    let unthrottled = Govern::new(&["plan", "--json"])
+        .config(&config)
+        .synthetic(&free)
+        .run();
+    assert!(unthrottled.status.success(), "{unthrottled:?}");
+
+    let tight = || {
+        let mut options = Options::test();
+        options.quotas = Quotas::none().set(
+            "sts:AssumeRole",
+            Rate {
+                per_second: 5.0,
+                burst: 3.0,
+            },
+        );
+        Synthetic::start(shape.clone(), options)
+    };
+    let server = tight();
+    let auto = Govern::new(&["plan", "--json"])
+        .config(&config)
+        .synthetic(&server)
+        .env("RUST_LOG", "govern::discover=debug")
+        .run();
+    assert!(auto.status.success(), "{auto:?}");
+    let throttled: u64 = server.throttled().values().sum();
+    assert!(
+        throttled > 0,
+        "the quota was overrun: {:?}",
+        server.throttled()
+    );
+    let log = crate::support::stderr(&auto);
+    assert!(
+        log.contains("throttled: fewer accounts at once"),
+        "govern halved on the throttles:\n{log}"
+    );
+    assert_eq!(
+        normalised(&stdout(&auto), &[]),
+        normalised(&stdout(&unthrottled), &[]),
+        "throttles change nothing in the plan"
+    );
+
+    let server = tight();
+    let fixed = Govern::new(&["--concurrency", "16", "plan", "--json"])
+        .config(&config)
+        .synthetic(&server)
+        .env("RUST_LOG", "govern::discover=debug")
+        .run();
+    assert!(fixed.status.success(), "{fixed:?}");
+    assert!(server.throttled().values().sum::<u64>() > 0);
+    assert!(!crate::support::stderr(&fixed).contains("fewer accounts at once"));
+}

@@ -15,7 +15,7 @@ use serde_json::{json, Value};
 use crate::bench::{met, pages, run_args, secs, today};
 
 const HELP: &str = "\
-cargo xtask bench --synthetic 1000,10000[,50000] [--latency-ms 40] [--concurrency 16]
+cargo xtask bench --synthetic 1000,10000[,50000] [--latency-ms 40] [--concurrency auto|N]
                   [--keys 1] [--secrets 1] [--org-rate 20] [--pace-org] [--shards 1,4,16]
 
 For each N: start the synthetic AWS with an organization of N member accounts (N/25 OUs up to
@@ -34,7 +34,8 @@ bench/results/<date>-synthetic-<N>.{json,md}.
 struct Opts {
     sizes: Vec<u32>,
     latency_ms: u64,
-    concurrency: usize,
+    /// govern's `--concurrency`: `auto` (govern's default) or a number.
+    concurrency: String,
     keys: u32,
     secrets: u32,
     org_rate: f64,
@@ -47,7 +48,7 @@ fn parse(args: &[String]) -> Result<Option<Opts>, String> {
     let mut o = Opts {
         sizes: Vec::new(),
         latency_ms: 40,
-        concurrency: 16,
+        concurrency: "auto".into(),
         keys: 1,
         secrets: 1,
         org_rate: 20.0,
@@ -94,7 +95,13 @@ fn parse(args: &[String]) -> Result<Option<Opts>, String> {
             "--synthetic" => o.sizes = list(value()?)?,
             "--shards" => o.shards = list(value()?)?,
             "--latency-ms" => o.latency_ms = number(&value()?)?,
-            "--concurrency" => o.concurrency = number(&value()?)?.max(1) as usize,
+            "--concurrency" => {
+                let v = value()?;
+                if v != "auto" {
+                    number(&v)?;
+                }
+                o.concurrency = v
+            }
             "--keys" => o.keys = number(&value()?)? as u32,
             "--secrets" => o.secrets = number(&value()?)? as u32,
             "--org-rate" => {
@@ -193,7 +200,7 @@ struct Figures {
     n: u32,
     shape: Shape,
     latency_ms: u64,
-    concurrency: usize,
+    concurrency: String,
     org_rate: f64,
     wall: Duration,
     user: Duration,
@@ -489,7 +496,7 @@ fn one(n: u32, o: &Opts, govern: &Path) -> Result<Figures, String> {
         n,
         shape,
         latency_ms: o.latency_ms,
-        concurrency: o.concurrency,
+        concurrency: o.concurrency.clone(),
         org_rate: o.org_rate,
         wall: run.wall,
         user: run.user,
