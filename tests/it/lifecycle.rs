@@ -400,6 +400,192 @@ async fn an_ou_rename_keeps_its_id_its_ous_and_its_accounts() {
     assert_eq!(out.status.code(), Some(0), "re-plan: {}", text(&out));
 }
 
+/// `accounts.<key>.name` by AWS's rules for PutAccountName's AccountName (Account Management API
+/// reference: length 1 to 50, pattern `[ -;=?-~]+`: printable ASCII without `<` and `>`).
+#[test]
+fn account_names_are_checked_against_aws_rules_with_file_line_and_key() {
+    let long = "n".repeat(51);
+    let (path, problems, _dir) = tags_problems(&format!(
+        "[accounts.a]\nemail = \"aws+a@example.com\"\nname = \"\"\n\
+         [accounts.b]\nemail = \"aws+b@example.com\"\nname = \"{long}\"\n\
+         [accounts.c]\nemail = \"aws+c@example.com\"\nname = \"Prod <EU>\"\n\
+         [accounts.d]\nemail = \"aws+d@example.com\"\nname = \"Produção\"\n\
+         [accounts.e]\nemail = \"aws+e@example.com\"\nname = 7\n"
+    ));
+    let at = |rest: &str| format!("{}{rest}", path.display());
+    assert_eq!(
+        problems,
+        [
+            at(":6:8: accounts.a.name: the account name is empty: AWS allows 1 to 50 characters"),
+            at(&format!(":9:8: accounts.b.name: the account name `{long}` is 51 characters: AWS allows 1 to 50")),
+            at(":12:8: accounts.c.name: the account name `Prod <EU>` has `<`: AWS allows printable ASCII (space to `~`) except `<` and `>`"),
+            at(":15:8: accounts.d.name: the account name `Produção` has `ç`: AWS allows printable ASCII (space to `~`) except `<` and `>`"),
+            at(":18:8: accounts.e.name: expected a string, found an integer"),
+        ]
+    );
+}
+
+/// A declared `name` that differs from AWS's is a `rename_account` change (`~ account:<id>`),
+/// applied with PutAccountName from inside the member account (the proxy answers it: moto 5.2.5
+/// has no PutAccountName, and the proxy shows the name in moto's Organizations answers); the
+/// account keeps its id, a re-plan is empty, and a rename behind govern's back is drift.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_account_rename_is_planned_applied_and_keeps_its_id() {
+    let (stack, seeder) = Stack::start().await;
+    let org = &seeder.org;
+    let account = seeder.account("prod-app", "prod@example.com", None).await;
+    let dir = tempfile::tempdir().unwrap();
+    let config = write(
+        dir.path(),
+        &format!(
+            "{BASE}\n[accounts.prod]\nemail = \"prod@example.com\"\nname = \"Production App\"\n"
+        ),
+    );
+    let out = stack.run(&config, &["plan", "--json"]);
+    assert!(out.status.success(), "plan: {}", text(&out));
+    let plan: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(addresses(&plan), [format!("account:{account}")], "{plan:#}");
+    let change = &plan["changes"][0];
+    assert_eq!(change["action"], "update");
+    assert_eq!(change["change"]["type"], "rename_account", "{change:#}");
+    assert_eq!(change["change"]["before"], "prod-app");
+    assert_eq!(change["change"]["after"], "Production App");
+    let shown = text(&stack.run(&config, &["plan"]));
+    assert!(
+        shown.contains(&format!("~ account:{account}"))
+            && shown.contains("name: \"prod-app\" → \"Production App\""),
+        "{shown}"
+    );
+
+    stack.proxy.reset_counts();
+    let out = stack.run(&config, &["apply", "--auto-approve"]);
+    assert!(out.status.success(), "apply: {}", text(&out));
+    assert_eq!(stack.proxy.count("account:PutAccountName"), 1);
+    let described = org
+        .describe_account()
+        .account_id(&account)
+        .send()
+        .await
+        .unwrap();
+    let described = described.account().unwrap();
+    assert_eq!(described.name(), Some("Production App"));
+    assert_eq!(described.id(), Some(account.as_str()), "the same account");
+    let out = stack.run(&config, &["plan", "--detailed-exitcode"]);
+    assert_eq!(out.status.code(), Some(0), "re-plan: {}", text(&out));
+    let out = stack.run(&config, &["drift", "--format", "json"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "drift after apply: {}",
+        text(&out)
+    );
+
+    // Renamed out of band (from the management account, naming the member): drift.
+    aws_sdk_account::Client::new(&stack.proxy.sdk_config().await)
+        .put_account_name()
+        .account_id(&account)
+        .account_name("someone else's name")
+        .send()
+        .await
+        .unwrap();
+    let out = stack.run(&config, &["drift", "--format", "json"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["classification"], "drift", "{report:#}");
+    assert_eq!(
+        addresses(&report["plan"]),
+        [format!("account:{account}")],
+        "{report:#}"
+    );
+
+    // Evidence records the name AWS has.
+    let bundle = dir.path().join("bundle");
+    let out = stack.run(&config, &["evidence", "--out", bundle.to_str().unwrap()]);
+    assert!(out.status.success(), "evidence: {}", text(&out));
+    let state: Value = serde_json::from_str(
+        &std::fs::read_to_string(bundle.join(format!("state/accounts/{account}.json"))).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(state["name"], "someone else's name", "{state:#}");
+}
+
+/// Without `name`, nothing about an account's name is planned, even when its key is not its AWS
+/// name (files written before `name` existed must not start renaming accounts).
+#[tokio::test(flavor = "multi_thread")]
+async fn without_a_name_an_accounts_name_is_left_alone() {
+    let (stack, seeder) = Stack::start().await;
+    seeder.account("prod-app", "prod@example.com", None).await;
+    let dir = tempfile::tempdir().unwrap();
+    let config = write(
+        dir.path(),
+        &format!("{BASE}\n[accounts.production]\nemail = \"prod@example.com\"\n"),
+    );
+    stack.proxy.reset_counts();
+    let out = stack.run(&config, &["plan", "--detailed-exitcode"]);
+    assert_eq!(out.status.code(), Some(0), "plan: {}", text(&out));
+}
+
+/// Import declares `name` only where the key differs from the AWS name (two accounts named
+/// alike: the second's key carries its id), and the imported file plans empty; a name declared for
+/// a new account is CreateAccount's name.
+#[tokio::test(flavor = "multi_thread")]
+async fn import_declares_a_name_that_keys_differently_and_plans_empty() {
+    let (stack, seeder) = Stack::start().await;
+    let first = seeder.account("Shared", "shared1@example.com", None).await;
+    let second = seeder.account("Shared", "shared2@example.com", None).await;
+    let (low, high) = if first < second {
+        (first, second)
+    } else {
+        (second, first)
+    };
+    seeder.account("sandbox", "sandbox@example.com", None).await;
+    let dir = tempfile::tempdir().unwrap();
+    let imported = dir.path().join("org.toml");
+    let out = stack.run(&imported, &["import", "--out", imported.to_str().unwrap()]);
+    assert!(out.status.success(), "import: {}", text(&out));
+    let written = std::fs::read_to_string(&imported).unwrap();
+    assert!(
+        written.contains(&format!(
+            "[accounts.\"Shared ({high})\"]\nid = \"{high}\"\nemail = "
+        )) && written.contains("\nname = \"Shared\"\n"),
+        "the name in:\n{written}"
+    );
+    assert!(
+        written.contains(&format!("[accounts.Shared]\nid = \"{low}\"")),
+        "{written}"
+    );
+    assert_eq!(
+        written.matches("\nname = ").count(),
+        1,
+        "only where the key differs:\n{written}"
+    );
+    let out = stack.run(&imported, &["plan", "--detailed-exitcode"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "plan after import: {}\n{written}",
+        text(&out)
+    );
+
+    // A new account with a declared name is created under it.
+    let config = write(
+        dir.path(),
+        &format!("{BASE}\n[accounts.new-one]\nemail = \"new@example.com\"\nname = \"New One\"\n"),
+    );
+    let out = stack.run(&config, &["apply", "--auto-approve"]);
+    assert!(out.status.success(), "apply: {}", text(&out));
+    let listed = seeder.org.list_accounts().send().await.unwrap();
+    assert!(
+        listed
+            .accounts()
+            .iter()
+            .any(|a| a.name() == Some("New One") && a.email() == Some("new@example.com")),
+        "{listed:?}"
+    );
+    let out = stack.run(&config, &["plan", "--detailed-exitcode"]);
+    assert_eq!(out.status.code(), Some(0), "re-plan: {}", text(&out));
+}
+
 // ---- validate --online ------------------------------------------------------------------------
 
 const RCP_WITH_MISTAKES: &str = r#"{
