@@ -739,3 +739,87 @@ async fn evidence_holds_each_accounts_effective_management_policies() {
     let out = stack.run(&config, &["evidence", "verify", bundle.to_str().unwrap()]);
     assert!(out.status.success(), "verify: {}", text(&out));
 }
+
+/// `govern drift --format json` lists each account's effective policy of each management policy
+/// type the file declares (DescribeEffectivePolicy, answered by the proxy: moto lacks it): one
+/// request per active account and type, none at all when no management type is declared.
+#[tokio::test(flavor = "multi_thread")]
+async fn drift_lists_each_accounts_effective_management_policies() {
+    let (stack, seeder) = Stack::start().await;
+    let inside = seeder.account("prod-app", "prod@example.com", None).await;
+    let outside = seeder.account("sandbox", "sandbox@example.com", None).await;
+    let dir = tempfile::tempdir().unwrap();
+    let scp_only = write(
+        dir.path(),
+        &format!(
+            "{BASE}\n[policies.deny-leave]\nfile = \"deny-leave.json\"\n\
+             \n[ous.Workloads]\npolicies = [\"FullAWSAccess\", \"deny-leave\"]\n\
+             \n[accounts.prod-app]\nemail = \"prod@example.com\"\nou = \"Workloads\"\n\
+             \n[accounts.sandbox]\nemail = \"sandbox@example.com\"\n"
+        ),
+    );
+    let out = stack.run(&scp_only, &["apply", "--auto-approve"]);
+    assert!(out.status.success(), "apply: {}", text(&out));
+    stack.proxy.reset_counts();
+    let out = stack.run(&scp_only, &["drift", "--format", "json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["effective"], serde_json::json!([]), "{report:#}");
+    assert_eq!(
+        stack.proxy.count("organizations:DescribeEffectivePolicy"),
+        0,
+        "no management type declared: no request"
+    );
+
+    let chatbot = r#"{"chatbot": {"platforms": {"slack": {"client": {"@@assign": "disabled"}}}}}"#;
+    std::fs::write(dir.path().join("chatbot.json"), chatbot).unwrap();
+    let config = write(
+        dir.path(),
+        &format!(
+            "{BASE}\n[policies.deny-leave]\nfile = \"deny-leave.json\"\n\
+             \n[policies.no-slack]\nkind = \"chatbot\"\nfile = \"chatbot.json\"\n\
+             \n[ous.Workloads]\npolicies = [\"FullAWSAccess\", \"deny-leave\", \"no-slack\"]\n\
+             \n[accounts.prod-app]\nemail = \"prod@example.com\"\nou = \"Workloads\"\n\
+             \n[accounts.sandbox]\nemail = \"sandbox@example.com\"\n"
+        ),
+    );
+    let out = stack.run(&config, &["apply", "--auto-approve"]);
+    assert!(out.status.success(), "apply: {}", text(&out));
+    let accounts = seeder.org.list_accounts().send().await.unwrap();
+    let active = accounts
+        .accounts()
+        .iter()
+        .filter(|a| a.status().map(|s| s.as_str()) == Some("ACTIVE"))
+        .count() as u64;
+    stack.proxy.reset_counts();
+    let out = stack.run(&config, &["drift", "--format", "json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert_eq!(
+        stack.proxy.count("organizations:DescribeEffectivePolicy"),
+        active,
+        "accounts × declared management types (1)"
+    );
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let effective = report["effective"].as_array().unwrap();
+    assert_eq!(effective.len() as u64, active, "{report:#}");
+    let of = |id: &str| {
+        effective
+            .iter()
+            .find(|e| e["account"] == id)
+            .unwrap_or_else(|| panic!("{id} in {report:#}"))
+    };
+    assert_eq!(of(&inside)["policy_type"], "CHATBOT_POLICY");
+    assert_eq!(
+        of(&inside)["effective_policy"]["chatbot"]["platforms"]["slack"]["client"],
+        serde_json::json!({"@@assign": "disabled"})
+    );
+    assert_eq!(of(&outside)["effective_policy"], Value::Null);
+    // The text report says what was read.
+    let shown = text(&stack.run(&config, &["drift"]));
+    assert!(
+        shown.contains(&format!(
+            "Effective policies: {active} read (DescribeEffectivePolicy: {active} accounts × 1 type); `--format json` lists them."
+        )),
+        "{shown}"
+    );
+}
