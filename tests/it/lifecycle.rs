@@ -674,6 +674,103 @@ async fn validate_online_shows_access_analyzer_findings_at_file_and_line() {
     );
 }
 
+/// `govern validate --online --format sarif`: Access Analyzer's findings as SARIF 2.1.0 results, a
+/// rule per finding code, at the policy file (relative to the directory govern runs in, which is
+/// org.toml's here, as in CI) and the finding's line and column; errors exit 1.
+#[tokio::test(flavor = "multi_thread")]
+async fn validate_online_findings_as_sarif() {
+    let (stack, _seeder) = Stack::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("rcp.json"), RCP_WITH_MISTAKES).unwrap();
+    std::fs::write(dir.path().join("scp.json"), SCP_WITH_A_WARNING).unwrap();
+    write(
+        dir.path(),
+        &format!(
+            "{BASE}\n[policies.org-only]\nkind = \"rcp\"\nfile = \"rcp.json\"\n\
+             \n[policies.no-acl]\nfile = \"scp.json\"\n"
+        ),
+    );
+    let out = Govern::new(&[
+        "validate", "--online", "--format", "sarif", "--config", "org.toml",
+    ])
+    .through(&stack.proxy, &stack.emu)
+    .command()
+    .current_dir(dir.path())
+    .output()
+    .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    let log: Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("not JSON ({e}): {}", text(&out)));
+    // What SARIF 2.1.0's schema requires: version and runs; a run's tool.driver.name; a result's
+    // message.text.
+    assert_eq!(log["version"], "2.1.0");
+    assert!(log["$schema"]
+        .as_str()
+        .unwrap()
+        .contains("sarif-schema-2.1.0"));
+    let runs = log["runs"].as_array().unwrap();
+    assert_eq!(runs.len(), 1);
+    let driver = &runs[0]["tool"]["driver"];
+    assert_eq!(driver["name"], "govern");
+    assert_eq!(driver["version"], env!("CARGO_PKG_VERSION"));
+    let rules: Vec<&str> = driver["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_str().unwrap())
+        .collect();
+    let results = runs[0]["results"].as_array().unwrap();
+    assert_eq!(results.len(), 3, "{log:#}");
+    for r in results {
+        assert!(r["message"]["text"].as_str().is_some_and(|t| !t.is_empty()));
+        let index = r["ruleIndex"].as_u64().unwrap() as usize;
+        assert_eq!(rules[index], r["ruleId"].as_str().unwrap(), "{log:#}");
+    }
+    let error = results
+        .iter()
+        .find(|r| r["level"] == "error")
+        .unwrap_or_else(|| panic!("{log:#}"));
+    assert_eq!(
+        error["ruleId"],
+        "access-analyzer/INVALID_GLOBAL_CONDITION_KEY"
+    );
+    assert!(error["message"]["text"]
+        .as_str()
+        .unwrap()
+        .contains("The condition key aws:PrincipleOrgID is not a valid global condition key."));
+    let location = &error["locations"][0]["physicalLocation"];
+    assert_eq!(location["artifactLocation"]["uri"], "rcp.json");
+    assert_eq!(location["region"]["startLine"], 11);
+    assert_eq!(location["region"]["startColumn"], 38);
+    let warnings: Vec<(&str, &str)> = results
+        .iter()
+        .filter(|r| r["level"] == "warning")
+        .map(|r| {
+            (
+                r["ruleId"].as_str().unwrap(),
+                r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+                    .as_str()
+                    .unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        warnings,
+        [
+            ("access-analyzer/UNKNOWN_ACTION", "scp.json"),
+            ("access-analyzer/UNKNOWN_ACTION", "rcp.json"),
+        ]
+    );
+    assert_eq!(
+        rules
+            .iter()
+            .filter(|r| r.starts_with("access-analyzer/"))
+            .count(),
+        2,
+        "one rule per finding code: {rules:?}"
+    );
+}
+
 // ---- effective policies -----------------------------------------------------------------------
 
 /// An evidence bundle holds each account's effective policy of each management policy type the
