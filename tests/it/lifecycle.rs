@@ -438,14 +438,28 @@ async fn an_account_rename_is_planned_applied_and_keeps_its_id() {
     let config = write(
         dir.path(),
         &format!(
-            "{BASE}\n[accounts.prod]\nemail = \"prod@example.com\"\nname = \"Production App\"\n"
+            "{BASE}\n[accounts.prod]\nemail = \"prod@example.com\"\nname = \"Production App\"\n\
+             \n[accounts.management]\nid = \"123456789012\"\nemail = \"master@example.com\"\nname = \"Management\"\n"
         ),
     );
     let out = stack.run(&config, &["plan", "--json"]);
     assert!(out.status.success(), "plan: {}", text(&out));
     let plan: Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(addresses(&plan), [format!("account:{account}")], "{plan:#}");
-    let change = &plan["changes"][0];
+    // The management account too: renamed with govern's own credentials.
+    assert_eq!(
+        addresses(&plan),
+        [
+            "account:123456789012".to_string(),
+            format!("account:{account}")
+        ],
+        "{plan:#}"
+    );
+    let change = plan["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["address"] == format!("account:{account}"))
+        .unwrap();
     assert_eq!(change["action"], "update");
     assert_eq!(change["change"]["type"], "rename_account", "{change:#}");
     assert_eq!(change["change"]["before"], "prod-app");
@@ -460,7 +474,14 @@ async fn an_account_rename_is_planned_applied_and_keeps_its_id() {
     stack.proxy.reset_counts();
     let out = stack.run(&config, &["apply", "--auto-approve"]);
     assert!(out.status.success(), "apply: {}", text(&out));
-    assert_eq!(stack.proxy.count("account:PutAccountName"), 1);
+    assert_eq!(stack.proxy.count("account:PutAccountName"), 2);
+    let management = org
+        .describe_account()
+        .account_id("123456789012")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(management.account().unwrap().name(), Some("Management"));
     let described = org
         .describe_account()
         .account_id(&account)
