@@ -461,7 +461,8 @@ pub struct DriftArgs {
 #[derive(Debug, Args)]
 pub struct ValidateArgs {
     /// Output format: `sarif` prints a SARIF 2.1.0 log on stdout, one result per problem at its
-    /// file and line (the problems also go to stderr as text; exit 1 when there are any).
+    /// file and line (the problems also go to stderr as text; exit 1 when there are any); with
+    /// `--online`, one result per Access Analyzer finding too.
     #[arg(long, value_enum, default_value_t = ValidateFormat::Text)]
     pub format: ValidateFormat,
     /// Also send every SCP and RCP document to IAM Access Analyzer (ValidatePolicy) and show its

@@ -7,6 +7,7 @@
 
 pub use govern_core::{config, drift, import, model, plan, render, state, time};
 
+pub mod account_name;
 pub mod apply;
 pub mod aws;
 pub mod baselines;

@@ -551,12 +551,15 @@ async fn run_change(
         }
         Change::CreateAccount {
             name,
+            account_name,
             email,
             parent,
             tags,
         } => {
             let role = clients.members.role();
-            let id = create_account(org, &ids.root, &on, name, email.as_str(), role, tags).await?;
+            let aws_name = account_name.as_deref().unwrap_or(name);
+            let id =
+                create_account(org, &ids.root, &on, aws_name, email.as_str(), role, tags).await?;
             if let Parent::Ou(_) = parent {
                 let dest = parent_id(ids, parent)?;
                 // The account exists now: left in the root by one unlucky answer, it would be
@@ -650,6 +653,14 @@ async fn run_change(
                 .map_err(|e| Error::aws("EnableAWSServiceAccess", &on, e))?;
         }
         Change::RootAccess(r) => crate::root_access::write(clients, r, &on).await?,
+        Change::RenameAccount(r) => {
+            let at = crate::baselines::At {
+                clients,
+                account: &r.id,
+                via_management: false,
+            };
+            crate::account_name::write(r, &at, &on, rids).await?;
+        }
         Change::SecurityAdmin(s) => {
             let id = match &s.account {
                 Some(id) => id.clone(),

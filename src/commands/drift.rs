@@ -6,7 +6,7 @@ use crate::cli::{DriftAction, DriftArgs, Format, MergeArgs};
 use crate::error::{Error, Result};
 use crate::exit;
 use crate::plan::Shard;
-use crate::render::{self, DriftReport, Style};
+use crate::render::{self, DriftReport, EffectivePolicy, Style};
 
 use super::Context;
 
@@ -17,8 +17,19 @@ pub async fn run(ctx: &Context, args: &DriftArgs) -> Result<u8> {
     let loaded = ctx.load()?;
     let digest = ConfigDigest::of(&ctx.config, &loaded.files)?;
     let last = record::read(&ctx.state_dir)?;
-    let (_, actual) = super::connect_and_discover(ctx, &loaded.desired, "drift").await?;
+    let (clients, actual) = super::connect_and_discover(ctx, &loaded.desired, "drift").await?;
     let plan = ctx.plan(&loaded.desired, &actual);
+    // Accounts × declared management types (src/discover/effective.rs): none when none declared.
+    let effective: Vec<EffectivePolicy> =
+        crate::discover::effective::read(&clients, &loaded.desired, &actual, ctx.shard)
+            .await?
+            .into_iter()
+            .map(|((account, kind), effective_policy)| EffectivePolicy {
+                account,
+                policy_type: kind.api_name().to_string(),
+                effective_policy,
+            })
+            .collect();
     let verdict = crate::apply::classify(
         &plan,
         &digest,
@@ -33,6 +44,7 @@ pub async fn run(ctx: &Context, args: &DriftArgs) -> Result<u8> {
         organization_id: &actual.organization_id,
         config: &digest,
         shard: ctx.shard,
+        effective: &effective,
     };
     emit(ctx, args, &report)?;
     finish(&plan)
@@ -90,6 +102,8 @@ struct ShardReport {
     shard: Option<Shard>,
     last_apply: Option<record::LastApply>,
     plan: ShardPlan,
+    #[serde(default)]
+    effective: Vec<EffectivePolicy>,
 }
 
 #[derive(serde::Deserialize)]
@@ -169,7 +183,9 @@ fn merge(ctx: &Context, args: &DriftArgs, m: &MergeArgs) -> Result<u8> {
         findings: Vec::new(),
         account_names: Default::default(),
     };
+    let mut effective = Vec::new();
     for (_, r) in reports {
+        effective.extend(r.effective);
         plan.changes.extend(r.plan.changes);
         plan.unmanaged.extend(r.plan.unmanaged);
         plan.conflicts.extend(r.plan.conflicts);
@@ -190,6 +206,7 @@ fn merge(ctx: &Context, args: &DriftArgs, m: &MergeArgs) -> Result<u8> {
         organization_id: &organization_id,
         config: &config,
         shard: None,
+        effective: &effective,
     };
     emit(ctx, args, &report)?;
     finish(&plan)

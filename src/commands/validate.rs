@@ -1,7 +1,8 @@
 //! `govern validate`: offline checks of org.toml and its policy files; `--format sarif` also writes
-//! them as a SARIF log for GitHub code scanning.
+//! them (and, with `--online`, Access Analyzer's findings) as a SARIF log for GitHub code scanning.
 
 use crate::cli::{ValidateArgs, ValidateFormat};
+use crate::config::sarif::OnlineFinding;
 use crate::error::{Error, Result};
 use crate::exit;
 
@@ -10,19 +11,31 @@ use super::Context;
 pub async fn run(ctx: &Context, args: &ValidateArgs) -> Result<u8> {
     let loaded = ctx.load();
     if args.format == ValidateFormat::Sarif {
-        let problems = match &loaded {
-            Ok(_) => &[][..],
-            Err(e) => &e.problems[..],
+        // With `--online`, Access Analyzer's findings join the log (only for a valid file: an
+        // invalid one is not sent anywhere).
+        let (problems, online) = match &loaded {
+            Ok(l) if args.online => (&[][..], Some(findings(ctx, &l.desired).await?)),
+            Ok(_) => (&[][..], None),
+            Err(e) => (&e.problems[..], None),
         };
         let cwd = std::env::current_dir().map_err(|source| Error::Io {
             context: "reading the working directory".into(),
             source,
         })?;
-        let log = crate::config::sarif::log(problems, &cwd, env!("CARGO_PKG_VERSION"));
+        let found = online.as_ref().map_or(&[][..], |o| &o.findings[..]);
+        let log = crate::config::sarif::log_with(problems, found, &cwd, env!("CARGO_PKG_VERSION"));
         println!(
             "{}",
             serde_json::to_string_pretty(&log).expect("JSON values serialize")
         );
+        if let Some(online) = online {
+            // The findings also go to stderr as text, as the problems do, for the CI log.
+            for line in &online.lines {
+                eprintln!("{line}");
+            }
+            eprintln!("{}", online.summary());
+            return Ok(online.exit());
+        }
     }
     // The problems go to stderr as text either way (exit 1), so a CI log shows them too.
     let loaded = loaded?;
@@ -48,20 +61,55 @@ pub async fn run(ctx: &Context, args: &ValidateArgs) -> Result<u8> {
         );
     }
     if args.online {
-        return online(ctx, &loaded.desired).await;
+        let online = findings(ctx, &loaded.desired).await?;
+        for line in &online.lines {
+            println!("{line}");
+        }
+        println!("{}", online.summary());
+        return Ok(online.exit());
     }
     Ok(exit::OK)
+}
+
+/// What `--online` found: each finding as a SARIF result's input and as the text line it prints.
+struct Online {
+    findings: Vec<OnlineFinding>,
+    lines: Vec<String>,
+    errors: usize,
+    others: usize,
+}
+
+impl Online {
+    fn summary(&self) -> String {
+        format!(
+            "IAM Access Analyzer: {} error(s), {} other finding(s).",
+            self.errors, self.others
+        )
+    }
+    /// Errors fail validation; the rest pass.
+    fn exit(&self) -> u8 {
+        if self.errors > 0 {
+            exit::ERROR
+        } else {
+            exit::OK
+        }
+    }
 }
 
 /// `--online`: every SCP and RCP through IAM Access Analyzer's ValidatePolicy, one request each
 /// (and more only when a document's findings run over a page). A document from a file is sent as
 /// the file holds it, so a finding's span (line from 1, column from 0) is the file's own line and
 /// column; a template's document is reported at its [policies.<name>] table.
-async fn online(ctx: &Context, desired: &crate::model::Desired) -> Result<u8> {
+async fn findings(ctx: &Context, desired: &crate::model::Desired) -> Result<Online> {
     use aws_sdk_accessanalyzer::types::{PolicyType, ValidatePolicyFindingType as T};
     let config = ctx.session.load(desired.home_region.as_str()).await?;
     let analyzer = aws_sdk_accessanalyzer::Client::new(&config);
-    let (mut errors, mut others) = (0usize, 0usize);
+    let mut online = Online {
+        findings: Vec::new(),
+        lines: Vec::new(),
+        errors: 0,
+        others: 0,
+    };
     for (name, p) in &desired.policies {
         let policy_type = match p.kind {
             crate::model::PolicyKind::ServiceControlPolicy => PolicyType::ServiceControlPolicy,
@@ -90,17 +138,18 @@ async fn online(ctx: &Context, desired: &crate::model::Desired) -> Result<u8> {
             .await
             .map_err(|e| Error::aws("ValidatePolicy", &on, e))?;
         for finding in pages.iter().flat_map(|page| page.findings()) {
-            let severity = match finding.finding_type() {
-                T::Error => "error",
-                T::SecurityWarning => "security warning",
-                T::Warning => "warning",
-                T::Suggestion => "suggestion",
-                _ => "finding",
+            // The text's word, and SARIF's level (which has no "security warning").
+            let (severity, level) = match finding.finding_type() {
+                T::Error => ("error", "error"),
+                T::SecurityWarning => ("security warning", "warning"),
+                T::Warning => ("warning", "warning"),
+                T::Suggestion => ("suggestion", "note"),
+                _ => ("finding", "note"),
             };
             if *finding.finding_type() == T::Error {
-                errors += 1;
+                online.errors += 1;
             } else {
-                others += 1;
+                online.others += 1;
             }
             let span = finding
                 .locations()
@@ -115,17 +164,28 @@ async fn online(ctx: &Context, desired: &crate::model::Desired) -> Result<u8> {
             };
             let details = crate::model::escape(finding.finding_details());
             let link = finding.learn_more_link();
-            println!(
-                "{at}: {severity}: {}: {details}{}",
-                crate::model::escape(finding.issue_code()),
+            let code = crate::model::escape(finding.issue_code()).into_owned();
+            online.lines.push(format!(
+                "{at}: {severity}: {code}: {details}{}",
                 if link.is_empty() {
                     String::new()
                 } else {
                     format!(" ({})", crate::model::escape(link))
                 }
-            );
+            ));
+            online.findings.push(OnlineFinding {
+                file: file.clone().unwrap_or_else(|| ctx.config.clone()),
+                line: file.as_ref().and(span).map(|(line, _)| line as usize),
+                column: file.as_ref().and(span).map(|(_, column)| column as usize),
+                level,
+                code,
+                message: match &file {
+                    Some(_) => details.into_owned(),
+                    None => format!("{details} (policies.{name}, {})", p.source),
+                },
+                link: (!link.is_empty()).then(|| crate::model::escape(link).into_owned()),
+            });
         }
     }
-    println!("IAM Access Analyzer: {errors} error(s), {others} other finding(s).");
-    Ok(if errors > 0 { exit::ERROR } else { exit::OK })
+    Ok(online)
 }

@@ -1,11 +1,11 @@
 //! Effective policies (issue 15 item 5): what AWS computes for an account from every management
 //! policy of a type attached to it, its OUs and the root (DescribeEffectivePolicy), so that an
-//! evidence bundle shows an auditor what applies.
+//! evidence bundle shows an auditor what applies, and `govern drift` lists it in its report.
 //!
 //! Request formula: DescribeEffectivePolicy A × K, A = the active accounts (of the shard, with
 //! `--shard`), K = the management policy types org.toml declares a policy of that are enabled on
 //! the root. SCPs and RCPs are left out: AWS computes effective policies for management policy
-//! types only. A file without management policies reads none.
+//! types only. A file without management policies reads none. The same for evidence and drift.
 
 use std::collections::BTreeMap;
 

@@ -184,17 +184,19 @@ struct Call {
 
 impl Call {
     /// Made only by `govern apply`: anywhere in `apply/`, and in a baseline's or an
-    /// organization-wide capability's (`root_access.rs`, `security.rs`) `write`.
+    /// organization-wide capability's (`root_access.rs`, `security.rs`, `account_name.rs`) `write`.
     fn apply_only(&self) -> bool {
         self.file.starts_with("apply/")
             || ((self.file.starts_with("baselines/")
                 || self.file == "root_access.rs"
                 || self.file == "security.rs"
-                || self.file == "trail.rs")
+                || self.file == "trail.rs"
+                || self.file == "account_name.rs")
                 && (self.function == "write" || self.function == "trail_write"))
     }
-    /// Made inside member accounts too: discovery, apply, the baselines, and the Security Hub
-    /// import (each account imports its own findings).
+    /// Made inside member accounts too: discovery, apply, the baselines, account renames
+    /// (PutAccountName from inside the account), and the Security Hub import (each account
+    /// imports its own findings).
     fn in_members(&self) -> bool {
         [
             "discover/",
@@ -202,6 +204,7 @@ impl Call {
             "baselines/",
             "evidence/security_hub.rs",
             "trail.rs",
+            "account_name.rs",
         ]
         .iter()
         .any(|d| self.file.starts_with(d))

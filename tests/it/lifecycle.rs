@@ -400,6 +400,213 @@ async fn an_ou_rename_keeps_its_id_its_ous_and_its_accounts() {
     assert_eq!(out.status.code(), Some(0), "re-plan: {}", text(&out));
 }
 
+/// `accounts.<key>.name` by AWS's rules for PutAccountName's AccountName (Account Management API
+/// reference: length 1 to 50, pattern `[ -;=?-~]+`: printable ASCII without `<` and `>`).
+#[test]
+fn account_names_are_checked_against_aws_rules_with_file_line_and_key() {
+    let long = "n".repeat(51);
+    let (path, problems, _dir) = tags_problems(&format!(
+        "[accounts.a]\nemail = \"aws+a@example.com\"\nname = \"\"\n\
+         [accounts.b]\nemail = \"aws+b@example.com\"\nname = \"{long}\"\n\
+         [accounts.c]\nemail = \"aws+c@example.com\"\nname = \"Prod <EU>\"\n\
+         [accounts.d]\nemail = \"aws+d@example.com\"\nname = \"Produção\"\n\
+         [accounts.e]\nemail = \"aws+e@example.com\"\nname = 7\n"
+    ));
+    let at = |rest: &str| format!("{}{rest}", path.display());
+    assert_eq!(
+        problems,
+        [
+            at(":6:8: accounts.a.name: the account name is empty: AWS allows 1 to 50 characters"),
+            at(&format!(":9:8: accounts.b.name: the account name `{long}` is 51 characters: AWS allows 1 to 50")),
+            at(":12:8: accounts.c.name: the account name `Prod <EU>` has `<`: AWS allows printable ASCII (space to `~`) except `<` and `>`"),
+            at(":15:8: accounts.d.name: the account name `Produção` has `ç`: AWS allows printable ASCII (space to `~`) except `<` and `>`"),
+            at(":18:8: accounts.e.name: expected a string, found an integer"),
+        ]
+    );
+}
+
+/// A declared `name` that differs from AWS's is a `rename_account` change (`~ account:<id>`),
+/// applied with PutAccountName from inside the member account (the proxy answers it: moto 5.2.5
+/// has no PutAccountName, and the proxy shows the name in moto's Organizations answers); the
+/// account keeps its id, a re-plan is empty, and a rename behind govern's back is drift.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_account_rename_is_planned_applied_and_keeps_its_id() {
+    let (stack, seeder) = Stack::start().await;
+    let org = &seeder.org;
+    let account = seeder.account("prod-app", "prod@example.com", None).await;
+    let dir = tempfile::tempdir().unwrap();
+    let config = write(
+        dir.path(),
+        &format!(
+            "{BASE}\n[accounts.prod]\nemail = \"prod@example.com\"\nname = \"Production App\"\n\
+             \n[accounts.management]\nid = \"123456789012\"\nemail = \"master@example.com\"\nname = \"Management\"\n"
+        ),
+    );
+    let out = stack.run(&config, &["plan", "--json"]);
+    assert!(out.status.success(), "plan: {}", text(&out));
+    let plan: Value = serde_json::from_slice(&out.stdout).unwrap();
+    // The management account too: renamed with govern's own credentials.
+    assert_eq!(
+        addresses(&plan),
+        [
+            "account:123456789012".to_string(),
+            format!("account:{account}")
+        ],
+        "{plan:#}"
+    );
+    let change = plan["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["address"] == format!("account:{account}"))
+        .unwrap();
+    assert_eq!(change["action"], "update");
+    assert_eq!(change["change"]["type"], "rename_account", "{change:#}");
+    assert_eq!(change["change"]["before"], "prod-app");
+    assert_eq!(change["change"]["after"], "Production App");
+    let shown = text(&stack.run(&config, &["plan"]));
+    assert!(
+        shown.contains(&format!("~ account:{account}"))
+            && shown.contains("name: \"prod-app\" → \"Production App\""),
+        "{shown}"
+    );
+
+    stack.proxy.reset_counts();
+    let out = stack.run(&config, &["apply", "--auto-approve"]);
+    assert!(out.status.success(), "apply: {}", text(&out));
+    assert_eq!(stack.proxy.count("account:PutAccountName"), 2);
+    let management = org
+        .describe_account()
+        .account_id("123456789012")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(management.account().unwrap().name(), Some("Management"));
+    let described = org
+        .describe_account()
+        .account_id(&account)
+        .send()
+        .await
+        .unwrap();
+    let described = described.account().unwrap();
+    assert_eq!(described.name(), Some("Production App"));
+    assert_eq!(described.id(), Some(account.as_str()), "the same account");
+    let out = stack.run(&config, &["plan", "--detailed-exitcode"]);
+    assert_eq!(out.status.code(), Some(0), "re-plan: {}", text(&out));
+    let out = stack.run(&config, &["drift", "--format", "json"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "drift after apply: {}",
+        text(&out)
+    );
+
+    // Renamed out of band (from the management account, naming the member): drift.
+    aws_sdk_account::Client::new(&stack.proxy.sdk_config().await)
+        .put_account_name()
+        .account_id(&account)
+        .account_name("someone else's name")
+        .send()
+        .await
+        .unwrap();
+    let out = stack.run(&config, &["drift", "--format", "json"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["classification"], "drift", "{report:#}");
+    assert_eq!(
+        addresses(&report["plan"]),
+        [format!("account:{account}")],
+        "{report:#}"
+    );
+
+    // Evidence records the name AWS has.
+    let bundle = dir.path().join("bundle");
+    let out = stack.run(&config, &["evidence", "--out", bundle.to_str().unwrap()]);
+    assert!(out.status.success(), "evidence: {}", text(&out));
+    let state: Value = serde_json::from_str(
+        &std::fs::read_to_string(bundle.join(format!("state/accounts/{account}.json"))).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(state["name"], "someone else's name", "{state:#}");
+}
+
+/// Without `name`, nothing about an account's name is planned, even when its key is not its AWS
+/// name (files written before `name` existed must not start renaming accounts).
+#[tokio::test(flavor = "multi_thread")]
+async fn without_a_name_an_accounts_name_is_left_alone() {
+    let (stack, seeder) = Stack::start().await;
+    seeder.account("prod-app", "prod@example.com", None).await;
+    let dir = tempfile::tempdir().unwrap();
+    let config = write(
+        dir.path(),
+        &format!("{BASE}\n[accounts.production]\nemail = \"prod@example.com\"\n"),
+    );
+    stack.proxy.reset_counts();
+    let out = stack.run(&config, &["plan", "--detailed-exitcode"]);
+    assert_eq!(out.status.code(), Some(0), "plan: {}", text(&out));
+}
+
+/// Import declares `name` only where the key differs from the AWS name (two accounts named
+/// alike: the second's key carries its id), and the imported file plans empty; a name declared for
+/// a new account is CreateAccount's name.
+#[tokio::test(flavor = "multi_thread")]
+async fn import_declares_a_name_that_keys_differently_and_plans_empty() {
+    let (stack, seeder) = Stack::start().await;
+    let first = seeder.account("Shared", "shared1@example.com", None).await;
+    let second = seeder.account("Shared", "shared2@example.com", None).await;
+    let (low, high) = if first < second {
+        (first, second)
+    } else {
+        (second, first)
+    };
+    seeder.account("sandbox", "sandbox@example.com", None).await;
+    let dir = tempfile::tempdir().unwrap();
+    let imported = dir.path().join("org.toml");
+    let out = stack.run(&imported, &["import", "--out", imported.to_str().unwrap()]);
+    assert!(out.status.success(), "import: {}", text(&out));
+    let written = std::fs::read_to_string(&imported).unwrap();
+    assert!(
+        written.contains(&format!(
+            "[accounts.\"Shared ({high})\"]\nid = \"{high}\"\nemail = "
+        )) && written.contains("\nname = \"Shared\"\n"),
+        "the name in:\n{written}"
+    );
+    assert!(
+        written.contains(&format!("[accounts.Shared]\nid = \"{low}\"")),
+        "{written}"
+    );
+    assert_eq!(
+        written.matches("\nname = ").count(),
+        1,
+        "only where the key differs:\n{written}"
+    );
+    let out = stack.run(&imported, &["plan", "--detailed-exitcode"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "plan after import: {}\n{written}",
+        text(&out)
+    );
+
+    // A new account with a declared name is created under it.
+    let config = write(
+        dir.path(),
+        &format!("{BASE}\n[accounts.new-one]\nemail = \"new@example.com\"\nname = \"New One\"\n"),
+    );
+    let out = stack.run(&config, &["apply", "--auto-approve"]);
+    assert!(out.status.success(), "apply: {}", text(&out));
+    let listed = seeder.org.list_accounts().send().await.unwrap();
+    assert!(
+        listed
+            .accounts()
+            .iter()
+            .any(|a| a.name() == Some("New One") && a.email() == Some("new@example.com")),
+        "{listed:?}"
+    );
+    let out = stack.run(&config, &["plan", "--detailed-exitcode"]);
+    assert_eq!(out.status.code(), Some(0), "re-plan: {}", text(&out));
+}
+
 // ---- validate --online ------------------------------------------------------------------------
 
 const RCP_WITH_MISTAKES: &str = r#"{
@@ -488,6 +695,103 @@ async fn validate_online_shows_access_analyzer_findings_at_file_and_line() {
     );
 }
 
+/// `govern validate --online --format sarif`: Access Analyzer's findings as SARIF 2.1.0 results, a
+/// rule per finding code, at the policy file (relative to the directory govern runs in, which is
+/// org.toml's here, as in CI) and the finding's line and column; errors exit 1.
+#[tokio::test(flavor = "multi_thread")]
+async fn validate_online_findings_as_sarif() {
+    let (stack, _seeder) = Stack::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("rcp.json"), RCP_WITH_MISTAKES).unwrap();
+    std::fs::write(dir.path().join("scp.json"), SCP_WITH_A_WARNING).unwrap();
+    write(
+        dir.path(),
+        &format!(
+            "{BASE}\n[policies.org-only]\nkind = \"rcp\"\nfile = \"rcp.json\"\n\
+             \n[policies.no-acl]\nfile = \"scp.json\"\n"
+        ),
+    );
+    let out = Govern::new(&[
+        "validate", "--online", "--format", "sarif", "--config", "org.toml",
+    ])
+    .through(&stack.proxy, &stack.emu)
+    .command()
+    .current_dir(dir.path())
+    .output()
+    .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    let log: Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("not JSON ({e}): {}", text(&out)));
+    // What SARIF 2.1.0's schema requires: version and runs; a run's tool.driver.name; a result's
+    // message.text.
+    assert_eq!(log["version"], "2.1.0");
+    assert!(log["$schema"]
+        .as_str()
+        .unwrap()
+        .contains("sarif-schema-2.1.0"));
+    let runs = log["runs"].as_array().unwrap();
+    assert_eq!(runs.len(), 1);
+    let driver = &runs[0]["tool"]["driver"];
+    assert_eq!(driver["name"], "govern");
+    assert_eq!(driver["version"], env!("CARGO_PKG_VERSION"));
+    let rules: Vec<&str> = driver["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_str().unwrap())
+        .collect();
+    let results = runs[0]["results"].as_array().unwrap();
+    assert_eq!(results.len(), 3, "{log:#}");
+    for r in results {
+        assert!(r["message"]["text"].as_str().is_some_and(|t| !t.is_empty()));
+        let index = r["ruleIndex"].as_u64().unwrap() as usize;
+        assert_eq!(rules[index], r["ruleId"].as_str().unwrap(), "{log:#}");
+    }
+    let error = results
+        .iter()
+        .find(|r| r["level"] == "error")
+        .unwrap_or_else(|| panic!("{log:#}"));
+    assert_eq!(
+        error["ruleId"],
+        "access-analyzer/INVALID_GLOBAL_CONDITION_KEY"
+    );
+    assert!(error["message"]["text"]
+        .as_str()
+        .unwrap()
+        .contains("The condition key aws:PrincipleOrgID is not a valid global condition key."));
+    let location = &error["locations"][0]["physicalLocation"];
+    assert_eq!(location["artifactLocation"]["uri"], "rcp.json");
+    assert_eq!(location["region"]["startLine"], 11);
+    assert_eq!(location["region"]["startColumn"], 38);
+    let warnings: Vec<(&str, &str)> = results
+        .iter()
+        .filter(|r| r["level"] == "warning")
+        .map(|r| {
+            (
+                r["ruleId"].as_str().unwrap(),
+                r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+                    .as_str()
+                    .unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        warnings,
+        [
+            ("access-analyzer/UNKNOWN_ACTION", "scp.json"),
+            ("access-analyzer/UNKNOWN_ACTION", "rcp.json"),
+        ]
+    );
+    assert_eq!(
+        rules
+            .iter()
+            .filter(|r| r.starts_with("access-analyzer/"))
+            .count(),
+        2,
+        "one rule per finding code: {rules:?}"
+    );
+}
+
 // ---- effective policies -----------------------------------------------------------------------
 
 /// An evidence bundle holds each account's effective policy of each management policy type the
@@ -552,4 +856,88 @@ async fn evidence_holds_each_accounts_effective_management_policies() {
         .contains_key(&format!("state/effective/{inside}/chatbot.json")));
     let out = stack.run(&config, &["evidence", "verify", bundle.to_str().unwrap()]);
     assert!(out.status.success(), "verify: {}", text(&out));
+}
+
+/// `govern drift --format json` lists each account's effective policy of each management policy
+/// type the file declares (DescribeEffectivePolicy, answered by the proxy: moto lacks it): one
+/// request per active account and type, none at all when no management type is declared.
+#[tokio::test(flavor = "multi_thread")]
+async fn drift_lists_each_accounts_effective_management_policies() {
+    let (stack, seeder) = Stack::start().await;
+    let inside = seeder.account("prod-app", "prod@example.com", None).await;
+    let outside = seeder.account("sandbox", "sandbox@example.com", None).await;
+    let dir = tempfile::tempdir().unwrap();
+    let scp_only = write(
+        dir.path(),
+        &format!(
+            "{BASE}\n[policies.deny-leave]\nfile = \"deny-leave.json\"\n\
+             \n[ous.Workloads]\npolicies = [\"FullAWSAccess\", \"deny-leave\"]\n\
+             \n[accounts.prod-app]\nemail = \"prod@example.com\"\nou = \"Workloads\"\n\
+             \n[accounts.sandbox]\nemail = \"sandbox@example.com\"\n"
+        ),
+    );
+    let out = stack.run(&scp_only, &["apply", "--auto-approve"]);
+    assert!(out.status.success(), "apply: {}", text(&out));
+    stack.proxy.reset_counts();
+    let out = stack.run(&scp_only, &["drift", "--format", "json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["effective"], serde_json::json!([]), "{report:#}");
+    assert_eq!(
+        stack.proxy.count("organizations:DescribeEffectivePolicy"),
+        0,
+        "no management type declared: no request"
+    );
+
+    let chatbot = r#"{"chatbot": {"platforms": {"slack": {"client": {"@@assign": "disabled"}}}}}"#;
+    std::fs::write(dir.path().join("chatbot.json"), chatbot).unwrap();
+    let config = write(
+        dir.path(),
+        &format!(
+            "{BASE}\n[policies.deny-leave]\nfile = \"deny-leave.json\"\n\
+             \n[policies.no-slack]\nkind = \"chatbot\"\nfile = \"chatbot.json\"\n\
+             \n[ous.Workloads]\npolicies = [\"FullAWSAccess\", \"deny-leave\", \"no-slack\"]\n\
+             \n[accounts.prod-app]\nemail = \"prod@example.com\"\nou = \"Workloads\"\n\
+             \n[accounts.sandbox]\nemail = \"sandbox@example.com\"\n"
+        ),
+    );
+    let out = stack.run(&config, &["apply", "--auto-approve"]);
+    assert!(out.status.success(), "apply: {}", text(&out));
+    let accounts = seeder.org.list_accounts().send().await.unwrap();
+    let active = accounts
+        .accounts()
+        .iter()
+        .filter(|a| a.status().map(|s| s.as_str()) == Some("ACTIVE"))
+        .count() as u64;
+    stack.proxy.reset_counts();
+    let out = stack.run(&config, &["drift", "--format", "json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert_eq!(
+        stack.proxy.count("organizations:DescribeEffectivePolicy"),
+        active,
+        "accounts × declared management types (1)"
+    );
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let effective = report["effective"].as_array().unwrap();
+    assert_eq!(effective.len() as u64, active, "{report:#}");
+    let of = |id: &str| {
+        effective
+            .iter()
+            .find(|e| e["account"] == id)
+            .unwrap_or_else(|| panic!("{id} in {report:#}"))
+    };
+    assert_eq!(of(&inside)["policy_type"], "CHATBOT_POLICY");
+    assert_eq!(
+        of(&inside)["effective_policy"]["chatbot"]["platforms"]["slack"]["client"],
+        serde_json::json!({"@@assign": "disabled"})
+    );
+    assert_eq!(of(&outside)["effective_policy"], Value::Null);
+    // The text report says what was read.
+    let shown = text(&stack.run(&config, &["drift"]));
+    assert!(
+        shown.contains(&format!(
+            "Effective policies: {active} read (DescribeEffectivePolicy: {active} accounts × 1 type); `--format json` lists them."
+        )),
+        "{shown}"
+    );
 }

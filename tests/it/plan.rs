@@ -291,6 +291,7 @@ fn accounts_are_matched_by_id_then_email_moved_created_or_conflicting() {
     let mut d = empty_desired();
     d.ous.insert(ou("Prod"), DesiredOu::default());
     let declare = |name: &str, id: Option<&str>, email: &str, parent: Parent| DesiredAccount {
+        aws_name: None,
         tags: Default::default(),
         name: name.into(),
         id: id.map(acct),
@@ -368,6 +369,7 @@ fn a_new_account_gets_its_attachments_after_it_exists() {
     d.accounts.insert(
         "fresh".into(),
         DesiredAccount {
+            aws_name: None,
             tags: Default::default(),
             name: "fresh".into(),
             id: None,
@@ -593,6 +595,7 @@ fn arb_desired(actual: Actual) -> impl Strategy<Value = Desired> {
                     d.accounts.insert(
                         format!("{name}-{i}"),
                         DesiredAccount {
+                            aws_name: None,
                             tags: Default::default(),
                             name: format!("{name}-{i}"),
                             id,
@@ -1174,6 +1177,7 @@ fn contacts_use_account_overrides_over_org_defaults() {
     d.accounts.insert(
         "m".into(),
         DesiredAccount {
+            aws_name: None,
             tags: Default::default(),
             name: "m".into(),
             id: Some(id.clone()),
@@ -1204,6 +1208,7 @@ fn the_logging_account_gets_trusted_access_and_delegation_in_order() {
     d.accounts.insert(
         "log".into(),
         DesiredAccount {
+            aws_name: None,
             tags: Default::default(),
             name: "log".into(),
             id: None,
@@ -1240,6 +1245,7 @@ fn root_access_needs_trusted_access_once_and_off_needs_nothing() {
     d.accounts.insert(
         "log".into(),
         DesiredAccount {
+            aws_name: None,
             tags: Default::default(),
             name: "log".into(),
             id: None,
@@ -1311,6 +1317,7 @@ fn the_trail_converges_in_simulation_bucket_and_key_before_the_trail_and_trusted
     d.accounts.insert(
         "log".into(),
         DesiredAccount {
+            aws_name: None,
             name: "log".into(),
             id: Some(log.clone()),
             email: Email::parse("log@example.com").unwrap(),

@@ -106,6 +106,7 @@ fn org_plan() -> Plan {
             Change::CreateAccount {
                 tags: Default::default(),
                 name: "audit".into(),
+                account_name: None,
                 email: email("aws+audit@example.com"),
                 parent: Parent::Ou(ou("Security")),
             },
@@ -219,6 +220,7 @@ fn every_change_plan() -> Plan {
             Change::CreateAccount {
                 tags: tags(&[("owner", "audit-team")]),
                 name: "audit".into(),
+                account_name: Some("Audit".into()),
                 email: email("aws+audit@example.com"),
                 parent: Parent::Ou(ou("Security")),
             },
@@ -231,6 +233,15 @@ fn every_change_plan() -> Plan {
                 before: Parent::Root,
                 after: Parent::Ou(ou("Security")),
             },
+            &[],
+        ),
+        planned(
+            Change::RenameAccount(govern_core::account_name::RenameAccount {
+                account_name: "log-archive".into(),
+                id: acct("111122223333"),
+                before: "Log Archive (old)".into(),
+                after: "Log Archive".into(),
+            }),
             &[],
         ),
         planned(
@@ -674,7 +685,7 @@ fn summary_line_counts_by_action() {
     );
     assert_eq!(
         render::summary_line(&every_change_plan()),
-        "Plan: 12 to add, 12 to change, 3 to remove."
+        "Plan: 12 to add, 13 to change, 3 to remove."
     );
     let text = render::text(&org_plan(), &plain());
     assert!(text.ends_with("\nPlan: 3 to add, 2 to change, 1 to remove.\n"));
@@ -708,7 +719,7 @@ fn json_is_pretty_with_stable_keys_and_a_trailing_newline() {
     assert_eq!(v["format_version"], FORMAT_VERSION);
     assert_eq!(
         v["summary"],
-        serde_json::json!({"add": 12, "change": 12, "remove": 3})
+        serde_json::json!({"add": 12, "change": 13, "remove": 3})
     );
     // The JSON is the plan itself: it reads back into the same changes.
     let back: Vec<PlannedChange> = serde_json::from_value(v["changes"].clone()).unwrap();
@@ -805,6 +816,7 @@ fn type_name(c: &Change) -> &'static str {
         Change::MoveAccount { .. } => "move_account",
         Change::SetTags { .. } => "set_tags",
         Change::RenameOu { .. } => "rename_ou",
+        Change::RenameAccount(_) => "rename_account",
         Change::Attach { .. } => "attach",
         Change::Detach { .. } => "detach",
         Change::DeletePolicy { .. } => "delete_policy",
@@ -819,7 +831,7 @@ fn type_name(c: &Change) -> &'static str {
         Change::Member(MemberChange::DisableRegion(_)) => "disable_region",
     }
 }
-const CHANGE_TYPES: usize = 20;
+const CHANGE_TYPES: usize = 21;
 
 #[test]
 fn the_reference_documents_every_change_type_and_field() {

@@ -237,7 +237,7 @@ fn cases() -> Vec<Case> {
         "[accounts.a]\nemial = \"aws+a@example.com\"\nemail = \"aws+a@example.com\"\n",
     ]),
             at: ":5:1: accounts.a.emial: unknown key `emial`".to_string(),
-            help: Some("did you mean `email`? allowed keys in [accounts.a]: id, email, ou, policies, contacts, tags".to_string()),
+            help: Some("did you mean `email`? allowed keys in [accounts.a]: id, email, name, ou, policies, contacts, tags".to_string()),
         },
         Case {
             name: "rule_2_unknown_table_at_the_top",

@@ -6,6 +6,7 @@
 //! `model` is the vocabulary they share; `state` the digests and records kept between runs.
 //! Discovery, apply and sessions (the AWS side) live in the `govern` crate.
 
+pub mod account_name;
 pub mod baselines;
 pub mod config;
 pub mod control;

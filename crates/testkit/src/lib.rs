@@ -6,6 +6,7 @@
 //! also when the test panics.
 
 mod access_analyzer;
+mod account_names;
 pub mod emulator;
 pub mod policy_types;
 pub mod proxy;

@@ -617,6 +617,8 @@ struct Shared {
     policy_types: crate::policy_types::PolicyTypes,
     /// The strict-AWS layer ([`crate::strict`]).
     strict: crate::strict::State,
+    /// Account names PutAccountName set, which moto lacks ([`crate::account_names`]).
+    account_names: crate::account_names::AccountNames,
 }
 
 pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -667,6 +669,7 @@ impl Proxy {
             uniqueness: Uniqueness::default(),
             policy_types: Default::default(),
             strict: crate::strict::State::default(),
+            account_names: Default::default(),
         });
         let (shutdown, stop) = tokio::sync::oneshot::channel();
         let thread_shared = shared.clone();
@@ -986,6 +989,12 @@ async fn answer(
         return reply(crate::access_analyzer::validate_policy(&body));
     }
 
+    // moto 5.2.5 has no PutAccountName: the proxy keeps the name (`account_names`).
+    if op == "account:PutAccountName" {
+        let caller = shared.identities.caller_account(&parts.headers);
+        return reply(shared.account_names.put(&caller, &body));
+    }
+
     if REGION_OPS.contains(&op) {
         let caller = shared.identities.caller_account(&parts.headers);
         let name = op.trim_start_matches("account:");
@@ -1207,6 +1216,13 @@ async fn forward(
             }
             "kms:GetKeyRotationStatus" => {
                 if let Some(patched) = shared.kms.patch_status(&body, &res_body) {
+                    res_body = Bytes::from(patched);
+                }
+            }
+            op if op.starts_with("organizations:ListAccounts")
+                || op == "organizations:DescribeAccount" =>
+            {
+                if let Some(patched) = shared.account_names.patch(op, &res_body) {
                     res_body = Bytes::from(patched);
                 }
             }

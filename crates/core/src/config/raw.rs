@@ -103,6 +103,8 @@ pub(crate) struct RawTarget {
 #[derive(Debug, Default)]
 pub(crate) struct RawAccount {
     pub id: Option<Sp<String>>,
+    /// `name`: the account's name in AWS (renamed with PutAccountName when it differs).
+    pub name: Option<Sp<String>>,
     pub email: Option<Sp<String>>,
     pub ou: Option<Sp<String>>,
     pub policies: Option<List>,
@@ -314,6 +316,10 @@ const ACCOUNT: &[(&str, &str)] = &[
     ("id", "the account's id: 12 digits in quotes"),
     ("email", "the account's root email address in quotes"),
     (
+        "name",
+        "the account's name in AWS, like \"Production App\": 1 to 50 printable ASCII characters except < and >; govern renames the account when AWS has another",
+    ),
+    (
         "ou",
         "an OU path declared under [ous], like \"Workloads/Prod\"",
     ),
@@ -437,6 +443,7 @@ impl Reader<'_> {
         file.accounts = self.entries(top, "accounts", ACCOUNT, &["email"], |r, t, path| {
             RawAccount {
                 id: r.string(t, path, "id", ACCOUNT),
+                name: r.string(t, path, "name", ACCOUNT),
                 email: r.string(t, path, "email", ACCOUNT),
                 ou: r.string(t, path, "ou", ACCOUNT),
                 policies: r.list(t, path, "policies", ACCOUNT),

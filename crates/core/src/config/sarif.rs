@@ -9,7 +9,8 @@
 //! checkout's; a file outside it keeps an absolute `file://` URI. A problem with no position (a
 //! document that lacks a key altogether) is put at line 1 of its file, the only line it can be
 //! shown on; its message says what is missing. Columns count characters (`columnKind`
-//! `unicodeCodePoints`), as govern's do.
+//! `unicodeCodePoints`), as govern's do. With `--online`, IAM Access Analyzer's findings follow
+//! the problems in the same run ([`log_with`]), a rule per finding code.
 
 use std::path::{Component, Path};
 
@@ -92,9 +93,40 @@ fn encode(segment: &str) -> String {
     out
 }
 
+/// A finding of IAM Access Analyzer's ValidatePolicy on a policy document
+/// (`govern validate --online`): one SARIF result, under a rule per finding code
+/// (`access-analyzer/<ISSUE_CODE>`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OnlineFinding {
+    /// The policy file; org.toml for a template's document (which no file holds).
+    pub file: std::path::PathBuf,
+    /// Line and column from 1, where the finding's span starts; None when it has none.
+    pub line: Option<usize>,
+    pub column: Option<usize>,
+    /// SARIF's level: `error` (ERROR), `warning` (SECURITY_WARNING, WARNING), `note`
+    /// (SUGGESTION).
+    pub level: &'static str,
+    /// Access Analyzer's issue code (`UNKNOWN_ACTION`).
+    pub code: String,
+    /// The finding's details, with the policy's address for a template's.
+    pub message: String,
+    /// The finding's learn-more link, when it has one.
+    pub link: Option<String>,
+}
+
 /// The SARIF log of `problems` (none: a log with no results), paths relative to `cwd`.
 pub fn log(problems: &[Problem], cwd: &Path, govern_version: &str) -> Value {
-    let rules: Vec<Value> = RULES
+    log_with(problems, &[], cwd, govern_version)
+}
+
+/// The SARIF log of `problems` and then of Access Analyzer's `findings`, in one run.
+pub fn log_with(
+    problems: &[Problem],
+    findings: &[OnlineFinding],
+    cwd: &Path,
+    govern_version: &str,
+) -> Value {
+    let mut rules: Vec<Value> = RULES
         .iter()
         .map(|(id, short, full)| {
             json!({
@@ -106,7 +138,7 @@ pub fn log(problems: &[Problem], cwd: &Path, govern_version: &str) -> Value {
             })
         })
         .collect();
-    let results: Vec<Value> = problems
+    let mut results: Vec<Value> = problems
         .iter()
         .map(|p| {
             let rule = rule_of(p);
@@ -142,6 +174,45 @@ pub fn log(problems: &[Problem], cwd: &Path, govern_version: &str) -> Value {
             result
         })
         .collect();
+    // A rule per finding code, in order of first appearance, after govern's own.
+    let mut codes: Vec<&str> = Vec::new();
+    for f in findings {
+        let index = match codes.iter().position(|c| *c == f.code) {
+            Some(i) => i,
+            None => {
+                codes.push(&f.code);
+                let mut rule = json!({
+                    "id": format!("access-analyzer/{}", f.code),
+                    "name": f.code,
+                    "shortDescription": { "text": format!("IAM Access Analyzer: {}", f.code) },
+                    "defaultConfiguration": { "level": f.level },
+                });
+                if let Some(link) = &f.link {
+                    rule["helpUri"] = json!(link);
+                }
+                rules.push(rule);
+                codes.len() - 1
+            }
+        } + RULES.len();
+        let (uri, relative) = uri(&f.file, cwd);
+        let mut artifact = json!({ "uri": uri });
+        if relative {
+            artifact["uriBaseId"] = json!("%SRCROOT%");
+        }
+        let mut region = json!({ "startLine": f.line.unwrap_or(1) });
+        if let (Some(_), Some(column)) = (f.line, f.column) {
+            region["startColumn"] = json!(column);
+        }
+        results.push(json!({
+            "ruleId": format!("access-analyzer/{}", f.code),
+            "ruleIndex": index,
+            "level": f.level,
+            "message": { "text": f.message },
+            "locations": [{
+                "physicalLocation": { "artifactLocation": artifact, "region": region }
+            }],
+        }));
+    }
     json!({
         "$schema": SCHEMA,
         "version": "2.1.0",

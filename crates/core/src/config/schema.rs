@@ -155,6 +155,11 @@ struct Account {
     /// The account's 12-digit id, when known; without it the account is matched by email, or
     /// created.
     id: Option<AccountIdValue>,
+    /// The account's name in AWS; when AWS has another, govern renames the account
+    /// (PutAccountName). Leave it out to leave the name alone (a new account is then named by its
+    /// key).
+    #[schemars(length(min = 1, max = 50), regex(pattern = r"^[ -;=?-~]+$"))]
+    name: Option<String>,
     /// The account's root email address (unique across AWS).
     #[schemars(
         length(min = 6, max = 64),

@@ -761,6 +761,23 @@ fn accounts(
             Some(list) => lists.check(list, &["accounts", name, "policies"], problems),
         };
 
+        let aws_name = a
+            .name
+            .as_ref()
+            .and_then(|v| match crate::account_name::check(&v.value) {
+                Ok(()) => Some(v.value.clone()),
+                Err(message) => {
+                    problems.push(
+                        src.problem(&v.span, &key_path(&["accounts", name, "name"]), message)
+                            .with_help(format!(
+                                "1 to {} characters, {}",
+                                crate::account_name::MAX_CHARS,
+                                crate::account_name::ALLOWED
+                            )),
+                    );
+                    None
+                }
+            });
         let contacts = super::contacts::contacts(src, &a.contacts, &base, problems);
         let tags = super::tags::tags(src, a.tags.as_ref(), &base, problems).unwrap_or_default();
 
@@ -773,6 +790,7 @@ fn accounts(
                 name.to_string(),
                 DesiredAccount {
                     name: name.to_string(),
+                    aws_name,
                     id,
                     email,
                     parent,

@@ -433,10 +433,12 @@ fn accounts(t: &mut Toml, m: &Model) {
 fn account(t: &mut Toml, m: &Model, a: &super::AccountEntry) {
     {
         let mut notes = Vec::new();
+        // `name` when the key is not the AWS name (declared, so the plan keeps it as it is).
+        let name = crate::account_name::import(&a.key, &a.account.name);
         if *a.id == m.actual.management_account {
             notes.push("The management account: SCPs do not restrict it.".to_string());
         }
-        if a.key != a.account.name {
+        if a.key != a.account.name && name.is_none() {
             notes.push(format!("Its name in AWS is {:?}.", a.account.name));
         }
         if a.account.status != "ACTIVE" {
@@ -451,6 +453,9 @@ fn account(t: &mut Toml, m: &Model, a: &super::AccountEntry) {
         t.table(&["accounts", &a.key]);
         t.string("id", a.id.as_str());
         t.string("email", &a.account.email);
+        if let Some(name) = &name {
+            t.string("name", name);
+        }
         if let Some(ou) = ou_of(&a.account.parent) {
             t.string("ou", ou.as_str());
         }

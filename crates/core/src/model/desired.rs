@@ -193,7 +193,12 @@ pub struct DesiredOu {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DesiredAccount {
+    /// The account's key in org.toml (`[accounts.<key>]`).
     pub name: String,
+    /// `name = "…"`: the account's name in AWS, kept by PutAccountName (`crate::account_name`);
+    /// `None` leaves the name alone (CreateAccount then names a new account by its key).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub aws_name: Option<String>,
     /// Known id; without one, the account is matched by email or created.
     pub id: Option<AccountId>,
     pub email: Email,

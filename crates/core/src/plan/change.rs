@@ -121,7 +121,11 @@ pub enum Change {
     },
     /// CreateAccount (with the tags org.toml declares), wait for it, then MoveAccount into its OU.
     CreateAccount {
+        /// The account's key in org.toml, which names it in the plan and in apply.
         name: String,
+        /// The name CreateAccount gives it when org.toml declares `name` (else `name`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        account_name: Option<String>,
         email: Email,
         parent: Parent,
         #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
@@ -135,6 +139,9 @@ pub enum Change {
         before: Tags,
         after: Tags,
     },
+    /// PutAccountName: an existing account gets its declared `name` (`crate::account_name`).
+    #[serde(rename = "rename_account")]
+    RenameAccount(crate::account_name::RenameAccount),
     /// MoveAccount between parents.
     MoveAccount {
         name: String,
@@ -195,6 +202,7 @@ impl Change {
             | Change::SetTags { .. }
             | Change::RenameOu { .. }
             | Change::MoveAccount { .. } => Action::Update,
+            Change::RenameAccount(r) => r.action(),
             Change::Detach { .. } | Change::DeletePolicy { .. } => Action::Delete,
             Change::RootAccess(r) => r.action(),
             Change::SecurityAdmin(s) => s.action(),
@@ -219,6 +227,7 @@ impl Change {
             },
             Change::CreateAccount { name, .. } => Address::Account(AccountRef::Name(name.clone())),
             Change::MoveAccount { id, .. } => Address::AccountParent(id.clone()),
+            Change::RenameAccount(r) => r.address(),
             Change::Attach {
                 kind,
                 policy,

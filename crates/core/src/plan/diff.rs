@@ -369,6 +369,9 @@ fn plan_accounts(
                         after: want.parent.clone(),
                     });
                 }
+                if let Some(rename) = crate::account_name::change(key, want, id, actual) {
+                    changes.push(Change::RenameAccount(rename));
+                }
                 if let Some(tags) = &want.tags {
                     let target = Target::Account {
                         name: key.clone(),
@@ -385,6 +388,7 @@ fn plan_accounts(
             }
             Resolution::ToCreate => changes.push(Change::CreateAccount {
                 name: key.clone(),
+                account_name: want.aws_name.clone(),
                 email: want.email.clone(),
                 parent: want.parent.clone(),
                 tags: want.tags.clone().unwrap_or_default(),
@@ -430,10 +434,11 @@ fn resolve(want: &DesiredAccount, actual: &Actual) -> Result<Option<AccountId>, 
     if let Some((id, _)) = actual.account_by_email(want.email.as_str()) {
         return Ok(Some(id.clone()));
     }
-    if let Some((id, have)) = actual.accounts.iter().find(|(_, a)| a.name == want.name) {
+    let name = crate::account_name::create_name(&want.name, want);
+    if let Some((id, have)) = actual.accounts.iter().find(|(_, a)| a.name == name) {
         return Err(format!(
             "an account named `{}` already exists ({id}, {}) but org.toml gives email {}; declare its id or its email instead of creating a second account",
-            want.name, crate::model::escape(&have.email), want.email
+            crate::model::escape(name), crate::model::escape(&have.email), want.email
         ));
     }
     Ok(None)

@@ -24,6 +24,7 @@ use super::change::Conflict;
 pub const MEMBER_ACTIONS: &[(&str, Need)] = &[
     ("account:GetAlternateContact", Need::Contacts),
     ("account:PutAlternateContact", Need::Contacts),
+    ("account:PutAccountName", Need::AccountNames),
     ("account:ListRegions", Need::Regions),
     ("account:DisableRegion", Need::Regions),
     ("kms:ListKeys", Need::KeyRotation),
@@ -60,6 +61,8 @@ pub enum Need {
     Contacts,
     /// `[organization] allowed_regions`.
     Regions,
+    /// An account's declared `name` (a rename runs inside the account: `crate::account_name`).
+    AccountNames,
     /// `[key_rotation]`.
     KeyRotation,
     /// `[logging.trail]`: its bucket and key in the logging account.
@@ -80,6 +83,7 @@ fn needed(desired: &Desired) -> Vec<&'static str> {
         .filter(|(_, need)| match need {
             Need::Contacts => contacts,
             Need::Regions => !desired.allowed_regions.is_empty(),
+            Need::AccountNames => desired.accounts.values().any(|a| a.aws_name.is_some()),
             Need::KeyRotation => desired.baselines.key_rotation.is_some(),
             Need::Trail => desired.baselines.trail.is_some(),
             Need::Keys => {

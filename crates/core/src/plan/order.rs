@@ -18,6 +18,7 @@ fn rank(c: &Change) -> u8 {
         Change::MoveAccount { .. } => 5,
         // Only on targets that exist: it needs nothing before it.
         Change::SetTags { .. } => 5,
+        Change::RenameAccount(_) => crate::account_name::RANK,
         Change::Attach { .. } => 6,
         Change::Detach { .. } => 7,
         // After every detach of it.
@@ -82,6 +83,7 @@ pub fn order(mut changes: Vec<Change>) -> Vec<PlannedChange> {
                 Change::EnablePolicyType { .. }
                 | Change::UpdatePolicy { .. }
                 | Change::SetTags { .. }
+                | Change::RenameAccount(_)
                 | Change::EnableServiceAccess { .. } => {}
                 // A policy of a type the plan enables: after it is enabled (SCPs keep their order
                 // of before kinds: moto and AWS take CreatePolicy of an SCP before the type is on).

@@ -240,8 +240,14 @@ fn slice(change: &Change, actual: &Actual) -> Value {
                 .collect();
             json!({ "policy": actual.policy(*kind, name), "targets": targets })
         }
-        Change::CreateAccount { name, email, .. } => {
+        Change::CreateAccount {
+            name,
+            account_name,
+            email,
+            ..
+        } => {
             // Anything that would make this a twin: an account of that name or email.
+            let name = account_name.as_ref().unwrap_or(name);
             let same: BTreeMap<_, _> = actual
                 .accounts
                 .iter()
@@ -266,6 +272,7 @@ fn slice(change: &Change, actual: &Actual) -> Value {
             json!(admins)
         }
         Change::RootAccess(r) => r.fingerprint(actual),
+        Change::RenameAccount(r) => r.fingerprint(actual),
         Change::SecurityAdmin(s) => s.fingerprint(actual),
         Change::Trail(t) => t.fingerprint(actual),
         Change::Member(m) => match m.get().account() {

@@ -125,11 +125,14 @@ pub fn simulate(actual: &Actual, plan: &Plan) -> Result<Actual, SimulationError>
                     return Err(fail("policy does not exist".into()));
                 }
             }
+            // The simulated account goes by its key, which is how the plan's targets name an
+            // account it creates (a declared `name` is AWS's, and nothing later in a plan reads it).
             Change::CreateAccount {
                 name,
                 email,
                 parent,
                 tags,
+                ..
             } => {
                 check_parent(&state, parent).map_err(fail)?;
                 let id = loop {
@@ -216,6 +219,7 @@ pub fn simulate(actual: &Actual, plan: &Plan) -> Result<Actual, SimulationError>
                     tags.insert(MANAGED_BY_KEY.into(), v);
                 }
             }
+            Change::RenameAccount(r) => r.simulate(&mut state),
             Change::RootAccess(r) => {
                 // IAM refuses both features until it has trusted access (the proxy does too).
                 if !state.service_access.contains(crate::model::IAM_SERVICE) {

@@ -113,7 +113,9 @@ fn kind(change: &Change) -> &'static str {
         Change::EnablePolicyType { .. } | Change::Attach { .. } | Change::Detach { .. } => {
             "attachment"
         }
-        Change::CreateAccount { .. } | Change::MoveAccount { .. } => "account",
+        Change::CreateAccount { .. } | Change::MoveAccount { .. } | Change::RenameAccount(_) => {
+            "account"
+        }
         Change::SetTags { target, .. } => match target {
             Target::Ou { .. } => "ou",
             Target::Root | Target::Account { .. } => "account",
@@ -175,6 +177,7 @@ fn parts(change: &Change) -> Vec<Address> {
         | Change::UpdatePolicy { .. }
         | Change::DeletePolicy { .. }
         | Change::CreateAccount { .. }
+        | Change::RenameAccount(_)
         | Change::EnableServiceAccess { .. }
         | Change::RootAccess(_)
         | Change::Trail(_) => {}

@@ -87,8 +87,15 @@ pub(crate) fn of(change: &Change) -> Vec<Detail> {
             email,
             parent,
             tags: t,
+            account_name,
             ..
         } => {
+            if let Some(n) = account_name {
+                out.push(plain(
+                    "name:   ",
+                    format!("\"{}\"", crate::model::escape(n)),
+                ));
+            }
             out.push(plain("email:  ", email.to_string()));
             out.push(plain("parent: ", parent.to_string()));
             tags(&mut out, &BTreeMap::new(), t);
@@ -112,6 +119,11 @@ pub(crate) fn of(change: &Change) -> Vec<Detail> {
         )),
         Change::Trail(t) => {
             for line in t.details() {
+                out.push(plain("", line));
+            }
+        }
+        Change::RenameAccount(r) => {
+            for line in r.details() {
                 out.push(plain("", line));
             }
         }

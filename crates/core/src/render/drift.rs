@@ -3,7 +3,7 @@
 
 use std::fmt::Write;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::drift::{Classification, LastApply, Verdict};
 use crate::plan::{Plan, Shard};
@@ -14,6 +14,17 @@ use super::Style;
 /// The drift JSON's `format_version`.
 pub const DRIFT_FORMAT_VERSION: u32 = 1;
 
+/// One account's effective policy of one management policy type, as AWS computes it
+/// (DescribeEffectivePolicy): listed in the drift report so a scheduled run shows what applies.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EffectivePolicy {
+    pub account: crate::model::AccountId,
+    /// The API name (`TAG_POLICY`, `CHATBOT_POLICY`, …).
+    pub policy_type: String,
+    /// The merged document; `null` where nothing of the type applies to the account.
+    pub effective_policy: Option<serde_json::Value>,
+}
+
 pub struct DriftReport<'a> {
     pub verdict: &'a Verdict,
     pub last_apply: Option<&'a LastApply>,
@@ -22,6 +33,9 @@ pub struct DriftReport<'a> {
     /// The config files checked (their digest), so shard reports can be merged safely.
     pub config: &'a ConfigDigest,
     pub shard: Option<Shard>,
+    /// Each account's effective policy of each declared management policy type (empty: none
+    /// declared, so none read).
+    pub effective: &'a [EffectivePolicy],
 }
 
 fn word(c: Classification) -> &'static str {
@@ -51,7 +65,28 @@ pub fn drift_text(r: &DriftReport, style: &Style) -> String {
         style,
         "Differences from org.toml (`govern apply` would make these changes):",
     ));
+    if let Some(line) = effective_line(r.effective) {
+        out.push('\n');
+        out.push_str(&line);
+        out.push('\n');
+    }
     out
+}
+
+/// What was read of effective policies, in one line (the JSON lists them); None when none were.
+fn effective_line(effective: &[EffectivePolicy]) -> Option<String> {
+    if effective.is_empty() {
+        return None;
+    }
+    let accounts: std::collections::BTreeSet<_> = effective.iter().map(|e| &e.account).collect();
+    let types: std::collections::BTreeSet<_> = effective.iter().map(|e| &e.policy_type).collect();
+    Some(format!(
+        "Effective policies: {} read (DescribeEffectivePolicy: {} accounts × {} {}); `--format json` lists them.",
+        effective.len(),
+        accounts.len(),
+        types.len(),
+        if types.len() == 1 { "type" } else { "types" }
+    ))
 }
 
 /// Field order here is the order in the output; keep it stable.
@@ -67,6 +102,7 @@ struct DriftJson<'a> {
     organization_id: &'a str,
     config: &'a ConfigDigest,
     shard: Option<Shard>,
+    effective: &'a [EffectivePolicy],
 }
 
 pub fn drift_json(r: &DriftReport) -> String {
@@ -81,6 +117,7 @@ pub fn drift_json(r: &DriftReport) -> String {
         organization_id: r.organization_id,
         config: r.config,
         shard: r.shard,
+        effective: r.effective,
     };
     let mut s = serde_json::to_string_pretty(&doc).expect("a report always serializes");
     s.push('\n');
@@ -122,6 +159,10 @@ pub fn drift_markdown(r: &DriftReport, style: &Style) -> String {
         }
         out.push('\n');
     }
+    if let Some(line) = effective_line(r.effective) {
+        out.push_str(&line);
+        out.push_str("\n\n");
+    }
     let head = out.clone();
     super::markdown::body(&mut out, r.plan, 3, style);
     super::markdown::fit(out, r.plan, style, &head)
@@ -155,6 +196,7 @@ mod tests {
             organization_id: "o-1",
             config: &config,
             shard: None,
+            effective: &[],
         };
         let v: serde_json::Value = serde_json::from_str(&drift_json(&r)).unwrap();
         assert_eq!(v["format_version"], 1);

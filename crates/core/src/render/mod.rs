@@ -11,7 +11,8 @@ mod markdown;
 mod text;
 
 pub use drift::{
-    drift_json, drift_markdown, drift_summary_line, drift_text, DriftReport, DRIFT_FORMAT_VERSION,
+    drift_json, drift_markdown, drift_summary_line, drift_text, DriftReport, EffectivePolicy,
+    DRIFT_FORMAT_VERSION,
 };
 pub use findings::FindingsView;
 pub use json::json;

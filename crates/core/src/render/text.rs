@@ -200,6 +200,7 @@ fn rows_under(out: &mut Out, rows: &[(&str, &str)], prefixes: &[String], lead: u
 fn hint(c: &Change) -> Option<&str> {
     match c {
         Change::MoveAccount { name, .. } => Some(name),
+        Change::RenameAccount(r) => Some(&r.account_name),
         Change::UpdatePolicy { id, .. }
         | Change::DeletePolicy { id, .. }
         | Change::RenameOu { id, .. } => Some(id),
