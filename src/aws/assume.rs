@@ -85,18 +85,58 @@ pub async fn assume(base: &SdkConfig, role: &RoleSpec<'_>) -> Result<SdkConfig, 
         std::time::SystemTime::try_from(*c.expiration()).ok(),
         "govern-assume-role",
     );
-    let mut builder = AssumeRoleProvider::builder(arn)
-        .session_name(role.session_name)
-        .configure(base);
-    if let Some(x) = role.external_id {
-        builder = builder.external_id(x);
-    }
-    let provider = Primed::new(first, builder.build().await);
+    let provider = Primed::new(
+        first,
+        LazyAssume {
+            base: base.clone(),
+            arn: arn.to_string(),
+            session_name: role.session_name.to_string(),
+            external_id: role.external_id.map(str::to_string),
+            provider: tokio::sync::OnceCell::new(),
+        },
+    );
     Ok(base
         .clone()
         .into_builder()
         .credentials_provider(SharedCredentialsProvider::new(provider))
         .build())
+}
+
+/// The SDK's assume-role provider, built the first time the session needs refreshing. Building it
+/// makes an STS client (runtime plugins, endpoint resolver, its own configuration): tens of
+/// kilobytes every member session held from the moment it was opened, for a refresh a plan almost
+/// never needs (a session lasts an hour). At 10,000 accounts those providers were most of govern's
+/// peak memory (bench/README.md, "RSS").
+#[derive(Debug)]
+struct LazyAssume {
+    base: SdkConfig,
+    arn: String,
+    session_name: String,
+    external_id: Option<String>,
+    provider: tokio::sync::OnceCell<AssumeRoleProvider>,
+}
+
+impl ProvideCredentials for LazyAssume {
+    fn provide_credentials<'a>(&'a self) -> future::ProvideCredentials<'a>
+    where
+        Self: 'a,
+    {
+        future::ProvideCredentials::new(async move {
+            let provider = self
+                .provider
+                .get_or_init(|| async {
+                    let mut builder = AssumeRoleProvider::builder(self.arn.as_str())
+                        .session_name(self.session_name.as_str())
+                        .configure(&self.base);
+                    if let Some(x) = &self.external_id {
+                        builder = builder.external_id(x.as_str());
+                    }
+                    builder.build().await
+                })
+                .await;
+            provider.provide_credentials().await
+        })
+    }
 }
 
 /// Hands out the credentials fetched when the session was opened until they near expiry, then
