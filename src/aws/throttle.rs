@@ -281,6 +281,19 @@ impl PerCaller {
 }
 
 impl Gates {
+    fn new(limits: Limits) -> Self {
+        Gates {
+            limits,
+            clock: DefaultClock::default(),
+            epoch: Instant::now(),
+            per_caller: Mutex::new(PerCaller {
+                gates: HashMap::new(),
+                prune_at: PRUNE_FROM,
+            }),
+            per_org: Mutex::new(HashMap::new()),
+        }
+    }
+
     fn for_call(&self, call: &Call) -> (Option<Arc<Gate>>, Option<Arc<Semaphore>>) {
         let key = format!("{}:{}", call.service, call.operation);
         let gate = self
@@ -333,16 +346,7 @@ impl Throttled {
     pub fn new(inner: SharedHttpClient, limits: Limits) -> Self {
         Self {
             inner,
-            gates: Arc::new(Gates {
-                limits,
-                clock: DefaultClock::default(),
-                epoch: Instant::now(),
-                per_caller: Mutex::new(PerCaller {
-                    gates: HashMap::new(),
-                    prune_at: PRUNE_FROM,
-                }),
-                per_org: Mutex::new(HashMap::new()),
-            }),
+            gates: Arc::new(Gates::new(limits)),
         }
     }
 }
@@ -600,19 +604,6 @@ mod tests {
         assert_eq!(error_code(None, b"not json"), None);
     }
 
-    fn gates(limits: Limits) -> Gates {
-        Gates {
-            limits,
-            clock: DefaultClock::default(),
-            epoch: Instant::now(),
-            per_caller: Mutex::new(PerCaller {
-                gates: HashMap::new(),
-                prune_at: PRUNE_FROM,
-            }),
-            per_org: Mutex::new(HashMap::new()),
-        }
-    }
-
     fn call(service: &str, operation: &str, caller: usize) -> Call {
         Call {
             service: service.into(),
@@ -625,8 +616,9 @@ mod tests {
     fn finished_callers_gates_are_forgotten_and_live_ones_kept() {
         let mut limits = Limits::default();
         limits.set("kms:ListKeys=inflight=4").unwrap();
-        limits.set("account:GetAlternateContact=10/s").unwrap();
-        let gates = gates(limits);
+        // A bucket that takes 100 s to refill: the test cannot outlast it, however slow the machine.
+        limits.set("account:GetAlternateContact=0.01/s").unwrap();
+        let gates = Gates::new(limits);
         // A caller with a request in flight, and one whose bucket has just been drawn from.
         let held = gates.for_call(&call("kms", "ListKeys", 0)).0.unwrap();
         let drawn = gates

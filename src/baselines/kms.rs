@@ -54,6 +54,11 @@ pub async fn read(
     Ok(())
 }
 
+/// An enum from KMS's answer as its text; empty when KMS left it out.
+fn text<T: AsRef<str>>(value: Option<&T>) -> String {
+    value.map(|v| v.as_ref().to_string()).unwrap_or_default()
+}
+
 /// Keys described at once in one Region of one account.
 const KEYS_IN_FLIGHT: usize = 8;
 
@@ -76,26 +81,11 @@ async fn read_key(
         region: region.to_string(),
         id: id.clone(),
         arn: m.arn().unwrap_or_default().to_string(),
-        manager: m
-            .key_manager()
-            .map(|v| v.as_str().to_string())
-            .unwrap_or_default(),
-        spec: m
-            .key_spec()
-            .map(|v| v.as_str().to_string())
-            .unwrap_or_default(),
-        usage: m
-            .key_usage()
-            .map(|v| v.as_str().to_string())
-            .unwrap_or_default(),
-        origin: m
-            .origin()
-            .map(|v| v.as_str().to_string())
-            .unwrap_or_default(),
-        state: m
-            .key_state()
-            .map(|v| v.as_str().to_string())
-            .unwrap_or_default(),
+        manager: text(m.key_manager()),
+        spec: text(m.key_spec()),
+        usage: text(m.key_usage()),
+        origin: text(m.origin()),
+        state: text(m.key_state()),
         rotation_enabled: None,
         rotation_period_days: None,
         multi_region: multi
