@@ -457,3 +457,34 @@ async fn managed_rotation_schedules_and_windows() {
     assert_eq!((code, listed(&plan, "changes")), (Some(0), vec![]));
     let _ = &org.cfg;
 }
+
+/// Member sessions end (AWS ends a role session after its DurationSeconds; moto's last an hour and
+/// are accepted after it): govern renews a session whose credentials near their end — through the
+/// assume-role provider it builds only then (src/aws/assume.rs) — and plans the same as with
+/// sessions that outlive the run.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sessions_near_their_end_are_renewed_and_the_plan_is_the_same() {
+    let org = Org::start(2, Behaviour::ShortSessions).await;
+    key(&org.inside(0, "us-east-1").await).await;
+    let config = org.config(&format!(
+        "allowed_regions = [\"us-east-1\", \"eu-west-1\"]\n\n{ROTATION}"
+    ));
+
+    let before = org.proxy.counts();
+    let (code, short) = org.plan(&config);
+    let short_calls = delta(&before, &org.proxy.counts());
+    assert_eq!(code, Some(0), "{short}");
+
+    org.proxy.set_strict(Strict::none());
+    let before = org.proxy.counts();
+    let (code, long) = org.plan(&config);
+    let long_calls = delta(&before, &org.proxy.counts());
+    assert_eq!(code, Some(0), "{long}");
+
+    assert_eq!(listed(&short, "changes"), listed(&long, "changes"));
+    assert!(!listed(&long, "changes").is_empty(), "{long}");
+    // One session a member account when sessions outlive the run; renewals on top when not.
+    assert_eq!(long_calls.get("sts:AssumeRole"), Some(&2), "{long_calls:?}");
+    let renewed = short_calls.get("sts:AssumeRole").copied().unwrap_or(0);
+    assert!(renewed > 2, "sessions were not renewed: {short_calls:?}");
+}

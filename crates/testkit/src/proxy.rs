@@ -456,6 +456,12 @@ fn clock_skew_reply(headers: &HeaderMap, protocol: Protocol, ahead: Duration) ->
     reply
 }
 
+/// ISO 8601 in UTC to the second, as STS writes a session's `Expiration`.
+pub(crate) fn iso8601(t: std::time::SystemTime) -> String {
+    let (y, mo, d, h, mi, s, _) = civil(t);
+    format!("{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}Z")
+}
+
 /// Civil date and time in UTC of a point in time: (year, month, day, hour, minute, second, weekday
 /// with 0 = Sunday).
 pub(crate) fn civil(t: std::time::SystemTime) -> (i64, u32, u32, u32, u32, u32, u32) {

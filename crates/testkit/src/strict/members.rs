@@ -150,6 +150,9 @@ impl State {
         if status != 200 {
             return;
         }
+        if strict.has(Behaviour::ShortSessions) && call.op == "sts:AssumeRole" {
+            short_session(body);
+        }
         if strict.has(Behaviour::Replicas) && call.op == "kms:DescribeKey" {
             self.replica_key(call, body);
         }
@@ -362,6 +365,25 @@ fn json_error(code: &str, message: &str) -> Reply {
             .to_string()
             .into_bytes(),
     }
+}
+
+/// How long a session from AssumeRole lasts under [`Behaviour::ShortSessions`]: less than the
+/// five minutes before expiry at which govern renews (src/aws/assume.rs), more than the SDK's
+/// identity cache keeps a margin of (10 s).
+const SHORT_SESSION: std::time::Duration = std::time::Duration::from_secs(120);
+
+/// AssumeRole's answer with its `Expiration` [`SHORT_SESSION`] from now. moto writes a session an
+/// hour long and accepts its credentials after that hour too; AWS ends a session after its
+/// DurationSeconds (at least 900 s, 3,600 by default:
+/// https://docs.aws.amazon.com/STS/latest/APIReference/API_AssumeRole.html).
+fn short_session(body: &mut Bytes) {
+    let text = String::from_utf8_lossy(body);
+    let (Some(start), Some(end)) = (text.find("<Expiration>"), text.find("</Expiration>")) else {
+        return;
+    };
+    let at = crate::proxy::iso8601(std::time::SystemTime::now() + SHORT_SESSION);
+    let rewritten = format!("{}<Expiration>{at}{}", &text[..start], &text[end..]);
+    *body = Bytes::from(rewritten);
 }
 
 #[cfg(test)]

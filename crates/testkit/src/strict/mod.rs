@@ -46,6 +46,11 @@ pub enum Behaviour {
     StaleReads,
     /// Security Hub refuses findings from an account that has not enabled it ([`security_hub`]).
     SecurityHubSubscription,
+    /// Role sessions end: AssumeRole's `Expiration` is two minutes away, so a run outlives its
+    /// sessions as a long run on AWS outlives the hour a session lasts, and every credentials
+    /// lookup after the first renews them. Not in [`Behaviour::ALL`]: it compresses an hour into
+    /// minutes and multiplies AssumeRole calls, which other tests count.
+    ShortSessions,
 }
 
 impl Behaviour {

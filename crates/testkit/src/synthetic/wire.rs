@@ -18,7 +18,7 @@
 use serde_json::{json, Value};
 
 use super::org::{Acct, Org, Target, CONTACTS, ROOT_ID};
-use crate::proxy::{civil, json_error, request_id, xml_error};
+use crate::proxy::{iso8601, json_error, request_id, xml_error};
 use crate::responders::{form_param, Reply, DEFAULT_REGIONS, OPT_IN_REGIONS};
 
 /// One request, as the server saw it.
@@ -432,11 +432,6 @@ fn xml(body: String) -> Reply {
         headers: vec![("content-type", "text/xml".to_string())],
         body: body.into_bytes(),
     }
-}
-
-fn iso8601(t: std::time::SystemTime) -> String {
-    let (y, mo, d, h, mi, s, _) = civil(t);
-    format!("{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}Z")
 }
 
 fn sts(org: &Org, name: &str, call: &Call<'_>) -> Reply {
