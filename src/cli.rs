@@ -432,6 +432,15 @@ pub enum DriftAction {
         after_help = "Examples:\n  govern drift merge drift-1.json drift-2.json drift-3.json\n  govern drift merge drift-*.json --format markdown --output drift.md"
     )]
     Merge(MergeArgs),
+
+    /// Read the organization once (the Organizations API only: OUs, accounts, policies, their
+    /// attachments and the tags org.toml declares) and write it with --output, for the shards of
+    /// one run to start from with `govern drift --shard I/N --organization FILE` instead of each
+    /// reading it again: N shards share the management account's Organizations rate.
+    #[command(
+        after_help = "Examples:\n  govern drift organization --output organization.json\n  govern --shard 2/8 drift --organization organization.json --format json --output drift-2.json"
+    )]
+    Organization,
 }
 
 #[derive(Debug, Args)]
@@ -453,6 +462,13 @@ pub struct DriftArgs {
     /// Write the report to FILE; stdout then gets a one-line summary.
     #[arg(long, global = true, value_name = "FILE")]
     pub output: Option<PathBuf>,
+
+    /// Start from the organization `govern drift organization` wrote (one read shared by the
+    /// shards of a run) instead of reading it again; inside the accounts, read as always. Refused
+    /// when older than an hour, of another management account, or not such a file. The report
+    /// names the file's SHA-256 and `drift merge` refuses shards that started from different ones.
+    #[arg(long, value_name = "FILE")]
+    pub organization: Option<PathBuf>,
 
     #[command(flatten)]
     pub report: ReportOptions,

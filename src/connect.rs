@@ -183,8 +183,30 @@ pub async fn declared(
     desired: &Desired,
     command: &str,
 ) -> Result<(Clients, Actual)> {
-    let expect = Expect::Declared(&desired.management_account);
-    let connection = connect(
+    declared_from(reader, desired, command, None).await
+}
+
+/// As [`declared`], starting from `organization` when given (a snapshot `govern drift
+/// organization` wrote, already checked to be of the declared management account: see
+/// govern_core::snapshot) instead of reading the organization and its tags again.
+pub async fn declared_from(
+    reader: &Reader<'_>,
+    desired: &Desired,
+    command: &str,
+    organization: Option<Actual>,
+) -> Result<(Clients, Actual)> {
+    let connection = connect_declared(reader, desired, command).await?;
+    let actual = read(&connection, reader, desired, organization).await?;
+    Ok((connection.clients, actual))
+}
+
+/// [`connect`] as org.toml's management account, with org.toml's member role.
+async fn connect_declared(
+    reader: &Reader<'_>,
+    desired: &Desired,
+    command: &str,
+) -> Result<Connection> {
+    connect(
         &Settings {
             session: reader.session,
             region: desired.home_region.as_str(),
@@ -192,11 +214,30 @@ pub async fn declared(
             external_id: desired.external_id.clone(),
             command,
         },
-        expect,
+        Expect::Declared(&desired.management_account),
     )
-    .await?;
-    let actual = read(&connection, reader, desired).await?;
-    Ok((connection.clients, actual))
+    .await
+}
+
+/// Connects as [`declared`] does and reads the organization and the tags org.toml declares,
+/// nothing inside accounts: what `govern drift organization` writes for the shards of one run.
+pub async fn organization_only(
+    reader: &Reader<'_>,
+    desired: &Desired,
+    command: &str,
+) -> Result<Actual> {
+    let connection = connect_declared(reader, desired, command).await?;
+    organization_and_tags(&connection, desired).await
+}
+
+/// The organization, checked to be the declared one, and the tags org.toml declares.
+async fn organization_and_tags(connection: &Connection, desired: &Desired) -> Result<Actual> {
+    let mut actual = connection
+        .organization(Expect::Declared(&desired.management_account))
+        .await?;
+    let which = crate::discover::tags::declared(desired, &actual);
+    crate::discover::tags::tags(&connection.clients, &mut actual, which).await?;
+    Ok(actual)
 }
 
 /// Reads the declared organization again through `clients`, the sessions of a run already
@@ -208,7 +249,7 @@ pub async fn again(clients: &Clients, reader: &Reader<'_>, desired: &Desired) ->
         caller_account: desired.management_account.to_string(),
         caller_arn: clients.members.caller_arn().to_string(),
     };
-    read(&connection, reader, desired).await
+    read(&connection, reader, desired, None).await
 }
 
 /// Reads the organization again, and inside `accounts` only; every other account's baselines are
@@ -226,11 +267,7 @@ pub async fn again_only(
         caller_account: desired.management_account.to_string(),
         caller_arn: clients.members.caller_arn().to_string(),
     };
-    let mut actual = connection
-        .organization(Expect::Declared(&desired.management_account))
-        .await?;
-    let which = crate::discover::tags::declared(desired, &actual);
-    crate::discover::tags::tags(clients, &mut actual, which).await?;
+    let mut actual = organization_and_tags(&connection, desired).await?;
     let mut scope = Scope::of(desired);
     scope.shard = reader.shard;
     if !accounts.is_empty() && !scope.is_empty() {
@@ -324,11 +361,17 @@ async fn read_root_access(clients: &Clients, actual: &mut Actual) -> Result<()> 
 }
 
 /// The organization and, as the baselines ask, inside every account (of `--shard`).
-async fn read(connection: &Connection, reader: &Reader<'_>, desired: &Desired) -> Result<Actual> {
-    let expect = Expect::Declared(&desired.management_account);
-    let mut actual = connection.organization(expect).await?;
-    let which = crate::discover::tags::declared(desired, &actual);
-    crate::discover::tags::tags(&connection.clients, &mut actual, which).await?;
+/// `organization`: a snapshot to start from instead of reading the organization.
+async fn read(
+    connection: &Connection,
+    reader: &Reader<'_>,
+    desired: &Desired,
+    organization: Option<Actual>,
+) -> Result<Actual> {
+    let mut actual = match organization {
+        Some(snapshot) => snapshot,
+        None => organization_and_tags(connection, desired).await?,
+    };
     let mut scope = Scope::of(desired);
     scope.shard = reader.shard;
     connection

@@ -11,13 +11,35 @@ use crate::render::{self, DriftReport, EffectivePolicy, Style};
 use super::Context;
 
 pub async fn run(ctx: &Context, args: &DriftArgs) -> Result<u8> {
-    if let Some(DriftAction::Merge(m)) = &args.action {
-        return merge(ctx, args, m);
+    if let (Some(action), Some(_)) = (&args.action, &args.organization) {
+        let name = match action {
+            DriftAction::Merge(_) => "merge",
+            DriftAction::Organization => "organization",
+        };
+        return Err(Error::Refused {
+            message: format!("--organization is for `govern drift` itself, not `drift {name}`"),
+            hint: Some("govern --shard I/N drift --organization organization.json".into()),
+        });
+    }
+    match &args.action {
+        Some(DriftAction::Merge(m)) => return merge(ctx, args, m),
+        Some(DriftAction::Organization) => return organization(ctx, args).await,
+        None => {}
     }
     let loaded = ctx.load()?;
     let digest = ConfigDigest::of(&ctx.config, &loaded.files)?;
     let last = record::read(&ctx.state_dir)?;
-    let (clients, actual) = super::connect_and_discover(ctx, &loaded.desired, "drift").await?;
+    let snapshot = match &args.organization {
+        Some(path) => Some(read_snapshot(path, &loaded.desired.management_account)?),
+        None => None,
+    };
+    let (organization, snapshot_ref) = match snapshot {
+        Some(s) => (Some(s.organization), Some(s.source)),
+        None => (None, None),
+    };
+    let (clients, actual) =
+        crate::connect::declared_from(&ctx.reader(), &loaded.desired, "drift", organization)
+            .await?;
     let plan = ctx.plan(&loaded.desired, &actual);
     // Accounts × declared management types (src/discover/effective.rs): none when none declared.
     let effective: Vec<EffectivePolicy> =
@@ -45,9 +67,75 @@ pub async fn run(ctx: &Context, args: &DriftArgs) -> Result<u8> {
         config: &digest,
         shard: ctx.shard,
         effective: &effective,
+        organization_snapshot: snapshot_ref.as_ref(),
     };
     emit(ctx, args, &report)?;
     finish(&plan)
+}
+
+/// `govern drift organization`: the organization read once, written for the shards of one run.
+async fn organization(ctx: &Context, args: &DriftArgs) -> Result<u8> {
+    let Some(path) = &args.output else {
+        return Err(Error::Refused {
+            message: "`govern drift organization` writes a file: --output is missing".into(),
+            hint: Some("govern drift organization --output organization.json".into()),
+        });
+    };
+    let loaded = ctx.load()?;
+    let actual = crate::connect::organization_only(&ctx.reader(), &loaded.desired, "drift").await?;
+    let text = govern_core::snapshot::write(&actual, now());
+    // Written beside the target and renamed over it: a shard never reads half a file.
+    let partial = path.with_extension("partial");
+    std::fs::write(&partial, &text)
+        .and_then(|()| std::fs::rename(&partial, path))
+        .map_err(|source| Error::Io {
+            context: format!("writing the organization to {}", path.display()),
+            source,
+        })?;
+    println!(
+        "Organization {}: {} accounts, {} OUs, {} policies. Snapshot: {} (sha256 {}); shards may start from it for {} minutes.",
+        actual.organization_id,
+        actual.accounts.len(),
+        actual.ous.len(),
+        actual.policies.len(),
+        path.display(),
+        govern_core::state::sha256(text.as_bytes()),
+        govern_core::snapshot::MAX_AGE_SECS / 60
+    );
+    Ok(exit::OK)
+}
+
+/// `--organization FILE`, read with its size capped and checked (govern_core::snapshot).
+fn read_snapshot(
+    path: &std::path::Path,
+    declared: &crate::model::AccountId,
+) -> Result<govern_core::snapshot::Snapshot> {
+    use std::io::Read;
+    let io = |source| Error::Io {
+        context: format!("reading the organization snapshot {}", path.display()),
+        source,
+    };
+    let refuse = |e: govern_core::snapshot::SnapshotError| Error::Refused {
+        message: format!("--organization {} {e}", path.display()),
+        hint: Some(
+            "write a fresh one for this run with `govern drift organization --output FILE`".into(),
+        ),
+    };
+    let file = std::fs::File::open(path).map_err(io)?;
+    let size = file.metadata().map_err(io)?.len();
+    govern_core::snapshot::check_size(size).map_err(refuse)?;
+    let mut bytes = Vec::with_capacity(size as usize);
+    // A file that grows while read stops at the cap all the same.
+    file.take(govern_core::snapshot::MAX_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(io)?;
+    govern_core::snapshot::read(&bytes, now(), declared).map_err(refuse)
+}
+
+fn now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
 }
 
 /// Prints or writes the report in the format asked for.
@@ -104,6 +192,15 @@ struct ShardReport {
     plan: ShardPlan,
     #[serde(default)]
     effective: Vec<EffectivePolicy>,
+    #[serde(default)]
+    organization_snapshot: Option<govern_core::snapshot::SnapshotRef>,
+}
+
+fn snapshot_name(s: Option<&govern_core::snapshot::SnapshotRef>) -> String {
+    match s {
+        Some(s) => format!("sha256 {}", s.sha256),
+        None => "read from AWS".into(),
+    }
 }
 
 #[derive(serde::Deserialize)]
@@ -163,6 +260,15 @@ fn merge(ctx: &Context, args: &DriftArgs, m: &MergeArgs) -> Result<u8> {
                 "{path} and {first_path} checked different config files"
             )));
         }
+        // Shards that started from different organization snapshots (or some from one and some
+        // from AWS) saw different organizations: one report of them would mix two moments.
+        if r.organization_snapshot != first.organization_snapshot {
+            return Err(refuse(format!(
+                "{path} and {first_path} started from different organization snapshots ({} and {})",
+                snapshot_name(r.organization_snapshot.as_ref()),
+                snapshot_name(first.organization_snapshot.as_ref())
+            )));
+        }
     }
     let shards = reports.iter().map(|(path, r)| {
         let shard = r.shard.unwrap_or(Shard { index: 1, count: 1 });
@@ -173,6 +279,7 @@ fn merge(ctx: &Context, args: &DriftArgs, m: &MergeArgs) -> Result<u8> {
     let last = first.last_apply.clone();
     let organization_id = first.organization_id.clone();
     let config = first.config.clone();
+    let snapshot = first.organization_snapshot.clone();
     // Shard order: shard 1's organization-wide changes first, as one job would order them.
     reports.sort_by_key(|(_, r)| r.shard.map_or(1, |s| s.index));
     let mut plan = crate::plan::Plan {
@@ -207,6 +314,7 @@ fn merge(ctx: &Context, args: &DriftArgs, m: &MergeArgs) -> Result<u8> {
         config: &config,
         shard: None,
         effective: &effective,
+        organization_snapshot: snapshot.as_ref(),
     };
     emit(ctx, args, &report)?;
     finish(&plan)

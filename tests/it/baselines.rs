@@ -635,6 +635,54 @@ async fn contacts_and_regions_from_the_management_account_when_the_role_is_refus
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
 }
 
+/// The sharding tests' directory: org.toml (contacts only) and the reports written beside it.
+struct ShardDir {
+    dir: tempfile::TempDir,
+    config: std::path::PathBuf,
+}
+
+impl ShardDir {
+    fn new() -> ShardDir {
+        let dir = tempfile::tempdir().unwrap();
+        let config = dir.path().join("org.toml");
+        let toml = org_toml();
+        std::fs::write(&config, &toml[..toml.find("[key_rotation]").unwrap()]).unwrap();
+        ShardDir { dir, config }
+    }
+
+    fn file(&self, name: &str) -> String {
+        self.dir.path().join(name).display().to_string()
+    }
+
+    fn report(&self, name: &str) -> Value {
+        serde_json::from_str(&std::fs::read_to_string(self.file(name)).unwrap()).unwrap()
+    }
+
+    /// The unsharded `govern drift --format json` (exit 2: the seeded contacts differ) into
+    /// all.json: the report, and the requests it made.
+    fn whole_drift(
+        &self,
+        proxy: &Proxy,
+        emu: &Emulator,
+    ) -> (Value, std::collections::BTreeMap<String, u64>) {
+        let before = proxy.counts();
+        let (out, _) = govern(
+            proxy,
+            emu,
+            &self.config,
+            &[
+                "drift",
+                "--format",
+                "json",
+                "--output",
+                &self.file("all.json"),
+            ],
+        );
+        assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+        (self.report("all.json"), delta(&before, &proxy.counts()))
+    }
+}
+
 /// `--shard I/N` (issue 6): three drift jobs split the member accounts, each account read by exactly
 /// one of them, and `govern drift merge` gives the report one job would have given.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -651,25 +699,12 @@ async fn shards_split_the_accounts_and_merge_into_one_report() {
             .filter(|id| id.parse::<u64>().unwrap() % 3 == i - 1)
             .count()
     };
-    let dir = tempfile::tempdir().unwrap();
-    let config = dir.path().join("org.toml");
-    let toml = org_toml();
-    std::fs::write(&config, &toml[..toml.find("[key_rotation]").unwrap()]).unwrap();
-    let file = |name: &str| dir.path().join(name).display().to_string();
-    let report = |name: &str| -> Value {
-        serde_json::from_str(&std::fs::read_to_string(file(name)).unwrap()).unwrap()
-    };
+    let d = ShardDir::new();
+    let config = d.config.clone();
+    let file = |name: &str| d.file(name);
+    let report = |name: &str| d.report(name);
 
-    let before = proxy.counts();
-    let (out, _) = govern(
-        &proxy,
-        &emu,
-        &config,
-        &["drift", "--format", "json", "--output", &file("all.json")],
-    );
-    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
-    let whole_reads = delta(&before, &proxy.counts());
-    let whole = report("all.json");
+    let (whole, whole_reads) = d.whole_drift(&proxy, &emu);
     let all = listed(&whole["plan"], "changes");
     assert_eq!(all.len(), 10 * 3, "3 contacts in each of 10 accounts");
 
@@ -756,6 +791,179 @@ async fn shards_split_the_accounts_and_merge_into_one_report() {
         stderr(&out).contains("are both shard 2/3"),
         "{}",
         stderr(&out)
+    );
+}
+
+/// Issue 18: the shards of one run share one read of the organization. `govern drift organization`
+/// reads it (Organizations only), every shard starts from the file and reads inside its accounts
+/// only (no Organizations request at all), and the merge equals the unsharded report and names
+/// the snapshot. A stale file is refused before anything is read; the merge refuses shards that
+/// started from different organizations.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shards_share_one_organization_snapshot() {
+    let emu = Emulator::start();
+    let proxy = Proxy::start(&emu.endpoint(), Faults::none());
+    let cfg = emu.sdk_config().await;
+    seed_members(&cfg, 6, |i| format!("o{i}")).await;
+    let d = ShardDir::new();
+    let config = d.config.clone();
+    let file = |name: &str| d.file(name);
+    let report = |name: &str| d.report(name);
+    let organizations = |counts: &std::collections::BTreeMap<String, u64>| -> u64 {
+        counts
+            .iter()
+            .filter(|(op, _)| op.starts_with("organizations:"))
+            .map(|(_, n)| n)
+            .sum()
+    };
+
+    let (whole, whole_reads) = d.whole_drift(&proxy, &emu);
+    assert!(
+        whole.get("organization_snapshot").is_none(),
+        "read from AWS: no snapshot named"
+    );
+
+    let before = proxy.counts();
+    let (out, _) = govern(
+        &proxy,
+        &emu,
+        &config,
+        &["drift", "organization", "--output", &file("org.json")],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let snapshot_reads = delta(&before, &proxy.counts());
+    assert!(
+        snapshot_reads
+            .keys()
+            .all(|op| op.starts_with("organizations:") || op == "sts:GetCallerIdentity"),
+        "the snapshot reads the organization only: {snapshot_reads:?}"
+    );
+    assert_eq!(
+        organizations(&snapshot_reads),
+        organizations(&whole_reads),
+        "the same organization read an unsharded drift makes"
+    );
+    let printed = stdout(&out);
+    let sha = printed
+        .split("sha256 ")
+        .nth(1)
+        .and_then(|rest| rest.get(..64))
+        .unwrap_or_else(|| panic!("no sha256 in {printed}"))
+        .to_string();
+
+    let mut parts = Vec::new();
+    for i in 1..=3 {
+        let name = format!("drift-{i}.json");
+        let before = proxy.counts();
+        let (out, _) = govern(
+            &proxy,
+            &emu,
+            &config,
+            &[
+                "--shard",
+                &format!("{i}/3"),
+                "drift",
+                "--organization",
+                &file("org.json"),
+                "--format",
+                "json",
+                "--output",
+                &file(&name),
+            ],
+        );
+        assert!(matches!(out.status.code(), Some(0 | 2)), "{}", stderr(&out));
+        let reads = delta(&before, &proxy.counts());
+        assert_eq!(
+            organizations(&reads),
+            0,
+            "shard {i}/3 read the organization again: {reads:?}"
+        );
+        assert_eq!(
+            report(&name)["organization_snapshot"]["sha256"],
+            sha.as_str()
+        );
+        parts.push(file(&name));
+    }
+    let mut args = vec!["drift", "merge", "--format", "json"];
+    args.extend(parts.iter().map(String::as_str));
+    let (out, _) = govern(&proxy, &emu, &config, &args);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let merged: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        listed(&merged["plan"], "changes"),
+        listed(&whole["plan"], "changes")
+    );
+    assert_eq!(merged["plan"]["summary"], whole["plan"]["summary"]);
+    assert_eq!(merged["organization_snapshot"]["sha256"], sha.as_str());
+    let schema = crate::drift::validator("drift.schema.json");
+    crate::drift::assert_valid(&schema, &merged);
+    crate::drift::assert_valid(&schema, &report("drift-2.json"));
+
+    // Shard 2 of the same run read from AWS instead: two moments of the organization, refused.
+    let (out, _) = govern(
+        &proxy,
+        &emu,
+        &config,
+        &[
+            "--shard",
+            "2/3",
+            "drift",
+            "--format",
+            "json",
+            "--output",
+            &file("aws-2.json"),
+        ],
+    );
+    assert!(matches!(out.status.code(), Some(0 | 2)), "{}", stderr(&out));
+    let aws2 = file("aws-2.json");
+    let (out, _) = govern(
+        &proxy,
+        &emu,
+        &config,
+        &[
+            "drift", "merge", "--format", "json", &parts[0], &aws2, &parts[2],
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("started from different organization snapshots"),
+        "{}",
+        stderr(&out)
+    );
+
+    // A snapshot two hours old is refused, and nothing is read.
+    let text = std::fs::read_to_string(file("org.json")).unwrap();
+    let at = text
+        .split("\"read_at\":\"")
+        .nth(1)
+        .unwrap()
+        .get(..20)
+        .unwrap();
+    let old = ::govern::time::rfc3339(::govern::time::parse_rfc3339(at).unwrap().0 as u64 - 7200);
+    std::fs::write(file("old.json"), text.replace(at, &old)).unwrap();
+    let before = proxy.counts();
+    let (out, _) = govern(
+        &proxy,
+        &emu,
+        &config,
+        &[
+            "--shard",
+            "1/3",
+            "drift",
+            "--organization",
+            &file("old.json"),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(
+        err.contains("old.json") && err.contains("at most 3600 s old"),
+        "{err}"
+    );
+    assert!(err.contains("govern drift organization --output"), "{err}");
+    assert!(
+        delta(&before, &proxy.counts()).is_empty(),
+        "refused before any request"
     );
 }
 

@@ -454,6 +454,8 @@ fn the_sharded_workflow_covers_every_shard_once_then_merges() {
     assert_eq!(shards, (1..=shards.len() as u64).collect::<Vec<_>>());
     assert_eq!(yaml["jobs"]["shard"]["strategy"]["fail-fast"], false);
     assert_eq!(yaml["jobs"]["merge"]["needs"], "shard");
+    // The organization is read once, before the shards, and each shard's drift starts from it.
+    assert_eq!(yaml["jobs"]["shard"]["needs"], "organization");
 
     let scripts = |job: &str| -> String {
         yaml["jobs"][job]["steps"]
@@ -464,8 +466,22 @@ fn the_sharded_workflow_covers_every_shard_once_then_merges() {
             .collect::<Vec<_>>()
             .join("\n")
     };
+    let read = govern_invocations(&scripts("organization"));
+    assert_eq!(read.len(), 1, "{read:?}");
+    assert!(
+        read[0].ends_with(
+            &["drift", "organization", "--output", "organization.json"].map(String::from)
+        ),
+        "{read:?}"
+    );
     let shard_lines = govern_invocations(&scripts("shard"));
     assert_eq!(shard_lines.len(), 2, "{shard_lines:?}");
+    let drift = &shard_lines[0];
+    let at = drift
+        .iter()
+        .position(|w| w == "--organization")
+        .expect("--organization");
+    assert_eq!(drift[at + 1], "organization.json");
     for line in &shard_lines {
         let at = line.iter().position(|w| w == "--shard").expect("--shard");
         assert_eq!(
@@ -559,12 +575,18 @@ fn the_batch_recipe_is_a_template_whose_govern_lines_parse() {
         .replace("${Shards}", "8")
         .replace("${AWS::Partition}", "aws")
         .replace("${Queue}", "queue")
+        .replace("${OrganizationJob}", "organization-job")
         .replace("${ShardJob}", "shard-job")
         .replace("${MergeJob}", "merge-job");
     let asl: serde_json::Value = serde_json::from_str(&definition)
         .unwrap_or_else(|e| panic!("the state machine is not JSON: {e}\n{definition}"));
     let states = &asl["States"];
-    assert_eq!(asl["StartAt"], "Shards");
+    assert_eq!(asl["StartAt"], "Organization");
+    assert_eq!(
+        states["Organization"]["Parameters"]["JobDefinition"],
+        "organization-job"
+    );
+    assert_eq!(states["Organization"]["Next"], "Shards");
     assert_eq!(states["Shards"]["Parameters"]["ArrayProperties"]["Size"], 8);
     assert_eq!(states["Shards"]["Parameters"]["JobDefinition"], "shard-job");
     assert_eq!(states["Shards"]["Next"], "Merge");
@@ -580,7 +602,7 @@ fn the_batch_recipe_is_a_template_whose_govern_lines_parse() {
             .replace("\"$shard/$SHARDS\"", "1/8")
     };
     let mut subcommands = Vec::new();
-    for job in ["ShardJob", "MergeJob"] {
+    for job in ["OrganizationJob", "ShardJob", "MergeJob"] {
         let lines = govern_invocations(&script(job));
         assert!(!lines.is_empty(), "{job}: no govern command");
         for args in lines {
@@ -590,12 +612,20 @@ fn the_batch_recipe_is_a_template_whose_govern_lines_parse() {
                 assert!(cli.assume_role.is_some(), "{job}: `{}`", args.join(" "));
             }
             assert_eq!(cli.shard.is_some(), job == "ShardJob", "{}", args.join(" "));
+            // A shard's drift starts from the organization the first job wrote.
+            if let (true, ::govern::cli::Command::Drift(d)) = (job == "ShardJob", &cli.command) {
+                assert_eq!(
+                    d.organization.as_deref(),
+                    Some(std::path::Path::new("organization.json"))
+                );
+            }
             subcommands.push(format!("{job} {}", cli.command.name()));
         }
     }
     assert_eq!(
         subcommands,
         [
+            "OrganizationJob drift",
             "ShardJob drift",
             "ShardJob evidence",
             "MergeJob drift",

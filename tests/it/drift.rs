@@ -217,7 +217,7 @@ async fn without_a_record_it_cannot_tell_and_says_so_in_markdown_too() {
     assert!(!org.path("plans/last-apply.json").exists());
 }
 
-fn validator(file: &str) -> jsonschema::Validator {
+pub(crate) fn validator(file: &str) -> jsonschema::Validator {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("docs")
         .join(file);
@@ -225,7 +225,7 @@ fn validator(file: &str) -> jsonschema::Validator {
     jsonschema::draft202012::new(&schema).expect("a valid JSON Schema")
 }
 
-fn assert_valid(v: &jsonschema::Validator, json: &Value) {
+pub(crate) fn assert_valid(v: &jsonschema::Validator, json: &Value) {
     let errors: Vec<String> = v
         .iter_errors(json)
         .map(|e| format!("{e} at {}", e.instance_path()))

@@ -82,24 +82,11 @@ fn fresh_actual() -> Actual {
     attachments.insert(TargetKey::Root, keys(&["FullAWSAccess"]));
     attachments.insert(TargetKey::Account(acct(MGMT)), keys(&["FullAWSAccess"]));
     Actual {
-        tags: Default::default(),
-        organization_id: "o-test".into(),
-        management_account: acct(MGMT),
-        root_id: "r-test".into(),
         policy_types: [PolicyKind::ServiceControlPolicy].into(),
-        unknown_policy_types: BTreeSet::new(),
-        ous: BTreeMap::new(),
         accounts,
         policies,
         attachments,
-        members: BTreeMap::new(),
-        service_access: BTreeSet::new(),
-        service_access_read: false,
-        delegated_admins: BTreeMap::new(),
-        unaddressable: BTreeMap::new(),
-        root_features: None,
-        security_admins: None,
-        trail: None,
+        ..Actual::empty("o-test", acct(MGMT), "r-test")
     }
 }
 

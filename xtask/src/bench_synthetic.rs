@@ -16,7 +16,8 @@ use crate::bench::{met, pages, run_args, secs, today};
 
 const HELP: &str = "\
 cargo xtask bench --synthetic 1000,10000[,50000] [--latency-ms 40] [--concurrency auto|N]
-                  [--keys 1] [--secrets 1] [--org-rate 20] [--pace-org] [--shards 1,4,16]
+                  [--keys 1] [--secrets 1] [--org-rate 20] [--pace-org]
+                  [--shards 4,16] [--shards-each 4]
 
 For each N: start the synthetic AWS with an organization of N member accounts (N/25 OUs up to
 2,000 in 5 levels, an SCP per level, the 17 default Regions allowed, per account and Region
@@ -26,8 +27,10 @@ none); run the release-built `govern plan --json` on it and report wall time, re
 against the minimal mix, throttling answers (and any that reached the user), CPU per request, peak
 RSS and the quota floor. --pace-org tells govern the assumed Organizations rate
 (--api-limit organizations:*=RATE/s); without it govern paces Organizations by requests in flight
-only, as it does by default. With --shards, also run `govern drift --shard I/N` for each N at once
-against one server, merge, and compare with the unsharded drift. Writes
+only, as it does by default. With --shards, also, for each N: `govern drift organization` once,
+then the N processes `govern drift --shard I/N --organization FILE` at once against the same server
+(shared quotas), merged with `govern drift merge` and compared with the unsharded plan; with
+--shards-each, the same with every shard reading the organization itself. Writes
 bench/results/<date>-synthetic-<N>.{json,md}.
 ";
 
@@ -42,6 +45,7 @@ struct Opts {
     /// Pass `--api-limit organizations:*=RATE/s` to govern (the assumed rate, told by hand).
     pace_org: bool,
     shards: Vec<u32>,
+    shards_each: Vec<u32>,
 }
 
 fn parse(args: &[String]) -> Result<Option<Opts>, String> {
@@ -54,6 +58,7 @@ fn parse(args: &[String]) -> Result<Option<Opts>, String> {
         org_rate: 20.0,
         pace_org: false,
         shards: Vec::new(),
+        shards_each: Vec::new(),
     };
     let mut it = args.iter();
     while let Some(arg) = it.next() {
@@ -94,6 +99,7 @@ fn parse(args: &[String]) -> Result<Option<Opts>, String> {
         match flag {
             "--synthetic" => o.sizes = list(value()?)?,
             "--shards" => o.shards = list(value()?)?,
+            "--shards-each" => o.shards_each = list(value()?)?,
             "--latency-ms" => o.latency_ms = number(&value()?)?,
             "--concurrency" => {
                 let v = value()?;
@@ -222,6 +228,10 @@ struct Figures {
 
 struct ShardRun {
     n: u32,
+    /// The shards started from one `govern drift organization` snapshot.
+    shared: bool,
+    /// How long the snapshot took (inside `wall`).
+    snapshot: Option<Duration>,
     wall: Duration,
     requests: u64,
     org_requests: u64,
@@ -382,14 +392,34 @@ impl Figures {
         if !self.shards.is_empty() {
             let _ = writeln!(
                 md,
-                "\n`govern drift --shard I/N`, all N at once against one server (shared quotas), merged:\n\n| shards | wall | requests | of them Organizations | throttled | merged = unsharded |\n|---:|---:|---:|---:|---:|:---:|"
+                "\n`govern drift --shard I/N`, all N at once on this machine against one server (shared quotas), merged with `govern drift merge`; the unsharded row is `govern plan` above:\n\n| shards | organization read | wall (of it the snapshot) | requests | of them Organizations | throttled | merged = unsharded plan |\n|---:|:---|---:|---:|---:|---:|:---:|"
+            );
+            let _ = writeln!(
+                md,
+                "| 1 | by the one run | {} | {} | {} | {} | — |",
+                secs(self.wall),
+                self.total(),
+                self.counts
+                    .iter()
+                    .filter(|(k, _)| k.starts_with("organizations:"))
+                    .map(|(_, v)| v)
+                    .sum::<u64>(),
+                self.throttled.values().sum::<u64>()
             );
             for r in &self.shards {
                 let _ = writeln!(
                     md,
-                    "| {} | {} | {} | {} | {} | {} |",
+                    "| {} | {} | {} | {} | {} | {} | {} |",
                     r.n,
-                    secs(r.wall),
+                    if r.shared {
+                        "once, `drift organization`"
+                    } else {
+                        "by every shard"
+                    },
+                    match r.snapshot {
+                        Some(s) => format!("{} ({})", secs(r.wall), secs(s)),
+                        None => secs(r.wall),
+                    },
                     r.requests,
                     r.org_requests,
                     r.throttled,
@@ -488,7 +518,7 @@ fn one(n: u32, o: &Opts, govern: &Path) -> Result<Figures, String> {
     let formula = formula(server.org());
     let full_access_pages = pages(server.org().target_count(0), 20);
     let mut shard_runs = Vec::new();
-    if !o.shards.is_empty() {
+    if !o.shards.is_empty() || !o.shards_each.is_empty() {
         shard_runs = shards(&server, &dir, govern, o)?;
     }
     let _ = std::fs::remove_dir_all(&dir);
@@ -524,9 +554,12 @@ fn tempfile_dir(n: u32) -> Result<std::path::PathBuf, String> {
     Ok(dir)
 }
 
-/// `govern drift --json` unsharded, then for each N in `--shards` all N `--shard I/N` processes
-/// at once against the same server (sharing its quotas, as shards share AWS's), merged with
-/// `govern drift --merge`; the merged report must equal the unsharded one.
+/// For each N in `--shards`: `govern drift organization` once, then all N `govern drift --shard
+/// I/N --organization FILE` processes at once against the same server (sharing its quotas, as
+/// shards share AWS's); for each N in `--shards-each`, the same with every shard reading the
+/// organization itself. Each run's shards are merged with `govern drift merge` and the merged
+/// plan must equal the unsharded `govern plan --json` just run (drift is the plan engine; its
+/// report carries the same plan document), so no separate unsharded drift is needed.
 fn shards(
     server: &Synthetic,
     dir: &Path,
@@ -534,42 +567,60 @@ fn shards(
     o: &Opts,
 ) -> Result<Vec<ShardRun>, String> {
     let conc = o.concurrency.to_string();
-    let drift = |extra: &[String], name: &str| -> Result<(), String> {
-        let mut args: Vec<String> = vec![
-            "--concurrency".into(),
-            conc.clone(),
-            "drift".into(),
-            "--format".into(),
-            "json".into(),
-        ];
-        args.extend_from_slice(extra);
-        run_args(govern, dir, &args, name, &|cmd: &mut Command| {
-            server.configure(cmd)
-        })
-        .map(|_| ())
-    };
-    drift(&[], "drift-all")?;
-    let whole =
-        normalise_drift(&std::fs::read_to_string(dir.join("drift-all.json")).unwrap_or_default());
+    let whole = normalise_plan(
+        serde_json::from_str(&std::fs::read_to_string(dir.join("plan.json")).unwrap_or_default())
+            .unwrap_or(Value::Null),
+    );
+    let snapshot = dir.join("organization.json");
+    let runs = o
+        .shards
+        .iter()
+        .map(|n| (*n, true))
+        .chain(o.shards_each.iter().map(|n| (*n, false)));
     let mut out = Vec::new();
-    for &n in &o.shards {
+    for (n, shared) in runs {
+        println!(
+            "bench: {n} shard(s) at once, {} …",
+            if shared {
+                "from one organization snapshot"
+            } else {
+                "each reading the organization"
+            }
+        );
         server.reset();
         let started = std::time::Instant::now();
+        let mut snapshot_wall = None;
+        if shared {
+            let args: Vec<String> = [
+                "drift",
+                "organization",
+                "--output",
+                &snapshot.display().to_string(),
+            ]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+            run_args(govern, dir, &args, "snapshot", &|cmd: &mut Command| {
+                server.configure(cmd)
+            })?;
+            snapshot_wall = Some(started.elapsed());
+        }
         let children: Vec<_> = (1..=n)
             .map(|i| {
                 let mut cmd = Command::new(govern);
-                cmd.arg("--config")
-                    .arg(dir.join("org.toml"))
-                    .args([
-                        "--concurrency",
-                        &conc,
-                        "drift",
-                        "--format",
-                        "json",
-                        "--shard",
-                        &format!("{i}/{n}"),
-                    ])
-                    .current_dir(dir)
+                cmd.arg("--config").arg(dir.join("org.toml")).args([
+                    "--concurrency",
+                    &conc,
+                    "--shard",
+                    &format!("{i}/{n}"),
+                    "drift",
+                    "--format",
+                    "json",
+                ]);
+                if shared {
+                    cmd.arg("--organization").arg(&snapshot);
+                }
+                cmd.current_dir(dir)
                     .stdin(std::process::Stdio::null())
                     .stdout(
                         std::fs::File::create(dir.join(format!("shard-{i}-{n}.json")))
@@ -583,11 +634,14 @@ fn shards(
                 cmd.spawn().map_err(|e| format!("cannot run govern: {e}"))
             })
             .collect::<Result<_, String>>()?;
-        for mut c in children {
+        for (i, mut c) in children.into_iter().enumerate() {
             let status = c.wait().map_err(|e| e.to_string())?;
             // drift exits 2 when there is drift: that is its answer, not a failure.
             if !matches!(status.code(), Some(0 | 2)) {
-                return Err(format!("a shard of {n} failed: {status}"));
+                let stderr =
+                    std::fs::read_to_string(dir.join(format!("shard-{}-{n}.stderr", i + 1)))
+                        .unwrap_or_default();
+                return Err(format!("shard {}/{n} failed: {status}\n{stderr}", i + 1));
             }
         }
         let wall = started.elapsed();
@@ -601,9 +655,12 @@ fn shards(
             .current_dir(dir)
             .output()
             .map_err(|e| format!("cannot run the merge: {e}"))?;
-        let same = normalise_drift(&String::from_utf8_lossy(&merged.stdout)) == whole;
+        let merged: Value = serde_json::from_slice(&merged.stdout).unwrap_or(Value::Null);
+        let same = whole != Value::Null && normalise_plan(merged["plan"].clone()) == whole;
         out.push(ShardRun {
             n,
+            shared,
+            snapshot: snapshot_wall,
             wall,
             requests: counts.values().sum(),
             org_requests: counts
@@ -618,19 +675,12 @@ fn shards(
     Ok(out)
 }
 
-/// A drift report without what differs between runs (times, shard labels).
-fn normalise_drift(text: &str) -> Value {
-    let mut v: Value = serde_json::from_str(text).unwrap_or(Value::Null);
-    if let Some(o) = v.as_object_mut() {
-        for key in [
-            "generated_at",
-            "started_at",
-            "finished_at",
-            "shard",
-            "shards",
-            "run",
-        ] {
-            o.remove(key);
+/// A plan document with its lists in one order: shards' parts are concatenated by the merge,
+/// one job lists them as it planned them.
+fn normalise_plan(mut v: Value) -> Value {
+    for key in ["changes", "unmanaged", "conflicts", "findings"] {
+        if let Some(list) = v.get_mut(key).and_then(Value::as_array_mut) {
+            list.sort_by_cached_key(|item| item.to_string());
         }
     }
     v
@@ -697,7 +747,7 @@ fn write(dir: &Path, f: &Figures) -> Result<(std::path::PathBuf, std::path::Path
         "requests": {"by_operation": f.counts, "total": f.total()},
         "minimal_mix": {"by_operation": f.formula, "total": f.formula_total()},
         "throttled": {"by_operation": f.throttled, "surfaced": f.surfaced},
-        "shards": f.shards.iter().map(|r| json!({"n": r.n, "wall_seconds": r.wall.as_secs_f64(), "requests": r.requests, "organizations_requests": r.org_requests, "throttled": r.throttled, "merged_equals_unsharded": r.same})).collect::<Vec<_>>(),
+        "shards": f.shards.iter().map(|r| json!({"n": r.n, "organization_snapshot": r.shared, "snapshot_seconds": r.snapshot.map(|d| d.as_secs_f64()), "wall_seconds": r.wall.as_secs_f64(), "requests": r.requests, "organizations_requests": r.org_requests, "throttled": r.throttled, "merged_equals_unsharded_plan": r.same})).collect::<Vec<_>>(),
         "plan": f.summary,
         "error": f.error,
         "pace_org": f.pace_org,

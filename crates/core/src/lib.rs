@@ -18,6 +18,7 @@ pub mod plan;
 pub mod render;
 pub mod root_access;
 pub mod security;
+pub mod snapshot;
 pub mod state;
 pub mod time;
 pub mod trail;

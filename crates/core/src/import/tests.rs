@@ -1,6 +1,6 @@
 //! The import's guarantee, without AWS: generate → write → `config::load` → plan is empty.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use super::*;
 use crate::config::templates::deny_regions;
@@ -55,26 +55,8 @@ fn settings() -> Settings {
 
 /// An organization with most of what import must handle.
 fn brownfield() -> Actual {
-    let mut a = Actual {
-        tags: Default::default(),
-        organization_id: "o-test".into(),
-        management_account: id(123456789012),
-        root_id: "r-1".into(),
-        policy_types: [PolicyKind::ServiceControlPolicy].into(),
-        ous: BTreeMap::new(),
-        accounts: BTreeMap::new(),
-        unknown_policy_types: BTreeSet::new(),
-        policies: BTreeMap::new(),
-        attachments: BTreeMap::new(),
-        members: BTreeMap::new(),
-        service_access: BTreeSet::new(),
-        service_access_read: false,
-        delegated_admins: BTreeMap::new(),
-        unaddressable: BTreeMap::new(),
-        root_features: None,
-        security_admins: None,
-        trail: None,
-    };
+    let mut a = Actual::empty("o-test", id(123456789012), "r-1");
+    a.policy_types = [PolicyKind::ServiceControlPolicy].into();
     for (i, p) in [
         "Ünits",
         "Ünits/Zwei Drei",

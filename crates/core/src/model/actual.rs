@@ -90,13 +90,44 @@ pub struct ActualPolicy {
     pub tags: BTreeMap<String, String>,
 }
 
-/// Something an SCP can be attached to, as it exists in AWS.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
+/// Something an SCP can be attached to, as it exists in AWS. Serialized as its display form
+/// (`root`, `ou:<path>`, `account:<id>`), so maps keyed by it are JSON objects (the organization
+/// snapshot shards share, govern_core::snapshot) and read back through the types' parsers.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum TargetKey {
     Root,
     Ou(OuPath),
     Account(AccountId),
+}
+
+impl Serialize for TargetKey {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for TargetKey {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        use serde::de::Error;
+        let s = String::deserialize(d)?;
+        if s == "root" {
+            return Ok(TargetKey::Root);
+        }
+        if let Some(path) = s.strip_prefix("ou:") {
+            return OuPath::try_from(path.to_string())
+                .map(TargetKey::Ou)
+                .map_err(D::Error::custom);
+        }
+        if let Some(id) = s.strip_prefix("account:") {
+            return AccountId::parse(id)
+                .map(TargetKey::Account)
+                .map_err(D::Error::custom);
+        }
+        Err(D::Error::custom(format!(
+            "{:?} is not a target: `root`, `ou:<path>` or `account:<id>`",
+            s.chars().take(80).collect::<String>()
+        )))
+    }
 }
 
 impl TargetKey {
@@ -121,6 +152,31 @@ impl std::fmt::Display for TargetKey {
 }
 
 impl Actual {
+    /// An organization with nothing in it yet: no policy type enabled, no OU, account or policy,
+    /// nothing read inside accounts. Discovery and tests fill it in.
+    pub fn empty(organization_id: &str, management_account: AccountId, root_id: &str) -> Actual {
+        Actual {
+            organization_id: organization_id.to_string(),
+            management_account,
+            root_id: root_id.to_string(),
+            policy_types: BTreeSet::new(),
+            unknown_policy_types: BTreeSet::new(),
+            ous: BTreeMap::new(),
+            accounts: BTreeMap::new(),
+            policies: BTreeMap::new(),
+            attachments: BTreeMap::new(),
+            members: BTreeMap::new(),
+            service_access: BTreeSet::new(),
+            service_access_read: false,
+            delegated_admins: BTreeMap::new(),
+            unaddressable: BTreeMap::new(),
+            root_features: None,
+            security_admins: None,
+            trail: None,
+            tags: BTreeMap::new(),
+        }
+    }
+
     /// Whether `kind` is enabled on the root.
     pub fn enabled(&self, kind: PolicyKind) -> bool {
         self.policy_types.contains(&kind)

@@ -320,15 +320,7 @@ mod tests {
 
     fn actual() -> Actual {
         Actual {
-            tags: Default::default(),
-            organization_id: "o-1".into(),
-            management_account: AccountId::parse("123456789012").unwrap(),
-            root_id: "r-1".into(),
             policy_types: [PolicyKind::ServiceControlPolicy].into(),
-            unknown_policy_types: Default::default(),
-            ous: Default::default(),
-            accounts: Default::default(),
-            policies: Default::default(),
             attachments: [(
                 TargetKey::Root,
                 [crate::model::PolicyKey::full_aws_access()]
@@ -336,14 +328,7 @@ mod tests {
                     .collect(),
             )]
             .into(),
-            members: Default::default(),
-            service_access: Default::default(),
-            service_access_read: false,
-            delegated_admins: Default::default(),
-            unaddressable: Default::default(),
-            root_features: None,
-            security_admins: None,
-            trail: None,
+            ..Actual::empty("o-1", AccountId::parse("123456789012").unwrap(), "r-1")
         }
     }
 

@@ -36,6 +36,8 @@ pub struct DriftReport<'a> {
     /// Each account's effective policy of each declared management policy type (empty: none
     /// declared, so none read).
     pub effective: &'a [EffectivePolicy],
+    /// The organization snapshot the run started from (`drift --organization FILE`), if any.
+    pub organization_snapshot: Option<&'a crate::snapshot::SnapshotRef>,
 }
 
 fn word(c: Classification) -> &'static str {
@@ -70,7 +72,22 @@ pub fn drift_text(r: &DriftReport, style: &Style) -> String {
         out.push_str(&line);
         out.push('\n');
     }
+    if let Some(line) = snapshot_line(r.organization_snapshot) {
+        out.push('\n');
+        out.push_str(&line);
+        out.push('\n');
+    }
     out
+}
+
+/// Where the organization came from when not from AWS during this run.
+fn snapshot_line(snapshot: Option<&crate::snapshot::SnapshotRef>) -> Option<String> {
+    let s = snapshot?;
+    Some(format!(
+        "Organization as read at {} (snapshot sha256 {}); inside the accounts, read by this run.",
+        s.read_at,
+        &s.sha256[..s.sha256.len().min(12)]
+    ))
 }
 
 /// What was read of effective policies, in one line (the JSON lists them); None when none were.
@@ -103,6 +120,9 @@ struct DriftJson<'a> {
     config: &'a ConfigDigest,
     shard: Option<Shard>,
     effective: &'a [EffectivePolicy],
+    /// Only when the run started from a snapshot: reports of a run that read AWS are unchanged.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    organization_snapshot: Option<&'a crate::snapshot::SnapshotRef>,
 }
 
 pub fn drift_json(r: &DriftReport) -> String {
@@ -118,6 +138,7 @@ pub fn drift_json(r: &DriftReport) -> String {
         config: r.config,
         shard: r.shard,
         effective: r.effective,
+        organization_snapshot: r.organization_snapshot,
     };
     let mut s = serde_json::to_string_pretty(&doc).expect("a report always serializes");
     s.push('\n');
@@ -163,6 +184,10 @@ pub fn drift_markdown(r: &DriftReport, style: &Style) -> String {
         out.push_str(&line);
         out.push_str("\n\n");
     }
+    if let Some(line) = snapshot_line(r.organization_snapshot) {
+        out.push_str(&line);
+        out.push_str("\n\n");
+    }
     let head = out.clone();
     super::markdown::body(&mut out, r.plan, 3, style);
     super::markdown::fit(out, r.plan, style, &head)
@@ -197,6 +222,7 @@ mod tests {
             config: &config,
             shard: None,
             effective: &[],
+            organization_snapshot: None,
         };
         let v: serde_json::Value = serde_json::from_str(&drift_json(&r)).unwrap();
         assert_eq!(v["format_version"], 1);
