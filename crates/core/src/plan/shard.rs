@@ -2,8 +2,10 @@
 //! split an organization's member accounts between them. Account `id` belongs to shard
 //! `id mod N + 1` (account ids are 12 random-looking digits, so shards come out even); everything
 //! organization-wide (OUs, SCPs, attachments, accounts to create, trusted access, unmanaged and
-//! conflicts) belongs to shard 1. Each shard still reads the organization itself (a few requests per
-//! 20 accounts); only member-account reads and changes are split.
+//! conflicts) belongs to shard 1. Each shard needs the whole organization (read by itself, or for
+//! drift from one snapshot all shards share: crate::snapshot); only member-account reads and
+//! changes are split. One organization-wide quota reaches into the accounts: AWS's 50 Region
+//! opt-in changes in progress per organization, which each shard keeps to its share of.
 
 use std::fmt;
 use std::str::FromStr;
@@ -66,7 +68,49 @@ impl Shard {
             plan.unmanaged.clear();
             plan.conflicts.clear();
         }
+        self.keep_region_share(&mut plan);
         plan
+    }
+
+    /// This shard's share of AWS's Region opt-in changes in progress per organization: ⌊50 / N⌋,
+    /// one more for the first 50 mod N shards (past 50 shards, some get none).
+    pub fn region_share(&self) -> usize {
+        let quota = crate::baselines::regions::ORGANIZATION_QUOTA;
+        let n = self.count as usize;
+        quota / n + usize::from(((self.index - 1) as usize) < quota % n)
+    }
+
+    /// The plan keeps to the organization's quota over the accounts it read, and a shard reads
+    /// only its own: N shards planning 50 each would start N × 50, and AWS refuses past 50. So a
+    /// shard plans its share (the first in account and Region order, as the plan orders them) and
+    /// defers the rest with the plan's own finding. Changes already in progress in other shards'
+    /// accounts are not known here; with the share, the shards together stay within the quota
+    /// for what they start.
+    fn keep_region_share(&self, plan: &mut Plan) {
+        use crate::baselines::MemberChange;
+        use crate::plan::Change;
+        let share = self.region_share();
+        let mut kept = 0;
+        let mut deferred = Vec::new();
+        plan.changes.retain(|c| {
+            if !matches!(c.change, Change::Member(MemberChange::DisableRegion(_))) {
+                return true;
+            }
+            kept += 1;
+            if kept <= share {
+                return true;
+            }
+            deferred.push(crate::model::Finding {
+                address: c.address.clone(),
+                kind: crate::model::FindingKind::NonCompliant,
+                message: crate::baselines::regions::deferred(&format!(
+                    "{} Region opt-in changes at once per organization (shard {self}'s share: {share})",
+                    crate::baselines::regions::ORGANIZATION_QUOTA
+                )),
+            });
+            false
+        });
+        plan.findings.extend(deferred);
     }
 }
 
@@ -214,5 +258,57 @@ mod tests {
         assert!(set(&[("a", 3, 2)]).unwrap_err().contains("not I/N"));
         let one = Shard { index: 1, count: 1 };
         assert!(one.owns(&AccountId::parse("123456789012").unwrap()));
+    }
+
+    /// AWS runs at most 50 Region opt-in changes per organization; shards that each planned 50
+    /// would start N × 50. Together they plan at most 50, each its share, and defer the rest.
+    #[test]
+    fn shards_share_the_organizations_region_quota() {
+        use crate::baselines::{regions::DisableRegion, MemberChange};
+        use crate::plan::{Change, PlannedChange};
+        let quota = crate::baselines::regions::ORGANIZATION_QUOTA;
+        for n in [1u32, 3, 4, 16, 64] {
+            let shards: Vec<Shard> = (1..=n).map(|index| Shard { index, count: n }).collect();
+            assert_eq!(
+                shards.iter().map(Shard::region_share).sum::<usize>(),
+                quota,
+                "{n} shards"
+            );
+            // 40 Region changes in each shard's accounts: more than any share.
+            let mut planned = 0;
+            for shard in &shards {
+                let changes = (0..40u64)
+                    .map(|k| {
+                        // A multiple of N, so that `+ index - 1` is owned by this shard.
+                        let base = (100_000_000_000 / u64::from(n) + 1) * u64::from(n);
+                        let id = base + k * u64::from(n) + u64::from(shard.index - 1);
+                        let change = Change::Member(MemberChange::DisableRegion(DisableRegion {
+                            account: AccountId::parse(&id.to_string()).unwrap(),
+                            region: "af-south-1".into(),
+                        }));
+                        PlannedChange {
+                            address: change.address(),
+                            action: change.action(),
+                            depends_on: vec![],
+                            change,
+                        }
+                    })
+                    .collect();
+                let plan = Plan {
+                    format_version: 1,
+                    changes,
+                    unmanaged: vec![],
+                    conflicts: vec![],
+                    findings: vec![],
+                    account_names: Default::default(),
+                };
+                let part = shard.narrow(plan);
+                assert_eq!(part.changes.len(), shard.region_share().min(40), "{shard}");
+                assert_eq!(part.changes.len() + part.findings.len(), 40, "{shard}");
+                assert!(part.findings.iter().all(|f| f.message.contains("share")));
+                planned += part.changes.len();
+            }
+            assert!(planned <= quota, "{n} shards planned {planned}");
+        }
     }
 }

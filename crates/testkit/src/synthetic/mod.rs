@@ -125,6 +125,8 @@ struct Bucket {
     tokens: f64,
     last: Instant,
     requests: u64,
+    /// Requests served: a refused one takes no token, so only these are what the quota carried.
+    admitted: u64,
 }
 
 /// A bucket's key: (calling account, region, rule).
@@ -229,7 +231,7 @@ pub struct Synthetic {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Floor {
     pub seconds: f64,
-    /// The bucket that sets it: (account, region, rule) and its requests.
+    /// The bucket that sets it: (account, region, rule) and the requests it served.
     pub bucket: Option<(String, String, String, u64)>,
 }
 
@@ -335,7 +337,10 @@ impl Synthetic {
             let Some((_, rate)) = self.shared.options.quotas.rule(rule) else {
                 continue;
             };
-            let secs = (b.requests as f64 - rate.burst).max(0.0) / rate.per_second;
+            // Served requests only: a throttled answer (retried later) takes no token, and
+            // counting it put the floor above what the quota imposes (at 50,000 accounts 544 s
+            // for the 434 s that 8,723 Organizations requests take at 20/s).
+            let secs = (b.admitted as f64 - rate.burst).max(0.0) / rate.per_second;
             if secs > floor.seconds || floor.bucket.is_none() {
                 floor = Floor {
                     seconds: secs.max(floor.seconds),
@@ -343,7 +348,7 @@ impl Synthetic {
                         self.shared.org.account_id(*account),
                         region.clone(),
                         rule.clone(),
-                        b.requests,
+                        b.admitted,
                     )),
                 };
             }
@@ -454,6 +459,7 @@ fn admit(shared: &Shared, caller: Acct, region: &str, op: &str) -> bool {
             tokens: rate.burst,
             last: now,
             requests: 0,
+            admitted: 0,
         });
     b.requests += 1;
     b.tokens =
@@ -461,6 +467,7 @@ fn admit(shared: &Shared, caller: Acct, region: &str, op: &str) -> bool {
     b.last = now;
     if b.tokens >= 1.0 {
         b.tokens -= 1.0;
+        b.admitted += 1;
         true
     } else {
         false
@@ -503,9 +510,11 @@ mod tests {
             "account:GetAlternateContact"
         ));
         assert!(admit(&s.shared, a, "us-east-1", "account:ListRegions"));
+        // The floor counts what the quota served: two, within the burst. The two refused took
+        // no token (a client retries them later, and those retries are counted when served).
         let floor = s.floor();
-        assert!(floor.seconds > 1_000.0, "{floor:?}");
-        assert_eq!(floor.bucket.unwrap().3, 4);
+        assert_eq!(floor.seconds, 0.0, "{floor:?}");
+        assert_eq!(floor.bucket.unwrap().3, 2);
     }
 
     #[test]
