@@ -110,6 +110,38 @@ pub enum SnapshotError {
     },
     #[error("carries what was read inside accounts ({0}); a snapshot holds the organization only")]
     NotOrganizationOnly(&'static str),
+    #[error("has {field} {value:?}, not an id AWS gives ({pattern})")]
+    BadId {
+        field: &'static str,
+        value: String,
+        pattern: &'static str,
+    },
+}
+
+/// AWS's patterns for an organization id (`o-` and 10–32 lowercase letters or digits) and a root
+/// id (`r-` and 4–32): the report and the merge compare and print them, so a file must not carry
+/// anything else.
+fn check_id(
+    field: &'static str,
+    value: &str,
+    prefix: &str,
+    lengths: std::ops::RangeInclusive<usize>,
+    pattern: &'static str,
+) -> Result<(), SnapshotError> {
+    let ok = value.strip_prefix(prefix).is_some_and(|rest| {
+        lengths.contains(&rest.len())
+            && rest
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+    });
+    if ok {
+        return Ok(());
+    }
+    Err(SnapshotError::BadId {
+        field,
+        value: value.chars().take(80).collect(),
+        pattern,
+    })
 }
 
 /// The file's text for `organization`, read at `now` (seconds since the epoch).
@@ -170,6 +202,14 @@ pub fn read(bytes: &[u8], now: u64, declared: &AccountId) -> Result<Snapshot, Sn
         });
     }
     let org = file.organization;
+    check_id(
+        "organization_id",
+        &org.organization_id,
+        "o-",
+        10..=32,
+        "o-[0-9a-z]{10,32}",
+    )?;
+    check_id("root_id", &org.root_id, "r-", 4..=32, "r-[0-9a-z]{4,32}")?;
     if org.management_account != *declared {
         return Err(SnapshotError::WrongManagement {
             found: org.management_account,
@@ -313,6 +353,15 @@ mod tests {
             matches!(&e, SnapshotError::NotSnapshot(m) if m.contains("21098765432x")),
             "{e}"
         );
+        // The organization id goes into the report and the merge's comparisons: AWS's form only.
+        let id = text.replace("o-abcdefghij", "o-<b>x</b>ghij");
+        assert!(matches!(
+            read(id.as_bytes(), NOW, &management()),
+            Err(SnapshotError::BadId {
+                field: "organization_id",
+                ..
+            })
+        ));
         let extra = text.replacen('{', "{\"note\":\"x\",", 1);
         assert!(matches!(
             read(extra.as_bytes(), NOW, &management()),

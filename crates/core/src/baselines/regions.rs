@@ -194,6 +194,22 @@ pub fn deferred(quota: &str) -> String {
     format!("not disabled by this plan: AWS runs at most {quota}, counting those in progress; plan again once they finish")
 }
 
+/// The finding for a DisableRegion at `address` that the organization's quota leaves for a later
+/// plan; `share` names a shard's part of it (`--shard`), none for a whole plan.
+pub fn deferred_by_organization(address: Address, share: Option<(&str, usize)>) -> Finding {
+    let quota = match share {
+        Some((shard, n)) => format!(
+            "{ORGANIZATION_QUOTA} Region opt-in changes at once per organization (shard {shard}'s share: {n})"
+        ),
+        None => format!("{ORGANIZATION_QUOTA} Region opt-in changes at once per organization"),
+    };
+    Finding {
+        address,
+        kind: FindingKind::NonCompliant,
+        message: deferred(&quota),
+    }
+}
+
 impl BaselineChange for DisableRegion {
     fn address(&self) -> Address {
         Address::Region {

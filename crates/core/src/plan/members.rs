@@ -241,7 +241,7 @@ fn organization_region_quota(
     changes: &mut Vec<Change>,
     findings: &mut Vec<Finding>,
 ) {
-    use crate::baselines::regions::{deferred, in_progress, ORGANIZATION_QUOTA};
+    use crate::baselines::regions::{deferred_by_organization, in_progress, ORGANIZATION_QUOTA};
     use crate::baselines::MemberChange;
     let running: usize = actual
         .members
@@ -260,13 +260,10 @@ fn organization_region_quota(
             allowed -= 1;
             return true;
         }
-        findings.push(Finding {
-            address: crate::baselines::BaselineChange::address(d),
-            kind: FindingKind::NonCompliant,
-            message: deferred(&format!(
-                "{ORGANIZATION_QUOTA} Region opt-in changes at once per organization"
-            )),
-        });
+        findings.push(deferred_by_organization(
+            crate::baselines::BaselineChange::address(d),
+            None,
+        ));
         false
     });
 }

@@ -100,14 +100,10 @@ impl Shard {
             if kept <= share {
                 return true;
             }
-            deferred.push(crate::model::Finding {
-                address: c.address.clone(),
-                kind: crate::model::FindingKind::NonCompliant,
-                message: crate::baselines::regions::deferred(&format!(
-                    "{} Region opt-in changes at once per organization (shard {self}'s share: {share})",
-                    crate::baselines::regions::ORGANIZATION_QUOTA
-                )),
-            });
+            deferred.push(crate::baselines::regions::deferred_by_organization(
+                c.address.clone(),
+                Some((&self.to_string(), share)),
+            ));
             false
         });
         plan.findings.extend(deferred);
