@@ -510,11 +510,12 @@ mod tests {
             "account:GetAlternateContact"
         ));
         assert!(admit(&s.shared, a, "us-east-1", "account:ListRegions"));
-        // The floor counts what the quota served: two, within the burst. The two refused took
-        // no token (a client retries them later, and those retries are counted when served).
+        // The floor counts what the quotas served: every bucket within its burst, so no floor.
+        // The two refused took no token (a client retries them later, counted when served); all
+        // floors being 0, which bucket is named is arbitrary, but none served more than 2.
         let floor = s.floor();
         assert_eq!(floor.seconds, 0.0, "{floor:?}");
-        assert_eq!(floor.bucket.unwrap().3, 2);
+        assert!(floor.bucket.unwrap().3 <= 2);
     }
 
     #[test]
